@@ -1,0 +1,1 @@
+"""The generic integration channel: JSON in over HTTP, signed webhooks out."""

@@ -1,0 +1,49 @@
+"""The hub facade: everything the outer layers may ask of the core, wired to its ports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hub.config import Settings
+from hub.inbound import InboundMessage, IngestResult
+from hub.ports import AttachmentStore, Clock, EventPublisher, JobQueue, SenderRegistry, SystemClock
+from hub.uow import UnitOfWork
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    publisher: EventPublisher
+    jobs: JobQueue
+    storage: AttachmentStore
+    senders: SenderRegistry
+    clock: Clock = field(default_factory=SystemClock)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    async def ingest(self, message: InboundMessage, *, payload: bytes | None = None) -> IngestResult:
+        """Store raw, then turn one inbound message into a ticket message (idempotent)."""
+        from hub.services.ingest import ingest
+
+        return await ingest(self, message, payload=payload)
+
+    async def retry_inbound(self, raw_id: uuid.UUID) -> IngestResult:
+        from hub.services.ingest import process_raw
+
+        return await process_raw(self, raw_id)
+
+    async def deliver(self, outbox_id: uuid.UUID) -> str:
+        from hub.services.delivery import deliver
+
+        return await deliver(self, outbox_id)
+
+    async def redrive_outbox(self, **kwargs: Any) -> int:
+        from hub.services.delivery import redrive
+
+        return await redrive(self, **kwargs)

@@ -1,0 +1,118 @@
+"""The vocabulary of the hub: roles, channel kinds, ticket states and the events of a ticket's life."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    PARTNER = "partner"
+
+
+#: Roles that work tickets of every organization.
+STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+class Presence(enum.StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class OrganizationKind(enum.StrEnum):
+    CLIENT = "client"
+    PARTNER = "partner"
+
+
+class Tier(enum.StrEnum):
+    CORE = "core"
+    STANDARD = "standard"
+
+
+class ChannelKind(enum.StrEnum):
+    EMAIL = "email"
+    WECHAT = "wechat"
+    WEBCHAT = "webchat"
+    PHONE = "phone"
+    API = "api"
+
+
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+#: States in which a ticket still asks something of the team.
+ACTIVE_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING})
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Scenario(enum.StrEnum):
+    INQUIRY = "inquiry"
+    COMPLAINT = "complaint"
+    AFTER_SALES = "after_sales"
+    REQUIREMENT = "requirement"
+    PARTNER = "partner"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    NOTE = "note"
+    SYSTEM = "system"
+
+
+class DeliveryStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERING = "delivering"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class RawStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+class TicketEventKind(enum.StrEnum):
+    """The typed, append-only log every SLA clock and metric is derived from (DESIGN.md §3)."""
+
+    CREATED = "created"
+    CUSTOMER_MESSAGE = "customer_message"
+    AUTO_MESSAGE = "auto_message"
+    HUMAN_RESPONSE = "human_response"
+    NOTE = "note"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    STATUS_CHANGED = "status_changed"
+    PENDING_ON = "pending_on"
+    PENDING_OFF = "pending_off"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    PRIORITY_CHANGED = "priority_changed"
+    SCENARIO_CHANGED = "scenario_changed"
+    TAGS_CHANGED = "tags_changed"
+    MERGED = "merged"
+    DELIVERY_FAILED = "delivery_failed"

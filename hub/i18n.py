@@ -1,0 +1,95 @@
+"""One place for user-facing text in Chinese and English.
+
+Codes are stable identifiers; templates use ``str.format`` fields filled from error parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPORTED_LOCALES = ("zh-CN", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "hub_error": {"en": "Something went wrong.", "zh-CN": "出错了。"},
+    "not_found": {"en": "{what} not found.", "zh-CN": "未找到{what}。"},
+    "forbidden": {"en": "You are not allowed to do this.", "zh-CN": "您无权执行此操作。"},
+    "invalid_input": {"en": "Invalid input: {detail}", "zh-CN": "输入无效：{detail}"},
+    "conflict": {"en": "Conflict: {detail}", "zh-CN": "冲突：{detail}"},
+    "invalid_transition": {
+        "en": "A ticket cannot go from {current} to {target}.",
+        "zh-CN": "工单不能从“{current}”变为“{target}”。",
+    },
+    "ingest_failed": {
+        "en": "The message was stored but could not be processed: {detail}. It can be retried.",
+        "zh-CN": "消息已保存但处理失败：{detail}。可以重试。",
+    },
+    "login_failed": {"en": "Wrong e-mail or password.", "zh-CN": "邮箱或密码错误。"},
+    "otp_required": {
+        "en": "Enter the code from your authenticator app.",
+        "zh-CN": "请输入身份验证器应用中的验证码。",
+    },
+    "otp_invalid": {"en": "The authentication code is wrong.", "zh-CN": "验证码错误。"},
+    "too_many_attempts": {
+        "en": "Too many failed attempts. Try again in {seconds} seconds.",
+        "zh-CN": "失败次数过多，请在 {seconds} 秒后重试。",
+    },
+    "not_authenticated": {"en": "Please log in.", "zh-CN": "请先登录。"},
+    "csrf_failed": {
+        "en": "The form expired or came from another site (CSRF check failed). Reload and try again.",
+        "zh-CN": "表单已过期或来自其他网站（CSRF 校验失败），请刷新后重试。",
+    },
+    "two_factor_required": {
+        "en": "Administrators must enable two-factor authentication first.",
+        "zh-CN": "管理员必须先启用双重验证。",
+    },
+    "invalid_channel_token": {
+        "en": "The channel token is missing or wrong.",
+        "zh-CN": "渠道令牌缺失或错误。",
+    },
+    "channel_inactive": {"en": "This channel is disabled.", "zh-CN": "该渠道已停用。"},
+    "attachment_too_large": {
+        "en": "Attachment {filename} is larger than {limit} bytes.",
+        "zh-CN": "附件 {filename} 超过 {limit} 字节上限。",
+    },
+    "bad_cursor": {"en": "The page cursor is not valid.", "zh-CN": "分页游标无效。"},
+    "ticket": {"en": "Ticket", "zh-CN": "工单"},
+    "contact": {"en": "Contact", "zh-CN": "联系人"},
+    "user": {"en": "User", "zh-CN": "用户"},
+    "team": {"en": "Team", "zh-CN": "团队"},
+    "channel": {"en": "Channel", "zh-CN": "渠道"},
+    "organization": {"en": "Organization", "zh-CN": "组织"},
+    "attachment": {"en": "Attachment", "zh-CN": "附件"},
+    "message": {"en": "Message", "zh-CN": "消息"},
+    "outbox": {"en": "Delivery", "zh-CN": "投递"},
+    "unavailable": {"en": "Service unavailable: {detail}", "zh-CN": "服务不可用：{detail}"},
+}
+
+
+def negotiate(accept_language: str | None, default: str = "zh-CN") -> str:
+    """Pick zh-CN or en from an Accept-Language header (first supported language wins)."""
+    if not accept_language:
+        return default
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return default
+
+
+def translate(code: str, locale: str, **params: Any) -> str:
+    entry = MESSAGES.get(code) or MESSAGES["hub_error"]
+    template = entry.get(locale) or entry["en"]
+    localized = {key: _word(value, locale) for key, value in params.items()}
+    try:
+        return template.format(**localized)
+    except (KeyError, IndexError):
+        return template
+
+
+def _word(value: Any, locale: str) -> Any:
+    """Parameters that are themselves catalogue codes (``what="ticket"``) are translated too."""
+    if isinstance(value, str) and value in MESSAGES:
+        return MESSAGES[value].get(locale) or MESSAGES[value]["en"]
+    return value

@@ -1,0 +1,38 @@
+"""Normalising channel identities so one person is recognised however they write their address."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from hub.domain import ChannelKind
+from hub.errors import InvalidInput
+
+DEFAULT_PHONE_REGION = "CN"
+
+
+def normalise(kind: ChannelKind, value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidInput(detail="sender identity is empty")
+    if kind is ChannelKind.EMAIL:
+        if "@" not in value:
+            raise InvalidInput(detail=f"not an e-mail address: {value!r}")
+        return value.lower()
+    if kind is ChannelKind.PHONE:
+        return normalise_phone(value)
+    return value
+
+
+def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
+    """E.164; numbers without a country code are read as Chinese numbers."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(detail=f"not a phone number: {value!r}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidInput(detail=f"not a phone number: {value!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_domain(value: str) -> str | None:
+    return value.rsplit("@", 1)[1].lower() if "@" in value else None

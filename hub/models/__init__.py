@@ -1,0 +1,29 @@
+"""All ORM models, imported here so metadata (and Alembic) sees every table."""
+
+from hub.models.base import Base
+from hub.models.channels import Channel
+from hub.models.contacts import Contact, ContactIdentity
+from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
+from hub.models.people import ApiToken, Organization, Team, User
+from hub.models.pipeline import Outbox, RawInbound
+from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
+
+__all__ = [
+    "APPEND_ONLY_TABLES",
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "Contact",
+    "ContactIdentity",
+    "Message",
+    "Organization",
+    "Outbox",
+    "RawInbound",
+    "Team",
+    "ThreadRef",
+    "Ticket",
+    "TicketEvent",
+    "User",
+]

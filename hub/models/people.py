@@ -1,0 +1,93 @@
+"""Who works in the hub and whom they serve: organizations, teams, users and their API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.domain import OrganizationKind, Presence, Role, Tier
+from hub.models.base import Base, created_at, str_enum, uuid_pk
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name_zh: Mapped[str | None] = mapped_column(sa.String(120))
+    #: The team's liaison for internal hand-offs (cross-department requests land on this person).
+    liaison_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_at: Mapped[datetime] = created_at()
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'partner') = (organization_id IS NOT NULL)", name="partner_has_organization"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    locale: Mapped[str] = mapped_column(sa.String(16), default="zh-CN", server_default="zh-CN")
+    time_zone: Mapped[str] = mapped_column(
+        sa.String(64), default="Asia/Shanghai", server_default="Asia/Shanghai"
+    )
+    presence: Mapped[Presence] = mapped_column(
+        str_enum(Presence, "user_presence"), default=Presence.AVAILABLE, server_default="available"
+    )
+    #: Most open tickets routing may give this person; 0 means no limit.
+    capacity: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    password_hash: Mapped[str | None] = mapped_column(sa.Text)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    last_assigned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[OrganizationKind] = mapped_column(str_enum(OrganizationKind, "organization_kind"))
+    tier: Mapped[Tier] = mapped_column(str_enum(Tier, "organization_tier"), default=Tier.STANDARD)
+    #: Mail domains whose new contacts join this organization automatically.
+    domains: Mapped[list[str]] = mapped_column(pg.ARRAY(sa.Text), default=list, server_default="{}")
+    account_manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    backup_manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    calendar: Mapped[str] = mapped_column(sa.String(64), default="cn", server_default="cn")
+    created_at: Mapped[datetime] = created_at()
+
+
+class ApiToken(Base):
+    """A long-lived bearer token for an integration acting as a user; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = created_at()
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -1,0 +1,76 @@
+"""The small interfaces through which the hub reaches the outside world.
+
+Composition roots (``web.app``, ``web.worker``, the CLI, tests) supply implementations;
+the hub never imports them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import msgspec
+
+from hub.outbound import DeliveryResult, OutboundMessage
+
+
+class RealtimeEvent(msgspec.Struct, frozen=True):
+    """A live update for inboxes: ``name`` like ``ticket.created``, sent to bounded channel names."""
+
+    name: str
+    channels: tuple[str, ...]
+    data: dict[str, Any]
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: list[RealtimeEvent]) -> None: ...
+
+
+class JobRequest(msgspec.Struct, frozen=True):
+    function: str
+    args: tuple[Any, ...] = ()
+    job_id: str | None = None
+    defer_seconds: float = 0.0
+
+
+class JobQueue(Protocol):
+    async def enqueue(self, jobs: list[JobRequest]) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ChannelSender(Protocol):
+    async def send(self, message: OutboundMessage) -> DeliveryResult:
+        """Deliver or raise :class:`hub.errors.DeliveryError` (transient or permanent)."""
+        ...
+
+
+class SenderRegistry(Protocol):
+    def sender_for(self, channel_kind: str) -> ChannelSender | None: ...
+
+
+class AttachmentStore(Protocol):
+    """Content-addressed bytes: the key is the SHA-256 of the content."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, sha256: str) -> bytes: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+
+class NullPublisher:
+    async def publish(self, events: list[RealtimeEvent]) -> None:
+        return None
+
+
+class NullSenders:
+    def sender_for(self, channel_kind: str) -> ChannelSender | None:
+        return None

@@ -1,0 +1,99 @@
+"""Chinese and English full-text search with no PostgreSQL extension.
+
+PostgreSQL's own parser does not split Chinese into words, and the embedded server ships no
+CJK parser. So the application tokenises: runs of CJK characters become their single characters
+and overlapping bigrams (订单号 -> 订 单 号 订单 单号), other text becomes lower-cased NFKC words.
+Documents are stored as ``array_to_tsvector(tokens)`` (no parser involved) and queries are built
+from the same tokens, so a two-character word like 订单 always matches itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+_CJK = (
+    r"\u3040-\u30ff"  # kana
+    r"\u3400-\u4dbf"  # CJK extension A
+    r"\u4e00-\u9fff"  # CJK unified ideographs
+    r"\uac00-\ud7af"  # hangul
+    r"\uf900-\ufaff"  # compatibility ideographs
+)
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+(?:['.@+-][^\W_{_CJK}]+)*", re.UNICODE)
+_CJK_RUN = re.compile(rf"^[{_CJK}]+$")
+
+#: A tsvector lexeme may not exceed 2046 bytes; very long "words" (base64, hashes) are clipped.
+_MAX_WORD = 64
+#: Bound a document's token list: a huge mail body must not make a huge index entry.
+MAX_DOCUMENT_TOKENS = 4000
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _runs(text: str) -> list[str]:
+    return _TOKEN.findall(_normalise(text))
+
+
+def tokens(text: str) -> list[str]:
+    """Distinct index tokens of ``text``, in first-seen order."""
+    seen: dict[str, None] = {}
+    for run in _runs(text):
+        if _CJK_RUN.match(run):
+            for char in run:
+                seen.setdefault(char, None)
+            for i in range(len(run) - 1):
+                seen.setdefault(run[i : i + 2], None)
+        else:
+            seen.setdefault(run[:_MAX_WORD], None)
+            # e-mail addresses and dotted words are also findable by their parts
+            for part in re.split(r"['.@+-]", run):
+                if part:
+                    seen.setdefault(part[:_MAX_WORD], None)
+        if len(seen) >= MAX_DOCUMENT_TOKENS:
+            break
+    return list(seen)[:MAX_DOCUMENT_TOKENS]
+
+
+def query_terms(text: str) -> list[str]:
+    """The lexemes a query must all match: CJK runs as bigrams (a lone character as itself), words whole."""
+    terms: dict[str, None] = {}
+    for run in _runs(text):
+        if _CJK_RUN.match(run):
+            if len(run) == 1:
+                terms.setdefault(run, None)
+            for i in range(len(run) - 1):
+                terms.setdefault(run[i : i + 2], None)
+        else:
+            terms.setdefault(run[:_MAX_WORD], None)
+    return list(terms)
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery_text(text: str) -> str | None:
+    """A tsquery in PostgreSQL's input syntax; Latin words match as prefixes (``ord`` finds ``order``)."""
+    parts = []
+    for term in query_terms(text):
+        quoted = _quote(term)
+        parts.append(quoted if _CJK_RUN.match(term) else quoted + ":*")
+    return " & ".join(parts) or None
+
+
+def document(*texts: str | None) -> sa.ColumnElement:
+    """SQL expression building the tsvector for these texts."""
+    words = tokens(" ".join(t for t in texts if t))
+    return sa.func.array_to_tsvector(sa.cast(words, pg.ARRAY(sa.Text)))
+
+
+def matches(column: sa.ColumnElement, query: str) -> sa.ColumnElement[bool] | None:
+    text = tsquery_text(query)
+    if text is None:
+        return None
+    return column.op("@@")(sa.cast(text, pg.TSQUERY))

@@ -1,0 +1,1 @@
+"""Use-cases: each module owns one thing the hub does."""

@@ -1,0 +1,160 @@
+"""Adding and configuring channel instances, and checking an API channel's inbound token."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from hub.actors import Actor
+from hub.core import Hub
+from hub.domain import ChannelKind
+from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.models import Channel, Team
+from hub.security import CHANNEL_TOKEN_PREFIX, new_token, token_digest, webhook_secret
+from hub.services import audit
+
+
+class InvalidChannelToken(HubError):
+    code = "invalid_channel_token"
+
+
+class ChannelInactive(HubError):
+    code = "channel_inactive"
+
+
+@dataclass(frozen=True)
+class CreatedChannel:
+    channel: Channel
+    #: The inbound token (API channel); shown once, only its hash is kept.
+    token: str | None
+    #: The key that signs this channel's outgoing webhooks (derived, never stored).
+    webhook_secret: str | None
+
+
+def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
+    url = config.get("callback_url")
+    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        raise InvalidInput(detail="callback_url must be an http:// or https:// URL")
+    if kind is not ChannelKind.API and url is not None:
+        raise InvalidInput(detail="only API channels have a callback_url")
+
+
+async def add_channel(
+    hub: Hub,
+    actor: Actor,
+    *,
+    kind: ChannelKind,
+    name: str,
+    team_id: uuid.UUID | None = None,
+    config: dict[str, Any] | None = None,
+) -> CreatedChannel:
+    config = dict(config or {})
+    _check_config(kind, config)
+    if not name.strip():
+        raise InvalidInput(detail="the channel needs a name")
+    token = new_token(CHANNEL_TOKEN_PREFIX) if kind is ChannelKind.API else None
+    async with hub.uow() as uow:
+        if team_id is not None and await uow.session.get(Team, team_id) is None:
+            raise NotFound(what="team")
+        channel = Channel(
+            id=uuid.uuid4(),
+            kind=kind,
+            name=name.strip(),
+            team_id=team_id,
+            config=config,
+            token_hash=token_digest(token) if token else None,
+        )
+        uow.session.add(channel)
+        try:
+            await uow.session.flush()
+        except IntegrityError:
+            raise Conflict(detail=f"a channel named {name!r} already exists") from None
+        audit.record(
+            uow.session,
+            actor,
+            "channel.created",
+            "channel",
+            channel.id,
+            at=hub.clock.now(),
+            after={"kind": kind.value, "name": channel.name, "config": config},
+        )
+        await uow.commit()
+    secret = webhook_secret(hub.settings.secret_key, channel.id) if kind is ChannelKind.API else None
+    return CreatedChannel(channel=channel, token=token, webhook_secret=secret)
+
+
+async def update_channel(
+    hub: Hub,
+    actor: Actor,
+    channel_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    team_id: uuid.UUID | None = None,
+    config: dict[str, Any] | None = None,
+    is_active: bool | None = None,
+) -> Channel:
+    async with hub.uow() as uow:
+        channel = await uow.session.get(Channel, channel_id, with_for_update=True)
+        if channel is None:
+            raise NotFound(what="channel")
+        before = {
+            "name": channel.name,
+            "team_id": str(channel.team_id),
+            "config": channel.config,
+            "is_active": channel.is_active,
+        }
+        if name is not None:
+            channel.name = name.strip()
+        if team_id is not None:
+            if await uow.session.get(Team, team_id) is None:
+                raise NotFound(what="team")
+            channel.team_id = team_id
+        if config is not None:
+            _check_config(channel.kind, config)
+            channel.config = dict(config)
+        if is_active is not None:
+            channel.is_active = is_active
+        after = {
+            "name": channel.name,
+            "team_id": str(channel.team_id),
+            "config": channel.config,
+            "is_active": channel.is_active,
+        }
+        audit.record(
+            uow.session,
+            actor,
+            "channel.updated",
+            "channel",
+            channel.id,
+            at=hub.clock.now(),
+            before=before,
+            after=after,
+        )
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise Conflict(detail=f"a channel named {name!r} already exists") from None
+        return channel
+
+
+async def verify_token(hub: Hub, channel_id: uuid.UUID, token: str | None) -> Channel:
+    """The channel if the token is its inbound token; a wrong channel and a wrong token look the same."""
+    async with hub.uow() as uow:
+        channel = await uow.session.get(Channel, channel_id)
+    if channel is None or channel.token_hash is None or not token:
+        raise InvalidChannelToken()
+    if not hmac.compare_digest(channel.token_hash, token_digest(token)):
+        raise InvalidChannelToken()
+    if not channel.is_active:
+        raise ChannelInactive()
+    return channel
+
+
+async def list_channels(hub: Hub) -> list[Channel]:
+    async with hub.uow() as uow:
+        return list(await uow.session.scalars(sa.select(Channel).order_by(Channel.created_at)))

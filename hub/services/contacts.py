@@ -1,0 +1,113 @@
+"""Finding the contact behind an identity, creating it on first contact, and merging duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.actors import Actor
+from hub.domain import ChannelKind
+from hub.errors import InvalidInput, NotFound
+from hub.identities import email_domain, normalise
+from hub.models import Contact, ContactIdentity, Organization, Ticket
+from hub.services import audit
+
+
+async def resolve(
+    session: AsyncSession, kind: ChannelKind, raw_identity: str, name: str | None, *, now: datetime
+) -> Contact:
+    """The contact owning this identity; created (with the identity) if nobody does yet.
+
+    Two deliveries racing for a new identity both insert; the unique (kind, value) constraint lets
+    exactly one identity row win and the loser's contact is discarded with its savepoint.
+    """
+    value = normalise(kind, raw_identity)
+    found = await _by_identity(session, kind, value)
+    if found is not None:
+        if name and not found.name:
+            found.name = name[:200]
+        return found
+    organization_id = await _organization_for(session, kind, value)
+    async with session.begin_nested():
+        contact = Contact(
+            id=uuid.uuid4(), name=(name or "")[:200], organization_id=organization_id, created_at=now
+        )
+        session.add(contact)
+        await session.flush()
+        inserted = await session.scalar(
+            insert(ContactIdentity)
+            .values(id=uuid.uuid4(), contact_id=contact.id, kind=kind, value=value, created_at=now)
+            .on_conflict_do_nothing(index_elements=["kind", "value"])
+            .returning(ContactIdentity.id)
+        )
+    if inserted is None:
+        await session.delete(contact)
+        winner = await _by_identity(session, kind, value)
+        assert winner is not None
+        return winner
+    return contact
+
+
+async def _by_identity(session: AsyncSession, kind: ChannelKind, value: str) -> Contact | None:
+    return await session.scalar(
+        sa.select(Contact)
+        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+        .where(ContactIdentity.kind == kind, ContactIdentity.value == value)
+    )
+
+
+async def _organization_for(session: AsyncSession, kind: ChannelKind, value: str) -> uuid.UUID | None:
+    """New e-mail contacts join the organization that owns their mail domain."""
+    if kind is not ChannelKind.EMAIL:
+        return None
+    domain = email_domain(value)
+    if domain is None:
+        return None
+    return await session.scalar(
+        sa.select(Organization.id).where(sa.literal(domain) == sa.any_(Organization.domains)).limit(1)
+    )
+
+
+async def merge(
+    session: AsyncSession, actor: Actor, *, source_id: uuid.UUID, target_id: uuid.UUID, now: datetime
+) -> Contact:
+    """Move the source's identities and tickets to the target; the source remains as a pointer."""
+    if source_id == target_id:
+        raise InvalidInput(detail="a contact cannot be merged into itself")
+    contacts = {
+        c.id: c
+        for c in await session.scalars(
+            sa.select(Contact).where(Contact.id.in_([source_id, target_id])).with_for_update()
+        )
+    }
+    source, target = contacts.get(source_id), contacts.get(target_id)
+    if source is None or target is None:
+        raise NotFound(what="contact")
+    if source.merged_into_id is not None or target.merged_into_id is not None:
+        raise InvalidInput(detail="that contact was already merged")
+    moved_identities = await session.execute(
+        sa.update(ContactIdentity).where(ContactIdentity.contact_id == source.id).values(contact_id=target.id)
+    )
+    moved_tickets = await session.execute(
+        sa.update(Ticket).where(Ticket.contact_id == source.id).values(contact_id=target.id)
+    )
+    source.merged_into_id = target.id
+    if not target.name and source.name:
+        target.name = source.name
+    if target.organization_id is None and source.organization_id is not None:
+        target.organization_id = source.organization_id
+    audit.record(
+        session,
+        actor,
+        "contact.merged",
+        "contact",
+        target.id,
+        at=now,
+        before={"source_id": str(source.id)},
+        after={"identities_moved": moved_identities.rowcount, "tickets_moved": moved_tickets.rowcount},
+    )
+    return target

@@ -1,0 +1,256 @@
+"""Delivering outbox rows through the channel's sender, with retries, a lease and re-drive.
+
+A worker *claims* a row by moving it to ``delivering`` with a lease (``next_attempt_at`` in the
+future) in its own short transaction, sends with no database lock held, then records the outcome.
+If the worker dies mid-send, the lease runs out and :func:`redrive` hands the row to another job.
+The claim is a single conditional UPDATE, so two jobs for the same row never both send.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from hub import metrics, realtime
+from hub.core import Hub
+from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
+from hub.errors import DeliveryError, RetryLater
+from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, Ticket, User
+from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
+from hub.services import timeline
+from hub.services.tickets import DELIVER_JOB
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+#: A pending row this late was surely not picked up by its job (lost enqueue or dead worker).
+REDRIVE_GRACE = timedelta(seconds=30)
+_ACTIVE = [OutboxStatus.PENDING.value, OutboxStatus.DELIVERING.value]
+
+
+def backoff(attempt: int) -> float:
+    """10 s, 20 s, 40 s ... capped at one hour."""
+    return float(min(10 * 2 ** max(attempt - 1, 0), 3600))
+
+
+async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
+    """Returns ``sent``, ``failed`` or ``skipped``; raises :class:`RetryLater` for a transient failure."""
+    claimed = await _claim(hub, outbox_id)
+    if claimed is None:
+        return "skipped"
+    outbound, attempts, kind = claimed
+    sender = hub.senders.sender_for(kind)
+    try:
+        if sender is None:
+            raise DeliveryError(f"no sender is configured for {kind} channels", transient=False)
+        result = await sender.send(outbound)
+    except DeliveryError as exc:
+        return await _record_failure(hub, outbox_id, exc, attempts=attempts, kind=kind)
+    except Exception as exc:  # a bug or an unexpected library error: retry, but say what it was
+        log.exception("sender for %s raised unexpectedly", kind)
+        error = DeliveryError(f"{type(exc).__name__}: {exc}", transient=True)
+        return await _record_failure(hub, outbox_id, error, attempts=attempts, kind=kind)
+    await _record_success(hub, outbox_id, result)
+    metrics.DELIVERIES.labels(channel=kind, outcome="sent").inc()
+    return "sent"
+
+
+async def _claim(hub: Hub, outbox_id: uuid.UUID) -> tuple[OutboundMessage, int, str] | None:
+    async with hub.uow() as uow:
+        now = hub.clock.now()
+        row = await uow.session.execute(
+            sa.update(Outbox)
+            .where(
+                Outbox.id == outbox_id,
+                sa.or_(
+                    Outbox.status == OutboxStatus.PENDING,
+                    sa.and_(Outbox.status == OutboxStatus.DELIVERING, Outbox.next_attempt_at <= now),
+                ),
+            )
+            .values(status=OutboxStatus.DELIVERING, attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE)
+            .returning(Outbox.attempts, Outbox.message_id)
+        )
+        claimed = row.one_or_none()
+        if claimed is None:
+            await uow.commit()
+            return None
+        attempts, message_id = claimed
+        await uow.session.execute(
+            sa.update(Message).where(Message.id == message_id).values(delivery_status=DeliveryStatus.SENDING)
+        )
+        outbound, kind = await _outbound(uow.session, outbox_id, message_id)
+        await uow.commit()
+        return outbound, attempts, kind
+
+
+async def _outbound(session, outbox_id: uuid.UUID, message_id: uuid.UUID) -> tuple[OutboundMessage, str]:
+    message = await session.get(Message, message_id)
+    ticket = await session.get(Ticket, message.ticket_id)
+    channel = await session.get(Channel, message.channel_id)
+    recipients = await session.scalars(
+        sa.select(ContactIdentity.value)
+        .where(ContactIdentity.contact_id == ticket.contact_id, ContactIdentity.kind == channel.kind)
+        .order_by(ContactIdentity.created_at.desc())
+    )
+    references = await session.scalars(
+        sa.select(Message.external_id)
+        .where(
+            Message.ticket_id == ticket.id,
+            Message.direction == Direction.INBOUND,
+            Message.external_id.is_not(None),
+            Message.channel_id == channel.id,
+        )
+        .order_by(Message.created_at)
+    )
+    attachments = await session.scalars(sa.select(Attachment).where(Attachment.message_id == message.id))
+    author = await session.get(User, message.author_user_id) if message.author_user_id else None
+    thread_ref = await session.scalar(
+        sa.text("SELECT ref FROM thread_refs WHERE ticket_id = :t AND channel_id = :c LIMIT 1"),
+        {"t": ticket.id, "c": channel.id},
+    )
+    outbound = OutboundMessage(
+        outbox_id=outbox_id,
+        message_id=message.id,
+        ticket_id=ticket.id,
+        ticket_number=ticket.number,
+        channel_id=channel.id,
+        channel_kind=channel.kind.value,
+        channel_config=dict(channel.config),
+        recipients=tuple(recipients),
+        subject=ticket.subject,
+        text=message.text,
+        html=message.html,
+        attachments=tuple(
+            OutboundAttachment(filename=a.filename, content_type=a.content_type, sha256=a.sha256, size=a.size)
+            for a in attachments
+        ),
+        reply_token=ticket.reply_token,
+        author_name=author.name if author else None,
+        references=tuple(r for r in references if r),
+        thread_ref=thread_ref,
+    )
+    return outbound, channel.kind.value
+
+
+async def _record_success(hub: Hub, outbox_id: uuid.UUID, result: DeliveryResult) -> None:
+    async with hub.uow() as uow:
+        now = hub.clock.now()
+        outbox = await uow.session.get(Outbox, outbox_id, with_for_update=True)
+        assert outbox is not None
+        outbox.status = OutboxStatus.SENT
+        outbox.sent_at = now
+        outbox.last_error = None
+        message = await uow.session.get(Message, outbox.message_id)
+        assert message is not None
+        message.delivery_status = DeliveryStatus.SENT
+        message.delivery_error = None
+        if result.external_id and message.external_id is None:
+            message.external_id = result.external_id[:500]
+        await _announce(uow, message)
+        await uow.commit()
+
+
+async def _record_failure(
+    hub: Hub, outbox_id: uuid.UUID, error: DeliveryError, *, attempts: int, kind: str
+) -> str:
+    async with hub.uow() as uow:
+        now = hub.clock.now()
+        outbox = await uow.session.get(Outbox, outbox_id, with_for_update=True)
+        assert outbox is not None
+        message = await uow.session.get(Message, outbox.message_id)
+        assert message is not None
+        outbox.last_error = error.reason[:2000]
+        final = not error.transient or attempts >= hub.settings.outbox_max_attempts
+        if final:
+            outbox.status = OutboxStatus.FAILED
+            message.delivery_status = DeliveryStatus.FAILED
+            reason = (
+                error.reason if not error.transient else f"gave up after {attempts} attempts: {error.reason}"
+            )
+            message.delivery_error = reason[:2000]
+            timeline.append(
+                uow.session,
+                message.ticket_id,
+                TicketEventKind.DELIVERY_FAILED,
+                at=now,
+                message_id=message.id,
+                reason=message.delivery_error,
+            )
+        else:
+            delay = backoff(attempts)
+            outbox.status = OutboxStatus.PENDING
+            outbox.next_attempt_at = now + timedelta(seconds=delay)
+            message.delivery_status = DeliveryStatus.QUEUED
+            message.delivery_error = f"attempt {attempts} failed, retrying: {error.reason}"[:2000]
+        await _announce(uow, message)
+        await uow.commit()
+    metrics.DELIVERIES.labels(channel=kind, outcome="failed" if final else "retry").inc()
+    if final:
+        log.warning("delivery %s failed for good: %s", outbox_id, error.reason)
+        return "failed"
+    raise RetryLater(delay, error.reason)
+
+
+async def _announce(uow, message: Message) -> None:
+    ticket = await uow.session.get(Ticket, message.ticket_id)
+    uow.publish(
+        "message.updated",
+        realtime.for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None),
+        ticket_id=str(ticket.id),
+        message_id=str(message.id),
+        delivery_status=message.delivery_status.value if message.delivery_status else None,
+    )
+
+
+async def redrive(hub: Hub, *, include_failed: bool = False, limit: int = 500) -> int:
+    """Re-enqueue deliveries whose job was lost; with ``include_failed``, give failed ones a new try.
+
+    Safe to run from several workers at once: it only enqueues, and the claim decides who sends.
+    """
+    async with hub.uow() as uow:
+        now = hub.clock.now()
+        due = sa.or_(
+            sa.and_(Outbox.status == OutboxStatus.PENDING, Outbox.next_attempt_at <= now - REDRIVE_GRACE),
+            sa.and_(Outbox.status == OutboxStatus.DELIVERING, Outbox.next_attempt_at <= now),
+        )
+        if include_failed:
+            revived = await uow.session.scalars(
+                sa.update(Outbox)
+                .where(Outbox.status == OutboxStatus.FAILED)
+                .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now)
+                .returning(Outbox.message_id)
+            )
+            message_ids = list(revived)
+            if message_ids:
+                await uow.session.execute(
+                    sa.update(Message)
+                    .where(Message.id.in_(message_ids))
+                    .values(delivery_status=DeliveryStatus.QUEUED, delivery_error=None)
+                )
+            due = sa.or_(due, Outbox.message_id.in_(message_ids)) if message_ids else due
+        rows = (
+            await uow.session.execute(
+                sa.select(Outbox.id, Outbox.attempts).where(due).order_by(Outbox.next_attempt_at).limit(limit)
+            )
+        ).all()
+        for outbox_id, attempts in rows:
+            uow.enqueue(DELIVER_JOB, str(outbox_id), job_id=f"deliver:{outbox_id}:{attempts}:redrive")
+        await uow.commit()
+    if rows:
+        log.info("re-driving %d outbox deliveries", len(rows))
+    return len(rows)
+
+
+async def outbox_depth(hub: Hub) -> dict[str, int]:
+    async with hub.uow() as uow:
+        rows = await uow.session.execute(
+            sa.select(Outbox.status, sa.func.count())
+            .where(Outbox.status.in_(_ACTIVE))
+            .group_by(Outbox.status)
+        )
+        counts = {status.value: 0 for status in (OutboxStatus.PENDING, OutboxStatus.DELIVERING)}
+        counts.update({status.value: count for status, count in rows})
+        return counts

@@ -1,0 +1,332 @@
+"""The one funnel: every channel's traffic becomes a ticket message here.
+
+Raw first: the payload is committed in its own transaction before any processing, so a bug or
+an outage in processing never loses a message; the raw row records the failure and can be
+re-driven (``hub inbound retry``). Idempotent on (channel, external id): a replay returns the
+first result, and a concurrent duplicate waits on the raw row's lock and then sees that result.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import uuid
+from datetime import datetime, timedelta
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from hub import metrics, realtime, search
+from hub.actors import CHANNEL
+from hub.core import Hub
+from hub.domain import Direction, RawStatus, TicketEventKind, TicketStatus
+from hub.errors import IngestFailed, InvalidInput, NotFound
+from hub.html import sanitise
+from hub.inbound import InboundAttachment, InboundMessage, IngestResult
+from hub.models import Attachment, Channel, Contact, Message, RawInbound, ThreadRef, Ticket
+from hub.services import assignment, audit, contacts, timeline
+from hub.services.threading_rules import find_ticket
+from hub.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+_SUBJECT_FROM_TEXT = 80
+
+
+def _validate(hub: Hub, message: InboundMessage) -> None:
+    if not message.external_id.strip():
+        raise InvalidInput(detail="external_id is empty")
+    if len(message.external_id) > 500:
+        raise InvalidInput(detail="external_id is longer than 500 characters")
+    if not message.sender.identity.strip():
+        raise InvalidInput(detail="sender identity is empty")
+    if not (message.text.strip() or message.html or message.attachments or message.type != "text"):
+        raise InvalidInput(detail="the message has no text, html or attachments")
+    for item in message.attachments:
+        if item.data is None and item.sha256 is None:
+            raise InvalidInput(detail=f"attachment {item.filename!r} has no content")
+        size = len(item.data) if item.data is not None else (item.size or 0)
+        if size > hub.settings.attachment_max_bytes:
+            raise InvalidInput(
+                detail=f"attachment {item.filename!r} is larger than {hub.settings.attachment_max_bytes} bytes"
+            )
+
+
+def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
+    """Bytes go to the content-addressed store first; the raw row then keeps only their addresses."""
+    if not any(a.data is not None for a in message.attachments):
+        return message
+    stored = []
+    for item in message.attachments:
+        if item.data is None:
+            stored.append(item)
+            continue
+        digest = hub.storage.put(item.data)
+        stored.append(msgspec.structs.replace(item, data=None, sha256=digest, size=len(item.data)))
+    return msgspec.structs.replace(message, attachments=tuple(stored))
+
+
+async def ingest(hub: Hub, message: InboundMessage, *, payload: bytes | None = None) -> IngestResult:
+    started = time.perf_counter()
+    _validate(hub, message)
+    message = _store_attachments(hub, message)
+    async with hub.uow() as uow:
+        channel = await uow.session.get(Channel, message.channel_id)
+        if channel is None:
+            raise NotFound(what="channel")
+        raw_id = await uow.session.scalar(
+            insert(RawInbound)
+            .values(
+                id=uuid.uuid4(),
+                channel_id=message.channel_id,
+                external_id=message.external_id,
+                message=msgspec.to_builtins(message),
+                payload=payload,
+                received_at=hub.clock.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+            .returning(RawInbound.id)
+        )
+        if raw_id is None:
+            raw_id = await uow.session.scalar(
+                sa.select(RawInbound.id).where(
+                    RawInbound.channel_id == message.channel_id, RawInbound.external_id == message.external_id
+                )
+            )
+        await uow.commit()
+    assert raw_id is not None
+    result = await process_raw(hub, raw_id)
+    metrics.INGESTED.labels(
+        channel=channel.kind.value, outcome="duplicate" if result.duplicate else "stored"
+    ).inc()
+    metrics.INGEST_SECONDS.labels(channel=channel.kind.value).observe(time.perf_counter() - started)
+    return result
+
+
+async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
+    """Process one stored payload, exactly once however often it is called."""
+    async with hub.uow() as uow:
+        raw = await uow.session.scalar(sa.select(RawInbound).where(RawInbound.id == raw_id).with_for_update())
+        if raw is None:
+            raise NotFound(what="message")
+        if raw.status is RawStatus.PROCESSED:
+            assert raw.ticket_id is not None and raw.message_id is not None
+            return IngestResult(ticket_id=raw.ticket_id, message_id=raw.message_id, duplicate=True)
+        message = msgspec.convert(raw.message, InboundMessage)
+        try:
+            async with uow.session.begin_nested():
+                result = await _process(hub, uow, message)
+        except Exception as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            raw.status = RawStatus.FAILED
+            raw.attempts += 1
+            raw.error = detail[:2000]
+            await uow.commit()
+            metrics.INGEST_FAILURES.inc()
+            log.exception(
+                "processing inbound %s failed; stored as raw %s for retry", message.external_id, raw_id
+            )
+            raise IngestFailed(detail=detail, raw_id=str(raw_id)) from exc
+        raw.status = RawStatus.PROCESSED
+        raw.attempts += 1
+        raw.error = None
+        raw.ticket_id = result.ticket_id
+        raw.message_id = result.message_id
+        raw.processed_at = hub.clock.now()
+        await uow.commit()
+        return result
+
+
+async def _process(hub: Hub, uow: UnitOfWork, message: InboundMessage) -> IngestResult:
+    session = uow.session
+    now = hub.clock.now()
+    channel = await session.get(Channel, message.channel_id)
+    if channel is None:
+        raise NotFound(what="channel")
+    contact = await contacts.resolve(
+        session, channel.kind, message.sender.identity, message.sender.name, now=now
+    )
+    match = await find_ticket(
+        session,
+        channel,
+        contact.id,
+        message,
+        now=now,
+        thread_window=timedelta(hours=hub.settings.thread_window_hours),
+        reopen_window=timedelta(days=hub.settings.reopen_window_days),
+    )
+    created = match.ticket is None
+    if match.ticket is None:
+        ticket = await _open_ticket(uow, channel, contact, message, now=now, linked=match.too_old)
+    else:
+        ticket = match.ticket
+        await _wake(uow, ticket, message, now=now)
+    if message.thread_ref:
+        await session.execute(
+            insert(ThreadRef)
+            .values(
+                id=uuid.uuid4(),
+                channel_id=channel.id,
+                ref=message.thread_ref,
+                ticket_id=ticket.id,
+                created_at=now,
+            )
+            .on_conflict_do_update(index_elements=["channel_id", "ref"], set_={"ticket_id": ticket.id})
+        )
+    stored = await _append_message(uow, ticket, channel, contact, message, now=now)
+    if created:
+        choice = await assignment.route(session, ticket)
+        await assignment.assign(uow, ticket, choice.user_id, actor=CHANNEL, reason=choice.reason, now=now)
+    channels = realtime.for_ticket(
+        team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=ticket.organization_id
+    )
+    uow.publish(
+        "ticket.created" if created else "message.created",
+        channels,
+        ticket_id=str(ticket.id),
+        number=ticket.number,
+        message_id=str(stored.id),
+        subject=ticket.subject,
+        status=ticket.status.value,
+    )
+    return IngestResult(ticket_id=ticket.id, message_id=stored.id, duplicate=False, created_ticket=created)
+
+
+async def _open_ticket(
+    uow: UnitOfWork,
+    channel: Channel,
+    contact: Contact,
+    message: InboundMessage,
+    *,
+    now: datetime,
+    linked: Ticket | None,
+) -> Ticket:
+    subject = (message.subject or "").strip() or _subject_from(message)
+    ticket = Ticket(
+        id=uuid.uuid4(),
+        subject=subject[:500],
+        status=TicketStatus.NEW,
+        contact_id=contact.id,
+        organization_id=contact.organization_id,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        team_id=channel.team_id,
+        reply_token=secrets.token_hex(12),
+        linked_ticket_id=linked.id if linked else None,
+        created_at=now,
+        updated_at=now,
+        last_message_at=now,
+        search=search.document(subject, contact.name),
+    )
+    uow.session.add(ticket)
+    await uow.session.flush()
+    await uow.session.refresh(ticket, ["number"])
+    timeline.append(
+        uow.session,
+        ticket.id,
+        TicketEventKind.CREATED,
+        at=now,
+        channel_kind=channel.kind,
+        linked_ticket_id=linked.id if linked else None,
+    )
+    audit.record(
+        uow.session,
+        CHANNEL,
+        "ticket.created",
+        "ticket",
+        ticket.id,
+        at=now,
+        after={"number": ticket.number, "channel_id": str(channel.id), "contact_id": str(contact.id)},
+        reason=f"late reply to closed ticket #{linked.number}" if linked else None,
+    )
+    return ticket
+
+
+def _subject_from(message: InboundMessage) -> str:
+    first_line = next((line.strip() for line in message.text.splitlines() if line.strip()), "")
+    if not first_line:
+        return f"[{message.type}]"
+    if len(first_line) <= _SUBJECT_FROM_TEXT:
+        return first_line
+    return first_line[: _SUBJECT_FROM_TEXT - 1] + "…"
+
+
+async def _wake(uow: UnitOfWork, ticket: Ticket, message: InboundMessage, *, now: datetime) -> None:
+    """A client's message reopens a resolved or closed ticket and ends a wait on them; auto-replies do neither."""
+    if message.is_auto:
+        return
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        previous = ticket.status
+        ticket.status = TicketStatus.OPEN
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        timeline.append(
+            uow.session, ticket.id, TicketEventKind.REOPENED, at=now, previous=previous, by="customer"
+        )
+        audit.record(
+            uow.session,
+            CHANNEL,
+            "ticket.reopened",
+            "ticket",
+            ticket.id,
+            at=now,
+            before={"status": previous.value},
+            after={"status": "open"},
+            reason="customer replied",
+        )
+    elif ticket.status is TicketStatus.PENDING:
+        ticket.status = TicketStatus.OPEN
+        timeline.append(uow.session, ticket.id, TicketEventKind.PENDING_OFF, at=now, by="customer")
+
+
+async def _append_message(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    channel: Channel,
+    contact: Contact,
+    message: InboundMessage,
+    *,
+    now: datetime,
+) -> Message:
+    stored = Message(
+        id=uuid.uuid4(),
+        ticket_id=ticket.id,
+        direction=Direction.INBOUND,
+        type=message.type,
+        channel_id=channel.id,
+        author_contact_id=contact.id,
+        text=message.text,
+        html=sanitise(message.html) if message.html else None,
+        external_id=message.external_id,
+        is_auto=message.is_auto,
+        meta=message.meta,
+        sent_at=message.sent_at,
+        created_at=now,
+        search=search.document(message.subject, message.text),
+    )
+    uow.session.add(stored)
+    for item in message.attachments:
+        uow.session.add(_attachment_row(stored.id, item, now))
+    ticket.last_message_at = now
+    ticket.updated_at = now
+    kind = TicketEventKind.AUTO_MESSAGE if message.is_auto else TicketEventKind.CUSTOMER_MESSAGE
+    timeline.append(uow.session, ticket.id, kind, at=now, message_id=stored.id, channel_kind=channel.kind)
+    await uow.session.flush()
+    return stored
+
+
+def _attachment_row(message_id: uuid.UUID, item: InboundAttachment, now: datetime) -> Attachment:
+    assert item.sha256 is not None, "attachments are stored before processing"
+    return Attachment(
+        id=uuid.uuid4(),
+        message_id=message_id,
+        filename=(item.filename or "attachment")[:255],
+        content_type=item.content_type[:127],
+        size=item.size or 0,
+        sha256=item.sha256,
+        content_id=item.content_id,
+        created_at=now,
+    )

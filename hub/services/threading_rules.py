@@ -1,0 +1,98 @@
+"""Which ticket an inbound message belongs to, in the order channels rely on:
+
+1. our reply token (``reply_token``), then the channel's own conversation key (``thread_ref``);
+2. the external ids it answers (``references``: e-mail In-Reply-To/References);
+3. unless the channel named a conversation we do not know yet, the same contact's open ticket
+   on the same channel, if it moved recently;
+4. none: a new ticket.
+
+A match on a closed ticket older than the reopen window is not reused: the caller opens a new
+ticket linked to it, so an old case is not silently resurrected by a reply months later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.domain import ACTIVE_STATUSES, TicketStatus
+from hub.inbound import InboundMessage
+from hub.models import Channel, Message, ThreadRef, Ticket
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    ticket: Ticket | None
+    rule: str
+    #: Set when the matched ticket was closed too long ago: open a new one linked to it.
+    too_old: Ticket | None = None
+
+
+async def find_ticket(
+    session: AsyncSession,
+    channel: Channel,
+    contact_id: object,
+    message: InboundMessage,
+    *,
+    now: datetime,
+    thread_window: timedelta,
+    reopen_window: timedelta,
+) -> ThreadMatch:
+    found, rule = await _explicit(session, channel, contact_id, message, now=now, thread_window=thread_window)
+    if found is None:
+        return ThreadMatch(None, "new")
+    if found.status is TicketStatus.CLOSED and (found.closed_at or now) < now - reopen_window:
+        return ThreadMatch(None, "closed_past_reopen_window", too_old=found)
+    return ThreadMatch(found, rule)
+
+
+async def _explicit(
+    session: AsyncSession,
+    channel: Channel,
+    contact_id: object,
+    message: InboundMessage,
+    *,
+    now: datetime,
+    thread_window: timedelta,
+) -> tuple[Ticket | None, str]:
+    if message.reply_token:
+        ticket = await session.scalar(sa.select(Ticket).where(Ticket.reply_token == message.reply_token))
+        if ticket is not None:
+            return ticket, "reply_token"
+    if message.thread_ref:
+        ticket = await session.scalar(
+            sa.select(Ticket)
+            .join(ThreadRef, ThreadRef.ticket_id == Ticket.id)
+            .where(ThreadRef.channel_id == channel.id, ThreadRef.ref == message.thread_ref)
+        )
+        if ticket is not None:
+            return ticket, "thread_ref"
+    if message.references:
+        ticket = await session.scalar(
+            sa.select(Ticket)
+            .join(Message, Message.ticket_id == Ticket.id)
+            .where(Message.external_id.in_(message.references))
+            .order_by(Message.created_at.desc())
+            .limit(1)
+        )
+        if ticket is not None:
+            return ticket, "references"
+    if message.thread_ref:
+        return None, "new"
+    ticket = await session.scalar(
+        sa.select(Ticket)
+        .where(
+            Ticket.contact_id == contact_id,
+            Ticket.channel_id == channel.id,
+            Ticket.status.in_([s.value for s in ACTIVE_STATUSES]),
+            Ticket.last_message_at >= now - thread_window,
+        )
+        .order_by(Ticket.last_message_at.desc())
+        .limit(1)
+    )
+    if ticket is not None:
+        return ticket, "recent_conversation"
+    return None, "new"

@@ -1,0 +1,168 @@
+"""Ticket lists with filters, search and cursor pagination, and one ticket with its thread."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import search
+from hub.actors import Actor
+from hub.domain import ChannelKind, Direction, Scenario, TicketStatus
+from hub.errors import HubError, InvalidInput
+from hub.models import Attachment, Contact, Message, Ticket, TicketEvent
+from hub.services.tickets import load_for
+
+MAX_PAGE = 200
+
+
+class BadCursor(HubError):
+    code = "bad_cursor"
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: list[TicketStatus] | None = None
+    assignee: str | None = None  # a user id, "me" or "none"
+    team_id: uuid.UUID | None = None
+    channel: ChannelKind | None = None
+    organization_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    scenario: Scenario | None = None
+    tag: str | None = None
+    q: str | None = None
+
+
+def encode_cursor(number: int) -> str:
+    return base64.urlsafe_b64encode(f"n:{number}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "n":
+            raise ValueError(prefix)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadCursor() from None
+
+
+def _scope(query: sa.Select, actor: Actor) -> sa.Select:
+    """Partners see their organization's tickets; nobody else is let in without a staff role."""
+    if actor.is_partner:
+        return query.where(Ticket.organization_id == actor.organization_id)
+    if actor.kind == "user" and not actor.is_staff:
+        return query.where(sa.false())
+    return query
+
+
+def _filtered(query: sa.Select, actor: Actor, f: TicketFilter) -> sa.Select:
+    if f.status:
+        query = query.where(Ticket.status.in_([s.value for s in f.status]))
+    if f.assignee == "me":
+        query = query.where(Ticket.assignee_id == actor.user_id)
+    elif f.assignee == "none":
+        query = query.where(Ticket.assignee_id.is_(None))
+    elif f.assignee:
+        try:
+            query = query.where(Ticket.assignee_id == uuid.UUID(f.assignee))
+        except ValueError:
+            raise InvalidInput(detail="assignee must be a user id, 'me' or 'none'") from None
+    if f.team_id:
+        query = query.where(Ticket.team_id == f.team_id)
+    if f.channel:
+        query = query.where(Ticket.channel_kind == f.channel)
+    if f.organization_id:
+        query = query.where(Ticket.organization_id == f.organization_id)
+    if f.contact_id:
+        query = query.where(Ticket.contact_id == f.contact_id)
+    if f.scenario:
+        query = query.where(Ticket.scenario == f.scenario)
+    if f.tag:
+        query = query.where(Ticket.tags.contains([f.tag.strip().lower()]))
+    if f.q and f.q.strip():
+        query = query.where(Ticket.id.in_(_search_ids(f.q)))
+    return query
+
+
+def _search_ids(text: str) -> sa.Select:
+    """Tickets whose subject or contact name match, or that hold a matching message (both GIN-indexed)."""
+    on_ticket = search.matches(Ticket.search, text)
+    on_message = search.matches(Message.search, text)
+    if on_ticket is None or on_message is None:
+        return sa.select(Ticket.id).where(sa.false())
+    return sa.union(
+        sa.select(Ticket.id).where(on_ticket),
+        sa.select(Message.ticket_id).where(on_message, Message.direction != Direction.NOTE),
+    )  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    items: list[tuple[Ticket, Contact]]
+    next_cursor: str | None
+
+
+async def list_tickets(
+    session: AsyncSession, actor: Actor, f: TicketFilter, *, cursor: str | None, limit: int
+) -> TicketPage:
+    """Newest first by ticket number, which never changes, so pages neither skip nor repeat."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = sa.select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
+    query = _filtered(_scope(query, actor), actor, f)
+    if cursor:
+        query = query.where(Ticket.number < decode_cursor(cursor))
+    rows = (await session.execute(query.order_by(Ticket.number.desc()).limit(limit + 1))).all()
+    items = [(ticket, contact) for ticket, contact in rows[:limit]]
+    next_cursor = encode_cursor(items[-1][0].number) if len(rows) > limit else None
+    return TicketPage(items=items, next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class TicketThread:
+    ticket: Ticket
+    contact: Contact
+    messages: list[Message]
+    attachments: dict[uuid.UUID, list[Attachment]]
+
+
+async def ticket_with_contact(
+    session: AsyncSession, actor: Actor, ticket_id: uuid.UUID
+) -> tuple[Ticket, Contact]:
+    ticket = await load_for(session, actor, ticket_id)
+    contact = await session.get(Contact, ticket.contact_id)
+    assert contact is not None
+    return ticket, contact
+
+
+async def ticket_thread(session: AsyncSession, actor: Actor, ticket_id: uuid.UUID) -> TicketThread:
+    ticket, contact = await ticket_with_contact(session, actor, ticket_id)
+    query = sa.select(Message).where(Message.ticket_id == ticket.id)
+    if not actor.is_staff and actor.kind == "user":
+        query = query.where(Message.direction != Direction.NOTE)  # partners never see internal notes
+    messages = list(await session.scalars(query.order_by(Message.created_at, Message.id)))
+    attachments: dict[uuid.UUID, list[Attachment]] = {}
+    if messages:
+        rows = await session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.message_id.in_([m.id for m in messages]))
+            .order_by(Attachment.created_at)
+        )
+        for row in rows:
+            attachments.setdefault(row.message_id, []).append(row)
+    return TicketThread(ticket=ticket, contact=contact, messages=messages, attachments=attachments)
+
+
+async def ticket_events(session: AsyncSession, actor: Actor, ticket_id: uuid.UUID) -> list[TicketEvent]:
+    ticket = await load_for(session, actor, ticket_id)
+    rows = await session.scalars(
+        sa.select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.at, TicketEvent.id)
+    )
+    return list(rows)

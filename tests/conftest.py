@@ -1,0 +1,107 @@
+"""Shared fixtures: real PostgreSQL and Redis for every test that needs them.
+
+By default the embedded servers under ``var/test`` (started once per run, stopped at the end).
+Set ``HUB_TEST_DATABASE_URL`` and ``HUB_TEST_REDIS_URL`` to use real servers instead; the tests
+wipe that database's schema and flush that Redis database, so never point them at real data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from litestar.testing import AsyncTestClient
+
+from hub.config import Settings, load_settings
+from hub.core import Hub
+from hub.db import create_engine
+from hub.migrate import upgrade
+from hub.models import Base
+from web.app import create_app
+from web.embedded import EmbeddedServers, ServerUrls
+from web.runtime import Runtime, open_runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def _reset_schema(database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        await connection.execute(sa.text("CREATE SCHEMA public"))
+    await engine.dispose()
+    await upgrade(database_url)
+
+
+@pytest.fixture(scope="session")
+def server_urls() -> Iterator[ServerUrls]:
+    database_url = os.environ.get("HUB_TEST_DATABASE_URL")
+    redis_url = os.environ.get("HUB_TEST_REDIS_URL")
+    embedded = None
+    if not (database_url and redis_url):
+        embedded = EmbeddedServers(
+            Path(os.environ.get("HUB_TEST_DATA_DIR", ROOT / "var" / "test")),
+            database="hub_test",
+            postgres=not database_url,
+            redis=not redis_url,
+        )
+        urls = embedded.acquire()
+        database_url = database_url or urls.database_url
+        redis_url = redis_url or urls.redis_url
+    asyncio.run(_reset_schema(database_url))
+    try:
+        yield ServerUrls(database_url=database_url, redis_url=redis_url)
+    finally:
+        if embedded is not None:
+            embedded.release()
+
+
+def make_settings(urls: ServerUrls, data_dir: Path, **overrides: str) -> Settings:
+    env = {
+        "HUB_DATA_DIR": str(data_dir),
+        "HUB_DATABASE_URL": urls.database_url,
+        "HUB_REDIS_URL": urls.redis_url,
+        "HUB_SECRET_KEY": TEST_SECRET,
+        **overrides,
+    }
+    return load_settings(env)
+
+
+@pytest.fixture
+def settings(server_urls: ServerUrls, tmp_path: Path) -> Settings:
+    return make_settings(server_urls, tmp_path)
+
+
+_TABLES = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    async with open_runtime(settings) as rt:
+        async with rt.engine.begin() as connection:
+            await connection.execute(sa.text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+            await connection.execute(sa.text("ALTER SEQUENCE ticket_number_seq RESTART WITH 10001"))
+        await rt.redis.flushdb()
+        yield rt
+
+
+@pytest.fixture
+def hub(runtime: Runtime) -> Hub:
+    return runtime.hub
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[AsyncTestClient]:
+    """The web app, served on its own event loop with its own runtime (as in production)."""
+    async with AsyncTestClient(create_app(runtime.settings)) as test_client:
+        yield test_client

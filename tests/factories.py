@@ -1,0 +1,128 @@
+"""Builders for the people, organizations and channels most tests need, through the real use-cases."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from hub.actors import CLI
+from hub.core import Hub
+from hub.domain import ChannelKind, OrganizationKind, Presence, Role, Tier
+from hub.inbound import InboundMessage, IngestResult, Sender
+from hub.models import Channel, Organization, Team, User
+from hub.services import accounts, channels
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+async def team(hub: Hub, name: str | None = None) -> Team:
+    async with hub.uow() as uow:
+        row = Team(id=uuid.uuid4(), name=name or f"Team {next(_seq)}")
+        uow.session.add(row)
+        await uow.commit()
+        return row
+
+
+async def user(
+    hub: Hub,
+    role: Role = Role.AGENT,
+    *,
+    team_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID | None = None,
+    email: str | None = None,
+    presence: Presence = Presence.AVAILABLE,
+    capacity: int = 0,
+) -> User:
+    created = await accounts.create_user(
+        hub,
+        CLI,
+        accounts.NewUser(
+            email=email or f"{role.value}{next(_seq)}@example.test",
+            name=f"{role.value.title()} {next(_seq)}",
+            role=role,
+            password=PASSWORD,
+            team_id=team_id,
+            organization_id=organization_id,
+            capacity=capacity,
+        ),
+    )
+    if presence is not Presence.AVAILABLE:
+        await accounts.set_presence(hub, CLI, created.id, presence)
+    return created
+
+
+async def organization(
+    hub: Hub,
+    *,
+    kind: OrganizationKind = OrganizationKind.CLIENT,
+    tier: Tier = Tier.STANDARD,
+    manager: uuid.UUID | None = None,
+    backup: uuid.UUID | None = None,
+    domains: list[str] | None = None,
+) -> Organization:
+    async with hub.uow() as uow:
+        row = Organization(
+            id=uuid.uuid4(),
+            name=f"Org {next(_seq)}",
+            kind=kind,
+            tier=tier,
+            account_manager_id=manager,
+            backup_manager_id=backup,
+            domains=domains or [],
+        )
+        uow.session.add(row)
+        await uow.commit()
+        return row
+
+
+@dataclass
+class ApiChannel:
+    channel: Channel
+    token: str
+    webhook_secret: str
+
+
+async def api_channel(
+    hub: Hub, *, team_id: uuid.UUID | None = None, callback_url: str | None = None
+) -> ApiChannel:
+    config = {"callback_url": callback_url} if callback_url else {}
+    created = await channels.add_channel(
+        hub, CLI, kind=ChannelKind.API, name=f"API {next(_seq)}", team_id=team_id, config=config
+    )
+    assert created.token and created.webhook_secret
+    return ApiChannel(created.channel, created.token, created.webhook_secret)
+
+
+async def channel(hub: Hub, kind: ChannelKind, *, team_id: uuid.UUID | None = None) -> Channel:
+    created = await channels.add_channel(
+        hub, CLI, kind=kind, name=f"{kind.value} {next(_seq)}", team_id=team_id
+    )
+    return created.channel
+
+
+async def inbound(
+    hub: Hub,
+    channel_id: uuid.UUID,
+    *,
+    sender: str = "client@example.com",
+    text: str = "Hello",
+    external_id: str | None = None,
+    **fields: object,
+) -> IngestResult:
+    message = InboundMessage(
+        channel_id=channel_id,
+        external_id=external_id or f"ext-{uuid.uuid4()}",
+        sender=Sender(identity=sender, name=fields.pop("name", None)),  # type: ignore[arg-type]
+        text=text,
+        **fields,  # type: ignore[arg-type]
+    )
+    return await hub.ingest(message)
+
+
+async def count(hub: Hub, model: type) -> int:
+    async with hub.uow() as uow:
+        return await uow.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0

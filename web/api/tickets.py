@@ -1,0 +1,360 @@
+"""Tickets: list, read, and everything an agent does to one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.core import Hub
+from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
+from hub.models import Attachment, Contact, Message, Ticket
+from hub.services import tickets
+from hub.views import tickets as views
+from web.auth.guards import any_user, staff
+from web.auth.identity import CurrentUser
+
+
+class TicketItem(msgspec.Struct):
+    id: uuid.UUID
+    number: int
+    subject: str
+    status: str
+    priority: str
+    scenario: str
+    channel: str
+    tags: list[str]
+    organization_id: uuid.UUID | None
+    contact_id: uuid.UUID
+    contact_name: str
+    assignee_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+    reopen_count: int
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime
+
+    @classmethod
+    def of(cls, ticket: Ticket, contact: Contact) -> TicketItem:
+        return cls(
+            id=ticket.id,
+            number=ticket.number,
+            subject=ticket.subject,
+            status=ticket.status.value,
+            priority=ticket.priority.value,
+            scenario=ticket.scenario.value,
+            channel=ticket.channel_kind.value,
+            tags=list(ticket.tags),
+            organization_id=ticket.organization_id,
+            contact_id=ticket.contact_id,
+            contact_name=contact.name,
+            assignee_id=ticket.assignee_id,
+            team_id=ticket.team_id,
+            reopen_count=ticket.reopen_count,
+            created_at=ticket.created_at,
+            updated_at=ticket.updated_at,
+            last_message_at=ticket.last_message_at,
+        )
+
+
+class TicketPageOut(msgspec.Struct):
+    items: list[TicketItem]
+    next_cursor: str | None
+
+
+class AttachmentOut(msgspec.Struct):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+    @classmethod
+    def of(cls, row: Attachment) -> AttachmentOut:
+        return cls(
+            id=row.id,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            url=f"/api/v1/attachments/{row.id}",
+        )
+
+
+class MessageOut(msgspec.Struct):
+    id: uuid.UUID
+    direction: str
+    type: str
+    text: str
+    html: str | None
+    author_user_id: uuid.UUID | None
+    author_contact_id: uuid.UUID | None
+    external_id: str | None
+    is_auto: bool
+    delivery_status: str | None
+    delivery_error: str | None
+    attachments: list[AttachmentOut]
+    sent_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, message: Message, attachments: list[Attachment]) -> MessageOut:
+        return cls(
+            id=message.id,
+            direction=message.direction.value,
+            type=message.type,
+            text=message.text,
+            html=message.html,
+            author_user_id=message.author_user_id,
+            author_contact_id=message.author_contact_id,
+            external_id=message.external_id,
+            is_auto=message.is_auto,
+            delivery_status=message.delivery_status.value if message.delivery_status else None,
+            delivery_error=message.delivery_error,
+            attachments=[AttachmentOut.of(a) for a in attachments],
+            sent_at=message.sent_at,
+            created_at=message.created_at,
+        )
+
+
+class TicketOut(TicketItem, kw_only=True):
+    linked_ticket_id: uuid.UUID | None
+    escalation_level: int
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    messages: list[MessageOut]
+
+
+class EventOut(msgspec.Struct):
+    id: int
+    kind: str
+    at: datetime
+    actor_user_id: uuid.UUID | None
+    message_id: uuid.UUID | None
+    data: dict[str, Any]
+
+
+class AttachmentIn(msgspec.Struct):
+    filename: str
+    data_base64: str
+    content_type: str | None = None
+
+
+class DraftIn(msgspec.Struct):
+    text: str = ""
+    html: str | None = None
+    attachments: list[AttachmentIn] = msgspec.field(default_factory=list)
+
+    def draft(self) -> tickets.Draft:
+        return tickets.Draft(
+            text=self.text,
+            html=self.html,
+            attachments=[
+                tickets.decode_attachment(a.filename, a.content_type, a.data_base64) for a in self.attachments
+            ],
+        )
+
+
+class AssignIn(msgspec.Struct):
+    assignee_id: uuid.UUID | None
+    reason: str | None = None
+
+
+class StatusIn(msgspec.Struct):
+    status: TicketStatus
+
+
+class PriorityIn(msgspec.Struct):
+    priority: Priority
+
+
+class ScenarioIn(msgspec.Struct):
+    scenario: Scenario
+
+
+class TagsIn(msgspec.Struct):
+    add: list[str] = msgspec.field(default_factory=list)
+    remove: list[str] = msgspec.field(default_factory=list)
+
+
+class TicketController(Controller):
+    path = "/api/v1/tickets"
+    tags = ["tickets"]
+
+    @get("/", guards=[any_user])
+    async def list_tickets(
+        self,
+        request: Request,
+        db: NamedDependency[AsyncSession],
+        status: Annotated[
+            list[TicketStatus] | None, QueryParameter(description="One or more statuses")
+        ] = None,
+        assignee: Annotated[str | None, QueryParameter(description="A user id, `me` or `none`")] = None,
+        team: FromQuery[uuid.UUID | None] = None,
+        channel: FromQuery[ChannelKind | None] = None,
+        organization: FromQuery[uuid.UUID | None] = None,
+        contact: FromQuery[uuid.UUID | None] = None,
+        scenario: FromQuery[Scenario | None] = None,
+        tag: FromQuery[str | None] = None,
+        q: Annotated[
+            str | None, QueryParameter(description="Words in subjects, messages and contact names")
+        ] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 50,
+    ) -> TicketPageOut:
+        user: CurrentUser = request.user
+        page = await views.list_tickets(
+            db,
+            user.actor,
+            views.TicketFilter(
+                status=status,
+                assignee=assignee,
+                team_id=team,
+                channel=channel,
+                organization_id=organization,
+                contact_id=contact,
+                scenario=scenario,
+                tag=tag,
+                q=q,
+            ),
+            cursor=cursor,
+            limit=limit,
+        )
+        return TicketPageOut(items=[TicketItem.of(t, c) for t, c in page.items], next_cursor=page.next_cursor)
+
+    @get("/{ticket_id:uuid}", guards=[any_user])
+    async def read(
+        self, request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
+    ) -> TicketOut:
+        user: CurrentUser = request.user
+        thread = await views.ticket_thread(db, user.actor, ticket_id)
+        base = msgspec.structs.asdict(TicketItem.of(thread.ticket, thread.contact))
+        return TicketOut(
+            **base,
+            linked_ticket_id=thread.ticket.linked_ticket_id,
+            escalation_level=thread.ticket.escalation_level,
+            resolved_at=thread.ticket.resolved_at,
+            closed_at=thread.ticket.closed_at,
+            messages=[MessageOut.of(m, thread.attachments.get(m.id, [])) for m in thread.messages],
+        )
+
+    @get("/{ticket_id:uuid}/events", guards=[staff])
+    async def events(
+        self, request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
+    ) -> list[EventOut]:
+        """The ticket's typed event log (customer message, human response, assigned, resolved, ...)."""
+        user: CurrentUser = request.user
+        rows = await views.ticket_events(db, user.actor, ticket_id)
+        return [
+            EventOut(
+                id=e.id,
+                kind=e.kind.value,
+                at=e.at,
+                actor_user_id=e.actor_user_id,
+                message_id=e.message_id,
+                data=e.data,
+            )
+            for e in rows
+        ]
+
+    @post("/{ticket_id:uuid}/reply", guards=[staff])
+    async def reply(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[DraftIn],
+    ) -> MessageOut:
+        """Answer the client on the ticket's channel; delivery status follows on the message."""
+        user: CurrentUser = request.user
+        message = await tickets.reply(hub, user.actor, ticket_id, data.draft())
+        return MessageOut.of(message, [])
+
+    @post("/{ticket_id:uuid}/notes", guards=[staff])
+    async def note(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[DraftIn],
+    ) -> MessageOut:
+        user: CurrentUser = request.user
+        message = await tickets.note(hub, user.actor, ticket_id, data.draft())
+        return MessageOut.of(message, [])
+
+    @post("/{ticket_id:uuid}/assign", guards=[staff], status_code=200)
+    async def assign(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[AssignIn],
+    ) -> TicketItem:
+        user: CurrentUser = request.user
+        await tickets.assign(hub, user.actor, ticket_id, data.assignee_id, reason=data.reason)
+        return await self._item(db, user, ticket_id)
+
+    @post("/{ticket_id:uuid}/status", guards=[staff], status_code=200)
+    async def status(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[StatusIn],
+    ) -> TicketItem:
+        user: CurrentUser = request.user
+        await tickets.set_status(hub, user.actor, ticket_id, data.status)
+        return await self._item(db, user, ticket_id)
+
+    @post("/{ticket_id:uuid}/priority", guards=[staff], status_code=200)
+    async def priority(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[PriorityIn],
+    ) -> TicketItem:
+        user: CurrentUser = request.user
+        await tickets.set_priority(hub, user.actor, ticket_id, data.priority)
+        return await self._item(db, user, ticket_id)
+
+    @post("/{ticket_id:uuid}/scenario", guards=[staff], status_code=200)
+    async def scenario(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[ScenarioIn],
+    ) -> TicketItem:
+        user: CurrentUser = request.user
+        await tickets.set_scenario(hub, user.actor, ticket_id, data.scenario)
+        return await self._item(db, user, ticket_id)
+
+    @post("/{ticket_id:uuid}/tags", guards=[staff], status_code=200)
+    async def tags_(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[TagsIn],
+    ) -> TicketItem:
+        user: CurrentUser = request.user
+        await tickets.change_tags(hub, user.actor, ticket_id, add=data.add, remove=data.remove)
+        return await self._item(db, user, ticket_id)
+
+    @staticmethod
+    async def _item(
+        db: NamedDependency[AsyncSession], user: CurrentUser, ticket_id: FromPath[uuid.UUID]
+    ) -> TicketItem:
+        ticket, contact = await views.ticket_with_contact(db, user.actor, ticket_id)
+        return TicketItem.of(ticket, contact)

@@ -1,0 +1,103 @@
+"""The Litestar application: API, realtime stream, health and metrics, wired to one Hub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
+from redis.asyncio import Redis
+
+from hub.config import Settings
+from web.api.inbound import post_channel_message
+from web.api.tickets import TicketController
+from web.auth.middleware import HubAuthMiddleware
+from web.auth.ratelimit import LoginThrottle
+from web.auth.routes import AuthController
+from web.auth.sessions import SessionStore
+from web.deps import provide_hub, provide_session
+from web.errors import EXCEPTION_HANDLERS
+from web.realtime import channels_plugin, event_stream
+from web.runtime import open_runtime
+from web.system import healthz, prometheus_metrics
+from web.worker import build_worker
+
+log = logging.getLogger(__name__)
+
+ROUTES = [
+    AuthController,
+    TicketController,
+    post_channel_message,
+    event_stream,
+    healthz,
+    prometheus_metrics,
+]
+
+
+def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
+    """The web app. ``settings`` must name the servers (``hub serve`` resolves embedded ones first).
+
+    The app opens its own runtime in its lifespan, on its own event loop. ``run_worker`` also runs
+    the arq worker in this process: ``hub serve`` does so with the embedded servers, so one command
+    runs everything; with real servers, ``hub worker`` runs separately and scales on its own.
+    """
+    if not (settings.database_url and settings.redis_url):
+        raise ValueError("create_app needs resolved server URLs; see web.runtime.resolve_servers")
+    pubsub_redis = Redis.from_url(settings.redis_url)
+
+    @contextlib.asynccontextmanager
+    async def runtime_lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_runtime(settings) as runtime:
+            app.state.runtime = runtime
+            app.state.hub = runtime.hub
+            app.state.redis = runtime.redis
+            app.state.sessions = SessionStore(runtime.redis, ttl_seconds=settings.session_hours * 3600)
+            app.state.login_throttle = LoginThrottle(
+                runtime.redis, attempts=settings.login_attempts_per_15min
+            )
+            worker = build_worker(runtime, handle_signals=False) if run_worker else None
+            task = asyncio.create_task(worker.async_run(), name="hub-inline-worker") if worker else None
+            try:
+                yield
+            finally:
+                if worker is not None and task is not None:
+                    await worker.close()
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                await pubsub_redis.aclose()
+
+    return Litestar(
+        route_handlers=ROUTES,
+        lifespan=[runtime_lifespan],
+        dependencies={"hub": Provide(provide_hub, sync_to_thread=False), "db": Provide(provide_session)},
+        middleware=[
+            PrometheusConfig(
+                app_name="hub", prefix="hub_http", group_path=True, exclude=["/metrics"]
+            ).middleware,
+            HubAuthMiddleware,
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[channels_plugin(pubsub_redis)],
+        openapi_config=OpenAPIConfig(
+            title="hub API",
+            version="1",
+            description=(
+                "Omnichannel communication hub. Authenticate with `POST /api/v1/auth/login`, "
+                "then send `Authorization: Bearer <token>`."
+            ),
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )

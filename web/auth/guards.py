@@ -1,0 +1,39 @@
+"""Role guards. Every route names the roles it admits; there is no route without one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+
+from hub.domain import Role
+from web.auth.identity import CurrentUser
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+class RoleDenied(PermissionDeniedException):
+    def __init__(self) -> None:
+        super().__init__(detail="forbidden")
+        self.code = "forbidden"
+
+
+def requires(*roles: Role) -> Guard:
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.user
+        if not isinstance(user, CurrentUser) or user.role not in allowed:
+            raise RoleDenied()
+
+    guard.__name__ = "requires_" + "_or_".join(sorted(r.value for r in allowed))
+    return guard
+
+
+any_user = requires(Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER)
+staff = requires(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+supervisors = requires(Role.SUPERVISOR, Role.ADMIN)
+admins = requires(Role.ADMIN)

@@ -1,0 +1,60 @@
+"""The authenticated user as the web layer sees it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from hub.actors import Actor
+from hub.domain import STAFF_ROLES, Role
+from hub.models import User
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    organization_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+    locale: str
+    time_zone: str
+    totp_enabled: bool
+
+    @classmethod
+    def of(cls, user: User) -> CurrentUser:
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            organization_id=user.organization_id,
+            team_id=user.team_id,
+            locale=user.locale,
+            time_zone=user.time_zone,
+            totp_enabled=user.totp_enabled,
+        )
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role is Role.PARTNER
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            kind="user", user_id=self.id, role=self.role, organization_id=self.organization_id, name=self.name
+        )
+
+
+@dataclass(frozen=True)
+class AuthInfo:
+    """How the request was authenticated; ``session`` requests must pass the CSRF check."""
+
+    method: str  # session | jwt | api_token
+    session_id: str | None = None
+    csrf_token: str | None = None

@@ -1,0 +1,46 @@
+"""Failed-login throttling in Redis, shared by every web process.
+
+Counts failures per (client address, account) and per client address alone (ten times the budget,
+against password spraying), in fixed 15-minute windows; INCR plus EXPIRE is atomic enough here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from redis.asyncio import Redis
+
+WINDOW_SECONDS = 15 * 60
+_SPRAY_FACTOR = 10
+
+
+class LoginThrottle:
+    def __init__(self, redis: Redis, *, attempts: int) -> None:
+        self.redis = redis
+        self.attempts = attempts
+
+    @staticmethod
+    def _keys(address: str, email: str) -> tuple[str, str]:
+        account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+        return f"hub:login-fail:{address}:{account}", f"hub:login-fail:{address}"
+
+    async def retry_after(self, address: str, email: str) -> int:
+        """Seconds until this client may try again, or 0 if it may try now."""
+        account_key, address_key = self._keys(address, email)
+        counts = await self.redis.mget(account_key, address_key)
+        account_count, address_count = (int(c or 0) for c in counts)
+        if account_count >= self.attempts:
+            return max(await self.redis.ttl(account_key), 1)
+        if address_count >= self.attempts * _SPRAY_FACTOR:
+            return max(await self.redis.ttl(address_key), 1)
+        return 0
+
+    async def failed(self, address: str, email: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key in self._keys(address, email):
+                pipe.incr(key)
+                pipe.expire(key, WINDOW_SECONDS, nx=True)
+            await pipe.execute()
+
+    async def succeeded(self, address: str, email: str) -> None:
+        await self.redis.delete(self._keys(address, email)[0])

@@ -1,0 +1,58 @@
+"""Live updates: hub events fanned out through Redis pub/sub to every web process's sockets.
+
+Any process (web or worker) publishes with :class:`RedisEventPublisher`; each web process runs one
+Litestar ChannelsPlugin subscription and forwards events to the sockets that may see them.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.di import NamedDependency
+from redis.asyncio import Redis
+
+from hub import realtime
+from hub.ports import RealtimeEvent
+from web.auth.guards import any_user
+from web.auth.identity import CurrentUser
+
+
+class RedisEventPublisher:
+    """:class:`hub.ports.EventPublisher` writing to the same Redis channels the plugin subscribes to."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.backend = RedisChannelsPubSubBackend(redis=redis)
+
+    async def publish(self, events: list[RealtimeEvent]) -> None:
+        for event in events:
+            payload = msgspec.json.encode({"event": event.name, **event.data})
+            await self.backend.publish(payload, event.channels)
+
+
+def channels_plugin(redis: Redis) -> ChannelsPlugin:
+    return ChannelsPlugin(backend=RedisChannelsPubSubBackend(redis=redis), arbitrary_channels_allowed=True)
+
+
+def subscriptions_for(user: CurrentUser) -> list[str]:
+    """Staff hear everything staff may see; a partner hears only its organization."""
+    if user.is_partner:
+        assert user.organization_id is not None
+        return [realtime.organization(user.organization_id)]
+    return [realtime.STAFF]
+
+
+@websocket("/api/v1/stream", guards=[any_user])
+async def event_stream(socket: WebSocket, channels: NamedDependency[ChannelsPlugin]) -> None:
+    """JSON events (``ticket.created``, ``message.created`` ...) for the logged-in user's inbox."""
+    user: CurrentUser = socket.user
+    await socket.accept()
+    async with (
+        channels.start_subscription(subscriptions_for(user)) as subscriber,
+        subscriber.run_in_background(socket.send_text),
+    ):
+        while True:
+            message = await socket.receive_data(mode="text")
+            if message == "ping":
+                await socket.send_text('{"event": "pong"}')

@@ -1,0 +1,64 @@
+"""The arq worker: delivers outbox rows and re-drives the ones whose job was lost.
+
+Jobs carry only ids (msgpack, not pickle). Transient failures come back from the hub as
+:class:`hub.errors.RetryLater` and become ``arq.Retry``; arq's own try counter is set high because
+the outbox row's attempt count, not arq's, decides when to give up.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from arq import Retry, Worker, cron
+from arq.worker import func
+
+from hub import metrics
+from hub.errors import RetryLater
+from hub.services.tickets import DELIVER_JOB
+from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
+
+log = logging.getLogger(__name__)
+
+REDRIVE_EVERY_SECONDS = {0, 15, 30, 45}
+
+
+async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
+    runtime: Runtime = ctx["runtime"]
+    try:
+        return await runtime.hub.deliver(uuid.UUID(outbox_id))
+    except RetryLater as exc:
+        raise Retry(defer=exc.defer_seconds) from exc
+    except Exception:
+        metrics.JOB_FAILURES.labels(function=DELIVER_JOB).inc()
+        log.exception("delivery job for outbox %s crashed; the sweeper will re-drive it", outbox_id)
+        raise
+
+
+async def redrive_outbox(ctx: dict[str, Any]) -> int:
+    runtime: Runtime = ctx["runtime"]
+    return await runtime.hub.redrive_outbox()
+
+
+def build_worker(
+    runtime: Runtime, *, burst: bool = False, handle_signals: bool = True, crons: bool = True
+) -> Worker:
+    """Construct inside a running event loop (arq binds to it)."""
+    return Worker(
+        functions=[func(deliver_outbox, name=DELIVER_JOB, max_tries=1000, keep_result=0, timeout=60)],
+        cron_jobs=[cron(redrive_outbox, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60)]
+        if crons
+        else [],
+        redis_pool=runtime.arq,
+        queue_name=JOB_QUEUE,
+        ctx={"runtime": runtime},
+        burst=burst,
+        handle_signals=handle_signals,
+        job_serializer=job_serializer,
+        job_deserializer=job_deserializer,
+        health_check_interval=30,
+        keep_result=60,
+        poll_delay=0.2,
+        max_jobs=20,
+    )
