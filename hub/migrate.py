@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -12,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_KEY = 0x6875625F6D6967  # 'hub_mig'
 
 
 def alembic_config(database_url: str) -> Config:
@@ -24,6 +26,26 @@ def alembic_config(database_url: str) -> Config:
 async def upgrade(database_url: str, revision: str = "head") -> None:
     """Alembic's env.py runs its own event loop, so run it in a thread from async code."""
     await asyncio.to_thread(command.upgrade, alembic_config(database_url), revision)
+
+
+async def upgrade_exclusively(engine: AsyncEngine, database_url: str) -> tuple[str | None, str | None]:
+    """Upgrade to head while holding an advisory lock, so replicas starting together migrate once.
+
+    Returns the revision before and after.
+    """
+    async with engine.connect() as connection:
+        await connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        try:
+            before = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+            if before != head_revision():
+                await upgrade(database_url)
+            after = head_revision()
+        finally:
+            await connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            await connection.commit()
+    return before, after
 
 
 def head_revision() -> str | None:

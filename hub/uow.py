@@ -36,11 +36,9 @@ class UnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            if self.session.in_transaction():
-                await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back anything uncommitted but, unlike rollback(), leaves the loaded objects
+        # readable (detached, not expired), so use-cases can return what they loaded.
+        await self.session.close()
         self._events.clear()
         self._jobs.clear()
 

@@ -330,3 +330,14 @@ def _attachment_row(message_id: uuid.UUID, item: InboundAttachment, now: datetim
         content_id=item.content_id,
         created_at=now,
     )
+
+
+async def failed_inbound(hub: Hub, *, limit: int = 1000) -> list[RawInbound]:
+    async with hub.uow() as uow:
+        rows = await uow.session.scalars(
+            sa.select(RawInbound)
+            .where(RawInbound.status == RawStatus.FAILED)
+            .order_by(RawInbound.received_at)
+            .limit(limit)
+        )
+        return list(rows)
