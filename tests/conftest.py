@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,47 @@ async def client(runtime: Runtime) -> AsyncIterator[AsyncTestClient]:
     """The web app, served on its own event loop with its own runtime (as in production)."""
     async with AsyncTestClient(create_app(runtime.settings)) as test_client:
         yield test_client
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+HUB_EXECUTABLE = str(Path(sys.executable).parent / "hub")
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment a user would export to point `hub` at the test servers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        {
+            "HUB_DATA_DIR": str(settings.data_dir),
+            "HUB_DATABASE_URL": settings.database_url or "",
+            "HUB_REDIS_URL": settings.redis_url or "",
+            "HUB_SECRET_KEY": settings.secret_key,
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def run_cli(settings: Settings) -> Callable[..., Awaitable[CliResult]]:
+    """Run the real `hub` executable against the test servers, as a user would."""
+
+    async def run(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> CliResult:
+        process = await asyncio.create_subprocess_exec(
+            HUB_EXECUTABLE,
+            *args,
+            env=env or cli_env(settings),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(stdin), timeout=90)
+        return CliResult(process.returncode or 0, out.decode(), err.decode())
+
+    return run

@@ -26,7 +26,7 @@ from web.deps import provide_hub, provide_session
 from web.errors import EXCEPTION_HANDLERS
 from web.realtime import channels_plugin, event_stream
 from web.runtime import open_runtime
-from web.system import healthz, prometheus_metrics
+from web.system import healthz, home, prometheus_metrics
 from web.worker import build_worker
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ ROUTES = [
     event_stream,
     healthz,
     prometheus_metrics,
+    home,
 ]
 
 

@@ -97,9 +97,10 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
     settings = _settings()
     _configure_logging(settings.log_level)
     started = time.monotonic()
-    # uvicorn re-raises the SIGTERM it caught once it has shut down; make that an orderly exit so
-    # the `finally` below still stops the embedded servers (Ctrl-C already arrives as KeyboardInterrupt).
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # uvicorn re-raises the SIGTERM or SIGINT it caught once it has shut down; make that an orderly
+    # exit (status 0) so the `finally` below still stops the embedded servers.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
     try:
         resolved, embedded = resolve_servers(settings)
     except EmbeddedServerError as exc:
@@ -143,7 +144,7 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
             click.echo("embedded PostgreSQL and Redis stopped")
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
+def _exit_quietly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 

@@ -120,6 +120,9 @@ class EmbeddedServers:
 
     def _ensure_postgres(self) -> str:
         pgserver = _pgserver()
+        # pgserver caches one handle per folder and trusts it; forget it so a server that was
+        # stopped (by us or by a crash) since is noticed and started again.
+        pgserver.postgres_server.PostgresServer._instances.pop(self.pgdata, None)
         try:
             server = pgserver.get_server(self.pgdata, cleanup_mode=None)
         except Exception as exc:
@@ -145,8 +148,14 @@ class EmbeddedServers:
             )
         except subprocess.CalledProcessError:
             log.warning("pg_ctl stop failed; terminating the embedded PostgreSQL")
+            process = info.process
+            assert process is not None
             with contextlib.suppress(psutil.Error):
-                info.process.terminate()  # type: ignore[union-attr]
+                process.terminate()
+                try:
+                    process.wait(30)
+                except psutil.TimeoutExpired:
+                    process.kill()
 
     # -- Redis ------------------------------------------------------------------------------------
 

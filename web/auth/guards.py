@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException, WebSocketException
 from litestar.handlers import BaseRouteHandler
 
 from hub.domain import Role
@@ -27,6 +27,8 @@ def requires(*roles: Role) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.user
         if not isinstance(user, CurrentUser) or user.role not in allowed:
+            if connection.scope["type"] == "websocket":
+                raise WebSocketException(detail="forbidden", code=4403)
             raise RoleDenied()
 
     guard.__name__ = "requires_" + "_or_".join(sorted(r.value for r in allowed))

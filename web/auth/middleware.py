@@ -12,7 +12,7 @@ import hmac
 import uuid
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, WebSocketException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from hub.core import Hub
@@ -51,6 +51,15 @@ class TwoFactorRequired(PermissionDeniedException):
 
 class HubAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        try:
+            return await self._authenticate(connection)
+        except (NotAuthorizedException, PermissionDeniedException) as exc:
+            if connection.scope["type"] != "websocket":
+                raise
+            # Litestar closes sockets with 4500 for any HTTP error; say what happened (4401/4403).
+            raise WebSocketException(detail=str(exc.detail), code=4000 + exc.status_code) from exc
+
+    async def _authenticate(self, connection: ASGIConnection) -> AuthenticationResult:
         hub: Hub = connection.app.state.hub
         sessions: SessionStore = connection.app.state.sessions
         header = connection.headers.get("authorization", "")

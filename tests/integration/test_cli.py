@@ -1,0 +1,106 @@
+"""The `hub` command as a user runs it: a real process against the test servers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from hub.domain import ChannelKind, Role
+from hub.models import Channel, Ticket, User
+from tests.conftest import cli_env
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_channel_add_json_prints_id_and_token_that_authenticate(run_cli, hub, client) -> None:
+    result = await run_cli(
+        "channel", "add", "api", "--name", "ERP", "--callback-url", "https://erp.example/hook", "--json"
+    )
+    assert result.code == 0, result.err
+    printed = json.loads(result.out.strip().splitlines()[-1])
+    assert set(printed) >= {"id", "token"} and printed["token"].startswith("hub_ch_")
+
+    posted = await client.post(
+        f"/api/v1/channels/{printed['id']}/messages",
+        json={"external_id": "m-1", "sender": {"identity": "c-1"}, "text": "hello"},
+        headers={"Authorization": f"Bearer {printed['token']}"},
+    )
+    assert posted.status_code == 200, posted.text
+
+    listed = await run_cli("channel", "list", "--json")
+    assert listed.code == 0
+    rows = json.loads(listed.out)
+    assert [(r["id"], r["kind"], r["name"]) for r in rows] == [(printed["id"], "api", "ERP")]
+    assert rows[0]["config"] == {"callback_url": "https://erp.example/hook"}
+
+
+async def test_create_user_then_log_in(run_cli, client) -> None:
+    result = await run_cli(
+        "create-user", "--email", "New.Agent@Example.com", "--name", "新同事", "--role", "supervisor",
+        "--password", "s3cret-pass",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "new.agent@example.com" in result.out
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "new.agent@example.com", "password": "s3cret-pass"}
+    )
+    assert login.status_code == 200
+    assert login.json()["user"]["role"] == "supervisor"
+
+
+async def test_bad_arguments_and_configuration_give_clear_errors(run_cli, settings) -> None:
+    unknown_kind = await run_cli("channel", "add", "fax", "--name", "x")
+    assert unknown_kind.code == 2 and "fax" in unknown_kind.err
+
+    short_password = await run_cli("create-user", "--email", "a@b.c", "--password", "short")
+    assert short_password.code == 1 and "at least 8 characters" in short_password.err
+    assert "Traceback" not in short_password.err
+
+    no_secret = await run_cli("migrate", env=cli_env(settings, HUB_SECRET_KEY=""))
+    assert no_secret.code == 1 and "HUB_SECRET_KEY is required" in no_secret.err
+
+    bad_port = await run_cli("migrate", env=cli_env(settings, HUB_PORT="eighty"))
+    assert bad_port.code == 1 and "HUB_PORT must be an integer" in bad_port.err
+
+
+async def test_migrate_is_idempotent(run_cli) -> None:
+    result = await run_cli("migrate")
+    assert result.code == 0 and "up to date" in result.out
+
+
+async def test_seed_demo_is_complete_and_idempotent(run_cli, hub, client) -> None:
+    first = await run_cli("seed-demo")
+    assert first.code == 0, first.err
+    assert "demo data loaded" in first.out
+    second = await run_cli("seed-demo")
+    assert second.code == 0 and "already present" in second.out
+
+    async with hub.uow() as uow:
+        roles = dict((await uow.session.execute(sa.select(User.email, User.role))).all())
+        kinds = set(await uow.session.scalars(sa.select(Ticket.channel_kind)))
+        statuses = set(await uow.session.scalars(sa.select(Ticket.status)))
+        channel_count = await uow.session.scalar(sa.select(sa.func.count()).select_from(Channel))
+    assert roles == {
+        "admin@demo.test": Role.ADMIN,
+        "supervisor@demo.test": Role.SUPERVISOR,
+        "agent1@demo.test": Role.AGENT,
+        "agent2@demo.test": Role.AGENT,
+        "partner@demo.test": Role.PARTNER,
+    }
+    assert kinds == set(ChannelKind)
+    assert len(statuses) >= 4
+    assert channel_count == 5
+
+    for email in roles:
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": "demo1234"})
+        assert login.status_code == 200, email
+    partner = await client.post(
+        "/api/v1/auth/login", json={"email": "partner@demo.test", "password": "demo1234"}
+    )
+    token = partner.json()["token"]
+    org_id = partner.json()["user"]["organization_id"]
+    page = await client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
+    items = page.json()["items"]
+    assert items and {i["organization_id"] for i in items} == {org_id}
