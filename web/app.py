@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -83,7 +84,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
             PrometheusConfig(
                 app_name="hub", prefix="hub_http", group_path=True, exclude=["/metrics"]
             ).middleware,
-            HubAuthMiddleware,
+            DefineMiddleware(HubAuthMiddleware, exclude=["^/schema"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[channels_plugin(pubsub_redis)],
