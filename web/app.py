@@ -16,8 +16,14 @@ from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
 from hub.config import Settings
+from web.api.attachments import download_attachment
+from web.api.channels import ChannelController
+from web.api.contacts import ContactController
 from web.api.inbound import post_channel_message
+from web.api.organizations import OrganizationController
+from web.api.teams import TeamController
 from web.api.tickets import TicketController
+from web.api.users import UserController
 from web.auth.middleware import HubAuthMiddleware
 from web.auth.ratelimit import LoginThrottle
 from web.auth.routes import AuthController
@@ -34,6 +40,12 @@ log = logging.getLogger(__name__)
 ROUTES = [
     AuthController,
     TicketController,
+    ContactController,
+    OrganizationController,
+    UserController,
+    TeamController,
+    ChannelController,
+    download_attachment,
     post_channel_message,
     event_stream,
     healthz,
