@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -36,6 +37,8 @@ from web.system import healthz, prometheus_metrics
 from web.worker import build_worker
 
 log = logging.getLogger(__name__)
+
+PUBLIC_DOCS = r"^/schema(/|$)"
 
 ROUTES = [
     AuthController,
@@ -94,7 +97,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
             PrometheusConfig(
                 app_name="hub", prefix="hub_http", group_path=True, exclude=["/metrics"]
             ).middleware,
-            HubAuthMiddleware,
+            # The OpenAPI documents and viewers describe the API to anyone about to log in.
+            DefineMiddleware(HubAuthMiddleware, exclude=[PUBLIC_DOCS]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[channels_plugin(pubsub_redis)],
