@@ -17,8 +17,14 @@ from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
 from hub.config import Settings
+from web.api.attachments import download_attachment
+from web.api.channels import ChannelController
+from web.api.contacts import ContactController
 from web.api.inbound import post_channel_message
+from web.api.organizations import OrganizationController
+from web.api.teams import TeamController
 from web.api.tickets import TicketController
+from web.api.users import UserController
 from web.auth.middleware import HubAuthMiddleware
 from web.auth.ratelimit import LoginThrottle
 from web.auth.routes import AuthController
@@ -32,9 +38,17 @@ from web.worker import build_worker
 
 log = logging.getLogger(__name__)
 
+PUBLIC_DOCS = r"^/schema(/|$)"
+
 ROUTES = [
     AuthController,
     TicketController,
+    ContactController,
+    OrganizationController,
+    UserController,
+    TeamController,
+    ChannelController,
+    download_attachment,
     post_channel_message,
     event_stream,
     healthz,
@@ -84,7 +98,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
             PrometheusConfig(
                 app_name="hub", prefix="hub_http", group_path=True, exclude=["/metrics"]
             ).middleware,
-            DefineMiddleware(HubAuthMiddleware, exclude=["^/schema"]),
+            # The OpenAPI documents and viewers describe the API to anyone about to log in.
+            DefineMiddleware(HubAuthMiddleware, exclude=[PUBLIC_DOCS]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[channels_plugin(pubsub_redis)],

@@ -90,11 +90,13 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     code = getattr(exc, "code", None)
     if code:
         return problem(request, status, code, translate(code, locale_of(request)), headers=exc.headers)
-    extra: dict[str, Any] = {}
-    if isinstance(exc, ValidationException) and exc.extra:
-        extra["errors"] = exc.extra
+    if isinstance(exc, ValidationException):
+        # A body or parameter of the wrong shape is invalid input, answered like the hub's own
+        # InvalidInput (422), with the field errors; malformed JSON stays a 400 (ClientException).
+        detail = translate("invalid_input", locale_of(request), detail=exc.detail)
+        return problem(request, 422, "invalid_input", detail, headers=exc.headers, errors=exc.extra or [])
     detail = exc.detail or _TITLES.get(status, ("Error", ""))[0]
-    return problem(request, status, f"http_{status}", detail, headers=exc.headers, **extra)
+    return problem(request, status, f"http_{status}", detail, headers=exc.headers)
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -9,6 +9,7 @@ import pyotp
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from hub import policy, profiles
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import Presence, Role
@@ -54,7 +55,12 @@ class NewUser:
 
 
 async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
+    policy.require_admin(actor)
     email = normalise_email(new.email)
+    name = profiles.name(new.name) if new.name.strip() else email[:200]
+    profiles.locale(new.locale)
+    profiles.time_zone(new.time_zone)
+    profiles.capacity(new.capacity)
     if new.password is not None and len(new.password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(detail=f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if (new.role is Role.PARTNER) != (new.organization_id is not None):
@@ -70,7 +76,7 @@ async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
         user = User(
             id=uuid.uuid4(),
             email=email,
-            name=new.name.strip() or email,
+            name=name,
             role=new.role,
             team_id=new.team_id,
             organization_id=new.organization_id,

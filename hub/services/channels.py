@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 
+from hub import policy
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import ChannelKind
@@ -53,6 +55,7 @@ async def add_channel(
     team_id: uuid.UUID | None = None,
     config: dict[str, Any] | None = None,
 ) -> CreatedChannel:
+    policy.require_admin(actor)
     config = dict(config or {})
     _check_config(kind, config)
     if not name.strip():
@@ -88,43 +91,48 @@ async def add_channel(
     return CreatedChannel(channel=channel, token=token, webhook_secret=secret)
 
 
+def _settings(channel: Channel) -> dict[str, Any]:
+    return {
+        "name": channel.name,
+        "team_id": str(channel.team_id) if channel.team_id else None,
+        "config": channel.config,
+        "is_active": channel.is_active,
+    }
+
+
 async def update_channel(
     hub: Hub,
     actor: Actor,
     channel_id: uuid.UUID,
     *,
-    name: str | None = None,
-    team_id: uuid.UUID | None = None,
-    config: dict[str, Any] | None = None,
-    is_active: bool | None = None,
+    name: str | UnsetType = UNSET,
+    team_id: uuid.UUID | UnsetType | None = UNSET,
+    config: dict[str, Any] | UnsetType = UNSET,
+    is_active: bool | UnsetType = UNSET,
 ) -> Channel:
+    """UNSET leaves a setting alone; ``team_id=None`` takes the channel away from its team."""
+    policy.require_admin(actor)
+    if name is not UNSET and not name.strip():
+        raise InvalidInput(detail="the channel needs a name")
     async with hub.uow() as uow:
         channel = await uow.session.get(Channel, channel_id, with_for_update=True)
         if channel is None:
             raise NotFound(what="channel")
-        before = {
-            "name": channel.name,
-            "team_id": str(channel.team_id),
-            "config": channel.config,
-            "is_active": channel.is_active,
-        }
-        if name is not None:
+        before = _settings(channel)
+        if name is not UNSET:
             channel.name = name.strip()
-        if team_id is not None:
-            if await uow.session.get(Team, team_id) is None:
+        if team_id is not UNSET:
+            if team_id is not None and await uow.session.get(Team, team_id) is None:
                 raise NotFound(what="team")
             channel.team_id = team_id
-        if config is not None:
+        if config is not UNSET:
             _check_config(channel.kind, config)
             channel.config = dict(config)
-        if is_active is not None:
+        if is_active is not UNSET:
             channel.is_active = is_active
-        after = {
-            "name": channel.name,
-            "team_id": str(channel.team_id),
-            "config": channel.config,
-            "is_active": channel.is_active,
-        }
+        after = _settings(channel)
+        if after == before:
+            return channel
         audit.record(
             uow.session,
             actor,
@@ -136,9 +144,10 @@ async def update_channel(
             after=after,
         )
         try:
-            await uow.commit()
+            await uow.session.flush()
         except IntegrityError:
-            raise Conflict(detail=f"a channel named {name!r} already exists") from None
+            raise Conflict(detail=f"a channel named {after['name']!r} already exists") from None
+        await uow.commit()
         return channel
 
 

@@ -9,9 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import policy
 from hub.actors import Actor
+from hub.core import Hub
 from hub.domain import ChannelKind
-from hub.errors import InvalidInput, NotFound
+from hub.errors import Conflict, InvalidInput, NotFound
 from hub.identities import email_domain, normalise
 from hub.models import Contact, ContactIdentity, Organization, Ticket
 from hub.services import audit
@@ -88,7 +90,7 @@ async def merge(
     if source is None or target is None:
         raise NotFound(what="contact")
     if source.merged_into_id is not None or target.merged_into_id is not None:
-        raise InvalidInput(detail="that contact was already merged")
+        raise Conflict(detail="that contact was already merged")
     moved_identities = await session.execute(
         sa.update(ContactIdentity).where(ContactIdentity.contact_id == source.id).values(contact_id=target.id)
     )
@@ -111,3 +113,14 @@ async def merge(
         after={"identities_moved": moved_identities.rowcount, "tickets_moved": moved_tickets.rowcount},
     )
     return target
+
+
+async def merge_contacts(hub: Hub, actor: Actor, *, source_id: uuid.UUID, target_id: uuid.UUID) -> Contact:
+    """Staff fold a duplicate into the contact that stays (see :func:`merge`), in one transaction."""
+    policy.require_staff(actor)
+    async with hub.uow() as uow:
+        target = await merge(
+            uow.session, actor, source_id=source_id, target_id=target_id, now=hub.clock.now()
+        )
+        await uow.commit()
+        return target

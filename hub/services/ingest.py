@@ -308,6 +308,8 @@ async def _append_message(
         search=search.document(message.subject, message.text),
     )
     uow.session.add(stored)
+    # No ORM relationship orders the inserts: the message must exist before its attachments.
+    await uow.session.flush()
     for item in message.attachments:
         uow.session.add(_attachment_row(stored.id, item, now))
     ticket.last_message_at = now

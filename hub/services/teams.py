@@ -1,0 +1,99 @@
+"""Creating and editing teams and naming their liaison, audited."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from msgspec import UNSET, UnsetType
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import policy, profiles
+from hub.actors import Actor
+from hub.core import Hub
+from hub.errors import Conflict, NotFound
+from hub.models import Team
+from hub.services import audit
+from hub.services.users import require_active_staff
+
+MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
+
+
+@dataclass(frozen=True)
+class TeamChanges:
+    """UNSET leaves a field alone; ``None`` clears the Chinese name or the liaison."""
+
+    name: str | UnsetType = UNSET
+    name_zh: str | UnsetType | None = UNSET
+    liaison_id: uuid.UUID | UnsetType | None = UNSET
+
+
+async def _cleaned(session: AsyncSession, changes: TeamChanges) -> dict[str, Any]:
+    wanted: dict[str, Any] = {}
+    if changes.name is not UNSET:
+        wanted["name"] = profiles.name(changes.name, max_length=MAX_NAME)
+    if changes.name_zh is not UNSET:
+        wanted["name_zh"] = (
+            profiles.name(changes.name_zh, field="name_zh", max_length=MAX_NAME) if changes.name_zh else None
+        )
+    if changes.liaison_id is not UNSET:
+        if changes.liaison_id is not None:
+            await require_active_staff(session, changes.liaison_id, field="liaison_id")
+        wanted["liaison_id"] = changes.liaison_id
+    return wanted
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in values.items()}
+
+
+async def _flush(session: AsyncSession, name: str) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(detail=f"a team named {name!r} already exists") from None
+
+
+async def create_team(
+    hub: Hub, actor: Actor, *, name: str, name_zh: str | None = None, liaison_id: uuid.UUID | None = None
+) -> Team:
+    policy.require_admin(actor)
+    async with hub.uow() as uow:
+        wanted = await _cleaned(uow.session, TeamChanges(name=name, name_zh=name_zh, liaison_id=liaison_id))
+        team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
+        uow.session.add(team)
+        await _flush(uow.session, team.name)
+        audit.record(
+            uow.session, actor, "team.created", "team", team.id, at=hub.clock.now(), after=_plain(wanted)
+        )
+        await uow.commit()
+        return team
+
+
+async def update_team(hub: Hub, actor: Actor, team_id: uuid.UUID, changes: TeamChanges) -> Team:
+    policy.require_admin(actor)
+    async with hub.uow() as uow:
+        team = await uow.session.get(Team, team_id, with_for_update=True)
+        if team is None:
+            raise NotFound(what="team")
+        wanted = await _cleaned(uow.session, changes)
+        before = {k: getattr(team, k) for k, v in wanted.items() if getattr(team, k) != v}
+        if not before:
+            return team
+        for key in before:
+            setattr(team, key, wanted[key])
+        await _flush(uow.session, team.name)
+        audit.record(
+            uow.session,
+            actor,
+            "team.updated",
+            "team",
+            team.id,
+            at=hub.clock.now(),
+            before=_plain(before),
+            after=_plain({k: wanted[k] for k in before}),
+        )
+        await uow.commit()
+        return team

@@ -1,0 +1,57 @@
+"""The hub's directory: organizations, teams and users, as each viewer may see them.
+
+Staff see everything. A partner sees only its own organization; anything else is "not found",
+never "forbidden", so a partner cannot learn which other organizations exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import policy
+from hub.actors import Actor
+from hub.domain import Role
+from hub.errors import NotFound
+from hub.models import Organization, Team, User
+
+
+def _organizations_for(actor: Actor) -> sa.Select:
+    query = sa.select(Organization)
+    if actor.is_partner:
+        return query.where(Organization.id == actor.organization_id)
+    if actor.kind == "user" and not actor.is_staff:
+        return query.where(sa.false())
+    return query
+
+
+async def list_organizations(session: AsyncSession, actor: Actor) -> list[Organization]:
+    rows = await session.scalars(_organizations_for(actor).order_by(Organization.name))
+    return list(rows)
+
+
+async def organization(session: AsyncSession, actor: Actor, organization_id: uuid.UUID) -> Organization:
+    found = await session.scalar(_organizations_for(actor).where(Organization.id == organization_id))
+    if found is None:
+        raise NotFound(what="organization")
+    return found
+
+
+async def list_teams(session: AsyncSession, actor: Actor) -> list[Team]:
+    policy.require_staff(actor)
+    return list(await session.scalars(sa.select(Team).order_by(Team.name)))
+
+
+async def list_users(
+    session: AsyncSession, actor: Actor, *, role: Role | None = None, team_id: uuid.UUID | None = None
+) -> list[User]:
+    """Everyone, active first, by name; the caller never sends password hashes or TOTP secrets on."""
+    policy.require_staff(actor)
+    query = sa.select(User)
+    if role is not None:
+        query = query.where(User.role == role)
+    if team_id is not None:
+        query = query.where(User.team_id == team_id)
+    return list(await session.scalars(query.order_by(User.is_active.desc(), User.name, User.email)))

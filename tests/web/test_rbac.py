@@ -1,0 +1,144 @@
+"""Every route of the app, asked by nobody and by each role: who gets in and who is refused.
+
+The table below must name every route; a new route fails this test until it is classified, and
+a route that opts out of authentication fails unless it is one of the known public ones.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute, WebSocketRoute
+
+from hub.domain import Role
+
+pytestmark = pytest.mark.anyio
+
+PUBLIC, ANY, STAFF, ADMIN = "public", "any", "staff", "admin"
+ALLOWED = {
+    ANY: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
+    STAFF: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
+    ADMIN: {Role.ADMIN},
+}
+
+ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/channels/{channel_id:uuid}/messages"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): ANY,
+    ("GET", "/api/v1/auth/me"): ANY,
+    ("POST", "/api/v1/auth/2fa/setup"): ANY,
+    ("POST", "/api/v1/auth/2fa/enable"): ANY,
+    ("POST", "/api/v1/auth/2fa/disable"): ANY,
+    ("POST", "/api/v1/auth/tokens"): STAFF,
+    ("DELETE", "/api/v1/auth/tokens/{token_id:uuid}"): STAFF,
+    ("GET", "/api/v1/tickets"): ANY,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}"): ANY,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}/events"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/reply"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/notes"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/assign"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/status"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/priority"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/scenario"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/tags"): STAFF,
+    ("GET", "/api/v1/contacts"): STAFF,
+    ("GET", "/api/v1/contacts/{contact_id:uuid}"): STAFF,
+    ("POST", "/api/v1/contacts/merge"): STAFF,
+    ("GET", "/api/v1/organizations"): ANY,
+    ("GET", "/api/v1/organizations/{organization_id:uuid}"): ANY,
+    ("POST", "/api/v1/organizations"): ADMIN,
+    ("PATCH", "/api/v1/organizations/{organization_id:uuid}"): ADMIN,
+    ("GET", "/api/v1/users"): STAFF,
+    ("POST", "/api/v1/users"): ADMIN,
+    ("PATCH", "/api/v1/users/me"): ANY,
+    ("PATCH", "/api/v1/users/{user_id:uuid}"): ADMIN,
+    ("GET", "/api/v1/teams"): STAFF,
+    ("POST", "/api/v1/teams"): ADMIN,
+    ("PATCH", "/api/v1/teams/{team_id:uuid}"): ADMIN,
+    ("GET", "/api/v1/channels"): ADMIN,
+    ("POST", "/api/v1/channels"): ADMIN,
+    ("PATCH", "/api/v1/channels/{channel_id:uuid}"): ADMIN,
+    ("GET", "/api/v1/attachments/{attachment_id:uuid}"): ANY,
+}
+#: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema.
+PUBLIC_PREFIXES = ("/schema",)
+WEBSOCKETS = {"/api/v1/stream"}
+_PARAM = re.compile(r"\{[^}:]+:([a-z]+)\}")
+
+
+def _http_routes(app: Litestar) -> dict[tuple[str, str], object]:
+    found = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for method in handler.http_methods - {"OPTIONS", "HEAD"}:
+                found[(method, route.path)] = handler
+    return found
+
+
+def _url(path: str) -> str:
+    samples = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "path": "x"}
+    return _PARAM.sub(lambda m: samples.get(m.group(1), "x"), path)
+
+
+async def _call(client, method: str, path: str, headers: dict[str, str] | None = None):
+    body = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
+    return await client.request(method, _url(path), headers=headers or {}, **body)
+
+
+async def test_every_route_is_classified_and_guarded(client) -> None:
+    routes = _http_routes(client.app)
+    unclassified = {k for k in routes if k not in ACCESS and not k[1].startswith(PUBLIC_PREFIXES)}
+    assert not unclassified, f"classify these routes in ACCESS: {sorted(unclassified)}"
+    assert not set(ACCESS) - set(routes), "ACCESS names routes the app no longer has"
+    for key, handler in routes.items():
+        public = key[1].startswith(PUBLIC_PREFIXES) or ACCESS[key] == PUBLIC
+        opted_out = bool(handler.opt.get("exclude_from_auth"))  # type: ignore[attr-defined]
+        if opted_out:
+            assert public, f"{key} skips authentication but is not a known public route"
+        if not public:
+            assert handler.resolve_guards(), f"{key} has no role guard"  # type: ignore[attr-defined]
+    sockets = [r for r in client.app.routes if isinstance(r, WebSocketRoute)]
+    assert {r.path for r in sockets} == WEBSOCKETS
+    for route in sockets:
+        assert route.route_handler.resolve_guards(), f"{route.path} has no role guard"
+
+
+async def test_anonymous_requests_are_refused_except_on_public_routes(client) -> None:
+    for (method, path), access in sorted(ACCESS.items()):
+        if access == PUBLIC:
+            continue
+        response = await _call(client, method, path)
+        assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+        assert response.json()["code"] == "not_authenticated"
+    for public in ("/healthz", "/metrics", "/schema/openapi.json"):
+        assert (await client.get(public)).status_code == 200, public
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.test", "password": "x" * 10}
+    )
+    assert login.json()["code"] == "login_failed"  # reached the handler, not the auth middleware
+    inbound = await client.post(
+        f"/api/v1/channels/{uuid.uuid4()}/messages", json={"external_id": "1", "sender": {"identity": "a"}}
+    )
+    assert inbound.json()["code"] == "invalid_channel_token"
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER])
+async def test_each_role_reaches_exactly_its_routes(client, cast, role: Role) -> None:
+    headers = cast.as_(role)
+    for (method, path), access in sorted(ACCESS.items()):
+        if access == PUBLIC:
+            continue
+        response = await _call(client, method, path, headers)
+        where = f"{role.value} {method} {path}: {response.status_code} {response.text[:200]}"
+        if role in ALLOWED[access]:
+            assert response.status_code < 500 and response.status_code not in (401, 403), where
+        else:
+            assert response.status_code == 403, where
+            assert response.json()["code"] == "forbidden", where

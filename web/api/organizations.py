@@ -1,0 +1,111 @@
+"""Organizations: staff read all, a partner reads only its own; administrators create and edit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from msgspec import UNSET, UnsetType
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.core import Hub
+from hub.domain import OrganizationKind, Tier
+from hub.models import Organization
+from hub.services import organizations
+from hub.views import directory
+from web.auth.guards import admins, any_user
+from web.auth.identity import CurrentUser
+
+
+class OrganizationOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    kind: str
+    tier: str
+    domains: list[str]
+    account_manager_id: uuid.UUID | None
+    backup_manager_id: uuid.UUID | None
+    calendar: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Organization) -> OrganizationOut:
+        return cls(
+            id=row.id,
+            name=row.name,
+            kind=row.kind.value,
+            tier=row.tier.value,
+            domains=list(row.domains),
+            account_manager_id=row.account_manager_id,
+            backup_manager_id=row.backup_manager_id,
+            calendar=row.calendar,
+            created_at=row.created_at,
+        )
+
+
+class OrganizationIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    kind: OrganizationKind
+    tier: Tier = Tier.STANDARD
+    domains: list[str] = msgspec.field(default_factory=list)
+    account_manager_id: uuid.UUID | None = None
+    backup_manager_id: uuid.UUID | None = None
+    calendar: str = "cn"
+
+
+class OrganizationPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields sent change; ``null`` clears a manager."""
+
+    name: str | UnsetType = UNSET
+    kind: OrganizationKind | UnsetType = UNSET
+    tier: Tier | UnsetType = UNSET
+    domains: list[str] | UnsetType = UNSET
+    account_manager_id: uuid.UUID | UnsetType | None = UNSET
+    backup_manager_id: uuid.UUID | UnsetType | None = UNSET
+    calendar: str | UnsetType = UNSET
+
+
+class OrganizationController(Controller):
+    path = "/api/v1/organizations"
+    tags = ["organizations"]
+
+    @get("/", guards=[any_user])
+    async def list_organizations(
+        self, request: Request, db: NamedDependency[AsyncSession]
+    ) -> list[OrganizationOut]:
+        """Every organization for staff; for a partner, only its own."""
+        user: CurrentUser = request.user
+        return [OrganizationOut.of(o) for o in await directory.list_organizations(db, user.actor)]
+
+    @get("/{organization_id:uuid}", guards=[any_user])
+    async def read(
+        self, request: Request, db: NamedDependency[AsyncSession], organization_id: FromPath[uuid.UUID]
+    ) -> OrganizationOut:
+        user: CurrentUser = request.user
+        return OrganizationOut.of(await directory.organization(db, user.actor, organization_id))
+
+    @post("/", guards=[admins])
+    async def create(
+        self, request: Request, hub: NamedDependency[Hub], data: JSONBody[OrganizationIn]
+    ) -> OrganizationOut:
+        user: CurrentUser = request.user
+        new = organizations.NewOrganization(**msgspec.structs.asdict(data))
+        return OrganizationOut.of(await organizations.create_organization(hub, user.actor, new))
+
+    @patch("/{organization_id:uuid}", guards=[admins])
+    async def update(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        organization_id: FromPath[uuid.UUID],
+        data: JSONBody[OrganizationPatch],
+    ) -> OrganizationOut:
+        user: CurrentUser = request.user
+        changes = organizations.OrganizationChanges(**msgspec.structs.asdict(data))
+        return OrganizationOut.of(
+            await organizations.update_organization(hub, user.actor, organization_id, changes)
+        )

@@ -1,0 +1,82 @@
+"""Teams: staff list them; administrators create them, rename them and name their liaison."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from msgspec import UNSET, UnsetType
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.core import Hub
+from hub.models import Team
+from hub.services import teams
+from hub.views import directory
+from web.auth.guards import admins, staff
+from web.auth.identity import CurrentUser
+
+
+class TeamOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    name_zh: str | None
+    liaison_id: uuid.UUID | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Team) -> TeamOut:
+        return cls(
+            id=row.id,
+            name=row.name,
+            name_zh=row.name_zh,
+            liaison_id=row.liaison_id,
+            created_at=row.created_at,
+        )
+
+
+class TeamIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    name_zh: str | None = None
+    liaison_id: uuid.UUID | None = None
+
+
+class TeamPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields sent change; ``null`` clears the Chinese name or the liaison."""
+
+    name: str | UnsetType = UNSET
+    name_zh: str | UnsetType | None = UNSET
+    liaison_id: uuid.UUID | UnsetType | None = UNSET
+
+
+class TeamController(Controller):
+    path = "/api/v1/teams"
+    tags = ["teams"]
+
+    @get("/", guards=[staff])
+    async def list_teams(self, request: Request, db: NamedDependency[AsyncSession]) -> list[TeamOut]:
+        user: CurrentUser = request.user
+        return [TeamOut.of(t) for t in await directory.list_teams(db, user.actor)]
+
+    @post("/", guards=[admins])
+    async def create(self, request: Request, hub: NamedDependency[Hub], data: JSONBody[TeamIn]) -> TeamOut:
+        user: CurrentUser = request.user
+        team = await teams.create_team(
+            hub, user.actor, name=data.name, name_zh=data.name_zh, liaison_id=data.liaison_id
+        )
+        return TeamOut.of(team)
+
+    @patch("/{team_id:uuid}", guards=[admins])
+    async def update(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        team_id: FromPath[uuid.UUID],
+        data: JSONBody[TeamPatch],
+    ) -> TeamOut:
+        user: CurrentUser = request.user
+        changes = teams.TeamChanges(**msgspec.structs.asdict(data))
+        return TeamOut.of(await teams.update_team(hub, user.actor, team_id, changes))

@@ -1,0 +1,139 @@
+"""Users: staff list them, administrators create and edit them, everyone edits their own profile.
+
+No response here ever carries a password hash or a TOTP secret: :class:`UserItem` has no field
+for them, so adding one to the model cannot leak it by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from msgspec import UNSET, UnsetType
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.core import Hub
+from hub.domain import Presence, Role
+from hub.models import User
+from hub.services import accounts, users
+from hub.views import directory
+from web.auth.guards import admins, any_user, staff
+from web.auth.identity import CurrentUser
+
+
+class UserItem(msgspec.Struct):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    team_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    locale: str
+    time_zone: str
+    presence: str
+    capacity: int
+    is_active: bool
+    totp_enabled: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: User) -> UserItem:
+        return cls(
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            role=row.role.value,
+            team_id=row.team_id,
+            organization_id=row.organization_id,
+            locale=row.locale,
+            time_zone=row.time_zone,
+            presence=row.presence.value,
+            capacity=row.capacity,
+            is_active=row.is_active,
+            totp_enabled=row.totp_enabled,
+            last_login_at=row.last_login_at,
+            created_at=row.created_at,
+        )
+
+
+class UserIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    name: str
+    role: Role
+    #: Optional: a user without a password cannot log in until one is set.
+    password: str | None = None
+    team_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    locale: str = "zh-CN"
+    time_zone: str = "Asia/Shanghai"
+    capacity: int = 0
+
+
+class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields sent change; ``"team_id": null`` takes the user out of their team."""
+
+    name: str | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    team_id: uuid.UUID | UnsetType | None = UNSET
+    capacity: int | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+    locale: str | UnsetType = UNSET
+    time_zone: str | UnsetType = UNSET
+
+
+class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
+    presence: Presence | UnsetType = UNSET
+    locale: str | UnsetType = UNSET
+    time_zone: str | UnsetType = UNSET
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+
+    @get("/", guards=[staff])
+    async def list_users(
+        self,
+        request: Request,
+        db: NamedDependency[AsyncSession],
+        role: FromQuery[Role | None] = None,
+        team: FromQuery[uuid.UUID | None] = None,
+    ) -> list[UserItem]:
+        user: CurrentUser = request.user
+        rows = await directory.list_users(db, user.actor, role=role, team_id=team)
+        return [UserItem.of(u) for u in rows]
+
+    @post("/", guards=[admins])
+    async def create(self, request: Request, hub: NamedDependency[Hub], data: JSONBody[UserIn]) -> UserItem:
+        user: CurrentUser = request.user
+        created = await accounts.create_user(
+            hub, user.actor, accounts.NewUser(**msgspec.structs.asdict(data))
+        )
+        return UserItem.of(created)
+
+    @patch("/me", guards=[any_user])
+    async def update_me(
+        self, request: Request, hub: NamedDependency[Hub], data: JSONBody[ProfilePatch]
+    ) -> UserItem:
+        """Your own presence, language and time zone."""
+        user: CurrentUser = request.user
+        changes = users.ProfileChanges(**msgspec.structs.asdict(data))
+        return UserItem.of(await users.update_profile(hub, user.actor, changes))
+
+    @patch("/{user_id:uuid}", guards=[admins])
+    async def update(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[UserPatch],
+    ) -> UserItem:
+        """Deactivating (``is_active: false``) ends the user's access on their next request."""
+        user: CurrentUser = request.user
+        changes = users.UserChanges(**msgspec.structs.asdict(data))
+        return UserItem.of(await users.update_user(hub, user.actor, user_id, changes))
