@@ -25,6 +25,7 @@ ALLOWED = {
 }
 
 ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
