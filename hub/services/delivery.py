@@ -37,7 +37,8 @@ def backoff(attempt: int) -> float:
 
 
 async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
-    """Returns ``sent``, ``failed`` or ``skipped``; raises :class:`RetryLater` for a transient failure."""
+    """Returns ``sent``, ``failed`` or ``skipped``; raises :class:`RetryLater` for a transient failure
+    and for a row still waiting out its backoff."""
     claimed = await _claim(hub, outbox_id)
     if claimed is None:
         return "skipped"
@@ -65,17 +66,26 @@ async def _claim(hub: Hub, outbox_id: uuid.UUID) -> tuple[OutboundMessage, int, 
             sa.update(Outbox)
             .where(
                 Outbox.id == outbox_id,
-                sa.or_(
-                    Outbox.status == OutboxStatus.PENDING,
-                    sa.and_(Outbox.status == OutboxStatus.DELIVERING, Outbox.next_attempt_at <= now),
-                ),
+                # A pending row is due only once its backoff has run out: a duplicate job (a re-drive,
+                # a second enqueue) must not spend the next attempt early.
+                Outbox.status.in_(_ACTIVE),
+                Outbox.next_attempt_at <= now,
             )
             .values(status=OutboxStatus.DELIVERING, attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE)
             .returning(Outbox.attempts, Outbox.message_id)
         )
         claimed = row.one_or_none()
         if claimed is None:
+            due_at = await uow.session.scalar(
+                sa.select(Outbox.next_attempt_at).where(
+                    Outbox.id == outbox_id, Outbox.status == OutboxStatus.PENDING
+                )
+            )
             await uow.commit()
+            if due_at is not None:
+                # Not due yet (backoff, or the enqueuer's clock runs ahead of ours): come back then
+                # rather than leave the row to the slower re-drive sweep.
+                raise RetryLater(max((due_at - now).total_seconds(), 0.0), "not due yet")
             return None
         attempts, message_id = claimed
         await uow.session.execute(
