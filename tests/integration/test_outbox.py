@@ -5,12 +5,13 @@ Real PostgreSQL, Redis and HTTP; retries and leases are driven with an injected 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from arq import Retry
+from litestar.testing import AsyncTestClient
 
 from channels.registry import ChannelSenders
 from hub.actors import Actor
@@ -25,8 +27,10 @@ from hub.core import Hub
 from hub.domain import DeliveryStatus, OutboxStatus, Role, TicketEventKind
 from hub.errors import RetryLater
 from hub.models import Message, Outbox, TicketEvent, User
+from hub.ports import JobRequest
 from hub.services import tickets
-from hub.services.delivery import backoff
+from hub.services.delivery import LEASE, REDRIVE_GRACE, backoff
+from hub.services.tickets import DELIVER_JOB
 from tests import factories
 from tests.loopback import Answer, CallbackServer, StepClock
 from web.runtime import Runtime
@@ -91,6 +95,13 @@ async def events(hub: Hub, ticket_id: uuid.UUID, kind: TicketEventKind) -> list[
 
 def at(hub: Hub, clock: StepClock) -> Hub:
     return dataclasses.replace(hub, clock=clock)
+
+
+async def poll(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Wait until ``condition()`` holds, checking often; fail after ``within`` seconds."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - the state lives in another component; nothing to await
+            await asyncio.sleep(0.02)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -221,3 +232,115 @@ async def test_after_the_last_attempt_the_message_fails_with_a_reason_and_an_eve
     clock.advance(3600)
     assert await hub.deliver(outbox_id) == "skipped"
     assert len(callback.requests) == 3
+
+
+async def login(client: AsyncTestClient, user: User) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+async def test_a_rejected_callback_fails_the_message_at_once_visibly_in_the_api(
+    runtime: Runtime, hub: Hub, client: AsyncTestClient, callback: CallbackServer
+) -> None:
+    conv = await conversation(hub, callback.url)
+    auth = await login(client, conv.agent)
+    callback.default = Answer(400, b'{"error": "unknown thread order-7"}')
+
+    sent = await client.post(
+        f"/api/v1/tickets/{conv.ticket_id}/reply", json={"text": "今天发货。"}, headers=auth
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["delivery_status"] == "queued"
+    worker = build_worker(runtime, burst=True, handle_signals=False, crons=False)
+    assert await worker.run_check() == 1
+    assert len(callback.requests) == 1, "a permanent failure is not retried"
+
+    ticket = (await client.get(f"/api/v1/tickets/{conv.ticket_id}", headers=auth)).json()
+    [outbound] = [m for m in ticket["messages"] if m["direction"] == "outbound"]
+    assert outbound["id"] == sent.json()["id"]
+    assert outbound["delivery_status"] == "failed"
+    assert outbound["delivery_error"] == 'callback answered 400: {"error": "unknown thread order-7"}'
+    timeline = (await client.get(f"/api/v1/tickets/{conv.ticket_id}/events", headers=auth)).json()
+    [failed] = [e for e in timeline if e["kind"] == "delivery_failed"]
+    assert failed["message_id"] == outbound["id"] and "400" in failed["data"]["reason"]
+
+
+async def test_two_jobs_for_one_row_at_once_send_one_webhook(
+    runtime: Runtime, hub: Hub, callback: CallbackServer
+) -> None:
+    conv = await conversation(hub, callback.url)
+    _, outbox_id = await reply(hub, conv)
+    held = asyncio.Event()
+    callback.answer(Answer(gate=held))
+    # The reply enqueued its own job; two more for the same row, as a re-drive and a retry would.
+    await hub.jobs.enqueue(
+        [JobRequest(DELIVER_JOB, (str(outbox_id),), job_id=f"duplicate-{n}") for n in (1, 2)]
+    )
+
+    worker = build_worker(runtime, burst=True, handle_signals=False, crons=False)
+    running = asyncio.create_task(worker.run_check())
+    try:
+        await callback.wait_for_requests(1)
+        # The first send is still in flight while the other two jobs run to completion.
+        await poll(lambda: worker.jobs_complete == 2)
+        held.set()
+        assert await running == 3
+    finally:
+        held.set()
+        if not running.done():
+            running.cancel()
+    assert len(callback.requests) == 1
+    outbox, message = await rows(hub, outbox_id)
+    assert outbox.status is OutboxStatus.SENT and outbox.attempts == 1
+    assert message.delivery_status is DeliveryStatus.SENT
+
+
+async def test_a_reply_whose_job_was_lost_is_redriven_and_delivered(
+    runtime: Runtime, hub: Hub, callback: CallbackServer
+) -> None:
+    clock = StepClock()
+    hub = at(hub, clock)
+    conv = await conversation(hub, callback.url)
+    _, outbox_id = await reply(hub, conv)
+    await runtime.redis.flushdb()  # the enqueue after commit was lost
+
+    assert await hub.redrive_outbox() == 0, "within the grace period the job may still be on its way"
+    clock.advance(REDRIVE_GRACE.total_seconds() + 1)
+    assert await hub.redrive_outbox() == 1
+
+    worker = build_worker(
+        dataclasses.replace(runtime, hub=hub), burst=True, handle_signals=False, crons=False
+    )
+    assert await worker.run_check() == 1
+    assert len(callback.requests) == 1
+    outbox, message = await rows(hub, outbox_id)
+    assert outbox.status is OutboxStatus.SENT and message.delivery_status is DeliveryStatus.SENT
+
+
+async def test_a_late_failure_from_an_expired_lease_cannot_undo_the_delivery(
+    hub: Hub, callback: CallbackServer
+) -> None:
+    first = StepClock()
+    conv = await conversation(at(hub, first), callback.url)
+    _, outbox_id = await reply(at(hub, first), conv)
+    held = asyncio.Event()
+    callback.answer(Answer(503, b"slow and then sorry", gate=held))
+
+    stalled = asyncio.create_task(at(hub, first).deliver(outbox_id))
+    try:
+        await callback.wait_for_requests(1)
+        # The stalled sender outlives its lease: another job takes the row over and delivers it.
+        later = StepClock(first.now() + LEASE + timedelta(seconds=1))
+        assert await at(hub, later).deliver(outbox_id) == "sent"
+        held.set()
+        assert await stalled == "skipped"
+    finally:
+        held.set()
+        if not stalled.done():
+            stalled.cancel()
+    outbox, message = await rows(hub, outbox_id)
+    assert outbox.status is OutboxStatus.SENT and outbox.attempts == 2
+    assert message.delivery_status is DeliveryStatus.SENT and message.delivery_error is None
