@@ -170,6 +170,13 @@ async def _record_failure(
         now = hub.clock.now()
         outbox = await uow.session.get(Outbox, outbox_id, with_for_update=True)
         assert outbox is not None
+        if outbox.status is not OutboxStatus.DELIVERING or outbox.attempts != attempts:
+            # Our lease ran out and a later claim owns the row (it may even have delivered it):
+            # recording this stale failure would put a sent message back in the queue.
+            log.warning(
+                "delivery %s attempt %d failed after losing its lease: %s", outbox_id, attempts, error
+            )
+            return "skipped"
         message = await uow.session.get(Message, outbox.message_id)
         assert message is not None
         outbox.last_error = error.reason[:2000]
