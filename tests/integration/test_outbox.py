@@ -6,14 +6,19 @@ Real PostgreSQL, Redis and HTTP; retries and leases are driven with an injected 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import hmac
+import inspect
 import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -32,6 +37,7 @@ from hub.services import tickets
 from hub.services.delivery import LEASE, REDRIVE_GRACE, backoff
 from hub.services.tickets import DELIVER_JOB
 from tests import factories
+from tests.conftest import TEST_SECRET
 from tests.loopback import Answer, CallbackServer, StepClock
 from web.runtime import Runtime
 from web.worker import build_worker, deliver_outbox
@@ -98,10 +104,19 @@ def at(hub: Hub, clock: StepClock) -> Hub:
 
 
 async def poll(condition: Callable[[], object], within: float = 10.0) -> None:
-    """Wait until ``condition()`` holds, checking often; fail after ``within`` seconds."""
+    """Wait until ``condition()`` (sync or async) holds, checking often; fail after ``within`` seconds."""
     async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 - the state lives in another component; nothing to await
+        while True:
+            held = condition()
+            if inspect.isawaitable(held):
+                held = await held
+            if held:
+                return
             await asyncio.sleep(0.02)
+
+
+async def is_sent(hub: Hub, outbox_id: uuid.UUID) -> bool:
+    return (await rows(hub, outbox_id))[0].status is OutboxStatus.SENT
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -344,3 +359,118 @@ async def test_a_late_failure_from_an_expired_lease_cannot_undo_the_delivery(
     outbox, message = await rows(hub, outbox_id)
     assert outbox.status is OutboxStatus.SENT and outbox.attempts == 2
     assert message.delivery_status is DeliveryStatus.SENT and message.delivery_error is None
+
+
+HUB_COMMAND = str(Path(sys.executable).with_name("hub"))
+
+
+def hub_env(runtime: Runtime, data_dir: Path) -> dict[str, str]:
+    """The environment a `hub` process needs to work on the test servers."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HUB_")}
+    env.update(
+        HUB_DATABASE_URL=runtime.database_url,
+        HUB_REDIS_URL=runtime.redis_url,
+        HUB_SECRET_KEY=TEST_SECRET,
+        HUB_DATA_DIR=str(data_dir),
+    )
+    return env
+
+
+async def test_a_worker_killed_mid_delivery_is_replaced_once_its_lease_expires(
+    runtime: Runtime, hub: Hub, callback: CallbackServer, tmp_path: Path
+) -> None:
+    conv = await conversation(hub, callback.url)
+    callback.answer(Answer(hang=True))  # the first POST is accepted and never answered
+    _, outbox_id = await reply(hub, conv)
+
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            HUB_COMMAND, "worker", env=hub_env(runtime, tmp_path), stdout=log_file, stderr=log_file
+        )
+    try:
+        await callback.wait_for_requests(1, within=15)
+    except TimeoutError:
+        pytest.fail(f"the worker never called back; its log:\n{log_path.read_text()}")
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+    outbox, message = await rows(hub, outbox_id)
+    assert outbox.status is OutboxStatus.DELIVERING and outbox.attempts == 1
+    assert outbox.next_attempt_at > datetime.now(UTC), "the dead worker's lease is still running"
+    assert message.delivery_status is DeliveryStatus.SENDING
+    assert await hub.redrive_outbox() == 0
+
+    later = at(hub, StepClock(outbox.next_attempt_at + timedelta(seconds=1)))
+    assert await later.redrive_outbox() == 1
+    # Not burst mode: the dead worker's own job stays "in progress" in arq until its timeout, and a
+    # burst worker would wait for it.
+    worker = build_worker(dataclasses.replace(runtime, hub=later), handle_signals=False, crons=False)
+    running = asyncio.create_task(worker.async_run())
+    try:
+        await poll(lambda: is_sent(hub, outbox_id))
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+    assert len(callback.requests) == 2
+    assert {r.headers["x-hub-delivery"] for r in callback.requests} == {str(outbox_id)}
+    outbox, message = await rows(hub, outbox_id)
+    assert outbox.attempts == 2 and message.delivery_status is DeliveryStatus.SENT
+
+
+async def test_outbox_retry_failed_puts_failed_deliveries_back_in_the_queue(
+    runtime: Runtime, hub: Hub, callback: CallbackServer, tmp_path: Path
+) -> None:
+    conv = await conversation(hub, callback.url)
+    callback.default = Answer(410, b"gone")
+    outbox_ids = [(await reply(hub, conv, text=f"reply {n}"))[1] for n in (1, 2)]
+    for outbox_id in outbox_ids:
+        assert await hub.deliver(outbox_id) == "failed"
+    await runtime.redis.flushdb()  # only the CLI's jobs remain
+
+    result = await asyncio.create_subprocess_exec(
+        HUB_COMMAND,
+        "outbox",
+        "retry",
+        "--failed",
+        env=hub_env(runtime, tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await result.communicate()
+    assert result.returncode == 0, stderr.decode()
+    assert stdout.decode().strip() == "2 deliveries queued"
+    for outbox_id in outbox_ids:
+        outbox, message = await rows(hub, outbox_id)
+        assert outbox.status is OutboxStatus.PENDING and outbox.attempts == 0
+        assert message.delivery_status is DeliveryStatus.QUEUED and message.delivery_error is None
+
+    callback.default = Answer(200)
+    worker = build_worker(runtime, burst=True, handle_signals=False, crons=False)
+    assert await worker.run_check() == 2
+    for outbox_id in outbox_ids:
+        assert (await rows(hub, outbox_id))[1].delivery_status is DeliveryStatus.SENT
+
+
+async def test_an_integration_answering_an_id_it_already_used_does_not_break_delivery(
+    hub: Hub, callback: CallbackServer
+) -> None:
+    conv = await conversation(hub, callback.url)
+    async with hub.uow() as uow:
+        inbound_id = await uow.session.scalar(
+            sa.select(Message.external_id).where(Message.ticket_id == conv.ticket_id)
+        )
+    # Some integrations answer every webhook with the same id, or with an id of their own inbound message.
+    callback.default = Answer(200, json.dumps({"id": inbound_id}).encode())
+    _, outbox_id = await reply(hub, conv)
+
+    assert await hub.deliver(outbox_id) == "sent"
+    outbox, message = await rows(hub, outbox_id)
+    assert outbox.status is OutboxStatus.SENT and outbox.attempts == 1
+    assert message.delivery_status is DeliveryStatus.SENT
+    assert message.external_id is None and message.meta["remote_id"] == inbound_id
+    assert len(callback.requests) == 1
