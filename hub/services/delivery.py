@@ -13,6 +13,9 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub import metrics, realtime
 from hub.core import Hub
@@ -158,9 +161,29 @@ async def _record_success(hub: Hub, outbox_id: uuid.UUID, result: DeliveryResult
         message.delivery_status = DeliveryStatus.SENT
         message.delivery_error = None
         if result.external_id and message.external_id is None:
-            message.external_id = result.external_id[:500]
+            await _keep_external_id(uow.session, message, result.external_id[:500])
         await _announce(uow, message)
         await uow.commit()
+
+
+async def _keep_external_id(session: AsyncSession, message: Message, external_id: str) -> None:
+    """The channel's id threads later replies to this message, but it shares the per-channel unique
+    key with inbound ids; an integration that answers the same id twice, or one of its inbound ids,
+    must not cost us the record that the message went out (the job would crash and send again)."""
+    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                sa.update(Message)
+                .where(Message.id == message.id)
+                .values(external_id=external_id)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        log.warning("channel id %r of message %s is already taken; kept in meta", external_id, message.id)
+        message.meta = {**message.meta, "remote_id": external_id}
+        return
+    set_committed_value(message, "external_id", external_id)
 
 
 async def _record_failure(
