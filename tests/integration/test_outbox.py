@@ -12,8 +12,6 @@ import hashlib
 import hmac
 import inspect
 import json
-import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -37,7 +35,7 @@ from hub.services import tickets
 from hub.services.delivery import LEASE, REDRIVE_GRACE, backoff
 from hub.services.tickets import DELIVER_JOB
 from tests import factories
-from tests.conftest import TEST_SECRET
+from tests.cli import HUB_COMMAND, hub_env, run_hub
 from tests.loopback import Answer, CallbackServer, StepClock
 from web.runtime import Runtime
 from web.worker import build_worker, deliver_outbox
@@ -361,21 +359,6 @@ async def test_a_late_failure_from_an_expired_lease_cannot_undo_the_delivery(
     assert message.delivery_status is DeliveryStatus.SENT and message.delivery_error is None
 
 
-HUB_COMMAND = str(Path(sys.executable).with_name("hub"))
-
-
-def hub_env(runtime: Runtime, data_dir: Path) -> dict[str, str]:
-    """The environment a `hub` process needs to work on the test servers."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HUB_")}
-    env.update(
-        HUB_DATABASE_URL=runtime.database_url,
-        HUB_REDIS_URL=runtime.redis_url,
-        HUB_SECRET_KEY=TEST_SECRET,
-        HUB_DATA_DIR=str(data_dir),
-    )
-    return env
-
-
 async def test_a_worker_killed_mid_delivery_is_replaced_once_its_lease_expires(
     runtime: Runtime, hub: Hub, callback: CallbackServer, tmp_path: Path
 ) -> None:
@@ -432,18 +415,9 @@ async def test_outbox_retry_failed_puts_failed_deliveries_back_in_the_queue(
         assert await hub.deliver(outbox_id) == "failed"
     await runtime.redis.flushdb()  # only the CLI's jobs remain
 
-    result = await asyncio.create_subprocess_exec(
-        HUB_COMMAND,
-        "outbox",
-        "retry",
-        "--failed",
-        env=hub_env(runtime, tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await result.communicate()
-    assert result.returncode == 0, stderr.decode()
-    assert stdout.decode().strip() == "2 deliveries queued"
+    result = await run_hub(runtime, tmp_path, "outbox", "retry", "--failed")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 deliveries queued"
     for outbox_id in outbox_ids:
         outbox, message = await rows(hub, outbox_id)
         assert outbox.status is OutboxStatus.PENDING and outbox.attempts == 0
