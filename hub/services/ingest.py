@@ -308,6 +308,9 @@ async def _append_message(
         search=search.document(message.subject, message.text),
     )
     uow.session.add(stored)
+    # Attachment has no relationship() to Message, so the unit of work does not know to insert the
+    # message first: flush it before its attachments reference it.
+    await uow.session.flush()
     for item in message.attachments:
         uow.session.add(_attachment_row(stored.id, item, now))
     ticket.last_message_at = now
