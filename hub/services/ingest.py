@@ -22,7 +22,7 @@ from hub import metrics, realtime, search
 from hub.actors import CHANNEL
 from hub.core import Hub
 from hub.domain import Direction, RawStatus, TicketEventKind, TicketStatus
-from hub.errors import IngestFailed, InvalidInput, NotFound
+from hub.errors import HubError, IngestFailed, InvalidInput, NotFound
 from hub.html import sanitise
 from hub.inbound import InboundAttachment, InboundMessage, IngestResult
 from hub.models import (
@@ -162,16 +162,19 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
             async with uow.session.begin_nested():
                 result = await _process(hub, uow, message)
         except Exception as exc:
-            detail = f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"[:2000]
             raw.status = RawStatus.FAILED
             raw.attempts += 1
-            raw.error = detail[:2000]
+            raw.error = error
             await uow.commit()
             metrics.INGEST_FAILURES.inc()
             log.exception(
                 "processing inbound %s failed; stored as raw %s for retry", message.external_id, raw_id
             )
-            raise IngestFailed(detail=detail, raw_id=str(raw_id)) from exc
+            # Only a domain error's text is meant for the sender. Anything else can quote SQL and
+            # its parameters (other people's data); it stays in the raw row and the log.
+            detail = str(exc) if isinstance(exc, HubError) else "internal error"
+            raise IngestFailed(detail=detail, raw_id=str(raw_id), error=error) from exc
         raw.status = RawStatus.PROCESSED
         raw.attempts += 1
         raw.error = None

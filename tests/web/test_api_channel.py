@@ -350,6 +350,7 @@ async def test_a_processing_failure_keeps_the_raw_message_for_hub_inbound_retry(
 
         still = await run_hub(runtime, tmp_path, "inbound", "retry")
         assert still.returncode == 1 and str(raw_id) in still.stderr
+        assert "ticket_number_seq" in still.stderr, "the operator sees the cause"
 
     retried = await run_hub(runtime, tmp_path, "inbound", "retry")
     assert retried.returncode == 0, retried.stderr
