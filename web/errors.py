@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from hub.errors import Conflict, Forbidden, HubError, IngestFailed, InvalidInput, InvalidTransition, NotFound
@@ -91,10 +91,27 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if code:
         return problem(request, status, code, translate(code, locale_of(request)), headers=exc.headers)
     extra: dict[str, Any] = {}
+    detail = exc.detail or _TITLES.get(status, ("Error", ""))[0]
+    if isinstance(exc.__cause__, SerializationException):
+        # msgspec's own words ("Input data was truncated") do not say it is about the body.
+        detail = f"The request body is not valid JSON: {exc.detail}"
     if isinstance(exc, ValidationException) and exc.extra:
         extra["errors"] = exc.extra
-    detail = exc.detail or _TITLES.get(status, ("Error", ""))[0]
+        detail = _validation_detail(exc.extra) or detail
     return problem(request, status, f"http_{status}", detail, headers=exc.headers, **extra)
+
+
+def _validation_detail(errors: Any) -> str | None:
+    """Litestar's own detail only says "Validation failed for POST /path"; say what is wrong."""
+    if not isinstance(errors, list):
+        return None
+    parts = []
+    for error in errors:
+        if not isinstance(error, dict) or not error.get("message"):
+            continue
+        key = error.get("key")
+        parts.append(f"{key}: {error['message']}" if key and key != "data" else str(error["message"]))
+    return "Invalid request: " + "; ".join(parts) if parts else None
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
