@@ -295,6 +295,19 @@ async def test_an_attachment_within_the_default_limit_is_accepted(
         assert await uow.session.scalar(sa.select(Attachment.size)) == len(scan)
 
 
+async def test_a_body_far_over_the_limit_is_refused_before_it_is_read(
+    runtime: Runtime, hub: Hub, api: factories.ApiChannel
+) -> None:
+    async with client_with(runtime, attachment_max_bytes=1000) as client:
+        response = await client.post(
+            url(api.channel.id),
+            json=message(attachments=[{"filename": "huge.bin", "data_base64": "QUFB" * (1024 * 1024)}]),
+            headers=bearer(api.token),
+        )
+    problem(response, 413, "http_413")
+    assert await factories.count(hub, RawInbound) == 0
+
+
 async def test_an_empty_message_is_422(hub: Hub, client: AsyncTestClient, api: factories.ApiChannel) -> None:
     response = await client.post(url(api.channel.id), json=message(text="  \n"), headers=bearer(api.token))
     problem(response, 422, "invalid_input")
