@@ -173,7 +173,7 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
             )
             # Only a domain error's text is meant for the sender. Anything else can quote SQL and
             # its parameters (other people's data); it stays in the raw row and the log.
-            detail = str(exc) if isinstance(exc, HubError) else "internal error"
+            detail = str(exc) if isinstance(exc, HubError) else "processing_error"
             raise IngestFailed(detail=detail, raw_id=str(raw_id), error=error) from exc
         raw.status = RawStatus.PROCESSED
         raw.attempts += 1
