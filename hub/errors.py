@@ -41,7 +41,10 @@ class InvalidTransition(HubError):
 
 
 class IngestFailed(HubError):
-    """Processing a stored inbound payload failed; the raw row is marked failed and can be retried."""
+    """Processing a stored inbound payload failed; the raw row is marked failed and can be retried.
+
+    ``detail`` is fit for the sender; ``error`` is the full cause, for operators only.
+    """
 
     code = "ingest_failed"
 

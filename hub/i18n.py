@@ -23,6 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The message was stored but could not be processed: {detail}. It can be retried.",
         "zh-CN": "消息已保存但处理失败：{detail}。可以重试。",
     },
+    "processing_error": {"en": "an internal error", "zh-CN": "内部错误"},
     "login_failed": {"en": "Wrong e-mail or password.", "zh-CN": "邮箱或密码错误。"},
     "otp_required": {
         "en": "Enter the code from your authenticator app.",

@@ -57,6 +57,12 @@ ROUTES = [
 ]
 
 
+def max_request_bytes(settings: Settings) -> int:
+    """Litestar's default (10 MB) refused attachments far below HUB_ATTACHMENT_MAX_BYTES: allow one
+    of the largest accepted size, base64-encoded (4/3) inside a JSON body, plus room for the rest."""
+    return 4 * -(-settings.attachment_max_bytes // 3) + 1024 * 1024
+
+
 def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
     """The web app. ``settings`` must name the servers (``hub serve`` resolves embedded ones first).
 
@@ -92,6 +98,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
 
     return Litestar(
         route_handlers=ROUTES,
+        request_max_body_size=max_request_bytes(settings),
         lifespan=[runtime_lifespan],
         dependencies={"hub": Provide(provide_hub, sync_to_thread=False), "db": Provide(provide_session)},
         middleware=[

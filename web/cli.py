@@ -409,7 +409,7 @@ def inbound_retry(raw_ids: tuple[uuid.UUID, ...]) -> None:
                 await runtime.hub.retry_inbound(raw_id)
                 done += 1
             except HubError as exc:
-                problems.append(f"{raw_id}: {exc}")
+                problems.append(f"{raw_id}: {exc.params.get('error') or exc}")
         return done, problems
 
     done, problems = _run(work)

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from hub.errors import Conflict, Forbidden, HubError, IngestFailed, InvalidInput, InvalidTransition, NotFound
@@ -90,13 +90,31 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     code = getattr(exc, "code", None)
     if code:
         return problem(request, status, code, translate(code, locale_of(request)), headers=exc.headers)
+    if isinstance(exc.__cause__, SerializationException):
+        # msgspec's own words ("Input data was truncated") do not say it is about the body.
+        detail = f"The request body is not valid JSON: {exc.detail}"
+        return problem(request, 400, "http_400", detail, headers=exc.headers)
     if isinstance(exc, ValidationException):
         # A body or parameter of the wrong shape is invalid input, answered like the hub's own
-        # InvalidInput (422), with the field errors; malformed JSON stays a 400 (ClientException).
-        detail = translate("invalid_input", locale_of(request), detail=exc.detail)
+        # InvalidInput (422), saying which field is wrong and keeping the field errors.
+        reason = _validation_detail(exc.extra) or exc.detail
+        detail = translate("invalid_input", locale_of(request), detail=reason)
         return problem(request, 422, "invalid_input", detail, headers=exc.headers, errors=exc.extra or [])
     detail = exc.detail or _TITLES.get(status, ("Error", ""))[0]
     return problem(request, status, f"http_{status}", detail, headers=exc.headers)
+
+
+def _validation_detail(errors: Any) -> str | None:
+    """Litestar's own detail only says "Validation failed for POST /path"; say what is wrong."""
+    if not isinstance(errors, list):
+        return None
+    parts = []
+    for error in errors:
+        if not isinstance(error, dict) or not error.get("message"):
+            continue
+        key = error.get("key")
+        parts.append(f"{key}: {error['message']}" if key and key != "data" else str(error["message"]))
+    return "; ".join(parts) if parts else None
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:

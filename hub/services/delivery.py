@@ -13,6 +13,9 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub import metrics, realtime
 from hub.core import Hub
@@ -37,7 +40,8 @@ def backoff(attempt: int) -> float:
 
 
 async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
-    """Returns ``sent``, ``failed`` or ``skipped``; raises :class:`RetryLater` for a transient failure."""
+    """Returns ``sent``, ``failed`` or ``skipped``; raises :class:`RetryLater` for a transient failure
+    and for a row still waiting out its backoff."""
     claimed = await _claim(hub, outbox_id)
     if claimed is None:
         return "skipped"
@@ -65,17 +69,26 @@ async def _claim(hub: Hub, outbox_id: uuid.UUID) -> tuple[OutboundMessage, int, 
             sa.update(Outbox)
             .where(
                 Outbox.id == outbox_id,
-                sa.or_(
-                    Outbox.status == OutboxStatus.PENDING,
-                    sa.and_(Outbox.status == OutboxStatus.DELIVERING, Outbox.next_attempt_at <= now),
-                ),
+                # A pending row is due only once its backoff has run out: a duplicate job (a re-drive,
+                # a second enqueue) must not spend the next attempt early.
+                Outbox.status.in_(_ACTIVE),
+                Outbox.next_attempt_at <= now,
             )
             .values(status=OutboxStatus.DELIVERING, attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE)
             .returning(Outbox.attempts, Outbox.message_id)
         )
         claimed = row.one_or_none()
         if claimed is None:
+            due_at = await uow.session.scalar(
+                sa.select(Outbox.next_attempt_at).where(
+                    Outbox.id == outbox_id, Outbox.status == OutboxStatus.PENDING
+                )
+            )
             await uow.commit()
+            if due_at is not None:
+                # Not due yet (backoff, or the enqueuer's clock runs ahead of ours): come back then
+                # rather than leave the row to the slower re-drive sweep.
+                raise RetryLater(max((due_at - now).total_seconds(), 0.0), "not due yet")
             return None
         attempts, message_id = claimed
         await uow.session.execute(
@@ -148,9 +161,29 @@ async def _record_success(hub: Hub, outbox_id: uuid.UUID, result: DeliveryResult
         message.delivery_status = DeliveryStatus.SENT
         message.delivery_error = None
         if result.external_id and message.external_id is None:
-            message.external_id = result.external_id[:500]
+            await _keep_external_id(uow.session, message, result.external_id[:500])
         await _announce(uow, message)
         await uow.commit()
+
+
+async def _keep_external_id(session: AsyncSession, message: Message, external_id: str) -> None:
+    """The channel's id threads later replies to this message, but it shares the per-channel unique
+    key with inbound ids; an integration that answers the same id twice, or one of its inbound ids,
+    must not cost us the record that the message went out (the job would crash and send again)."""
+    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                sa.update(Message)
+                .where(Message.id == message.id)
+                .values(external_id=external_id)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        log.warning("channel id %r of message %s is already taken; kept in meta", external_id, message.id)
+        message.meta = {**message.meta, "remote_id": external_id}
+        return
+    set_committed_value(message, "external_id", external_id)
 
 
 async def _record_failure(
@@ -160,6 +193,13 @@ async def _record_failure(
         now = hub.clock.now()
         outbox = await uow.session.get(Outbox, outbox_id, with_for_update=True)
         assert outbox is not None
+        if outbox.status is not OutboxStatus.DELIVERING or outbox.attempts != attempts:
+            # Our lease ran out and a later claim owns the row (it may even have delivered it):
+            # recording this stale failure would put a sent message back in the queue.
+            log.warning(
+                "delivery %s attempt %d failed after losing its lease: %s", outbox_id, attempts, error
+            )
+            return "skipped"
         message = await uow.session.get(Message, outbox.message_id)
         assert message is not None
         outbox.last_error = error.reason[:2000]

@@ -22,10 +22,19 @@ from hub import metrics, realtime, search
 from hub.actors import CHANNEL
 from hub.core import Hub
 from hub.domain import Direction, RawStatus, TicketEventKind, TicketStatus
-from hub.errors import IngestFailed, InvalidInput, NotFound
+from hub.errors import HubError, IngestFailed, InvalidInput, NotFound
 from hub.html import sanitise
 from hub.inbound import InboundAttachment, InboundMessage, IngestResult
-from hub.models import Attachment, Channel, Contact, Message, RawInbound, ThreadRef, Ticket
+from hub.models import (
+    Attachment,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Message,
+    RawInbound,
+    ThreadRef,
+    Ticket,
+)
 from hub.services import assignment, audit, contacts, timeline
 from hub.services.threading_rules import find_ticket
 from hub.uow import UnitOfWork
@@ -36,12 +45,22 @@ _SUBJECT_FROM_TEXT = 80
 
 
 def _validate(hub: Hub, message: InboundMessage) -> None:
+    """Refuse up front what could never be processed: stored raw, it would only fail on every retry."""
     if not message.external_id.strip():
         raise InvalidInput(detail="external_id is empty")
     if len(message.external_id) > 500:
         raise InvalidInput(detail="external_id is longer than 500 characters")
     if not message.sender.identity.strip():
         raise InvalidInput(detail="sender identity is empty")
+    for name, value, limit in (
+        ("sender identity", message.sender.identity, ContactIdentity.value.type.length),
+        ("thread_ref", message.thread_ref, ThreadRef.ref.type.length),
+    ):
+        if value is not None and len(value) > limit:
+            raise InvalidInput(detail=f"{name} is longer than {limit} characters")
+    nul = _field_with_nul(message, "")
+    if nul is not None:
+        raise InvalidInput(detail=f"{nul} contains a NUL character (U+0000), which cannot be stored")
     if not (message.text.strip() or message.html or message.attachments or message.type != "text"):
         raise InvalidInput(detail="the message has no text, html or attachments")
     for item in message.attachments:
@@ -52,6 +71,30 @@ def _validate(hub: Hub, message: InboundMessage) -> None:
             raise InvalidInput(
                 detail=f"attachment {item.filename!r} is larger than {hub.settings.attachment_max_bytes} bytes"
             )
+
+
+def _field_with_nul(value: object, path: str) -> str | None:
+    """PostgreSQL text and jsonb cannot hold U+0000: not even the raw row could be stored."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, msgspec.Struct):
+        children = [(_join(path, name), getattr(value, name)) for name in value.__struct_fields__]
+    elif isinstance(value, dict):
+        children = [(_join(path, str(key)), item) for key, item in value.items()]
+        children += [(path, key) for key in value]
+    elif isinstance(value, list | tuple):
+        children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        return None
+    for child_path, child in children:
+        found = _field_with_nul(child, child_path)
+        if found is not None:
+            return found
+    return None
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
 
 
 def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
@@ -119,16 +162,19 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
             async with uow.session.begin_nested():
                 result = await _process(hub, uow, message)
         except Exception as exc:
-            detail = f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"[:2000]
             raw.status = RawStatus.FAILED
             raw.attempts += 1
-            raw.error = detail[:2000]
+            raw.error = error
             await uow.commit()
             metrics.INGEST_FAILURES.inc()
             log.exception(
                 "processing inbound %s failed; stored as raw %s for retry", message.external_id, raw_id
             )
-            raise IngestFailed(detail=detail, raw_id=str(raw_id)) from exc
+            # Only a domain error's text is meant for the sender. Anything else can quote SQL and
+            # its parameters (other people's data); it stays in the raw row and the log.
+            detail = str(exc) if isinstance(exc, HubError) else "processing_error"
+            raise IngestFailed(detail=detail, raw_id=str(raw_id), error=error) from exc
         raw.status = RawStatus.PROCESSED
         raw.attempts += 1
         raw.error = None
@@ -308,7 +354,8 @@ async def _append_message(
         search=search.document(message.subject, message.text),
     )
     uow.session.add(stored)
-    # No ORM relationship orders the inserts: the message must exist before its attachments.
+    # Attachment has no relationship() to Message, so the unit of work does not know to insert the
+    # message first: flush it before its attachments reference it.
     await uow.session.flush()
     for item in message.attachments:
         uow.session.add(_attachment_row(stored.id, item, now))

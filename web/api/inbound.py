@@ -11,7 +11,9 @@ from datetime import datetime
 
 import msgspec
 from litestar import Request, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
@@ -49,14 +51,22 @@ class ChannelMessageOut(msgspec.Struct):
     duplicate: bool
 
 
-def _token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+def _token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
     return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+async def channel_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A guard runs before the body is read: a caller without the token can neither make us parse
+    a large payload nor learn the body's shape from validation errors."""
+    hub: Hub = connection.app.state.hub
+    await channels.verify_token(hub, connection.path_params["channel_id"], _token(connection))
 
 
 @post(
     "/api/v1/channels/{channel_id:uuid}/messages",
     exclude_from_auth=True,
+    guards=[channel_token],
     status_code=HTTP_200_OK,
     tags=["channels"],
     summary="Post an inbound message to an API channel",
@@ -67,7 +77,6 @@ async def post_channel_message(
     channel_id: FromPath[uuid.UUID],
     data: JSONBody[ChannelMessageIn],
 ) -> ChannelMessageOut:
-    await channels.verify_token(hub, channel_id, _token(request))
     attachments = tuple(
         InboundAttachment(filename=a.filename, content_type=d.content_type, data=d.data)
         for a in data.attachments
