@@ -21,10 +21,11 @@ from hub import metrics, realtime
 from hub.core import Hub
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
 from hub.errors import DeliveryError, RetryLater
-from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, Ticket, User
+from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, ThreadRef, Ticket, User
 from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
 from hub.services import timeline
 from hub.services.tickets import DELIVER_JOB
+from hub.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,15 @@ async def _claim(hub: Hub, outbox_id: uuid.UUID) -> tuple[OutboundMessage, int, 
         return outbound, attempts, kind
 
 
-async def _outbound(session, outbox_id: uuid.UUID, message_id: uuid.UUID) -> tuple[OutboundMessage, str]:
+async def _outbound(
+    session: AsyncSession, outbox_id: uuid.UUID, message_id: uuid.UUID
+) -> tuple[OutboundMessage, str]:
+    """Everything a sender needs, loaded once while the claim is held, so senders never query."""
     message = await session.get(Message, message_id)
+    assert message is not None and message.channel_id is not None
     ticket = await session.get(Ticket, message.ticket_id)
     channel = await session.get(Channel, message.channel_id)
+    assert ticket is not None and channel is not None
     recipients = await session.scalars(
         sa.select(ContactIdentity.value)
         .where(ContactIdentity.contact_id == ticket.contact_id, ContactIdentity.kind == channel.kind)
@@ -121,8 +127,9 @@ async def _outbound(session, outbox_id: uuid.UUID, message_id: uuid.UUID) -> tup
     attachments = await session.scalars(sa.select(Attachment).where(Attachment.message_id == message.id))
     author = await session.get(User, message.author_user_id) if message.author_user_id else None
     thread_ref = await session.scalar(
-        sa.text("SELECT ref FROM thread_refs WHERE ticket_id = :t AND channel_id = :c LIMIT 1"),
-        {"t": ticket.id, "c": channel.id},
+        sa.select(ThreadRef.ref)
+        .where(ThreadRef.ticket_id == ticket.id, ThreadRef.channel_id == channel.id)
+        .limit(1)
     )
     outbound = OutboundMessage(
         outbox_id=outbox_id,
@@ -234,7 +241,7 @@ async def _record_failure(
     raise RetryLater(delay, error.reason)
 
 
-async def _announce(uow, message: Message) -> None:
+async def _announce(uow: UnitOfWork, message: Message) -> None:
     ticket = await uow.session.get(Ticket, message.ticket_id)
     uow.publish(
         "message.updated",
