@@ -50,7 +50,11 @@ def tokens(text: str) -> list[str]:
                 seen.setdefault(run[i : i + 2], None)
         else:
             seen.setdefault(run[:_MAX_WORD], None)
-            # e-mail addresses and dotted words are also findable by their parts
+            # e-mail addresses and dotted words are also findable by their parts, and an address
+            # by its mailbox and its domain: the query keeps "example.com" whole, as typed.
+            if "@" in run:
+                for part in run.rsplit("@", 1):
+                    seen.setdefault(part[:_MAX_WORD], None)
             for part in re.split(r"['.@+-]", run):
                 if part:
                     seen.setdefault(part[:_MAX_WORD], None)
