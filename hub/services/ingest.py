@@ -28,6 +28,7 @@ from hub.inbound import InboundAttachment, InboundMessage, IngestResult
 from hub.models import Attachment, Channel, Contact, Message, RawInbound, ThreadRef, Ticket
 from hub.services import assignment, audit, contacts, timeline
 from hub.services.threading_rules import find_ticket
+from hub.status import events_for
 from hub.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -254,32 +255,44 @@ def _subject_from(message: InboundMessage) -> str:
 
 
 async def _wake(uow: UnitOfWork, ticket: Ticket, message: InboundMessage, *, now: datetime) -> None:
-    """A client's message reopens a resolved or closed ticket and ends a wait on them; auto-replies do neither."""
+    """A client's message reopens a resolved or closed ticket and ends a wait on them; auto-replies do neither.
+
+    The log gets the same events as an agent's move (``status_changed`` plus the typed events of
+    :func:`hub.status.events_for`), so the status history rebuilt from events has no gaps.
+    """
     if message.is_auto:
         return
-    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        previous = ticket.status
-        ticket.status = TicketStatus.OPEN
-        ticket.reopen_count += 1
-        ticket.resolved_at = None
-        ticket.closed_at = None
-        timeline.append(
-            uow.session, ticket.id, TicketEventKind.REOPENED, at=now, previous=previous, by="customer"
-        )
-        audit.record(
-            uow.session,
-            CHANNEL,
-            "ticket.reopened",
-            "ticket",
-            ticket.id,
-            at=now,
-            before={"status": previous.value},
-            after={"status": "open"},
-            reason="customer replied",
-        )
-    elif ticket.status is TicketStatus.PENDING:
-        ticket.status = TicketStatus.OPEN
-        timeline.append(uow.session, ticket.id, TicketEventKind.PENDING_OFF, at=now, by="customer")
+    previous = ticket.status
+    if previous not in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.PENDING):
+        return
+    ticket.status = TicketStatus.OPEN
+    timeline.append(
+        uow.session,
+        ticket.id,
+        TicketEventKind.STATUS_CHANGED,
+        at=now,
+        previous=previous,
+        status=TicketStatus.OPEN,
+        by="customer",
+    )
+    for kind in events_for(previous, TicketStatus.OPEN):
+        timeline.append(uow.session, ticket.id, kind, at=now, previous=previous, by="customer")
+    if previous is TicketStatus.PENDING:
+        return
+    ticket.reopen_count += 1
+    ticket.resolved_at = None
+    ticket.closed_at = None
+    audit.record(
+        uow.session,
+        CHANNEL,
+        "ticket.reopened",
+        "ticket",
+        ticket.id,
+        at=now,
+        before={"status": previous.value},
+        after={"status": "open"},
+        reason="customer replied",
+    )
 
 
 async def _append_message(
