@@ -8,8 +8,10 @@ wipe that database's schema and flush that Redis database, so never point them a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -98,6 +100,31 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 @pytest.fixture
 def hub(runtime: Runtime) -> Hub:
     return runtime.hub
+
+
+class ManualClock:
+    """A :class:`hub.ports.Clock` that stands still until the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def clocked_hub(hub: Hub, clock: ManualClock) -> Hub:
+    """The hub on a manual clock, for windows measured in hours and days (threading, reopening, SLA)."""
+    return dataclasses.replace(hub, clock=clock)
 
 
 @pytest.fixture
