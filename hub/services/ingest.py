@@ -13,6 +13,7 @@ import secrets
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -69,8 +70,30 @@ def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
     return msgspec.structs.replace(message, attachments=tuple(stored))
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def _storable(message: InboundMessage) -> InboundMessage:
+    """Drop NUL characters, which PostgreSQL refuses in text and jsonb.
+
+    Broken mailers and clients do send them; left in, the raw insert itself fails and the message
+    could never be stored. The channel's original bytes (``payload``) are kept untouched.
+    """
+    builtins = msgspec.to_builtins(message)
+    cleaned = _without_nul(builtins)
+    return message if cleaned == builtins else msgspec.convert(cleaned, InboundMessage)
+
+
 async def ingest(hub: Hub, message: InboundMessage, *, payload: bytes | None = None) -> IngestResult:
     started = time.perf_counter()
+    message = _storable(message)
     _validate(hub, message)
     message = _store_attachments(hub, message)
     async with hub.uow() as uow:

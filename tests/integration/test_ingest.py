@@ -440,3 +440,17 @@ async def test_every_new_ticket_has_a_created_event_and_an_audit_row(hub, email)
             .where(~sa.exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == K.CREATED))
         )
     assert orphans == 0
+
+
+async def test_nul_characters_do_not_stop_a_message_from_being_stored(hub, email) -> None:
+    """PostgreSQL refuses NUL in text and jsonb; a broken mailer's message must still arrive."""
+    raw_bytes = b"Subject: a\x00b\r\n\r\nhello\x00world"
+    message = _message(
+        email.id, "<nul\x00@client>", text="hello\x00world", subject="a\x00b", sender="nul@client.cn"
+    )
+    result = await hub.ingest(message, payload=raw_bytes)
+    stored = await factories.get(hub, Message, result.message_id)
+    assert stored.text == "helloworld"
+    assert (await factories.get(hub, Ticket, result.ticket_id)).subject == "ab"
+    assert (await _raw(hub, email.id, "<nul@client>")).payload == raw_bytes
+    assert (await hub.ingest(message)).duplicate
