@@ -73,7 +73,7 @@ def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
 def _without_nul(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "")
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_without_nul(v) for v in value]
     if isinstance(value, dict):
         return {_without_nul(k): _without_nul(v) for k, v in value.items()}
@@ -344,6 +344,8 @@ async def _append_message(
         search=search.document(message.subject, message.text),
     )
     uow.session.add(stored)
+    # No ORM relationship orders these inserts, so the message must exist before its attachments.
+    await uow.session.flush()
     for item in message.attachments:
         uow.session.add(_attachment_row(stored.id, item, now))
     ticket.last_message_at = now

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus, Role, TicketEventKind, TicketStatus
 from hub.errors import IngestFailed
-from hub.inbound import InboundMessage, Sender
-from hub.models import Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent
+from hub.inbound import InboundAttachment, InboundMessage, Sender
+from hub.models import Attachment, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent
 from hub.services import tickets
 from tests import factories
 from tests.conftest import ManualClock
@@ -168,6 +168,30 @@ async def test_a_channel_redelivering_a_failed_message_processes_it(
     assert not result.duplicate
     assert (await _raw(hub, email.id, "<redelivered@client>")).status is RawStatus.PROCESSED
     assert await factories.count(hub, RawInbound) == 1
+
+
+async def test_attachments_are_stored_with_their_message(hub, email) -> None:
+    files = (
+        InboundAttachment("发票.pdf", "application/pdf", data=b"%PDF-1.7 invoice"),
+        InboundAttachment("photo.jpg", "image/jpeg", data=b"\xff\xd8 jpeg", content_id="img1"),
+    )
+    result = await hub.ingest(_message(email.id, "<with-files@client>", attachments=files))
+    async with hub.uow() as uow:
+        rows = list(
+            await uow.session.scalars(
+                sa.select(Attachment)
+                .where(Attachment.message_id == result.message_id)
+                .order_by(Attachment.filename)
+            )
+        )
+    assert [(r.filename, r.content_type, r.size, r.content_id) for r in rows] == [
+        ("photo.jpg", "image/jpeg", 7, "img1"),
+        ("发票.pdf", "application/pdf", 16, None),
+    ]
+    assert hub.storage.get(rows[1].sha256) == b"%PDF-1.7 invoice"
+    # The raw row keeps only the content addresses, never the bytes.
+    raw = await _raw(hub, email.id, "<with-files@client>")
+    assert all(a["data"] is None and a["sha256"] for a in raw.message["attachments"])
 
 
 # --- contacts ----------------------------------------------------------------------------------
@@ -446,11 +470,21 @@ async def test_nul_characters_do_not_stop_a_message_from_being_stored(hub, email
     """PostgreSQL refuses NUL in text and jsonb; a broken mailer's message must still arrive."""
     raw_bytes = b"Subject: a\x00b\r\n\r\nhello\x00world"
     message = _message(
-        email.id, "<nul\x00@client>", text="hello\x00world", subject="a\x00b", sender="nul@client.cn"
+        email.id,
+        "<nul\x00@client>",
+        text="hello\x00world",
+        subject="a\x00b",
+        sender="nul@client.cn",
+        references=("<x\x00@y>",),
+        attachments=(InboundAttachment("r\x00.txt", data=b"\x00bytes stay\x00"),),
     )
     result = await hub.ingest(message, payload=raw_bytes)
     stored = await factories.get(hub, Message, result.message_id)
     assert stored.text == "helloworld"
     assert (await factories.get(hub, Ticket, result.ticket_id)).subject == "ab"
     assert (await _raw(hub, email.id, "<nul@client>")).payload == raw_bytes
+    async with hub.uow() as uow:
+        attachment = await uow.session.scalar(sa.select(Attachment).where(Attachment.message_id == stored.id))
+    assert attachment is not None and attachment.filename == "r.txt"
+    assert hub.storage.get(attachment.sha256) == b"\x00bytes stay\x00"
     assert (await hub.ingest(message)).duplicate
