@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import sqlalchemy as sa
+from litestar.testing import AsyncTestClient
 
 from hub.actors import CLI, Actor
 from hub.core import Hub
@@ -165,3 +166,12 @@ async def get(hub: Hub, model: type[T], row_id: object) -> T:
         row = await uow.session.get(model, row_id)
         assert row is not None, f"no {model.__name__} {row_id}"
         return row
+
+
+async def login(client: AsyncTestClient, person: User, password: str = PASSWORD) -> dict[str, str]:
+    """Log in through the API and return bearer headers. Drops the session cookies the login set,
+    so the requests made with these headers are authenticated by the bearer token alone."""
+    response = await client.post("/api/v1/auth/login", json={"email": person.email, "password": password})
+    assert response.status_code == 200, response.text
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {response.json()['token']}"}
