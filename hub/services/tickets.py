@@ -185,7 +185,8 @@ def _new_message(
         text=draft.text,
         html=sanitise(draft.html) if draft.html else None,
         created_at=now,
-        search=search.document(draft.text),
+        # Internal notes are never searchable (hub.views.tickets), so they get no search document.
+        search=None if direction is Direction.NOTE else search.document(draft.text),
     )
 
 
