@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -132,3 +132,16 @@ async def client(runtime: Runtime) -> AsyncIterator[AsyncTestClient]:
     """The web app, served on its own event loop with its own runtime (as in production)."""
     async with AsyncTestClient(create_app(runtime.settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def make_client(runtime: Runtime, server_urls: ServerUrls, tmp_path: Path) -> Callable[..., AsyncTestClient]:
+    """A web app built with settings overrides, on the test servers (cleaned like ``client``)::
+
+    async with make_client(HUB_REQUIRE_ADMIN_2FA="true") as client: ...
+    """
+
+    def build(**overrides: str) -> AsyncTestClient:
+        return AsyncTestClient(create_app(make_settings(server_urls, tmp_path, **overrides)))
+
+    return build
