@@ -50,7 +50,11 @@ def tokens(text: str) -> list[str]:
                 seen.setdefault(run[i : i + 2], None)
         else:
             seen.setdefault(run[:_MAX_WORD], None)
-            # e-mail addresses and dotted words are also findable by their parts
+            # e-mail addresses and dotted words are also findable by their parts, and an address
+            # by its mailbox and its domain: the query keeps "example.com" whole, as typed.
+            if "@" in run:
+                for part in run.rsplit("@", 1):
+                    seen.setdefault(part[:_MAX_WORD], None)
             for part in re.split(r"['.@+-]", run):
                 if part:
                     seen.setdefault(part[:_MAX_WORD], None)
@@ -77,13 +81,16 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def tsquery_terms(text: str) -> list[str]:
+    """One tsquery (PostgreSQL input syntax) per query term; Latin words match as prefixes (``ord``
+    finds ``order``). Callers that search several documents per ticket match each term on its own,
+    so a contact's name and a word of a message together still find the ticket."""
+    return [_quote(t) if _CJK_RUN.match(t) else _quote(t) + ":*" for t in query_terms(text)]
+
+
 def tsquery_text(text: str) -> str | None:
-    """A tsquery in PostgreSQL's input syntax; Latin words match as prefixes (``ord`` finds ``order``)."""
-    parts = []
-    for term in query_terms(text):
-        quoted = _quote(term)
-        parts.append(quoted if _CJK_RUN.match(term) else quoted + ":*")
-    return " & ".join(parts) or None
+    """All terms of ``text`` in one tsquery, for a single document."""
+    return " & ".join(tsquery_terms(text)) or None
 
 
 def document(*texts: str | None) -> sa.ColumnElement:
@@ -93,7 +100,12 @@ def document(*texts: str | None) -> sa.ColumnElement:
 
 
 def matches(column: sa.ColumnElement, query: str) -> sa.ColumnElement[bool] | None:
+    """``column`` holds every term of ``query``; None when the query has no terms at all."""
     text = tsquery_text(query)
     if text is None:
         return None
-    return column.op("@@")(sa.cast(text, pg.TSQUERY))
+    return matches_tsquery(column, text)
+
+
+def matches_tsquery(column: sa.ColumnElement, tsquery: str) -> sa.ColumnElement[bool]:
+    return column.op("@@")(sa.cast(tsquery, pg.TSQUERY))

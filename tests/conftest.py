@@ -8,10 +8,12 @@ wipe that database's schema and flush that Redis database, so never point them a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,31 @@ def hub(runtime: Runtime) -> Hub:
     return runtime.hub
 
 
+class ManualClock:
+    """A :class:`hub.ports.Clock` that stands still until the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def clocked_hub(hub: Hub, clock: ManualClock) -> Hub:
+    """The hub on a manual clock, for windows measured in hours and days (threading, reopening, SLA)."""
+    return dataclasses.replace(hub, clock=clock)
+
+
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[AsyncTestClient]:
     """The web app, served on its own event loop with its own runtime (as in production)."""
@@ -151,3 +178,16 @@ def run_cli(settings: Settings) -> Callable[..., Awaitable[CliResult]]:
         return CliResult(process.returncode or 0, out.decode(), err.decode())
 
     return run
+
+
+@pytest.fixture
+def make_client(runtime: Runtime, server_urls: ServerUrls, tmp_path: Path) -> Callable[..., AsyncTestClient]:
+    """A web app built with settings overrides, on the test servers (cleaned like ``client``)::
+
+    async with make_client(HUB_REQUIRE_ADMIN_2FA="true") as client: ...
+    """
+
+    def build(**overrides: str) -> AsyncTestClient:
+        return AsyncTestClient(create_app(make_settings(server_urls, tmp_path, **overrides)))
+
+    return build

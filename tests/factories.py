@@ -5,17 +5,20 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
+from litestar.testing import AsyncTestClient
 
-from hub.actors import CLI
+from hub.actors import CLI, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Presence, Role, Tier
 from hub.inbound import InboundMessage, IngestResult, Sender
-from hub.models import Channel, Organization, Team, User
+from hub.models import AuditEvent, Channel, Organization, Team, TicketEvent, User
 from hub.services import accounts, channels
 
 PASSWORD = "correct horse battery"
+T = TypeVar("T")
 _seq = itertools.count(1)
 
 
@@ -126,3 +129,49 @@ async def inbound(
 async def count(hub: Hub, model: type) -> int:
     async with hub.uow() as uow:
         return await uow.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def actor(person: User) -> Actor:
+    """The actor a logged-in user acts as, for calling use-cases directly."""
+    return Actor(
+        kind="user",
+        user_id=person.id,
+        role=person.role,
+        organization_id=person.organization_id,
+        name=person.name,
+    )
+
+
+async def events(hub: Hub, ticket_id: uuid.UUID) -> list[TicketEvent]:
+    """The ticket's event log, oldest first."""
+    async with hub.uow() as uow:
+        rows = await uow.session.scalars(
+            sa.select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.at, TicketEvent.id)
+        )
+        return list(rows)
+
+
+async def audit_trail(hub: Hub, subject_id: uuid.UUID) -> list[AuditEvent]:
+    async with hub.uow() as uow:
+        rows = await uow.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.subject_id == str(subject_id)).order_by(AuditEvent.id)
+        )
+        return list(rows)
+
+
+async def get(hub: Hub, model: type[T], row_id: object) -> T:
+    async with hub.uow() as uow:
+        row = await uow.session.get(model, row_id)
+        assert row is not None, f"no {model.__name__} {row_id}"
+        return row
+
+
+async def login(client: AsyncTestClient, person: User, password: str = PASSWORD) -> dict[str, str]:
+    """Log in through the API and return bearer headers. Drops the session cookies the login set,
+    so the requests made with these headers are authenticated by the bearer token alone."""
+    response = await client.post("/api/v1/auth/login", json={"email": person.email, "password": password})
+    assert response.status_code == 200, response.text
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {response.json()['token']}"}

@@ -34,26 +34,32 @@ async def _candidates(session: AsyncSession, user_filter: sa.ColumnElement[bool]
 
 
 async def route(session: AsyncSession, ticket: Ticket) -> Choice:
-    manager = backup = None
+    """Choose the new ticket's assignee from the client's managers and the channel's team.
+
+    Everyone who could get the ticket is locked first (rows in id order, so concurrent routings
+    queue instead of deadlocking) and their load is counted only afterwards, in a statement that
+    sees every routing committed before ours: simultaneous tickets neither overfill a manager's
+    capacity nor all land on the same idle agent.
+    """
+    manager_id = backup_id = None
     if ticket.organization_id is not None:
         org = await session.get(Organization, ticket.organization_id)
         if org is not None:
-            ids = [i for i in (org.account_manager_id, org.backup_manager_id) if i]
-            found = {c.user_id: c for c in await _candidates(session, User.id.in_(ids))} if ids else {}
-            manager = found.get(org.account_manager_id) if org.account_manager_id else None
-            backup = found.get(org.backup_manager_id) if org.backup_manager_id else None
-    team: list[Candidate] = []
-    if ticket.team_id is not None:
-        # Serialise routing per team so two simultaneous tickets see each other's load.
-        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(ticket.team_id))))
-        team = await _candidates(
-            session, sa.and_(User.team_id == ticket.team_id, User.role.in_([Role.AGENT, Role.SUPERVISOR]))
-        )
+            manager_id, backup_id = org.account_manager_id, org.backup_manager_id
+    managers = User.id.in_([i for i in (manager_id, backup_id) if i])
+    team_members = (
+        sa.and_(User.team_id == ticket.team_id, User.role.in_([Role.AGENT, Role.SUPERVISOR]))
+        if ticket.team_id is not None
+        else sa.false()
+    )
+    await session.execute(
+        sa.select(User.id).where(sa.or_(managers, team_members)).order_by(User.id).with_for_update()
+    )
+    found = {c.user_id: c for c in await _candidates(session, managers)}
+    team = await _candidates(session, team_members) if ticket.team_id is not None else []
+    manager = found.get(manager_id) if manager_id else None
+    backup = found.get(backup_id) if backup_id else None
     return choose_assignee(manager, backup, team)
-
-
-def _lock_key(team_id: uuid.UUID) -> int:
-    return int.from_bytes(team_id.bytes[:8], "big", signed=True)
 
 
 async def assign(

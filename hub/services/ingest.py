@@ -13,6 +13,7 @@ import secrets
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -37,6 +38,7 @@ from hub.models import (
 )
 from hub.services import assignment, audit, contacts, timeline
 from hub.services.threading_rules import find_ticket
+from hub.status import events_for
 from hub.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -58,9 +60,6 @@ def _validate(hub: Hub, message: InboundMessage) -> None:
     ):
         if value is not None and len(value) > limit:
             raise InvalidInput(detail=f"{name} is longer than {limit} characters")
-    nul = _field_with_nul(message, "")
-    if nul is not None:
-        raise InvalidInput(detail=f"{nul} contains a NUL character (U+0000), which cannot be stored")
     if not (message.text.strip() or message.html or message.attachments or message.type != "text"):
         raise InvalidInput(detail="the message has no text, html or attachments")
     for item in message.attachments:
@@ -71,30 +70,6 @@ def _validate(hub: Hub, message: InboundMessage) -> None:
             raise InvalidInput(
                 detail=f"attachment {item.filename!r} is larger than {hub.settings.attachment_max_bytes} bytes"
             )
-
-
-def _field_with_nul(value: object, path: str) -> str | None:
-    """PostgreSQL text and jsonb cannot hold U+0000: not even the raw row could be stored."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, msgspec.Struct):
-        children = [(_join(path, name), getattr(value, name)) for name in value.__struct_fields__]
-    elif isinstance(value, dict):
-        children = [(_join(path, str(key)), item) for key, item in value.items()]
-        children += [(path, key) for key in value]
-    elif isinstance(value, list | tuple):
-        children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
-    else:
-        return None
-    for child_path, child in children:
-        found = _field_with_nul(child, child_path)
-        if found is not None:
-            return found
-    return None
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
 
 
 def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
@@ -111,8 +86,30 @@ def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
     return msgspec.structs.replace(message, attachments=tuple(stored))
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def _storable(message: InboundMessage) -> InboundMessage:
+    """Drop NUL characters, which PostgreSQL refuses in text and jsonb.
+
+    Broken mailers and clients do send them; left in, the raw insert itself fails and the message
+    could never be stored. The channel's original bytes (``payload``) are kept untouched.
+    """
+    builtins = msgspec.to_builtins(message)
+    cleaned = _without_nul(builtins)
+    return message if cleaned == builtins else msgspec.convert(cleaned, InboundMessage)
+
+
 async def ingest(hub: Hub, message: InboundMessage, *, payload: bytes | None = None) -> IngestResult:
     started = time.perf_counter()
+    message = _storable(message)
     _validate(hub, message)
     message = _store_attachments(hub, message)
     async with hub.uow() as uow:
@@ -300,32 +297,44 @@ def _subject_from(message: InboundMessage) -> str:
 
 
 async def _wake(uow: UnitOfWork, ticket: Ticket, message: InboundMessage, *, now: datetime) -> None:
-    """A client's message reopens a resolved or closed ticket and ends a wait on them; auto-replies do neither."""
+    """A client's message reopens a resolved or closed ticket and ends a wait on them; auto-replies do neither.
+
+    The log gets the same events as an agent's move (``status_changed`` plus the typed events of
+    :func:`hub.status.events_for`), so the status history rebuilt from events has no gaps.
+    """
     if message.is_auto:
         return
-    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        previous = ticket.status
-        ticket.status = TicketStatus.OPEN
-        ticket.reopen_count += 1
-        ticket.resolved_at = None
-        ticket.closed_at = None
-        timeline.append(
-            uow.session, ticket.id, TicketEventKind.REOPENED, at=now, previous=previous, by="customer"
-        )
-        audit.record(
-            uow.session,
-            CHANNEL,
-            "ticket.reopened",
-            "ticket",
-            ticket.id,
-            at=now,
-            before={"status": previous.value},
-            after={"status": "open"},
-            reason="customer replied",
-        )
-    elif ticket.status is TicketStatus.PENDING:
-        ticket.status = TicketStatus.OPEN
-        timeline.append(uow.session, ticket.id, TicketEventKind.PENDING_OFF, at=now, by="customer")
+    previous = ticket.status
+    if previous not in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.PENDING):
+        return
+    ticket.status = TicketStatus.OPEN
+    timeline.append(
+        uow.session,
+        ticket.id,
+        TicketEventKind.STATUS_CHANGED,
+        at=now,
+        previous=previous,
+        status=TicketStatus.OPEN,
+        by="customer",
+    )
+    for kind in events_for(previous, TicketStatus.OPEN):
+        timeline.append(uow.session, ticket.id, kind, at=now, previous=previous, by="customer")
+    if previous is TicketStatus.PENDING:
+        return
+    ticket.reopen_count += 1
+    ticket.resolved_at = None
+    ticket.closed_at = None
+    audit.record(
+        uow.session,
+        CHANNEL,
+        "ticket.reopened",
+        "ticket",
+        ticket.id,
+        at=now,
+        before={"status": previous.value},
+        after={"status": "open"},
+        reason="customer replied",
+    )
 
 
 async def _append_message(

@@ -7,7 +7,8 @@
 4. none: a new ticket.
 
 A match on a closed ticket older than the reopen window is not reused: the caller opens a new
-ticket linked to it, so an old case is not silently resurrected by a reply months later.
+ticket linked to it, so an old case is not silently resurrected by a reply months later. Later
+replies in that old thread join the linked ticket (unless it too was closed too long ago).
 """
 
 from __future__ import annotations
@@ -44,9 +45,30 @@ async def find_ticket(
     found, rule = await _explicit(session, channel, contact_id, message, now=now, thread_window=thread_window)
     if found is None:
         return ThreadMatch(None, "new")
-    if found.status is TicketStatus.CLOSED and (found.closed_at or now) < now - reopen_window:
+    if _closed_too_long(found, now, reopen_window):
+        successor = await _successor(session, found)
+        if successor is not None and not _closed_too_long(successor, now, reopen_window):
+            return ThreadMatch(successor, rule + "_via_linked")
         return ThreadMatch(None, "closed_past_reopen_window", too_old=found)
     return ThreadMatch(found, rule)
+
+
+def _closed_too_long(ticket: Ticket, now: datetime, reopen_window: timedelta) -> bool:
+    return ticket.status is TicketStatus.CLOSED and (ticket.closed_at or now) < now - reopen_window
+
+
+async def _successor(session: AsyncSession, old: Ticket) -> Ticket | None:
+    """The newest ticket a late reply to ``old`` opened.
+
+    The old thread's keys (reply token, references) still point at the closed ticket, so without
+    this every further late reply in that thread would open yet another ticket.
+    """
+    return await session.scalar(
+        sa.select(Ticket)
+        .where(Ticket.linked_ticket_id == old.id)
+        .order_by(Ticket.created_at.desc(), Ticket.number.desc())
+        .limit(1)
+    )
 
 
 async def _explicit(

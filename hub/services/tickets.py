@@ -185,7 +185,8 @@ def _new_message(
         text=draft.text,
         html=sanitise(draft.html) if draft.html else None,
         created_at=now,
-        search=search.document(draft.text),
+        # Internal notes are never searchable (hub.views.tickets), so they get no search document.
+        search=None if direction is Direction.NOTE else search.document(draft.text),
     )
 
 
@@ -231,7 +232,8 @@ async def _move(
     if current is target:
         return
     if not can_move(current, target):
-        raise InvalidTransition(current=current.value, target=target.value)
+        # Catalogue codes, so a Chinese reader sees 已关闭 rather than "closed" (hub.i18n).
+        raise InvalidTransition(current=f"status_{current.value}", target=f"status_{target.value}")
     ticket.status = target
     if target is TicketStatus.RESOLVED:
         ticket.resolved_at = now

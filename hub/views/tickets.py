@@ -86,20 +86,26 @@ def _filtered(query: sa.Select, actor: Actor, f: TicketFilter) -> sa.Select:
     if f.tag:
         query = query.where(Ticket.tags.contains([f.tag.strip().lower()]))
     if f.q and f.q.strip():
-        query = query.where(Ticket.id.in_(_search_ids(f.q)))
+        terms = search.tsquery_terms(f.q)
+        if not terms:  # only punctuation: nothing can match
+            return query.where(sa.false())
+        for term in terms:
+            query = query.where(Ticket.id.in_(_ids_matching(term)))
     return query
 
 
-def _search_ids(text: str) -> sa.Select:
-    """Tickets whose subject or contact name match, or that hold a matching message (both GIN-indexed)."""
-    on_ticket = search.matches(Ticket.search, text)
-    on_message = search.matches(Message.search, text)
-    if on_ticket is None or on_message is None:
-        return sa.select(Ticket.id).where(sa.false())
+def _ids_matching(term: str) -> sa.CompoundSelect:
+    """Tickets whose subject or contact name hold the term, or one of whose messages does (both
+    GIN-indexed). Terms are matched one by one, so each may sit in a different place of the ticket.
+
+    Internal notes are never searched: they carry no search document (``hub.services.tickets``),
+    and the direction filter keeps it so for any note written before that."""
     return sa.union(
-        sa.select(Ticket.id).where(on_ticket),
-        sa.select(Message.ticket_id).where(on_message, Message.direction != Direction.NOTE),
-    )  # type: ignore[return-value]
+        sa.select(Ticket.id).where(search.matches_tsquery(Ticket.search, term)),
+        sa.select(Message.ticket_id).where(
+            search.matches_tsquery(Message.search, term), Message.direction != Direction.NOTE
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,10 @@ from web.auth.identity import AuthInfo, CurrentUser
 from web.auth.sessions import CSRF_HEADER, SESSION_COOKIE, SessionStore
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Where an administrator who must enrol 2FA may still go.
-TWO_FACTOR_ENROLMENT_PATHS = ("/api/v1/auth/",)
+#: Where an administrator who must enrol 2FA may still go: enrolment itself, who am I, log out.
+#: Not the rest of /api/v1/auth/: a personal API token minted before enrolling would outlive it.
+TWO_FACTOR_ENROLMENT_PREFIX = "/api/v1/auth/2fa/"
+TWO_FACTOR_ENROLMENT_PATHS = frozenset({"/api/v1/auth/me", "/api/v1/auth/logout"})
 
 
 class AuthError(NotAuthorizedException):
@@ -77,10 +79,14 @@ class HubAuthMiddleware(AbstractAuthenticationMiddleware):
             hub.settings.require_admin_2fa
             and current.role is Role.ADMIN
             and not current.totp_enabled
-            and not connection.url.path.startswith(TWO_FACTOR_ENROLMENT_PATHS)
+            and not self._may_enrol(connection.url.path)
         ):
             raise TwoFactorRequired()
         return AuthenticationResult(user=current, auth=info)
+
+    @staticmethod
+    def _may_enrol(path: str) -> bool:
+        return path.startswith(TWO_FACTOR_ENROLMENT_PREFIX) or path.rstrip("/") in TWO_FACTOR_ENROLMENT_PATHS
 
     @staticmethod
     async def _from_bearer(hub: Hub, token: str) -> tuple[User | None, AuthInfo]:
