@@ -6,7 +6,6 @@ holidays and make-up workdays, or none), and the administrator's day overrides o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,18 +15,8 @@ from hub.calendars.model import Calendar, SpecialDay
 from hub.calendars.weekly import Week, office_week
 from hub.errors import InvalidInput
 
-DEFAULT = "cn"
 BASES = ("cn",)
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-
-
-def check_name(name: str) -> str:
-    """Calendar names are short lowercase slugs: they appear in commands, URLs and policies."""
-    if not NAME_PATTERN.match(name):
-        raise InvalidInput(
-            detail=f"{name!r} is not a calendar name (lowercase letters, digits, - and _, at most 64)"
-        )
-    return name
+BUILTIN = ("cn",)
 
 
 def zone(name: str) -> ZoneInfo:

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from hub.calendars.builtin import assemble, check_name, zone
+from hub.calendars.builtin import assemble, zone
 from hub.calendars.durations import DurationSpec, parse_duration
 from hub.calendars.model import Calendar, DayKind, SpecialDay
+from hub.calendars.names import check_name
 from hub.calendars.periods import Period, parse_periods
 from hub.calendars.weekly import describe_week, office_week, parse_week, week_from_json, week_to_json
 from hub.errors import InvalidInput
