@@ -22,12 +22,12 @@ from hub.calendars.names import check_name
 from hub.calendars.periods import Period, check_periods
 from hub.calendars.weekly import Week, describe_week, week_from_json, week_to_json
 from hub.core import Hub
-from hub.errors import Conflict, HubError, InvalidInput
+from hub.errors import Conflict, InvalidInput, NotFound
 from hub.models import BusinessCalendar, CalendarDay
 from hub.services import audit
 
 
-class CalendarNotFound(HubError):
+class CalendarNotFound(NotFound):
     code = "calendar_not_found"
 
 
