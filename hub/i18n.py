@@ -52,6 +52,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Attachment {filename} is larger than {limit} bytes.",
         "zh-CN": "附件 {filename} 超过 {limit} 字节上限。",
     },
+    "calendar_not_found": {
+        "en": "No calendar named {name} (calendars: {known}).",
+        "zh-CN": "没有名为 {name} 的日历（现有日历：{known}）。",
+    },
     "bad_cursor": {"en": "The page cursor is not valid.", "zh-CN": "分页游标无效。"},
     "status_new": {"en": "new", "zh-CN": "新建"},
     "status_open": {"en": "open", "zh-CN": "处理中"},

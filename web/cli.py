@@ -25,6 +25,7 @@ from hub.actors import CLI
 from hub.config import ConfigError, Settings, load_settings
 from hub.domain import ChannelKind, Role
 from hub.errors import HubError
+from web.cli_calendar import calendar_group, sla_group
 from web.embedded import EmbeddedServerError
 
 T = TypeVar("T")
@@ -72,6 +73,10 @@ def main() -> None:
     Redis under HUB_DATA_DIR (default ./var), started on demand and shared with a running
     `hub serve`.
     """
+
+
+main.add_command(calendar_group)
+main.add_command(sla_group)
 
 
 # -- running ---------------------------------------------------------------------------------------

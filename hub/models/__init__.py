@@ -1,6 +1,7 @@
 """All ORM models, imported here so metadata (and Alembic) sees every table."""
 
 from hub.models.base import Base
+from hub.models.calendars import BusinessCalendar, CalendarDay
 from hub.models.channels import Channel
 from hub.models.contacts import Contact, ContactIdentity
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
@@ -14,6 +15,8 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "BusinessCalendar",
+    "CalendarDay",
     "Channel",
     "Contact",
     "ContactIdentity",

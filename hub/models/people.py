@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.calendars.names import NAME_REGEX as CALENDAR_NAME_REGEX
 from hub.domain import OrganizationKind, Presence, Role, Tier
 from hub.models.base import Base, created_at, str_enum, uuid_pk
 
@@ -62,6 +63,7 @@ class User(Base):
 
 class Organization(Base):
     __tablename__ = "organizations"
+    __table_args__ = (sa.CheckConstraint(f"calendar ~ '{CALENDAR_NAME_REGEX}'", name="calendar_name"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -75,6 +77,8 @@ class Organization(Base):
     backup_manager_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
     )
+    #: A business calendar's name: the built-in ``cn`` or a row of ``calendars`` (no foreign key,
+    #: since ``cn`` exists without a row).
     calendar: Mapped[str] = mapped_column(sa.String(64), default="cn", server_default="cn")
     created_at: Mapped[datetime] = created_at()
 
