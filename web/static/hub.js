@@ -291,59 +291,85 @@ function initTicket() {
   const side = document.getElementById("part-side");
   let sideWaiting = false;
 
-  /** Re-render parts from the server; the side panel waits while the user is in one of its controls. */
-  async function refresh(force = false) {
-    for (const name of ["header", "thread", "side"]) {
-      const element = document.getElementById("part-" + name);
-      const focusedId = element.contains(document.activeElement) ? document.activeElement.id : null;
-      if (name === "side" && focusedId !== null && !force) {
-        sideWaiting = true;
-        continue;
-      }
-      const answer = await fetchHtml(root.dataset.partsUrl + name);
-      if (!answer) continue;
-      element.replaceChildren(fragment(answer.html));
-      if (focusedId) document.getElementById(focusedId)?.focus();
+  /** The side panel holds controls: never swap it under a user who is in a field or changed one. */
+  function sideBusy() {
+    if (side.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) {
+      return true;
     }
+    for (const select of side.querySelectorAll("select[data-initial]")) {
+      if (select.value !== select.dataset.initial) return true;
+    }
+    return [...side.querySelectorAll("input:not([type=hidden])")].some((input) => input.value.trim());
+  }
+
+  let latest = 0;
+  /** Re-render the parts from the server: all fetched, then swapped together; a newer refresh wins. */
+  async function refresh() {
+    const mine = ++latest;
+    const names = ["header", "thread", "side"];
+    const answers = await Promise.all(names.map((name) => fetchHtml(root.dataset.partsUrl + name)));
+    if (mine !== latest) return;
+    sideWaiting = false;
+    names.forEach((name, index) => {
+      const element = document.getElementById("part-" + name);
+      if (!answers[index]) return;
+      if (name === "side" && sideBusy()) {
+        sideWaiting = true;
+        return;
+      }
+      const focusedId = element.contains(document.activeElement) ? document.activeElement.id : "";
+      element.replaceChildren(fragment(answers[index].html));
+      if (focusedId) document.getElementById(focusedId)?.focus();
+    });
   }
   side.addEventListener("focusout", (event) => {
-    if (sideWaiting && !side.contains(event.relatedTarget)) {
-      sideWaiting = false;
-      refresh();
-    }
+    if (sideWaiting && !side.contains(event.relatedTarget) && !sideBusy()) refresh();
   });
 
   function statusOf(form) {
-    return form.querySelector(".form-status") || form.closest(".card")?.querySelector(".form-status");
+    return form.querySelector(".form-status");
   }
 
-  async function send(form, calls) {
-    const status = statusOf(form);
+  /** After a submission the form is done with: clear it (or put its selects back on failure). */
+  function settle(form, ok) {
+    if (form.matches(".compose")) {
+      if (ok) form.reset(); // a failed reply keeps its draft
+      return;
+    }
+    for (const select of form.querySelectorAll("select[data-initial]")) {
+      if (ok) select.dataset.initial = select.value;
+      else select.value = select.dataset.initial;
+    }
+    for (const input of form.querySelectorAll("input:not([type=hidden])")) input.value = "";
+  }
+
+  /** Run the API calls in order, stop at the first refusal, then show the server's new state. */
+  async function submit(form, calls) {
+    const composer = form.matches(".compose");
     const button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
-    if (form.matches(".compose")) say(status, TEXT["compose.busy"]);
+    if (composer) say(statusOf(form), TEXT["compose.busy"]);
+    let failure = null;
     for (const [url, body] of calls) {
       const result = await api(url, { body });
       if (!result.ok) {
-        if (button) button.disabled = false;
-        say(status, problemText(result), "error");
-        await refresh(true);
-        return false;
+        failure = problemText(result);
+        break;
       }
     }
     if (button) button.disabled = false;
-    say(status, form.matches(".compose") ? TEXT["compose.done"] : "", "ok");
-    return true;
+    settle(form, failure === null);
+    if (composer) say(statusOf(form), failure ?? TEXT["compose.done"], failure ? "error" : "ok");
+    await refresh();
+    // Side forms were just re-rendered: show a refusal in the new copy of the form.
+    if (!composer && failure) say(document.querySelector(`#${form.dataset.statusIn} .form-status`), failure, "error");
   }
 
   root.addEventListener("submit", async (event) => {
     const form = event.target;
     if (form.matches(".api-form")) {
       event.preventDefault();
-      if (await send(form, [[form.dataset.url, await formJson(form)]])) {
-        if ("reset" in form.dataset) form.reset();
-        await refresh(true);
-      }
+      await submit(form, [[form.dataset.url, await formJson(form)]]);
     } else if (form.id === "details-form") {
       event.preventDefault();
       const calls = [];
@@ -352,15 +378,22 @@ function initTicket() {
         const value = select.name === "assignee_id" && select.value === "" ? null : select.value;
         calls.push([apiBase + select.dataset.endpoint, { [select.name]: value }]);
       }
-      if (calls.length && (await send(form, calls))) await refresh(true);
+      if (calls.length) await submit(form, calls);
     }
   });
 
   root.addEventListener("click", async (event) => {
     const button = event.target.closest("[data-assign-me]");
-    if (!button) return;
-    const form = button.closest("form");
-    if (await send(form, [[apiBase + "assign", { assignee_id: button.dataset.assignMe }]])) await refresh(true);
+    if (button) await submit(button.form, [[apiBase + "assign", { assignee_id: button.dataset.assignMe }]]);
+  });
+
+  root.addEventListener("change", (event) => {
+    if (event.target.type !== "file") return;
+    const names = event.target.closest(".compose-bar")?.querySelector(".file-names");
+    if (names) names.textContent = [...event.target.files].map((file) => file.name).join(", ");
+  });
+  root.addEventListener("reset", (event) => {
+    for (const names of event.target.querySelectorAll(".file-names")) names.textContent = "";
   });
 
   root.addEventListener("keydown", (event) => {
@@ -371,7 +404,7 @@ function initTicket() {
     }
   });
 
-  const later = debounced(() => refresh(), 200);
+  const later = debounced(refresh, 200);
   connectLive((event) => event.ticket_id === ticketId && later(), later);
 }
 
