@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pyotp
 import pytest
 import sqlalchemy as sa
 from playwright.async_api import Page, expect
@@ -13,7 +14,7 @@ from playwright.async_api import Page, expect
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.models import Outbox
-from hub.services import delivery, tickets
+from hub.services import accounts, delivery, tickets
 from tests import factories
 from tests.browser.conftest import log_in
 from tests.loopback import Answer, CallbackServer
@@ -39,6 +40,31 @@ async def test_login_errors_speak_chinese_and_logout_ends_the_session(hub: Hub, 
     await expect(page).to_have_url(re.compile(r"/login$"))
     await page.goto("/")
     await expect(page).to_have_url(re.compile(r"/login\?next=/$"))
+
+
+async def test_a_second_factor_is_asked_for_only_when_the_server_says_so(hub: Hub, new_page) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    secret, _ = await accounts.begin_totp(hub, agent.id)
+    me = CurrentUser.of(agent).actor
+    await accounts.confirm_totp(hub, me, agent.id, pyotp.TOTP(secret).now(), enable=True)
+    page: Page = await new_page(locale="en")
+    await page.goto("/login?next=/%3Fview%3Dall")
+    code = page.get_by_label("Authentication code")
+    await expect(code).to_be_hidden()
+    await page.get_by_label("E-mail").fill(agent.email)
+    await page.get_by_label("Password").fill(factories.PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(code).to_be_visible()
+    await expect(code).to_be_focused()
+    await expect(page.locator("#login-error")).to_have_text("Enter the code from your authenticator app.")
+    await code.fill("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.locator("#login-error")).to_have_text("The authentication code is wrong.")
+    await code.fill(pyotp.TOTP(secret).now())
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/\?view=all$"))
+    # Once logged in, the pages speak the user's stored language (zh-CN here), not the browser's.
+    await expect(page.get_by_role("link", name="全部", exact=True)).to_have_attribute("aria-current", "page")
 
 
 async def test_agent_searches_opens_replies_notes_and_changes_status(hub: Hub, new_page) -> None:
@@ -86,7 +112,7 @@ async def test_agent_searches_opens_replies_notes_and_changes_status(hub: Hub, n
     status = page.locator("#part-header [data-status]")
     await expect(status).to_have_attribute("data-status", "open")  # the reply opened it
     await page.get_by_label("状态", exact=True).select_option("pending")
-    await page.get_by_role("button", name="修改").click()
+    await page.get_by_role("button", name="保存").click()
     await expect(status).to_have_attribute("data-status", "pending")
     await expect(status).to_have_text("等待中")
 

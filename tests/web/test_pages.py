@@ -161,8 +161,9 @@ async def test_partners_see_their_tickets_without_notes_or_controls(client, hub:
     assert "partner is unreliable" not in page.text
     assert 'id="reply-form"' not in page.text and 'id="details-form"' not in page.text
     assert "/api/v1/tickets/" not in page.text  # no write endpoints on the page at all
-    thread = await client.get(f"/tickets/{ours}/parts/thread")
-    assert "partner is unreliable" not in thread.text
+    parts = await client.get(f"/tickets/{ours}/parts")
+    assert "We are on it" in parts.text and "partner is unreliable" not in parts.text
+    assert 'id="details-form"' not in parts.text
     hidden = await client.get(f"/tickets/{theirs}")
     assert hidden.status_code == 404 and "text/html" in hidden.headers["content-type"]
     assert "Secret merger" not in hidden.text
@@ -184,7 +185,8 @@ async def test_staff_see_notes_controls_and_delivery_state(client, hub: Hub) -> 
     assert (
         'id="reply-form"' in page.text and 'id="note-form"' in page.text and 'id="details-form"' in page.text
     )
-    assert (await client.get(f"/tickets/{ticket_id}/parts/nonsense")).status_code == 404
+    parts = await client.get(f"/tickets/{ticket_id}/parts")
+    assert re.findall(r'<template data-part="(\w+)">', parts.text) == ["header", "thread", "side"]
 
 
 async def test_times_are_shown_in_the_viewers_time_zone(client, hub: Hub) -> None:

@@ -32,7 +32,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/"): PAGE,
     ("GET", "/inbox/rows"): PAGE,
     ("GET", "/tickets/{ticket_id:uuid}"): PAGE,
-    ("GET", "/tickets/{ticket_id:uuid}/parts/{part:str}"): PAGE,
+    ("GET", "/tickets/{ticket_id:uuid}/parts"): PAGE,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,

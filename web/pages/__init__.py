@@ -18,7 +18,7 @@ from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.login import login_page
 from web.pages.security import PAGE_HEADERS
 from web.pages.static import static_router
-from web.pages.ticket import ticket_page, ticket_part
+from web.pages.ticket import ticket_page, ticket_parts
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -26,7 +26,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def page_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_part],
+        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_parts],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
         include_in_schema=False,

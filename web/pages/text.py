@@ -124,7 +124,7 @@ UI: dict[str, dict[str, str]] = {
     "ticket.empty_thread": {"en": "No messages yet.", "zh-CN": "暂无消息。"},
     "ticket.reopened": {"en": "Reopened {count} times", "zh-CN": "已重新打开 {count} 次"},
     "ticket.linked": {"en": "Follows ticket", "zh-CN": "接续工单"},
-    "ticket.change": {"en": "Change", "zh-CN": "修改"},
+    "ticket.save": {"en": "Save", "zh-CN": "保存"},
     "msg.inbound": {"en": "Customer", "zh-CN": "客户"},
     "msg.outbound": {"en": "Reply", "zh-CN": "回复"},
     "msg.note": {"en": "Internal note", "zh-CN": "内部备注"},

@@ -8,8 +8,9 @@ Writes are not handled here. The page's forms post JSON to the REST API (``/api/
 with ``fetch`` and the ``X-CSRF-Token`` header, then re-fetch the parts below. Why: the API
 already owns validation, role checks, problem details in the user's language and the audit trail;
 a second, form-encoded write path would have to repeat all of it and could drift from it. The
-parts (``/tickets/{id}/parts/{header,thread,side}``) are the same templates the page includes, so
-live updates and post-action refreshes show exactly what a reload would.
+parts (``/tickets/{id}/parts``: header, thread and side in one answer, so one refresh reads the
+ticket once) are the same templates the page includes, so live updates and post-action
+refreshes show exactly what a reload would.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +33,6 @@ from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render
 
-PARTS = ("header", "thread", "side")
 OTHER_TICKETS = 8
 
 
@@ -74,10 +73,9 @@ async def ticket_page(
     return render(request, "ticket.html", **await _context(db, request.user, ticket_id))
 
 
-@get("/tickets/{ticket_id:uuid}/parts/{part:str}", guards=[any_user], name="ticket-part")
-async def ticket_part(
-    request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID], part: FromPath[str]
+@get("/tickets/{ticket_id:uuid}/parts", guards=[any_user], name="ticket-parts")
+async def ticket_parts(
+    request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
-    if part not in PARTS:
-        raise NotFoundException()
-    return render(request, f"_ticket_{part}.html", **await _context(db, request.user, ticket_id))
+    """The page's live parts, each in a ``<template data-part>``, for the script to swap in."""
+    return render(request, "_ticket_parts.html", **await _context(db, request.user, ticket_id))

@@ -303,24 +303,23 @@ function initTicket() {
   }
 
   let latest = 0;
-  /** Re-render the parts from the server: all fetched, then swapped together; a newer refresh wins. */
+  /** Re-render the parts from the server, swapped together; a newer refresh wins over an older one. */
   async function refresh() {
     const mine = ++latest;
-    const names = ["header", "thread", "side"];
-    const answers = await Promise.all(names.map((name) => fetchHtml(root.dataset.partsUrl + name)));
-    if (mine !== latest) return;
+    const answer = await fetchHtml(root.dataset.partsUrl);
+    if (!answer || mine !== latest) return;
     sideWaiting = false;
-    names.forEach((name, index) => {
-      const element = document.getElementById("part-" + name);
-      if (!answers[index]) return;
-      if (name === "side" && sideBusy()) {
+    for (const part of fragment(answer.html).querySelectorAll("template[data-part]")) {
+      const element = document.getElementById("part-" + part.dataset.part);
+      if (!element) continue;
+      if (element === side && sideBusy()) {
         sideWaiting = true;
-        return;
+        continue;
       }
       const focusedId = element.contains(document.activeElement) ? document.activeElement.id : "";
-      element.replaceChildren(fragment(answers[index].html));
+      element.replaceChildren(part.content);
       if (focusedId) document.getElementById(focusedId)?.focus();
-    });
+    }
   }
   side.addEventListener("focusout", (event) => {
     if (sideWaiting && !side.contains(event.relatedTarget) && !sideBusy()) refresh();
