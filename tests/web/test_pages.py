@@ -206,3 +206,16 @@ async def test_times_are_shown_in_the_viewers_time_zone(client, hub: Hub) -> Non
     stamp = re.search(r'<time datetime="([^"]+)"', new_york.text)
     assert stamp and stamp.group(1)[-6:] in ("-05:00", "-04:00")
     assert '<html lang="en">' in new_york.text  # the stored locale wins once logged in
+
+
+async def test_unknown_pages_answer_a_page_and_unknown_api_paths_json(client, hub: Hub) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    await _login(client, agent.email)
+    page = await client.get("/no-such-page", headers={"accept": "text/html", "accept-language": "zh-CN"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "页面不存在" in page.text or "未找到" in page.text
+    api = await client.get("/api/v1/no-such-thing", headers={"accept": "text/html"})
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+    missing = await client.get(f"/tickets/{uuid.uuid4()}", headers={"accept-language": "en"})
+    assert missing.status_code == 404 and "<html" in missing.text
+    assert missing.headers["content-security-policy"].startswith("default-src 'none'")

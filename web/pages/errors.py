@@ -37,13 +37,15 @@ def page_error(request: Request, exc: Exception, answer: Response) -> Response:
         return Redirect(login_url(request.url.path, request.url.query), status_code=303)
     body = answer.content if isinstance(answer.content, dict) else {}
     code = str(body.get("code", ""))
+    # The hub's own codes carry a translated detail; Litestar's generic ones ("Not Found") do not.
+    translated = status != 500 and code and not code.startswith("http_")
     response = render(
         request,
         "error.html",
         status_code=status,
         status=status,
         code=code,
-        detail=body.get("detail") if status != 500 else None,
+        detail=body.get("detail") if translated else None,
     )
     response.headers.update({h.name: h.value or "" for h in PAGE_HEADERS})
     return response
