@@ -344,6 +344,8 @@ function initTicket() {
 
   /** Run the API calls in order, stop at the first refusal, then show the server's new state. */
   async function submit(form, calls) {
+    if (form.dataset.busy) return; // Ctrl+Enter pressed twice must not send a reply twice
+    form.dataset.busy = "1";
     const composer = form.matches(".compose");
     const button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
@@ -357,8 +359,9 @@ function initTicket() {
       }
     }
     if (button) button.disabled = false;
+    delete form.dataset.busy;
     settle(form, failure === null);
-    if (composer) say(statusOf(form), failure ?? TEXT["compose.done"], failure ? "error" : "ok");
+    if (composer) say(statusOf(form), failure ?? form.dataset.done, failure ? "error" : "ok");
     await refresh();
     // Side forms were just re-rendered: show a refusal in the new copy of the form.
     if (!composer && failure) say(document.querySelector(`#${form.dataset.statusIn} .form-status`), failure, "error");
@@ -386,6 +389,9 @@ function initTicket() {
     if (button) await submit(button.form, [[apiBase + "assign", { assignee_id: button.dataset.assignMe }]]);
   });
 
+  root.addEventListener("input", (event) => {
+    if (event.target.matches(".compose textarea")) say(statusOf(event.target.form), ""); // old news
+  });
   root.addEventListener("change", (event) => {
     if (event.target.type !== "file") return;
     const names = event.target.closest(".compose-bar")?.querySelector(".file-names");
