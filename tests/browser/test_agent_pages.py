@@ -102,6 +102,9 @@ async def test_agent_searches_opens_replies_notes_and_changes_status(hub: Hub, n
     await expect(reply.locator("[data-delivery]")).to_have_attribute("data-delivery", "queued")
     await expect(reply.locator("[data-delivery]")).to_have_text("排队中")
     await expect(page.get_by_label("回复客户")).to_have_value("")
+    await expect(page.locator("#reply-form .form-status")).to_have_text(
+        "回复已进入发送队列，投递状态显示在消息上。"
+    )
 
     await page.get_by_label("内部备注").fill("客户是老客户，优先处理")
     await page.get_by_role("button", name="添加备注").click()
