@@ -1,4 +1,4 @@
-"""The Litestar application: API, realtime stream, health and metrics, wired to one Hub."""
+"""The Litestar application: pages, API, realtime stream, health and metrics, wired to one Hub."""
 
 from __future__ import annotations
 
@@ -31,9 +31,11 @@ from web.auth.routes import AuthController
 from web.auth.sessions import SessionStore
 from web.deps import provide_hub, provide_session
 from web.errors import EXCEPTION_HANDLERS
+from web.pages import page_router, static_router, template_config
+from web.pages.errors import page_aware
 from web.realtime import channels_plugin, event_stream
 from web.runtime import open_runtime
-from web.system import healthz, home, prometheus_metrics
+from web.system import healthz, prometheus_metrics
 from web.worker import build_worker
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,6 @@ ROUTES = [
     event_stream,
     healthz,
     prometheus_metrics,
-    home,
 ]
 
 
@@ -97,7 +98,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
                 await pubsub_redis.aclose()
 
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, page_router(), static_router()],
         request_max_body_size=max_request_bytes(settings),
         lifespan=[runtime_lifespan],
         dependencies={"hub": Provide(provide_hub, sync_to_thread=False), "db": Provide(provide_session)},
@@ -108,7 +109,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
             # The OpenAPI documents and viewers describe the API to anyone about to log in.
             DefineMiddleware(HubAuthMiddleware, exclude=[PUBLIC_DOCS]),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=page_aware(EXCEPTION_HANDLERS),
+        template_config=template_config(),
         plugins=[channels_plugin(pubsub_redis)],
         openapi_config=OpenAPIConfig(
             title="hub API",

@@ -7,7 +7,6 @@ import asyncio
 import sqlalchemy as sa
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
@@ -56,9 +55,3 @@ async def prometheus_metrics(hub: NamedDependency[Hub]) -> Response:
     for status, count in depth.items():
         metrics.OUTBOX_DEPTH.labels(status=status).set(count)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
-
-@get("/", exclude_from_auth=True, include_in_schema=False)
-async def home() -> Redirect:
-    """Until the inbox pages land, the API reference is the hub's front page."""
-    return Redirect("/schema")

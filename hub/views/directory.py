@@ -55,3 +55,14 @@ async def list_users(
     if team_id is not None:
         query = query.where(User.team_id == team_id)
     return list(await session.scalars(query.order_by(User.is_active.desc(), User.name, User.email)))
+
+
+async def organizations_by_id(
+    session: AsyncSession, actor: Actor, ids: set[uuid.UUID | None]
+) -> dict[uuid.UUID, Organization]:
+    """The organizations among ``ids`` this actor may see, for lists that show names next to rows."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.scalars(_organizations_for(actor).where(Organization.id.in_(wanted)))
+    return {row.id: row for row in rows}

@@ -1,7 +1,9 @@
 """Every route of the app, asked by nobody and by each role: who gets in and who is refused.
 
 The table below must name every route; a new route fails this test until it is classified, and
-a route that opts out of authentication fails unless it is one of the known public ones.
+a route that opts out of authentication fails unless it is one of the known public ones. Pages
+(``PAGE``) admit every role like ``ANY`` routes, but send an anonymous visitor to the login page
+(303 to ``/login?next=<the page>``) where an API route answers 401.
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ from hub.domain import Role
 
 pytestmark = pytest.mark.anyio
 
-PUBLIC, ANY, STAFF, ADMIN = "public", "any", "staff", "admin"
+PUBLIC, ANY, STAFF, ADMIN, PAGE = "public", "any", "staff", "admin", "page"
 ALLOWED = {
     ANY: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
+    PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     STAFF: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
     ADMIN: {Role.ADMIN},
 }
 
 ACCESS: dict[tuple[str, str], str] = {
-    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("GET", "/"): PAGE,
+    ("GET", "/inbox/rows"): PAGE,
+    ("GET", "/tickets/{ticket_id:uuid}"): PAGE,
+    ("GET", "/tickets/{ticket_id:uuid}/parts"): PAGE,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
@@ -66,8 +73,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/channels/{channel_id:uuid}"): ADMIN,
     ("GET", "/api/v1/attachments/{attachment_id:uuid}"): ANY,
 }
-#: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema.
-PUBLIC_PREFIXES = ("/schema",)
+#: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
+#: are the pages' stylesheet, script and icons (the login page needs them).
+PUBLIC_PREFIXES = ("/schema", "/static")
 WEBSOCKETS = {"/api/v1/stream"}
 _PARAM = re.compile(r"\{[^}:]+:([a-z]+)\}")
 
@@ -115,10 +123,20 @@ async def test_anonymous_requests_are_refused_except_on_public_routes(client) ->
     for (method, path), access in sorted(ACCESS.items()):
         if access == PUBLIC:
             continue
-        response = await _call(client, method, path)
+        url = _url(path)
+        response = await client.request(
+            method,
+            url,
+            follow_redirects=False,
+            **({"json": {}} if method in {"POST", "PUT", "PATCH"} else {}),
+        )
+        if access == PAGE:
+            assert response.status_code == 303, f"{method} {path}: {response.status_code}"
+            assert response.headers["location"] == f"/login?next={url}", f"{method} {path}"
+            continue
         assert response.status_code == 401, f"{method} {path}: {response.status_code}"
         assert response.json()["code"] == "not_authenticated"
-    for public in ("/healthz", "/metrics", "/schema/openapi.json"):
+    for public in ("/healthz", "/metrics", "/schema/openapi.json", "/login"):
         assert (await client.get(public)).status_code == 200, public
     login = await client.post(
         "/api/v1/auth/login", json={"email": "nobody@example.test", "password": "x" * 10}

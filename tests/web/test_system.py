@@ -71,7 +71,9 @@ async def test_openapi_describes_the_api(client) -> None:
     assert "/api/v1/auth/login" in paths
 
 
-async def test_the_front_page_leads_to_the_api_reference(client) -> None:
+async def test_the_front_page_is_the_inbox_behind_the_login_which_links_the_api_reference(client) -> None:
     response = await client.get("/", follow_redirects=False)
-    assert response.status_code in (301, 302, 307)
-    assert response.headers["location"] == "/schema"
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/"
+    login = await client.get("/login")
+    assert 'href="/schema"' in login.text

@@ -1,0 +1,48 @@
+"""Server-rendered pages for agents and partners: login, the unified inbox and the ticket page.
+
+Every handler here is marked ``opt["page"]`` (by the router), which makes errors answer as pages:
+a login redirect instead of 401, a readable page instead of problem JSON (:mod:`web.pages.errors`).
+Each has a role guard like any API route; the RBAC route table test holds them to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar import Router
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from web.pages.inbox import inbox_page, inbox_rows
+from web.pages.login import login_page
+from web.pages.security import PAGE_HEADERS
+from web.pages.static import static_router
+from web.pages.ticket import ticket_page, ticket_parts
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def page_router() -> Router:
+    return Router(
+        path="/",
+        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_parts],
+        opt={"page": True},
+        response_headers=PAGE_HEADERS,
+        include_in_schema=False,
+    )
+
+
+def template_config() -> TemplateConfig:
+    """Autoescaping on for every template (not only ``.html``), and undefined names fail loudly."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
+
+
+__all__ = ["page_router", "static_router", "template_config"]

@@ -1,0 +1,106 @@
+"""What every page template gets: the viewer, their language and time zone, and static URLs.
+
+Language: a logged-in user's stored locale wins (it follows them across devices; the switch
+saves it); before login, the ``hub_lang`` cookie the switch sets, then ``Accept-Language``.
+Times are stored in UTC and shown in the viewer's own time zone (``users.time_zone``), with the
+hub's default business zone before login.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, tzinfo
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from hub.i18n import SUPPORTED_LOCALES, negotiate
+from web.auth.identity import CurrentUser
+from web.pages.static import static_url
+from web.pages.text import Translator, locale_for
+
+LANG_COOKIE = "hub_lang"
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def viewer(request: Request) -> CurrentUser | None:
+    """The logged-in user, or None on public pages (where auth did not run)."""
+    user = request.scope.get("user")
+    return user if isinstance(user, CurrentUser) else None
+
+
+def page_locale(request: Request) -> str:
+    user = viewer(request)
+    if user is not None:
+        return locale_for(user.locale)
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    return negotiate(request.headers.get("accept-language"), default="zh-CN")
+
+
+def zone_of(user: CurrentUser | None) -> tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone if user else DEFAULT_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_ZONE)
+
+
+class Clock:
+    """Formats UTC instants in the viewer's zone: short in lists, full in threads."""
+
+    def __init__(self, zone: tzinfo, now: datetime) -> None:
+        self.zone = zone
+        self.today = now.astimezone(zone).date()
+
+    def local(self, at: datetime) -> datetime:
+        return at.astimezone(self.zone)
+
+    def short(self, at: datetime | None) -> str:
+        if at is None:
+            return ""
+        local = self.local(at)
+        if local.date() == self.today:
+            return local.strftime("%H:%M")
+        if local.year == self.today.year:
+            return local.strftime("%m-%d %H:%M")
+        return local.strftime("%Y-%m-%d")
+
+    def full(self, at: datetime | None) -> str:
+        return self.local(at).strftime("%Y-%m-%d %H:%M") if at else ""
+
+    def iso(self, at: datetime | None) -> str:
+        return self.local(at).isoformat(timespec="seconds") if at else ""
+
+
+def human_size(t: Translator, size: int) -> str:
+    if size < 1024:
+        return t("size.bytes", n=size)
+    if size < 1024 * 1024:
+        return t("size.kib", n=round(size / 1024, 1))
+    return t("size.mib", n=round(size / 1024 / 1024, 1))
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    user = viewer(request)
+    locale = page_locale(request)
+    t = Translator(locale)
+    clock = Clock(zone_of(user), request.app.state.hub.clock.now())
+    return {
+        "t": t,
+        "lang": locale,
+        "languages": SUPPORTED_LOCALES,
+        "user": user,
+        "is_staff": bool(user and user.is_staff),
+        "clock": clock,
+        "static": static_url,
+        "size": lambda n: human_size(t, n),
+        "script_text": t.script_texts(),
+    }
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **data: Any) -> Template:
+    return Template(
+        template_name=template, context={**base_context(request), **data}, status_code=status_code
+    )

@@ -1,0 +1,205 @@
+"""The pages' words in Chinese and English: the UI half of the one catalogue.
+
+Error messages and nouns the API also uses stay in :mod:`hub.i18n`; :class:`Translator` looks a code
+up here first and then there, so a page and the problem details it shows never disagree. Keys are
+dotted by area (``inbox.*``, ``status.*``) so a missing one is easy to spot; the unit tests check
+that every key used by a template exists in both languages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hub import i18n
+
+UI: dict[str, dict[str, str]] = {
+    "app.name": {"en": "hub", "zh-CN": "hub"},
+    "app.tagline": {"en": "One inbox for every channel", "zh-CN": "全渠道统一收件箱"},
+    "nav.inbox": {"en": "Inbox", "zh-CN": "收件箱"},
+    "nav.api": {"en": "API reference", "zh-CN": "API 文档"},
+    "nav.logout": {"en": "Log out", "zh-CN": "退出登录"},
+    "nav.skip": {"en": "Skip to content", "zh-CN": "跳到主要内容"},
+    "nav.language": {"en": "Language", "zh-CN": "语言"},
+    "nav.main": {"en": "Main", "zh-CN": "主导航"},
+    "lang.zh-CN": {"en": "中文", "zh-CN": "中文"},
+    "lang.en": {"en": "English", "zh-CN": "English"},
+    "nav.signed_in_as": {"en": "Signed in as {name}", "zh-CN": "当前用户：{name}"},
+    "live.on": {"en": "Live", "zh-CN": "实时"},
+    "live.off": {"en": "Reconnecting…", "zh-CN": "正在重新连接…"},
+    "live.label": {"en": "Live updates", "zh-CN": "实时更新"},
+    "login.title": {"en": "Log in", "zh-CN": "登录"},
+    "login.email": {"en": "E-mail", "zh-CN": "邮箱"},
+    "login.password": {"en": "Password", "zh-CN": "密码"},
+    "login.otp": {"en": "Authentication code", "zh-CN": "验证码"},
+    "login.otp_hint": {
+        "en": "Six digits from your authenticator app.",
+        "zh-CN": "身份验证器应用中的六位数字。",
+    },
+    "login.submit": {"en": "Log in", "zh-CN": "登录"},
+    "login.busy": {"en": "Logging in…", "zh-CN": "正在登录…"},
+    "login.expired": {"en": "Please log in to continue.", "zh-CN": "请登录后继续。"},
+    "role.agent": {"en": "Agent", "zh-CN": "坐席"},
+    "role.supervisor": {"en": "Supervisor", "zh-CN": "主管"},
+    "role.admin": {"en": "Administrator", "zh-CN": "管理员"},
+    "role.partner": {"en": "Partner", "zh-CN": "合作方"},
+    "inbox.title": {"en": "Inbox", "zh-CN": "收件箱"},
+    "inbox.partner_title": {"en": "Our tickets", "zh-CN": "我方工单"},
+    "inbox.views": {"en": "Views", "zh-CN": "视图"},
+    "view.mine": {"en": "Mine", "zh-CN": "我的"},
+    "view.unassigned": {"en": "Unassigned", "zh-CN": "未分配"},
+    "view.open": {"en": "All open", "zh-CN": "全部未结"},
+    "view.all": {"en": "All", "zh-CN": "全部"},
+    "filter.label": {"en": "Filter tickets", "zh-CN": "筛选工单"},
+    "filter.search": {"en": "Search", "zh-CN": "搜索"},
+    "filter.search_placeholder": {
+        "en": "Words in subjects, messages, names",
+        "zh-CN": "主题、消息、联系人中的词",
+    },
+    "filter.status": {"en": "Status", "zh-CN": "状态"},
+    "filter.channel": {"en": "Channel", "zh-CN": "渠道"},
+    "filter.scenario": {"en": "Scenario", "zh-CN": "场景"},
+    "filter.any": {"en": "Any", "zh-CN": "全部"},
+    "filter.apply": {"en": "Apply", "zh-CN": "应用"},
+    "filter.reset": {"en": "Reset", "zh-CN": "重置"},
+    "col.number": {"en": "No.", "zh-CN": "编号"},
+    "col.subject": {"en": "Subject", "zh-CN": "主题"},
+    "col.contact": {"en": "Contact", "zh-CN": "联系人"},
+    "col.organization": {"en": "Organization", "zh-CN": "组织"},
+    "col.channel": {"en": "Channel", "zh-CN": "渠道"},
+    "col.status": {"en": "Status", "zh-CN": "状态"},
+    "col.priority": {"en": "Priority", "zh-CN": "优先级"},
+    "col.assignee": {"en": "Assignee", "zh-CN": "处理人"},
+    "col.activity": {"en": "Last activity", "zh-CN": "最近活动"},
+    "inbox.empty": {"en": "No tickets here.", "zh-CN": "这里没有工单。"},
+    "inbox.more": {"en": "More", "zh-CN": "加载更多"},
+    "inbox.updated": {"en": "The list was updated.", "zh-CN": "列表已更新。"},
+    "inbox.no_subject": {"en": "(no subject)", "zh-CN": "（无主题）"},
+    "inbox.nobody": {"en": "—", "zh-CN": "—"},
+    "status.new": {"en": "New", "zh-CN": "新建"},
+    "status.open": {"en": "Open", "zh-CN": "处理中"},
+    "status.pending": {"en": "Pending", "zh-CN": "等待中"},
+    "status.resolved": {"en": "Resolved", "zh-CN": "已解决"},
+    "status.closed": {"en": "Closed", "zh-CN": "已关闭"},
+    "priority.low": {"en": "Low", "zh-CN": "低"},
+    "priority.normal": {"en": "Normal", "zh-CN": "普通"},
+    "priority.high": {"en": "High", "zh-CN": "高"},
+    "priority.urgent": {"en": "Urgent", "zh-CN": "紧急"},
+    "scenario.inquiry": {"en": "Inquiry", "zh-CN": "咨询"},
+    "scenario.complaint": {"en": "Complaint", "zh-CN": "投诉"},
+    "scenario.after_sales": {"en": "After-sales", "zh-CN": "售后"},
+    "scenario.requirement": {"en": "Requirement", "zh-CN": "需求"},
+    "scenario.partner": {"en": "Partner", "zh-CN": "合作方"},
+    "scenario.other": {"en": "Other", "zh-CN": "其他"},
+    "channel.email": {"en": "E-mail", "zh-CN": "邮件"},
+    "channel.wechat": {"en": "WeChat", "zh-CN": "微信"},
+    "channel.webchat": {"en": "Web chat", "zh-CN": "网页聊天"},
+    "channel.phone": {"en": "Phone", "zh-CN": "电话"},
+    "channel.api": {"en": "API", "zh-CN": "API"},
+    "delivery.queued": {"en": "Queued", "zh-CN": "排队中"},
+    "delivery.sending": {"en": "Sending", "zh-CN": "发送中"},
+    "delivery.sent": {"en": "Sent", "zh-CN": "已发送"},
+    "delivery.failed": {"en": "Failed", "zh-CN": "发送失败"},
+    "ticket.back": {"en": "Back to the inbox", "zh-CN": "返回收件箱"},
+    "ticket.number": {"en": "Ticket #{number}", "zh-CN": "工单 #{number}"},
+    "ticket.thread": {"en": "Conversation", "zh-CN": "会话"},
+    "ticket.details": {"en": "Details", "zh-CN": "详情"},
+    "ticket.contact": {"en": "Contact", "zh-CN": "联系人"},
+    "ticket.identities": {"en": "Identities", "zh-CN": "身份标识"},
+    "ticket.organization": {"en": "Organization", "zh-CN": "组织"},
+    "ticket.assignee": {"en": "Assignee", "zh-CN": "处理人"},
+    "ticket.unassigned": {"en": "Unassigned", "zh-CN": "未分配"},
+    "ticket.assign_me": {"en": "Assign to me", "zh-CN": "分配给我"},
+    "ticket.tags": {"en": "Tags", "zh-CN": "标签"},
+    "ticket.no_tags": {"en": "No tags", "zh-CN": "无标签"},
+    "ticket.add_tag": {"en": "Add a tag", "zh-CN": "添加标签"},
+    "ticket.add": {"en": "Add", "zh-CN": "添加"},
+    "ticket.remove_tag": {"en": "Remove tag {tag}", "zh-CN": "移除标签 {tag}"},
+    "ticket.status": {"en": "Status", "zh-CN": "状态"},
+    "ticket.priority": {"en": "Priority", "zh-CN": "优先级"},
+    "ticket.scenario": {"en": "Scenario", "zh-CN": "场景"},
+    "ticket.channel": {"en": "Channel", "zh-CN": "渠道"},
+    "ticket.created": {"en": "Created", "zh-CN": "创建时间"},
+    "ticket.other_tickets": {"en": "Other tickets of this contact", "zh-CN": "该联系人的其他工单"},
+    "ticket.empty_thread": {"en": "No messages yet.", "zh-CN": "暂无消息。"},
+    "ticket.reopened": {"en": "Reopened {count} times", "zh-CN": "已重新打开 {count} 次"},
+    "ticket.linked": {"en": "Follows ticket", "zh-CN": "接续工单"},
+    "ticket.save": {"en": "Save", "zh-CN": "保存"},
+    "msg.inbound": {"en": "Customer", "zh-CN": "客户"},
+    "msg.outbound": {"en": "Reply", "zh-CN": "回复"},
+    "msg.note": {"en": "Internal note", "zh-CN": "内部备注"},
+    "msg.system": {"en": "System", "zh-CN": "系统"},
+    "msg.auto": {"en": "Automatic", "zh-CN": "自动"},
+    "msg.staff": {"en": "Support team", "zh-CN": "客服团队"},
+    "msg.attachments": {"en": "Attachments", "zh-CN": "附件"},
+    "msg.delivery_error": {"en": "Delivery failed: {error}", "zh-CN": "投递失败：{error}"},
+    "compose.reply": {"en": "Reply to the customer", "zh-CN": "回复客户"},
+    "compose.reply_placeholder": {
+        "en": "Your answer, sent on the ticket's channel",
+        "zh-CN": "您的答复，将通过该工单的渠道发送",
+    },
+    "compose.send": {"en": "Send reply", "zh-CN": "发送回复"},
+    "compose.note": {"en": "Internal note", "zh-CN": "内部备注"},
+    "compose.note_placeholder": {
+        "en": "Only your colleagues see this",
+        "zh-CN": "仅同事可见",
+    },
+    "compose.add_note": {"en": "Add note", "zh-CN": "添加备注"},
+    "compose.attach": {"en": "Attach files", "zh-CN": "添加附件"},
+    "compose.hint": {"en": "Ctrl+Enter sends", "zh-CN": "Ctrl+Enter 发送"},
+    "compose.busy": {"en": "Sending…", "zh-CN": "正在发送…"},
+    "compose.reply_done": {
+        "en": "Reply queued for delivery; its status shows on the message.",
+        "zh-CN": "回复已进入发送队列，投递状态显示在消息上。",
+    },
+    "compose.note_done": {"en": "Note added.", "zh-CN": "备注已添加。"},
+    "error.title": {"en": "Something went wrong", "zh-CN": "出错了"},
+    "error.not_found": {"en": "This page does not exist.", "zh-CN": "页面不存在。"},
+    "error.back": {"en": "Back to the inbox", "zh-CN": "返回收件箱"},
+    "error.network": {
+        "en": "The hub could not be reached. Check the connection and try again.",
+        "zh-CN": "无法连接到服务器，请检查网络后重试。",
+    },
+    "size.bytes": {"en": "{n} B", "zh-CN": "{n} B"},
+    "size.kib": {"en": "{n} KB", "zh-CN": "{n} KB"},
+    "size.mib": {"en": "{n} MB", "zh-CN": "{n} MB"},
+}
+
+#: The strings the browser module needs, sent in a JSON data block (no inline script).
+SCRIPT_KEYS = (
+    "live.on",
+    "live.off",
+    "login.busy",
+    "login.submit",
+    "compose.busy",
+    "error.network",
+    "inbox.updated",
+    "error.title",
+)
+
+
+def locale_for(preference: str | None, default: str = "zh-CN") -> str:
+    """A user's stored locale (``zh-CN``, ``en``, maybe ``en-GB`` one day) as one we have."""
+    return i18n.negotiate(preference, default=default)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """``t("inbox.title")`` in templates; falls back to the hub's catalogue, then to the key."""
+
+    locale: str
+
+    def __call__(self, key: str, **params: Any) -> str:
+        entry = UI.get(key)
+        if entry is None:
+            if key in i18n.MESSAGES:
+                return i18n.translate(key, self.locale, **params)
+            return key
+        template = entry.get(self.locale) or entry["en"]
+        try:
+            return template.format(**params) if params else template
+        except (KeyError, IndexError):
+            return template
+
+    def script_texts(self) -> dict[str, str]:
+        return {key: self(key) for key in SCRIPT_KEYS}

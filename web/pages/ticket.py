@@ -1,0 +1,81 @@
+"""One ticket: header, thread, details and (for staff) the composer and controls.
+
+Reads go through the hub's views (:mod:`hub.views.tickets`, ``contacts``, ``directory``), which
+scope partners to their organization and hide internal notes from them; the template then leaves
+out every staff control for a partner. The browser never decides what a role may see.
+
+Writes are not handled here. The page's forms post JSON to the REST API (``/api/v1/tickets/...``)
+with ``fetch`` and the ``X-CSRF-Token`` header, then re-fetch the parts below. Why: the API
+already owns validation, role checks, problem details in the user's language and the audit trail;
+a second, form-encoded write path would have to repeat all of it and could drift from it. The
+parts (``/tickets/{id}/parts``: header, thread and side in one answer, so one refresh reads the
+ticket once) are the same templates the page includes, so live updates and post-action
+refreshes show exactly what a reload would.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.domain import Priority, Role, Scenario, TicketStatus
+from hub.status import can_move
+from hub.views import contacts as contact_views
+from hub.views import directory
+from hub.views import tickets as ticket_views
+from web.auth.guards import any_user
+from web.auth.identity import CurrentUser
+from web.pages.context import render
+
+OTHER_TICKETS = 8
+
+
+async def _context(db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID) -> dict[str, Any]:
+    thread = await ticket_views.ticket_thread(db, user.actor, ticket_id)
+    ticket = thread.ticket
+    organizations = await directory.organizations_by_id(db, user.actor, {ticket.organization_id})
+    data: dict[str, Any] = {
+        "ticket": ticket,
+        "contact": thread.contact,
+        "messages": thread.messages,
+        "attachments": thread.attachments,
+        "organization": organizations.get(ticket.organization_id) if ticket.organization_id else None,
+        "identities": [],
+        "other_tickets": [],
+        "people": {},
+        "assignable": [],
+        "statuses": [s for s in TicketStatus if s is ticket.status or can_move(ticket.status, s)],
+        "priorities": list(Priority),
+        "scenarios": list(Scenario),
+    }
+    if user.is_staff:
+        card = await contact_views.contact_card(db, user.actor, thread.contact.id)
+        people = await directory.list_users(db, user.actor)
+        data.update(
+            identities=card.identities,
+            other_tickets=[t for t in card.tickets if t.id != ticket.id][:OTHER_TICKETS],
+            people={p.id: p for p in people},
+            assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
+        )
+    return data
+
+
+@get("/tickets/{ticket_id:uuid}", guards=[any_user], name="ticket")
+async def ticket_page(
+    request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
+) -> Template:
+    return render(request, "ticket.html", **await _context(db, request.user, ticket_id))
+
+
+@get("/tickets/{ticket_id:uuid}/parts", guards=[any_user], name="ticket-parts")
+async def ticket_parts(
+    request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
+) -> Template:
+    """The page's live parts, each in a ``<template data-part>``, for the script to swap in."""
+    return render(request, "_ticket_parts.html", **await _context(db, request.user, ticket_id))
