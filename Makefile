@@ -23,6 +23,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	./.ci/ensure-chromium
 	$(BIN)/python -m pytest
 
 lint: install

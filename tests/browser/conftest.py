@@ -7,6 +7,7 @@ optional: without it these tests fail and say how to install it, so a CI that lo
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +21,7 @@ from tests import factories
 from web.app import create_app
 from web.runtime import Runtime
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("HUB_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -40,7 +41,8 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium is missing at {CHROMIUM}: the browser tests need Debian's package. Install it with "
-            "`apt-get install -y --no-install-recommends chromium` (do not run `playwright install`).",
+            "`apt-get install -y --no-install-recommends chromium` (`make test` does so on Debian), or set "
+            "HUB_CHROMIUM to another Chromium; do not run `playwright install`.",
             pytrace=False,
         )
     return CHROMIUM
