@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from hub.sla.policy import PolicyRule, SlaTargets
 MAX_NAME = 120  # sla_policies.name is VARCHAR(120)
 MAX_POSITION = 1_000_000
 SPEC_FIELDS = ("first_response", "next_response", "resolution")
+_NEW = {"position": 0, "is_active": True}
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ async def create_policy(hub: Hub, actor: Actor, changes: PolicyChanges) -> SlaPo
         raise InvalidInput(detail="name is required")
     async with hub.uow() as uow:
         now = hub.clock.now()
-        row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, position=0, is_active=True, **wanted)
+        row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, **{**_NEW, **wanted})
         uow.session.add(row)
         await _flush(uow.session, row.name)
         audit.record(
@@ -192,3 +194,70 @@ async def active_rules(session: AsyncSession) -> list[PolicyRule]:
     """The active stored policies and the built-in defaults, in precedence order."""
     rows = await session.scalars(sa.select(SlaPolicy).where(SlaPolicy.is_active))
     return sorted([*(rule_of(r) for r in rows), *BUILTIN_POLICIES], key=PolicyRule.precedence)
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """A stored policy or a built-in default, as listed to administrators."""
+
+    id: uuid.UUID | None
+    name: str
+    channel_kind: ChannelKind | None
+    priority: Priority | None
+    tier: Tier | None
+    first_response: str | None
+    next_response: str | None
+    resolution: str | None
+    position: int
+    is_active: bool
+    builtin: bool
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def view_of(row: SlaPolicy) -> PolicyView:
+    return PolicyView(
+        id=row.id,
+        name=row.name,
+        channel_kind=row.channel_kind,
+        priority=row.priority,
+        tier=row.tier,
+        first_response=row.first_response,
+        next_response=row.next_response,
+        resolution=row.resolution,
+        position=row.position,
+        is_active=row.is_active,
+        builtin=False,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _builtin_view(rule: PolicyRule) -> PolicyView:
+    def text(target: Any) -> str | None:
+        return str(target) if target is not None else None
+
+    return PolicyView(
+        id=None,
+        name=rule.name,
+        channel_kind=rule.channel_kind,
+        priority=rule.priority,
+        tier=rule.tier,
+        first_response=text(rule.targets.first_response),
+        next_response=text(rule.targets.next_response),
+        resolution=text(rule.targets.resolution),
+        position=rule.position,
+        is_active=True,
+        builtin=True,
+    )
+
+
+async def list_policies(session: AsyncSession) -> list[PolicyView]:
+    """Stored policies (active or not) then the built-in defaults, in the order they are tried:
+    for any ticket, the first active policy in this list that matches it applies."""
+    rows = await stored_policies(session)
+    ordered = sorted(
+        [*((rule_of(r), view_of(r)) for r in rows), *((b, _builtin_view(b)) for b in BUILTIN_POLICIES)],
+        key=lambda pair: pair[0].precedence(),
+    )
+    return [view for _, view in ordered]
