@@ -25,6 +25,7 @@ from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
 from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
+from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
 from web.api.users import UserController
 from web.auth.middleware import HubAuthMiddleware
@@ -52,6 +53,7 @@ ROUTES = [
     ChannelController,
     SlaPolicyController,
     NotificationController,
+    ticket_sla,
     download_attachment,
     post_channel_message,
     event_stream,

@@ -70,6 +70,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/sla-policies/{policy_id:uuid}"): ADMIN,
     ("PATCH", "/api/v1/sla-policies/{policy_id:uuid}"): ADMIN,
     ("DELETE", "/api/v1/sla-policies/{policy_id:uuid}"): ADMIN,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}/sla"): STAFF,
     ("GET", "/api/v1/notifications"): ANY,
     ("POST", "/api/v1/notifications/{notification_id:uuid}/read"): ANY,
 }
