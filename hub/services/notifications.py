@@ -50,24 +50,34 @@ async def team_leads(
     return found
 
 
-def notify(
-    session: AsyncSession,
+def rows_for(
     user_ids: Iterable[uuid.UUID],
     *,
     kind: str,
     ticket_id: uuid.UUID | None,
     params: dict[str, Any],
     now: datetime,
-) -> list[Notification]:
-    """One notification per distinct person (the assignee who is also a lead hears once)."""
-    rows = [
-        Notification(
-            id=uuid.uuid4(), user_id=u, ticket_id=ticket_id, kind=kind, params=params, created_at=now
-        )
+) -> list[dict[str, Any]]:
+    """One notification per distinct person (the assignee who is also a lead hears once).
+
+    Plain rows, inserted together by :func:`add_rows`: a sweep tells thousands of people at once.
+    """
+    return [
+        {
+            "id": uuid.uuid4(),
+            "user_id": u,
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "params": params,
+            "created_at": now,
+        }
         for u in dict.fromkeys(user_ids)
     ]
-    session.add_all(rows)
-    return rows
+
+
+async def add_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(sa.insert(Notification), list(rows))
 
 
 def render(notification: Notification, locale: str, time_zone: str) -> str:
@@ -138,8 +148,8 @@ async def email(hub: Hub, notification_id: uuid.UUID) -> bool:
     return True
 
 
-def email_jobs(hub: Hub, rows: Sequence[Notification]) -> list[tuple[str, str]]:
+def email_jobs(hub: Hub, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
     """``(function, notification id)`` for the e-mail copies to queue: none while no mailer is set."""
     if hub.mailer is None:
         return []
-    return [(EMAIL_JOB, str(row.id)) for row in rows]
+    return [(EMAIL_JOB, str(row["id"])) for row in rows]

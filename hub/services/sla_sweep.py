@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -69,6 +70,12 @@ def _event_row(evaluation: Evaluation, alert: Alert, now: datetime) -> dict[str,
     }
 
 
+#: One statement for any number of alerts (executemany), so it is compiled once and cached.
+_RECORD = (
+    insert(TicketEvent).on_conflict_do_nothing().returning(TicketEvent.ticket_id, TicketEvent.dedupe_key)
+)
+
+
 async def _record(
     uow: UnitOfWork, fired: Sequence[tuple[Evaluation, Alert]], now: datetime
 ) -> set[tuple[uuid.UUID, str]]:
@@ -76,10 +83,7 @@ async def _record(
     if not fired:
         return set()
     added = await uow.session.execute(
-        insert(TicketEvent)
-        .values([_event_row(evaluation, alert, now) for evaluation, alert in fired])
-        .on_conflict_do_nothing()
-        .returning(TicketEvent.ticket_id, TicketEvent.dedupe_key)
+        _RECORD, [_event_row(evaluation, alert, now) for evaluation, alert in fired]
     )
     return {(ticket_id, key) for ticket_id, key in added}
 
@@ -100,8 +104,8 @@ def _tell(
     alert: Alert,
     leads: list[uuid.UUID],
     now: datetime,
-) -> int:
-    """Notify in-app (and by e-mail when a mailer is set) and publish live; returns people told.
+) -> list[dict[str, Any]]:
+    """Publish live, and return the in-app notifications to add (e-mail jobs queued with them).
 
     A breach goes to the assignee and the team leads; a warning to the assignee, or to the leads
     while nobody is assigned. Breaches already answered (met late, or the cycle ended) are
@@ -119,11 +123,10 @@ def _tell(
         assignee_id=str(ticket.assignee_id) if ticket.assignee_id else None,
     )
     if not alert.actionable:
-        return 0
+        return []
     assignee = [ticket.assignee_id] if ticket.assignee_id else []
     people = [*assignee, *leads] if breach else (assignee or leads)
-    rows = notifications.notify(
-        uow.session,
+    rows = notifications.rows_for(
         people,
         kind=alert.kind.value,
         ticket_id=ticket.id,
@@ -139,7 +142,7 @@ def _tell(
         uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
     if breach:
         _after_breach(uow, ticket, alert)
-    return len(rows)
+    return rows
 
 
 def _after_breach(uow: UnitOfWork, ticket: _TicketInfo, alert: Alert) -> None:
@@ -169,6 +172,7 @@ async def sweep_once(hub: Hub, *, batch_size: int = BATCH, now: datetime | None 
         added = await _record(uow, fired, now)
         tickets = await _tickets(uow, [row.ticket_id for row in rows])
         leads = await notifications.team_leads(uow.session, (t.team_id for t in tickets.values()))
+        told: list[dict[str, Any]] = []
         for evaluation, alert in fired:
             ticket = tickets[evaluation.facts.ticket_id]
             if (ticket.id, alert.key) not in added:
@@ -177,9 +181,11 @@ async def sweep_once(hub: Hub, *, batch_size: int = BATCH, now: datetime | None 
                 result.breaches += 1
             else:
                 result.warnings += 1
-            result.notified += _tell(
+            told += _tell(
                 hub, uow, ticket, alert, leads.get(ticket.team_id, []) if ticket.team_id else [], now
             )
+        await notifications.add_rows(uow.session, told)
+        result.notified = len(told)
         for row in rows:
             row.next_due_at = None  # a row whose ticket vanished must not stay due forever
         for row, evaluation in evaluated:
