@@ -106,7 +106,15 @@ class SlaContext:
         )
         calendar = await self.calendar(facts.calendar)
         targets = rule.targets if rule is not None else _NO_TARGETS
-        state = compute_clocks(events, targets, calendar, now, warning_lead=self.warning_lead)
+        try:
+            state = compute_clocks(events, targets, calendar, now, warning_lead=self.warning_lead)
+        except (ValueError, OverflowError):
+            # A calendar an administrator broke (no working time for ten years) must not stop the
+            # ingest or reply that asked: the ticket goes without clocks, loudly, until it is fixed.
+            log.exception(
+                "SLA clocks of ticket %s cannot be computed on calendar %r", facts.ticket_id, calendar.name
+            )
+            rule, state = None, compute_clocks(events, _NO_TARGETS, calendar, now)
         return Evaluation(facts, rule, calendar, state, pending_alerts(state, recorded))
 
 

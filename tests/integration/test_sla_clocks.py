@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sqlalchemy as sa
 
@@ -198,3 +200,33 @@ async def test_recompute_rebuilds_the_stored_clocks_from_the_events(hub, clock) 
 
 def _plain(row: TicketSla) -> dict[str, object]:
     return {c.key: getattr(row, c.key) for c in TicketSla.__table__.columns if c.key != "updated_at"}
+
+
+async def test_the_warning_lead_comes_from_the_settings(hub) -> None:
+    def lead(percent: int):
+        return dataclasses.replace(
+            hub, settings=dataclasses.replace(hub.settings, sla_warning_lead_percent=percent)
+        )
+
+    d = await desk(hub)
+    quiet = await clocks(hub, await d.message(lead(0), ChannelKind.EMAIL, sender="a@example.com"))
+    assert quiet.warning_at is None and quiet.next_due_at == quiet.first_response_due_at
+    half = await clocks(hub, await d.message(lead(50), ChannelKind.EMAIL, sender="b@example.com"))
+    assert local(half.warning_at) == "2026-03-04T15:00:00", "4 of 8 working hours, lunch skipped"
+
+
+async def test_a_clock_that_cannot_be_computed_does_not_stop_the_ingest(hub, monkeypatch, caplog) -> None:
+    real = sla.compute_clocks
+    calls = []
+
+    def broken_once(events, policy, calendar, now, **kwargs):
+        calls.append(policy)
+        if len(calls) == 1:
+            raise ValueError("calendar 'cn' has no working time for 3660 days")
+        return real(events, policy, calendar, now, **kwargs)
+
+    monkeypatch.setattr(sla, "compute_clocks", broken_once)
+    d = await desk(hub)
+    row = await clocks(hub, await d.message(hub, ChannelKind.WEBCHAT))
+    assert row.policy_name is None and row.first_response_state is None and row.next_due_at is None
+    assert "cannot be computed" in caplog.text
