@@ -55,6 +55,7 @@ class Settings:
     thread_window_hours: int = 24
     reopen_window_days: int = 14
     outbox_max_attempts: int = 8
+    sla_warning_lead_percent: int = 20
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
     default_locale: str = "zh-CN"
@@ -103,6 +104,11 @@ DOCUMENTED_VARIABLES: dict[str, tuple[str, str]] = {
         "A reply to a closed ticket reopens it within this many days; later it opens a linked new ticket.",
     ),
     "HUB_OUTBOX_MAX_ATTEMPTS": ("8", "Delivery attempts before a reply is marked failed."),
+    "HUB_SLA_WARNING_LEAD_PERCENT": (
+        "20",
+        "An SLA warning fires when this share of a target's time is left (20: after 80 % of it); "
+        "0 turns warnings off.",
+    ),
     "HUB_TRUSTED_PROXIES": ("", "Comma-separated proxy addresses whose X-Forwarded-For is believed."),
     "HUB_LOG_LEVEL": ("INFO", "Log level."),
 }
@@ -140,6 +146,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     port = _int(env, "HUB_PORT", 8000)
     if not 0 < port < 65536:
         raise ConfigError(f"HUB_PORT must be between 1 and 65535, got {port}")
+    warning_lead = _int(env, "HUB_SLA_WARNING_LEAD_PERCENT", 20)
+    if not 0 <= warning_lead <= 99:
+        raise ConfigError(f"HUB_SLA_WARNING_LEAD_PERCENT must be between 0 and 99, got {warning_lead}")
     proxies = tuple(p.strip() for p in (env.get("HUB_TRUSTED_PROXIES") or "").split(",") if p.strip())
     return Settings(
         data_dir=data_dir,
@@ -157,6 +166,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         thread_window_hours=_int(env, "HUB_THREAD_WINDOW_HOURS", 24),
         reopen_window_days=_int(env, "HUB_REOPEN_WINDOW_DAYS", 14),
         outbox_max_attempts=_int(env, "HUB_OUTBOX_MAX_ATTEMPTS", 8),
+        sla_warning_lead_percent=warning_lead,
         trusted_proxies=proxies,
         log_level=(env.get("HUB_LOG_LEVEL") or "INFO").upper(),
     )

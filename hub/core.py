@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.config import Settings
 from hub.inbound import InboundMessage, IngestResult
-from hub.ports import AttachmentStore, Clock, EventPublisher, JobQueue, SenderRegistry, SystemClock
+from hub.ports import (
+    AttachmentStore,
+    Clock,
+    EventPublisher,
+    JobQueue,
+    NotificationMailer,
+    SenderRegistry,
+    SystemClock,
+)
 from hub.uow import UnitOfWork
 
 
@@ -23,6 +31,8 @@ class Hub:
     storage: AttachmentStore
     senders: SenderRegistry
     clock: Clock = field(default_factory=SystemClock)
+    #: E-mail for staff notifications; ``None`` keeps them in-app only.
+    mailer: NotificationMailer | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self)

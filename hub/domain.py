@@ -116,3 +116,7 @@ class TicketEventKind(enum.StrEnum):
     TAGS_CHANGED = "tags_changed"
     MERGED = "merged"
     DELIVERY_FAILED = "delivery_failed"
+    #: An SLA target is close to its due instant (recorded once per clock instance by the sweep).
+    SLA_WARNING = "sla_warning"
+    #: An SLA target passed its due instant unmet (recorded once per clock instance by the sweep).
+    SLA_BREACHED = "sla_breached"

@@ -72,6 +72,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "message": {"en": "Message", "zh-CN": "消息"},
     "outbox": {"en": "Delivery", "zh-CN": "投递"},
     "unavailable": {"en": "Service unavailable: {detail}", "zh-CN": "服务不可用：{detail}"},
+    "sla_policy": {"en": "SLA policy", "zh-CN": "SLA 策略"},
+    "notification": {"en": "Notification", "zh-CN": "通知"},
+    "sla_first_response": {"en": "first response", "zh-CN": "首次响应"},
+    "sla_next_response": {"en": "next response", "zh-CN": "后续响应"},
+    "sla_resolution": {"en": "resolution", "zh-CN": "解决"},
+    "notification_sla_warning": {
+        "en": "Ticket #{number} ({subject}): the {target} is due at {due}.",
+        "zh-CN": "工单 #{number}（{subject}）：{target}将于 {due} 到期。",
+    },
+    "notification_sla_breached": {
+        "en": "Ticket #{number} ({subject}): the {target} target was missed at {due}.",
+        "zh-CN": "工单 #{number}（{subject}）：{target}已于 {due} 超时。",
+    },
+    "notification_subject": {"en": "[hub] Ticket #{number}: SLA", "zh-CN": "[hub] 工单 #{number}：SLA 提醒"},
 }
 
 

@@ -66,6 +66,16 @@ class AttachmentStore(Protocol):
     def exists(self, sha256: str) -> bool: ...
 
 
+class NotificationMailer(Protocol):
+    """E-mails a staff notification (an SLA warning or breach) to one person.
+
+    The e-mail channel implements it and the composition root sets ``Hub.mailer``; while it is
+    unset, notifications are in-app only and no e-mail job is ever queued.
+    """
+
+    async def send_notification(self, *, to: str, subject: str, text: str) -> None: ...
+
+
 class NullPublisher:
     async def publish(self, events: list[RealtimeEvent]) -> None:
         return None

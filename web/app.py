@@ -21,8 +21,11 @@ from web.api.attachments import download_attachment
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
 from web.api.inbound import post_channel_message
+from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
+from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
+from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
 from web.api.users import UserController
 from web.auth.middleware import HubAuthMiddleware
@@ -50,6 +53,9 @@ ROUTES = [
     UserController,
     TeamController,
     ChannelController,
+    SlaPolicyController,
+    NotificationController,
+    ticket_sla,
     download_attachment,
     post_channel_message,
     event_stream,

@@ -26,6 +26,7 @@ from hub.config import ConfigError, Settings, load_settings
 from hub.domain import ChannelKind, Role
 from hub.errors import HubError
 from web.cli_calendar import calendar_group, sla_group
+from web.cli_sla import COMMANDS as SLA_COMMANDS
 from web.embedded import EmbeddedServerError
 
 T = TypeVar("T")
@@ -79,6 +80,8 @@ def main() -> None:
 
 main.add_command(calendar_group)
 main.add_command(sla_group)
+for _command in SLA_COMMANDS:
+    sla_group.add_command(_command)
 
 
 # -- running ---------------------------------------------------------------------------------------

@@ -260,7 +260,7 @@ def calendar_remove_day(name: str, day: date) -> None:
 
 @click.group("sla")
 def sla_group() -> None:
-    """Service-level arithmetic on business calendars."""
+    """SLA policies, stored clocks and their sweep, and due-date arithmetic on business calendars."""
 
 
 @sla_group.command("due")

@@ -1,4 +1,4 @@
-"""The arq worker: delivers outbox rows and re-drives the ones whose job was lost.
+"""The arq worker: delivers outbox rows, re-drives the ones whose job was lost, sweeps SLA clocks.
 
 Jobs carry only ids (msgpack, not pickle). Transient failures come back from the hub as
 :class:`hub.errors.RetryLater` and become ``arq.Retry``; arq's own try counter is set high because
@@ -16,12 +16,17 @@ from arq.worker import func
 
 from hub import metrics
 from hub.errors import RetryLater
+from hub.services import notifications
+from hub.services.sla_sweep import sweep
 from hub.services.tickets import DELIVER_JOB
 from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
 
 log = logging.getLogger(__name__)
 
 REDRIVE_EVERY_SECONDS = {0, 15, 30, 45}
+#: A 3-minute promise is noticed at most 30 s late; arq runs each tick on one worker only, and
+#: ticks that overlap share the work through SKIP LOCKED.
+SLA_SWEEP_EVERY_SECONDS = {0, 30}
 
 
 async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
@@ -41,13 +46,38 @@ async def redrive_outbox(ctx: dict[str, Any]) -> int:
     return await runtime.hub.redrive_outbox()
 
 
+async def sla_sweep(ctx: dict[str, Any]) -> dict[str, int]:
+    runtime: Runtime = ctx["runtime"]
+    result = await sweep(runtime.hub)
+    if result.tickets:
+        log.info(
+            "SLA sweep: %d ticket(s), %d warning(s), %d breach(es), %d notification(s)",
+            result.tickets,
+            result.warnings,
+            result.breaches,
+            result.notified,
+        )
+    return {"tickets": result.tickets, "warnings": result.warnings, "breaches": result.breaches}
+
+
+async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
+    runtime: Runtime = ctx["runtime"]
+    return await notifications.email(runtime.hub, uuid.UUID(notification_id))
+
+
 def build_worker(
     runtime: Runtime, *, burst: bool = False, handle_signals: bool = True, crons: bool = True
 ) -> Worker:
     """Construct inside a running event loop (arq binds to it)."""
     return Worker(
-        functions=[func(deliver_outbox, name=DELIVER_JOB, max_tries=1000, keep_result=0, timeout=60)],
-        cron_jobs=[cron(redrive_outbox, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60)]
+        functions=[
+            func(deliver_outbox, name=DELIVER_JOB, max_tries=1000, keep_result=0, timeout=60),
+            func(email_notification, name=notifications.EMAIL_JOB, max_tries=5, keep_result=0, timeout=60),
+        ],
+        cron_jobs=[
+            cron(redrive_outbox, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
+            cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
+        ]
         if crons
         else [],
         redis_pool=runtime.arq,

@@ -5,8 +5,10 @@ from hub.models.calendars import BusinessCalendar, CalendarDay
 from hub.models.channels import Channel
 from hub.models.contacts import Contact, ContactIdentity
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
+from hub.models.notifications import Notification
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
+from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
 
 __all__ = [
@@ -21,12 +23,15 @@ __all__ = [
     "Contact",
     "ContactIdentity",
     "Message",
+    "Notification",
     "Organization",
     "Outbox",
     "RawInbound",
+    "SlaPolicy",
     "Team",
     "ThreadRef",
     "Ticket",
     "TicketEvent",
+    "TicketSla",
     "User",
 ]

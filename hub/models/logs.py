@@ -39,7 +39,18 @@ class AuditEvent(Base):
 
 class TicketEvent(Base):
     __tablename__ = "ticket_events"
-    __table_args__ = (sa.Index("ix_ticket_events_ticket_at", "ticket_id", "at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_ticket_events_ticket_at", "ticket_id", "at", "id"),
+        # Events that must be recorded once (an SLA warning or breach per clock instance): a second
+        # worker's or a retried insert of the same key is refused by the database itself.
+        sa.Index(
+            "uq_ticket_events_dedupe_key",
+            "ticket_id",
+            "dedupe_key",
+            unique=True,
+            postgresql_where=sa.text("dedupe_key IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
@@ -48,3 +59,4 @@ class TicketEvent(Base):
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(pg.UUID(as_uuid=True))
     message_id: Mapped[uuid.UUID | None] = mapped_column(pg.UUID(as_uuid=True))
     data: Mapped[dict[str, Any]] = mapped_column(pg.JSONB, default=dict, server_default="{}")
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))

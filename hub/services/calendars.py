@@ -80,15 +80,18 @@ async def load_calendar(hub: Hub, name: str) -> Calendar:
     """The calendar called ``name`` with the administrator's overrides applied."""
     check_name(name)
     async with hub.uow() as uow:
-        row = await _row(uow.session, name)
-        if row is None:
-            found = builtin.builtin(name)
-            if found is None:
-                raise CalendarNotFound(name=name, known=", ".join(await _known_names(uow.session)))
-            return found
-        days = list(
-            await uow.session.scalars(sa.select(CalendarDay).where(CalendarDay.calendar_id == row.id))
-        )
+        return await calendar_in(uow.session, name)
+
+
+async def calendar_in(session: AsyncSession, name: str) -> Calendar:
+    """:func:`load_calendar` inside a caller's transaction (the SLA clocks read it with the events)."""
+    row = await _row(session, name)
+    if row is None:
+        found = builtin.builtin(name)
+        if found is None:
+            raise CalendarNotFound(name=name, known=", ".join(await _known_names(session)))
+        return found
+    days = list(await session.scalars(sa.select(CalendarDay).where(CalendarDay.calendar_id == row.id)))
     return _assemble(row, days)
 
 

@@ -36,7 +36,7 @@ from hub.models import (
     ThreadRef,
     Ticket,
 )
-from hub.services import assignment, audit, contacts, timeline
+from hub.services import assignment, audit, contacts, sla, timeline
 from hub.services.threading_rules import find_ticket
 from hub.status import events_for
 from hub.uow import UnitOfWork
@@ -222,6 +222,7 @@ async def _process(hub: Hub, uow: UnitOfWork, message: InboundMessage) -> Ingest
     if created:
         choice = await assignment.route(session, ticket)
         await assignment.assign(uow, ticket, choice.user_id, actor=CHANNEL, reason=choice.reason, now=now)
+    await sla.refresh(uow, ticket)
     channels = realtime.for_ticket(
         team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=ticket.organization_id
     )

@@ -30,7 +30,7 @@ from hub.domain import (
 from hub.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from hub.html import sanitise
 from hub.models import Attachment, Message, Outbox, Ticket, User
-from hub.services import assignment, audit, timeline
+from hub.services import assignment, audit, sla, timeline
 from hub.status import can_move, events_for
 from hub.uow import UnitOfWork
 
@@ -125,6 +125,7 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
                 uow, ticket, actor.user_id, actor=actor, reason="answered the ticket", now=now
             )
         ticket.updated_at = now
+        await sla.refresh(uow, ticket)
         uow.enqueue(DELIVER_JOB, str(outbox.id), job_id=f"deliver:{outbox.id}:0")
         _broadcast(uow, ticket, "message.created", message_id=str(message.id), direction="outbound")
         await uow.commit()
@@ -273,6 +274,7 @@ async def set_status(hub: Hub, actor: Actor, ticket_id: uuid.UUID, target: Ticke
         ticket = await load_for(uow.session, actor, ticket_id, lock=True)
         await _move(uow, ticket, target, actor, now=now)
         ticket.updated_at = now
+        await sla.refresh(uow, ticket)
         _broadcast(uow, ticket, "ticket.updated", field="status")
         await uow.commit()
         return ticket
@@ -311,6 +313,7 @@ async def _set_field(
             before={name: previous.value},
             after={name: value.value},
         )
+        await sla.refresh(uow, ticket)  # the priority chooses the policy
         _broadcast(uow, ticket, "ticket.updated", field=name)
         await uow.commit()
         return ticket

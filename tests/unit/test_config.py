@@ -43,6 +43,8 @@ def test_real_servers_require_an_explicit_secret(tmp_path: Path) -> None:
         ("HUB_PORT", "eighty", "HUB_PORT must be an integer"),
         ("HUB_PORT", "70000", "between 1 and 65535"),
         ("HUB_COOKIE_SECURE", "maybe", "HUB_COOKIE_SECURE must be true or false"),
+        ("HUB_SLA_WARNING_LEAD_PERCENT", "100", "between 0 and 99"),
+        ("HUB_SLA_WARNING_LEAD_PERCENT", "a fifth", "must be an integer"),
     ],
 )
 def test_malformed_values_name_the_variable(tmp_path: Path, name: str, value: str, message: str) -> None:

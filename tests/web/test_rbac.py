@@ -72,6 +72,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/channels"): ADMIN,
     ("PATCH", "/api/v1/channels/{channel_id:uuid}"): ADMIN,
     ("GET", "/api/v1/attachments/{attachment_id:uuid}"): ANY,
+    ("GET", "/api/v1/sla-policies"): ADMIN,
+    ("POST", "/api/v1/sla-policies"): ADMIN,
+    ("GET", "/api/v1/sla-policies/{policy_id:uuid}"): ADMIN,
+    ("PATCH", "/api/v1/sla-policies/{policy_id:uuid}"): ADMIN,
+    ("DELETE", "/api/v1/sla-policies/{policy_id:uuid}"): ADMIN,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}/sla"): STAFF,
+    ("GET", "/api/v1/notifications"): ANY,
+    ("POST", "/api/v1/notifications/{notification_id:uuid}/read"): ANY,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).

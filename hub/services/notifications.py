@@ -1,0 +1,155 @@
+"""In-app notifications for staff, and their optional e-mail copy.
+
+Rows carry a kind and parameters, never finished text: each reader sees them in their own
+language and time zone. Who hears about a ticket is decided here, once, so the escalation ladder
+(issue #5 part 3) can reuse it: the assignee, and the team lead — the active supervisors of the
+ticket's team (teams have no lead column; a supervisor of the team is its lead).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.core import Hub
+from hub.domain import Role
+from hub.errors import NotFound
+from hub.i18n import translate
+from hub.models import Notification, User
+
+log = logging.getLogger(__name__)
+
+EMAIL_JOB = "email_notification"
+MAX_PAGE = 200
+
+
+async def team_leads(
+    session: AsyncSession, team_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The active supervisors of each team."""
+    wanted = {t for t in team_ids if t is not None}
+    found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    if not wanted:
+        return found
+    rows = await session.execute(
+        sa.select(User.team_id, User.id)
+        .where(User.team_id.in_(wanted), User.role == Role.SUPERVISOR, User.is_active)
+        .order_by(User.id)
+    )
+    for team_id, user_id in rows:
+        found[team_id].append(user_id)
+    return found
+
+
+def rows_for(
+    user_ids: Iterable[uuid.UUID],
+    *,
+    kind: str,
+    ticket_id: uuid.UUID | None,
+    params: dict[str, Any],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """One notification per distinct person (the assignee who is also a lead hears once).
+
+    Plain rows, inserted together by :func:`add_rows`: a sweep tells thousands of people at once.
+    """
+    return [
+        {
+            "id": uuid.uuid4(),
+            "user_id": u,
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "params": params,
+            "created_at": now,
+        }
+        for u in dict.fromkeys(user_ids)
+    ]
+
+
+async def add_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(sa.insert(Notification), list(rows))
+
+
+def render(notification: Notification, locale: str, time_zone: str) -> str:
+    """The notification's text in ``locale``, with instants shown in ``time_zone``."""
+    params = dict(notification.params)
+    if "target" in params:
+        params["target"] = f"sla_{params['target']}"
+    if "due_at" in params:
+        try:
+            zone = ZoneInfo(time_zone)
+        except (ValueError, KeyError):
+            zone = ZoneInfo("Asia/Shanghai")
+        params["due"] = datetime.fromisoformat(params["due_at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return translate(f"notification_{notification.kind}", locale, **params)
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[Notification]
+    unread: int
+
+
+async def list_for(
+    session: AsyncSession, user_id: uuid.UUID, *, unread_only: bool = False, limit: int = 50
+) -> NotificationPage:
+    """The user's notifications, newest first, and how many are unread."""
+    query = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    items = await session.scalars(
+        query.order_by(Notification.created_at.desc(), Notification.id).limit(min(limit, MAX_PAGE))
+    )
+    unread = await session.scalar(
+        sa.select(sa.func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    return NotificationPage(items=list(items), unread=unread or 0)
+
+
+async def mark_read(hub: Hub, user_id: uuid.UUID, notification_id: uuid.UUID) -> Notification:
+    """Mark one of the user's notifications read; anyone else's is "not found"."""
+    async with hub.uow() as uow:
+        row = await uow.session.scalar(
+            sa.select(Notification)
+            .where(Notification.id == notification_id, Notification.user_id == user_id)
+            .with_for_update()
+        )
+        if row is None:
+            raise NotFound(what="notification")
+        if row.read_at is None:
+            row.read_at = hub.clock.now()
+            await uow.commit()
+        return row
+
+
+async def email(hub: Hub, notification_id: uuid.UUID) -> bool:
+    """Send a notification's e-mail copy (the worker's job); False when there is nothing to send."""
+    if hub.mailer is None:
+        return False
+    async with hub.uow() as uow:
+        row = await uow.session.get(Notification, notification_id)
+        user = await uow.session.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or not user.is_active:
+        return False
+    subject = translate("notification_subject", user.locale, number=row.params.get("number", ""))
+    await hub.mailer.send_notification(
+        to=user.email, subject=subject, text=render(row, user.locale, user.time_zone)
+    )
+    return True
+
+
+def email_jobs(hub: Hub, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(function, notification id)`` for the e-mail copies to queue: none while no mailer is set."""
+    if hub.mailer is None:
+        return []
+    return [(EMAIL_JOB, str(row["id"])) for row in rows]

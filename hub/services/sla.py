@@ -1,0 +1,263 @@
+"""Each ticket's stored clocks, kept equal to what its event log says.
+
+Use-cases call :func:`refresh` once, after appending their events and before committing, so the
+stored due times change in the same transaction as the events that move them. The sweep and
+``hub sla recompute`` evaluate whole batches through the same :class:`SlaContext`, so there is one
+way to turn a log into stored clocks.
+
+Locking: the ``ticket_sla`` row is locked before the log is read. The sweep takes the same lock
+(skipping rows a use-case holds), so a reply and a sweep never write the same row from two
+different readings of the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.calendars import names
+from hub.calendars.model import Calendar
+from hub.config import Settings
+from hub.core import Hub
+from hub.domain import ChannelKind, Priority, TicketEventKind, Tier
+from hub.errors import NotFound
+from hub.models import Organization, Ticket, TicketEvent, TicketSla
+from hub.services import calendars
+from hub.services.sla_policies import active_rules
+from hub.sla.alerts import Alert, next_due, pending_alerts
+from hub.sla.clock import CLOCK_EVENTS, ClockState, compute_clocks
+from hub.sla.policy import PolicyRule, SlaTargets, choose_policy
+from hub.sla.targets import Target
+from hub.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+_NO_TARGETS = SlaTargets()
+_CLOCK_KINDS = [k.value for k in CLOCK_EVENTS]
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What choosing a policy and a calendar needs to know about a ticket."""
+
+    ticket_id: uuid.UUID
+    channel_kind: ChannelKind
+    priority: Priority
+    tier: Tier | None
+    calendar: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    facts: TicketFacts
+    rule: PolicyRule | None
+    calendar: Calendar
+    state: ClockState
+    #: Alerts owed and not yet recorded, earliest first.
+    alerts: list[Alert]
+
+
+@dataclass(frozen=True)
+class ClockInput:
+    kind: TicketEventKind
+    at: datetime
+
+
+class SlaContext:
+    """The policies and calendars of one transaction, loaded once for a whole batch of tickets."""
+
+    def __init__(self, session: AsyncSession, rules: list[PolicyRule], warning_lead: float) -> None:
+        self.session = session
+        self.rules = rules
+        self.warning_lead = warning_lead
+        self._calendars: dict[str, Calendar] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession, settings: Settings) -> SlaContext:
+        return cls(session, await active_rules(session), settings.sla_warning_lead_percent / 100)
+
+    async def calendar(self, name: str) -> Calendar:
+        """The named calendar; a name that no longer exists falls back to ``cn`` rather than
+        failing the ingest or reply that asked."""
+        found = self._calendars.get(name)
+        if found is None:
+            try:
+                found = await calendars.calendar_in(self.session, name)
+            except NotFound:
+                log.warning("calendar %r not found; SLA clocks use %r", name, names.DEFAULT)
+                found = await calendars.calendar_in(self.session, names.DEFAULT)
+            self._calendars[name] = found
+        return found
+
+    async def evaluate(
+        self, facts: TicketFacts, events: Sequence[ClockInput], recorded: set[str], now: datetime
+    ) -> Evaluation:
+        rule = choose_policy(
+            self.rules, channel_kind=facts.channel_kind, priority=facts.priority, tier=facts.tier
+        )
+        calendar = await self.calendar(facts.calendar)
+        targets = rule.targets if rule is not None else _NO_TARGETS
+        try:
+            state = compute_clocks(events, targets, calendar, now, warning_lead=self.warning_lead)
+        except (ValueError, OverflowError):
+            # A calendar an administrator broke (no working time for ten years) must not stop the
+            # ingest or reply that asked: the ticket goes without clocks, loudly, until it is fixed.
+            log.exception(
+                "SLA clocks of ticket %s cannot be computed on calendar %r", facts.ticket_id, calendar.name
+            )
+            rule, state = None, compute_clocks(events, _NO_TARGETS, calendar, now)
+        return Evaluation(facts, rule, calendar, state, pending_alerts(state, recorded))
+
+
+def write(
+    row: TicketSla, evaluation: Evaluation, now: datetime, *, owed: Sequence[Alert] | None = None
+) -> None:
+    """Store an evaluation; ``owed`` are the alerts still to come (default: all pending ones)."""
+    state, rule = evaluation.state, evaluation.rule
+    owed = evaluation.alerts if owed is None else owed
+    row.policy_id = rule.id if rule is not None else None
+    row.policy_name = rule.name if rule is not None else None
+    row.calendar = evaluation.calendar.name
+    row.cycle = state.cycle
+    row.paused_since = state.paused_since
+    row.waiting_since = state.waiting_since
+    for target in Target:
+        clock = state.latest(target)
+        setattr(row, f"{target}_state", clock.state if clock else None)
+        setattr(row, f"{target}_due_at", clock.due_at if clock else None)
+        setattr(row, f"{target}_at", clock.met_at if clock else None)
+        setattr(row, f"{target}_breached_at", clock.breached_at if clock else None)
+    row.breached = state.breached
+    row.warning_at = next_due(a for a in owed if a.kind is TicketEventKind.SLA_WARNING)
+    row.next_due_at = next_due(owed)
+    row.updated_at = now
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+async def facts_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TicketFacts]:
+    rows = await session.execute(
+        sa.select(Ticket.id, Ticket.channel_kind, Ticket.priority, Organization.tier, Organization.calendar)
+        .outerjoin(Organization, Organization.id == Ticket.organization_id)
+        .where(Ticket.id.in_(ticket_ids))
+    )
+    return {
+        row.id: TicketFacts(row.id, row.channel_kind, row.priority, row.tier, row.calendar or names.DEFAULT)
+        for row in rows
+    }
+
+
+async def events_for(
+    session: AsyncSession, ticket_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ClockInput]]:
+    rows = await session.execute(
+        sa.select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.at)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind.in_(_CLOCK_KINDS))
+        .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
+    )
+    found: dict[uuid.UUID, list[ClockInput]] = defaultdict(list)
+    for ticket_id, kind, at in rows:
+        found[ticket_id].append(ClockInput(kind, at))
+    return found
+
+
+async def recorded_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    rows = await session.execute(
+        sa.select(TicketEvent.ticket_id, TicketEvent.dedupe_key).where(
+            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.dedupe_key.is_not(None)
+        )
+    )
+    found: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for ticket_id, key in rows:
+        found[ticket_id].add(key)
+    return found
+
+
+async def lock_rows(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> list[TicketSla]:
+    """The tickets' clock rows, created if missing, locked (waiting for a sweep that holds one)."""
+    await session.execute(
+        insert(TicketSla).values([{"ticket_id": i} for i in ticket_ids]).on_conflict_do_nothing()
+    )
+    rows = await session.scalars(
+        sa.select(TicketSla)
+        .where(TicketSla.ticket_id.in_(ticket_ids))
+        .order_by(TicketSla.ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def evaluate_rows(
+    context: SlaContext, rows: Sequence[TicketSla], now: datetime
+) -> list[tuple[TicketSla, Evaluation]]:
+    """Evaluate locked rows from their tickets' logs (three queries for the whole batch)."""
+    ids = [row.ticket_id for row in rows]
+    facts = await facts_for(context.session, ids)
+    events = await events_for(context.session, ids)
+    recorded = await recorded_for(context.session, ids)
+    return [
+        (
+            row,
+            await context.evaluate(facts[row.ticket_id], events[row.ticket_id], recorded[row.ticket_id], now),
+        )
+        for row in rows
+        if row.ticket_id in facts
+    ]
+
+
+# -- use-cases -------------------------------------------------------------------------------------
+
+
+async def refresh(uow: UnitOfWork, ticket: Ticket) -> ClockState:
+    """Bring the ticket's stored clocks up to date with the events this transaction appended."""
+    session = uow.session
+    await session.flush()
+    now = uow.hub.clock.now()
+    context = await SlaContext.load(session, uow.hub.settings)
+    (row,) = await lock_rows(session, [ticket.id])
+    ((_, evaluation),) = await evaluate_rows(context, [row], now)
+    write(row, evaluation, now)
+    return evaluation.state
+
+
+async def recompute(hub: Hub, *, ticket_number: int | None = None, batch: int = BATCH) -> int:
+    """Rebuild stored clocks from the event log: one ticket, or every ticket. Returns how many.
+
+    Warnings and breaches already recorded stay recorded; ones now owed are left to the sweep.
+    """
+    done, after = 0, None
+    while True:
+        async with hub.uow() as uow:
+            query = sa.select(Ticket.id).order_by(Ticket.id).limit(batch)
+            if ticket_number is not None:
+                query = query.where(Ticket.number == ticket_number)
+            if after is not None:
+                query = query.where(Ticket.id > after)
+            ids = list(await uow.session.scalars(query))
+            if not ids:
+                if ticket_number is not None and done == 0:
+                    raise NotFound(what="ticket")
+                return done
+            now = hub.clock.now()
+            context = await SlaContext.load(uow.session, hub.settings)
+            for row, evaluation in await evaluate_rows(context, await lock_rows(uow.session, ids), now):
+                write(row, evaluation, now)
+            await uow.commit()
+        done += len(ids)
+        after = ids[-1]
+
+
+async def clocks_of(hub: Hub, ticket_id: uuid.UUID) -> TicketSla | None:
+    async with hub.uow() as uow:
+        return await uow.session.get(TicketSla, ticket_id)

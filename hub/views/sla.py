@@ -1,0 +1,22 @@
+"""A ticket's stored SLA clocks, for the people who may see the ticket's internals (staff)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import policy
+from hub.actors import Actor
+from hub.models import Ticket, TicketSla
+from hub.services.tickets import load_for
+
+
+async def ticket_clocks(
+    session: AsyncSession, actor: Actor, ticket_id: uuid.UUID
+) -> tuple[Ticket, TicketSla | None]:
+    """``None`` for a ticket whose clocks were never computed (created before migration 0003 and
+    untouched since: ``hub sla recompute`` fills them in)."""
+    policy.require_staff(actor)
+    ticket = await load_for(session, actor, ticket_id)
+    return ticket, await session.get(TicketSla, ticket.id)
