@@ -120,3 +120,42 @@ class TicketEventKind(enum.StrEnum):
     SLA_WARNING = "sla_warning"
     #: An SLA target passed its due instant unmet (recorded once per clock instance by the sweep).
     SLA_BREACHED = "sla_breached"
+    #: The complaint ladder climbed a level (automatically or by hand); once per level and cycle.
+    ESCALATED = "escalated"
+    #: The ticket left the ladder (resolved or closed): its level went back to 0.
+    DEESCALATED = "deescalated"
+    #: An internal hand-off to another team's liaison was asked for, answered, warned or breached.
+    HANDOFF_REQUESTED = "handoff_requested"
+    HANDOFF_ANSWERED = "handoff_answered"
+    HANDOFF_WARNING = "handoff_warning"
+    HANDOFF_BREACHED = "handoff_breached"
+
+
+#: The complaint escalation ladder's top level (1 team lead, 2 department head, 3 management).
+MAX_ESCALATION_LEVEL = 3
+
+
+class RequirementStatus(enum.StrEnum):
+    """A client requirement's way through the loop (需求记录-传递-落地闭环)."""
+
+    RECORDED = "recorded"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class RequirementEventKind(enum.StrEnum):
+    RECORDED = "recorded"
+    TRANSFERRED = "transferred"
+    STATUS_CHANGED = "status_changed"
+    FEEDBACK_GIVEN = "feedback_given"
+    FEEDBACK_WARNING = "feedback_warning"
+    FEEDBACK_BREACHED = "feedback_breached"
+
+
+class HandoffStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"

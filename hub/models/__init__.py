@@ -4,10 +4,12 @@ from hub.models.base import Base
 from hub.models.calendars import BusinessCalendar, CalendarDay
 from hub.models.channels import Channel
 from hub.models.contacts import Contact, ContactIdentity
+from hub.models.handoffs import Handoff
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
+from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
 
@@ -22,11 +24,14 @@ __all__ = [
     "Channel",
     "Contact",
     "ContactIdentity",
+    "Handoff",
     "Message",
     "Notification",
     "Organization",
     "Outbox",
     "RawInbound",
+    "Requirement",
+    "RequirementEvent",
     "SlaPolicy",
     "Team",
     "ThreadRef",

@@ -16,6 +16,9 @@ from hub.models.base import Base, created_at, str_enum, uuid_pk
 
 class Team(Base):
     __tablename__ = "teams"
+    __table_args__ = (
+        sa.CheckConstraint(f"calendar IS NULL OR calendar ~ '{CALENDAR_NAME_REGEX}'", name="calendar_name"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -24,6 +27,18 @@ class Team(Base):
     liaison_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
     )
+    #: Escalation level 1 (team lead) for the team's complaints; unset, its supervisors are.
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    #: Escalation level 2 (department head); unset, level 2 goes to the team lead.
+    head_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    #: The team's working hours (a business calendar's name). Routing gives new tickets only to
+    #: members inside them, and the team's hand-offs are due in them. Null: the team works around
+    #: the clock for routing, and hand-offs use the company calendar ``cn``.
+    calendar: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = created_at()
 
 
@@ -56,6 +71,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    #: Escalation level 3: management hears of every complaint that reaches the top of the ladder.
+    is_management: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     last_assigned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()

@@ -94,7 +94,9 @@ class TicketSla(Base):
     breached: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     #: The earliest warning still owed.
     warning_at: Mapped[datetime | None] = _at()
-    #: The earliest warning or breach still owed: the sweep's only search key.
+    #: When a complaint climbs its next escalation level (``None``: no level owed, or paused).
+    escalation_due_at: Mapped[datetime | None] = _at()
+    #: The earliest warning, breach or escalation still owed: the sweep's only search key.
     next_due_at: Mapped[datetime | None] = _at()
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
