@@ -17,6 +17,12 @@ def require_staff(actor: Actor) -> None:
         raise Forbidden()
 
 
+def require_supervisor(actor: Actor) -> None:
+    """Supervisors and administrators (escalating, handing over someone's tickets)."""
+    if actor.kind == "user" and actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden()
+
+
 def require_admin(actor: Actor) -> None:
     if actor.kind == "user" and actor.role is not Role.ADMIN:
         raise Forbidden()

@@ -3,6 +3,10 @@
 Order: the client's dedicated account manager; the backup when the manager is away or full;
 else the least-loaded available agent of the channel's team (ties go to whoever waited longest
 since their last assignment, which makes equal loads round-robin).
+
+Available means active, present (``available``), with room under their capacity, and inside their
+working hours (their team's calendar, see :mod:`hub.services.working_hours`): an agent whose day
+is over gets no new ticket even if they forgot to set themselves away.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ class Candidate:
     open_tickets: int
     capacity: int
     last_assigned_at: datetime | None = None
+    #: Inside their working hours now.
+    in_hours: bool = True
 
     @property
     def can_take(self) -> bool:
         has_room = self.capacity == 0 or self.open_tickets < self.capacity
-        return self.is_active and self.presence is Presence.AVAILABLE and has_room
+        return self.is_active and self.presence is Presence.AVAILABLE and self.in_hours and has_room
 
     @property
     def why_not(self) -> str:
@@ -36,6 +42,8 @@ class Candidate:
             return "inactive"
         if self.presence is not Presence.AVAILABLE:
             return self.presence.value
+        if not self.in_hours:
+            return "outside working hours"
         return "at capacity"
 
 

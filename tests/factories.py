@@ -22,9 +22,10 @@ T = TypeVar("T")
 _seq = itertools.count(1)
 
 
-async def team(hub: Hub, name: str | None = None) -> Team:
+async def team(hub: Hub, name: str | None = None, **fields: object) -> Team:
+    """A team; ``fields`` set its other columns (``calendar="cn"``, ``lead_id=...``)."""
     async with hub.uow() as uow:
-        row = Team(id=uuid.uuid4(), name=name or f"Team {next(_seq)}")
+        row = Team(id=uuid.uuid4(), name=name or f"Team {next(_seq)}", **fields)
         uow.session.add(row)
         await uow.commit()
         return row

@@ -11,29 +11,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import realtime
 from hub.actors import Actor
 from hub.domain import ACTIVE_STATUSES, Role, TicketEventKind
-from hub.models import Organization, Ticket, User
+from hub.models import Organization, Team, Ticket, User
 from hub.routing import Candidate, Choice, choose_assignee
-from hub.services import audit, timeline
+from hub.services import audit, timeline, working_hours
 from hub.uow import UnitOfWork
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
-async def _candidates(session: AsyncSession, user_filter: sa.ColumnElement[bool]) -> list[Candidate]:
+async def candidates(
+    session: AsyncSession, user_filter: sa.ColumnElement[bool], now: datetime
+) -> list[Candidate]:
+    """Everyone matching ``user_filter`` as routing sees them: load, presence, working hours."""
     open_count = (
         sa.select(sa.func.count())
         .where(Ticket.assignee_id == User.id, Ticket.status.in_(_ACTIVE))
         .scalar_subquery()
     )
-    rows = await session.execute(
-        sa.select(
-            User.id, User.presence, User.is_active, open_count, User.capacity, User.last_assigned_at
-        ).where(user_filter)
+    rows = list(
+        await session.execute(
+            sa.select(
+                User.id,
+                User.presence,
+                User.is_active,
+                open_count,
+                User.capacity,
+                User.last_assigned_at,
+                Team.calendar,
+                User.time_zone,
+            )
+            .outerjoin(Team, Team.id == User.team_id)
+            .where(user_filter)
+        )
     )
-    return [Candidate(*row) for row in rows]
+    working = await working_hours.working_now(
+        session, (working_hours.Schedule(row[0], row[6], row[7]) for row in rows), now
+    )
+    return [Candidate(*row[:6], in_hours=row[0] in working) for row in rows]
 
 
-async def route(session: AsyncSession, ticket: Ticket) -> Choice:
+async def route(session: AsyncSession, ticket: Ticket, now: datetime) -> Choice:
     """Choose the new ticket's assignee from the client's managers and the channel's team.
 
     Everyone who could get the ticket is locked first (rows in id order, so concurrent routings
@@ -55,8 +72,8 @@ async def route(session: AsyncSession, ticket: Ticket) -> Choice:
     await session.execute(
         sa.select(User.id).where(sa.or_(managers, team_members)).order_by(User.id).with_for_update()
     )
-    found = {c.user_id: c for c in await _candidates(session, managers)}
-    team = await _candidates(session, team_members) if ticket.team_id is not None else []
+    found = {c.user_id: c for c in await candidates(session, managers, now)}
+    team = await candidates(session, team_members, now) if ticket.team_id is not None else []
     manager = found.get(manager_id) if manager_id else None
     backup = found.get(backup_id) if backup_id else None
     return choose_assignee(manager, backup, team)

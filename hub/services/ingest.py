@@ -220,7 +220,7 @@ async def _process(hub: Hub, uow: UnitOfWork, message: InboundMessage) -> Ingest
         )
     stored = await _append_message(uow, ticket, channel, contact, message, now=now)
     if created:
-        choice = await assignment.route(session, ticket)
+        choice = await assignment.route(session, ticket, now)
         await assignment.assign(uow, ticket, choice.user_id, actor=CHANNEL, reason=choice.reason, now=now)
     await sla.refresh(uow, ticket)
     channels = realtime.for_ticket(

@@ -1,4 +1,4 @@
-"""Creating and editing teams and naming their liaison, audited."""
+"""Creating and editing teams, audited: their liaison, escalation lead and head, working hours."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import policy, profiles
 from hub.actors import Actor
+from hub.calendars.names import check_name
 from hub.core import Hub
 from hub.errors import Conflict, NotFound
 from hub.models import Team
-from hub.services import audit
+from hub.services import audit, calendars
 from hub.services.users import require_active_staff
 
 MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
@@ -23,11 +24,18 @@ MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
 
 @dataclass(frozen=True)
 class TeamChanges:
-    """UNSET leaves a field alone; ``None`` clears the Chinese name or the liaison."""
+    """UNSET leaves a field alone; ``None`` clears the field (all but the name)."""
 
     name: str | UnsetType = UNSET
     name_zh: str | UnsetType | None = UNSET
     liaison_id: uuid.UUID | UnsetType | None = UNSET
+    lead_id: uuid.UUID | UnsetType | None = UNSET
+    head_id: uuid.UUID | UnsetType | None = UNSET
+    calendar: str | UnsetType | None = UNSET
+
+
+#: People a team names; each must be able to take the work.
+_PEOPLE = ("liaison_id", "lead_id", "head_id")
 
 
 async def _cleaned(session: AsyncSession, changes: TeamChanges) -> dict[str, Any]:
@@ -38,10 +46,16 @@ async def _cleaned(session: AsyncSession, changes: TeamChanges) -> dict[str, Any
         wanted["name_zh"] = (
             profiles.name(changes.name_zh, field="name_zh", max_length=MAX_NAME) if changes.name_zh else None
         )
-    if changes.liaison_id is not UNSET:
-        if changes.liaison_id is not None:
-            await require_active_staff(session, changes.liaison_id, field="liaison_id")
-        wanted["liaison_id"] = changes.liaison_id
+    for field in _PEOPLE:
+        person = getattr(changes, field)
+        if person is not UNSET:
+            if person is not None:
+                await require_active_staff(session, person, field=field)
+            wanted[field] = person
+    if changes.calendar is not UNSET:
+        if changes.calendar is not None:
+            await calendars.calendar_in(session, check_name(changes.calendar))  # it must exist
+        wanted["calendar"] = changes.calendar
     return wanted
 
 
@@ -56,12 +70,11 @@ async def _flush(session: AsyncSession, name: str) -> None:
         raise Conflict(detail=f"a team named {name!r} already exists") from None
 
 
-async def create_team(
-    hub: Hub, actor: Actor, *, name: str, name_zh: str | None = None, liaison_id: uuid.UUID | None = None
-) -> Team:
+async def create_team(hub: Hub, actor: Actor, *, name: str, **fields: uuid.UUID | str | None) -> Team:
+    """A new team; ``fields`` are the other :class:`TeamChanges` (liaison, lead, head, calendar)."""
     policy.require_admin(actor)
     async with hub.uow() as uow:
-        wanted = await _cleaned(uow.session, TeamChanges(name=name, name_zh=name_zh, liaison_id=liaison_id))
+        wanted = await _cleaned(uow.session, TeamChanges(name=name, **fields))  # type: ignore[arg-type]
         team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         uow.session.add(team)
         await _flush(uow.session, team.name)

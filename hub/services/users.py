@@ -1,8 +1,9 @@
 """Changing people after they exist: an administrator's edits and a user's own profile.
 
-Creating users and their credentials stays in :mod:`hub.services.accounts`. Deactivation needs
-nothing else here: every request re-reads the user and refuses an inactive one, so sessions,
-login tokens and personal API tokens all stop working on the next request.
+Creating users and their credentials stays in :mod:`hub.services.accounts`. Deactivation ends
+access by itself (every request re-reads the user and refuses an inactive one, so sessions,
+login tokens and personal API tokens all stop on the next request) and hands the person's open
+tickets over in the same transaction (:mod:`hub.services.handover`), so none is left with nobody.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hub.core import Hub
 from hub.domain import STAFF_ROLES, Presence, Role
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.models import Team, User
-from hub.services import audit
+from hub.services import audit, handover
 
 #: Advisory lock key taken while a change may remove an administrator.
 ADMINS_LOCK = 0x6875_6261_646D
@@ -46,6 +47,8 @@ class UserChanges:
     is_active: bool | UnsetType = UNSET
     locale: str | UnsetType = UNSET
     time_zone: str | UnsetType = UNSET
+    #: Escalation level 3 (management) hears of complaints at the top of the ladder.
+    is_management: bool | UnsetType = UNSET
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,10 @@ async def update_user(hub: Hub, actor: Actor, user_id: uuid.UUID, changes: UserC
         stays_admin = role is Role.ADMIN and wanted.get("is_active", user.is_active)
         if user.role is Role.ADMIN and user.is_active and not stays_admin:
             await _keep_an_admin(uow.session, user.id)
+        deactivated = user.is_active and wanted.get("is_active", True) is False
         await _apply(hub, actor, user, wanted, uow.session)
+        if deactivated:
+            await handover.hand_over(uow, user.id, actor=actor, why="deactivated", now=hub.clock.now())
         await uow.commit()
         return user
 

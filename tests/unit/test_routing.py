@@ -148,3 +148,19 @@ def test_the_choice_is_always_someone_who_can_take_it_and_never_overloads(
     else:
         assert chosen in available_team
         assert not any(c.open_tickets < chosen.open_tickets for c in available_team)
+
+
+def test_someone_outside_their_working_hours_takes_no_new_ticket() -> None:
+    manager, backup = person(), person()
+    off_duty = dataclasses.replace(manager, in_hours=False)
+    choice = choose_assignee(off_duty, backup, [])
+    assert choice.user_id == backup.user_id
+    assert choice.reason == "backup: account manager outside working hours"
+    team = [dataclasses.replace(person(), in_hours=False), person(load=7)]
+    assert choose_assignee(None, None, team).user_id == team[1].user_id
+    assert choose_assignee(None, None, team[:1]).user_id is None
+
+
+def test_presence_is_reported_before_working_hours() -> None:
+    away_and_off_duty = dataclasses.replace(person(presence=Presence.AWAY), in_hours=False)
+    assert away_and_off_duty.why_not == "away"

@@ -19,11 +19,12 @@ from hub.domain import Role
 
 pytestmark = pytest.mark.anyio
 
-PUBLIC, ANY, STAFF, ADMIN, PAGE = "public", "any", "staff", "admin", "page"
+PUBLIC, ANY, STAFF, SUPERVISOR, ADMIN, PAGE = "public", "any", "staff", "supervisor", "admin", "page"
 ALLOWED = {
     ANY: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     STAFF: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
+    SUPERVISOR: {Role.SUPERVISOR, Role.ADMIN},
     ADMIN: {Role.ADMIN},
 }
 
@@ -65,6 +66,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/users"): ADMIN,
     ("PATCH", "/api/v1/users/me"): ANY,
     ("PATCH", "/api/v1/users/{user_id:uuid}"): ADMIN,
+    ("POST", "/api/v1/users/{user_id:uuid}/handover"): SUPERVISOR,
     ("GET", "/api/v1/teams"): STAFF,
     ("POST", "/api/v1/teams"): ADMIN,
     ("PATCH", "/api/v1/teams/{team_id:uuid}"): ADMIN,

@@ -71,3 +71,32 @@ async def test_team_errors(client, cast) -> None:
         )
         assert_problem(denied, 403, "forbidden")
     assert_problem(await client.get("/api/v1/teams", headers=cast.as_(Role.PARTNER)), 403, "forbidden")
+
+
+async def test_a_team_names_its_escalation_people_and_working_hours(client, cast) -> None:
+    admin = cast.as_(Role.ADMIN)
+    body = {
+        "name": "Complaints",
+        "lead_id": str(cast.supervisor.id),
+        "head_id": str(cast.admin.id),
+        "calendar": "cn",
+    }
+    team = (await client.post("/api/v1/teams", json=body, headers=admin)).json()
+    assert (team["lead_id"], team["head_id"], team["calendar"]) == (
+        str(cast.supervisor.id),
+        str(cast.admin.id),
+        "cn",
+    )
+    url = f"/api/v1/teams/{team['id']}"
+    cleared = (await client.patch(url, json={"calendar": None, "head_id": None}, headers=admin)).json()
+    assert (cleared["lead_id"], cleared["head_id"], cleared["calendar"]) == (
+        str(cast.supervisor.id),
+        None,
+        None,
+    )
+    assert_problem(
+        await client.patch(url, json={"calendar": "nowhere"}, headers=admin), 404, "calendar_not_found"
+    )
+    assert_problem(
+        await client.patch(url, json={"lead_id": str(cast.partner.id)}, headers=admin), 422, "invalid_input"
+    )

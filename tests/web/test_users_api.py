@@ -5,7 +5,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from hub.domain import Role
+from hub.domain import ChannelKind, Role
 from hub.models import AuditEvent
 from tests import factories
 from tests.web.helpers import assert_problem, login
@@ -194,4 +194,27 @@ async def test_users_edit_their_own_profile(client, cast) -> None:
     )
     assert_problem(
         await client.patch("/api/v1/users/me", json={"presence": "away"}), 401, "not_authenticated"
+    )
+
+
+async def test_admins_name_management_and_supervisors_hand_over_someones_tickets(hub, client, cast) -> None:
+    url = f"/api/v1/users/{cast.supervisor.id}"
+    response = await client.patch(url, json={"is_management": True}, headers=cast.as_(Role.ADMIN))
+    assert response.status_code == 200 and response.json()["is_management"] is True
+
+    team = await factories.team(hub)
+    mailbox = await factories.channel(hub, ChannelKind.EMAIL, team_id=team.id)
+    leaving = await factories.user(hub, Role.AGENT, team_id=team.id)
+    ticket_id = (await factories.inbound(hub, mailbox.id)).ticket_id
+    handover_url = f"/api/v1/users/{leaving.id}/handover"
+    assert_problem(await client.post(handover_url, json={}, headers=cast.as_(Role.AGENT)), 403, "forbidden")
+    response = await client.post(handover_url, json={"reason": "年假"}, headers=cast.as_(Role.SUPERVISOR))
+    assert response.status_code == 200, response.text
+    (moved,) = response.json()["moved"]
+    assert moved["ticket_id"] == str(ticket_id) and moved["assignee_id"] is None
+    assert moved["reason"] == "handover: back to the team queue (年假)"
+    assert_problem(
+        await client.post(f"/api/v1/users/{uuid.uuid4()}/handover", json={}, headers=cast.as_(Role.ADMIN)),
+        404,
+        "not_found",
     )

@@ -1,4 +1,8 @@
-"""Teams: staff list them; administrators create them, rename them and name their liaison."""
+"""Teams: staff list them; administrators create and edit them.
+
+Besides its name a team names its liaison (internal hand-offs), its lead (escalation level 1) and
+department head (level 2), and its working hours (a calendar's name; routing and hand-offs).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,10 @@ class TeamOut(msgspec.Struct):
     name: str
     name_zh: str | None
     liaison_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    head_id: uuid.UUID | None
+    #: Working hours: a calendar's name; ``null``: around the clock (routing), ``cn`` (hand-offs).
+    calendar: str | None
     created_at: datetime
 
     @classmethod
@@ -34,6 +42,9 @@ class TeamOut(msgspec.Struct):
             name=row.name,
             name_zh=row.name_zh,
             liaison_id=row.liaison_id,
+            lead_id=row.lead_id,
+            head_id=row.head_id,
+            calendar=row.calendar,
             created_at=row.created_at,
         )
 
@@ -42,14 +53,20 @@ class TeamIn(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     name_zh: str | None = None
     liaison_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
+    head_id: uuid.UUID | None = None
+    calendar: str | None = None
 
 
 class TeamPatch(msgspec.Struct, forbid_unknown_fields=True):
-    """Only the fields sent change; ``null`` clears the Chinese name or the liaison."""
+    """Only the fields sent change; ``null`` clears any field but the name."""
 
     name: str | UnsetType = UNSET
     name_zh: str | UnsetType | None = UNSET
     liaison_id: uuid.UUID | UnsetType | None = UNSET
+    lead_id: uuid.UUID | UnsetType | None = UNSET
+    head_id: uuid.UUID | UnsetType | None = UNSET
+    calendar: str | UnsetType | None = UNSET
 
 
 class TeamController(Controller):
@@ -64,9 +81,7 @@ class TeamController(Controller):
     @post("/", guards=[admins])
     async def create(self, request: Request, hub: NamedDependency[Hub], data: JSONBody[TeamIn]) -> TeamOut:
         user: CurrentUser = request.user
-        team = await teams.create_team(
-            hub, user.actor, name=data.name, name_zh=data.name_zh, liaison_id=data.liaison_id
-        )
+        team = await teams.create_team(hub, user.actor, **msgspec.structs.asdict(data))
         return TeamOut.of(team)
 
     @patch("/{team_id:uuid}", guards=[admins])

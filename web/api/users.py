@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.domain import Presence, Role
 from hub.models import User
-from hub.services import accounts, users
+from hub.services import accounts, handover, users
 from hub.views import directory
-from web.auth.guards import admins, any_user, staff
+from web.auth.guards import admins, any_user, staff, supervisors
 from web.auth.identity import CurrentUser
 
 
@@ -37,6 +37,8 @@ class UserItem(msgspec.Struct):
     presence: str
     capacity: int
     is_active: bool
+    #: Escalation level 3: told of complaints at the top of the ladder.
+    is_management: bool
     totp_enabled: bool
     last_login_at: datetime | None
     created_at: datetime
@@ -55,6 +57,7 @@ class UserItem(msgspec.Struct):
             presence=row.presence.value,
             capacity=row.capacity,
             is_active=row.is_active,
+            is_management=row.is_management,
             totp_enabled=row.totp_enabled,
             last_login_at=row.last_login_at,
             created_at=row.created_at,
@@ -84,12 +87,30 @@ class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
     is_active: bool | UnsetType = UNSET
     locale: str | UnsetType = UNSET
     time_zone: str | UnsetType = UNSET
+    is_management: bool | UnsetType = UNSET
 
 
 class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
     presence: Presence | UnsetType = UNSET
     locale: str | UnsetType = UNSET
     time_zone: str | UnsetType = UNSET
+
+
+class HandoverIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str | None = None
+
+
+class MovedOut(msgspec.Struct):
+    ticket_id: uuid.UUID
+    number: int
+    #: The new assignee; ``null``: back to the team queue.
+    assignee_id: uuid.UUID | None
+    reason: str
+
+
+class HandoverOut(msgspec.Struct):
+    user_id: uuid.UUID
+    moved: list[MovedOut]
 
 
 class UserController(Controller):
@@ -125,6 +146,23 @@ class UserController(Controller):
         changes = users.ProfileChanges(**msgspec.structs.asdict(data))
         return UserItem.of(await users.update_profile(hub, user.actor, changes))
 
+    @post("/{user_id:uuid}/handover", guards=[supervisors], status_code=200)
+    async def handover(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[HandoverIn],
+    ) -> HandoverOut:
+        """Hand over the person's open tickets: a core client's go to its other dedicated manager
+        when that manager can take them, the rest back to their team's queue; each move audited."""
+        user: CurrentUser = request.user
+        result = await handover.handover(hub, user.actor, user_id, reason=data.reason)
+        return HandoverOut(
+            user_id=result.user_id,
+            moved=[MovedOut(m.ticket_id, m.number, m.assignee_id, m.reason) for m in result.moved],
+        )
+
     @patch("/{user_id:uuid}", guards=[admins])
     async def update(
         self,
@@ -133,7 +171,8 @@ class UserController(Controller):
         user_id: FromPath[uuid.UUID],
         data: JSONBody[UserPatch],
     ) -> UserItem:
-        """Deactivating (``is_active: false``) ends the user's access on their next request."""
+        """Deactivating (``is_active: false``) ends the user's access on their next request and hands
+        their open tickets over (core clients' to the other dedicated manager, the rest to the queue)."""
         user: CurrentUser = request.user
         changes = users.UserChanges(**msgspec.structs.asdict(data))
         return UserItem.of(await users.update_user(hub, user.actor, user_id, changes))
