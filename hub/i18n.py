@@ -85,7 +85,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Ticket #{number} ({subject}): the {target} target was missed at {due}.",
         "zh-CN": "工单 #{number}（{subject}）：{target}已于 {due} 超时。",
     },
-    "notification_subject": {"en": "[hub] Ticket #{number}: SLA", "zh-CN": "[hub] 工单 #{number}：SLA 提醒"},
+    "notification_subject": {"en": "[hub] Ticket #{number}: reminder", "zh-CN": "[hub] 工单 #{number}：提醒"},
+    "duration_m": {"en": "{n} minute{s}", "zh-CN": "{n} 分钟"},
+    "duration_h": {"en": "{n} hour{s}", "zh-CN": "{n} 小时"},
+    "duration_d": {"en": "{n} day{s}", "zh-CN": "{n} 天"},
+    "duration_bm": {"en": "{n} working minute{s}", "zh-CN": "{n} 个工作分钟"},
+    "duration_bh": {"en": "{n} working hour{s}", "zh-CN": "{n} 个工作小时"},
+    "duration_bd": {"en": "{n} working day{s}", "zh-CN": "{n} 个工作日"},
+    "escalation_level_1": {"en": "team lead", "zh-CN": "组长"},
+    "escalation_level_2": {"en": "department head", "zh-CN": "部门负责人"},
+    "escalation_level_3": {"en": "management", "zh-CN": "公司管理层"},
+    "escalation_unresolved": {"en": "unresolved after {after}", "zh-CN": "{after}仍未解决"},
+    "notification_escalated": {
+        "en": "Ticket #{number} ({subject}) is escalated to level {level}, {audience}: {why}.",
+        "zh-CN": "工单 #{number}（{subject}）已升级至第 {level} 级（{audience}）：{why}。",
+    },
 }
 
 

@@ -90,7 +90,8 @@ def sla_recompute(number: int | None) -> None:
 
 @click.command("sweep")
 def sla_sweep() -> None:
-    """Record the SLA warnings and breaches due now and notify (what the worker does every 30 s)."""
+    """Record the SLA warnings, breaches and complaint escalations due now and notify (what the
+    worker does every 30 s)."""
     from hub.services.sla_sweep import sweep
 
     async def work(runtime: Any) -> Any:
@@ -99,7 +100,7 @@ def sla_sweep() -> None:
     result = _run(work)
     click.echo(
         f"{result.tickets} ticket(s) swept: {result.warnings} warning(s), {result.breaches} breach(es), "
-        f"{result.notified} notification(s)"
+        f"{result.escalations} escalation(s), {result.notified} notification(s)"
     )
 
 

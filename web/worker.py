@@ -51,13 +51,19 @@ async def sla_sweep(ctx: dict[str, Any]) -> dict[str, int]:
     result = await sweep(runtime.hub)
     if result.tickets:
         log.info(
-            "SLA sweep: %d ticket(s), %d warning(s), %d breach(es), %d notification(s)",
+            "SLA sweep: %d ticket(s), %d warning(s), %d breach(es), %d escalation(s), %d notification(s)",
             result.tickets,
             result.warnings,
             result.breaches,
+            result.escalations,
             result.notified,
         )
-    return {"tickets": result.tickets, "warnings": result.warnings, "breaches": result.breaches}
+    return {
+        "tickets": result.tickets,
+        "warnings": result.warnings,
+        "breaches": result.breaches,
+        "escalations": result.escalations,
+    }
 
 
 async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:

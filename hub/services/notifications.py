@@ -1,9 +1,9 @@
 """In-app notifications for staff, and their optional e-mail copy.
 
 Rows carry a kind and parameters, never finished text: each reader sees them in their own
-language and time zone. Who hears about a ticket is decided here, once, so the escalation ladder
-(issue #5 part 3) can reuse it: the assignee, and the team lead — the active supervisors of the
-ticket's team (teams have no lead column; a supervisor of the team is its lead).
+language and time zone. Who a team's lead is is decided here, once, for the SLA sweep and the
+escalation ladder alike: the team's named lead (``teams.lead_id``) when it has an active one,
+else the active supervisors of the team (so a team nobody configured still has someone to tell).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.calendars.durations import parse_duration
 from hub.core import Hub
 from hub.domain import Role
-from hub.errors import NotFound
+from hub.errors import InvalidInput, NotFound
 from hub.i18n import translate
-from hub.models import Notification, User
+from hub.models import Notification, Team, User
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +34,27 @@ MAX_PAGE = 200
 
 
 async def team_leads(
-    session: AsyncSession, team_ids: Iterable[uuid.UUID]
+    session: AsyncSession, team_ids: Iterable[uuid.UUID | None]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """The active supervisors of each team."""
+    """Each team's lead: its named lead if active, else its active supervisors."""
     wanted = {t for t in team_ids if t is not None}
     found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     if not wanted:
         return found
+    named = await session.execute(
+        sa.select(Team.id, User.id)
+        .join(User, User.id == Team.lead_id)
+        .where(Team.id.in_(wanted), User.is_active)
+    )
+    for team_id, user_id in named:
+        found[team_id].append(user_id)
     rows = await session.execute(
         sa.select(User.team_id, User.id)
-        .where(User.team_id.in_(wanted), User.role == Role.SUPERVISOR, User.is_active)
+        .where(
+            User.team_id.in_(wanted - set(found)),
+            User.role == Role.SUPERVISOR,
+            User.is_active,
+        )
         .order_by(User.id)
     )
     for team_id, user_id in rows:
@@ -85,13 +97,31 @@ def render(notification: Notification, locale: str, time_zone: str) -> str:
     params = dict(notification.params)
     if "target" in params:
         params["target"] = f"sla_{params['target']}"
-    if "due_at" in params:
+    if params.get("due_at"):
         try:
             zone = ZoneInfo(time_zone)
         except (ValueError, KeyError):
             zone = ZoneInfo("Asia/Shanghai")
         params["due"] = datetime.fromisoformat(params["due_at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    if "level" in params:
+        params["audience"] = f"escalation_level_{params['level']}"
+    if params.get("after"):
+        params["why"] = translate(
+            "escalation_unresolved", locale, after=duration_words(params["after"], locale)
+        )
+    elif "reason" in params:
+        params["why"] = params["reason"] or ""
     return translate(f"notification_{notification.kind}", locale, **params)
+
+
+def duration_words(spec: str, locale: str) -> str:
+    """``3bd`` as people say it: "3 business days", "3 个工作日"."""
+    try:
+        parsed = parse_duration(spec)
+    except InvalidInput:
+        return spec
+    unit = f"duration_{'b' if parsed.business else ''}{parsed.unit}"
+    return translate(unit, locale, n=parsed.amount, s="" if parsed.amount == 1 else "s")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -27,13 +27,14 @@ from hub.calendars import names
 from hub.calendars.model import Calendar
 from hub.config import Settings
 from hub.core import Hub
-from hub.domain import ChannelKind, Priority, TicketEventKind, Tier
+from hub.domain import ChannelKind, Priority, Scenario, TicketEventKind, Tier
 from hub.errors import NotFound
 from hub.models import Organization, Ticket, TicketEvent, TicketSla
 from hub.services import calendars
 from hub.services.sla_policies import active_rules
 from hub.sla.alerts import Alert, next_due, pending_alerts
 from hub.sla.clock import CLOCK_EVENTS, ClockState, compute_clocks
+from hub.sla.escalation import Step, next_step_due, owed_steps
 from hub.sla.policy import PolicyRule, SlaTargets, choose_policy
 from hub.sla.targets import Target
 from hub.uow import UnitOfWork
@@ -54,6 +55,8 @@ class TicketFacts:
     priority: Priority
     tier: Tier | None
     calendar: str
+    scenario: Scenario = Scenario.INQUIRY
+    escalation_level: int = 0
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Evaluation:
     state: ClockState
     #: Alerts owed and not yet recorded, earliest first.
     alerts: list[Alert]
+    #: Escalation levels owed (complaints only), lowest first.
+    escalations: list[Step] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,15 +120,32 @@ class SlaContext:
                 "SLA clocks of ticket %s cannot be computed on calendar %r", facts.ticket_id, calendar.name
             )
             rule, state = None, compute_clocks(events, _NO_TARGETS, calendar, now)
-        return Evaluation(facts, rule, calendar, state, pending_alerts(state, recorded))
+        escalations = []
+        if facts.scenario is Scenario.COMPLAINT:
+            try:
+                escalations = owed_steps(
+                    state, calendar, current_level=facts.escalation_level, recorded=recorded
+                )
+            except (ValueError, OverflowError):
+                log.exception(
+                    "escalation of ticket %s cannot be computed on %r", facts.ticket_id, calendar.name
+                )
+        return Evaluation(facts, rule, calendar, state, pending_alerts(state, recorded), escalations)
 
 
 def write(
-    row: TicketSla, evaluation: Evaluation, now: datetime, *, owed: Sequence[Alert] | None = None
+    row: TicketSla,
+    evaluation: Evaluation,
+    now: datetime,
+    *,
+    owed: Sequence[Alert] | None = None,
+    escalations: Sequence[Step] | None = None,
 ) -> None:
-    """Store an evaluation; ``owed`` are the alerts still to come (default: all pending ones)."""
+    """Store an evaluation; ``owed`` and ``escalations`` are the alerts and escalation levels still
+    to come (default: all pending ones)."""
     state, rule = evaluation.state, evaluation.rule
     owed = evaluation.alerts if owed is None else owed
+    escalations = evaluation.escalations if escalations is None else escalations
     row.policy_id = rule.id if rule is not None else None
     row.policy_name = rule.name if rule is not None else None
     row.calendar = evaluation.calendar.name
@@ -138,7 +160,10 @@ def write(
         setattr(row, f"{target}_breached_at", clock.breached_at if clock else None)
     row.breached = state.breached
     row.warning_at = next_due(a for a in owed if a.kind is TicketEventKind.SLA_WARNING)
-    row.next_due_at = next_due(owed)
+    row.escalation_due_at = next_step_due(escalations)
+    row.next_due_at = min(
+        (at for at in (next_due(owed), row.escalation_due_at) if at is not None), default=None
+    )
     row.updated_at = now
 
 
@@ -147,12 +172,28 @@ def write(
 
 async def facts_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TicketFacts]:
     rows = await session.execute(
-        sa.select(Ticket.id, Ticket.channel_kind, Ticket.priority, Organization.tier, Organization.calendar)
+        sa.select(
+            Ticket.id,
+            Ticket.channel_kind,
+            Ticket.priority,
+            Organization.tier,
+            Organization.calendar,
+            Ticket.scenario,
+            Ticket.escalation_level,
+        )
         .outerjoin(Organization, Organization.id == Ticket.organization_id)
         .where(Ticket.id.in_(ticket_ids))
     )
     return {
-        row.id: TicketFacts(row.id, row.channel_kind, row.priority, row.tier, row.calendar or names.DEFAULT)
+        row.id: TicketFacts(
+            row.id,
+            row.channel_kind,
+            row.priority,
+            row.tier,
+            row.calendar or names.DEFAULT,
+            row.scenario,
+            row.escalation_level,
+        )
         for row in rows
     }
 

@@ -2,15 +2,22 @@
 
 It reads only tickets whose ``next_due_at`` has passed, through a partial index, in batches it
 locks with ``FOR UPDATE SKIP LOCKED``: several workers (or a manual ``hub sla sweep``) share the
-work without waiting on each other, and a ticket a use-case is updating is simply left for the
-next run. Each alert is an event with a dedupe key unique per ticket, so even two processes that
-somehow evaluated the same clock record it once; only the process whose insert landed notifies.
+work without waiting on each other. The batch's tickets are locked the same way (``FOR NO KEY
+UPDATE SKIP LOCKED``), and a ticket a use-case is updating is simply left for the next run: the
+sweep never waits on a row a use-case holds, so the two cannot deadlock (a use-case locks the
+ticket, then its clocks; the sweep, clocks first, would otherwise wait on the ticket for the
+foreign keys of the events and notifications it writes). Each alert is an event with a dedupe
+key unique per ticket, so even two processes that somehow evaluated the same clock record it
+once; only the process whose insert landed notifies.
 
-After a breach is recorded, :func:`_after_breach` is where escalation hangs (issue #5 part 3).
+The same pass climbs the complaint escalation ladder (:mod:`hub.services.escalation`): a
+complaint's next level is part of ``next_due_at``, so escalations need no scan of their own.
+Escalation follows the time a complaint stays unresolved, not SLA breaches, which only notify.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,12 +28,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from hub import realtime
+from hub.actors import SYSTEM
 from hub.core import Hub
 from hub.domain import TicketEventKind
 from hub.models import Ticket, TicketEvent, TicketSla
-from hub.services import notifications
+from hub.services import escalation, notifications
+from hub.services.escalation import Subject
 from hub.services.sla import BATCH, Evaluation, SlaContext, evaluate_rows, write
 from hub.sla.alerts import Alert
+from hub.sla.escalation import Step
 from hub.uow import UnitOfWork
 
 
@@ -36,15 +46,7 @@ class SweepResult:
     warnings: int = 0
     breaches: int = 0
     notified: int = 0
-
-
-@dataclass(frozen=True)
-class _TicketInfo:
-    id: uuid.UUID
-    number: int
-    subject: str
-    team_id: uuid.UUID | None
-    assignee_id: uuid.UUID | None
+    escalations: int = 0
 
 
 def _iso(moment: datetime) -> str:
@@ -88,19 +90,28 @@ async def _record(
     return {(ticket_id, key) for ticket_id, key in added}
 
 
-async def _tickets(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _TicketInfo]:
+async def _lock_tickets(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Subject]:
+    """Lock the batch's tickets, skipping any a use-case holds; what the sweep needs of each."""
     rows = await uow.session.execute(
-        sa.select(Ticket.id, Ticket.number, Ticket.subject, Ticket.team_id, Ticket.assignee_id).where(
-            Ticket.id.in_(ids)
+        sa.select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.subject,
+            Ticket.team_id,
+            Ticket.assignee_id,
+            Ticket.escalation_level,
         )
+        .where(Ticket.id.in_(ids))
+        .order_by(Ticket.id)
+        .with_for_update(skip_locked=True, key_share=True)
     )
-    return {row.id: _TicketInfo(*row) for row in rows}
+    return {row.id: Subject(*row) for row in rows}
 
 
 def _tell(
     hub: Hub,
     uow: UnitOfWork,
-    ticket: _TicketInfo,
+    ticket: Subject,
     alert: Alert,
     leads: list[uuid.UUID],
     now: datetime,
@@ -140,13 +151,23 @@ def _tell(
     )
     for function, notification_id in notifications.email_jobs(hub, rows):
         uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
-    if breach:
-        _after_breach(uow, ticket, alert)
     return rows
 
 
-def _after_breach(uow: UnitOfWork, ticket: _TicketInfo, alert: Alert) -> None:
-    """Escalation hangs here (issue #5 part 3: the complaint ladder). Nothing escalates yet."""
+async def _escalate(
+    uow: UnitOfWork, ticket: Subject, evaluation: Evaluation, now: datetime
+) -> tuple[int, list[Step]]:
+    """Climb every level now due: how many this process climbed, and the levels still to come."""
+    climbed, still_owed = 0, []
+    for step in evaluation.escalations:
+        if step.due_at is None or step.due_at >= now:
+            still_owed.append(step)
+        elif await escalation.climb(
+            uow, ticket, step.level, cycle=step.cycle, actor=SYSTEM, now=now, after=str(step.after)
+        ):
+            ticket = dataclasses.replace(ticket, level=step.level)
+            climbed += 1
+    return climbed, still_owed
 
 
 async def sweep_once(hub: Hub, *, batch_size: int = BATCH, now: datetime | None = None) -> SweepResult:
@@ -164,13 +185,14 @@ async def sweep_once(hub: Hub, *, batch_size: int = BATCH, now: datetime | None 
                 .execution_options(populate_existing=True)
             )
         )
+        tickets = await _lock_tickets(uow, [row.ticket_id for row in rows])
+        rows = [row for row in rows if row.ticket_id in tickets]
         if not rows:
             return result
         context = await SlaContext.load(uow.session, hub.settings)
         evaluated = await evaluate_rows(context, rows, now)
         fired = [(e, a) for _, e in evaluated for a in e.alerts if a.at < now]
         added = await _record(uow, fired, now)
-        tickets = await _tickets(uow, [row.ticket_id for row in rows])
         leads = await notifications.team_leads(uow.session, (t.team_id for t in tickets.values()))
         told: list[dict[str, Any]] = []
         for evaluation, alert in fired:
@@ -189,7 +211,10 @@ async def sweep_once(hub: Hub, *, batch_size: int = BATCH, now: datetime | None 
         for row in rows:
             row.next_due_at = None  # a row whose ticket vanished must not stay due forever
         for row, evaluation in evaluated:
-            write(row, evaluation, now, owed=[a for a in evaluation.alerts if a.at >= now])
+            ticket = tickets[row.ticket_id]
+            climbed, later = await _escalate(uow, ticket, evaluation, now)
+            result.escalations += climbed
+            write(row, evaluation, now, owed=[a for a in evaluation.alerts if a.at >= now], escalations=later)
         result.tickets = len(rows)
         await uow.commit()
     return result
@@ -207,3 +232,4 @@ async def sweep(hub: Hub, *, batch_size: int = BATCH) -> SweepResult:
         total.warnings += batch.warnings
         total.breaches += batch.breaches
         total.notified += batch.notified
+        total.escalations += batch.escalations

@@ -30,8 +30,8 @@ from hub.domain import (
 from hub.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from hub.html import sanitise
 from hub.models import Attachment, Message, Outbox, Ticket, User
-from hub.services import assignment, audit, sla, timeline
-from hub.status import can_move, events_for
+from hub.services import assignment, audit, escalation, sla, timeline
+from hub.status import RESOLVED_CATEGORY, can_move, events_for
 from hub.uow import UnitOfWork
 
 DELIVER_JOB = "deliver_outbox"
@@ -255,6 +255,8 @@ async def _move(
     )
     for kind in events_for(current, target):
         timeline.append(uow.session, ticket.id, kind, at=now, actor_user_id=actor.user_id, by="agent")
+    if target in RESOLVED_CATEGORY:
+        escalation.descend(uow, ticket, actor=actor, now=now, reason=target.value)
     audit.record(
         uow.session,
         actor,

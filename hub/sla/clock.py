@@ -104,6 +104,11 @@ class ClockState:
     #: The oldest customer message not yet answered (product.md §2.3 M4).
     waiting_since: datetime | None
     clocks: tuple[TargetClock, ...]
+    #: When the current cycle began (creation, or the last reopen); ``None`` once it is resolved.
+    cycle_started_at: datetime | None = None
+    #: Every pause of the log (waiting on the client), for clocks kept outside this module such
+    #: as the complaint escalation ladder.
+    pauses: tuple[Pause, ...] = ()
 
     def latest(self, target: Target) -> TargetClock | None:
         """The most recent instance of ``target`` (for the first response: the ticket's one)."""
@@ -283,4 +288,6 @@ def compute_clocks(
         paused_since=walk.paused_since,
         waiting_since=walk.waiting_since,
         clocks=tuple(c for c in clocks if c is not None),
+        cycle_started_at=walk.resolution.started_at if walk.open and walk.resolution else None,
+        pauses=pauses,
     )

@@ -23,6 +23,9 @@ EMAIL_RESPONSE = parse_duration("1bd")
 REQUIREMENT_FEEDBACK = parse_duration("3bd")
 #: A team liaison's answer to an internal hand-off (跨部门沟通对接人).
 INTERNAL_HANDOFF = parse_duration("2bh")
+#: The complaint ladder (冲突分级处理): unresolved this long since the cycle began, a complaint
+#: goes to the team lead (level 1), the department head (level 2), then management (level 3).
+ESCALATION_LADDER = (parse_duration("1bd"), parse_duration("3bd"), parse_duration("5bd"))
 
 _CHAT = SlaTargets(first_response=CHAT_RESPONSE, next_response=CHAT_RESPONSE)
 _EMAIL = SlaTargets(first_response=EMAIL_RESPONSE, next_response=EMAIL_RESPONSE)

@@ -201,4 +201,5 @@ async def test_the_worker_sweeps_every_30_seconds(runtime, hub, clock) -> None:
         "tickets": 1,
         "warnings": 0,
         "breaches": 1,
+        "escalations": 0,
     }

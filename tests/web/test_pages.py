@@ -16,7 +16,7 @@ from hub.actors import CLI, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.models import User
-from hub.services import tickets
+from hub.services import escalation, tickets, users
 from tests import factories
 from web.auth.identity import CurrentUser
 
@@ -219,3 +219,20 @@ async def test_unknown_pages_answer_a_page_and_unknown_api_paths_json(client, hu
     missing = await client.get(f"/tickets/{uuid.uuid4()}", headers={"accept-language": "en"})
     assert missing.status_code == 404 and "<html" in missing.text
     assert missing.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+async def test_an_escalated_ticket_shows_its_level_to_staff_only(client, hub: Hub) -> None:
+    org = await factories.organization(hub, kind=OrganizationKind.PARTNER, domains=["partner.example"])
+    partner = await factories.user(hub, Role.PARTNER, organization_id=org.id)
+    supervisor = await factories.user(hub, Role.SUPERVISOR)
+    ticket_id = await _ticket(hub, sender="ops@partner.example", subject="Damaged pallets")
+    await escalation.escalate(hub, _agent_actor(supervisor), ticket_id, reason="third time", level=2)
+    await _login(client, supervisor.email)
+    chinese = await client.get(f"/tickets/{ticket_id}")
+    assert 'data-escalation="2"' in chinese.text and "已升级：第 2 级（部门负责人）" in chinese.text
+    await users.update_user(hub, CLI, supervisor.id, users.UserChanges(locale="en"))
+    english = await client.get(f"/tickets/{ticket_id}/parts")
+    assert "Escalated: level 2, department head" in english.text
+    client.cookies.clear()
+    await _login(client, partner.email)
+    assert "data-escalation" not in (await client.get(f"/tickets/{ticket_id}")).text

@@ -52,6 +52,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/notes"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/assign"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/status"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/escalate"): SUPERVISOR,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/priority"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/scenario"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/tags"): STAFF,

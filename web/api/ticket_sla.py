@@ -37,6 +37,8 @@ class TicketSlaOut(msgspec.Struct):
     waiting_since: datetime | None = None
     breached: bool = False
     warning_at: datetime | None = None
+    #: When a complaint climbs its next escalation level.
+    escalation_due_at: datetime | None = None
     next_due_at: datetime | None = None
     #: Only the targets the applied policy sets; the latest instance of each.
     targets: dict[str, TargetOut] = msgspec.field(default_factory=dict)
@@ -65,6 +67,7 @@ class TicketSlaOut(msgspec.Struct):
             waiting_since=row.waiting_since,
             breached=row.breached,
             warning_at=row.warning_at,
+            escalation_due_at=row.escalation_due_at,
             next_due_at=row.next_due_at,
             targets=targets,
         )

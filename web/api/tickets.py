@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
 from hub.models import Attachment, Contact, Message, Ticket
-from hub.services import tickets
+from hub.services import escalation, tickets
 from hub.views import tickets as views
-from web.auth.guards import any_user, staff
+from web.auth.guards import any_user, staff, supervisors
 from web.auth.identity import CurrentUser
 
 
@@ -36,6 +36,8 @@ class TicketItem(msgspec.Struct):
     assignee_id: uuid.UUID | None
     team_id: uuid.UUID | None
     reopen_count: int
+    #: The complaint ladder's level: 0 none, 1 team lead, 2 department head, 3 management.
+    escalation_level: int
     created_at: datetime
     updated_at: datetime
     last_message_at: datetime
@@ -57,6 +59,7 @@ class TicketItem(msgspec.Struct):
             assignee_id=ticket.assignee_id,
             team_id=ticket.team_id,
             reopen_count=ticket.reopen_count,
+            escalation_level=ticket.escalation_level,
             created_at=ticket.created_at,
             updated_at=ticket.updated_at,
             last_message_at=ticket.last_message_at,
@@ -124,7 +127,6 @@ class MessageOut(msgspec.Struct):
 
 class TicketOut(TicketItem, kw_only=True):
     linked_ticket_id: uuid.UUID | None
-    escalation_level: int
     resolved_at: datetime | None
     closed_at: datetime | None
     messages: list[MessageOut]
@@ -163,6 +165,12 @@ class DraftIn(msgspec.Struct):
 class AssignIn(msgspec.Struct):
     assignee_id: uuid.UUID | None
     reason: str | None = None
+
+
+class EscalateIn(msgspec.Struct):
+    reason: str
+    #: 1 team lead, 2 department head, 3 management; default: one level up.
+    level: int | None = None
 
 
 class StatusIn(msgspec.Struct):
@@ -237,7 +245,6 @@ class TicketController(Controller):
         return TicketOut(
             **base,
             linked_ticket_id=thread.ticket.linked_ticket_id,
-            escalation_level=thread.ticket.escalation_level,
             resolved_at=thread.ticket.resolved_at,
             closed_at=thread.ticket.closed_at,
             messages=[MessageOut.of(m, thread.attachments.get(m.id, [])) for m in thread.messages],
@@ -298,6 +305,21 @@ class TicketController(Controller):
     ) -> TicketItem:
         user: CurrentUser = request.user
         await tickets.assign(hub, user.actor, ticket_id, data.assignee_id, reason=data.reason)
+        return await self._item(db, user, ticket_id)
+
+    @post("/{ticket_id:uuid}/escalate", guards=[supervisors], status_code=200)
+    async def escalate(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[EscalateIn],
+    ) -> TicketItem:
+        """Escalate by hand (supervisors): to ``level`` or one up, with a reason; that level's
+        people and the assignee are notified. 409 when the ticket is closed or already there."""
+        user: CurrentUser = request.user
+        await escalation.escalate(hub, user.actor, ticket_id, reason=data.reason, level=data.level)
         return await self._item(db, user, ticket_id)
 
     @post("/{ticket_id:uuid}/status", guards=[staff], status_code=200)

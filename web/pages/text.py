@@ -123,6 +123,10 @@ UI: dict[str, dict[str, str]] = {
     "ticket.other_tickets": {"en": "Other tickets of this contact", "zh-CN": "该联系人的其他工单"},
     "ticket.empty_thread": {"en": "No messages yet.", "zh-CN": "暂无消息。"},
     "ticket.reopened": {"en": "Reopened {count} times", "zh-CN": "已重新打开 {count} 次"},
+    "ticket.escalated": {
+        "en": "Escalated: level {level}, {audience}",
+        "zh-CN": "已升级：第 {level} 级（{audience}）",
+    },
     "ticket.linked": {"en": "Follows ticket", "zh-CN": "接续工单"},
     "ticket.save": {"en": "Save", "zh-CN": "保存"},
     "msg.inbound": {"en": "Customer", "zh-CN": "客户"},
