@@ -86,6 +86,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "工单 #{number}（{subject}）：{target}已于 {due} 超时。",
     },
     "notification_subject": {"en": "[hub] Ticket #{number}: reminder", "zh-CN": "[hub] 工单 #{number}：提醒"},
+    "requirement": {"en": "Requirement", "zh-CN": "需求"},
+    "handoff": {"en": "Hand-off", "zh-CN": "转交"},
+    "invalid_requirement_transition": {
+        "en": "A requirement cannot go from {current} to {target}.",
+        "zh-CN": "需求不能从“{current}”变为“{target}”。",
+    },
+    "requirement_recorded": {"en": "recorded", "zh-CN": "已记录"},
+    "requirement_accepted": {"en": "accepted", "zh-CN": "已受理"},
+    "requirement_in_progress": {"en": "in progress", "zh-CN": "处理中"},
+    "requirement_delivered": {"en": "delivered", "zh-CN": "已交付"},
+    "requirement_confirmed": {"en": "confirmed", "zh-CN": "已确认"},
+    "requirement_rejected": {"en": "rejected", "zh-CN": "已拒绝"},
+    "requirement_cancelled": {"en": "cancelled", "zh-CN": "已取消"},
+    "notification_requirement_recorded": {
+        "en": "Ticket #{number}: requirement “{requirement}” recorded; the client hears back by {due}.",
+        "zh-CN": "工单 #{number}：已记录需求“{requirement}”，须在 {due} 前反馈客户。",
+    },
+    "notification_requirement_transferred": {
+        "en": "Ticket #{number}: requirement “{requirement}” was passed to you: {reason}.",
+        "zh-CN": "工单 #{number}：需求“{requirement}”已转交给您：{reason}。",
+    },
+    "notification_requirement_feedback_warning": {
+        "en": "Ticket #{number}: feedback to the client on “{requirement}” is due at {due}.",
+        "zh-CN": "工单 #{number}：需求“{requirement}”须在 {due} 前反馈客户。",
+    },
+    "notification_requirement_feedback_breached": {
+        "en": "Ticket #{number}: feedback to the client on “{requirement}” was due at {due} and is overdue.",
+        "zh-CN": "工单 #{number}：需求“{requirement}”应于 {due} 前反馈客户，现已超时。",
+    },
+    "notification_handoff_requested": {
+        "en": "Ticket #{number} ({subject}) is handed to your team: {note} Please answer by {due}.",
+        "zh-CN": "工单 #{number}（{subject}）转交贵部门：{note} 请在 {due} 前答复。",
+    },
+    "notification_handoff_warning": {
+        "en": "Ticket #{number} ({subject}): the hand-off to your team is due at {due}.",
+        "zh-CN": "工单 #{number}（{subject}）：转交贵部门的事项须在 {due} 前答复。",
+    },
+    "notification_handoff_breached": {
+        "en": "Ticket #{number} ({subject}): the hand-off was due at {due} and is still unanswered.",
+        "zh-CN": "工单 #{number}（{subject}）：转交事项应于 {due} 前答复，至今未答复。",
+    },
+    "notification_handoff_answered": {
+        "en": "Ticket #{number} ({subject}): your hand-off was answered.",
+        "zh-CN": "工单 #{number}（{subject}）：您发起的转交已得到答复。",
+    },
     "duration_m": {"en": "{n} minute{s}", "zh-CN": "{n} 分钟"},
     "duration_h": {"en": "{n} hour{s}", "zh-CN": "{n} 小时"},
     "duration_d": {"en": "{n} day{s}", "zh-CN": "{n} 天"},

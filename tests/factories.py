@@ -132,6 +132,11 @@ async def count(hub: Hub, model: type) -> int:
         return await uow.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
+def actor_cli() -> Actor:
+    """The operator at the command line: trusted, acting for nobody in particular."""
+    return CLI
+
+
 def actor(person: User) -> Actor:
     """The actor a logged-in user acts as, for calling use-cases directly."""
     return Actor(

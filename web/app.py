@@ -20,9 +20,11 @@ from hub.config import Settings
 from web.api.attachments import download_attachment
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
+from web.api.handoffs import HandoffController
 from web.api.inbound import post_channel_message
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
+from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
@@ -55,6 +57,8 @@ ROUTES = [
     ChannelController,
     SlaPolicyController,
     NotificationController,
+    RequirementController,
+    HandoffController,
     ticket_sla,
     download_attachment,
     post_channel_message,

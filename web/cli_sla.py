@@ -90,17 +90,22 @@ def sla_recompute(number: int | None) -> None:
 
 @click.command("sweep")
 def sla_sweep() -> None:
-    """Record the SLA warnings, breaches and complaint escalations due now and notify (what the
-    worker does every 30 s)."""
+    """Record the SLA warnings, breaches and complaint escalations due now, and the requirement
+    feedback and hand-off ones, and notify (what the worker does every 30 s)."""
+    from hub.services import followup_sweep
     from hub.services.sla_sweep import sweep
 
     async def work(runtime: Any) -> Any:
-        return await sweep(runtime.hub)
+        return await sweep(runtime.hub), await followup_sweep.sweep(runtime.hub)
 
-    result = _run(work)
+    result, followups = _run(work)
     click.echo(
         f"{result.tickets} ticket(s) swept: {result.warnings} warning(s), {result.breaches} breach(es), "
         f"{result.escalations} escalation(s), {result.notified} notification(s)"
+    )
+    click.echo(
+        f"{followups.requirements} requirement(s) and {followups.handoffs} hand-off(s) swept: "
+        f"{followups.warnings} warning(s), {followups.breaches} breach(es), {followups.notified} notification(s)"
     )
 
 

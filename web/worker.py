@@ -1,4 +1,5 @@
-"""The arq worker: delivers outbox rows, re-drives the ones whose job was lost, sweeps SLA clocks.
+"""The arq worker: delivers outbox rows, re-drives the ones whose job was lost, sweeps SLA clocks
+(and complaint escalations), requirement feedback and hand-off deadlines.
 
 Jobs carry only ids (msgpack, not pickle). Transient failures come back from the hub as
 :class:`hub.errors.RetryLater` and become ``arq.Retry``; arq's own try counter is set high because
@@ -16,7 +17,7 @@ from arq.worker import func
 
 from hub import metrics
 from hub.errors import RetryLater
-from hub.services import notifications
+from hub.services import followup_sweep, notifications
 from hub.services.sla_sweep import sweep
 from hub.services.tickets import DELIVER_JOB
 from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
@@ -27,6 +28,9 @@ REDRIVE_EVERY_SECONDS = {0, 15, 30, 45}
 #: A 3-minute promise is noticed at most 30 s late; arq runs each tick on one worker only, and
 #: ticks that overlap share the work through SKIP LOCKED.
 SLA_SWEEP_EVERY_SECONDS = {0, 30}
+#: Requirement feedback (3 business days) and hand-offs (2 business hours): interleaved with the
+#: SLA sweep so the two do not start on the same tick.
+FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
 
 
 async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
@@ -66,6 +70,26 @@ async def sla_sweep(ctx: dict[str, Any]) -> dict[str, int]:
     }
 
 
+async def followups_sweep(ctx: dict[str, Any]) -> dict[str, int]:
+    runtime: Runtime = ctx["runtime"]
+    result = await followup_sweep.sweep(runtime.hub)
+    if result.requirements or result.handoffs:
+        log.info(
+            "follow-up sweep: %d requirement(s), %d hand-off(s), %d warning(s), %d breach(es), %d notification(s)",
+            result.requirements,
+            result.handoffs,
+            result.warnings,
+            result.breaches,
+            result.notified,
+        )
+    return {
+        "requirements": result.requirements,
+        "handoffs": result.handoffs,
+        "warnings": result.warnings,
+        "breaches": result.breaches,
+    }
+
+
 async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
     runtime: Runtime = ctx["runtime"]
     return await notifications.email(runtime.hub, uuid.UUID(notification_id))
@@ -83,6 +107,7 @@ def build_worker(
         cron_jobs=[
             cron(redrive_outbox, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
             cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
+            cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
         ]
         if crons
         else [],

@@ -1,6 +1,7 @@
 """Append-only logs: the audit trail and the typed ticket event log.
 
-Database triggers (see the initial migration) refuse UPDATE and DELETE on both tables,
+Database triggers (see the initial migration; migration 0004 adds ``requirement_events``, whose
+model lives with the requirements) refuse UPDATE and DELETE on these tables,
 so neither a bug nor an operator with SQL can rewrite history that reports are built on.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hub.domain import TicketEventKind
 from hub.models.base import Base, created_at, str_enum
 
-APPEND_ONLY_TABLES = ("audit_events", "ticket_events")
+APPEND_ONLY_TABLES = ("audit_events", "ticket_events", "requirement_events")
 
 
 class AuditEvent(Base):

@@ -30,7 +30,7 @@ from hub.domain import (
 from hub.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from hub.html import sanitise
 from hub.models import Attachment, Message, Outbox, Ticket, User
-from hub.services import assignment, audit, escalation, sla, timeline
+from hub.services import assignment, audit, escalation, handoffs, requirements, sla, timeline
 from hub.status import RESOLVED_CATEGORY, can_move, events_for
 from hub.uow import UnitOfWork
 
@@ -118,6 +118,8 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
             actor_user_id=actor.user_id,
             message_id=message.id,
         )
+        await requirements.on_reply(uow, ticket.id, actor=actor, message_id=message.id, now=now)
+        await handoffs.on_response(uow, ticket, actor=actor, message_id=message.id, now=now)
         if ticket.status is TicketStatus.NEW:
             await _move(uow, ticket, TicketStatus.OPEN, actor, now=now)
         if ticket.assignee_id is None and actor.user_id is not None:
@@ -151,6 +153,7 @@ async def note(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> Me
             actor_user_id=actor.user_id,
             message_id=message.id,
         )
+        await handoffs.on_response(uow, ticket, actor=actor, message_id=message.id, now=now)
         ticket.updated_at = now
         uow.publish(
             "message.created",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from hub.domain import ChannelKind
 from hub.migrate import current_revision, head_revision
 from hub.models import APPEND_ONLY_TABLES, Base
+from hub.services import requirements
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -51,7 +52,11 @@ async def test_the_comparison_notices_a_model_without_its_migration(runtime) -> 
 
 async def _a_ticket_with_history(hub) -> None:
     channel = await factories.channel(hub, ChannelKind.EMAIL)
-    await factories.inbound(hub, channel.id)
+    ticket_id = (await factories.inbound(hub, channel.id)).ticket_id
+    agent = await factories.user(hub)
+    await requirements.record(
+        hub, factories.actor(agent), ticket_id, requirements.NewRequirement("发票抬头改为新公司名")
+    )
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY_TABLES)

@@ -80,7 +80,8 @@ async def test_sweep_records_what_is_due_now(run_cli, clocked_hub, clock) -> Non
     result = await run_cli("sla", "sweep")
     assert (result.code, result.out) == (
         0,
-        "1 ticket(s) swept: 0 warning(s), 1 breach(es), 0 escalation(s), 2 notification(s)\n",
+        "1 ticket(s) swept: 0 warning(s), 1 breach(es), 0 escalation(s), 2 notification(s)\n"
+        "0 requirement(s) and 0 hand-off(s) swept: 0 warning(s), 0 breach(es), 0 notification(s)\n",
     )
     again = await run_cli("sla", "sweep")
     assert again.out.startswith("0 ticket(s) swept")

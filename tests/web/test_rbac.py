@@ -83,6 +83,16 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tickets/{ticket_id:uuid}/sla"): STAFF,
     ("GET", "/api/v1/notifications"): ANY,
     ("POST", "/api/v1/notifications/{notification_id:uuid}/read"): ANY,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/requirements"): STAFF,
+    ("GET", "/api/v1/requirements"): STAFF,
+    ("GET", "/api/v1/requirements/{requirement_id:uuid}"): STAFF,
+    ("POST", "/api/v1/requirements/{requirement_id:uuid}/transfer"): STAFF,
+    ("POST", "/api/v1/requirements/{requirement_id:uuid}/transition"): STAFF,
+    ("POST", "/api/v1/requirements/{requirement_id:uuid}/feedback"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/handoffs"): STAFF,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}/handoffs"): STAFF,
+    ("GET", "/api/v1/handoffs"): STAFF,
+    ("POST", "/api/v1/handoffs/{handoff_id:uuid}/answer"): STAFF,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).
