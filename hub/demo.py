@@ -118,6 +118,15 @@ async def _people_and_places(hub: Hub) -> _Cast:
     supervisor = await person("supervisor", "王芳 Wang Fang", Role.SUPERVISOR, service)
     agent1 = await person("agent1", "李伟 Li Wei", Role.AGENT, service, capacity=30)
     agent2 = await person("agent2", "张敏 Zhang Min", Role.AGENT, after_sales, capacity=30)
+    async with hub.uow() as uow:
+        # The escalation ladder and hand-offs have someone to reach: Wang Fang leads both teams,
+        # each team's liaison is its agent, and the administrator stands in for management.
+        for team, liaison in ((service, agent1), (after_sales, agent2)):
+            await uow.session.execute(
+                sa.update(Team).where(Team.id == team.id).values(lead_id=supervisor.id, liaison_id=liaison.id)
+            )
+        await uow.session.execute(sa.update(User).where(User.id == admin.id).values(is_management=True))
+        await uow.commit()
 
     async with hub.uow() as uow:
         core_client = Organization(

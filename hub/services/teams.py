@@ -70,11 +70,28 @@ async def _flush(session: AsyncSession, name: str) -> None:
         raise Conflict(detail=f"a team named {name!r} already exists") from None
 
 
-async def create_team(hub: Hub, actor: Actor, *, name: str, **fields: uuid.UUID | str | None) -> Team:
-    """A new team; ``fields`` are the other :class:`TeamChanges` (liaison, lead, head, calendar)."""
+async def create_team(
+    hub: Hub,
+    actor: Actor,
+    *,
+    name: str,
+    name_zh: str | None = None,
+    liaison_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+    head_id: uuid.UUID | None = None,
+    calendar: str | None = None,
+) -> Team:
     policy.require_admin(actor)
     async with hub.uow() as uow:
-        wanted = await _cleaned(uow.session, TeamChanges(name=name, **fields))  # type: ignore[arg-type]
+        changes = TeamChanges(
+            name=name,
+            name_zh=name_zh,
+            liaison_id=liaison_id,
+            lead_id=lead_id,
+            head_id=head_id,
+            calendar=calendar,
+        )
+        wanted = await _cleaned(uow.session, changes)
         team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         uow.session.add(team)
         await _flush(uow.session, team.name)

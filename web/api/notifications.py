@@ -1,4 +1,5 @@
-"""The current user's notifications (SLA warnings and breaches), in their language and time zone."""
+"""The current user's notifications (SLA warnings and breaches, escalations, requirement feedback,
+hand-offs), in their language and time zone."""
 
 from __future__ import annotations
 
