@@ -30,7 +30,10 @@ async def send_automatic_reply(
     kind: str = "acknowledgement",
     once_per: timedelta = timedelta(hours=1),
 ) -> Message | None:
-    """Queue an automatic message to the ticket's contact; ``None`` when one went out too recently."""
+    """Queue an automatic message to the ticket's contact; ``None`` when one went out too recently.
+
+    ``text`` and ``subject`` may name ``{number}`` (the ticket's) and ``{subject}`` (its subject).
+    """
     async with hub.uow() as uow:
         now = hub.clock.now()
         ticket = await uow.session.get(Ticket, ticket_id)
@@ -51,9 +54,11 @@ async def send_automatic_reply(
         )
         if recent is not None:
             return None
+        fill = _Fill(number=ticket.number, subject=ticket.subject)
+        text = _filled(text, fill)
         meta: dict[str, str] = {"automatic": kind}
         if subject:
-            meta["subject"] = subject
+            meta["subject"] = _filled(subject, fill)[:500]
         message = Message(
             id=uuid.uuid4(),
             ticket_id=ticket.id,
@@ -91,3 +96,17 @@ async def send_automatic_reply(
         )
         await uow.commit()
         return message
+
+
+class _Fill(dict[str, object]):
+    """Template values; an unknown ``{name}`` stays as written instead of failing the message."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _filled(template: str, fill: _Fill) -> str:
+    try:
+        return template.format_map(fill)
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return template  # a stray brace in an admin's text: send it as written

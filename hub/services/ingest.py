@@ -437,6 +437,24 @@ async def store_unreadable(
     return stored is not None
 
 
+async def channel_holding(hub: Hub, external_id: str, among: list[uuid.UUID]) -> uuid.UUID | None:
+    """Which of ``among`` already stored ``external_id`` (first one stored wins).
+
+    A channel with several instances that may receive the same message (one mail copied to two
+    mailboxes) routes the copies to the instance that has it, so the (channel, external id) key
+    dedupes them into one message.
+    """
+    if not among:
+        return None
+    async with hub.uow() as uow:
+        return await uow.session.scalar(
+            sa.select(RawInbound.channel_id)
+            .where(RawInbound.external_id == external_id, RawInbound.channel_id.in_(among))
+            .order_by(RawInbound.received_at)
+            .limit(1)
+        )
+
+
 async def failed_inbound(hub: Hub, *, limit: int = 1000) -> list[RawInbound]:
     async with hub.uow() as uow:
         rows = await uow.session.scalars(
