@@ -66,5 +66,18 @@ def _file(path: Path) -> Item:
 def _mbox(path: Path) -> Iterator[Item]:
     box = mailbox.mbox(path, create=False)
     keys = list(box.keys())
+
+    def reader(key: str, last: bool) -> Callable[[], bytes]:
+        def read() -> bytes:
+            try:
+                return box.get_bytes(key)
+            finally:
+                if last:
+                    box.close()  # the file stays open between reads; the last read closes it
+
+        return read
+
+    if not keys:
+        box.close()
     for number, key in enumerate(keys, 1):
-        yield Item(f"{path}#{number}", lambda key=key: box.get_bytes(key))
+        yield Item(f"{path}#{number}", reader(key, number == len(keys)))
