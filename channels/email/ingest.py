@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 import msgspec
+from redis.asyncio import Redis
 
 from channels.email import ids
 from channels.email.config import MailboxConfig
@@ -64,16 +65,16 @@ class Claims(Protocol):
 class RedisClaims:
     """:class:`Claims` in Redis; the claim outlives any realistic gap between two copies."""
 
-    def __init__(self, redis: object, ttl_seconds: int = 7 * 24 * 3600) -> None:
+    def __init__(self, redis: Redis, ttl_seconds: int = 7 * 24 * 3600) -> None:
         self.redis = redis
         self.ttl = ttl_seconds
 
     async def claim(self, message_id: str, channel_id: uuid.UUID) -> uuid.UUID:
         key = "hub:email:msgid:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
-        won = await self.redis.set(key, str(channel_id), nx=True, ex=self.ttl)  # type: ignore[attr-defined]
+        won = await self.redis.set(key, str(channel_id), nx=True, ex=self.ttl)
         if won:
             return channel_id
-        holder = await self.redis.get(key)  # type: ignore[attr-defined]
+        holder = await self.redis.get(key)
         return (
             uuid.UUID(holder.decode() if isinstance(holder, bytes) else str(holder)) if holder else channel_id
         )

@@ -18,9 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.policy import EmailPolicy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from channels.email import bounces, charsets, headers, ids, loops, quotes
 from channels.email.bounces import Bounce
 from channels.email.htmltext import to_text
 from hub.inbound import InboundAttachment, InboundMessage, Sender
+
 
 class _RawHeaderPolicy(EmailPolicy):
     """``email.policy.default`` in every respect but one: reading a header returns its raw text.
