@@ -12,7 +12,26 @@ run; Chinese and English), then in the same run:
   ingests in flight), against the embedded PostgreSQL and Redis of ``--data-dir`` (never
   ``./var``), whose ``hub_bench_email`` database is wiped first.
 
-Prints both rates and their ratio.
+Prints both rates, our own parse's rate alone, and the ingest / parse-only ratio.
+
+Measured on the shared 2-core development VM (load average 2.5-4 from other work), embedded
+PostgreSQL 18 with default settings, concurrency 8:
+
+=======  ====================  ================  ===============  =====
+N        stdlib parse-only     our parse alone   ingest           ratio
+=======  ====================  ================  ===============  =====
+1,000    950-1,300 mails/s     2,770 mails/s     25-37 mails/s    2.6-2.9 %
+10,000   1,305 mails/s         (not run)         58 mails/s       4.4 %
+=======  ====================  ================  ===============  =====
+
+The 70 % target is missed by far, and not because of parsing: our parse (raw header text decoded
+by our rules, no header registry objects) is 2-3x *faster* than the stdlib's policy.default parse.
+The cost is the one-message funnel, ``hub.ingest``: two transactions and about 29 SQL statements
+per new-ticket mail (raw row, contact, threading lookups, ticket, number, audit, events, message,
+routing, SLA clocks), about 10 ms of Python CPU per mail in SQLAlchemy, measured with cProfile;
+synchronous_commit=off gained only 25 %. Reaching the target needs a set-based bulk ingest in the
+hub (multi-row INSERT ... RETURNING for raw rows, contacts, tickets, messages and events; routing
+and SLA clocks computed in memory per batch), not a faster parser.
 """
 
 from __future__ import annotations
@@ -23,6 +42,7 @@ import logging
 import random
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -34,6 +54,7 @@ import sqlalchemy as sa
 
 from channels.email.importer import import_mail
 from channels.email.ingest import EmailIngest, RedisClaims
+from channels.email.parse import Mailbox, parse
 from channels.email.sources import items
 from hub.actors import CLI
 from hub.config import load_settings
@@ -98,6 +119,19 @@ def generate(folder: Path, count: int, seed: int = 7) -> None:
         (folder / f"{n:07d}.eml").write_bytes(message.as_bytes())
 
 
+def our_parse(files: list[Path]) -> float:
+    """Our whole parse (classification, charset rescue, quotes, attachments) without the database."""
+    mailbox = Mailbox(
+        channel_id=uuid.uuid4(),
+        our_addresses=frozenset({"support@hub.example"}),
+        our_domains=frozenset({"hub.example"}),
+    )
+    began = time.perf_counter()
+    for file in files:
+        parse(file.read_bytes(), mailbox)
+    return time.perf_counter() - began
+
+
 def parse_only(files: list[Path]) -> float:
     parser = BytesParser(policy=policy.default)
     began = time.perf_counter()
@@ -152,9 +186,13 @@ def main() -> None:
         size = sum(f.stat().st_size for f in files)
         print(f"generated {len(files)} mails ({size / 1e6:.1f} MB) in {time.perf_counter() - began:.1f} s")
         parse_seconds = parse_only(files)
+        ours_seconds = our_parse(files)
         ingest_seconds, summary = asyncio.run(ingest_all(args, folder))
         parse_rate, ingest_rate = len(files) / parse_seconds, len(files) / ingest_seconds
         print(f"parse only (stdlib, policy.default): {parse_rate:,.0f} mails/s ({parse_seconds:.2f} s)")
+        print(
+            f"our parse alone (channels.email.parse, no database): {len(files) / ours_seconds:,.0f} mails/s"
+        )
         print(
             f"ingest (hub ingest email path, concurrency {args.concurrency}): {ingest_rate:,.0f} mails/s ({ingest_seconds:.2f} s)"
         )
