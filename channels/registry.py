@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from channels.api.sender import WebhookSender
+from channels.email.sender import SmtpSender
 from hub.config import Settings
 from hub.ports import AttachmentStore, ChannelSender
 
@@ -15,6 +16,7 @@ class ChannelSenders:
     def __init__(self, *, settings: Settings, http: httpx.AsyncClient, storage: AttachmentStore) -> None:
         self._senders: dict[str, ChannelSender] = {
             "api": WebhookSender(http=http, master_key=settings.secret_key, storage=storage),
+            "email": SmtpSender(storage=storage),
         }
 
     def sender_for(self, channel_kind: str) -> ChannelSender | None:

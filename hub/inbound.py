@@ -42,6 +42,14 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     reply_token: str | None = None
     #: External ids of earlier messages this one answers (e-mail In-Reply-To and References).
     references: tuple[str, ...] = ()
+    #: A ticket number the sender quoted (e-mail subject ``[#10042]``). Weaker than the keys above:
+    #: anyone can type a number, so it threads only when the sender takes part in that ticket;
+    #: otherwise the message opens a new ticket linked to it.
+    ticket_number_hint: int | None = None
+    #: May the hub join the contact's recent open ticket when nothing explicit matches? Channels
+    #: whose messages name their thread when they continue one (e-mail) say no: a new mail without
+    #: references is a new conversation, however recent the last one.
+    thread_by_recency: bool = True
     sent_at: datetime | None = None
     #: Automatic traffic (auto-replies): kept on the ticket, never reopens it nor counts as the client's.
     is_auto: bool = False

@@ -34,6 +34,9 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     #: External ids of the conversation's inbound messages, newest last (e-mail References).
     references: tuple[str, ...] = ()
     thread_ref: str | None = None
+    #: Sent by the hub itself (an acknowledgement), not by a person: channels mark it so on the
+    #: wire (e-mail ``Auto-Submitted: auto-replied``, null envelope sender) so robots do not answer.
+    is_auto: bool = False
 
 
 class DeliveryResult(msgspec.Struct, frozen=True):

@@ -26,6 +26,7 @@ from hub.config import ConfigError, Settings, load_settings
 from hub.domain import ChannelKind, Role
 from hub.errors import HubError
 from web.cli_calendar import calendar_group, sla_group
+from web.cli_email import ingest_group
 from web.cli_sla import COMMANDS as SLA_COMMANDS
 from web.embedded import EmbeddedServerError
 
@@ -79,6 +80,7 @@ def main() -> None:
 
 
 main.add_command(calendar_group)
+main.add_command(ingest_group)
 main.add_command(sla_group)
 for _command in SLA_COMMANDS:
     sla_group.add_command(_command)
@@ -299,14 +301,45 @@ def channel() -> None:
 @click.option("--name", required=True, help="A unique name, e.g. 'ERP integration'.")
 @click.option("--team", "team_id", type=click.UUID, default=None, help="Team that receives its new tickets.")
 @click.option("--callback-url", default=None, help="API channel: where agent replies are POSTed (signed).")
+@click.option("--address", default=None, help="E-mail: the mailbox address, e.g. support@example.com.")
+@click.option("--display-name", default=None, help="E-mail: the name replies are sent under.")
+@click.option("--smtp-host", default=None, help="E-mail: SMTP server for replies.")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), default=None, help="E-mail: SMTP port.")
+@click.option(
+    "--smtp-tls", type=click.Choice(["starttls", "tls", "none"]), default=None, help="E-mail: SMTP TLS."
+)
+@click.option("--smtp-user", default=None, help="E-mail: SMTP login.")
+@click.option(
+    "--smtp-password-env",
+    default=None,
+    help="E-mail: NAME of the environment variable holding the SMTP password (never the password).",
+)
+@click.option(
+    "--auto-ack/--no-auto-ack", default=None, help="E-mail: acknowledge each new ticket automatically."
+)
+@click.option("--notifications", is_flag=True, default=None, help="E-mail: send staff notification mails.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...} as JSON.')
 def channel_add(
-    kind: str, name: str, team_id: uuid.UUID | None, callback_url: str | None, as_json: bool
+    kind: str,
+    name: str,
+    team_id: uuid.UUID | None,
+    callback_url: str | None,
+    as_json: bool,
+    **mail: Any,
 ) -> None:
-    """Add a channel; for an API channel, print its inbound token and webhook secret (shown once)."""
+    """Add a channel; for an API channel, print its inbound token and webhook secret (shown once).
+
+    E-mail: hub channel add email --name 客服邮箱 --address support@example.com --smtp-host smtp.example.com
+    --smtp-user support@example.com --smtp-password-env HUB_SMTP_PASSWORD
+    """
     from hub.services import channels
 
-    config = {"callback_url": callback_url} if callback_url else {}
+    config: dict[str, Any] = {"callback_url": callback_url} if callback_url else {}
+    config.update({key: value for key, value in mail.items() if value is not None})
+    if kind == ChannelKind.EMAIL.value and not config.get("address"):
+        raise click.UsageError("an e-mail channel needs --address")
+    if kind != ChannelKind.EMAIL.value and any(v is not None for v in mail.values()):
+        raise click.UsageError("--address and the --smtp-* options are for e-mail channels")
 
     async def work(runtime: Any) -> Any:
         return await channels.add_channel(

@@ -20,6 +20,7 @@ from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from channels.email.notify import EmailNotificationMailer
 from channels.registry import ChannelSenders
 from hub.config import Settings
 from hub.core import Hub
@@ -124,6 +125,8 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
         storage=storage,
         senders=ChannelSenders(settings=settings, http=http, storage=storage),
     )
+    # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
+    hub.mailer = EmailNotificationMailer(hub)
     try:
         yield Runtime(
             settings=settings,

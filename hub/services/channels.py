@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -38,12 +39,46 @@ class CreatedChannel:
     webhook_secret: str | None
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Settings with a fixed set of values, per channel kind.
+_CHOICES: dict[ChannelKind, dict[str, tuple[str, ...]]] = {
+    ChannelKind.EMAIL: {"smtp_tls": ("starttls", "tls", "none"), "imap_tls": ("tls", "starttls", "none")},
+}
+_FLAGS = ("auto_ack", "notifications")
+
+
 def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
+    """Channel settings are stored as given, so they are checked here, where every writer passes.
+
+    Secrets never live in the database: a setting named like a password, secret or token is
+    refused unless it is the *name* of an environment variable (``..._env``).
+    """
     url = config.get("callback_url")
     if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
         raise InvalidInput(detail="callback_url must be an http:// or https:// URL")
     if kind is not ChannelKind.API and url is not None:
         raise InvalidInput(detail="only API channels have a callback_url")
+    for key, value in config.items():
+        lowered = key.lower()
+        if lowered.endswith("_env"):
+            if not (isinstance(value, str) and _ENV_NAME.match(value)):
+                raise InvalidInput(detail=f"{key} must be the name of an environment variable")
+        elif any(word in lowered for word in ("password", "secret", "token")):
+            raise InvalidInput(
+                detail=f"{key}: secrets are not stored; name an environment variable ({key}_env)"
+            )
+        elif lowered.endswith("_port") and not (isinstance(value, int) and 0 < value < 65536):
+            raise InvalidInput(detail=f"{key} must be a port number (1-65535)")
+        elif (lowered == "address" or lowered.endswith("_address")) and not (
+            isinstance(value, str) and _ADDRESS.match(value)
+        ):
+            raise InvalidInput(detail=f"{key} must be an e-mail address")
+        elif lowered in _FLAGS and not isinstance(value, bool):
+            raise InvalidInput(detail=f"{key} must be true or false")
+    for key, allowed in _CHOICES.get(kind, {}).items():
+        if key in config and config[key] not in allowed:
+            raise InvalidInput(detail=f"{key} must be one of {', '.join(allowed)}")
 
 
 async def add_channel(

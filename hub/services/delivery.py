@@ -140,7 +140,8 @@ async def _outbound(
         channel_kind=channel.kind.value,
         channel_config=dict(channel.config),
         recipients=tuple(recipients),
-        subject=ticket.subject,
+        # An automatic message may carry a subject of its own (an acknowledgement's).
+        subject=message.meta.get("subject") or ticket.subject,
         text=message.text,
         html=message.html,
         attachments=tuple(
@@ -151,6 +152,7 @@ async def _outbound(
         author_name=author.name if author else None,
         references=tuple(r for r in references if r),
         thread_ref=thread_ref,
+        is_auto=message.is_auto,
     )
     return outbound, channel.kind.value
 
@@ -169,7 +171,7 @@ async def _record_success(hub: Hub, outbox_id: uuid.UUID, result: DeliveryResult
         message.delivery_error = None
         if result.external_id and message.external_id is None:
             await _keep_external_id(uow.session, message, result.external_id[:500])
-        await _announce(uow, message)
+        await announce(uow, message)
         await uow.commit()
 
 
@@ -232,7 +234,7 @@ async def _record_failure(
             outbox.next_attempt_at = now + timedelta(seconds=delay)
             message.delivery_status = DeliveryStatus.QUEUED
             message.delivery_error = f"attempt {attempts} failed, retrying: {error.reason}"[:2000]
-        await _announce(uow, message)
+        await announce(uow, message)
         await uow.commit()
     metrics.DELIVERIES.labels(channel=kind, outcome="failed" if final else "retry").inc()
     if final:
@@ -241,7 +243,7 @@ async def _record_failure(
     raise RetryLater(delay, error.reason)
 
 
-async def _announce(uow: UnitOfWork, message: Message) -> None:
+async def announce(uow: UnitOfWork, message: Message) -> None:
     ticket = await uow.session.get(Ticket, message.ticket_id)
     uow.publish(
         "message.updated",

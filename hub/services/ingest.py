@@ -154,7 +154,13 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
         if raw.status is RawStatus.PROCESSED:
             assert raw.ticket_id is not None and raw.message_id is not None
             return IngestResult(ticket_id=raw.ticket_id, message_id=raw.message_id, duplicate=True)
-        message = msgspec.convert(raw.message, InboundMessage)
+        try:
+            message = msgspec.convert(raw.message, InboundMessage)
+        except msgspec.ValidationError:
+            # A payload the channel could not read (store_unreadable): nothing to process, ever.
+            raise IngestFailed(
+                detail="the channel could not read this payload", raw_id=str(raw_id), error=raw.error or ""
+            ) from None
         try:
             async with uow.session.begin_nested():
                 result = await _process(hub, uow, message)
@@ -202,7 +208,9 @@ async def _process(hub: Hub, uow: UnitOfWork, message: InboundMessage) -> Ingest
     )
     created = match.ticket is None
     if match.ticket is None:
-        ticket = await _open_ticket(uow, channel, contact, message, now=now, linked=match.too_old)
+        ticket = await _open_ticket(
+            uow, channel, contact, message, now=now, linked=match.too_old or match.quoted, rule=match.rule
+        )
     else:
         ticket = match.ticket
         await _wake(uow, ticket, message, now=now)
@@ -246,6 +254,7 @@ async def _open_ticket(
     *,
     now: datetime,
     linked: Ticket | None,
+    rule: str = "new",
 ) -> Ticket:
     subject = (message.subject or "").strip() or _subject_from(message)
     ticket = Ticket(
@@ -283,9 +292,17 @@ async def _open_ticket(
         ticket.id,
         at=now,
         after={"number": ticket.number, "channel_id": str(channel.id), "contact_id": str(contact.id)},
-        reason=f"late reply to closed ticket #{linked.number}" if linked else None,
+        reason=_link_reason(linked, rule),
     )
     return ticket
+
+
+def _link_reason(linked: Ticket | None, rule: str) -> str | None:
+    if linked is None:
+        return None
+    if rule == "ticket_number_not_participant":
+        return f"quoted ticket #{linked.number} by someone outside it"
+    return f"late reply to closed ticket #{linked.number}"
 
 
 def _subject_from(message: InboundMessage) -> str:
@@ -389,6 +406,53 @@ def _attachment_row(message_id: uuid.UUID, item: InboundAttachment, now: datetim
         content_id=item.content_id,
         created_at=now,
     )
+
+
+async def store_unreadable(
+    hub: Hub, channel_id: uuid.UUID, external_id: str, payload: bytes, reason: str
+) -> bool:
+    """Keep a payload the channel could not turn into a message, marked failed with the reason.
+
+    Nothing a channel receives is dropped: the bytes stay for an operator (``hub inbound failed``)
+    and for a later, better parser. Idempotent on (channel, external id); True when newly stored.
+    """
+    async with hub.uow() as uow:
+        stored = await uow.session.scalar(
+            insert(RawInbound)
+            .values(
+                id=uuid.uuid4(),
+                channel_id=channel_id,
+                external_id=external_id[:500],
+                message={"unreadable": reason[:2000]},
+                payload=payload,
+                status=RawStatus.FAILED,
+                attempts=1,
+                error=reason[:2000],
+                received_at=hub.clock.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+            .returning(RawInbound.id)
+        )
+        await uow.commit()
+    return stored is not None
+
+
+async def channel_holding(hub: Hub, external_id: str, among: list[uuid.UUID]) -> uuid.UUID | None:
+    """Which of ``among`` already stored ``external_id`` (first one stored wins).
+
+    A channel with several instances that may receive the same message (one mail copied to two
+    mailboxes) routes the copies to the instance that has it, so the (channel, external id) key
+    dedupes them into one message.
+    """
+    if not among:
+        return None
+    async with hub.uow() as uow:
+        return await uow.session.scalar(
+            sa.select(RawInbound.channel_id)
+            .where(RawInbound.external_id == external_id, RawInbound.channel_id.in_(among))
+            .order_by(RawInbound.received_at)
+            .limit(1)
+        )
 
 
 async def failed_inbound(hub: Hub, *, limit: int = 1000) -> list[RawInbound]:

@@ -2,9 +2,13 @@
 
 1. our reply token (``reply_token``), then the channel's own conversation key (``thread_ref``);
 2. the external ids it answers (``references``: e-mail In-Reply-To/References);
-3. unless the channel named a conversation we do not know yet, the same contact's open ticket
-   on the same channel, if it moved recently;
-4. none: a new ticket.
+3. the ticket number the sender quoted (``ticket_number_hint``), only when the sender takes part
+   in that ticket (its contact, or the author of one of its messages); a stranger quoting a
+   number gets a new ticket linked to it, so nobody can write into someone else's case;
+4. unless the channel named a conversation we do not know yet, or said it names every
+   continuation (``thread_by_recency=False``), the same contact's open ticket on the same
+   channel, if it moved recently;
+5. none: a new ticket.
 
 A match on a closed ticket older than the reopen window is not reused: the caller opens a new
 ticket linked to it, so an old case is not silently resurrected by a reply months later. Later
@@ -30,6 +34,8 @@ class ThreadMatch:
     rule: str
     #: Set when the matched ticket was closed too long ago: open a new one linked to it.
     too_old: Ticket | None = None
+    #: Set when the sender quoted a ticket they take no part in: open a new one linked to it.
+    quoted: Ticket | None = None
 
 
 async def find_ticket(
@@ -43,6 +49,8 @@ async def find_ticket(
     reopen_window: timedelta,
 ) -> ThreadMatch:
     found, rule = await _explicit(session, channel, contact_id, message, now=now, thread_window=thread_window)
+    if found is None and rule == "ticket_number_not_participant":
+        return ThreadMatch(None, rule, quoted=await _by_number(session, message.ticket_number_hint))
     if found is None:
         return ThreadMatch(None, "new")
     if _closed_too_long(found, now, reopen_window):
@@ -102,7 +110,13 @@ async def _explicit(
         )
         if ticket is not None:
             return ticket, "references"
-    if message.thread_ref:
+    if message.ticket_number_hint is not None:
+        ticket = await _by_number(session, message.ticket_number_hint)
+        if ticket is not None:
+            if await _takes_part(session, ticket, contact_id):
+                return ticket, "ticket_number"
+            return None, "ticket_number_not_participant"
+    if message.thread_ref or not message.thread_by_recency:
         return None, "new"
     ticket = await session.scalar(
         sa.select(Ticket)
@@ -118,3 +132,21 @@ async def _explicit(
     if ticket is not None:
         return ticket, "recent_conversation"
     return None, "new"
+
+
+async def _by_number(session: AsyncSession, number: int | None) -> Ticket | None:
+    if number is None or not 0 < number < 2**63:
+        return None
+    return await session.scalar(sa.select(Ticket).where(Ticket.number == number))
+
+
+async def _takes_part(session: AsyncSession, ticket: Ticket, contact_id: object) -> bool:
+    """The ticket's contact, or a contact who wrote one of its messages (a colleague in Cc)."""
+    if ticket.contact_id == contact_id:
+        return True
+    wrote = await session.scalar(
+        sa.select(Message.id)
+        .where(Message.ticket_id == ticket.id, Message.author_contact_id == contact_id)
+        .limit(1)
+    )
+    return wrote is not None

@@ -185,7 +185,7 @@ async def test_without_a_mailer_no_email_job_is_queued(hub, clock) -> None:
     await d.message(hub, ChannelKind.WEBCHAT)
     jobs = _Jobs()
     clock.advance(minutes=10)
-    await sweep(dataclasses.replace(hub, jobs=jobs))
+    await sweep(dataclasses.replace(hub, jobs=jobs, mailer=None))
     assert jobs.queued == []
 
 

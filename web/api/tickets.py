@@ -104,6 +104,10 @@ class MessageOut(msgspec.Struct):
     attachments: list[AttachmentOut]
     sent_at: datetime | None
     created_at: datetime
+    #: What the channel noted: for e-mail the full original text before quotes were cut
+    #: (``full_text``), Message-ID, To/Cc, why it counts as automatic, attachments left out for
+    #: their size, a bounce's delivery report.
+    meta: dict[str, Any] = msgspec.field(default_factory=dict)
 
     @classmethod
     def of(cls, message: Message, attachments: list[Attachment]) -> MessageOut:
@@ -122,6 +126,7 @@ class MessageOut(msgspec.Struct):
             attachments=[AttachmentOut.of(a) for a in attachments],
             sent_at=message.sent_at,
             created_at=message.created_at,
+            meta=dict(message.meta or {}),
         )
 
 

@@ -137,6 +137,14 @@ UI: dict[str, dict[str, str]] = {
     "msg.staff": {"en": "Support team", "zh-CN": "客服团队"},
     "msg.attachments": {"en": "Attachments", "zh-CN": "附件"},
     "msg.delivery_error": {"en": "Delivery failed: {error}", "zh-CN": "投递失败：{error}"},
+    "msg.full_original": {
+        "en": "Show the full original (quoted text included)",
+        "zh-CN": "查看完整原文（含引用内容）",
+    },
+    "msg.attachment_omitted": {
+        "en": "Attachment {name} ({size}) was too large to keep; it remains in the original mail.",
+        "zh-CN": "附件 {name}（{size}）超过大小上限，未单独保存，仍保留在原始邮件中。",
+    },
     "compose.reply": {"en": "Reply to the customer", "zh-CN": "回复客户"},
     "compose.reply_placeholder": {
         "en": "Your answer, sent on the ticket's channel",

@@ -1,0 +1,66 @@
+"""A mailbox channel's settings, read from ``Channel.config`` (validated by hub.services.channels).
+
+Keys: ``address`` (the mailbox, e.g. support@example.com), ``display_name``, ``domain`` (of our
+Message-IDs; default: the address's), ``smtp_host``, ``smtp_port``, ``smtp_tls``
+(``starttls`` | ``tls`` | ``none``), ``smtp_user``, ``smtp_password_env`` (the *name* of the
+environment variable holding the password; secrets never live in the database), ``auto_ack``
+(acknowledge new tickets), ``ack_subject``, ``ack_text`` (``{number}`` and ``{subject}`` are
+filled in), ``notifications`` (this mailbox sends staff notification e-mails).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_ACK_SUBJECT = "[#{number}] 我们已收到您的邮件 / We received your message: {subject}"
+DEFAULT_ACK_TEXT = (
+    "您好，\n\n我们已收到您的邮件，工单号 #{number}。客服人员会尽快回复您；回复本邮件即可补充信息。\n\n"
+    "Hello,\n\nwe received your message and opened ticket #{number}. An agent will answer soon; "
+    "reply to this mail to add anything.\n"
+)
+TLS_MODES = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class MailboxConfig:
+    address: str | None = None
+    display_name: str | None = None
+    domain: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_tls: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password_env: str | None = None
+    auto_ack: bool = False
+    ack_subject: str = DEFAULT_ACK_SUBJECT
+    ack_text: str = DEFAULT_ACK_TEXT
+    notifications: bool = False
+
+    @classmethod
+    def of(cls, config: dict[str, Any]) -> MailboxConfig:
+        known = {k: v for k, v in config.items() if k in cls.__dataclass_fields__ and v is not None}
+        if known.get("address"):
+            known["address"] = str(known["address"]).strip().lower()
+        return cls(**known)
+
+    @property
+    def message_domain(self) -> str:
+        if self.domain:
+            return self.domain.lower()
+        if self.address and "@" in self.address:
+            return self.address.rsplit("@", 1)[1]
+        return "hub.invalid"
+
+    @property
+    def port(self) -> int:
+        if self.smtp_port:
+            return int(self.smtp_port)
+        return {"tls": 465, "starttls": 587}.get(self.smtp_tls, 25)
+
+    def password(self, env: dict[str, str] | None = None) -> str | None:
+        """The SMTP password from the named environment variable, read at send time."""
+        if not self.smtp_password_env:
+            return None
+        return (os.environ if env is None else env).get(self.smtp_password_env)

@@ -1,0 +1,213 @@
+"""One mail into the hub: parse, then ingest it as a client's message, apply it as a bounce, or
+leave it (our own mail); acknowledge new tickets when the mailbox asks for it.
+
+Used by every way mail comes in (``hub ingest email`` now; IMAP and the SMTP/LMTP listener
+later), so they all thread, dedupe and answer alike.
+
+Copies of one mail sent to several of our mailboxes (To one, Cc another) become one message:
+the idempotency key is the Message-ID alone, never the mailbox. Since the hub's key is
+(channel, external id), each copy is routed to the mailbox channel that already holds that
+Message-ID (:func:`hub.services.ingest.channel_holding`); for copies arriving at the same time,
+a short-lived claim in Redis (``SET NX``) picks one channel for all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Protocol
+
+import msgspec
+from redis.asyncio import Redis
+
+from channels.email import ids
+from channels.email.config import MailboxConfig
+from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
+from hub.core import Hub
+from hub.domain import ChannelKind
+from hub.errors import HubError, IngestFailed
+from hub.services.automatic_replies import send_automatic_reply
+from hub.services.channels import list_channels
+from hub.services.delivery_reports import failed_after_sending
+from hub.services.ingest import channel_holding, store_unreadable
+
+log = logging.getLogger(__name__)
+
+ACK_ONCE_PER = timedelta(hours=1)
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    THREADED = "threaded"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class MailResult:
+    outcome: Outcome
+    reason: str | None = None
+    ticket_id: uuid.UUID | None = None
+    acknowledged: bool = False
+
+
+class Claims(Protocol):
+    """Agrees, across processes, on one channel per Message-ID for copies arriving together."""
+
+    async def claim(self, message_id: str, channel_id: uuid.UUID) -> uuid.UUID: ...
+
+
+class RedisClaims:
+    """:class:`Claims` in Redis; the claim outlives any realistic gap between two copies."""
+
+    def __init__(self, redis: Redis, ttl_seconds: int = 7 * 24 * 3600) -> None:
+        self.redis = redis
+        self.ttl = ttl_seconds
+
+    async def claim(self, message_id: str, channel_id: uuid.UUID) -> uuid.UUID:
+        key = "hub:email:msgid:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+        won = await self.redis.set(key, str(channel_id), nx=True, ex=self.ttl)
+        if won:
+            return channel_id
+        holder = await self.redis.get(key)
+        return (
+            uuid.UUID(holder.decode() if isinstance(holder, bytes) else str(holder)) if holder else channel_id
+        )
+
+
+@dataclass(frozen=True)
+class Mailboxes:
+    """The hub's mailbox channels, loaded once per run (they change rarely)."""
+
+    configs: dict[uuid.UUID, MailboxConfig]
+    addresses: frozenset[str]
+    domains: frozenset[str]
+
+    @classmethod
+    async def load(cls, hub: Hub) -> Mailboxes:
+        configs = {
+            c.id: MailboxConfig.of(c.config) for c in await list_channels(hub) if c.kind is ChannelKind.EMAIL
+        }
+        addresses = frozenset(c.address for c in configs.values() if c.address)
+        domains = frozenset(c.message_domain for c in configs.values())
+        return cls(configs=configs, addresses=addresses, domains=domains)
+
+    def mailbox(self, channel_id: uuid.UUID, max_attachment_bytes: int) -> Mailbox:
+        return Mailbox(
+            channel_id=channel_id,
+            our_addresses=self.addresses,
+            our_domains=self.domains,
+            max_attachment_bytes=max_attachment_bytes,
+        )
+
+
+class EmailIngest:
+    def __init__(self, hub: Hub, mailboxes: Mailboxes, claims: Claims | None = None) -> None:
+        self.hub = hub
+        self.mailboxes = mailboxes
+        self.claims = claims
+
+    @classmethod
+    async def create(cls, hub: Hub, claims: Claims | None = None) -> EmailIngest:
+        return cls(hub, await Mailboxes.load(hub), claims)
+
+    def mailbox(self, channel_id: uuid.UUID) -> Mailbox:
+        return self.mailboxes.mailbox(channel_id, self.hub.settings.attachment_max_bytes)
+
+    def parse(self, channel_id: uuid.UUID, raw: bytes) -> ParsedMail | Unparsable:
+        """Parsing alone (pure, CPU-bound): callers may run it in another thread or process."""
+        try:
+            return parse(raw, self.mailbox(channel_id))
+        except Unparsable as exc:
+            return exc
+
+    async def ingest(
+        self, channel_id: uuid.UUID, raw: bytes, parsed: ParsedMail | Unparsable | None = None
+    ) -> MailResult:
+        """One mail, never raising for the mail's sake: the outcome says what became of it."""
+        if channel_id not in self.mailboxes.configs:
+            raise HubError("not_found", what="mailbox channel")
+        if parsed is None:
+            parsed = self.parse(channel_id, raw)
+        if isinstance(parsed, Unparsable):
+            return await self._reject(channel_id, raw, parsed.reason)
+        if parsed.kind == "own":
+            return MailResult(Outcome.IGNORED, parsed.reason)
+        if parsed.kind == "bounce":
+            return await self._bounce(parsed)
+        assert parsed.message is not None
+        return await self._message(channel_id, raw, parsed)
+
+    async def _reject(self, channel_id: uuid.UUID, raw: bytes, reason: str) -> MailResult:
+        key = f"<unreadable.{hashlib.sha256(raw).hexdigest()[:40]}@hub>"
+        await store_unreadable(self.hub, channel_id, key, raw, reason)
+        return MailResult(Outcome.REJECTED, reason)
+
+    async def _bounce(self, parsed: ParsedMail) -> MailResult:
+        bounce = parsed.bounce
+        assert bounce is not None
+        if not bounce.failed:
+            return MailResult(Outcome.IGNORED, f"delivery report ({bounce.action}): {bounce.reason}")
+        report = {
+            "recipients": list(bounce.recipients),
+            "status": bounce.status,
+            "reason": bounce.reason,
+            "report_id": parsed.message_id,
+        }
+        ours = [i for i in bounce.original_ids if ids.parse_ours(i, self.mailboxes.domains)]
+        failed = await failed_after_sending(
+            self.hub, ours or list(bounce.original_ids), bounce.reason, report=report
+        )
+        if failed is None:
+            return MailResult(Outcome.IGNORED, f"bounce of a mail we do not know: {bounce.reason}")
+        return MailResult(Outcome.IGNORED, f"bounce: message {failed} marked failed ({bounce.reason})")
+
+    async def _route(self, message_id: str, channel_id: uuid.UUID) -> uuid.UUID:
+        others = list(self.mailboxes.configs)
+        if len(others) == 1:
+            return channel_id
+        holder = await channel_holding(self.hub, message_id, others)
+        if holder is not None:
+            return holder
+        if self.claims is not None:
+            return await self.claims.claim(message_id, channel_id)
+        return channel_id
+
+    async def _message(self, channel_id: uuid.UUID, raw: bytes, parsed: ParsedMail) -> MailResult:
+        message = parsed.message
+        assert message is not None
+        target = await self._route(message.external_id, channel_id)
+        if target != channel_id:
+            message = msgspec.structs.replace(message, channel_id=target)
+        try:
+            result = await self.hub.ingest(message, payload=raw)
+        except IngestFailed as exc:  # stored raw by the hub, marked failed, retried by `hub inbound retry`
+            return MailResult(Outcome.REJECTED, str(exc.params.get("error") or exc))
+        except HubError as exc:  # refused before storing (empty message, ...): keep the bytes ourselves
+            return await self._reject(channel_id, raw, str(exc))
+        if result.duplicate:
+            return MailResult(Outcome.DUPLICATE, ticket_id=result.ticket_id)
+        acknowledged = False
+        if result.created_ticket and parsed.may_acknowledge:
+            acknowledged = await self._acknowledge(target, result.ticket_id)
+        outcome = Outcome.CREATED if result.created_ticket else Outcome.THREADED
+        return MailResult(outcome, ticket_id=result.ticket_id, acknowledged=acknowledged)
+
+    async def _acknowledge(self, channel_id: uuid.UUID, ticket_id: uuid.UUID) -> bool:
+        config = self.mailboxes.configs[channel_id]
+        if not config.auto_ack:
+            return False
+        sent = await send_automatic_reply(
+            self.hub,
+            ticket_id,
+            text=config.ack_text,
+            subject=config.ack_subject,
+            kind="acknowledgement",
+            once_per=ACK_ONCE_PER,
+        )
+        return sent is not None

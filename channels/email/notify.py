@@ -1,0 +1,53 @@
+"""Staff notification e-mails (SLA warnings and breaches) from the mailbox marked ``notifications``.
+
+Implements :class:`hub.ports.NotificationMailer`. The mailbox is looked up when a notification is
+sent, so marking one (``hub channel add email ... --notifications``) needs no restart; while none
+is marked, notifications stay in-app and the job just returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+
+from channels.email import smtp
+from channels.email.config import MailboxConfig
+from hub.core import Hub
+from hub.domain import ChannelKind
+from hub.services.channels import list_channels
+
+log = logging.getLogger(__name__)
+
+
+class EmailNotificationMailer:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def _mailbox(self) -> MailboxConfig | None:
+        for channel in await list_channels(self.hub):
+            if channel.kind is ChannelKind.EMAIL and channel.is_active:
+                config = MailboxConfig.of(channel.config)
+                if config.notifications and config.address:
+                    return config
+        return None
+
+    async def send_notification(self, *, to: str, subject: str, text: str) -> None:
+        config = await self._mailbox()
+        if config is None:
+            log.debug("no mailbox sends notifications; %r stays in-app", subject)
+            return
+        mail = EmailMessage()
+        mail["From"] = (
+            formataddr((config.display_name, config.address)) if config.display_name else config.address
+        )
+        mail["To"] = to
+        mail["Subject"] = subject
+        mail["Date"] = format_datetime(datetime.now(UTC))
+        mail["Message-ID"] = make_msgid("notify", domain=config.message_domain)
+        # A robot's mail: no auto-reply may answer it (RFC 3834), bounces go nowhere.
+        mail["Auto-Submitted"] = "auto-generated"
+        mail["X-Auto-Response-Suppress"] = "All"
+        mail.set_content(text, cte="7bit" if text.isascii() else "base64")
+        await smtp.submit(config, mail, envelope_from="", recipients=[to])

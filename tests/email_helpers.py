@@ -1,0 +1,53 @@
+"""Mailbox channels and mails for the e-mail tests."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from channels.email.ingest import EmailIngest
+from hub.actors import CLI
+from hub.core import Hub
+from hub.domain import ChannelKind
+from hub.models import Channel
+from hub.services import channels
+
+_seq = itertools.count(1)
+
+
+async def mailbox(hub: Hub, address: str = "support@hub.example", **config: object) -> Channel:
+    created = await channels.add_channel(
+        hub,
+        CLI,
+        kind=ChannelKind.EMAIL,
+        name=f"mailbox {next(_seq)}",
+        config={"address": address, **config},
+    )
+    return created.channel
+
+
+def mail(
+    *,
+    sender: str = "wang@client.example",
+    to: str = "support@hub.example",
+    subject: str = "我的订单还没有发货",
+    text: str = "订单 A-1001 还没有发货。",
+    message_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    message["Message-ID"] = message_id or f"<m{next(_seq)}@client.example>"
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    return message.as_bytes()
+
+
+async def ingestor(hub: Hub, claims: object = None) -> EmailIngest:
+    return await EmailIngest.create(hub, claims)  # type: ignore[arg-type]
