@@ -34,6 +34,9 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     #: External ids of the conversation's inbound messages, newest last (e-mail References).
     references: tuple[str, ...] = ()
     thread_ref: str | None = None
+    #: Send as the channel's approved template (``channel_config["template_id"]``): the way to reach
+    #: a contact whose reply window is closed.
+    template: bool = False
 
 
 class DeliveryResult(msgspec.Struct, frozen=True):

@@ -10,6 +10,7 @@ from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
+from hub.models.windows import ReplyWindow
 
 __all__ = [
     "APPEND_ONLY_TABLES",
@@ -27,6 +28,7 @@ __all__ = [
     "Organization",
     "Outbox",
     "RawInbound",
+    "ReplyWindow",
     "SlaPolicy",
     "Team",
     "ThreadRef",

@@ -54,6 +54,14 @@ async def resolve(
     return contact
 
 
+async def identity(session: AsyncSession, kind: ChannelKind, raw_identity: str) -> ContactIdentity | None:
+    return await session.scalar(
+        sa.select(ContactIdentity).where(
+            ContactIdentity.kind == kind, ContactIdentity.value == normalise(kind, raw_identity)
+        )
+    )
+
+
 async def _by_identity(session: AsyncSession, kind: ChannelKind, value: str) -> Contact | None:
     return await session.scalar(
         sa.select(Contact)
