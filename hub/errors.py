@@ -53,8 +53,9 @@ class DeliveryError(Exception):
     """Raised by channel senders. ``transient`` errors are retried with backoff; others fail the message.
 
     ``code`` (a catalogue code of :mod:`hub.i18n`, with ``params``) lets the agent read the failure in
-    their language, and tells the hub what the channel now knows: ``window_closed`` and
-    ``quota_exhausted`` close the contact's reply window, ``recipient_left`` marks their address.
+    their language, and tells the hub what the channel now knows: ``delivery_window_closed`` and
+    ``delivery_quota_exhausted`` close the contact's reply window, ``delivery_recipient_left``
+    marks their address as gone.
     """
 
     def __init__(

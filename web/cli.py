@@ -27,6 +27,7 @@ from hub.domain import ChannelKind, Role
 from hub.errors import HubError
 from web.cli_calendar import calendar_group, sla_group
 from web.cli_sla import COMMANDS as SLA_COMMANDS
+from web.cli_wechat import wechat_config, wechat_options
 from web.embedded import EmbeddedServerError
 
 T = TypeVar("T")
@@ -300,20 +301,37 @@ def channel() -> None:
 @click.option("--team", "team_id", type=click.UUID, default=None, help="Team that receives its new tickets.")
 @click.option("--callback-url", default=None, help="API channel: where agent replies are POSTed (signed).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...} as JSON.')
+@wechat_options
 def channel_add(
-    kind: str, name: str, team_id: uuid.UUID | None, callback_url: str | None, as_json: bool
+    kind: str,
+    name: str,
+    team_id: uuid.UUID | None,
+    callback_url: str | None,
+    as_json: bool,
+    **wechat: str | None,
 ) -> None:
-    """Add a channel; for an API channel, print its inbound token and webhook secret (shown once)."""
+    """Add a channel; for an API channel, print its inbound token and webhook secret (shown once);
+    for a WeChat channel, the callback URL to enter in the account's server configuration."""
     from hub.services import channels
 
-    config = {"callback_url": callback_url} if callback_url else {}
+    settings = _settings()
+    channel_id = uuid.uuid4()
+    config: dict[str, Any] = {"callback_url": callback_url} if callback_url else {}
+    config.update(wechat_config(kind, channel_id, settings.secret_key, wechat))
 
     async def work(runtime: Any) -> Any:
         return await channels.add_channel(
-            runtime.hub, CLI, kind=ChannelKind(kind), name=name, team_id=team_id, config=config
+            runtime.hub,
+            CLI,
+            kind=ChannelKind(kind),
+            name=name,
+            team_id=team_id,
+            config=config,
+            channel_id=channel_id,
         )
 
-    created = _run(work)
+    created = _run(work, settings)
+    wechat_url = f"{settings.base_url}/channels/wechat/{created.channel.id}" if kind == "wechat" else None
     if as_json:
         click.echo(
             json.dumps(
@@ -321,11 +339,15 @@ def channel_add(
                     "id": str(created.channel.id),
                     "token": created.token,
                     "webhook_secret": created.webhook_secret,
+                    **({"callback_url": wechat_url} if wechat_url else {}),
                 }
             )
         )
         return
     click.echo(f"channel {created.channel.name} ({kind}): {created.channel.id}")
+    if wechat_url:
+        click.echo(f"server URL for the WeChat console (服务器地址): {wechat_url}")
+        click.echo(f"the AppSecret is read from ${config['secret_env']} in every hub process")
     if created.token:
         click.echo(f"inbound token (keep it secret, shown once): {created.token}")
         click.echo(f"post messages to: /api/v1/channels/{created.channel.id}/messages")

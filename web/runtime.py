@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.registry import ChannelSenders
+from channels.wechat.api import WeChatApi
 from hub.config import Settings
 from hub.core import Hub
 from hub.db import create_engine, create_session_factory
@@ -70,6 +71,8 @@ class Runtime:
     http: httpx.AsyncClient
     hub: Hub
     embedded: EmbeddedServers | None
+    #: The WeChat API client (shared token cache in Redis), for the senders and the WeChat jobs.
+    wechat: WeChatApi
 
     @property
     def uses_embedded(self) -> bool:
@@ -116,13 +119,14 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False)
     storage = LocalAttachmentStore(settings.attachments_dir)
+    wechat = WeChatApi(http, redis, max_media_bytes=settings.attachment_max_bytes)
     hub = Hub(
         settings=settings,
         session_factory=create_session_factory(engine),
         publisher=RedisEventPublisher(redis),
         jobs=ArqJobQueue(arq_pool),
         storage=storage,
-        senders=ChannelSenders(settings=settings, http=http, storage=storage),
+        senders=ChannelSenders(settings=settings, http=http, storage=storage, wechat=wechat),
     )
     try:
         yield Runtime(
@@ -135,6 +139,7 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
             http=http,
             hub=hub,
             embedded=embedded,
+            wechat=wechat,
         )
     finally:
         await http.aclose()

@@ -33,6 +33,12 @@ LEASE = timedelta(seconds=60)
 #: A pending row this late was surely not picked up by its job (lost enqueue or dead worker).
 REDRIVE_GRACE = timedelta(seconds=30)
 _ACTIVE = [OutboxStatus.PENDING.value, OutboxStatus.DELIVERING.value]
+#: Delivery error codes (hub.errors.DeliveryError.code) that tell the hub about the contact.
+WINDOW_CLOSED, QUOTA_EXHAUSTED, RECIPIENT_LEFT = (
+    "delivery_window_closed",
+    "delivery_quota_exhausted",
+    "delivery_recipient_left",
+)
 
 
 def backoff(attempt: int) -> float:
@@ -250,11 +256,11 @@ async def _record_failure(
 
 async def _learn(session: AsyncSession, message: Message, code: str, *, now: datetime) -> None:
     """What a refusal tells about the contact, kept so the next reply is refused up front."""
-    if code not in ("window_closed", "quota_exhausted", "recipient_left") or message.channel_id is None:
+    if code not in (WINDOW_CLOSED, QUOTA_EXHAUSTED, RECIPIENT_LEFT) or message.channel_id is None:
         return
     ticket = await session.get(Ticket, message.ticket_id)
     assert ticket is not None
-    if code == "recipient_left":
+    if code == RECIPIENT_LEFT:
         channel = await session.get(Channel, message.channel_id)
         assert channel is not None
         await session.execute(
@@ -263,7 +269,7 @@ async def _learn(session: AsyncSession, message: Message, code: str, *, now: dat
             .values(left_at=now)
         )
         return
-    reason = "quota" if code == "quota_exhausted" else "expired"
+    reason = "quota" if code == QUOTA_EXHAUSTED else "expired"
     await windows.close(session, message.channel_id, ticket.contact_id, reason=reason, now=now)
 
 

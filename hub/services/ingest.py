@@ -508,6 +508,21 @@ def _attachment_row(message_id: uuid.UUID, item: InboundAttachment, now: datetim
     )
 
 
+async def stored_message(hub: Hub, raw_id: uuid.UUID) -> tuple[str, InboundMessage]:
+    """A stored payload's channel kind and message, for what its channel does after processing."""
+    async with hub.uow() as uow:
+        row = (
+            await uow.session.execute(
+                sa.select(Channel.kind, RawInbound.message)
+                .join(Channel, Channel.id == RawInbound.channel_id)
+                .where(RawInbound.id == raw_id)
+            )
+        ).one_or_none()
+    if row is None:
+        raise NotFound(what="message")
+    return row[0].value, msgspec.convert(row[1], InboundMessage)
+
+
 async def failed_inbound(
     hub: Hub, *, limit: int = 1000, status: RawStatus = RawStatus.FAILED
 ) -> list[RawInbound]:
