@@ -241,7 +241,7 @@ class Translator:
 
     locale: str
 
-    def __call__(self, key: str, **params: Any) -> str:
+    def __call__(self, key: str, /, **params: Any) -> str:
         entry = UI.get(key)
         if entry is None:
             if key in i18n.MESSAGES:
