@@ -94,15 +94,24 @@ def _filename(response: httpx.Response, fallback: str) -> str:
 
 class WeChatApi:
     def __init__(
-        self, http: httpx.AsyncClient, redis: Redis, *, max_media_bytes: int = 25 * 1024 * 1024
+        self,
+        http: httpx.AsyncClient,
+        redis: Redis,
+        *,
+        max_media_bytes: int = 25 * 1024 * 1024,
+        timeout: httpx.Timeout = TIMEOUT,
+        media_timeout: httpx.Timeout = MEDIA_TIMEOUT,
     ) -> None:
         self.http = http
         self.tokens = TokenCache(redis, self.fetch_token)
         self.max_media_bytes = max_media_bytes
+        self.timeout = timeout
+        self.media_timeout = media_timeout
 
     async def _request(
-        self, method: str, url: str, *, limits: httpx.Timeout = TIMEOUT, **kwargs: Any
+        self, method: str, url: str, *, limits: httpx.Timeout | None = None, **kwargs: Any
     ) -> httpx.Response:
+        limits = limits or self.timeout
         try:
             response = await self.http.request(method, url, timeout=limits, **kwargs)
         except httpx.TimeoutException:
@@ -133,7 +142,7 @@ class WeChatApi:
         params: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
-        limits: httpx.Timeout = TIMEOUT,
+        limits: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """One API call with the shared token; one refresh and one retry when the token is refused."""
         request: dict[str, Any] = {"params": params or {}, "limits": limits}
@@ -172,7 +181,7 @@ class WeChatApi:
             "media/upload",
             params={"type": "image"},
             files={"media": (filename, data, content_type)},
-            limits=MEDIA_TIMEOUT,
+            limits=self.media_timeout,
         )
         media_id = (_json(response) or {}).get("media_id")
         if not media_id:
@@ -186,14 +195,14 @@ class WeChatApi:
     async def media(self, config: WeChatConfig, media_id: str, *, kind: str) -> Media:
         """GET media/get: the bytes, or for a video the ``video_url`` it answers, fetched in turn."""
         response = await self.call(
-            config, "GET", "media/get", params={"media_id": media_id}, limits=MEDIA_TIMEOUT
+            config, "GET", "media/get", params={"media_id": media_id}, limits=self.media_timeout
         )
         data = _json(response)
         if data is not None:
             url = data.get("video_url") or data.get("down_url")
             if not url:
                 raise Unreachable("media/get answered JSON without a video_url")
-            response = await self._request("GET", str(url), limits=MEDIA_TIMEOUT)
+            response = await self._request("GET", str(url), limits=self.media_timeout)
         if len(response.content) > self.max_media_bytes:
             raise Unreachable(f"the file is larger than {self.max_media_bytes} bytes")
         content_type = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
