@@ -83,7 +83,7 @@ async def download_media(hub: Hub, api: WeChatApi, message_id: uuid.UUID, *, att
         transient = exc.errcode in (-1, 45009, 45011)
         return await _failed(hub, message_id, f"WeChat {exc.errcode}: {exc.errmsg}", attempt, transient)
     except (Unreachable, TokenUnavailable) as exc:
-        return await _failed(hub, message_id, str(exc), attempt, transient=True)
+        return await _failed(hub, message_id, f"WeChat API: {exc}", attempt, transient=True)
     except ConfigProblem as exc:
         return await _failed(hub, message_id, str(exc), attempt, transient=False)
     await media.attach(
