@@ -413,7 +413,7 @@ def outbox_retry(include_failed: bool) -> None:
 
 @main.group()
 def inbound() -> None:
-    """Stored inbound messages whose processing failed."""
+    """Stored inbound messages whose processing failed, and payloads rejected as unreadable."""
 
 
 @inbound.command("failed")
@@ -435,6 +435,48 @@ def inbound_failed(as_json: bool) -> None:
         click.echo("no failed inbound messages")
     for r in rows:
         click.echo(f"{r.id}  {r.external_id}  attempts={r.attempts}  {r.error}")
+
+
+@inbound.command("rejected")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--show", "show_id", type=click.UUID, default=None, help="Print one payload as received.")
+def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
+    """Payloads that were authentic but unreadable (malformed XML...), kept for inspection."""
+    from hub.domain import RawStatus
+    from hub.services.ingest import failed_inbound
+
+    async def work(runtime: Any) -> list[Any]:
+        return await failed_inbound(runtime.hub, status=RawStatus.REJECTED)
+
+    rows = _run(work)
+    if show_id is not None:
+        match = next((r for r in rows if r.id == show_id), None)
+        if match is None:
+            raise click.ClickException(f"no rejected payload {show_id}")
+        click.echo((match.payload or b"").decode("utf-8", errors="replace"))
+        return
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": str(r.id),
+                        "channel_id": str(r.channel_id),
+                        "received_at": r.received_at.isoformat(),
+                        "times": r.attempts + 1,
+                        "size": len(r.payload or b""),
+                        "error": r.error,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not rows:
+        click.echo("no rejected inbound payloads")
+    for r in rows:
+        click.echo(f"{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S}  {len(r.payload or b'')} bytes  {r.error}")
 
 
 @inbound.command("retry")

@@ -30,7 +30,7 @@ _KNOWN_TYPES = frozenset(
 )
 _EVENT_WINDOWS = frozenset({"subscribe", "subscribe_scan", "scan", "click"})
 #: Fields every push has; what is left is the type's own payload.
-_ENVELOPE = frozenset({"ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "Encrypt"})
+_ENVELOPE = frozenset({"ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "Event", "Encrypt"})
 
 
 @dataclass(frozen=True)
