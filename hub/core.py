@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.config import Settings
-from hub.inbound import InboundMessage, IngestResult
+from hub.inbound import InboundMessage, IngestResult, StoredInbound
 from hub.ports import (
     AttachmentStore,
     Clock,
@@ -42,6 +42,14 @@ class Hub:
         from hub.services.ingest import ingest
 
         return await ingest(self, message, payload=payload)
+
+    async def store_inbound(
+        self, message: InboundMessage, *, payload: bytes | None = None, process_later: bool = True
+    ) -> StoredInbound:
+        """Commit the payload raw and queue its processing: for channels that must answer at once."""
+        from hub.services.ingest import store
+
+        return await store(self, message, payload=payload, process_later=process_later)
 
     async def retry_inbound(self, raw_id: uuid.UUID) -> IngestResult:
         from hub.services.ingest import process_raw

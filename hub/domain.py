@@ -93,6 +93,8 @@ class RawStatus(enum.StrEnum):
     RECEIVED = "received"
     PROCESSED = "processed"
     FAILED = "failed"
+    #: Authentic but unreadable (malformed XML...): kept for inspection, never processed.
+    REJECTED = "rejected"
 
 
 class TicketEventKind(enum.StrEnum):

@@ -50,12 +50,22 @@ class IngestFailed(HubError):
 
 
 class DeliveryError(Exception):
-    """Raised by channel senders. ``transient`` errors are retried with backoff; others fail the message."""
+    """Raised by channel senders. ``transient`` errors are retried with backoff; others fail the message.
 
-    def __init__(self, reason: str, *, transient: bool) -> None:
+    ``code`` (a catalogue code of :mod:`hub.i18n`, with ``params``) lets the agent read the failure in
+    their language, and tells the hub what the channel now knows: ``delivery_window_closed`` and
+    ``delivery_quota_exhausted`` close the contact's reply window, ``delivery_recipient_left``
+    marks their address as gone.
+    """
+
+    def __init__(
+        self, reason: str, *, transient: bool, code: str | None = None, params: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
+        self.code = code
+        self.params = params or {}
 
 
 class RetryLater(Exception):

@@ -145,6 +145,75 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Ticket #{number} ({subject}) is escalated to level {level}, {audience}: {why}.",
         "zh-CN": "工单 #{number}（{subject}）已升级至第 {level} 级（{audience}）：{why}。",
     },
+    "window_closed": {
+        "en": "Window closed: {channel} no longer accepts replies to this customer ({reason}). "
+        "Send the channel's template message, or answer on another channel of the contact.",
+        "zh-CN": "回复窗口已关闭：{channel} 目前无法再回复该客户（{reason}）。"
+        "可以发送模板消息，或通过该联系人的其他渠道回复。",
+    },
+    "window_reason_expired": {
+        "en": "the customer's last message is older than the channel allows, 48 hours on WeChat",
+        "zh-CN": "距客户最近一条消息已超过渠道允许的时限（微信为 48 小时）",
+    },
+    "window_reason_quota": {
+        "en": "the replies allowed per customer message are used up, 5 on WeChat",
+        "zh-CN": "每条客户消息允许的回复条数已用完（微信为 5 条）",
+    },
+    "window_reason_left": {"en": "the customer unfollowed the account", "zh-CN": "客户已取消关注"},
+    "window_reason_never": {
+        "en": "the customer has not written on this channel",
+        "zh-CN": "客户尚未通过该渠道发来消息",
+    },
+    "delivery_window_closed": {
+        "en": "Window closed: the channel refused the reply because the customer's 48-hour window is over ({detail}). "
+        "Send the template message or answer on another channel.",
+        "zh-CN": "回复窗口已关闭：客户的 48 小时窗口已结束，渠道拒绝了回复（{detail}）。请发送模板消息或改用其他渠道。",
+    },
+    "delivery_quota_exhausted": {
+        "en": "Window closed: the replies allowed for the customer's last message are used up ({detail}). "
+        "Wait for the customer to write again, or send the template message.",
+        "zh-CN": "回复窗口已关闭：客户最近一条消息允许的回复条数已用完（{detail}）。请等待客户再次发消息，或发送模板消息。",
+    },
+    "delivery_recipient_left": {
+        "en": "The customer unfollowed the account and can no longer be messaged there ({detail}).",
+        "zh-CN": "客户已取消关注，无法再通过该公众号联系（{detail}）。",
+    },
+    "delivery_recipient_invalid": {
+        "en": "The recipient is not known to this account ({detail}).",
+        "zh-CN": "该公众号不认识此收件人（{detail}）。",
+    },
+    "delivery_recipient_blocked": {
+        "en": "The customer refuses messages from this account ({detail}).",
+        "zh-CN": "客户已拒收该公众号的消息（{detail}）。",
+    },
+    "delivery_rate_limited": {
+        "en": "The channel's API call limit is reached ({detail}); the delivery is retried later.",
+        "zh-CN": "渠道接口调用次数已达上限（{detail}），稍后将重试。",
+    },
+    "delivery_not_authorized": {
+        "en": "The channel is not allowed to send this ({detail}); an administrator must check its setup.",
+        "zh-CN": "渠道无权发送此消息（{detail}），请管理员检查渠道配置。",
+    },
+    "delivery_misconfigured": {
+        "en": "The channel is not set up correctly: {detail}",
+        "zh-CN": "渠道配置有误：{detail}",
+    },
+    "delivery_bad_media": {
+        "en": "The attachment was refused by the channel ({detail}).",
+        "zh-CN": "渠道拒绝了附件（{detail}）。",
+    },
+    "delivery_unreachable": {
+        "en": "The channel's servers did not answer in time ({detail}); the delivery is retried.",
+        "zh-CN": "渠道服务器未及时响应（{detail}），将自动重试。",
+    },
+    "delivery_refused": {
+        "en": "The channel refused the message ({detail}).",
+        "zh-CN": "渠道拒绝了该消息（{detail}）。",
+    },
+    "media_failed": {
+        "en": "The file could not be downloaded from the channel: {detail}",
+        "zh-CN": "无法从渠道下载该文件：{detail}",
+    },
 }
 
 

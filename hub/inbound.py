@@ -25,6 +25,18 @@ class InboundAttachment(msgspec.Struct, frozen=True):
     content_id: str | None = None
 
 
+class WindowGrant(msgspec.Struct, frozen=True):
+    """A reply window this message opens: the channel lets us answer ``replies`` times within ``seconds``.
+
+    Channels that only allow answers shortly after the customer spoke (WeChat's customer-service
+    messages: 48 h and 5 replies per user message) say so per message; the hub tracks it per
+    identity and refuses replies the channel would refuse anyway (see :mod:`hub.services.windows`).
+    """
+
+    seconds: int
+    replies: int
+
+
 class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     channel_id: uuid.UUID
     #: The channel's id for this message (Message-ID, MsgId, ...); the idempotency key.
@@ -53,11 +65,29 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     sent_at: datetime | None = None
     #: Automatic traffic (auto-replies): kept on the ticket, never reopens it nor counts as the client's.
     is_auto: bool = False
+    #: False for notices (a menu link opened, an unfollow, a delivery receipt): they join the contact's
+    #: latest ticket on the channel without waking it, and never ask anything of the team by themselves.
+    opens_ticket: bool = True
+    #: The reply window this message opens, on channels that limit when we may answer.
+    window: WindowGrant | None = None
+    #: The sender ``joined`` (followed) or ``left`` (unfollowed) the channel; kept on their identity.
+    sender_status: str | None = None
     meta: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+class StoredInbound(msgspec.Struct, frozen=True):
+    """A payload committed raw, not yet (or already) processed: what a push channel answers on."""
+
+    raw_id: uuid.UUID
+    #: False when the channel sent this (channel, external id) before: a retry or a replay.
+    new: bool
+    channel_kind: str
+
+
 class IngestResult(msgspec.Struct, frozen=True):
-    ticket_id: uuid.UUID
-    message_id: uuid.UUID
+    #: None only for a notice (``opens_ticket=False``) from a contact with no ticket on the channel:
+    #: it is kept raw and on the identity, and asks nothing of the team.
+    ticket_id: uuid.UUID | None
+    message_id: uuid.UUID | None
     duplicate: bool
     created_ticket: bool = False

@@ -37,6 +37,9 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     #: Sent by the hub itself (an acknowledgement), not by a person: channels mark it so on the
     #: wire (e-mail ``Auto-Submitted: auto-replied``, null envelope sender) so robots do not answer.
     is_auto: bool = False
+    #: Send as the channel's approved template (``channel_config["template_id"]``): the way to reach
+    #: a contact whose reply window is closed.
+    template: bool = False
 
 
 class DeliveryResult(msgspec.Struct, frozen=True):

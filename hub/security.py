@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _hasher = PasswordHasher()
 
@@ -49,3 +52,36 @@ def webhook_secret(master_key: str, channel_id: object) -> str:
 
 def sign_body(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+SEALED_PREFIX = "sealed:v1:"
+
+
+class UnsealError(ValueError):
+    """A sealed value could not be opened: another master key (HUB_SECRET_KEY changed) or tampering."""
+
+
+def _seal_key(master_key: str, purpose: str) -> bytes:
+    return hmac.new(master_key.encode(), f"seal:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def seal(master_key: str, purpose: str, plaintext: str) -> str:
+    """Encrypt a channel credential for storage (AES-256-GCM under a key derived from the master key).
+
+    ``purpose`` (e.g. ``channel:<id>:token``) is bound as associated data, so a sealed value copied
+    into another field or channel does not open there.
+    """
+    nonce = secrets.token_bytes(12)
+    box = AESGCM(_seal_key(master_key, purpose)).encrypt(nonce, plaintext.encode(), purpose.encode())
+    return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + box).decode()
+
+
+def unseal(master_key: str, purpose: str, sealed: str) -> str:
+    if not sealed.startswith(SEALED_PREFIX):
+        raise UnsealError("not a sealed value")
+    try:
+        raw = base64.urlsafe_b64decode(sealed[len(SEALED_PREFIX) :])
+        opened = AESGCM(_seal_key(master_key, purpose)).decrypt(raw[:12], raw[12:], purpose.encode())
+    except (InvalidTag, ValueError) as exc:
+        raise UnsealError("the sealed value does not open with this HUB_SECRET_KEY") from exc
+    return opened.decode()

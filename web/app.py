@@ -30,6 +30,7 @@ from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
 from web.api.users import UserController
+from web.api.wechat import wechat_push, wechat_verify
 from web.auth.middleware import HubAuthMiddleware
 from web.auth.ratelimit import LoginThrottle
 from web.auth.routes import AuthController
@@ -41,6 +42,7 @@ from web.pages.errors import page_aware
 from web.realtime import channels_plugin, event_stream
 from web.runtime import open_runtime
 from web.system import healthz, prometheus_metrics
+from web.wechat_channels import WeChatChannels
 from web.worker import build_worker
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ ROUTES = [
     ticket_sla,
     download_attachment,
     post_channel_message,
+    wechat_verify,
+    wechat_push,
     event_stream,
     healthz,
     prometheus_metrics,
@@ -91,6 +95,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
             app.state.runtime = runtime
             app.state.hub = runtime.hub
             app.state.redis = runtime.redis
+            app.state.wechat_channels = WeChatChannels(runtime.hub)
             app.state.sessions = SessionStore(runtime.redis, ttl_seconds=settings.session_hours * 3600)
             app.state.login_throttle = LoginThrottle(
                 runtime.redis, attempts=settings.login_attempts_per_15min

@@ -28,6 +28,8 @@ from hub.errors import HubError
 from web.cli_calendar import calendar_group, sla_group
 from web.cli_email import ingest_group
 from web.cli_sla import COMMANDS as SLA_COMMANDS
+from web.cli_wechat import NAMES as WECHAT_NAMES
+from web.cli_wechat import wechat_config, wechat_options
 from web.embedded import EmbeddedServerError
 
 T = TypeVar("T")
@@ -319,34 +321,48 @@ def channel() -> None:
 )
 @click.option("--notifications", is_flag=True, default=None, help="E-mail: send staff notification mails.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...} as JSON.')
+@wechat_options
 def channel_add(
     kind: str,
     name: str,
     team_id: uuid.UUID | None,
     callback_url: str | None,
     as_json: bool,
-    **mail: Any,
+    **options: Any,
 ) -> None:
-    """Add a channel; for an API channel, print its inbound token and webhook secret (shown once).
+    """Add a channel; for an API channel, print its inbound token and webhook secret (shown once);
+    for a WeChat channel, the callback URL to enter in the account's server configuration.
 
     E-mail: hub channel add email --name 客服邮箱 --address support@example.com --smtp-host smtp.example.com
     --smtp-user support@example.com --smtp-password-env HUB_SMTP_PASSWORD
     """
     from hub.services import channels
 
+    wechat = {name: options.pop(name) for name in WECHAT_NAMES if name in options}
+    mail = options
+    settings = _settings()
+    channel_id = uuid.uuid4()
     config: dict[str, Any] = {"callback_url": callback_url} if callback_url else {}
     config.update({key: value for key, value in mail.items() if value is not None})
     if kind == ChannelKind.EMAIL.value and not config.get("address"):
         raise click.UsageError("an e-mail channel needs --address")
     if kind != ChannelKind.EMAIL.value and any(v is not None for v in mail.values()):
         raise click.UsageError("--address and the --smtp-* options are for e-mail channels")
+    config.update(wechat_config(kind, channel_id, settings.secret_key, wechat))
 
     async def work(runtime: Any) -> Any:
         return await channels.add_channel(
-            runtime.hub, CLI, kind=ChannelKind(kind), name=name, team_id=team_id, config=config
+            runtime.hub,
+            CLI,
+            kind=ChannelKind(kind),
+            name=name,
+            team_id=team_id,
+            config=config,
+            channel_id=channel_id,
         )
 
-    created = _run(work)
+    created = _run(work, settings)
+    wechat_url = f"{settings.base_url}/channels/wechat/{created.channel.id}" if kind == "wechat" else None
     if as_json:
         click.echo(
             json.dumps(
@@ -354,11 +370,15 @@ def channel_add(
                     "id": str(created.channel.id),
                     "token": created.token,
                     "webhook_secret": created.webhook_secret,
+                    **({"callback_url": wechat_url} if wechat_url else {}),
                 }
             )
         )
         return
     click.echo(f"channel {created.channel.name} ({kind}): {created.channel.id}")
+    if wechat_url:
+        click.echo(f"server URL for the WeChat console (服务器地址): {wechat_url}")
+        click.echo(f"the AppSecret is read from ${config['secret_env']} in every hub process")
     if created.token:
         click.echo(f"inbound token (keep it secret, shown once): {created.token}")
         click.echo(f"post messages to: /api/v1/channels/{created.channel.id}/messages")
@@ -424,7 +444,7 @@ def outbox_retry(include_failed: bool) -> None:
 
 @main.group()
 def inbound() -> None:
-    """Stored inbound messages whose processing failed."""
+    """Stored inbound messages whose processing failed, and payloads rejected as unreadable."""
 
 
 @inbound.command("failed")
@@ -446,6 +466,48 @@ def inbound_failed(as_json: bool) -> None:
         click.echo("no failed inbound messages")
     for r in rows:
         click.echo(f"{r.id}  {r.external_id}  attempts={r.attempts}  {r.error}")
+
+
+@inbound.command("rejected")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--show", "show_id", type=click.UUID, default=None, help="Print one payload as received.")
+def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
+    """Payloads that were authentic but unreadable (malformed XML...), kept for inspection."""
+    from hub.domain import RawStatus
+    from hub.services.ingest import failed_inbound
+
+    async def work(runtime: Any) -> list[Any]:
+        return await failed_inbound(runtime.hub, status=RawStatus.REJECTED)
+
+    rows = _run(work)
+    if show_id is not None:
+        match = next((r for r in rows if r.id == show_id), None)
+        if match is None:
+            raise click.ClickException(f"no rejected payload {show_id}")
+        click.echo((match.payload or b"").decode("utf-8", errors="replace"))
+        return
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": str(r.id),
+                        "channel_id": str(r.channel_id),
+                        "received_at": r.received_at.isoformat(),
+                        "times": r.attempts + 1,
+                        "size": len(r.payload or b""),
+                        "error": r.error,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not rows:
+        click.echo("no rejected inbound payloads")
+    for r in rows:
+        click.echo(f"{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S}  {len(r.payload or b'')} bytes  {r.error}")
 
 
 @inbound.command("retry")

@@ -17,6 +17,7 @@ from hub.errors import Conflict, Forbidden, HubError, IngestFailed, InvalidInput
 from hub.i18n import negotiate, translate
 from hub.services.accounts import LoginFailed, OtpInvalid, OtpRequired
 from hub.services.channels import ChannelInactive, InvalidChannelToken
+from hub.services.windows import WindowClosed
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ _STATUS: dict[type[HubError], int] = {
     OtpInvalid: 401,
     InvalidChannelToken: 401,
     ChannelInactive: 403,
+    WindowClosed: 409,
 }
 
 _TITLES = {
@@ -82,6 +84,8 @@ def hub_error(request: Request, exc: HubError) -> Response:
     extra = {"raw_id": exc.params["raw_id"]} if "raw_id" in exc.params else {}
     if isinstance(exc, OtpRequired):
         extra["otp_required"] = True
+    if isinstance(exc, WindowClosed):
+        extra.update(exc.extra)
     return problem(request, status, exc.code, translate(exc.code, locale_of(request), **exc.params), **extra)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email.notify import EmailNotificationMailer
 from channels.registry import ChannelSenders
+from channels.wechat.api import WeChatApi
 from hub.config import Settings
 from hub.core import Hub
 from hub.db import create_engine, create_session_factory
@@ -71,6 +72,8 @@ class Runtime:
     http: httpx.AsyncClient
     hub: Hub
     embedded: EmbeddedServers | None
+    #: The WeChat API client (shared token cache in Redis), for the senders and the WeChat jobs.
+    wechat: WeChatApi
 
     @property
     def uses_embedded(self) -> bool:
@@ -117,13 +120,14 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False)
     storage = LocalAttachmentStore(settings.attachments_dir)
+    wechat = WeChatApi(http, redis, max_media_bytes=settings.attachment_max_bytes)
     hub = Hub(
         settings=settings,
         session_factory=create_session_factory(engine),
         publisher=RedisEventPublisher(redis),
         jobs=ArqJobQueue(arq_pool),
         storage=storage,
-        senders=ChannelSenders(settings=settings, http=http, storage=storage),
+        senders=ChannelSenders(settings=settings, http=http, storage=storage, wechat=wechat),
     )
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)
@@ -138,6 +142,7 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
             http=http,
             hub=hub,
             embedded=embedded,
+            wechat=wechat,
         )
     finally:
         await http.aclose()

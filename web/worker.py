@@ -1,5 +1,6 @@
-"""The arq worker: delivers outbox rows, re-drives the ones whose job was lost, sweeps SLA clocks
-(and complaint escalations), requirement feedback and hand-off deadlines.
+"""The arq worker: processes acknowledged pushes, delivers outbox rows, re-drives what lost its job,
+sweeps SLA clocks (and complaint escalations), requirement feedback and hand-off deadlines, and runs
+the channels' follow-up work (WeChat media and profiles).
 
 Jobs carry only ids (msgpack, not pickle). Transient failures come back from the hub as
 :class:`hub.errors.RetryLater` and become ``arq.Retry``; arq's own try counter is set high because
@@ -15,9 +16,12 @@ from typing import Any
 from arq import Retry, Worker, cron
 from arq.worker import func
 
+from channels.registry import FOLLOW_UPS
+from channels.wechat import jobs as wechat_jobs
 from hub import metrics
-from hub.errors import RetryLater
+from hub.errors import IngestFailed, RetryLater
 from hub.services import followup_sweep, notifications
+from hub.services.ingest import PROCESS_JOB, redrive_received, stored_message
 from hub.services.sla_sweep import sweep
 from hub.services.tickets import DELIVER_JOB
 from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
@@ -25,6 +29,7 @@ from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
 log = logging.getLogger(__name__)
 
 REDRIVE_EVERY_SECONDS = {0, 15, 30, 45}
+PROFILE_TRIES = 3
 #: A 3-minute promise is noticed at most 30 s late; arq runs each tick on one worker only, and
 #: ticks that overlap share the work through SKIP LOCKED.
 SLA_SWEEP_EVERY_SECONDS = {0, 30}
@@ -43,6 +48,54 @@ async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
         metrics.JOB_FAILURES.labels(function=DELIVER_JOB).inc()
         log.exception("delivery job for outbox %s crashed; the sweeper will re-drive it", outbox_id)
         raise
+
+
+async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
+    """Process a payload a push channel stored and acknowledged (``Hub.store_inbound``), then queue
+    what its channel wants next (WeChat: media download, profile fetch)."""
+    runtime: Runtime = ctx["runtime"]
+    try:
+        result = await runtime.hub.retry_inbound(uuid.UUID(raw_id))
+    except IngestFailed as exc:
+        # Kept as failed with its reason (``hub inbound failed`` / ``retry``); not an arq retry:
+        # a processing bug would fail the same way again.
+        log.warning("inbound %s failed to process: %s", raw_id, exc.params.get("error"))
+        return "failed"
+    if result.duplicate:
+        return "duplicate"
+    kind, message = await stored_message(runtime.hub, uuid.UUID(raw_id))
+    follow_ups = FOLLOW_UPS.get(kind)
+    if follow_ups is not None:
+        jobs = await follow_ups(runtime.hub, message, result)
+        if jobs:
+            await runtime.hub.jobs.enqueue(jobs)
+    return "processed"
+
+
+async def redrive_inbound(ctx: dict[str, Any]) -> int:
+    runtime: Runtime = ctx["runtime"]
+    return await redrive_received(runtime.hub)
+
+
+async def wechat_media(ctx: dict[str, Any], message_id: str) -> str:
+    runtime: Runtime = ctx["runtime"]
+    try:
+        return await wechat_jobs.download_media(
+            runtime.hub, runtime.wechat, uuid.UUID(message_id), attempt=ctx.get("job_try", 1)
+        )
+    except RetryLater as exc:
+        raise Retry(defer=exc.defer_seconds) from exc
+
+
+async def wechat_profile(ctx: dict[str, Any], channel_id: str, identity: str) -> bool:
+    runtime: Runtime = ctx["runtime"]
+    try:
+        return await wechat_jobs.refresh_profile(runtime.hub, runtime.wechat, uuid.UUID(channel_id), identity)
+    except RetryLater as exc:
+        if ctx.get("job_try", 1) >= PROFILE_TRIES:
+            log.warning("giving up on the WeChat profile of %s: %s", identity, exc.reason)
+            return False
+        raise Retry(defer=exc.defer_seconds) from exc
 
 
 async def redrive_outbox(ctx: dict[str, Any]) -> int:
@@ -103,9 +156,25 @@ def build_worker(
         functions=[
             func(deliver_outbox, name=DELIVER_JOB, max_tries=1000, keep_result=0, timeout=60),
             func(email_notification, name=notifications.EMAIL_JOB, max_tries=5, keep_result=0, timeout=60),
+            func(process_inbound, name=PROCESS_JOB, max_tries=3, keep_result=0, timeout=120),
+            func(
+                wechat_media,
+                name=wechat_jobs.MEDIA_JOB,
+                max_tries=wechat_jobs.MEDIA_TRIES,
+                keep_result=0,
+                timeout=120,
+            ),
+            func(
+                wechat_profile,
+                name=wechat_jobs.PROFILE_JOB,
+                max_tries=PROFILE_TRIES,
+                keep_result=0,
+                timeout=60,
+            ),
         ],
         cron_jobs=[
             cron(redrive_outbox, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
+            cron(redrive_inbound, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
             cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
         ]

@@ -12,6 +12,7 @@ from hub.models.pipeline import Outbox, RawInbound
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
+from hub.models.windows import ReplyWindow
 
 __all__ = [
     "APPEND_ONLY_TABLES",
@@ -30,6 +31,7 @@ __all__ = [
     "Organization",
     "Outbox",
     "RawInbound",
+    "ReplyWindow",
     "Requirement",
     "RequirementEvent",
     "SlaPolicy",

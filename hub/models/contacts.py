@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.domain import ChannelKind
@@ -39,4 +41,9 @@ class ContactIdentity(Base):
     kind: Mapped[ChannelKind] = mapped_column(str_enum(ChannelKind, "identity_kind"))
     #: Normalised: e-mail lower-cased, phone E.164, WeChat ``appid:openid``.
     value: Mapped[str] = mapped_column(sa.String(320))
+    #: The person left this address's channel (unfollowed a WeChat account): their history stays,
+    #: replies to it are refused until they come back.
+    left_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: What the channel tells about the address (nickname, avatar URL, subscribe scene...), as fetched.
+    profile: Mapped[dict[str, Any]] = mapped_column(pg.JSONB, default=dict, server_default="{}")
     created_at: Mapped[datetime] = created_at()

@@ -21,6 +21,8 @@ class RawInbound(Base):
     __table_args__ = (
         sa.UniqueConstraint("channel_id", "external_id"),
         sa.Index("ix_raw_inbound_failed", "received_at", postgresql_where=sa.text("status = 'failed'")),
+        #: The re-drive sweep reads only payloads accepted but not yet processed.
+        sa.Index("ix_raw_inbound_received", "received_at", postgresql_where=sa.text("status = 'received'")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -89,7 +89,9 @@ async def add_channel(
     name: str,
     team_id: uuid.UUID | None = None,
     config: dict[str, Any] | None = None,
+    channel_id: uuid.UUID | None = None,
 ) -> CreatedChannel:
+    """``channel_id`` may be chosen by the caller when the config depends on it (sealed secrets)."""
     policy.require_admin(actor)
     config = dict(config or {})
     _check_config(kind, config)
@@ -100,7 +102,7 @@ async def add_channel(
         if team_id is not None and await uow.session.get(Team, team_id) is None:
             raise NotFound(what="team")
         channel = Channel(
-            id=uuid.uuid4(),
+            id=channel_id or uuid.uuid4(),
             kind=kind,
             name=name.strip(),
             team_id=team_id,
@@ -197,6 +199,11 @@ async def verify_token(hub: Hub, channel_id: uuid.UUID, token: str | None) -> Ch
     if not channel.is_active:
         raise ChannelInactive()
     return channel
+
+
+async def get_channel(hub: Hub, channel_id: uuid.UUID) -> Channel | None:
+    async with hub.uow() as uow:
+        return await uow.session.get(Channel, channel_id)
 
 
 async def list_channels(hub: Hub) -> list[Channel]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import policy
-from hub.actors import Actor
+from hub.actors import CHANNEL, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -52,6 +53,65 @@ async def resolve(
         assert winner is not None
         return winner
     return contact
+
+
+async def identity(session: AsyncSession, kind: ChannelKind, raw_identity: str) -> ContactIdentity | None:
+    return await session.scalar(
+        sa.select(ContactIdentity).where(
+            ContactIdentity.kind == kind, ContactIdentity.value == normalise(kind, raw_identity)
+        )
+    )
+
+
+async def identity_profile(hub: Hub, kind: ChannelKind, value: str) -> dict[str, Any] | None:
+    """What is known of an address (None when nobody has it): lets a channel skip a fresh fetch."""
+    async with hub.uow() as uow:
+        found = await identity(uow.session, kind, value)
+        return dict(found.profile) if found is not None else None
+
+
+async def update_identity(
+    hub: Hub,
+    kind: ChannelKind,
+    value: str,
+    *,
+    profile: dict[str, Any],
+    name: str | None = None,
+    aliases: tuple[str, ...] = (),
+) -> Contact | None:
+    """Keep what the channel told about an address, and join the person behind its aliases.
+
+    ``aliases`` are further identities of the same kind naming the same person (a WeChat unionid,
+    shared by the person's openids across accounts). An alias nobody has is added to this contact;
+    an alias another contact already has means they are one person: this contact is merged into
+    that one (audited), so the first-known contact stays and gathers every ticket.
+    """
+    async with hub.uow() as uow:
+        session = uow.session
+        now = hub.clock.now()
+        found = await identity(session, kind, value)
+        if found is None:
+            return None
+        found.profile = {**found.profile, **profile}
+        contact = await session.get(Contact, found.contact_id)
+        assert contact is not None
+        if name and not contact.name:
+            contact.name = name[:200]
+        for alias in aliases:
+            alias_value = normalise(kind, alias)
+            inserted = await session.scalar(
+                insert(ContactIdentity)
+                .values(id=uuid.uuid4(), contact_id=contact.id, kind=kind, value=alias_value, created_at=now)
+                .on_conflict_do_nothing(index_elements=["kind", "value"])
+                .returning(ContactIdentity.id)
+            )
+            if inserted is not None:
+                continue
+            owner = await _by_identity(session, kind, alias_value)
+            if owner is not None and owner.id != contact.id:
+                contact = await merge(session, CHANNEL, source_id=contact.id, target_id=owner.id, now=now)
+        await uow.commit()
+        return contact
 
 
 async def _by_identity(session: AsyncSession, kind: ChannelKind, value: str) -> Contact | None:

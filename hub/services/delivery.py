@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
 from hub.errors import DeliveryError, RetryLater
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, ThreadRef, Ticket, User
 from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
-from hub.services import timeline
+from hub.services import timeline, windows
 from hub.services.tickets import DELIVER_JOB
 from hub.uow import UnitOfWork
 
@@ -33,6 +33,12 @@ LEASE = timedelta(seconds=60)
 #: A pending row this late was surely not picked up by its job (lost enqueue or dead worker).
 REDRIVE_GRACE = timedelta(seconds=30)
 _ACTIVE = [OutboxStatus.PENDING.value, OutboxStatus.DELIVERING.value]
+#: Delivery error codes (hub.errors.DeliveryError.code) that tell the hub about the contact.
+WINDOW_CLOSED, QUOTA_EXHAUSTED, RECIPIENT_LEFT = (
+    "delivery_window_closed",
+    "delivery_quota_exhausted",
+    "delivery_recipient_left",
+)
 
 
 def backoff(attempt: int) -> float:
@@ -111,7 +117,7 @@ async def _outbound(
     assert ticket is not None and channel is not None
     recipients = await session.scalars(
         sa.select(ContactIdentity.value)
-        .where(ContactIdentity.contact_id == ticket.contact_id, ContactIdentity.kind == channel.kind)
+        .where(ContactIdentity.contact_id == ticket.contact_id, windows.identity_filter(channel))
         .order_by(ContactIdentity.created_at.desc())
     )
     references = await session.scalars(
@@ -153,6 +159,7 @@ async def _outbound(
         references=tuple(r for r in references if r),
         thread_ref=thread_ref,
         is_auto=message.is_auto,
+        template=message.meta.get("via") == "template",
     )
     return outbound, channel.kind.value
 
@@ -169,6 +176,8 @@ async def _record_success(hub: Hub, outbox_id: uuid.UUID, result: DeliveryResult
         assert message is not None
         message.delivery_status = DeliveryStatus.SENT
         message.delivery_error = None
+        if "delivery_error" in message.meta:
+            message.meta = {k: v for k, v in message.meta.items() if k != "delivery_error"}
         if result.external_id and message.external_id is None:
             await _keep_external_id(uow.session, message, result.external_id[:500])
         await announce(uow, message)
@@ -213,6 +222,10 @@ async def _record_failure(
         assert message is not None
         outbox.last_error = error.reason[:2000]
         final = not error.transient or attempts >= hub.settings.outbox_max_attempts
+        if error.code:
+            # The catalogue code and its parameters, so each agent reads the failure in their language.
+            message.meta = {**message.meta, "delivery_error": {"code": error.code, "params": error.params}}
+            await _learn(uow.session, message, error.code, now=now)
         if final:
             outbox.status = OutboxStatus.FAILED
             message.delivery_status = DeliveryStatus.FAILED
@@ -241,6 +254,25 @@ async def _record_failure(
         log.warning("delivery %s failed for good: %s", outbox_id, error.reason)
         return "failed"
     raise RetryLater(delay, error.reason)
+
+
+async def _learn(session: AsyncSession, message: Message, code: str, *, now: datetime) -> None:
+    """What a refusal tells about the contact, kept so the next reply is refused up front."""
+    if code not in (WINDOW_CLOSED, QUOTA_EXHAUSTED, RECIPIENT_LEFT) or message.channel_id is None:
+        return
+    ticket = await session.get(Ticket, message.ticket_id)
+    assert ticket is not None
+    if code == RECIPIENT_LEFT:
+        channel = await session.get(Channel, message.channel_id)
+        assert channel is not None
+        await session.execute(
+            sa.update(ContactIdentity)
+            .where(ContactIdentity.contact_id == ticket.contact_id, windows.identity_filter(channel))
+            .values(left_at=now)
+        )
+        return
+    reason = "quota" if code == QUOTA_EXHAUSTED else "expired"
+    await windows.close(session, message.channel_id, ticket.contact_id, reason=reason, now=now)
 
 
 async def announce(uow: UnitOfWork, message: Message) -> None:

@@ -29,8 +29,8 @@ from hub.domain import (
 )
 from hub.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from hub.html import sanitise
-from hub.models import Attachment, Message, Outbox, Ticket, User
-from hub.services import assignment, audit, escalation, handoffs, requirements, sla, timeline
+from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, Ticket, User
+from hub.services import assignment, audit, escalation, handoffs, requirements, sla, timeline, windows
 from hub.status import RESOLVED_CATEGORY, can_move, events_for
 from hub.uow import UnitOfWork
 
@@ -49,6 +49,10 @@ class Draft:
     text: str
     html: str | None = None
     attachments: list[NewAttachment] = field(default_factory=list)
+    #: Replies only: answer on another of the contact's channels instead of the ticket's own.
+    channel_id: uuid.UUID | None = None
+    #: Replies only: send as the channel's approved template (the way past a closed reply window).
+    template: bool = False
 
 
 def decode_attachment(filename: str, content_type: str | None, data_base64: str) -> NewAttachment:
@@ -100,15 +104,21 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
     async with hub.uow() as uow:
         now = hub.clock.now()
         ticket = await load_for(uow.session, actor, ticket_id, lock=True)
+        channel = await _reply_channel(uow.session, ticket, draft)
+        if draft.template:
+            if not channel.config.get("template_id"):
+                raise InvalidInput(detail=f"channel {channel.name} has no template configured")
+        else:
+            await windows.spend(uow.session, channel, ticket.contact_id, now=now)
         message = _new_message(ticket, actor, Direction.OUTBOUND, draft, now=now)
-        message.channel_id = ticket.channel_id
+        message.channel_id = channel.id
         message.delivery_status = DeliveryStatus.QUEUED
+        if draft.template:
+            message.meta = {"via": "template"}
         uow.session.add(message)
         await uow.session.flush()
         _add_attachments(hub, uow, message.id, draft, now)
-        outbox = Outbox(
-            id=uuid.uuid4(), message_id=message.id, channel_id=ticket.channel_id, next_attempt_at=now
-        )
+        outbox = Outbox(id=uuid.uuid4(), message_id=message.id, channel_id=channel.id, next_attempt_at=now)
         uow.session.add(outbox)
         timeline.append(
             uow.session,
@@ -132,6 +142,25 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
         _broadcast(uow, ticket, "message.created", message_id=str(message.id), direction="outbound")
         await uow.commit()
         return message
+
+
+async def _reply_channel(session: AsyncSession, ticket: Ticket, draft: Draft) -> Channel:
+    """The ticket's channel, or another one the agent chose, if the contact can be reached there."""
+    channel = await session.get(Channel, draft.channel_id or ticket.channel_id)
+    if channel is None:
+        raise NotFound(what="channel")
+    if channel.id == ticket.channel_id:
+        return channel
+    if not channel.is_active:
+        raise InvalidInput(detail=f"channel {channel.name} is disabled")
+    reachable = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ContactIdentity)
+        .where(ContactIdentity.contact_id == ticket.contact_id, windows.identity_filter(channel))
+    )
+    if not reachable:
+        raise InvalidInput(detail=f"the contact has no address on channel {channel.name}")
+    return channel
 
 
 async def note(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> Message:

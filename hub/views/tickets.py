@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +16,10 @@ from hub import search
 from hub.actors import Actor
 from hub.domain import ChannelKind, Direction, Scenario, TicketStatus
 from hub.errors import HubError, InvalidInput
-from hub.models import Attachment, Contact, Message, Ticket, TicketEvent
+from hub.models import Attachment, Channel, Contact, Message, Ticket, TicketEvent
+from hub.services import windows
 from hub.services.tickets import load_for
+from hub.services.windows import WindowState
 
 MAX_PAGE = 200
 
@@ -162,6 +166,28 @@ async def ticket_thread(session: AsyncSession, actor: Actor, ticket_id: uuid.UUI
         for row in rows:
             attachments.setdefault(row.message_id, []).append(row)
     return TicketThread(ticket=ticket, contact=contact, messages=messages, attachments=attachments)
+
+
+async def reply_window(session: AsyncSession, ticket: Ticket, *, now: datetime) -> WindowState | None:
+    """The reply window of the ticket's channel for its contact (None: the channel has none), with
+    what is still possible when it is closed."""
+    channel = await session.get(Channel, ticket.channel_id)
+    if channel is None:
+        return None
+    state = await windows.state(session, channel, ticket.contact_id, now=now)
+    if state is None or state.is_open:
+        return state
+    return dataclasses.replace(
+        state, alternatives=await windows.alternatives(session, channel, ticket.contact_id)
+    )
+
+
+async def reply_alternatives(session: AsyncSession, ticket: Ticket) -> dict[str, object]:
+    """The template and the other channels a reply to this ticket could go out on."""
+    channel = await session.get(Channel, ticket.channel_id)
+    if channel is None:
+        return {"template": False, "channels": []}
+    return await windows.alternatives(session, channel, ticket.contact_id)
 
 
 async def ticket_events(session: AsyncSession, actor: Actor, ticket_id: uuid.UUID) -> list[TicketEvent]:

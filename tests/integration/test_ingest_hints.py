@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.domain import ChannelKind, DeliveryStatus, RawStatus
-from hub.errors import IngestFailed
+from hub.errors import InvalidInput
 from hub.models import Message, RawInbound, Ticket
 from hub.services.automatic_replies import send_automatic_reply
 from hub.services.delivery_reports import failed_after_sending
@@ -77,9 +77,10 @@ async def test_an_unreadable_payload_is_kept_once_and_never_retried_into_a_crash
     chan = await factories.channel(hub, ChannelKind.EMAIL)
     assert await store_unreadable(hub, chan.id, "<bad@x>", b"\x00junk", "no mail headers")
     assert not await store_unreadable(hub, chan.id, "<bad@x>", b"\x00junk", "no mail headers")
-    (row,) = await failed_inbound(hub)
-    assert (row.status, row.error, row.payload) == (RawStatus.FAILED, "no mail headers", b"\x00junk")
-    with pytest.raises(IngestFailed):
+    assert await failed_inbound(hub) == [], "nothing to retry: the channel could not read it"
+    (row,) = await failed_inbound(hub, status=RawStatus.REJECTED)
+    assert (row.status, row.error, row.payload) == (RawStatus.REJECTED, "no mail headers", b"\x00junk")
+    with pytest.raises(InvalidInput, match="rejected"):
         await hub.retry_inbound(row.id)
     assert await channel_holding(hub, "<bad@x>", [chan.id]) == chan.id
     assert await channel_holding(hub, "<bad@x>", []) is None

