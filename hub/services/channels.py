@@ -51,8 +51,10 @@ _FLAGS = ("auto_ack", "notifications")
 def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
     """Channel settings are stored as given, so they are checked here, where every writer passes.
 
-    Secrets never live in the database: a setting named like a password, secret or token is
-    refused unless it is the *name* of an environment variable (``..._env``).
+    Secrets never live in the database in clear: a setting named like a password, secret or token
+    is refused unless it is the *name* of an environment variable (``..._env``) or was sealed with
+    a key derived from HUB_SECRET_KEY (``..._sealed``, see hub.security.seal: WeChat's token and
+    EncodingAESKey, which the hub needs itself to check every callback).
     """
     url = config.get("callback_url")
     if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
@@ -64,6 +66,9 @@ def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
         if lowered.endswith("_env"):
             if not (isinstance(value, str) and _ENV_NAME.match(value)):
                 raise InvalidInput(detail=f"{key} must be the name of an environment variable")
+        elif lowered.endswith("_sealed"):
+            if not isinstance(value, str):
+                raise InvalidInput(detail=f"{key} must be a sealed value")
         elif any(word in lowered for word in ("password", "secret", "token")):
             raise InvalidInput(
                 detail=f"{key}: secrets are not stored; name an environment variable ({key}_env)"
