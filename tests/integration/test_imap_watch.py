@@ -4,6 +4,7 @@ IDLE, isolation of a failing mailbox and of a huge mail, and one watcher per mai
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from email.message import EmailMessage
@@ -278,3 +279,38 @@ async def test_two_watchers_for_one_mailbox_one_wins_the_lock(
     await eventually(lambda: handled(loser, channel.id) == 1, what="the stand-by taking over")
     assert await stored(hub, channel.id) == 2
     assert loser.watchers[channel.id].counts == {"created": 1}
+
+
+async def test_cli_adds_a_watched_mailbox_and_lists_its_error(
+    hub: Hub, dovecot: Dovecot, user: str, watchers, run_cli
+) -> None:
+    added = await run_cli(
+        "channel", "add", "email", "--name", "IMAP 邮箱", "--address", user,
+        "--imap-host", "127.0.0.1", "--imap-port", str(dovecot.port), "--imap-tls", "none",
+        "--imap-password-env", "IMAP_WRONG_PASSWORD", "--imap-folder", "INBOX",
+        "--imap-poll-seconds", "5", "--no-imap-idle", "--json",
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    channel_id = uuid.UUID(json.loads(added.out)["id"])
+    watchers()
+
+    async def listed_error() -> bool:
+        rows = json.loads((await run_cli("channel", "list", "--json")).out)
+        sources = rows[0]["sources"]
+        return bool(sources) and sources[0]["state"] == "error"
+
+    await eventually(listed_error, within=30.0, what="the error in `hub channel list`")
+    rows = json.loads((await run_cli("channel", "list", "--json")).out)
+    assert rows[0]["config"] == {
+        "address": user,
+        "imap_host": "127.0.0.1",
+        "imap_port": dovecot.port,
+        "imap_tls": "none",
+        "imap_password_env": "IMAP_WRONG_PASSWORD",
+        "imap_folder": "INBOX",
+        "imap_poll_seconds": 5.0,
+        "imap_idle": False,
+    }
+    assert "AUTHENTICATIONFAILED" in rows[0]["sources"][0]["error"]
+    text = (await run_cli("channel", "list")).out
+    assert f"{channel_id}" in text and "INBOX: error" in text
