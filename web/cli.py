@@ -26,7 +26,7 @@ from hub.config import ConfigError, Settings, load_settings
 from hub.domain import ChannelKind, Role
 from hub.errors import HubError
 from web.cli_calendar import calendar_group, sla_group
-from web.cli_email import ingest_group
+from web.cli_email import ingest_group, mail_listener
 from web.cli_sla import COMMANDS as SLA_COMMANDS
 from web.cli_wechat import NAMES as WECHAT_NAMES
 from web.cli_wechat import wechat_config, wechat_options
@@ -83,6 +83,7 @@ def main() -> None:
 
 main.add_command(calendar_group)
 main.add_command(ingest_group)
+main.add_command(mail_listener)
 main.add_command(sla_group)
 for _command in SLA_COMMANDS:
     sla_group.add_command(_command)
