@@ -70,7 +70,8 @@ class MailboxWatcher:
         self.ingest = ingest
         self.options = options or WatchOptions()
         self.env = env
-        #: Outcomes of the mails this watcher stored (created, duplicate...), plus ``oversize``.
+        #: Outcomes of the mails this watcher is done with (stored and the cursor past them):
+        #: created, threaded, duplicate, ignored, rejected, plus ``oversize``.
         self.counts: Counter[str] = Counter()
         self.state = "new"
         self.error: str | None = None
@@ -186,15 +187,19 @@ class MailboxWatcher:
                 fetched = await self._call(
                     session.fetch, uid, sizes.get(uid, 0), self.config.imap_max_message_bytes
                 )
-                if fetched is not None:
-                    await self._store(fetched)
+                outcome = await self._store(fetched) if fetched is not None else None
                 await advance(
                     self.hub, self.channel_id, self.source, validity=session.uidvalidity, position=uid
                 )
                 last = uid
+                # Counted once the cursor is past the mail: a count means "done, never again".
+                if fetched is not None and outcome is not None:
+                    self.counts[outcome.value] += 1
+                    if fetched.oversize:
+                        self.counts["oversize"] += 1
         return last
 
-    async def _store(self, fetched: Fetched) -> None:
+    async def _store(self, fetched: Fetched) -> Outcome:
         ingest = self.ingest()
         parsed = await self._call(ingest.parse, self.channel_id, fetched.raw)
         try:
@@ -208,12 +213,10 @@ class MailboxWatcher:
             )
             result = await ingest.keep_rejected(self.channel_id, fetched.raw, f"{type(exc).__name__}: {exc}")
         self._failures.pop(fetched.uid, None)
-        self.counts[result.outcome.value] += 1
-        if fetched.oversize:
-            self.counts["oversize"] += 1
         metrics.SOURCE_FETCHED.labels(channel_id=str(self.channel_id), outcome=result.outcome.value).inc()
         if result.outcome is Outcome.REJECTED:
             log.warning("mailbox %s: UID %d rejected: %s", self.channel_id, fetched.uid, result.reason)
+        return result.outcome
 
     async def _failed(self, exc: BaseException) -> None:
         reason = f"{type(exc).__name__}: {exc}"
