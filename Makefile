@@ -24,6 +24,7 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	./.ci/ensure-chromium
+	./.ci/ensure-dovecot
 	$(BIN)/python -m pytest
 
 lint: install

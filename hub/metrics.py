@@ -15,3 +15,11 @@ INGEST_SECONDS = Histogram(
 DELIVERIES = Counter("hub_deliveries_total", "Outbound delivery attempts", ["channel", "outcome"])
 JOB_FAILURES = Counter("hub_job_failures_total", "Background jobs that raised", ["function"])
 OUTBOX_DEPTH = Gauge("hub_outbox_depth", "Outbound deliveries not yet sent or failed", ["status"])
+SOURCE_ERRORS = Counter(
+    "hub_source_errors_total",
+    "Failures reading a pulled channel's source (an IMAP mailbox): login, connection, fetch",
+    ["channel_id"],
+)
+SOURCE_FETCHED = Counter(
+    "hub_source_fetched_total", "Items a pulled channel fetched and stored", ["channel_id", "outcome"]
+)

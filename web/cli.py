@@ -26,7 +26,7 @@ from hub.config import ConfigError, Settings, load_settings
 from hub.domain import ChannelKind, Role
 from hub.errors import HubError
 from web.cli_calendar import calendar_group, sla_group
-from web.cli_email import ingest_group
+from web.cli_email import ingest_group, mail_listener
 from web.cli_sla import COMMANDS as SLA_COMMANDS
 from web.cli_wechat import NAMES as WECHAT_NAMES
 from web.cli_wechat import wechat_config, wechat_options
@@ -83,6 +83,7 @@ def main() -> None:
 
 main.add_command(calendar_group)
 main.add_command(ingest_group)
+main.add_command(mail_listener)
 main.add_command(sla_group)
 for _command in SLA_COMMANDS:
     sla_group.add_command(_command)
@@ -320,6 +321,27 @@ def channel() -> None:
     "--auto-ack/--no-auto-ack", default=None, help="E-mail: acknowledge each new ticket automatically."
 )
 @click.option("--notifications", is_flag=True, default=None, help="E-mail: send staff notification mails.")
+@click.option("--imap-host", default=None, help="E-mail: IMAP server to watch (the worker fetches new mail).")
+@click.option("--imap-port", type=click.IntRange(1, 65535), default=None, help="E-mail: IMAP port.")
+@click.option(
+    "--imap-tls", type=click.Choice(["tls", "starttls", "none"]), default=None, help="E-mail: IMAP TLS (tls)."
+)
+@click.option("--imap-user", default=None, help="E-mail: IMAP login (default: the address).")
+@click.option(
+    "--imap-password-env",
+    default=None,
+    help="E-mail: NAME of the environment variable holding the IMAP password (never the password).",
+)
+@click.option("--imap-folder", default=None, help="E-mail: folder to watch (default INBOX).")
+@click.option(
+    "--imap-poll-seconds",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    help="E-mail: poll interval without IDLE, and re-check interval with it (default 60).",
+)
+@click.option(
+    "--imap-idle/--no-imap-idle", default=None, help="E-mail: use IMAP IDLE when offered (default on)."
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...} as JSON.')
 @wechat_options
 def channel_add(
@@ -335,6 +357,7 @@ def channel_add(
 
     E-mail: hub channel add email --name 客服邮箱 --address support@example.com --smtp-host smtp.example.com
     --smtp-user support@example.com --smtp-password-env HUB_SMTP_PASSWORD
+    --imap-host imap.example.com --imap-password-env HUB_IMAP_PASSWORD
     """
     from hub.services import channels
 
@@ -347,7 +370,7 @@ def channel_add(
     if kind == ChannelKind.EMAIL.value and not config.get("address"):
         raise click.UsageError("an e-mail channel needs --address")
     if kind != ChannelKind.EMAIL.value and any(v is not None for v in mail.values()):
-        raise click.UsageError("--address and the --smtp-* options are for e-mail channels")
+        raise click.UsageError("--address and the --smtp-*/--imap-* options are for e-mail channels")
     config.update(wechat_config(kind, channel_id, settings.secret_key, wechat))
 
     async def work(runtime: Any) -> Any:
@@ -389,13 +412,16 @@ def channel_add(
 @channel.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def channel_list(as_json: bool) -> None:
-    """List channels with their ids."""
-    from hub.services import channels
+    """List channels with their ids, and for watched mailboxes what the watcher does (or its error)."""
+    from hub.services import channels, cursors
 
-    async def work(runtime: Any) -> list[Any]:
-        return await channels.list_channels(runtime.hub)
+    async def work(runtime: Any) -> tuple[list[Any], list[Any]]:
+        return await channels.list_channels(runtime.hub), await cursors.list_status(runtime.hub)
 
-    rows = _run(work)
+    rows, statuses = _run(work)
+    sources: dict[uuid.UUID, list[Any]] = {}
+    for status in statuses:
+        sources.setdefault(status.channel_id, []).append(status)
     if as_json:
         click.echo(
             json.dumps(
@@ -406,6 +432,7 @@ def channel_list(as_json: bool) -> None:
                         "name": c.name,
                         "active": c.is_active,
                         "config": c.config,
+                        "sources": [_source_json(s) for s in sources.get(c.id, [])],
                     }
                     for c in rows
                 ],
@@ -418,6 +445,23 @@ def channel_list(as_json: bool) -> None:
     for c in rows:
         state = "" if c.is_active else "  (disabled)"
         click.echo(f"{c.id}  {c.kind.value:<8} {c.name}{state}")
+        for s in sources.get(c.id, []):
+            line = f"    {s.source}: {s.state}, up to {s.position} (validity {s.validity})"
+            if s.error:
+                line += f"; error since {s.error_since:%Y-%m-%d %H:%M:%S}: {s.error}"
+            click.echo(line)
+
+
+def _source_json(status: Any) -> dict[str, Any]:
+    return {
+        "source": status.source,
+        "state": status.state,
+        "validity": status.validity,
+        "position": status.position,
+        "error": status.error,
+        "error_since": status.error_since.isoformat() if status.error_since else None,
+        "updated_at": status.updated_at.isoformat(),
+    }
 
 
 # -- pipeline operations ---------------------------------------------------------------------------

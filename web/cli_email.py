@@ -62,3 +62,49 @@ def ingest_email(paths: tuple[Path, ...], channel_id: uuid.UUID, as_json: bool, 
             click.echo(f"rejected {problem['file']}: {problem['reason']}", err=True)
     if summary.problems:
         sys.exit(1)
+
+
+@click.command("mail-listener")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=2525, show_default=True, help="Port.")
+@click.option("--lmtp", is_flag=True, help="Speak LMTP (for an MTA's lmtp transport) instead of SMTP.")
+@click.option(
+    "--max-size",
+    "max_bytes",
+    type=click.IntRange(1024),
+    default=64 * 1024 * 1024,
+    show_default=True,
+    help="Largest mail accepted, in bytes (bigger ones get 552).",
+)
+def mail_listener(host: str, port: int, lmtp: bool, max_bytes: int) -> None:
+    """Accept mail for the mailbox channels' addresses over SMTP or LMTP and store it.
+
+    Recipients must be a mailbox channel's address or its +token variant (others: 550 5.1.1).
+    Each mail is answered 250 only once it is stored, 451 4.3.0 when storing failed (the sender
+    retries). Run it behind your MTA, e.g. Postfix: transport_maps → lmtp:inet:127.0.0.1:2525.
+    """
+    import asyncio
+    import signal
+
+    from channels.email.listener import start_listener
+    from web.cli import _configure_logging, _run, _settings
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+
+    async def work(runtime: Any) -> None:
+        server = await start_listener(
+            runtime.hub, runtime.redis, host=host, port=port, lmtp=lmtp, max_bytes=max_bytes
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        bound = server.sockets[0].getsockname()
+        click.echo(f"hub mail listener ({'LMTP' if lmtp else 'SMTP'}) on {bound[0]}:{bound[1]}")
+        sys.stdout.flush()
+        await stop.wait()
+        server.close()
+        await server.wait_closed()
+
+    _run(work, settings)

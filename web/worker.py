@@ -1,6 +1,7 @@
 """The arq worker: processes acknowledged pushes, delivers outbox rows, re-drives what lost its job,
-sweeps SLA clocks (and complaint escalations), requirement feedback and hand-off deadlines, and runs
-the channels' follow-up work (WeChat media and profiles).
+sweeps SLA clocks (and complaint escalations), requirement feedback and hand-off deadlines, runs
+the channels' follow-up work (WeChat media and profiles) and watches the IMAP mailboxes (one task
+and thread per mailbox, started and stopped with the worker).
 
 Jobs carry only ids (msgpack, not pickle). Transient failures come back from the hub as
 :class:`hub.errors.RetryLater` and become ``arq.Retry``; arq's own try counter is set high because
@@ -16,6 +17,7 @@ from typing import Any
 from arq import Retry, Worker, cron
 from arq.worker import func
 
+from channels.email.watching import MailboxWatchers
 from channels.registry import FOLLOW_UPS
 from channels.wechat import jobs as wechat_jobs
 from hub import metrics
@@ -148,10 +150,30 @@ async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
     return await notifications.email(runtime.hub, uuid.UUID(notification_id))
 
 
+async def start_mailboxes(ctx: dict[str, Any]) -> None:
+    runtime: Runtime = ctx["runtime"]
+    ctx["mailboxes"] = MailboxWatchers(runtime.hub, runtime.redis).start()
+
+
+async def stop_mailboxes(ctx: dict[str, Any]) -> None:
+    watchers: MailboxWatchers | None = ctx.pop("mailboxes", None)
+    if watchers is not None:
+        await watchers.stop()
+
+
 def build_worker(
-    runtime: Runtime, *, burst: bool = False, handle_signals: bool = True, crons: bool = True
+    runtime: Runtime,
+    *,
+    burst: bool = False,
+    handle_signals: bool = True,
+    crons: bool = True,
+    mailboxes: bool | None = None,
 ) -> Worker:
-    """Construct inside a running event loop (arq binds to it)."""
+    """Construct inside a running event loop (arq binds to it).
+
+    ``mailboxes`` (default: with ``crons``, never in burst mode) also watches the IMAP mailboxes.
+    """
+    watch = (crons and not burst) if mailboxes is None else mailboxes
     return Worker(
         functions=[
             func(deliver_outbox, name=DELIVER_JOB, max_tries=1000, keep_result=0, timeout=60),
@@ -180,6 +202,8 @@ def build_worker(
         ]
         if crons
         else [],
+        on_startup=start_mailboxes if watch else None,
+        on_shutdown=stop_mailboxes if watch else None,
         redis_pool=runtime.arq,
         queue_name=JOB_QUEUE,
         ctx={"runtime": runtime},

@@ -6,6 +6,12 @@ Message-IDs; default: the address's), ``smtp_host``, ``smtp_port``, ``smtp_tls``
 environment variable holding the password; secrets never live in the database), ``auto_ack``
 (acknowledge new tickets), ``ack_subject``, ``ack_text`` (``{number}`` and ``{subject}`` are
 filled in), ``notifications`` (this mailbox sends staff notification e-mails).
+
+Watching the mailbox over IMAP (``hub worker``): ``imap_host``, ``imap_port``, ``imap_tls``
+(``tls`` | ``starttls`` | ``none``), ``imap_user`` (default: the address), ``imap_password_env``,
+``imap_folder`` (default INBOX), ``imap_poll_seconds`` (how often to look when the server has no
+IDLE, and the safety re-check while idling), ``imap_idle`` (false forces polling),
+``imap_max_message_bytes`` (larger mails are fetched as headers only, with the size noted).
 """
 
 from __future__ import annotations
@@ -37,6 +43,15 @@ class MailboxConfig:
     ack_subject: str = DEFAULT_ACK_SUBJECT
     ack_text: str = DEFAULT_ACK_TEXT
     notifications: bool = False
+    imap_host: str | None = None
+    imap_port: int | None = None
+    imap_tls: str = "tls"
+    imap_user: str | None = None
+    imap_password_env: str | None = None
+    imap_folder: str = "INBOX"
+    imap_poll_seconds: float = 60.0
+    imap_idle: bool = True
+    imap_max_message_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def of(cls, config: dict[str, Any]) -> MailboxConfig:
@@ -64,3 +79,24 @@ class MailboxConfig:
         if not self.smtp_password_env:
             return None
         return (os.environ if env is None else env).get(self.smtp_password_env)
+
+    @property
+    def watched(self) -> bool:
+        """The worker watches this mailbox over IMAP."""
+        return bool(self.imap_host)
+
+    @property
+    def imap_port_number(self) -> int:
+        if self.imap_port:
+            return int(self.imap_port)
+        return 993 if self.imap_tls == "tls" else 143
+
+    @property
+    def imap_login(self) -> str | None:
+        return self.imap_user or self.address
+
+    def imap_password(self, env: dict[str, str] | None = None) -> str | None:
+        """The IMAP password from the named environment variable, read at every (re)connect."""
+        if not self.imap_password_env:
+            return None
+        return (os.environ if env is None else env).get(self.imap_password_env)

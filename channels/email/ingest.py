@@ -1,8 +1,8 @@
 """One mail into the hub: parse, then ingest it as a client's message, apply it as a bounce, or
 leave it (our own mail); acknowledge new tickets when the mailbox asks for it.
 
-Used by every way mail comes in (``hub ingest email`` now; IMAP and the SMTP/LMTP listener
-later), so they all thread, dedupe and answer alike.
+Used by every way mail comes in (``hub ingest email``, the IMAP watchers and the SMTP/LMTP
+listener), so they all thread, dedupe and answer alike.
 
 Copies of one mail sent to several of our mailboxes (To one, Cc another) become one message:
 the idempotency key is the Message-ID alone, never the mailbox. Since the hub's key is
@@ -142,6 +142,14 @@ class EmailIngest:
             return await self._bounce(parsed)
         assert parsed.message is not None
         return await self._message(channel_id, raw, parsed)
+
+    async def keep_rejected(self, channel_id: uuid.UUID, raw: bytes, reason: str) -> MailResult:
+        """Store a mail whose ingest keeps failing as rejected, so a reader can move past it.
+
+        For fetchers (IMAP) that must not retry one poisonous mail forever; the bytes are kept
+        for ``hub inbound rejected``. Raises like any store when the database is unreachable.
+        """
+        return await self._reject(channel_id, raw, reason)
 
     async def _reject(self, channel_id: uuid.UUID, raw: bytes, reason: str) -> MailResult:
         key = f"<unreadable.{hashlib.sha256(raw).hexdigest()[:40]}@hub>"

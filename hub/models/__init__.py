@@ -4,6 +4,7 @@ from hub.models.base import Base
 from hub.models.calendars import BusinessCalendar, CalendarDay
 from hub.models.channels import Channel
 from hub.models.contacts import Contact, ContactIdentity
+from hub.models.cursors import SourceCursor
 from hub.models.handoffs import Handoff
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification
@@ -35,6 +36,7 @@ __all__ = [
     "Requirement",
     "RequirementEvent",
     "SlaPolicy",
+    "SourceCursor",
     "Team",
     "ThreadRef",
     "Ticket",

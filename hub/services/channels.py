@@ -45,7 +45,7 @@ _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CHOICES: dict[ChannelKind, dict[str, tuple[str, ...]]] = {
     ChannelKind.EMAIL: {"smtp_tls": ("starttls", "tls", "none"), "imap_tls": ("tls", "starttls", "none")},
 }
-_FLAGS = ("auto_ack", "notifications")
+_FLAGS = ("auto_ack", "notifications", "imap_idle")
 
 
 def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
@@ -81,6 +81,10 @@ def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
             raise InvalidInput(detail=f"{key} must be an e-mail address")
         elif lowered in _FLAGS and not isinstance(value, bool):
             raise InvalidInput(detail=f"{key} must be true or false")
+        elif lowered.endswith(("_seconds", "_bytes")) and not (
+            isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        ):
+            raise InvalidInput(detail=f"{key} must be a positive number")
     for key, allowed in _CHOICES.get(kind, {}).items():
         if key in config and config[key] not in allowed:
             raise InvalidInput(detail=f"{key} must be one of {', '.join(allowed)}")

@@ -57,6 +57,7 @@ async def test_channel_add_email_keeps_settings_and_refuses_secrets(run_cli) -> 
                 "smtp_password_env": "HUB_SMTP_PASSWORD",
                 "auto_ack": True,
             },
+            "sources": [],
         }
     ]
     no_address = await run_cli("channel", "add", "email", "--name", "x")
