@@ -1,37 +1,48 @@
 """E-mail ingest rate against the standard library's parse rate, on the same generated files.
 
-    .venv/bin/python bench/ingest_email.py [-n 1000] [--concurrency 8] [--data-dir var-bench]
+    .venv/bin/python bench/ingest_email.py [-n 1000] [--batch-size 500] [--parse-workers 0] [--data-dir var-bench]
 
 Generates N mails into a temporary folder (mixed like a support mailbox: 45 % plain text, 25 %
 HTML with a plain alternative, 10 % with a 20 KB attachment, 20 % replies to an earlier mail of the
 run; Chinese and English), then in the same run:
 
 * parse-only: read each file and ``BytesParser(policy=email.policy.default).parsebytes`` it;
-* ingest: the ``hub ingest email`` code path (:func:`channels.email.importer.import_mail`: read,
-  parse, classify, decode, then ``hub.ingest`` into PostgreSQL with up to ``--concurrency``
-  ingests in flight), against the embedded PostgreSQL and Redis of ``--data-dir`` (never
-  ``./var``), whose ``hub_bench_email`` database is wiped first.
+* ingest: the ``hub ingest email`` code path (:func:`channels.email.importer.import_mail`: read and
+  parse a batch, classify, then ``hub.ingest_many`` — raw rows committed first, then one set-based
+  processing transaction per batch, :mod:`hub.services.ingest_batch`), against the embedded
+  PostgreSQL and Redis of ``--data-dir`` (never ``./var``), whose ``hub_bench_email`` database is
+  wiped first.
 
 Prints both rates, our own parse's rate alone, and the ingest / parse-only ratio.
 
-Measured on the shared 2-core development VM (load average 2.5-4 from other work), embedded
-PostgreSQL 18 with default settings, concurrency 8:
+Measured on the shared 2-core development VM (load average 2-2.5 from other work on the same
+cores), embedded PostgreSQL 18 with default settings, no parse worker. Before the batched path
+(one ``hub.ingest`` per mail, 8 in flight) ingest ran at 25-58 mails/s (2.6-4.4 %).
 
-=======  ====================  ================  ===============  =====
-N        stdlib parse-only     our parse alone   ingest           ratio
-=======  ====================  ================  ===============  =====
-1,000    950-1,300 mails/s     2,770 mails/s     25-37 mails/s    2.6-2.9 %
-10,000   1,305 mails/s         (not run)         58 mails/s       4.4 %
-=======  ====================  ================  ===============  =====
+=======  ==========  =================  ================  ===============  ===========
+N        batch size  stdlib parse-only  our parse alone   ingest           ratio
+=======  ==========  =================  ================  ===============  ===========
+1,000    500         1,511 mails/s      2,969 mails/s     528 mails/s      35.0 %
+2,000    500         1,292-1,340 /s     2,379 mails/s     557-572 mails/s  42.7-43.1 %
+10,000   500         1,275 mails/s      1,901 mails/s     430 mails/s      33.8 %
+10,000   1000        1,354 mails/s      2,220 mails/s     579 mails/s      42.7 %
+=======  ==========  =================  ================  ===============  ===========
 
-The 70 % target is missed by far, and not because of parsing: our parse (raw header text decoded
-by our rules, no header registry objects) is 2-3x *faster* than the stdlib's policy.default parse.
-The cost is the one-message funnel, ``hub.ingest``: two transactions and about 29 SQL statements
-per new-ticket mail (raw row, contact, threading lookups, ticket, number, audit, events, message,
-routing, SLA clocks), about 10 ms of Python CPU per mail in SQLAlchemy, measured with cProfile;
-synchronous_commit=off gained only 25 %. Reaching the target needs a set-based bulk ingest in the
-hub (multi-row INSERT ... RETURNING for raw rows, contacts, tickets, messages and events; routing
-and SLA clocks computed in memory per batch), not a faster parser.
+The rate is flat with N (each batch costs the same; nothing grows with what is already stored
+but index depth); the spread between runs is the other work on the two cores.
+
+The 70 % target is not reached on this machine: ingest has to do our parse (0.35-0.5 ms a mail,
+itself 2x faster than the stdlib parse it is compared with) *and* the database work on the same
+two cores as PostgreSQL. Per mail, for 2,000 mails in batches of 500 (wall time, measured with
+timers around each phase and statement): our parse 0.37-0.45 ms; committing the raw rows
+0.43 ms (the raw INSERT itself 0.13 ms, the rest the commit's WAL for ~3 KB payload and JSONB per
+mail); the processing transaction 1.2 ms, of which the in-memory threading, routing and search
+tokens 0.2 ms, contacts 0.15 ms, SLA clock evaluation and its row writes 0.27 ms, and the
+executemany INSERTs of messages, events, tickets and audit rows 0.35 ms. A parse worker process
+(``--parse-workers 1``) gains nothing here, since both cores are already busy (Python plus the
+PostgreSQL backend). What is left to win: overlap committing batch k+1's raw rows with processing
+batch k, write the SLA rows with Core instead of ORM objects, and COPY instead of INSERT for rows
+that cannot conflict (messages, events, audit).
 """
 
 from __future__ import annotations
@@ -165,14 +176,17 @@ async def ingest_all(args: argparse.Namespace, folder: Path) -> tuple[float, dic
         ingest = await EmailIngest.create(runtime.hub, RedisClaims(runtime.redis))
         found = items([folder])  # listing is part of the CLI's path too
         began = time.perf_counter()
-        summary = await import_mail(ingest, created.channel.id, found, concurrency=args.concurrency)
+        summary = await import_mail(
+            ingest, created.channel.id, found, batch_size=args.batch_size, parse_workers=args.parse_workers
+        )
         return time.perf_counter() - began, summary.as_json()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--parse-workers", type=int, default=0)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var-bench")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -194,7 +208,7 @@ def main() -> None:
             f"our parse alone (channels.email.parse, no database): {len(files) / ours_seconds:,.0f} mails/s"
         )
         print(
-            f"ingest (hub ingest email path, concurrency {args.concurrency}): {ingest_rate:,.0f} mails/s ({ingest_seconds:.2f} s)"
+            f"ingest (hub ingest email path, batches of {args.batch_size}, {args.parse_workers} parse workers): {ingest_rate:,.0f} mails/s ({ingest_seconds:.2f} s)"
         )
         print(f"ratio ingest / parse-only: {ingest_rate / parse_rate:.1%}")
         print(f"outcomes: {summary}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.config import Settings
+from hub.errors import HubError
 from hub.inbound import InboundMessage, IngestResult, StoredInbound
 from hub.ports import (
     AttachmentStore,
@@ -42,6 +44,15 @@ class Hub:
         from hub.services.ingest import ingest
 
         return await ingest(self, message, payload=payload)
+
+    async def ingest_many(
+        self, items: Sequence[tuple[InboundMessage, bytes | None]]
+    ) -> list[IngestResult | HubError]:
+        """:meth:`ingest` for a batch, in order, set-based: one result (or the error ``ingest`` would
+        have raised) per item. For bulk importers; see :mod:`hub.services.ingest_batch`."""
+        from hub.services.ingest_batch import ingest_many
+
+        return await ingest_many(self, items)
 
     async def store_inbound(
         self, message: InboundMessage, *, payload: bytes | None = None, process_later: bool = True

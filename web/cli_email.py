@@ -20,8 +20,11 @@ def ingest_group() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--channel", "channel_id", type=click.UUID, required=True, help="The mailbox channel's id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object as the last line.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, hidden=True)
-def ingest_email(paths: tuple[Path, ...], channel_id: uuid.UUID, as_json: bool, concurrency: int) -> None:
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True, hidden=True)
+@click.option("--parse-workers", type=click.IntRange(0, 64), default=0, show_default=True, hidden=True)
+def ingest_email(
+    paths: tuple[Path, ...], channel_id: uuid.UUID, as_json: bool, batch_size: int, parse_workers: int
+) -> None:
     """Ingest mail files (.eml), Maildir folders and mbox files as if the mailbox had received them.
 
     Every mail is accounted for: created (a new ticket), threaded (joined a ticket), duplicate
@@ -43,10 +46,17 @@ def ingest_email(paths: tuple[Path, ...], channel_id: uuid.UUID, as_json: bool, 
                 f"{channel_id} is not a mailbox (e-mail) channel; see `hub channel list`"
             )
         if not show_bar:
-            return await import_mail(ingest, channel_id, found, concurrency=concurrency)
+            return await import_mail(
+                ingest, channel_id, found, batch_size=batch_size, parse_workers=parse_workers
+            )
         with click.progressbar(length=len(found), label="ingesting", file=sys.stderr) as bar:
             return await import_mail(
-                ingest, channel_id, found, concurrency=concurrency, on_done=lambda _i, _r: bar.update(1)
+                ingest,
+                channel_id,
+                found,
+                batch_size=batch_size,
+                parse_workers=parse_workers,
+                on_done=lambda _i, _r: bar.update(1),
             )
 
     summary = _run(work)

@@ -1,8 +1,10 @@
 """Many mails into the hub, fast: ``hub ingest email`` and ``bench/ingest_email.py`` run this.
 
-Reading and parsing (CPU) overlap with ingesting (database round trips): up to ``concurrency``
-ingests are in flight at once. Order still matters for threading: a reply must not be ingested
-before the mail it answers, so a mail whose References name a mail still in flight waits for it.
+Mails go in batches (``batch_size``, in the order given) through :meth:`EmailIngest.ingest_batch`,
+which hands each batch's client messages to the hub's set-based :meth:`hub.core.Hub.ingest_many`:
+order is kept, so a reply threads onto the mail it answers even within one batch. Reading and
+parsing the next batch (CPU) overlaps with the database work of the current one: in a worker
+process when ``parse_workers`` > 0, otherwise in this process between the batch's round trips.
 Every item ends in exactly one outcome; a file that cannot be read or parsed is a problem with a
 reason, never an exception that stops the run.
 """
@@ -13,12 +15,17 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from channels.email.ingest import EmailIngest, MailResult, Outcome
-from channels.email.parse import ParsedMail, Unparsable
+from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from channels.email.sources import Item
+
+#: Mails per batch: large enough that a batch's statements cost little per mail, small enough
+#: that a batch's rows and payloads stay a few megabytes.
+BATCH_SIZE = 500
 
 
 @dataclass
@@ -36,57 +43,81 @@ class Summary:
         }
 
 
+def _parse_all(mailbox: Mailbox, raws: list[bytes | None]) -> list[ParsedMail | str | None]:
+    """Parse a batch (in a worker process, or here); an unparsable mail becomes its reason."""
+    parsed: list[ParsedMail | str | None] = []
+    for raw in raws:
+        if raw is None:
+            parsed.append(None)
+            continue
+        try:
+            parsed.append(parse(raw, mailbox))
+        except Unparsable as exc:
+            parsed.append(exc.reason)
+    return parsed
+
+
 async def import_mail(
     ingest: EmailIngest,
     channel_id: uuid.UUID,
     items: Sequence[Item],
     *,
-    concurrency: int = 8,
+    batch_size: int = BATCH_SIZE,
+    parse_workers: int = 0,
     on_done: Callable[[Item, MailResult], None] | None = None,
 ) -> Summary:
     summary = Summary()
-    slots = asyncio.Semaphore(concurrency)
-    in_flight: dict[str, asyncio.Task[None]] = {}
-    running: set[asyncio.Task[None]] = set()
+    mailbox = ingest.mailbox(channel_id)
+    loop = asyncio.get_running_loop()
+    executor: Executor | None = ProcessPoolExecutor(parse_workers) if parse_workers > 0 else None
 
-    async def one(
-        item: Item, raw: bytes, parsed: ParsedMail | Unparsable, waits: list[asyncio.Task[None]]
-    ) -> None:
-        try:
-            if waits:
-                await asyncio.gather(*waits, return_exceptions=True)
-            result = await ingest.ingest(channel_id, raw, parsed)
-        except Exception as exc:  # a bug or an outage: report it for this file and go on
-            result = MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")
-        finally:
-            slots.release()
+    def done(item: Item, result: MailResult) -> None:
         _record(summary, item, result)
         if on_done is not None:
             on_done(item, result)
 
-    for item in items:
-        try:
-            raw = item.read()
-        except OSError as exc:
-            result = MailResult(Outcome.REJECTED, f"cannot read: {exc.strerror or exc}")
-            _record(summary, item, result)
-            if on_done is not None:
-                on_done(item, result)
-            continue
-        parsed = ingest.parse(channel_id, raw)
-        waits = []
-        if isinstance(parsed, ParsedMail) and parsed.message is not None:
-            waits = [in_flight[r] for r in parsed.message.references if r in in_flight]
-        await slots.acquire()
-        task = asyncio.ensure_future(one(item, raw, parsed, waits))
-        running.add(task)
-        task.add_done_callback(running.discard)
-        if isinstance(parsed, ParsedMail):
-            key = parsed.message_id
-            in_flight[key] = task
-            task.add_done_callback(lambda _t, key=key: in_flight.pop(key, None))
-    if running:
-        await asyncio.gather(*running)
+    def read(chunk: Sequence[Item]) -> list[bytes | None]:
+        raws: list[bytes | None] = []
+        for item in chunk:
+            try:
+                raws.append(item.read())
+            except OSError as exc:
+                done(item, MailResult(Outcome.REJECTED, f"cannot read: {exc.strerror or exc}"))
+                raws.append(None)
+        return raws
+
+    async def prepare(chunk: Sequence[Item]) -> tuple[Sequence[Item], list[bytes | None], list[Any]]:
+        raws = read(chunk)
+        if executor is None:
+            return chunk, raws, _parse_all(mailbox, raws)
+        return chunk, raws, await loop.run_in_executor(executor, _parse_all, mailbox, raws)
+
+    chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    try:
+        upcoming = asyncio.ensure_future(prepare(chunks[0])) if chunks else None
+        for number in range(len(chunks)):
+            assert upcoming is not None
+            chunk, raws, parsed = await upcoming
+            upcoming = (
+                asyncio.ensure_future(prepare(chunks[number + 1])) if number + 1 < len(chunks) else None
+            )
+            mails: list[tuple[bytes, ParsedMail | Unparsable | None]] = []
+            kept: list[Item] = []
+            for item, raw, one in zip(chunk, raws, parsed, strict=True):
+                if raw is None:
+                    continue
+                mails.append((raw, Unparsable(one) if isinstance(one, str) else one))
+                kept.append(item)
+            try:
+                results = await ingest.ingest_batch(channel_id, mails)
+            except Exception as exc:  # a bug or an outage: report it for these files and go on
+                failure = MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")
+                results = [failure] * len(kept)
+            for item, result in zip(kept, results, strict=True):
+                done(item, result)
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
     return summary
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -30,6 +31,7 @@ from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.errors import HubError, IngestFailed
+from hub.inbound import InboundMessage, IngestResult
 from hub.services.automatic_replies import send_automatic_reply
 from hub.services.channels import list_channels
 from hub.services.delivery_reports import failed_after_sending
@@ -186,18 +188,65 @@ class EmailIngest:
             return await self.claims.claim(message_id, channel_id)
         return channel_id
 
-    async def _message(self, channel_id: uuid.UUID, raw: bytes, parsed: ParsedMail) -> MailResult:
+    async def ingest_batch(
+        self, channel_id: uuid.UUID, mails: Sequence[tuple[bytes, ParsedMail | Unparsable | None]]
+    ) -> list[MailResult]:
+        """:meth:`ingest` for many mails in order, the client messages among them in one batch
+        (:meth:`hub.core.Hub.ingest_many`): the same outcomes, a fraction of the database work."""
+        if channel_id not in self.mailboxes.configs:
+            raise HubError("not_found", what="mailbox channel")
+        results: list[MailResult | None] = [None] * len(mails)
+        batch: list[tuple[int, bytes, ParsedMail, InboundMessage]] = []
+        for index, (raw, parsed) in enumerate(mails):
+            if parsed is None:
+                parsed = self.parse(channel_id, raw)
+            if isinstance(parsed, Unparsable):
+                results[index] = await self._reject(channel_id, raw, parsed.reason)
+            elif parsed.kind == "own":
+                results[index] = MailResult(Outcome.IGNORED, parsed.reason)
+            elif parsed.kind == "bounce":
+                results[index] = await self._bounce(parsed)
+            else:
+                batch.append((index, raw, parsed, await self._addressed(channel_id, parsed)))
+        if batch:
+            outcomes = await self.hub.ingest_many([(message, raw) for _, raw, _, message in batch])
+            for (index, raw, parsed, message), outcome in zip(batch, outcomes, strict=True):
+                results[index] = await self._settle(channel_id, raw, parsed, message.channel_id, outcome)
+        return [r for r in results if r is not None]
+
+    async def _addressed(self, channel_id: uuid.UUID, parsed: ParsedMail) -> InboundMessage:
+        """The mail's message, addressed to the mailbox channel that holds (or claims) its Message-ID."""
         message = parsed.message
         assert message is not None
         target = await self._route(message.external_id, channel_id)
         if target != channel_id:
             message = msgspec.structs.replace(message, channel_id=target)
+        return message
+
+    async def _message(self, channel_id: uuid.UUID, raw: bytes, parsed: ParsedMail) -> MailResult:
+        message = await self._addressed(channel_id, parsed)
         try:
-            result = await self.hub.ingest(message, payload=raw)
-        except IngestFailed as exc:  # stored raw by the hub, marked failed, retried by `hub inbound retry`
-            return MailResult(Outcome.REJECTED, str(exc.params.get("error") or exc))
-        except HubError as exc:  # refused before storing (empty message, ...): keep the bytes ourselves
-            return await self._reject(channel_id, raw, str(exc))
+            result: IngestResult | HubError = await self.hub.ingest(message, payload=raw)
+        except HubError as exc:
+            result = exc
+        return await self._settle(channel_id, raw, parsed, message.channel_id, result)
+
+    async def _settle(
+        self,
+        channel_id: uuid.UUID,
+        raw: bytes,
+        parsed: ParsedMail,
+        target: uuid.UUID,
+        result: IngestResult | HubError,
+    ) -> MailResult:
+        if isinstance(
+            result, IngestFailed
+        ):  # stored raw by the hub, marked failed, retried by `hub inbound retry`
+            return MailResult(Outcome.REJECTED, str(result.params.get("error") or result))
+        if isinstance(
+            result, HubError
+        ):  # refused before storing (empty message, ...): keep the bytes ourselves
+            return await self._reject(channel_id, raw, str(result))
         if result.duplicate:
             return MailResult(Outcome.DUPLICATE, ticket_id=result.ticket_id)
         acknowledged = False
