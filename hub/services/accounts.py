@@ -9,7 +9,7 @@ import pyotp
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from hub import policy, profiles
+from hub import one_time_codes, policy, profiles
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import Presence, Role
@@ -113,8 +113,10 @@ async def authenticate(hub: Hub, email: str, password: str, otp: str | None) -> 
         if user.totp_enabled:
             if not otp:
                 raise OtpRequired()
-            if not pyotp.TOTP(user.totp_secret or "").verify(otp.strip(), valid_window=1):
+            step = one_time_codes.spend(user.totp_secret or "", otp, hub.clock.now(), user.totp_last_step)
+            if step is None:
                 raise OtpInvalid()
+            user.totp_last_step = step
         user.last_login_at = hub.clock.now()
         await uow.commit()
         return user
@@ -138,6 +140,7 @@ async def begin_totp(hub: Hub, user_id: uuid.UUID) -> tuple[str, str]:
         if user.totp_enabled:
             raise Conflict(detail="two-factor authentication is already enabled")
         user.totp_secret = secret
+        user.totp_last_step = None
         await uow.commit()
         uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
         return secret, uri
@@ -149,9 +152,11 @@ async def confirm_totp(hub: Hub, actor: Actor, user_id: uuid.UUID, code: str, *,
         user = await uow.session.get(User, user_id, with_for_update=True)
         if user is None:
             raise NotFound(what="user")
-        if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1):
+        step = one_time_codes.spend(user.totp_secret or "", code, hub.clock.now(), user.totp_last_step)
+        if step is None:
             raise OtpInvalid()
         user.totp_enabled = enable
+        user.totp_last_step = step if enable else None
         if not enable:
             user.totp_secret = None
         audit.record(

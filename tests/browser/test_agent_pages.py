@@ -4,6 +4,7 @@ live updates without reload, partner isolation and logout."""
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pyotp
@@ -46,7 +47,8 @@ async def test_a_second_factor_is_asked_for_only_when_the_server_says_so(hub: Hu
     agent = await factories.user(hub, Role.AGENT)
     secret, _ = await accounts.begin_totp(hub, agent.id)
     me = CurrentUser.of(agent).actor
-    await accounts.confirm_totp(hub, me, agent.id, pyotp.TOTP(secret).now(), enable=True)
+    # Enrolled with the previous period's code, so the current one is still unspent for the login.
+    await accounts.confirm_totp(hub, me, agent.id, pyotp.TOTP(secret).at(time.time() - 30), enable=True)
     page: Page = await new_page(locale="en")
     await page.goto("/login?next=/%3Fview%3Dall")
     code = page.get_by_label("Authentication code")

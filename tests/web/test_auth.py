@@ -220,8 +220,9 @@ async def _enrol(client, headers: dict[str, str]) -> str:
     assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri and "issuer=hub" in uri
     wrong = await client.post("/api/v1/auth/2fa/enable", json={"code": _wrong_code(secret)}, headers=headers)
     assert wrong.status_code == 401 and wrong.json()["code"] == "otp_invalid"
+    # The previous period's code (still accepted for a slow typist), so the current one stays unspent.
     enabled = await client.post(
-        "/api/v1/auth/2fa/enable", json={"code": pyotp.TOTP(secret).now()}, headers=headers
+        "/api/v1/auth/2fa/enable", json={"code": pyotp.TOTP(secret).at(time.time() - 30)}, headers=headers
     )
     assert enabled.status_code == 204, enabled.text
     return secret
@@ -248,6 +249,20 @@ async def test_totp_enrolment_then_login_needs_the_code(client, agent) -> None:
     right = await _login(client, agent.email, otp=pyotp.TOTP(secret).now())
     assert right.status_code == 200
     assert right.json()["user"]["totp_enabled"] is True
+
+
+async def test_a_totp_code_logs_in_once(client, agent) -> None:
+    """RFC 6238 §5.2: a code seen by someone else must not open a second session."""
+    secret = await _enrol(client, await factories.login(client, agent))
+    totp = pyotp.TOTP(secret)
+    code = totp.now()
+    assert (await _login(client, agent.email, otp=code)).status_code == 200
+    replayed = await _login(client, agent.email, otp=code)
+    assert replayed.status_code == 401 and replayed.json()["code"] == "otp_invalid"
+    # An older code is spent too once a newer one was used; the next period's code still works.
+    stale = await _login(client, agent.email, otp=totp.at(time.time() - 30))
+    assert stale.status_code == 401
+    assert (await _login(client, agent.email, otp=totp.at(time.time() + 30))).status_code == 200
 
 
 async def test_a_password_alone_does_not_reveal_whether_2fa_is_on(client, agent) -> None:
