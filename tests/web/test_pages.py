@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 from hub.actors import CLI, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role
+from hub.inbound import InboundAttachment
 from hub.models import User
 from hub.services import escalation, tickets, users
 from tests import factories
@@ -140,6 +141,35 @@ async def test_ticket_page_escapes_customer_text_and_shows_stored_html_as_stored
             break
     else:
         raise AssertionError("the HTML message was not shown")
+
+
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+async def test_inline_images_of_an_html_mail_are_shown_from_their_stored_files(client, hub: Hub) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    ticket_id = await _ticket(
+        hub,
+        text="",
+        html='<p>Our logo: <img src="cid:logo%40mail.example" alt="logo"> <img src="cid:gone@x" alt="gone"></p>',
+        attachments=[
+            InboundAttachment(
+                filename="logo.png", content_type="image/png", data=PIXEL, content_id="<Logo@mail.example>"
+            )
+        ],
+    )
+    await _login(client, agent.email)
+    detail = (await client.get(f"/api/v1/tickets/{ticket_id}")).json()
+    (image,) = detail["messages"][0]["attachments"]
+    page = await client.get(f"/tickets/{ticket_id}")
+    assert f'<img src="{image["url"]}" alt="logo">' in page.text
+    assert '<img src="cid:gone@x" alt="gone">' in page.text  # nothing stored under that id: left alone
+    served = await client.get(image["url"])
+    assert served.status_code == 200 and served.content == PIXEL
+    assert served.headers["content-type"] == "image/png"
 
 
 async def test_partners_see_their_tickets_without_notes_or_controls(client, hub: Hub) -> None:

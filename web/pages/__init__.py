@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from web.pages.inbox import inbox_page, inbox_rows
+from web.pages.inline_images import inline_images
 from web.pages.login import login_page
 from web.pages.security import PAGE_HEADERS
 from web.pages.static import static_router
@@ -42,6 +43,7 @@ def template_config() -> TemplateConfig:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["inline_images"] = inline_images
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
