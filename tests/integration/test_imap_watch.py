@@ -1,10 +1,12 @@
 """Watching IMAP mailboxes against a real Dovecot: exact-once through restarts and renumbering,
-IDLE, isolation of a failing mailbox and of a huge mail, and one watcher per mailbox."""
+IDLE, isolation of a failing mailbox and of a huge mail, mail the parser cannot read, one watcher
+per mailbox, and TLS (implicit and STARTTLS) with a private CA."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from email.message import EmailMessage
@@ -13,14 +15,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from channels.email.config import MailboxConfig
+from channels.email.imap import ImapProblem, ImapSession
 from channels.email.watcher import WatchOptions
 from channels.email.watching import MailboxWatchers
 from hub.config import Settings
 from hub.core import Hub
 from hub.models import Channel, RawInbound, Ticket
 from hub.services.cursors import list_status, read_cursor
+from tests.certificates import TestCA, make_ca
 from tests.conftest import make_settings
-from tests.dovecot import Dovecot, unavailable
+from tests.dovecot import PASSWORD, Dovecot, unavailable
 from tests.email_helpers import mail, mailbox
 from web.embedded import ServerUrls
 from web.runtime import Runtime
@@ -314,3 +319,74 @@ async def test_cli_adds_a_watched_mailbox_and_lists_its_error(
     assert "AUTHENTICATIONFAILED" in rows[0]["sources"][0]["error"]
     text = (await run_cli("channel", "list")).out
     assert f"{channel_id}" in text and "INBOX: error" in text
+
+
+# -- TLS ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    return make_ca(tmp_path_factory.mktemp("imap-tls"))
+
+
+@pytest.fixture(scope="module")
+def tls_dovecot(ca: TestCA) -> Iterator[Dovecot]:
+    """A second Dovecot with a certificate from the test CA: STARTTLS on ``port``, TLS on ``tls_port``."""
+    server = Dovecot.in_temporary_folder(certificate=(ca.cert_file, ca.key_file)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _tls_port(server: Dovecot, mode: str) -> int:
+    return server.tls_port if mode == "tls" else server.port
+
+
+@pytest.mark.parametrize("mode", ["tls", "starttls"])
+async def test_a_mailbox_is_watched_over_tls(
+    hub: Hub, tls_dovecot: Dovecot, ca: TestCA, watchers, mode: str
+) -> None:
+    user = tls_dovecot.new_user()
+    channel = await watched(
+        hub,
+        tls_dovecot,
+        user,
+        imap_tls=mode,
+        imap_port=_tls_port(tls_dovecot, mode),
+        tls_ca_file=str(ca.ca_file),
+    )
+    # The session the watcher opens is encrypted before the login is sent.
+    session = await asyncio.to_thread(ImapSession.open, MailboxConfig.of(channel.config), PASSWORD)
+    try:
+        assert isinstance(session.client.socket(), ssl.SSLSocket)
+        assert session.client.socket().version() in ("TLSv1.2", "TLSv1.3")
+    finally:
+        await asyncio.to_thread(session.close)
+    tls_dovecot.append(user, mail(subject=f"加密的邮件 ({mode})"))
+    started = watchers()
+    await eventually(lambda: handled(started, channel.id) == 1, what="the mail over TLS")
+    async with hub.uow() as uow:
+        subjects = list(await uow.session.scalars(sa.select(Ticket.subject)))
+    assert subjects == [f"加密的邮件 ({mode})"]
+
+
+@pytest.mark.parametrize("mode", ["tls", "starttls"])
+async def test_an_untrusted_imap_certificate_is_shown_and_nothing_is_read(
+    hub: Hub, tls_dovecot: Dovecot, watchers, mode: str
+) -> None:
+    """No tls_ca_file: the system's CAs do not know the test CA, so no password is sent."""
+    user = tls_dovecot.new_user()
+    tls_dovecot.append(user, mail(subject="never read"))
+    channel = await watched(hub, tls_dovecot, user, imap_tls=mode, imap_port=_tls_port(tls_dovecot, mode))
+    with pytest.raises(ImapProblem, match="not trusted"):
+        await asyncio.to_thread(ImapSession.open, MailboxConfig.of(channel.config), PASSWORD)
+    watchers()
+
+    async def shows_error() -> bool:
+        row = {s.channel_id: s for s in await list_status(hub)}.get(channel.id)
+        return row is not None and row.state == "error" and "not trusted" in (row.error or "")
+
+    await eventually(shows_error, what="the certificate error on the mailbox")
+    assert "tls_ca_file" in {s.channel_id: s for s in await list_status(hub)}[channel.id].error
+    assert await stored(hub, channel.id) == 0
