@@ -58,7 +58,7 @@ def codec_for(label: str | None) -> str | None:
     name = SUPERSETS.get(name, name)
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label (a damaged header)
         return None
 
 

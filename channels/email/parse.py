@@ -12,6 +12,7 @@ mail are not to be trusted.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 import uuid
@@ -42,6 +43,7 @@ class _RawHeaderPolicy(EmailPolicy):
         return value
 
 
+log = logging.getLogger(__name__)
 _PARSER = BytesParser(policy=_RawHeaderPolicy())
 _TICKET_NUMBER = re.compile(r"\[#(\d{1,15})\]")
 _TOKEN_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
@@ -81,6 +83,23 @@ class ParsedMail:
 
 
 def parse(raw: bytes, mailbox: Mailbox) -> ParsedMail:
+    """Raises nothing but :class:`Unparsable`, even when a mail trips a fault in our own reading.
+
+    Every caller keeps an unparsable mail raw as rejected and moves on, so a mail that meets a
+    bug is one rejected mail (its bytes kept for ``hub inbound rejected`` and a re-read after
+    the fix), not a mailbox that stops at it, an import that dies or a listener answering 451
+    for ever.
+    """
+    try:
+        return _parse(raw, mailbox)
+    except Unparsable:
+        raise
+    except Exception as exc:
+        log.exception("cannot parse a mail of %d bytes", len(raw))
+        raise Unparsable(f"the mail could not be read (parser fault: {type(exc).__name__}: {exc})") from exc
+
+
+def _parse(raw: bytes, mailbox: Mailbox) -> ParsedMail:
     if not raw.strip():
         raise Unparsable("empty file")
     try:
@@ -178,7 +197,7 @@ def _date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # Overflow: a day like 250123456789
         return None
     if parsed is None:
         return None

@@ -263,6 +263,54 @@ async def test_huge_mails_are_stored_with_the_oversize_noted(
     assert header_only.payload is not None and len(header_only.payload) < 10_000
 
 
+def _without_sender(subject: str, attachment: int = 0) -> bytes:
+    message = EmailMessage()
+    message["To"] = "support@hub.example"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@nowhere.example>"
+    message.set_content("Who sent this?")
+    if attachment:
+        message.add_attachment(b"x" * attachment, maintype="application", subtype="pdf", filename="a.pdf")
+    return message.as_bytes()
+
+
+async def test_mail_that_cannot_be_read_is_kept_rejected_and_the_mailbox_goes_on(
+    hub: Hub, dovecot: Dovecot, user: str, watchers
+) -> None:
+    limit = 64 * 1024
+    channel = await watched(hub, dovecot, user, imap_max_message_bytes=limit)
+    poison = [
+        _without_sender("no From at all"),
+        b"\x00\x01\x02 not a mail \xff\xfe\r\n" * 20,
+        _without_sender("no From and over the limit", attachment=2 * limit),
+    ]
+    for raw in poison:
+        dovecot.append(user, raw)
+    dovecot.append(user, _with_attachment("over the limit but readable", 2 * limit))
+    dovecot.append(user, mail(subject="a good mail after the bad ones"))
+    started = watchers()
+    await eventually(lambda: handled(started, channel.id) == 5, what="all five mails dealt with")
+    assert started.watchers[channel.id].counts == {"rejected": 3, "created": 2, "oversize": 2}
+    cursor = await read_cursor(hub, channel.id, "INBOX")
+    assert cursor is not None and cursor.position == 5
+    status = {s.channel_id: s for s in await list_status(hub)}[channel.id]
+    assert status.state == "watching" and status.error is None
+    async with hub.uow() as uow:
+        rows = list(
+            await uow.session.scalars(sa.select(RawInbound).where(RawInbound.channel_id == channel.id))
+        )
+        subjects = set(await uow.session.scalars(sa.select(Ticket.subject)))
+    rejected = sorted((r.error or "") for r in rows if r.status.value == "rejected")
+    assert len(rejected) == 3 and sum("no sender address" in e for e in rejected) == 2
+    assert any("no mail headers" in e for e in rejected)
+    # The bytes are kept for an operator (the oversize one as its header and the note).
+    assert all(r.payload for r in rows)
+    assert subjects == {"over the limit but readable", "a good mail after the bad ones"}
+    # And the mailbox keeps going.
+    dovecot.append(user, mail(subject="and the next one"))
+    await eventually(lambda: handled(started, channel.id) == 6, what="the mail after")
+
+
 async def test_two_watchers_for_one_mailbox_one_wins_the_lock(
     hub: Hub, dovecot: Dovecot, user: str, watchers
 ) -> None:
