@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.errors import HeaderParseError
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
@@ -254,7 +255,7 @@ class _Body:
         if kind in ("message/rfc822", "message/global"):
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
-            data = inner.as_bytes(policy=policy.compat32) if isinstance(inner, Message) else b""
+            data = _message_bytes(inner) if isinstance(inner, Message) else b""
             title = headers.header(inner, "Subject") if isinstance(inner, Message) else ""
             filename = _filename(part) or f"{(title or 'message')[:80]}.eml"
         else:
@@ -270,6 +271,28 @@ class _Body:
         self.attachments.append(
             InboundAttachment(filename=filename, content_type=kind, data=data, content_id=content_id)
         )
+
+
+def _message_bytes(inner: Message) -> bytes:
+    """An attached mail as bytes. The generator refuses some damaged ones (a header value with a
+    bare newline in it, non-ASCII text where it expects bytes): those are rebuilt from the raw
+    headers and body as read, so the attachment is kept as it came rather than the mail lost."""
+    try:
+        return inner.as_bytes(policy=policy.compat32)
+    except (HeaderParseError, UnicodeError, ValueError):
+        return _rebuilt(inner).encode("utf-8", "surrogateescape")
+
+
+def _rebuilt(message: Message) -> str:
+    head = "".join(f"{name}: {value}\r\n" for name, value in message.raw_items())
+    payload = message.get_payload()
+    if isinstance(payload, list):
+        boundary = message.get_boundary() or "hub-rebuilt"
+        parts = [f"--{boundary}\r\n{_rebuilt(p)}\r\n" for p in payload if isinstance(p, Message)]
+        body = "".join(parts) + f"--{boundary}--\r\n"
+    else:
+        body = payload if isinstance(payload, str) else ""
+    return f"{head}\r\n{body}"
 
 
 def _body_part(mail: EmailMessage, kind: str) -> Message | None:
