@@ -280,19 +280,31 @@ def _message_bytes(inner: Message) -> bytes:
     try:
         return inner.as_bytes(policy=policy.compat32)
     except (HeaderParseError, UnicodeError, ValueError):
-        return _rebuilt(inner).encode("utf-8", "surrogateescape")
+        return _rebuilt(inner)
 
 
-def _rebuilt(message: Message) -> str:
-    head = "".join(f"{name}: {value}\r\n" for name, value in message.raw_items())
-    payload = message.get_payload()
+def _rebuilt(message: Message) -> bytes:
+    head = b"".join(_as_read(f"{name}: {value}\r\n") for name, value in message.raw_items())
+    # The payload as the parser stored it: get_payload() would decode it again, and can fail on
+    # the very bytes that made the generator give up.
+    payload = message._payload  # type: ignore[attr-defined]
     if isinstance(payload, list):
-        boundary = message.get_boundary() or "hub-rebuilt"
-        parts = [f"--{boundary}\r\n{_rebuilt(p)}\r\n" for p in payload if isinstance(p, Message)]
-        body = "".join(parts) + f"--{boundary}--\r\n"
+        boundary = _as_read(message.get_boundary() or "hub-rebuilt")
+        parts = [
+            b"--" + boundary + b"\r\n" + _rebuilt(p) + b"\r\n" for p in payload if isinstance(p, Message)
+        ]
+        body = b"".join(parts) + b"--" + boundary + b"--\r\n"
     else:
-        body = payload if isinstance(payload, str) else ""
-    return f"{head}\r\n{body}"
+        body = _as_read(payload) if isinstance(payload, str) else b""
+    return head + b"\r\n" + body
+
+
+def _as_read(text: str) -> bytes:
+    """Text the parser made from bytes back into those bytes (8-bit ones are surrogate escapes)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escape (an encoded word's leftovers)
+        return text.encode("utf-8", "replace")
 
 
 def _body_part(mail: EmailMessage, kind: str) -> Message | None:
