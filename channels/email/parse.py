@@ -225,10 +225,10 @@ class _Body:
                 continue
             kind = part.get_content_type()
             disposition = part.get_content_disposition()
-            if kind == "text/plain" and disposition != "attachment" and not part.get_filename():
+            if kind == "text/plain" and disposition != "attachment" and not _has_filename(part):
                 extra_text.append(body._decode(part))  # text split around an inline image
                 continue
-            if kind == "text/html" and disposition != "attachment" and not part.get_filename() and rich:
+            if kind == "text/html" and disposition != "attachment" and not _has_filename(part) and rich:
                 continue
             body._attach(part, index, max_bytes)
         full = body._decode(plain) if plain is not None else ""
@@ -314,7 +314,7 @@ def _body_part(mail: EmailMessage, kind: str) -> Message | None:
         return None
     if part is None or part.get_content_type() != f"text/{kind}":
         return None
-    if part.get_content_disposition() == "attachment" or part.get_filename():
+    if part.get_content_disposition() == "attachment" or _has_filename(part):
         return None
     return part
 
@@ -325,6 +325,15 @@ def _leaves(part: Message) -> list[Message]:
         return [part]
     payload = part.get_payload()
     return [leaf for child in (payload if isinstance(payload, list) else []) for leaf in _leaves(child)]
+
+
+def _has_filename(part: Message) -> bool:
+    """Whether the part names a file; a name too damaged to decode (RFC 2231 bytes in no known
+    charset) still makes the part a file, which is what its sender meant."""
+    try:
+        return bool(part.get_filename())
+    except (ValueError, LookupError, TypeError):
+        return True
 
 
 def _filename(part: Message) -> str | None:
@@ -341,10 +350,10 @@ def _filename(part: Message) -> str | None:
             legacy[name] = value
     try:
         name = legacy.get_filename() or legacy.get_param("name")
+        if isinstance(name, tuple):
+            name = collapse_rfc2231_value(name)
     except (ValueError, LookupError, TypeError):
         name = None
-    if isinstance(name, tuple):
-        name = collapse_rfc2231_value(name)
     if not name:
         return None
     name = headers.text(str(name))
