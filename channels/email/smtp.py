@@ -86,11 +86,16 @@ async def submit(
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
     """The TLS error behind ``exc`` (aiosmtplib raises it bare for STARTTLS and wraps it in
-    SMTPConnectError for implicit TLS), or None."""
+    SMTPConnectError for implicit TLS) that no retry will cure, or None.
+
+    Only a certificate that does not verify and a protocol error (wrong version, handshake
+    alert) count; the connection ending mid-handshake (``SSLEOFError``, ``SSLZeroReturnError``,
+    ``SSLSyscallError``) is the network's doing and is retried like any lost connection.
+    """
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLError):
+        if isinstance(current, ssl.SSLCertVerificationError) or type(current) is ssl.SSLError:
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__

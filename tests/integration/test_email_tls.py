@@ -256,3 +256,18 @@ async def test_tls_ca_file_must_be_an_absolute_path(hub: Hub) -> None:
     """Workers on other hosts read it: a path relative to where a command was typed means nothing."""
     with pytest.raises(InvalidInput, match="tls_ca_file must be an absolute file path"):
         await mailbox(hub, tls_ca_file="certs/company-ca.pem")
+
+
+async def test_implicit_tls_to_a_plain_port_fails_with_a_hint(
+    hub: Hub, ca: TestCA, smtp_password: str
+) -> None:
+    """smtp_tls=tls against a server that speaks plain SMTP (a port mix-up): no retry will help."""
+    sink = await SmtpSink().start()
+    try:
+        reply = await _reply_through(hub, sink, "tls", ca.ca_file, smtp_password)
+        assert await hub.deliver((await _outbox(hub, reply)).id) == "failed"
+    finally:
+        await sink.close()
+    stored = await factories.get(hub, Message, reply.id)
+    assert "TLS with the SMTP server" in stored.delivery_error
+    assert "check smtp_tls and smtp_port" in stored.delivery_error
