@@ -160,7 +160,9 @@ async def reset(database_url: str) -> None:
     await upgrade(database_url)
 
 
-async def ingest_all(args: argparse.Namespace, folder: Path) -> tuple[float, dict[str, object]]:
+async def ingest_all(
+    args: argparse.Namespace, folder: Path
+) -> tuple[float, dict[str, object], list[tuple[int, float]]]:
     settings = load_settings({"HUB_DATA_DIR": str(args.data_dir)})
     async with open_runtime(settings, database="hub_bench_email") as runtime:
         await reset(runtime.database_url)
@@ -175,11 +177,27 @@ async def ingest_all(args: argparse.Namespace, folder: Path) -> tuple[float, dic
         )
         ingest = await EmailIngest.create(runtime.hub, RedisClaims(runtime.redis))
         found = items([folder])  # listing is part of the CLI's path too
+        # (mails done, seconds) at every tenth of the run: is the rate flat as the tables grow?
+        marks: list[tuple[int, float]] = []
+        tenth = max(len(found) // 10, 1)
+        done = 0
+
+        def mark(_item: object, _result: object) -> None:
+            nonlocal done
+            done += 1
+            if done % tenth == 0:
+                marks.append((done, time.perf_counter() - began))
+
         began = time.perf_counter()
         summary = await import_mail(
-            ingest, created.channel.id, found, batch_size=args.batch_size, parse_workers=args.parse_workers
+            ingest,
+            created.channel.id,
+            found,
+            batch_size=args.batch_size,
+            parse_workers=args.parse_workers,
+            on_done=mark,
         )
-        return time.perf_counter() - began, summary.as_json()
+        return time.perf_counter() - began, summary.as_json(), marks
 
 
 def main() -> None:
@@ -201,7 +219,7 @@ def main() -> None:
         print(f"generated {len(files)} mails ({size / 1e6:.1f} MB) in {time.perf_counter() - began:.1f} s")
         parse_seconds = parse_only(files)
         ours_seconds = our_parse(files)
-        ingest_seconds, summary = asyncio.run(ingest_all(args, folder))
+        ingest_seconds, summary, marks = asyncio.run(ingest_all(args, folder))
         parse_rate, ingest_rate = len(files) / parse_seconds, len(files) / ingest_seconds
         print(f"parse only (stdlib, policy.default): {parse_rate:,.0f} mails/s ({parse_seconds:.2f} s)")
         print(
@@ -211,6 +229,9 @@ def main() -> None:
             f"ingest (hub ingest email path, batches of {args.batch_size}, {args.parse_workers} parse workers): {ingest_rate:,.0f} mails/s ({ingest_seconds:.2f} s)"
         )
         print(f"ratio ingest / parse-only: {ingest_rate / parse_rate:.1%}")
+        steps = zip([(0, 0.0), *marks], marks, strict=False)
+        tenths = [f"{(n - m) / (t - s):,.0f}" for (m, s), (n, t) in steps if t > s]
+        print(f"ingest rate by tenth of the run (mails/s): {' '.join(tenths)}")
         print(f"outcomes: {summary}")
 
 
