@@ -15,21 +15,33 @@ run; Chinese and English), then in the same run:
 
 Prints both rates, our own parse's rate alone, and the ingest / parse-only ratio.
 
-Measured on the shared 2-core development VM (load average 2-2.5 from other work on the same
-cores), embedded PostgreSQL 18 with default settings, no parse worker. Before the batched path
-(one ``hub.ingest`` per mail, 8 in flight) ingest ran at 25-58 mails/s (2.6-4.4 %).
+Measured on the shared 2-core development VM (load average 1-3 from other work on the same
+cores), embedded PostgreSQL 18 with default settings, batches of 1000, no parse worker unless
+said. Generating the mails (about 3 minutes for 100,000, 358 MB under /tmp) is not timed. Before
+the batched path (one ``hub.ingest`` per mail, 8 in flight) ingest ran at 25-58 mails/s
+(2.6-4.4 %).
 
-=======  ==========  =================  ================  ===============  ===========
-N        batch size  stdlib parse-only  our parse alone   ingest           ratio
-=======  ==========  =================  ================  ===============  ===========
-1,000    500         1,511 mails/s      2,969 mails/s     528 mails/s      35.0 %
-2,000    500         1,292-1,340 /s     2,379 mails/s     557-572 mails/s  42.7-43.1 %
-10,000   500         1,275 mails/s      1,901 mails/s     430 mails/s      33.8 %
-10,000   1000        1,354 mails/s      2,220 mails/s     579 mails/s      42.7 %
-=======  ==========  =================  ================  ===============  ===========
+=======  =====================  =================  ================  ===============  ===========
+N        importer               stdlib parse-only  our parse alone   ingest           ratio
+=======  =====================  =================  ================  ===============  ===========
+10,000   next batch in one go   1,413-1,481 /s     2,318-2,697 /s    603-664 mails/s  42.3-44.9 %
+100,000  next batch in one go   1,295 mails/s      2,409 mails/s     525 mails/s      40.5 %
+1,000    sliced (4 mails)       1,082 mails/s      2,243 mails/s     498 mails/s      46.1 %
+10,000   sliced (4 mails)       989-1,500 /s       2,017-2,694 /s    509-736 mails/s  42.2-51.4 %
+10,000   sliced, 1 parse worker 1,235 mails/s      2,263 mails/s     685 mails/s      55.5 %
+100,000  sliced (4 mails)       1,323 mails/s      1,905 mails/s     521 mails/s      39.4 %
+=======  =====================  =================  ================  ===============  ===========
 
-The rate is flat with N (each batch costs the same; nothing grows with what is already stored
-but index depth); the spread between runs is the other work on the two cores.
+"Next batch in one go": the next batch was parsed in one call, holding the event loop while
+PostgreSQL waited for the current batch's next statement; "sliced": parsed four mails at a time
+between yields (:mod:`channels.email.importer`), so the parse fills those waits. In alternating
+10,000-mail runs that was worth 4-11 % (664 -> 736, 603 -> 630 mails/s); at 100,000 mails the
+two were the same (525 and 521 mails/s). The spread between runs, even of the stdlib parse alone
+(989-1,500 mails/s for the same 10,000 files), is the other work on the two cores.
+
+The rate is flat with N: within the 100,000-mail run each tenth went at 486, 493, 542, 556, 570,
+531, 505, 539, 491 and 513 mails/s (printed by the bench), so nothing grows with what is already
+stored but index depth.
 
 The 70 % target is not reached on this machine: ingest has to do our parse (0.35-0.5 ms a mail,
 itself 2x faster than the stdlib parse it is compared with) *and* the database work on the same
@@ -39,10 +51,11 @@ timers around each phase and statement): our parse 0.37-0.45 ms; committing the 
 mail); the processing transaction 1.2 ms, of which the in-memory threading, routing and search
 tokens 0.2 ms, contacts 0.15 ms, SLA clock evaluation and its row writes 0.27 ms, and the
 executemany INSERTs of messages, events, tickets and audit rows 0.35 ms. A parse worker process
-(``--parse-workers 1``) gains nothing here, since both cores are already busy (Python plus the
-PostgreSQL backend). What is left to win: overlap committing batch k+1's raw rows with processing
-batch k, write the SLA rows with Core instead of ORM objects, and COPY instead of INSERT for rows
-that cannot conflict (messages, events, audit).
+(``--parse-workers 1``) gains little here (49 % before, 55.5 % in the one sliced run above),
+since both cores are already busy (Python plus the PostgreSQL backend). What is left to win:
+overlap committing batch k+1's raw rows with processing batch k (needs :meth:`hub.core.Hub.ingest_many`
+split into its store and process halves), write the SLA rows with Core instead of ORM objects,
+and COPY instead of INSERT for rows that cannot conflict (messages, events, audit).
 """
 
 from __future__ import annotations
@@ -160,7 +173,9 @@ async def reset(database_url: str) -> None:
     await upgrade(database_url)
 
 
-async def ingest_all(args: argparse.Namespace, folder: Path) -> tuple[float, dict[str, object]]:
+async def ingest_all(
+    args: argparse.Namespace, folder: Path
+) -> tuple[float, dict[str, object], list[tuple[int, float]]]:
     settings = load_settings({"HUB_DATA_DIR": str(args.data_dir)})
     async with open_runtime(settings, database="hub_bench_email") as runtime:
         await reset(runtime.database_url)
@@ -175,11 +190,27 @@ async def ingest_all(args: argparse.Namespace, folder: Path) -> tuple[float, dic
         )
         ingest = await EmailIngest.create(runtime.hub, RedisClaims(runtime.redis))
         found = items([folder])  # listing is part of the CLI's path too
+        # (mails done, seconds) at every tenth of the run: is the rate flat as the tables grow?
+        marks: list[tuple[int, float]] = []
+        tenth = max(len(found) // 10, 1)
+        done = 0
+
+        def mark(_item: object, _result: object) -> None:
+            nonlocal done
+            done += 1
+            if done % tenth == 0:
+                marks.append((done, time.perf_counter() - began))
+
         began = time.perf_counter()
         summary = await import_mail(
-            ingest, created.channel.id, found, batch_size=args.batch_size, parse_workers=args.parse_workers
+            ingest,
+            created.channel.id,
+            found,
+            batch_size=args.batch_size,
+            parse_workers=args.parse_workers,
+            on_done=mark,
         )
-        return time.perf_counter() - began, summary.as_json()
+        return time.perf_counter() - began, summary.as_json(), marks
 
 
 def main() -> None:
@@ -201,7 +232,7 @@ def main() -> None:
         print(f"generated {len(files)} mails ({size / 1e6:.1f} MB) in {time.perf_counter() - began:.1f} s")
         parse_seconds = parse_only(files)
         ours_seconds = our_parse(files)
-        ingest_seconds, summary = asyncio.run(ingest_all(args, folder))
+        ingest_seconds, summary, marks = asyncio.run(ingest_all(args, folder))
         parse_rate, ingest_rate = len(files) / parse_seconds, len(files) / ingest_seconds
         print(f"parse only (stdlib, policy.default): {parse_rate:,.0f} mails/s ({parse_seconds:.2f} s)")
         print(
@@ -211,6 +242,10 @@ def main() -> None:
             f"ingest (hub ingest email path, batches of {args.batch_size}, {args.parse_workers} parse workers): {ingest_rate:,.0f} mails/s ({ingest_seconds:.2f} s)"
         )
         print(f"ratio ingest / parse-only: {ingest_rate / parse_rate:.1%}")
+        if len(files) >= 10 * args.batch_size:  # a tenth of fewer mails ends inside a batch
+            steps = zip([(0, 0.0), *marks], marks, strict=False)
+            tenths = [f"{(n - m) / (t - s):,.0f}" for (m, s), (n, t) in steps]
+            print(f"ingest rate by tenth of the run (mails/s): {' '.join(tenths)}")
         print(f"outcomes: {summary}")
 
 

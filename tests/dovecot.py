@@ -46,7 +46,7 @@ state_dir = {dir}/state
 instance_name = hub-test-{port}
 log_path = {dir}/dovecot.log
 info_log_path = {dir}/dovecot-info.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{dir}/mail/%u/Maildir
@@ -65,7 +65,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service auth {{
@@ -77,20 +78,25 @@ service auth {{
 
 
 class Dovecot:
-    def __init__(self, root: Path) -> None:
+    """``certificate``: (certificate chain file, key file) turns TLS on: STARTTLS on :attr:`port`
+    and implicit TLS on :attr:`tls_port`; without it the server speaks IMAP in clear only."""
+
+    def __init__(self, root: Path, certificate: tuple[Path, Path] | None = None) -> None:
         self.root = root
         self.port = _free_port()
+        self.certificate = certificate
+        self.tls_port = _free_port() if certificate else 0
         self.process: subprocess.Popen[bytes] | None = None
         self.owned = False
         self._pool = [f"user{n:03d}@imap.test" for n in range(POOL, 0, -1)]
 
     @classmethod
-    def in_temporary_folder(cls) -> Dovecot:
+    def in_temporary_folder(cls, certificate: tuple[Path, Path] | None = None) -> Dovecot:
         """pytest's tmp folders are private to root (0700), but Dovecot's auth process runs as
         ``dovecot`` and must read the passwd file: a folder of its own under /tmp, removed on stop."""
         root = Path(tempfile.mkdtemp(prefix="hub-dovecot-"))
         root.chmod(0o755)
-        server = cls(root)
+        server = cls(root, certificate)
         server.owned = True
         return server
 
@@ -108,7 +114,12 @@ class Dovecot:
             )
         )
         conf = self.root / "dovecot.conf"
-        conf.write_text(CONFIG.format(dir=self.root, port=self.port))
+        if self.certificate:
+            cert, key = self.certificate
+            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+        else:
+            ssl = "ssl = no"
+        conf.write_text(CONFIG.format(dir=self.root, port=self.port, tls_port=self.tls_port, ssl=ssl))
         self.process = subprocess.Popen([BINARY, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

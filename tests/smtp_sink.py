@@ -1,12 +1,16 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1, on the test's own event loop, recording every mail.
 
 It can be scripted per recipient: answer ``RCPT TO`` or ``DATA`` with any code, require a login,
-and call ``on_mail`` for each accepted mail (an out-of-office robot, a bouncing MTA...).
+and call ``on_mail`` for each accepted mail (an out-of-office robot, a bouncing MTA...). With a
+server certificate it speaks TLS like a mail provider: ``starttls`` (port 587 style: STARTTLS
+required before anything else) or ``tls`` (port 465 style: TLS from the first byte); either way
+a login is refused unless the connection is encrypted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,6 +40,12 @@ class SmtpSink:
     credentials: tuple[str, str] | None = None
     on_mail: Callable[[Received], Awaitable[None]] | None = None
     received: list[Received] = field(default_factory=list)
+    #: "none", "starttls" or "tls"; the latter two need ``certificate``
+    tls: str = "none"
+    #: the server side of TLS (its certificate chain and key)
+    certificate: ssl.SSLContext | None = None
+    #: logins seen, each with whether the connection was encrypted at that moment
+    logins: list[tuple[str, bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._server: asyncio.Server | None = None
@@ -48,7 +58,9 @@ class SmtpSink:
 
     async def start(self) -> SmtpSink:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, "127.0.0.1", 0)
+        assert self.tls == "none" or self.certificate is not None, "TLS needs a certificate"
+        implicit = self.certificate if self.tls == "tls" else None
+        self._server = await loop.create_server(self._protocol, "127.0.0.1", 0, ssl=implicit)
         return self
 
     def _protocol(self) -> SMTP:
@@ -58,12 +70,16 @@ class SmtpSink:
             return self._smtp()
 
     def _smtp(self) -> SMTP:
+        starttls = self.tls == "starttls"
         return SMTP(
             self,
             hostname="sink.test",
             auth_required=self.credentials is not None,
-            auth_require_tls=False,
+            # aiosmtpd only knows of STARTTLS; for implicit TLS _authenticate checks the socket.
+            auth_require_tls=starttls,
             authenticator=self._authenticate if self.credentials else None,
+            tls_context=self.certificate if starttls else None,
+            require_starttls=starttls,
         )
 
     async def close(self) -> None:
@@ -75,6 +91,11 @@ class SmtpSink:
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: object
     ) -> AuthResult:
         assert self.credentials is not None
+        encrypted = server.transport is not None and server.transport.get_extra_info("ssl_object") is not None
+        if isinstance(data, LoginPassword):
+            self.logins.append((data.login.decode(), encrypted))
+        if self.tls != "none" and not encrypted:
+            return AuthResult(success=False, handled=False)
         if (
             isinstance(data, LoginPassword)
             and (data.login.decode(), data.password.decode()) == self.credentials

@@ -342,6 +342,12 @@ def channel() -> None:
 @click.option(
     "--imap-idle/--no-imap-idle", default=None, help="E-mail: use IMAP IDLE when offered (default on)."
 )
+@click.option(
+    "--tls-ca-file",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    default=None,
+    help="E-mail: PEM file of a private CA to trust for the SMTP and IMAP servers (besides the system's).",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...} as JSON.')
 @wechat_options
 def channel_add(
@@ -370,7 +376,7 @@ def channel_add(
     if kind == ChannelKind.EMAIL.value and not config.get("address"):
         raise click.UsageError("an e-mail channel needs --address")
     if kind != ChannelKind.EMAIL.value and any(v is not None for v in mail.values()):
-        raise click.UsageError("--address and the --smtp-*/--imap-* options are for e-mail channels")
+        raise click.UsageError("--address and the --smtp-*/--imap-*/--tls-* options are for e-mail channels")
     config.update(wechat_config(kind, channel_id, settings.secret_key, wechat))
 
     async def work(runtime: Any) -> Any:

@@ -86,7 +86,28 @@ def ingest_email(
     show_default=True,
     help="Largest mail accepted, in bytes (bigger ones get 552).",
 )
-def mail_listener(host: str, port: int, lmtp: bool, max_bytes: int) -> None:
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="PEM certificate (chain) to offer STARTTLS with.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="PEM private key of --tls-cert (if not in the same file).",
+)
+@click.option("--require-tls", is_flag=True, help="Refuse mail until the client has used STARTTLS.")
+def mail_listener(
+    host: str,
+    port: int,
+    lmtp: bool,
+    max_bytes: int,
+    tls_cert: str | None,
+    tls_key: str | None,
+    require_tls: bool,
+) -> None:
     """Accept mail for the mailbox channels' addresses over SMTP or LMTP and store it.
 
     Recipients must be a mailbox channel's address or its +token variant (others: 550 5.1.1).
@@ -96,22 +117,36 @@ def mail_listener(host: str, port: int, lmtp: bool, max_bytes: int) -> None:
     import asyncio
     import signal
 
-    from channels.email.listener import start_listener
+    from channels.email.listener import server_tls_context, start_listener
     from web.cli import _configure_logging, _run, _settings
 
+    if (tls_key or require_tls) and not tls_cert:
+        raise click.UsageError("--tls-key and --require-tls need --tls-cert")
+    try:
+        tls_context = server_tls_context(tls_cert, tls_key) if tls_cert else None
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        raise click.UsageError(f"cannot load the TLS certificate: {exc}") from None
     settings = _settings()
     _configure_logging(settings.log_level)
 
     async def work(runtime: Any) -> None:
         server = await start_listener(
-            runtime.hub, runtime.redis, host=host, port=port, lmtp=lmtp, max_bytes=max_bytes
+            runtime.hub,
+            runtime.redis,
+            host=host,
+            port=port,
+            lmtp=lmtp,
+            max_bytes=max_bytes,
+            tls_context=tls_context,
+            require_tls=require_tls,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         bound = server.sockets[0].getsockname()
-        click.echo(f"hub mail listener ({'LMTP' if lmtp else 'SMTP'}) on {bound[0]}:{bound[1]}")
+        tls = ", STARTTLS required" if require_tls else ", STARTTLS" if tls_context else ""
+        click.echo(f"hub mail listener ({'LMTP' if lmtp else 'SMTP'}{tls}) on {bound[0]}:{bound[1]}")
         sys.stdout.flush()
         await stop.wait()
         server.close()

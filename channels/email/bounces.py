@@ -135,7 +135,8 @@ def _ids_in_returned(part: Message) -> list[str]:
         return []
     data = part.get_payload(decode=True) or b""
     returned = message_from_bytes(data, policy=policy.compat32)
-    return headers.message_ids(returned.get("Message-ID"))
+    # headers.raw, not .get: compat32 hands back a Header object for a value with 8-bit bytes.
+    return headers.message_ids(headers.raw(returned, "Message-ID"))
 
 
 def _text_of(part: Message) -> str:

@@ -57,9 +57,16 @@ def codec_for(label: str | None) -> str | None:
         return None
     name = SUPERSETS.get(name, name)
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name).name
+    except (LookupError, ValueError):  # ValueError: a NUL in the label (a damaged header)
+        return None
+    try:
+        b"a".decode(codec)  # LookupError for codecs that are not text encodings (base64, zlib...)
     except LookupError:
         return None
+    except UnicodeError:  # a text encoding all the same (utf-16 wants two bytes)
+        pass
+    return codec
 
 
 def _ascii_compatible(codec: str) -> bool:

@@ -7,6 +7,12 @@ environment variable holding the password; secrets never live in the database), 
 (acknowledge new tickets), ``ack_subject``, ``ack_text`` (``{number}`` and ``{subject}`` are
 filled in), ``notifications`` (this mailbox sends staff notification e-mails).
 
+TLS trust: certificates of the SMTP and IMAP servers are always verified (chain and host name),
+against the system's CA store (or ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set, process-wide).
+``tls_ca_file`` names a PEM file of further CA certificates trusted for this mailbox's servers:
+the way to use a server whose certificate comes from a company's own CA, without turning
+verification off (there is deliberately no setting for that).
+
 Watching the mailbox over IMAP (``hub worker``): ``imap_host``, ``imap_port``, ``imap_tls``
 (``tls`` | ``starttls`` | ``none``), ``imap_user`` (default: the address), ``imap_password_env``,
 ``imap_folder`` (default INBOX), ``imap_poll_seconds`` (how often to look when the server has no
@@ -17,6 +23,7 @@ IDLE, and the safety re-check while idling), ``imap_idle`` (false forces polling
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +59,7 @@ class MailboxConfig:
     imap_poll_seconds: float = 60.0
     imap_idle: bool = True
     imap_max_message_bytes: int = 64 * 1024 * 1024
+    tls_ca_file: str | None = None
 
     @classmethod
     def of(cls, config: dict[str, Any]) -> MailboxConfig:
@@ -100,3 +108,14 @@ class MailboxConfig:
         if not self.imap_password_env:
             return None
         return (os.environ if env is None else env).get(self.imap_password_env)
+
+    def tls_context(self) -> ssl.SSLContext:
+        """A verifying client context: the system's CAs plus ``tls_ca_file``'s, if named.
+
+        Raises :class:`OSError` (or :class:`ssl.SSLError`) when that file cannot be read: a
+        configuration mistake for the caller to report, never a reason to skip verification.
+        """
+        context = ssl.create_default_context()
+        if self.tls_ca_file:
+            context.load_verify_locations(cafile=self.tls_ca_file)
+        return context

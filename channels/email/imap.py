@@ -53,17 +53,27 @@ class ImapSession:
         login = config.imap_login
         if not login:
             raise ImapProblem("no imap_user (or address) to log in with")
-        context = ssl.create_default_context()
-        client = IMAPClient(
-            config.imap_host,
-            port=config.imap_port_number,
-            ssl=config.imap_tls == "tls",
-            ssl_context=context,
-            timeout=timeout,
-        )
+        try:
+            context = config.tls_context()
+        except (OSError, ssl.SSLError) as exc:
+            raise ImapProblem(f"cannot read the CA file {config.tls_ca_file} (tls_ca_file): {exc}") from None
+        where = f"{config.imap_host}:{config.imap_port_number}"
+        try:
+            client = IMAPClient(
+                config.imap_host,
+                port=config.imap_port_number,
+                ssl=config.imap_tls == "tls",
+                ssl_context=context,
+                timeout=timeout,
+            )
+        except ssl.SSLError as exc:
+            raise ImapProblem(_tls_reason(where, exc)) from exc
         try:
             if config.imap_tls == "starttls":
-                client.starttls(context)
+                try:
+                    client.starttls(context)
+                except ssl.SSLError as exc:
+                    raise ImapProblem(_tls_reason(where, exc)) from exc
             client.login(login, password)
             if client.has_capability("ID"):
                 with contextlib.suppress(IMAPClient.Error):
@@ -133,6 +143,16 @@ class ImapSession:
         except Exception:
             with contextlib.suppress(Exception):
                 self.client.shutdown()
+
+
+def _tls_reason(where: str, error: ssl.SSLError) -> str:
+    """Said on the mailbox's status (``hub channel list``) while the watcher keeps retrying."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            f"the certificate of the IMAP server {where} is not trusted ({error.verify_message}); "
+            "if the server uses a private CA, name its certificate in the mailbox's tls_ca_file"
+        )
+    return f"TLS with the IMAP server {where} failed ({error.reason or error}); check imap_tls and imap_port"
 
 
 def _oversize_mail(header: bytes, size: int, limit: int, folder: str) -> bytes:

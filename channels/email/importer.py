@@ -4,7 +4,8 @@ Mails go in batches (``batch_size``, in the order given) through :meth:`EmailIng
 which hands each batch's client messages to the hub's set-based :meth:`hub.core.Hub.ingest_many`:
 order is kept, so a reply threads onto the mail it answers even within one batch. Reading and
 parsing the next batch (CPU) overlaps with the database work of the current one: in a worker
-process when ``parse_workers`` > 0, otherwise in this process between the batch's round trips.
+process when ``parse_workers`` > 0, otherwise in this process, a few mails at a time while the
+current batch's statements run in PostgreSQL.
 Every item ends in exactly one outcome; a file that cannot be read or parsed is a problem with a
 reason, never an exception that stops the run.
 """
@@ -26,6 +27,8 @@ from channels.email.sources import Item
 #: Mails per batch: large enough that a batch's statements cost little per mail, small enough
 #: that a batch's rows and payloads stay a few megabytes.
 BATCH_SIZE = 500
+#: Mails parsed between two yields to the event loop when parsing in this process.
+PARSE_SLICE = 4
 
 
 @dataclass
@@ -88,9 +91,16 @@ async def import_mail(
 
     async def prepare(chunk: Sequence[Item]) -> tuple[Sequence[Item], list[bytes | None], list[Any]]:
         raws = read(chunk)
-        if executor is None:
-            return chunk, raws, _parse_all(mailbox, raws)
-        return chunk, raws, await loop.run_in_executor(executor, _parse_all, mailbox, raws)
+        if executor is not None:
+            return chunk, raws, await loop.run_in_executor(executor, _parse_all, mailbox, raws)
+        # Here, a mail at a time with a yield between: the current batch's statements run in
+        # PostgreSQL meanwhile, and each answer is taken up within one mail's parse. Parsed in
+        # one go, the batch would hold the loop while PostgreSQL waited for its next statement.
+        parsed: list[ParsedMail | str | None] = []
+        for start in range(0, len(raws), PARSE_SLICE):
+            parsed += _parse_all(mailbox, raws[start : start + PARSE_SLICE])
+            await asyncio.sleep(0)
+        return chunk, raws, parsed
 
     chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     try:

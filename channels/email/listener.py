@@ -6,6 +6,11 @@ stored (the raw bytes committed by the same ingest path as IMAP and ``hub ingest
 ``451 4.3.0`` when storing failed, so the sender keeps the mail queued and retries. Recipients
 are checked at RCPT time against the mailbox channels' addresses and their ``+token`` variants
 (``support+t123@…``, our reply addresses); anyone else gets ``550 5.1.1``.
+
+Given a certificate and key, the listener offers STARTTLS (RFC 3207), so mail from an MTA on
+another host need not cross the network in clear; ``require_tls`` refuses every command but
+EHLO, STARTTLS, NOOP and QUIT before the upgrade (``530``), for a listener reachable from
+outside. Without them it speaks plain SMTP/LMTP, as behind a local MTA on loopback.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import time
 import uuid
 
@@ -107,15 +113,39 @@ async def start_listener(
     lmtp: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     hostname: str | None = None,
+    tls_context: ssl.SSLContext | None = None,
+    require_tls: bool = False,
 ) -> asyncio.Server:
-    """Listen on ``host:port`` (0: any free port) on the running loop; close the server to stop."""
+    """Listen on ``host:port`` (0: any free port) on the running loop; close the server to stop.
+
+    ``tls_context`` (the server's certificate, see :func:`server_tls_context`) offers STARTTLS.
+    """
+    if require_tls and tls_context is None:
+        raise ValueError("require_tls needs a certificate (tls_context)")
     handler = DeliveryHandler(hub, redis)
     protocol = LMTP if lmtp else SMTP
     hostname = hostname or socket.gethostname()  # once, not a DNS lookup per connection
 
     def connection() -> SMTP:
         return protocol(
-            handler, hostname=hostname, data_size_limit=max_bytes, enable_SMTPUTF8=True, ident="hub"
+            handler,
+            hostname=hostname,
+            data_size_limit=max_bytes,
+            enable_SMTPUTF8=True,
+            ident="hub",
+            tls_context=tls_context,
+            require_starttls=require_tls,
         )
 
     return await asyncio.get_running_loop().create_server(connection, host, port)
+
+
+def server_tls_context(certificate: str, key: str | None = None) -> ssl.SSLContext:
+    """The listener's side of STARTTLS from PEM files (the key may sit in the certificate file).
+
+    Read once at start, so a missing or mismatched file stops the command with its reason instead
+    of failing every client's handshake later.
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    return context

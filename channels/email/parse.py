@@ -12,12 +12,14 @@ mail are not to be trusted.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.errors import HeaderParseError
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
@@ -42,6 +44,7 @@ class _RawHeaderPolicy(EmailPolicy):
         return value
 
 
+log = logging.getLogger(__name__)
 _PARSER = BytesParser(policy=_RawHeaderPolicy())
 _TICKET_NUMBER = re.compile(r"\[#(\d{1,15})\]")
 _TOKEN_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
@@ -81,6 +84,23 @@ class ParsedMail:
 
 
 def parse(raw: bytes, mailbox: Mailbox) -> ParsedMail:
+    """Raises nothing but :class:`Unparsable`, even when a mail trips a fault in our own reading.
+
+    Every caller keeps an unparsable mail raw as rejected and moves on, so a mail that meets a
+    bug is one rejected mail (its bytes kept for ``hub inbound rejected`` and a re-read after
+    the fix), not a mailbox that stops at it, an import that dies or a listener answering 451
+    for ever.
+    """
+    try:
+        return _parse(raw, mailbox)
+    except Unparsable:
+        raise
+    except Exception as exc:
+        log.exception("cannot parse a mail of %d bytes", len(raw))
+        raise Unparsable(f"the mail could not be read (parser fault: {type(exc).__name__}: {exc})") from exc
+
+
+def _parse(raw: bytes, mailbox: Mailbox) -> ParsedMail:
     if not raw.strip():
         raise Unparsable("empty file")
     try:
@@ -178,7 +198,7 @@ def _date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # Overflow: a day like 250123456789
         return None
     if parsed is None:
         return None
@@ -205,10 +225,10 @@ class _Body:
                 continue
             kind = part.get_content_type()
             disposition = part.get_content_disposition()
-            if kind == "text/plain" and disposition != "attachment" and not part.get_filename():
+            if kind == "text/plain" and disposition != "attachment" and not _has_filename(part):
                 extra_text.append(body._decode(part))  # text split around an inline image
                 continue
-            if kind == "text/html" and disposition != "attachment" and not part.get_filename() and rich:
+            if kind == "text/html" and disposition != "attachment" and not _has_filename(part) and rich:
                 continue
             body._attach(part, index, max_bytes)
         full = body._decode(plain) if plain is not None else ""
@@ -235,7 +255,7 @@ class _Body:
         if kind in ("message/rfc822", "message/global"):
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
-            data = inner.as_bytes(policy=policy.compat32) if isinstance(inner, Message) else b""
+            data = _message_bytes(inner) if isinstance(inner, Message) else b""
             title = headers.header(inner, "Subject") if isinstance(inner, Message) else ""
             filename = _filename(part) or f"{(title or 'message')[:80]}.eml"
         else:
@@ -253,6 +273,40 @@ class _Body:
         )
 
 
+def _message_bytes(inner: Message) -> bytes:
+    """An attached mail as bytes. The generator refuses some damaged ones (a header value with a
+    bare newline in it, non-ASCII text where it expects bytes): those are rebuilt from the raw
+    headers and body as read, so the attachment is kept as it came rather than the mail lost."""
+    try:
+        return inner.as_bytes(policy=policy.compat32)
+    except (HeaderParseError, UnicodeError, ValueError):
+        return _rebuilt(inner)
+
+
+def _rebuilt(message: Message) -> bytes:
+    head = b"".join(_as_read(f"{name}: {value}\r\n") for name, value in message.raw_items())
+    # The payload as the parser stored it: get_payload() would decode it again, and can fail on
+    # the very bytes that made the generator give up.
+    payload = message._payload  # type: ignore[attr-defined]
+    if isinstance(payload, list):
+        boundary = _as_read(message.get_boundary() or "hub-rebuilt")
+        parts = [
+            b"--" + boundary + b"\r\n" + _rebuilt(p) + b"\r\n" for p in payload if isinstance(p, Message)
+        ]
+        body = b"".join(parts) + b"--" + boundary + b"--\r\n"
+    else:
+        body = _as_read(payload) if isinstance(payload, str) else b""
+    return head + b"\r\n" + body
+
+
+def _as_read(text: str) -> bytes:
+    """Text the parser made from bytes back into those bytes (8-bit ones are surrogate escapes)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escape (an encoded word's leftovers)
+        return text.encode("utf-8", "replace")
+
+
 def _body_part(mail: EmailMessage, kind: str) -> Message | None:
     try:
         part = mail.get_body(preferencelist=(kind,))
@@ -260,7 +314,7 @@ def _body_part(mail: EmailMessage, kind: str) -> Message | None:
         return None
     if part is None or part.get_content_type() != f"text/{kind}":
         return None
-    if part.get_content_disposition() == "attachment" or part.get_filename():
+    if part.get_content_disposition() == "attachment" or _has_filename(part):
         return None
     return part
 
@@ -271,6 +325,15 @@ def _leaves(part: Message) -> list[Message]:
         return [part]
     payload = part.get_payload()
     return [leaf for child in (payload if isinstance(payload, list) else []) for leaf in _leaves(child)]
+
+
+def _has_filename(part: Message) -> bool:
+    """Whether the part names a file; a name too damaged to decode (RFC 2231 bytes in no known
+    charset) still makes the part a file, which is what its sender meant."""
+    try:
+        return bool(part.get_filename())
+    except (ValueError, LookupError, TypeError):
+        return True
 
 
 def _filename(part: Message) -> str | None:
@@ -287,10 +350,10 @@ def _filename(part: Message) -> str | None:
             legacy[name] = value
     try:
         name = legacy.get_filename() or legacy.get_param("name")
+        if isinstance(name, tuple):
+            name = collapse_rfc2231_value(name)
     except (ValueError, LookupError, TypeError):
         name = None
-    if isinstance(name, tuple):
-        name = collapse_rfc2231_value(name)
     if not name:
         return None
     name = headers.text(str(name))

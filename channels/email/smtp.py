@@ -2,6 +2,11 @@
 
 4xx answers and connection trouble are transient (the outbox retries with backoff); 5xx answers
 are permanent and the server's own words become the reason shown on the message.
+
+TLS problems are permanent too: a certificate that does not verify, or a handshake that fails,
+will fail the same way on every retry until someone changes the configuration (trust the
+server's CA with ``tls_ca_file``, fix ``smtp_tls``/``smtp_port``), so the message shows why at
+once instead of retrying in silence; ``hub outbox retry --failed`` sends it after the fix.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ async def submit(
     recipients: list[str],
     tls_context: ssl.SSLContext | None = None,
 ) -> str:
-    """Send ``mail``; the server's final answer, or :class:`DeliveryError`."""
+    """Send ``mail``; the server's final answer, or :class:`DeliveryError`.
+
+    ``tls_context`` replaces the mailbox's own (:meth:`MailboxConfig.tls_context`).
+    """
     if not config.smtp_host:
         raise DeliveryError("the mailbox has no SMTP server configured (smtp_host)", transient=False)
     password = config.password()
@@ -34,6 +42,13 @@ async def submit(
             f"the environment variable {config.smtp_password_env} (smtp_password_env) is not set",
             transient=False,
         )
+    if tls_context is None and config.smtp_tls != "none":
+        try:
+            tls_context = config.tls_context()
+        except (OSError, ssl.SSLError) as exc:
+            raise DeliveryError(
+                f"cannot read the CA file {config.tls_ca_file} (tls_ca_file): {exc}", transient=False
+            ) from None
     try:
         _, answer = await aiosmtplib.send(
             mail,
@@ -60,7 +75,39 @@ async def submit(
             f"the SMTP server answered {exc.code} {exc.message}", transient=transient
         ) from None
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        tls_failure = _tls_failure(exc)
+        if tls_failure is not None:
+            raise DeliveryError(_tls_reason(config, tls_failure), transient=False) from None
         raise DeliveryError(
             f"cannot reach the SMTP server {config.smtp_host}:{config.port}: {exc}", transient=True
         ) from None
     return answer
+
+
+def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind ``exc`` (aiosmtplib raises it bare for STARTTLS and wraps it in
+    SMTPConnectError for implicit TLS) that no retry will cure, or None.
+
+    Only a certificate that does not verify and a protocol error (wrong version, handshake
+    alert) count; the connection ending mid-handshake (``SSLEOFError``, ``SSLZeroReturnError``,
+    ``SSLSyscallError``) is the network's doing and is retried like any lost connection.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError) or type(current) is ssl.SSLError:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _tls_reason(config: MailboxConfig, error: ssl.SSLError) -> str:
+    where = f"{config.smtp_host}:{config.port}"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            f"the certificate of the SMTP server {where} is not trusted ({error.verify_message}); "
+            "if the server uses a private CA, name its certificate in the mailbox's tls_ca_file"
+        )
+    reason = error.reason or str(error)
+    return f"TLS with the SMTP server {where} failed ({reason}); check smtp_tls and smtp_port"

@@ -79,6 +79,10 @@ def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
             isinstance(value, str) and _ADDRESS.match(value)
         ):
             raise InvalidInput(detail=f"{key} must be an e-mail address")
+        elif lowered.endswith("_file") and not (isinstance(value, str) and value.startswith("/")):
+            # Read by whichever process uses the channel (a worker, maybe on another host), so a
+            # path relative to where the command was typed would mean nothing there.
+            raise InvalidInput(detail=f"{key} must be an absolute file path")
         elif lowered in _FLAGS and not isinstance(value, bool):
             raise InvalidInput(detail=f"{key} must be true or false")
         elif lowered.endswith(("_seconds", "_bytes")) and not (

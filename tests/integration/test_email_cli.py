@@ -163,3 +163,19 @@ async def test_a_progress_bar_on_a_terminal(run_cli, settings, tmp_path) -> None
     assert process.returncode == 0
     assert b"ingesting" in screen and b"100%" in screen
     assert out.decode().strip() == "3 mails: 3 created, 0 threaded, 0 duplicate, 0 ignored, 0 rejected"
+
+
+async def test_channel_add_email_keeps_the_path_of_a_ca_file(run_cli, tmp_path: Path) -> None:
+    ca = tmp_path / "company-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")  # only its path is kept; read when used
+    added = await run_cli(
+        "channel", "add", "email", "--name", "私有 CA", "--address", "ca@hub.example",
+        "--smtp-host", "smtp.internal", "--tls-ca-file", str(ca), "--json",
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    (listed,) = json.loads((await run_cli("channel", "list", "--json")).out)
+    assert listed["config"]["tls_ca_file"] == str(ca.resolve())
+    missing = await run_cli(
+        "channel", "add", "email", "--name", "x", "--address", "x@hub.example", "--tls-ca-file", "/nonexistent/ca.pem"
+    )  # fmt: skip
+    assert missing.code == 2 and "--tls-ca-file" in missing.err

@@ -1,10 +1,12 @@
 """Watching IMAP mailboxes against a real Dovecot: exact-once through restarts and renumbering,
-IDLE, isolation of a failing mailbox and of a huge mail, and one watcher per mailbox."""
+IDLE, isolation of a failing mailbox and of a huge mail, mail the parser cannot read, one watcher
+per mailbox, and TLS (implicit and STARTTLS) with a private CA."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from email.message import EmailMessage
@@ -13,14 +15,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from channels.email.config import MailboxConfig
+from channels.email.imap import ImapProblem, ImapSession
 from channels.email.watcher import WatchOptions
 from channels.email.watching import MailboxWatchers
 from hub.config import Settings
 from hub.core import Hub
 from hub.models import Channel, RawInbound, Ticket
 from hub.services.cursors import list_status, read_cursor
+from tests.certificates import TestCA, make_ca
 from tests.conftest import make_settings
-from tests.dovecot import Dovecot, unavailable
+from tests.dovecot import PASSWORD, Dovecot, unavailable
 from tests.email_helpers import mail, mailbox
 from web.embedded import ServerUrls
 from web.runtime import Runtime
@@ -258,6 +263,54 @@ async def test_huge_mails_are_stored_with_the_oversize_noted(
     assert header_only.payload is not None and len(header_only.payload) < 10_000
 
 
+def _without_sender(subject: str, attachment: int = 0) -> bytes:
+    message = EmailMessage()
+    message["To"] = "support@hub.example"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@nowhere.example>"
+    message.set_content("Who sent this?")
+    if attachment:
+        message.add_attachment(b"x" * attachment, maintype="application", subtype="pdf", filename="a.pdf")
+    return message.as_bytes()
+
+
+async def test_mail_that_cannot_be_read_is_kept_rejected_and_the_mailbox_goes_on(
+    hub: Hub, dovecot: Dovecot, user: str, watchers
+) -> None:
+    limit = 64 * 1024
+    channel = await watched(hub, dovecot, user, imap_max_message_bytes=limit)
+    poison = [
+        _without_sender("no From at all"),
+        b"\x00\x01\x02 not a mail \xff\xfe\r\n" * 20,
+        _without_sender("no From and over the limit", attachment=2 * limit),
+    ]
+    for raw in poison:
+        dovecot.append(user, raw)
+    dovecot.append(user, _with_attachment("over the limit but readable", 2 * limit))
+    dovecot.append(user, mail(subject="a good mail after the bad ones"))
+    started = watchers()
+    await eventually(lambda: handled(started, channel.id) == 5, what="all five mails dealt with")
+    assert started.watchers[channel.id].counts == {"rejected": 3, "created": 2, "oversize": 2}
+    cursor = await read_cursor(hub, channel.id, "INBOX")
+    assert cursor is not None and cursor.position == 5
+    status = {s.channel_id: s for s in await list_status(hub)}[channel.id]
+    assert status.state == "watching" and status.error is None
+    async with hub.uow() as uow:
+        rows = list(
+            await uow.session.scalars(sa.select(RawInbound).where(RawInbound.channel_id == channel.id))
+        )
+        subjects = set(await uow.session.scalars(sa.select(Ticket.subject)))
+    rejected = sorted((r.error or "") for r in rows if r.status.value == "rejected")
+    assert len(rejected) == 3 and sum("no sender address" in e for e in rejected) == 2
+    assert any("no mail headers" in e for e in rejected)
+    # The bytes are kept for an operator (the oversize one as its header and the note).
+    assert all(r.payload for r in rows)
+    assert subjects == {"over the limit but readable", "a good mail after the bad ones"}
+    # And the mailbox keeps going.
+    dovecot.append(user, mail(subject="and the next one"))
+    await eventually(lambda: handled(started, channel.id) == 6, what="the mail after")
+
+
 async def test_two_watchers_for_one_mailbox_one_wins_the_lock(
     hub: Hub, dovecot: Dovecot, user: str, watchers
 ) -> None:
@@ -314,3 +367,74 @@ async def test_cli_adds_a_watched_mailbox_and_lists_its_error(
     assert "AUTHENTICATIONFAILED" in rows[0]["sources"][0]["error"]
     text = (await run_cli("channel", "list")).out
     assert f"{channel_id}" in text and "INBOX: error" in text
+
+
+# -- TLS ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    return make_ca(tmp_path_factory.mktemp("imap-tls"))
+
+
+@pytest.fixture(scope="module")
+def tls_dovecot(ca: TestCA) -> Iterator[Dovecot]:
+    """A second Dovecot with a certificate from the test CA: STARTTLS on ``port``, TLS on ``tls_port``."""
+    server = Dovecot.in_temporary_folder(certificate=(ca.cert_file, ca.key_file)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _tls_port(server: Dovecot, mode: str) -> int:
+    return server.tls_port if mode == "tls" else server.port
+
+
+@pytest.mark.parametrize("mode", ["tls", "starttls"])
+async def test_a_mailbox_is_watched_over_tls(
+    hub: Hub, tls_dovecot: Dovecot, ca: TestCA, watchers, mode: str
+) -> None:
+    user = tls_dovecot.new_user()
+    channel = await watched(
+        hub,
+        tls_dovecot,
+        user,
+        imap_tls=mode,
+        imap_port=_tls_port(tls_dovecot, mode),
+        tls_ca_file=str(ca.ca_file),
+    )
+    # The session the watcher opens is encrypted before the login is sent.
+    session = await asyncio.to_thread(ImapSession.open, MailboxConfig.of(channel.config), PASSWORD)
+    try:
+        assert isinstance(session.client.socket(), ssl.SSLSocket)
+        assert session.client.socket().version() in ("TLSv1.2", "TLSv1.3")
+    finally:
+        await asyncio.to_thread(session.close)
+    tls_dovecot.append(user, mail(subject=f"加密的邮件 ({mode})"))
+    started = watchers()
+    await eventually(lambda: handled(started, channel.id) == 1, what="the mail over TLS")
+    async with hub.uow() as uow:
+        subjects = list(await uow.session.scalars(sa.select(Ticket.subject)))
+    assert subjects == [f"加密的邮件 ({mode})"]
+
+
+@pytest.mark.parametrize("mode", ["tls", "starttls"])
+async def test_an_untrusted_imap_certificate_is_shown_and_nothing_is_read(
+    hub: Hub, tls_dovecot: Dovecot, watchers, mode: str
+) -> None:
+    """No tls_ca_file: the system's CAs do not know the test CA, so no password is sent."""
+    user = tls_dovecot.new_user()
+    tls_dovecot.append(user, mail(subject="never read"))
+    channel = await watched(hub, tls_dovecot, user, imap_tls=mode, imap_port=_tls_port(tls_dovecot, mode))
+    with pytest.raises(ImapProblem, match="not trusted"):
+        await asyncio.to_thread(ImapSession.open, MailboxConfig.of(channel.config), PASSWORD)
+    watchers()
+
+    async def shows_error() -> bool:
+        row = {s.channel_id: s for s in await list_status(hub)}.get(channel.id)
+        return row is not None and row.state == "error" and "not trusted" in (row.error or "")
+
+    await eventually(shows_error, what="the certificate error on the mailbox")
+    assert "tls_ca_file" in {s.channel_id: s for s in await list_status(hub)}[channel.id].error
+    assert await stored(hub, channel.id) == 0
