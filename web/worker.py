@@ -21,9 +21,10 @@ from channels.email.watching import MailboxWatchers
 from channels.registry import FOLLOW_UPS
 from channels.wechat import jobs as wechat_jobs
 from hub import metrics
-from hub.errors import IngestFailed, RetryLater
+from hub.errors import HubError, RetryLater
+from hub.inbound import InboundMessage, IngestResult
 from hub.services import followup_sweep, notifications
-from hub.services.ingest import PROCESS_JOB, redrive_received, stored_message
+from hub.services.ingest import PROCESS_JOB, redrive_received
 from hub.services.sla_sweep import sweep
 from hub.services.tickets import DELIVER_JOB
 from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
@@ -53,25 +54,37 @@ async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
 
 
 async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
-    """Process a payload a push channel stored and acknowledged (``Hub.store_inbound``), then queue
-    what its channel wants next (WeChat: media download, profile fetch)."""
+    """Process a payload a push channel stored and acknowledged (``Hub.store_inbound``), together with
+    whatever else its channel stored meanwhile (one batch, :meth:`hub.core.Hub.process_stored`), then
+    queue what the channel wants next (WeChat: media download, profile fetch).
+
+    One job per push stays the unit of delivery (nothing is lost if a job is), but the work is
+    batched: at 200 pushes/s processing them one per job cost about 20 ms of CPU each, more than
+    the two cores had. Returns this job's own payload's fate: ``processed`` (by this job),
+    ``duplicate`` (already processed, usually by an earlier job's batch) or ``failed``.
+    """
     runtime: Runtime = ctx["runtime"]
-    try:
-        result = await runtime.hub.retry_inbound(uuid.UUID(raw_id))
-    except IngestFailed as exc:
-        # Kept as failed with its reason (``hub inbound failed`` / ``retry``); not an arq retry:
-        # a processing bug would fail the same way again.
-        log.warning("inbound %s failed to process: %s", raw_id, exc.params.get("error"))
-        return "failed"
-    if result.duplicate:
-        return "duplicate"
-    kind, message = await stored_message(runtime.hub, uuid.UUID(raw_id))
-    follow_ups = FOLLOW_UPS.get(kind)
-    if follow_ups is not None:
-        jobs = await follow_ups(runtime.hub, message, result)
+    own = uuid.UUID(raw_id)
+    batch = await runtime.hub.process_stored(own)
+    fate = "duplicate"
+    done: list[tuple[InboundMessage, IngestResult]] = []
+    for claimed_id, message, outcome in batch.items:
+        if isinstance(outcome, HubError):
+            # Kept as failed with its reason (``hub inbound failed`` / ``retry``); not an arq retry:
+            # a processing bug would fail the same way again.
+            log.warning("inbound %s failed to process: %s", claimed_id, outcome.params.get("error"))
+            fate = "failed" if claimed_id == own else fate
+            continue
+        if claimed_id == own:
+            fate = "duplicate" if outcome.duplicate else "processed"
+        if not outcome.duplicate:
+            done.append((message, outcome))
+    follow_ups = FOLLOW_UPS.get(batch.channel_kind or "")
+    if follow_ups is not None and done:
+        jobs = await follow_ups(runtime.hub, done)
         if jobs:
             await runtime.hub.jobs.enqueue(jobs)
-    return "processed"
+    return fate
 
 
 async def redrive_inbound(ctx: dict[str, Any]) -> int:
