@@ -1179,20 +1179,20 @@ async def _process_stored(
 ) -> StoredBatch:
     async with hub.uow() as uow:
         connection = await uow.session.connection()
-        channel_id = await connection.scalar(sa.select(_R.c.channel_id).where(_R.c.id == raw_id))
-        if channel_id is None:
+        channel_id = sa.select(_R.c.channel_id).where(_R.c.id == raw_id).scalar_subquery()
+        rows = (
+            await connection.execute(
+                sa.select(_R.c.id, _R.c.message, _R.c.channel_id)
+                .where(_R.c.channel_id == channel_id, _R.c.status == RawStatus.RECEIVED)
+                .order_by(_R.c.received_at, _R.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not rows:  # taken by an earlier job's batch, or by another worker right now
             return StoredBatch(None, [])
-        kind.append(await _channel_kind(uow.session, channel_id))
-        rows = await connection.execute(
-            sa.select(_R.c.id, _R.c.message)
-            .where(_R.c.channel_id == channel_id, _R.c.status == RawStatus.RECEIVED)
-            .order_by(_R.c.received_at, _R.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        claimed.extend((row_id, msgspec.convert(stored, InboundMessage)) for row_id, stored in rows)
-        if not claimed:
-            return StoredBatch(kind[0], [])
+        kind.append(await _channel_kind(uow.session, rows[0].channel_id))
+        claimed.extend((row.id, msgspec.convert(row.message, InboundMessage)) for row in rows)
         batch = _Batch(hub, uow, connection)
         await batch.run([(n, row_id, message) for n, (row_id, message) in enumerate(claimed)])
         await uow.commit()
