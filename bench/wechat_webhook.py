@@ -1,35 +1,64 @@
 """Signed WeChat pushes at a steady rate against a real ``hub serve`` (run by hand: prints numbers).
 
     .venv/bin/python bench/wechat_webhook.py [--rate 200] [--seconds 30] [--encrypted-percent 0]
-                                             [--worker] [--data-dir var-bench]
+                                             [--worker | --worker-process] [--unreachable-api]
+                                             [--data-dir var-bench]
 
 Boots the embedded PostgreSQL and Redis in their own data folder (default ``./var-bench``, never
 ``./var``), wipes its ``hub_bench_wechat`` database, adds a WeChat channel, and starts
-``hub serve --no-worker`` (a separate process, as in production; ``--worker`` runs the job worker
-in it too, so the pushes are also processed into tickets on the same two cores). Then it sends
-``rate`` text pushes per second for ``seconds``, open loop: push *i* leaves at ``start + i / rate``
-whether or not earlier ones were answered, and its latency is counted from that scheduled instant,
-so a server that falls behind shows it (no coordinated omission). Every push is signed with the
-channel's token (``--encrypted-percent`` of them in safe mode, AES), each with its own MsgId, and
-bodies are prepared before the clock starts. It prints p50/p90/p99/max latency, the throughput
-achieved, errors, and checks that every push was stored exactly once.
+``hub serve --no-worker`` (a separate process, as in production). ``--worker`` runs the job worker
+in it too (what ``make demo`` users get); ``--worker-process`` runs a ``hub worker`` process beside
+it (production's shape on one host). Either way the pushes are also processed into tickets on the
+same two cores, and the worker fetches each new sender's profile (user/info) from the tests' fake
+WeChat API on loopback, as a real account would answer (``--unreachable-api``: a closed port
+instead, so every fetch fails and is retried later). Then it sends ``rate`` text pushes per second
+(500 senders) for ``seconds``, open loop: push *i* leaves at ``start + i / rate`` whether or not
+earlier ones were answered, and its latency is counted from that scheduled instant, so a server
+that falls behind shows it (no coordinated omission). Every push is signed with the channel's
+token (``--encrypted-percent`` of them in safe mode, AES), each with its own MsgId, and bodies are
+prepared before the clock starts. It prints p50/p90/p99/max latency, the throughput achieved,
+errors, checks that every push was stored exactly once, and counts the pushes processed into
+messages and the profiles fetched by the time the last push was answered.
 
 The target (issue 4): p99 under 50 ms at 200 pushes/s, a hundredfold margin on WeChat's 5 s.
 
-Measured on the shared 2-core development VM while other sessions' benchmarks and browser tests ran
-(load average 2-3 before the run), embedded PostgreSQL 18 and Redis, ``--no-worker``, 0 errors,
-every push stored exactly once:
+Measured 2026-11-29 on the shared 2-core development VM (load average 1-2 from other sessions
+before each run), 200/s for 30 s, 0 errors, every push stored exactly once:
 
-* 200/s for 30 s: 198.7 answered/s, p50 112 ms, p90 433 ms, p99 699 ms, max 1.4 s: **target not
-  met** here; the server keeps up, but at the edge of the CPU left to it, so pushes queue.
-* 100/s for 30 s: p50 7.8 ms, p90 15.8 ms, p99 91 ms, max 344 ms.
+==========================  ======  ======  =======  =========  ============================
+placement                   p50     p90     p99      processed  notes
+==========================  ======  ======  =======  =========  ============================
+server only (before/after)  5.1 ms  8.7 ms  68 ms    -          target missed on this run;
+                                                                  10-30 ms p99 on quiet runs
+``--worker``, before        81 ms           487 ms   -          (issue's quiet-machine run)
+``--worker``, after         102 ms  227 ms  431 ms   6,000      434 of 500 profiles fetched
+``--worker-process``,       40-71   300-    536-989  1,318-     closed-port API (the old
+before                      ms      660 ms  ms       1,354      default); issue: p99 756 ms
+``--worker-process``,       10-21   79-     295-394  6,000      fake API; 500 profiles
+after                       ms      210 ms  ms
+==========================  ======  ======  =======  =========  ============================
 
-A push costs about 3 ms of CPU in the server process (Litestar and the callback ~1 ms, the raw
-store ~2 ms), and nine network round trips: the pool's pre-ping alone is three (BEGIN, ``;``,
-ROLLBACK) before the insert's BEGIN, INSERT, COMMIT, and arq's enqueue three more (WATCH, EXISTS,
-MULTI/EXEC). Ways to the target, not taken here: ``pool_pre_ping`` off in favour of
-``pool_recycle`` and a retry on a dead connection (hub-wide), enqueueing with a plain ZADD/SET
-pipeline, or a second uvicorn worker on a machine whose cores are not shared.
+The "after" rows span runs of the last two commits (batched processing; then one job per
+channel and tick, which made no visible difference to the latency). So the worker now keeps up (all 6,000 pushes processed by the time the last one is answered,
+against about 45 a second before), but with a worker on the same two cores the p99 target is
+**not met**: 300-430 ms.
+
+Where processing time went (cProfile of ``hub worker``, before): about 50 PostgreSQL round trips
+per push (one transaction per push, the pool's pre-ping, the raw row read twice, SLA policy rules
+loaded per push, the ORM's contact, ticket, event, audit and clock statements, one
+``identity_profile`` query), plus one arq job per push. Now pushes of one channel share a job per
+0.2 s tick, and the job claims its channel's stored pushes (``FOR UPDATE SKIP LOCKED``) and
+processes them set-based (``hub.services.ingest_batch.process_stored``: a handful of statements
+per batch); follow-ups look profiles up once per batch. With a WeChat that cannot be reached,
+every batch re-queued a profile job per sender (refused by arq, the deferred retry holding the id:
+3-4 Redis round trips each), the biggest remaining cost: hence the fake API by default.
+
+Not found yet: what the remaining tail is. The worker's batches and PostgreSQL's work for them
+come in bursts that the server's inserts queue behind. Running the worker under ``nice -n 10``
+did not help (p99 355 ms; PostgreSQL does much of the work at normal priority). A push costs
+about 3 ms of CPU in the server process and nine round trips (the pool's pre-ping three, the
+insert three, arq's enqueue three); ``pool_pre_ping`` off in favour of ``pool_recycle``, or a plain
+ZADD/SET enqueue, would cut the server's share.
 """
 
 from __future__ import annotations

@@ -16,12 +16,17 @@ about thirty per message:
    once under the same user locks as :func:`.assignment.route` and kept up to date in memory.
    Rows are written with Core ``executemany`` (no ORM unit of work in the hot loop), SLA clocks are
    refreshed once per touched ticket (:mod:`.sla`), realtime events go out after the commit.
-3. **Failures stay per message.** A message the fast path does not cover (notices, reply windows,
-   channel conversation keys, ticket-number hints, threading by recency) is processed by the
-   one-by-one code in a savepoint of the same transaction, between the in-memory segments. If
-   anything in a segment fails, the processing transaction is rolled back and every message of the
+3. **Failures stay per message.** A message the fast path does not cover (notices, follows and
+   unfollows, channel conversation keys, ticket-number hints) is processed by the one-by-one code
+   in a savepoint of the same transaction, between the in-memory segments. If anything in a
+   segment fails, the processing transaction is rolled back and every message of the
    batch is processed one by one (:func:`.ingest.process_raw`), so one bad message is marked failed
    on its raw row and the rest still land.
+
+Push channels (WeChat) store each payload first and answer; their ``process_inbound`` job then
+processes what its channel stored with :func:`process_stored`, the same machinery without step 1.
+Threading by recency (the sender's active ticket on the channel that moved within the thread
+window) and the reply windows messages open are part of the fast path.
 
 Lock order (raw rows, contacts, users, tickets, clock rows) is the one-by-one funnel's, so a batch
 and single ingests running at the same time queue behind each other instead of deadlocking.
