@@ -34,6 +34,7 @@ and single ingests running at the same time queue behind each other instead of d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -157,6 +158,10 @@ _GRANT_WINDOW = (
         where=sa.or_(_W.c.expires_at <= sa.bindparam("expires_at"), _W.c.expires_at <= sa.bindparam("b_now")),
     )
 )
+
+
+#: Messages the in-memory loop processes between two turns of the event loop.
+_YIELD_EVERY = 8
 
 
 class _Fallback(Exception):
@@ -679,7 +684,12 @@ class _Segment:
         await self._prefetch(nows[0])
         if self.batch.sla_context is None:
             self.batch.sla_context = await sla.SlaContext.load(self.batch.uow.session, self.hub.settings)
-        for (raw_id, message), now in zip(self.items, nows, strict=True):
+        for n, ((raw_id, message), now) in enumerate(zip(self.items, nows, strict=True)):
+            if n and n % _YIELD_EVERY == 0:
+                # Hand the event loop back now and then: an in-process worker (``hub serve`` with
+                # the embedded servers) shares it with the web server, which must answer WeChat
+                # within 5 s, and this loop never waits on I/O by itself.
+                await asyncio.sleep(0)
             await self._one(raw_id, message, now)
         await self._write()
 
