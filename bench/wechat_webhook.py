@@ -23,42 +23,49 @@ messages and the profiles fetched by the time the last push was answered.
 The target (issue 4): p99 under 50 ms at 200 pushes/s, a hundredfold margin on WeChat's 5 s.
 
 Measured 2026-11-29 on the shared 2-core development VM (load average 1-2 from other sessions
-before each run), 200/s for 30 s, 0 errors, every push stored exactly once:
+before each run), 200/s for 30 s, 0 errors, every push stored exactly once; "processed" counts the
+pushes on tickets when the last one was answered:
 
-==========================  ======  ======  =======  =========  ============================
-placement                   p50     p90     p99      processed  notes
-==========================  ======  ======  =======  =========  ============================
-server only (before/after)  5.1 ms  8.7 ms  68 ms    -          target missed on this run;
-                                                                  10-30 ms p99 on quiet runs
-``--worker``, before        81 ms           487 ms   -          (issue's quiet-machine run)
-``--worker``, after         102 ms  227 ms  431 ms   6,000      434 of 500 profiles fetched
-``--worker-process``,       40-71   300-    536-989  1,318-     closed-port API (the old
-before                      ms      660 ms  ms       1,354      default); issue: p99 756 ms
-``--worker-process``,       10-21   79-     295-394  6,000      fake API; 500 profiles
-after                       ms      210 ms  ms
-==========================  ======  ======  =======  =========  ============================
+=========================  =======  =======  ========  =========  ===========================
+placement                  p50      p90      p99       processed  notes
+=========================  =======  =======  ========  =========  ===========================
+server only, now           3.8 ms   4.5 ms   10.9 ms   -          met (68 ms on a busier run)
+``--worker-process``,      40-71    300-660  536-989   1,318-     one job and one transaction
+before                     ms       ms       ms        1,354      per push; issue: p99 756 ms
+``--worker-process``, now  4.5 ms   8.2 ms   34.8 ms   6,000      **met**; 500 profiles fetched
+``--worker-process``, now  4.9 ms   9.4 ms   36.1 ms   6,000      met, ``--unreachable-api``
+``--worker``, before       81 ms             487 ms               the issue's run
+``--worker``, now          49-68    120-181  249-353   6,000      **not met**
+                           ms       ms       ms
+=========================  =======  =======  ========  =========  ===========================
 
-The "after" rows span runs of the last two commits (batched processing; then one job per
-channel and tick, which made no visible difference to the latency). So the worker now keeps up (all 6,000 pushes processed by the time the last one is answered,
-against about 45 a second before), but with a worker on the same two cores the p99 target is
-**not met**: 300-430 ms.
+With a ``hub worker`` process beside the server the target is met and the worker keeps up (all
+6,000 pushes processed by the time the last is answered, against about 45 a second before). With
+the worker inside ``hub serve`` it keeps up too, but its batches still hold the one event loop the
+web server answers on, and the p99 target is missed by 5-7 times.
 
 Where processing time went (cProfile of ``hub worker``, before): about 50 PostgreSQL round trips
 per push (one transaction per push, the pool's pre-ping, the raw row read twice, SLA policy rules
 loaded per push, the ORM's contact, ticket, event, audit and clock statements, one
-``identity_profile`` query), plus one arq job per push. Now pushes of one channel share a job per
-0.2 s tick, and the job claims its channel's stored pushes (``FOR UPDATE SKIP LOCKED``) and
-processes them set-based (``hub.services.ingest_batch.process_stored``: a handful of statements
-per batch); follow-ups look profiles up once per batch. With a WeChat that cannot be reached,
-every batch re-queued a profile job per sender (refused by arq, the deferred retry holding the id:
-3-4 Redis round trips each), the biggest remaining cost: hence the fake API by default.
+``identity_profile`` query), plus one arq job per push. What changed, each measured:
 
-Not found yet: what the remaining tail is. The worker's batches and PostgreSQL's work for them
-come in bursts that the server's inserts queue behind. Running the worker under ``nice -n 10``
-did not help (p99 355 ms; PostgreSQL does much of the work at normal priority). A push costs
-about 3 ms of CPU in the server process and nine round trips (the pool's pre-ping three, the
-insert three, arq's enqueue three); ``pool_pre_ping`` off in favour of ``pool_recycle``, or a plain
-ZADD/SET enqueue, would cut the server's share.
+1. The ``process_inbound`` job claims its channel's stored pushes (``FOR UPDATE SKIP LOCKED``) and
+   processes them set-based (``hub.services.ingest_batch.process_stored``, whose fast path now
+   covers WeChat's threading by recency and reply windows); follow-ups look profiles up once per
+   batch. The worker kept up (6,000 processed), p99 still 300-430 ms.
+2. Jobs were still about one per two pushes (2,684 for 6,000: each finished before the next push
+   and was queued again), and with a closed-port API every batch re-queued a refused profile job
+   per sender (3-4 Redis round trips each). Pushes of a channel now share one job per 0.2 s tick,
+   deferred to the tick's end, so it takes the whole tick: p99 74 ms, then 35 ms once the
+   batch's in-memory loop also handed the event loop back every 8 messages (which took
+   ``--worker`` from p99 447 ms to 249-353 ms).
+
+Running the worker under ``nice -n 10`` (tried between steps 1 and 2) did not help: PostgreSQL
+does much of the work at normal priority. The bench now answers profile fetches from a fake
+WeChat on loopback, as a real account would; ``--unreachable-api`` shows the other case. A push
+costs the server about 3 ms of CPU and nine round trips (the pool's pre-ping three, the insert
+three, arq's enqueue three); ``pool_pre_ping`` off in favour of ``pool_recycle``, or a plain
+ZADD/SET enqueue, would cut that share, and is the next step for ``--worker``.
 """
 
 from __future__ import annotations
