@@ -19,7 +19,8 @@ from hub.core import Hub
 from hub.inbound import InboundMessage, IngestResult
 from hub.ports import AttachmentStore, ChannelSender, JobRequest
 
-FollowUps = Callable[[Hub, InboundMessage, IngestResult], Awaitable[list[JobRequest]]]
+#: Given a batch of freshly processed pushes of one channel kind, the jobs they need.
+FollowUps = Callable[[Hub, list[tuple[InboundMessage, IngestResult]]], Awaitable[list[JobRequest]]]
 
 
 class ChannelSenders:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.config import Settings
 from hub.errors import HubError
-from hub.inbound import InboundMessage, IngestResult, StoredInbound
+from hub.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
 from hub.ports import (
     AttachmentStore,
     Clock,
@@ -61,6 +61,13 @@ class Hub:
         from hub.services.ingest import store
 
         return await store(self, message, payload=payload, process_later=process_later)
+
+    async def process_stored(self, raw_id: uuid.UUID) -> StoredBatch:
+        """Process ``raw_id`` with whatever else its channel stored and left unprocessed, in one
+        batch (:func:`hub.services.ingest_batch.process_stored`): the push channels' job."""
+        from hub.services.ingest_batch import process_stored
+
+        return await process_stored(self, raw_id)
 
     async def retry_inbound(self, raw_id: uuid.UUID) -> IngestResult:
         from hub.services.ingest import process_raw

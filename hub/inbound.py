@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import msgspec
+
+from hub.errors import HubError
 
 
 class Sender(msgspec.Struct, frozen=True):
@@ -91,3 +94,13 @@ class IngestResult(msgspec.Struct, frozen=True):
     message_id: uuid.UUID | None
     duplicate: bool
     created_ticket: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """Stored payloads of one channel processed together (``Hub.process_stored``): per payload, in
+    processing order, its raw id, its message and its result or the error processing it raised."""
+
+    #: None when the payload named is unknown.
+    channel_kind: str | None
+    items: list[tuple[uuid.UUID, InboundMessage, IngestResult | HubError]]

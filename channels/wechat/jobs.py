@@ -46,25 +46,30 @@ def media_backoff(attempt: int) -> float:
     return float(15 * 2 ** max(attempt - 1, 0))
 
 
-async def follow_ups(hub: Hub, message: InboundMessage, result: IngestResult) -> list[JobRequest]:
-    """Jobs a freshly processed push needs: its media, and the sender's profile when not fresh."""
+async def follow_ups(hub: Hub, processed: list[tuple[InboundMessage, IngestResult]]) -> list[JobRequest]:
+    """Jobs freshly processed pushes need: their media, and each sender's profile when not fresh.
+
+    One profile lookup for the whole batch, and one profile job per sender however many of their
+    pushes it holds (the job id would refuse the rest anyway, at a Redis round trip each).
+    """
     jobs: list[JobRequest] = []
-    if result.message_id is not None and message.meta.get("media", {}).get("state") == "pending":
-        jobs.append(
-            JobRequest(MEDIA_JOB, (str(result.message_id),), job_id=f"{MEDIA_JOB}:{result.message_id}")
-        )
-    if message.sender_status != "left":
-        profile = await contacts.identity_profile(hub, ChannelKind.WECHAT, message.sender.identity)
+    senders: dict[str, uuid.UUID] = {}
+    for message, result in processed:
+        if result.message_id is not None and message.meta.get("media", {}).get("state") == "pending":
+            jobs.append(
+                JobRequest(MEDIA_JOB, (str(result.message_id),), job_id=f"{MEDIA_JOB}:{result.message_id}")
+            )
+        if message.sender_status != "left":
+            senders.setdefault(message.sender.identity, message.channel_id)
+    profiles = await contacts.identity_profiles(hub, ChannelKind.WECHAT, list(senders))
+    for identity, channel_id in senders.items():
+        profile = profiles.get(identity)
         if (
             profile is not None
             and time.time() - float(profile.get("fetched_at") or 0) > PROFILE_FRESH_SECONDS
         ):
             jobs.append(
-                JobRequest(
-                    PROFILE_JOB,
-                    (str(message.channel_id), message.sender.identity),
-                    job_id=f"{PROFILE_JOB}:{message.sender.identity}",
-                )
+                JobRequest(PROFILE_JOB, (str(channel_id), identity), job_id=f"{PROFILE_JOB}:{identity}")
             )
     return jobs
 

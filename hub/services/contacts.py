@@ -70,6 +70,20 @@ async def identity_profile(hub: Hub, kind: ChannelKind, value: str) -> dict[str,
         return dict(found.profile) if found is not None else None
 
 
+async def identity_profiles(hub: Hub, kind: ChannelKind, values: list[str]) -> dict[str, dict[str, Any]]:
+    """:func:`identity_profile` for many addresses in one query, keyed by the address as given."""
+    if not values:
+        return {}
+    wanted = {normalise(kind, value): value for value in values}
+    async with hub.uow() as uow:
+        rows = await uow.session.execute(
+            sa.select(ContactIdentity.value, ContactIdentity.profile).where(
+                ContactIdentity.kind == kind, ContactIdentity.value.in_(sorted(wanted))
+            )
+        )
+        return {wanted[value]: dict(profile) for value, profile in rows}
+
+
 async def update_identity(
     hub: Hub,
     kind: ChannelKind,

@@ -16,12 +16,17 @@ about thirty per message:
    once under the same user locks as :func:`.assignment.route` and kept up to date in memory.
    Rows are written with Core ``executemany`` (no ORM unit of work in the hot loop), SLA clocks are
    refreshed once per touched ticket (:mod:`.sla`), realtime events go out after the commit.
-3. **Failures stay per message.** A message the fast path does not cover (notices, reply windows,
-   channel conversation keys, ticket-number hints, threading by recency) is processed by the
-   one-by-one code in a savepoint of the same transaction, between the in-memory segments. If
-   anything in a segment fails, the processing transaction is rolled back and every message of the
+3. **Failures stay per message.** A message the fast path does not cover (notices, follows and
+   unfollows, channel conversation keys, ticket-number hints) is processed by the one-by-one code
+   in a savepoint of the same transaction, between the in-memory segments. If anything in a
+   segment fails, the processing transaction is rolled back and every message of the
    batch is processed one by one (:func:`.ingest.process_raw`), so one bad message is marked failed
    on its raw row and the rest still land.
+
+Push channels (WeChat) store each payload first and answer; their ``process_inbound`` job then
+processes what its channel stored with :func:`process_stored`, the same machinery without step 1.
+Threading by recency (the sender's active ticket on the channel that moved within the thread
+window) and the reply windows messages open are part of the fast path.
 
 Lock order (raw rows, contacts, users, tickets, clock rows) is the one-by-one funnel's, so a batch
 and single ingests running at the same time queue behind each other instead of deadlocking.
@@ -29,6 +34,7 @@ and single ingests running at the same time queue behind each other instead of d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -60,7 +66,7 @@ from hub.domain import (
 from hub.errors import HubError, IngestFailed, InvalidInput, NotFound
 from hub.html import sanitise
 from hub.identities import email_domain, normalise
-from hub.inbound import InboundMessage, IngestResult
+from hub.inbound import InboundMessage, IngestResult, StoredBatch
 from hub.models import (
     Attachment,
     AuditEvent,
@@ -70,6 +76,7 @@ from hub.models import (
     Message,
     Organization,
     RawInbound,
+    ReplyWindow,
     Ticket,
     TicketEvent,
     TicketSla,
@@ -127,6 +134,34 @@ _INSERT_RAW = (
 
 _INSERT_IDENTITY = insert(_CI).on_conflict_do_nothing(index_elements=["kind", "value"]).returning(_CI.c.value)
 _INSERT_CLOCKS = insert(TicketSla.__table__).on_conflict_do_nothing()
+_W = ReplyWindow.__table__
+#: :func:`.windows.grant` as one statement for many rows: executemany runs them in order, so a
+#: sender's later message in the batch sees the window an earlier one opened, as one by one.
+_GRANT_WINDOW = (
+    insert(_W)
+    .values(
+        channel_id=sa.bindparam("channel_id"),
+        identity_id=sa.bindparam("identity_id"),
+        opened_at=sa.bindparam("opened_at"),
+        expires_at=sa.bindparam("expires_at"),
+        replies_allowed=sa.bindparam("replies_allowed"),
+        replies_used=sa.bindparam("replies_used"),
+    )
+    .on_conflict_do_update(
+        index_elements=["channel_id", "identity_id"],
+        set_={
+            "opened_at": sa.bindparam("opened_at"),
+            "expires_at": sa.bindparam("expires_at"),
+            "replies_allowed": sa.bindparam("replies_allowed"),
+            "replies_used": sa.bindparam("replies_used"),
+        },
+        where=sa.or_(_W.c.expires_at <= sa.bindparam("expires_at"), _W.c.expires_at <= sa.bindparam("b_now")),
+    )
+)
+
+
+#: Messages the in-memory loop processes between two turns of the event loop.
+_YIELD_EVERY = 8
 
 
 class _Fallback(Exception):
@@ -148,6 +183,7 @@ class _Ticket:
     reopen_count: int
     resolved_at: datetime | None
     closed_at: datetime | None
+    last_message_at: datetime | None
     new: bool = False
     dirty: set[str] = field(default_factory=set)
     row: dict[str, Any] | None = None
@@ -174,18 +210,19 @@ _TICKET_COLUMNS = (
     Ticket.reopen_count,
     Ticket.resolved_at,
     Ticket.closed_at,
+    Ticket.last_message_at,
 )
 
 
 def _fast(message: InboundMessage) -> bool:
-    """Covered by the in-memory path: explicit threading keys only (e-mail's case)."""
+    """Covered by the in-memory path: explicit threading keys (e-mail's case), threading by recency
+    and reply windows (a WeChat customer message). Notices, follows and unfollows, channel
+    conversation keys and ticket-number hints take the one-by-one code."""
     return (
         message.opens_ticket
-        and message.window is None
         and message.sender_status is None
         and message.thread_ref is None
         and message.ticket_number_hint is None
-        and not message.thread_by_recency
     )
 
 
@@ -424,6 +461,11 @@ class _Segment:
         self.refs: dict[str, list[tuple[datetime, int, uuid.UUID]]] = defaultdict(list)
         self.successors: dict[uuid.UUID, uuid.UUID] = {}
         self.contacts: dict[tuple[ChannelKind, str], _Contact] = {}
+        #: (kind, value) -> identity id, for the reply windows messages open.
+        self.identities: dict[tuple[ChannelKind, str], uuid.UUID] = {}
+        #: (contact, channel) -> their tickets known to the segment, for threading by recency.
+        self.conversations: dict[tuple[uuid.UUID, uuid.UUID], list[_Ticket]] = defaultdict(list)
+        self.windows: list[dict[str, Any]] = []
         self.new_contacts: list[dict[str, Any]] = []
         self.new_identities: list[dict[str, Any]] = []
         self.renamed: dict[uuid.UUID, str] = {}
@@ -448,6 +490,7 @@ class _Segment:
         ticket = self.tickets.get(row[0])
         if ticket is None:
             ticket = self.tickets[row[0]] = _Ticket(*row)
+            self.conversations[(ticket.contact_id, ticket.channel_id)].append(ticket)
         return ticket
 
     async def _load_tickets(self, where: sa.ColumnElement[bool]) -> list[_Ticket]:
@@ -459,7 +502,7 @@ class _Segment:
             found.append(ticket)
         return found
 
-    async def _prefetch(self) -> None:
+    async def _prefetch(self, earliest: datetime) -> None:
         messages = [m for _, m in self.items]
         tokens = sorted({m.reply_token for m in messages if m.reply_token})
         references = sorted({r for m in messages for r in m.references})
@@ -474,6 +517,29 @@ class _Segment:
         ticket_ids = sorted({t for entries in self.refs.values() for _, _, t in entries})
         if tokens or ticket_ids:
             await self._load_tickets(sa.or_(Ticket.reply_token.in_(tokens), Ticket.id.in_(ticket_ids)))
+        await self._prefetch_recent(earliest)
+
+    async def _prefetch_recent(self, earliest: datetime) -> None:
+        """Every ticket a message threading by recency could join: its sender's active tickets on
+        its channel that moved within the thread window of the segment's first instant. A ticket
+        outside this set can only become a candidate by being touched, hence loaded, by the batch."""
+        pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+        for _, message in self.items:
+            if message.thread_by_recency and message.thread_ref is None:
+                channel = await self.batch.channel(message.channel_id)
+                contact = self.contacts[(channel.kind, normalise(channel.kind, message.sender.identity))]
+                pairs.add((contact.id, channel.id))
+        if not pairs:
+            return
+        window = timedelta(hours=self.hub.settings.thread_window_hours)
+        await self._load_tickets(
+            sa.and_(
+                Ticket.contact_id.in_(sorted({c for c, _ in pairs})),
+                Ticket.channel_id.in_(sorted({c for _, c in pairs})),
+                Ticket.status.in_(sorted(s.value for s in ACTIVE_STATUSES)),
+                Ticket.last_message_at >= earliest - window,
+            )
+        )
 
     async def _contacts(self, nows: list[datetime]) -> None:
         """Resolve every sender (one lookup), create the new ones, as :func:`.contacts.resolve` would."""
@@ -486,12 +552,13 @@ class _Segment:
             by_kind[kind].append(value)
         for kind, values in by_kind.items():
             rows = await self.connection.execute(
-                sa.select(_CI.c.value, _C.c.id, _C.c.name, _C.c.organization_id)
+                sa.select(_CI.c.value, _CI.c.id, _C.c.id, _C.c.name, _C.c.organization_id)
                 .join(_C, _C.c.id == _CI.c.contact_id)
                 .where(_CI.c.kind == kind, _CI.c.value.in_(values))
             )
-            for value, *contact in rows:
+            for value, identity_id, *contact in rows:
                 self.contacts[(kind, value)] = _Contact(*contact)
+                self.identities[(kind, value)] = identity_id
         domains = sorted(
             {
                 d
@@ -534,9 +601,10 @@ class _Segment:
                     "created_at": now,
                 }
             )
+            self.identities[key] = uuid.uuid4()
             self.new_identities.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": self.identities[key],
                     "contact_id": contact.id,
                     "kind": key[0],
                     "value": key[1],
@@ -613,17 +681,22 @@ class _Segment:
         nows = [self.hub.clock.now() for _ in self.items]
         await self._contacts(nows)
         await self._routing(nows[0])
-        await self._prefetch()
+        await self._prefetch(nows[0])
         if self.batch.sla_context is None:
             self.batch.sla_context = await sla.SlaContext.load(self.batch.uow.session, self.hub.settings)
-        for (raw_id, message), now in zip(self.items, nows, strict=True):
+        for n, ((raw_id, message), now) in enumerate(zip(self.items, nows, strict=True)):
+            if n and n % _YIELD_EVERY == 0:
+                # Hand the event loop back now and then: an in-process worker (``hub serve`` with
+                # the embedded servers) shares it with the web server, which must answer WeChat
+                # within 5 s, and this loop never waits on I/O by itself.
+                await asyncio.sleep(0)
             await self._one(raw_id, message, now)
         await self._write()
 
     async def _find(
-        self, message: InboundMessage, now: datetime
+        self, message: InboundMessage, contact: _Contact, channel: Channel, now: datetime
     ) -> tuple[_Ticket | None, _Ticket | None, str]:
-        """:func:`.threading_rules.find_ticket` for messages with explicit keys only."""
+        """:func:`.threading_rules.find_ticket` for messages without a conversation key or a number."""
         found: _Ticket | None = None
         rule = "new"
         if message.reply_token and message.reply_token in self.by_token:
@@ -636,6 +709,9 @@ class _Segment:
             )
             if best is not None:
                 found, rule = self.tickets[best[2]], "references"
+        if found is None and message.thread_by_recency and message.thread_ref is None:
+            recent = self._recent(contact, channel, now)
+            return (recent, None, "recent_conversation") if recent else (None, None, "new")
         if found is None:
             return None, None, "new"
         reopen_window = timedelta(days=self.hub.settings.reopen_window_days)
@@ -645,6 +721,19 @@ class _Segment:
                 return successor, None, rule + "_via_linked"
             return None, found, "closed_past_reopen_window"
         return found, None, rule
+
+    def _recent(self, contact: _Contact, channel: Channel, now: datetime) -> _Ticket | None:
+        """The sender's active ticket on the channel that moved last, within the thread window."""
+        since = now - timedelta(hours=self.hub.settings.thread_window_hours)
+        return max(
+            (
+                t
+                for t in self.conversations.get((contact.id, channel.id), ())
+                if t.status in _ACTIVE and t.last_message_at is not None and t.last_message_at >= since
+            ),
+            key=lambda t: t.last_message_at or now,
+            default=None,
+        )
 
     @staticmethod
     def _closed_too_long(ticket: _Ticket, now: datetime, reopen_window: timedelta) -> bool:
@@ -695,8 +784,21 @@ class _Segment:
 
     async def _one(self, raw_id: uuid.UUID, message: InboundMessage, now: datetime) -> None:
         channel = await self.batch.channel(message.channel_id)
-        contact = self.contacts[(channel.kind, normalise(channel.kind, message.sender.identity))]
-        ticket, linked, rule = await self._find(message, now)
+        key = (channel.kind, normalise(channel.kind, message.sender.identity))
+        contact = self.contacts[key]
+        if message.window is not None:  # .windows.grant, written in message order by one executemany
+            self.windows.append(
+                {
+                    "channel_id": channel.id,
+                    "identity_id": self.identities[key],
+                    "opened_at": now,
+                    "expires_at": now + timedelta(seconds=message.window.seconds),
+                    "replies_allowed": message.window.replies,
+                    "replies_used": 0,
+                    "b_now": now,
+                }
+            )
+        ticket, linked, rule = await self._find(message, contact, channel, now)
         created = ticket is None
         if ticket is None:
             ticket = self._open(channel, contact, message, now, linked, rule)
@@ -741,6 +843,7 @@ class _Segment:
         self.order += 1
         self.refs[message.external_id].append((now, self.order, ticket.id))
         ticket.dirty.update(("last_message_at", "updated_at"))
+        ticket.last_message_at = now
         if ticket.row is not None:
             ticket.row["last_message_at"] = ticket.row["updated_at"] = now
         kind = TicketEventKind.AUTO_MESSAGE if message.is_auto else TicketEventKind.CUSTOMER_MESSAGE
@@ -797,6 +900,7 @@ class _Segment:
             reopen_count=0,
             resolved_at=None,
             closed_at=None,
+            last_message_at=now,
             new=True,
         )
         ticket.row = {
@@ -817,6 +921,7 @@ class _Segment:
             "words": search.tokens(" ".join(t for t in (subject, contact.name) if t)),
         }
         self.tickets[ticket.id] = ticket
+        self.conversations[(contact.id, channel.id)].append(ticket)
         self.new_tickets.append(ticket)
         if linked is not None:
             self.successors[linked.id] = ticket.id
@@ -933,6 +1038,8 @@ class _Segment:
 
     async def _write(self) -> None:
         connection = self.connection
+        if self.windows:
+            await connection.execute(_GRANT_WINDOW, self.windows)
         if self.new_tickets:
             numbers = sorted(
                 (
@@ -1037,3 +1144,71 @@ class _Segment:
         for row, evaluation in await sla.evaluate_rows(context, rows, now):
             sla.write(row, evaluation, now)
         await session.flush()
+
+
+#: How many stored payloads one ``process_inbound`` job takes at most. Under a steady stream a job
+#: takes what arrived while the previous one ran (a few dozen at 200 pushes/s), so this only bounds
+#: the transaction after an outage left a backlog.
+STORED_BATCH = 200
+
+
+async def process_stored(hub: Hub, raw_id: uuid.UUID, *, limit: int = STORED_BATCH) -> StoredBatch:
+    """Process ``raw_id``'s channel's stored, unprocessed payloads (up to ``limit``, oldest first) in
+    one batch: what the ``process_inbound`` job of a push channel does.
+
+    A push channel stores each payload and queues one job for it (:func:`.ingest.store`); under load
+    most of those jobs find their payload already taken by an earlier job's batch and end at once.
+    Payloads are claimed with ``FOR UPDATE SKIP LOCKED``, so several workers split a backlog instead
+    of queueing behind each other, and a payload being processed elsewhere is left to that worker.
+    Each payload's outcome is what :func:`.ingest.process_raw` gives it in the same order: the batch
+    is the one-by-one funnel's result (see the module's docstring), and if it fails as a whole, the
+    claimed payloads are processed one by one so one bad message is marked failed on its own.
+    """
+    claimed: list[tuple[uuid.UUID, InboundMessage]] = []
+    kind: list[str] = []
+    try:
+        return await _process_stored(hub, raw_id, limit, claimed, kind)
+    except Exception:
+        if not claimed:
+            raise
+        log.warning(
+            "batch of %d stored inbound payload(s) failed as a whole; processing them one by one",
+            len(claimed),
+            exc_info=True,
+        )
+    items: list[tuple[uuid.UUID, InboundMessage, Outcome]] = []
+    for claimed_id, message in claimed:
+        try:
+            items.append((claimed_id, message, await process_raw(hub, claimed_id)))
+        except HubError as exc:
+            items.append((claimed_id, message, exc))
+    return StoredBatch(kind[0] if kind else None, items)
+
+
+async def _process_stored(
+    hub: Hub,
+    raw_id: uuid.UUID,
+    limit: int,
+    claimed: list[tuple[uuid.UUID, InboundMessage]],
+    kind: list[str],
+) -> StoredBatch:
+    async with hub.uow() as uow:
+        connection = await uow.session.connection()
+        channel_id = sa.select(_R.c.channel_id).where(_R.c.id == raw_id).scalar_subquery()
+        rows = (
+            await connection.execute(
+                sa.select(_R.c.id, _R.c.message, _R.c.channel_id)
+                .where(_R.c.channel_id == channel_id, _R.c.status == RawStatus.RECEIVED)
+                .order_by(_R.c.received_at, _R.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not rows:  # taken by an earlier job's batch, or by another worker right now
+            return StoredBatch(None, [])
+        kind.append(await _channel_kind(uow.session, rows[0].channel_id))
+        claimed.extend((row.id, msgspec.convert(row.message, InboundMessage)) for row in rows)
+        batch = _Batch(hub, uow, connection)
+        await batch.run([(n, row_id, message) for n, (row_id, message) in enumerate(claimed)])
+        await uow.commit()
+    return StoredBatch(kind[0], [(row_id, m, batch.results[row_id]) for row_id, m in claimed])

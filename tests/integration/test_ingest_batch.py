@@ -369,7 +369,11 @@ async def test_a_slow_path_failure_stays_in_its_savepoint(hub, monkeypatch) -> N
     channel = await factories.channel(world.hub, ChannelKind.API)
     messages = [
         InboundMessage(
-            channel_id=channel.id, external_id=f"e{n}", sender=Sender(f"p{n}@x.example"), text=f"hi {n}"
+            channel_id=channel.id,
+            external_id=f"e{n}",
+            sender=Sender(f"p{n}@x.example"),
+            text=f"hi {n}",
+            thread_ref=f"conversation-{n}",  # a channel's conversation key: outside the fast path
         )
         for n in range(6)
     ]
