@@ -99,13 +99,14 @@ for _command in SLA_COMMANDS:
 @click.option(
     "--worker/--no-worker",
     default=None,
-    help="Run the job worker in this process (default: with embedded servers).",
+    help="Run the job worker beside the web server, as a child process (default: with embedded servers).",
 )
 def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -> None:
     """Serve the web app and API; migrates the database first."""
     import uvicorn
 
     from hub.migrate import upgrade_exclusively
+    from web import worker_process
     from web.app import create_app
     from web.runtime import open_runtime, resolve_servers
 
@@ -134,8 +135,8 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
         async def run() -> None:
             async with open_runtime(resolved) as runtime:
                 await prepare(runtime)
-            inline = embedded is not None if worker is None else worker
-            app = create_app(resolved, run_worker=inline)
+            beside = embedded is not None if worker is None else worker
+            app = create_app(resolved)
             config = uvicorn.Config(
                 app,
                 host=host or resolved.host,
@@ -146,20 +147,13 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
                 forwarded_allow_ips=",".join(resolved.trusted_proxies) or None,
             )
             server = uvicorn.Server(config)
-            serving = asyncio.create_task(server.serve())
-            while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers only this flag
-                await asyncio.sleep(0.05)
-            if server.started:
-                where = f"http://{config.host}:{config.port}"
-                mode = "embedded PostgreSQL and Redis" if embedded else "configured servers"
-                click.echo(f"hub ready at {where} ({mode}, started in {time.monotonic() - started:.1f}s)")
-                click.echo(f"  API reference: {where}/schema   health: {where}/healthz")
-                if demo:
-                    click.echo(
-                        "  demo logins (password demo1234): admin@ supervisor@ agent1@ agent2@ partner@demo.test"
-                    )
-                click.echo("  stop with Ctrl-C")
-            await serving
+            async with worker_process.beside(resolved) if beside else contextlib.nullcontext():
+                serving = asyncio.create_task(server.serve())
+                while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers only this flag
+                    await asyncio.sleep(0.05)
+                if server.started:
+                    _say_ready(config, time.monotonic() - started, demo=demo, embedded=embedded is not None)
+                await serving
 
         asyncio.run(run())
     except HubError as exc:
@@ -167,6 +161,16 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
     finally:
         if embedded is not None and embedded.release():
             click.echo("embedded PostgreSQL and Redis stopped")
+
+
+def _say_ready(config: Any, seconds: float, *, demo: bool, embedded: bool) -> None:
+    where = f"http://{config.host}:{config.port}"
+    mode = "embedded PostgreSQL and Redis" if embedded else "configured servers"
+    click.echo(f"hub ready at {where} ({mode}, started in {seconds:.1f}s)")
+    click.echo(f"  API reference: {where}/schema   health: {where}/healthz")
+    if demo:
+        click.echo("  demo logins (password demo1234): admin@ supervisor@ agent1@ agent2@ partner@demo.test")
+    click.echo("  stop with Ctrl-C")
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
@@ -177,8 +181,10 @@ def _exit_quietly(signum: int, frame: object) -> None:
 @click.option("--burst", is_flag=True, help="Process the queued jobs, then exit.")
 def worker(burst: bool) -> None:
     """Run the background job worker (deliveries, re-drives). Run several for scale."""
+    from web import worker_process
     from web.worker import build_worker
 
+    worker_process.yield_to_the_web_server()
     settings = _settings()
     _configure_logging(settings.log_level)
 
@@ -191,7 +197,9 @@ def worker(burst: bool) -> None:
         task = asyncio.create_task(arq_worker.async_run())
         click.echo("hub worker running" + (" (burst)" if burst else ""))
         stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        orphan = asyncio.create_task(worker_process.orphaned())
+        await asyncio.wait({task, stopper, orphan}, return_when=asyncio.FIRST_COMPLETED)
+        orphan.cancel()
         await arq_worker.close()
         if not task.done():
             task.cancel()

@@ -26,6 +26,7 @@ from redis import Redis
 from hub.db import create_engine
 from tests.conftest import HUB_EXECUTABLE
 from web.embedded import EmbeddedServers
+from web.runtime import JOB_QUEUE
 
 pytestmark = pytest.mark.integration
 
@@ -218,3 +219,57 @@ def test_hub_serve_stops_cleanly_and_keeps_tickets_across_restarts(data_dir: Pat
         again.communicate(timeout=60)
     assert again.returncode == 0
     assert _postmaster_pid(servers) is None and not _redis_alive(servers)
+
+
+def _worker_child(parent: subprocess.Popen[bytes], timeout: float = 60) -> psutil.Process:
+    """The `hub worker` child of a `hub serve`, once it has reported to Redis (arq's health check)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert parent.poll() is None, (parent.stdout.read() if parent.stdout else b"").decode()
+        workers = [c for c in psutil.Process(parent.pid).children() if "worker" in c.cmdline()]
+        if workers:
+            return workers[0]
+        time.sleep(0.1)
+    raise AssertionError("hub serve started no worker process")
+
+
+def _health_reported(servers: EmbeddedServers, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    with Redis(unix_socket_path=str(servers.redis_socket), socket_timeout=1) as client:
+        while time.monotonic() < deadline:
+            if client.get(f"{JOB_QUEUE}:health-check"):
+                return True
+            time.sleep(0.1)
+    return False
+
+
+def test_hub_serve_runs_its_worker_in_a_child_process_that_never_outlives_it(data_dir: Path) -> None:
+    """Jobs run beside the web server, not on its event loop; stopping or killing serve ends them."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_DATA_DIR=str(data_dir), HUB_PORT=str(port), HUB_LOG_LEVEL="WARNING")
+    servers = EmbeddedServers(data_dir)
+    server = _serve(env)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", server)
+        worker = _worker_child(server)
+        assert _health_reported(servers), "the child worker is connected to the embedded Redis"
+        assert worker.nice() >= psutil.Process(server.pid).nice() + 10, "it yields the CPU to the answers"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=60)[0].decode()
+    assert server.returncode == 0, output
+    assert not worker.is_running(), "stopped before hub serve exits"
+    assert _postmaster_pid(servers) is None
+
+    killed = _serve(env)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", killed)
+        orphan = _worker_child(killed)
+        killed.send_signal(signal.SIGKILL)
+        killed.communicate(timeout=30)
+        gone, alive = psutil.wait_procs([orphan], timeout=30)
+        assert gone and not alive, "a worker whose hub serve was killed stops by itself"
+    finally:
+        servers.acquire()  # the killed serve's servers are reused, then stopped with us
+        servers.release()

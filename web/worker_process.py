@@ -1,0 +1,116 @@
+"""``hub serve``'s job worker, run as a child process beside the web server.
+
+Processing pushes, deliveries and sweeps is CPU work. On the web server's own event loop it delays
+the answers WeChat must get within 5 s: ``bench/wechat_webhook.py`` measured p99 250-350 ms with the
+worker inside ``hub serve`` and 35 ms with a ``hub worker`` process beside it on the same two cores.
+So ``hub serve`` starts ``hub worker`` as its child, pointed at the same servers by URL (the
+embedded ones included), and stops it before the embedded servers stop. The child also watches
+its parent, so a ``hub serve`` killed outright leaves no worker behind, and a child that dies is
+reported and started again: without it nothing would be delivered or processed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Mapping
+
+from hub.config import Settings
+
+#: The child stops when its parent is no longer this process (it was killed and the child adopted).
+PARENT_VARIABLE = "HUB_WORKER_PARENT_PID"
+PARENT_CHECK_SECONDS = 1.0
+STOP_SECONDS = 30.0
+RESTART_SECONDS = 5.0
+CHILD_NICENESS = 10
+
+log = logging.getLogger(__name__)
+
+
+def child_environment(settings: Settings, base: Mapping[str, str]) -> dict[str, str]:
+    """The parent's environment with the resolved server URLs and the parent's pid."""
+    assert settings.database_url and settings.redis_url
+    env = dict(base)
+    env.update(
+        HUB_DATABASE_URL=settings.database_url,
+        HUB_REDIS_URL=settings.redis_url,
+        # With embedded servers the key lives in the data folder; URLs alone would make the child
+        # demand it from the environment.
+        HUB_SECRET_KEY=settings.secret_key,
+        **{PARENT_VARIABLE: str(os.getpid())},
+    )
+    return env
+
+
+async def start(settings: Settings) -> asyncio.subprocess.Process:
+    """``hub worker`` in a child process; its output goes where ours goes."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from web.cli import main; main()",
+        "worker",
+        env=child_environment(settings, os.environ),
+        # Its own session: a Ctrl-C at the terminal reaches only `hub serve`, which stops the child
+        # in order (before the embedded servers) instead of both racing to shut down.
+        start_new_session=True,
+    )
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM (the worker finishes its running jobs), then SIGKILL after :data:`STOP_SECONDS`."""
+    if process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), STOP_SECONDS)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
+async def _supervise(settings: Settings, started: asyncio.Future[None]) -> None:
+    while True:
+        process = await start(settings)
+        if not started.done():
+            started.set_result(None)
+        try:
+            code = await process.wait()
+        finally:
+            await asyncio.shield(stop(process))
+        log.error("the job worker exited with status %s; starting it again in %.0f s", code, RESTART_SECONDS)
+        await asyncio.sleep(RESTART_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def beside(settings: Settings) -> AsyncIterator[None]:
+    """A supervised ``hub worker`` child for as long as the block runs; stopped on the way out."""
+    started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    supervisor = asyncio.create_task(_supervise(settings, started))
+    await asyncio.wait({started, supervisor}, return_when=asyncio.FIRST_COMPLETED)
+    try:
+        yield
+    finally:
+        supervisor.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await supervisor
+
+
+def yield_to_the_web_server() -> None:
+    """In ``hub serve``'s child, lower this process's CPU priority: answers first, processing after."""
+    if os.environ.get(PARENT_VARIABLE):
+        os.nice(CHILD_NICENESS)
+
+
+async def orphaned() -> None:
+    """Returns once the process that started this worker is gone (never, when nobody did)."""
+    expected = os.environ.get(PARENT_VARIABLE)
+    if not expected:
+        await asyncio.Event().wait()
+    while os.getppid() == int(expected or 0):  # noqa: ASYNC110 - no event tells a parent's death
+        await asyncio.sleep(PARENT_CHECK_SECONDS)
