@@ -111,6 +111,10 @@ DOCUMENTED_VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "HUB_TRUSTED_PROXIES": ("", "Comma-separated proxy addresses whose X-Forwarded-For is believed."),
     "HUB_LOG_LEVEL": ("INFO", "Log level."),
+    "HUB_WORKER_PARENT_PID": (
+        "(none)",
+        "Set by `hub serve` for the worker it starts (which stops when that process is gone); not for you to set.",
+    ),
 }
 
 

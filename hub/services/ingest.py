@@ -453,17 +453,24 @@ def _subject_from(message: InboundMessage) -> str:
     return first_line[: _SUBJECT_FROM_TEXT - 1] + "…"
 
 
+def wakes(message: InboundMessage, status: TicketStatus) -> bool:
+    """Whether this message reopens a ticket in ``status`` (or ends a wait on the client)."""
+    return not message.is_auto and status in (
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+        TicketStatus.PENDING,
+    )
+
+
 async def _wake(uow: UnitOfWork, ticket: Ticket, message: InboundMessage, *, now: datetime) -> None:
     """A client's message reopens a resolved or closed ticket and ends a wait on them; auto-replies do neither.
 
     The log gets the same events as an agent's move (``status_changed`` plus the typed events of
     :func:`hub.status.events_for`), so the status history rebuilt from events has no gaps.
     """
-    if message.is_auto:
+    if not wakes(message, ticket.status):
         return
     previous = ticket.status
-    if previous not in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.PENDING):
-        return
     ticket.status = TicketStatus.OPEN
     timeline.append(
         uow.session,

@@ -93,6 +93,7 @@ from hub.services.ingest import (
     _subject_from,
     _validate,
     process_raw,
+    wakes,
 )
 from hub.services.timeline import _jsonable
 from hub.status import events_for
@@ -952,11 +953,9 @@ class _Segment:
 
     def _wake(self, ticket: _Ticket, message: InboundMessage, now: datetime) -> None:
         """:func:`.ingest._wake`: a client's message reopens the ticket or ends a wait on them."""
-        if message.is_auto:
+        if not wakes(message, ticket.status):
             return
         previous = ticket.status
-        if previous not in (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.PENDING):
-            return
         ticket.status = TicketStatus.OPEN
         ticket.dirty.add("status")
         if (previous in _ACTIVE) != (TicketStatus.OPEN in _ACTIVE):
