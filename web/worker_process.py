@@ -93,6 +93,8 @@ async def beside(settings: Settings) -> AsyncIterator[None]:
     started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     supervisor = asyncio.create_task(_supervise(settings, started))
     await asyncio.wait({started, supervisor}, return_when=asyncio.FIRST_COMPLETED)
+    if supervisor.done():
+        supervisor.result()  # the child could not even be started: say so now, not at exit
     try:
         yield
     finally:
