@@ -8,17 +8,14 @@ optional: without it these tests fail and say how to install it, so a CI that lo
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tests import factories
-from web.app import create_app
+from tests.live import serve
 from web.runtime import Runtime
 
 CHROMIUM = Path(os.environ.get("HUB_CHROMIUM") or "/usr/bin/chromium")
@@ -51,23 +48,8 @@ def chromium() -> Path:
 @pytest.fixture
 def live_server(runtime: Runtime) -> Iterator[str]:
     """The app on a free port (port 0), until the test ends."""
-    config = uvicorn.Config(
-        create_app(runtime.settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="hub-live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve(runtime.settings) as base:
+        yield base
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from hub.models import Message, RawInbound
+from tests.live import serve
 from tests.wechat import pushes
 from tests.wechat.conftest import process_pending
-from tests.wechat.live import serve
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 

@@ -19,7 +19,7 @@ def serve(settings: Settings) -> Iterator[str]:
         create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="hub-wechat-live", daemon=True)
+    thread = threading.Thread(target=server.run, name="hub-live-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:
