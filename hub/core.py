@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +22,9 @@ from hub.ports import (
     SystemClock,
 )
 from hub.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from hub.services.ingest_batch import StoredMany
 
 
 @dataclass
@@ -53,6 +56,19 @@ class Hub:
         from hub.services.ingest_batch import ingest_many
 
         return await ingest_many(self, items)
+
+    async def store_many(self, items: Sequence[tuple[InboundMessage, bytes | None]]) -> StoredMany:
+        """The first half of :meth:`ingest_many`: commit the batch raw. A bulk importer stores the
+        next batch while this one is processed (:meth:`process_many`, in batch order)."""
+        from hub.services.ingest_batch import store_many
+
+        return await store_many(self, items)
+
+    async def process_many(self, stored: StoredMany) -> list[IngestResult | HubError]:
+        """The second half of :meth:`ingest_many`: one result per item given to :meth:`store_many`."""
+        from hub.services.ingest_batch import process_many
+
+        return await process_many(self, stored)
 
     async def store_inbound(
         self, message: InboundMessage, *, payload: bytes | None = None, process_later: bool = True

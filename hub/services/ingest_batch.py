@@ -51,7 +51,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import metrics, realtime, search
+from hub import bulk, metrics, realtime, search
 from hub.actors import CHANNEL
 from hub.core import Hub
 from hub.domain import (
@@ -116,26 +116,94 @@ _CI = ContactIdentity.__table__
 _R = RawInbound.__table__
 _U = User.__table__
 
-_INSERT_TICKET = sa.insert(_T).values(
-    search=sa.func.array_to_tsvector(sa.bindparam("words", type_=pg.ARRAY(sa.Text)))
+#: A document's search vector from its tokens, joined by spaces (a token never holds one).
+_SEARCH = bulk.Input("words", "text", " ".join, """array_to_tsvector(string_to_array(u."words", ' '))""")
+_INSERT_TICKET = bulk.insert_rows(
+    _T,
+    [
+        "id",
+        "number",
+        "subject",
+        "status",
+        "contact_id",
+        "organization_id",
+        "channel_id",
+        "channel_kind",
+        "team_id",
+        "assignee_id",
+        "reply_token",
+        "linked_ticket_id",
+        "created_at",
+        "updated_at",
+        "last_message_at",
+    ],
+    derived={"search": _SEARCH},
 )
-_INSERT_MESSAGE = sa.insert(_M).values(
-    search=sa.func.array_to_tsvector(sa.bindparam("words", type_=pg.ARRAY(sa.Text)))
+_INSERT_MESSAGE = bulk.insert_rows(
+    _M,
+    [
+        "id",
+        "ticket_id",
+        "direction",
+        "type",
+        "channel_id",
+        "author_user_id",
+        "author_contact_id",
+        "text",
+        "html",
+        "external_id",
+        "is_auto",
+        "delivery_status",
+        "delivery_error",
+        "meta",
+        "sent_at",
+        "created_at",
+    ],
+    derived={"search": _SEARCH},
 )
-
-
-#: JSON encoded by msgspec and cast in SQL: several times cheaper than the JSONB type's json.dumps.
-_INSERT_RAW = (
-    insert(_R)
-    .values(message=sa.cast(sa.bindparam("message_json", type_=sa.Text), pg.JSONB))
-    .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-    .returning(_R.c.id)
+_INSERT_ATTACHMENT = bulk.insert_rows(
+    _A, ["id", "message_id", "filename", "content_type", "size", "sha256", "content_id", "created_at"]
 )
-
-
-_INSERT_IDENTITY = insert(_CI).on_conflict_do_nothing(index_elements=["kind", "value"]).returning(_CI.c.value)
-_INSERT_CLOCKS = insert(TicketSla.__table__).on_conflict_do_nothing()
+_INSERT_EVENT = bulk.insert_rows(
+    _E, ["ticket_id", "kind", "at", "actor_user_id", "message_id", "data", "dedupe_key"]
+)
+_INSERT_AUDIT = bulk.insert_rows(
+    _AUDIT,
+    [
+        "at",
+        "actor_user_id",
+        "actor_kind",
+        "action",
+        "subject_type",
+        "subject_id",
+        "before",
+        "after",
+        "reason",
+    ],
+)
+_INSERT_CONTACT = bulk.insert_rows(_C, ["id", "name", "organization_id", "created_at"])
+_INSERT_IDENTITY = bulk.insert_rows(
+    _CI,
+    ["id", "contact_id", "kind", "value", "created_at"],
+    suffix="ON CONFLICT (kind, value) DO NOTHING RETURNING value",
+)
+#: The message already encoded by msgspec (several times cheaper than json.dumps), cast in SQL.
+_INSERT_RAW = bulk.insert_rows(
+    _R,
+    ["id", "channel_id", "external_id", "payload", "received_at"],
+    derived={"message": bulk.Input("message_json", "text", read='CAST(u."message_json" AS jsonb)')},
+    suffix="ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
+)
+_MARK_PROCESSED = bulk.update_rows(
+    _R,
+    "id",
+    ["ticket_id", "message_id", "processed_at"],
+    fixed={"status": f"'{RawStatus.PROCESSED.value}'", "attempts": "t.attempts + 1", "error": "NULL"},
+)
+_INSERT_CLOCKS = bulk.insert_rows(TicketSla.__table__, ["ticket_id"], suffix="ON CONFLICT DO NOTHING")
+_WRITE_CLOCKS = bulk.update_rows(TicketSla.__table__, "ticket_id", sla.STORED_COLUMNS)
 _W = ReplyWindow.__table__
+_CLOCKS = TicketSla.__table__
 #: :func:`.windows.grant` as one statement for many rows: executemany runs them in order, so a
 #: sender's later message in the batch sees the window an earlier one opened, as one by one.
 _GRANT_WINDOW = (
@@ -229,8 +297,31 @@ def _fast(message: InboundMessage) -> bool:
 
 async def ingest_many(hub: Hub, items: Sequence[tuple[InboundMessage, bytes | None]]) -> list[Outcome]:
     """Store raw, then process, a batch of messages in order (see the module's docstring)."""
+    return await process_many(hub, await store_many(hub, items))
+
+
+@dataclass(slots=True)
+class StoredMany:
+    """A batch whose raw rows are committed (:func:`store_many`), waiting for :func:`process_many`."""
+
+    started: float
+    #: Per item: the error that refused it before storing, or ``None`` (stored).
+    refused: list[HubError | None]
+    #: (item index, message as stored, payload) of every stored item, in order.
+    ready: list[tuple[int, InboundMessage, bytes | None]]
+    raw_ids: list[uuid.UUID]
+    new: set[uuid.UUID]
+    kinds: dict[uuid.UUID, str]
+
+
+async def store_many(hub: Hub, items: Sequence[tuple[InboundMessage, bytes | None]]) -> StoredMany:
+    """Step 1 of :func:`ingest_many`: validate and commit the batch's raw rows.
+
+    A bulk importer may store batch k+1 (on its own connection) while batch k is processed: the
+    raw rows are then safe and the database's two halves of the work overlap. Batches must still
+    be *processed* in order, each after the previous one committed."""
     started = time.perf_counter()
-    outcomes: list[Outcome | None] = [None] * len(items)
+    refused: list[HubError | None] = [None] * len(items)
     ready: list[tuple[int, InboundMessage, bytes | None]] = []
     for index, (message, payload) in enumerate(items):
         try:
@@ -238,16 +329,28 @@ async def ingest_many(hub: Hub, items: Sequence[tuple[InboundMessage, bytes | No
             _validate(hub, message)
             ready.append((index, _store_attachments(hub, message), payload))
         except HubError as exc:
-            outcomes[index] = exc
-    if ready:
-        raw_ids, new, kinds = await _store_many(hub, ready)
+            refused[index] = exc
+    raw_ids, new, kinds = await _store_many(hub, ready) if ready else ([], set(), {})
+    return StoredMany(started, refused, ready, raw_ids, new, kinds)
+
+
+async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
+    """Step 2 of :func:`ingest_many`: process a stored batch, one outcome per item given to
+    :func:`store_many`."""
+    outcomes: list[Outcome | None] = list(stored.refused)
+    if stored.ready:
+        ready = stored.ready
         processed = await _process_many(
-            hub, [(raw_id, m, raw_id in new) for raw_id, (_, m, _) in zip(raw_ids, ready, strict=True)]
+            hub,
+            [
+                (raw_id, m, raw_id in stored.new)
+                for raw_id, (_, m, _) in zip(stored.raw_ids, ready, strict=True)
+            ],
         )
-        elapsed = (time.perf_counter() - started) / len(ready)
+        elapsed = (time.perf_counter() - stored.started) / len(ready)
         for (index, message, _), outcome in zip(ready, processed, strict=True):
             outcomes[index] = outcome
-            kind = kinds[message.channel_id]
+            kind = stored.kinds[message.channel_id]
             if isinstance(outcome, IngestResult):
                 label = "duplicate" if outcome.duplicate else "stored"
                 metrics.INGESTED.labels(channel=kind, outcome=label).inc()
@@ -266,11 +369,12 @@ async def _store_many(
             if message.channel_id not in kinds:
                 kinds[message.channel_id] = await _channel_kind(uow.session, message.channel_id)
         rows: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+        new_id = bulk.RandomIds()
         for _, message, payload in ready:
             key = (message.channel_id, message.external_id)
             if key not in rows:
                 rows[key] = {
-                    "id": uuid.uuid4(),
+                    "id": new_id(),
                     "channel_id": message.channel_id,
                     "external_id": message.external_id,
                     "message_json": msgspec.json.encode(message).decode(),
@@ -278,7 +382,7 @@ async def _store_many(
                     "received_at": now,
                 }
         connection = await uow.session.connection()
-        inserted = await connection.execute(_INSERT_RAW, list(rows.values()))
+        inserted = await _INSERT_RAW.execute(connection, list(rows.values()))
         new = set(inserted.scalars())
         ids = {key: row["id"] for key, row in rows.items() if row["id"] in new}
         missing = [key for key in rows if key not in ids]
@@ -484,6 +588,7 @@ class _Segment:
         self.new_tickets: list[_Ticket] = []
         self.touched: dict[uuid.UUID, None] = {}
         self.order = 0
+        self.new_id = bulk.RandomIds()
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -593,7 +698,7 @@ class _Segment:
             if channel.kind is ChannelKind.EMAIL:
                 domain = email_domain(key[1])
                 organization_id = organizations.get(domain) if domain else None
-            contact = self.contacts[key] = _Contact(uuid.uuid4(), (name or "")[:200], organization_id)
+            contact = self.contacts[key] = _Contact(self.new_id(), (name or "")[:200], organization_id)
             self.new_contacts.append(
                 {
                     "id": contact.id,
@@ -602,7 +707,7 @@ class _Segment:
                     "created_at": now,
                 }
             )
-            self.identities[key] = uuid.uuid4()
+            self.identities[key] = self.new_id()
             self.new_identities.append(
                 {
                     "id": self.identities[key],
@@ -621,9 +726,9 @@ class _Segment:
                 if contact_id in names:  # created by this batch: insert with the final name
                     names[contact_id]["name"] = name
                     del self.renamed[contact_id]
-            await self.connection.execute(sa.insert(_C), self.new_contacts)
+            await _INSERT_CONTACT.execute(self.connection, self.new_contacts)
             identities = sorted(self.new_identities, key=lambda r: (r["kind"], r["value"]))
-            won = set((await self.connection.execute(_INSERT_IDENTITY, identities)).scalars())
+            won = set((await _INSERT_IDENTITY.execute(self.connection, identities)).scalars())
             if len(won) < len(identities):
                 # A concurrent ingest created some of these identities first: the one-by-one path
                 # resolves each such race exactly (its contact wins, ours is discarded).
@@ -805,7 +910,7 @@ class _Segment:
             ticket = self._open(channel, contact, message, now, linked, rule)
         else:
             self._wake(ticket, message, now)
-        message_id = uuid.uuid4()
+        message_id = self.new_id()
         self.messages.append(
             {
                 "id": message_id,
@@ -831,7 +936,7 @@ class _Segment:
             assert item.sha256 is not None, "attachments are stored before processing"
             self.attachments.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": self.new_id(),
                     "message_id": message_id,
                     "filename": (item.filename or "attachment")[:255],
                     "content_type": item.content_type[:127],
@@ -871,7 +976,7 @@ class _Segment:
             )
         )
         self.raw_updates.append(
-            {"b_id": raw_id, "b_ticket_id": ticket.id, "b_message_id": message_id, "b_now": now}
+            {"id": raw_id, "ticket_id": ticket.id, "message_id": message_id, "processed_at": now}
         )
         self.batch.results[raw_id] = IngestResult(
             ticket_id=ticket.id, message_id=message_id, duplicate=False, created_ticket=created
@@ -888,7 +993,7 @@ class _Segment:
     ) -> _Ticket:
         subject = ((message.subject or "").strip() or _subject_from(message))[:500]
         ticket = _Ticket(
-            id=uuid.uuid4(),
+            id=self.new_id(),
             number=0,
             subject=subject,
             status=TicketStatus.NEW,
@@ -1055,7 +1160,7 @@ class _Segment:
                 ticket.row["number"] = number
             for fix in self.fixups:
                 fix()
-            await connection.execute(_INSERT_TICKET, [t.row for t in self.new_tickets])
+            await _INSERT_TICKET.execute(connection, [t.row for t in self.new_tickets])
         updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for ticket in sorted(self.tickets.values(), key=lambda t: t.id):
             if ticket.new or not ticket.dirty:
@@ -1079,13 +1184,13 @@ class _Segment:
                 rows,
             )
         if self.messages:
-            await connection.execute(_INSERT_MESSAGE, self.messages)
+            await _INSERT_MESSAGE.execute(connection, self.messages)
         if self.attachments:
-            await connection.execute(sa.insert(_A), self.attachments)
+            await _INSERT_ATTACHMENT.execute(connection, self.attachments)
         if self.events:
-            await connection.execute(sa.insert(_E), self.events)
+            await _INSERT_EVENT.execute(connection, self.events)
         if self.audit:
-            await connection.execute(sa.insert(_AUDIT), self.audit)
+            await _INSERT_AUDIT.execute(connection, self.audit)
         if self.assigned_at:
             await connection.execute(
                 sa.update(_U)
@@ -1094,20 +1199,8 @@ class _Segment:
                 [{"b_id": u, "b_at": at} for u, at in sorted(self.assigned_at.items())],
             )
         await self._refresh_clocks()
-        if self.raw_updates:
-            await connection.execute(
-                sa.update(_R)
-                .where(_R.c.id == sa.bindparam("b_id"))
-                .values(
-                    status=RawStatus.PROCESSED,
-                    attempts=_R.c.attempts + 1,
-                    error=None,
-                    ticket_id=sa.bindparam("b_ticket_id"),
-                    message_id=sa.bindparam("b_message_id"),
-                    processed_at=sa.bindparam("b_now"),
-                ),
-                self.raw_updates,
-            )
+        if self.raw_updates:  # rows locked in id order by the batch's first statement
+            await _MARK_PROCESSED.execute(connection, self.raw_updates)
         for name, channels, data, ticket in self.publish:
             data["number"] = ticket.number
             self.batch.uow.publish(name, channels, **data)
@@ -1126,23 +1219,22 @@ class _Segment:
             return
         context = self.batch.sla_context
         assert context is not None
-        session = self.batch.uow.session
         now = self.hub.clock.now()
         ids = sorted(self.touched)
-        # sla.lock_rows, with the missing rows created by one cached executemany statement
-        await self.connection.execute(_INSERT_CLOCKS, [{"ticket_id": i} for i in ids])
-        rows = list(
-            await session.scalars(
-                sa.select(TicketSla)
-                .where(TicketSla.ticket_id.in_(ids))
-                .order_by(TicketSla.ticket_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
+        # sla.lock_rows and sla.write, set-based: missing rows created, all locked in ticket order,
+        # evaluated from the log, written by one statement.
+        await _INSERT_CLOCKS.execute(self.connection, [{"ticket_id": i} for i in ids])
+        await self.connection.execute(
+            sa.select(_CLOCKS.c.ticket_id)
+            .where(_CLOCKS.c.ticket_id.in_(ids))
+            .order_by(_CLOCKS.c.ticket_id)
+            .with_for_update()
         )
-        for row, evaluation in await sla.evaluate_rows(context, rows, now):
-            sla.write(row, evaluation, now)
-        await session.flush()
+        rows = [
+            {"ticket_id": ticket_id, **sla.stored_values(evaluation, now)}
+            for ticket_id, evaluation in await sla.evaluate_tickets(context, ids, now)
+        ]
+        await _WRITE_CLOCKS.execute(self.connection, rows)
 
 
 #: How many stored payloads one ``process_inbound`` job takes at most. Under a steady stream a job

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -133,6 +134,47 @@ class SlaContext:
         return Evaluation(facts, rule, calendar, state, pending_alerts(state, recorded), escalations)
 
 
+def stored_values(
+    evaluation: Evaluation,
+    now: datetime,
+    *,
+    owed: Sequence[Alert] | None = None,
+    escalations: Sequence[Step] | None = None,
+) -> dict[str, Any]:
+    """An evaluation as the clock row's columns (:data:`STORED_COLUMNS`); ``owed`` and
+    ``escalations`` are the alerts and escalation levels still to come (default: all pending ones)."""
+    state, rule = evaluation.state, evaluation.rule
+    owed = evaluation.alerts if owed is None else owed
+    escalations = evaluation.escalations if escalations is None else escalations
+    values: dict[str, Any] = {
+        "policy_id": rule.id if rule is not None else None,
+        "policy_name": rule.name if rule is not None else None,
+        "calendar": evaluation.calendar.name,
+        "cycle": state.cycle,
+        "paused_since": state.paused_since,
+        "waiting_since": state.waiting_since,
+    }
+    for target in Target:
+        clock = state.latest(target)
+        values[f"{target}_state"] = clock.state if clock else None
+        values[f"{target}_due_at"] = clock.due_at if clock else None
+        values[f"{target}_at"] = clock.met_at if clock else None
+        values[f"{target}_breached_at"] = clock.breached_at if clock else None
+    escalation_due_at = next_step_due(escalations)
+    values["breached"] = state.breached
+    values["warning_at"] = next_due(a for a in owed if a.kind is TicketEventKind.SLA_WARNING)
+    values["escalation_due_at"] = escalation_due_at
+    values["next_due_at"] = min(
+        (at for at in (next_due(owed), escalation_due_at) if at is not None), default=None
+    )
+    values["updated_at"] = now
+    return values
+
+
+#: Every column :func:`stored_values` sets: the whole row but its key.
+STORED_COLUMNS: tuple[str, ...] = tuple(c.name for c in TicketSla.__table__.columns if c.name != "ticket_id")
+
+
 def write(
     row: TicketSla,
     evaluation: Evaluation,
@@ -141,30 +183,9 @@ def write(
     owed: Sequence[Alert] | None = None,
     escalations: Sequence[Step] | None = None,
 ) -> None:
-    """Store an evaluation; ``owed`` and ``escalations`` are the alerts and escalation levels still
-    to come (default: all pending ones)."""
-    state, rule = evaluation.state, evaluation.rule
-    owed = evaluation.alerts if owed is None else owed
-    escalations = evaluation.escalations if escalations is None else escalations
-    row.policy_id = rule.id if rule is not None else None
-    row.policy_name = rule.name if rule is not None else None
-    row.calendar = evaluation.calendar.name
-    row.cycle = state.cycle
-    row.paused_since = state.paused_since
-    row.waiting_since = state.waiting_since
-    for target in Target:
-        clock = state.latest(target)
-        setattr(row, f"{target}_state", clock.state if clock else None)
-        setattr(row, f"{target}_due_at", clock.due_at if clock else None)
-        setattr(row, f"{target}_at", clock.met_at if clock else None)
-        setattr(row, f"{target}_breached_at", clock.breached_at if clock else None)
-    row.breached = state.breached
-    row.warning_at = next_due(a for a in owed if a.kind is TicketEventKind.SLA_WARNING)
-    row.escalation_due_at = next_step_due(escalations)
-    row.next_due_at = min(
-        (at for at in (next_due(owed), row.escalation_due_at) if at is not None), default=None
-    )
-    row.updated_at = now
+    """Store an evaluation on a loaded clock row (see :func:`stored_values`)."""
+    for column, value in stored_values(evaluation, now, owed=owed, escalations=escalations).items():
+        setattr(row, column, value)
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -243,17 +264,19 @@ async def evaluate_rows(
     context: SlaContext, rows: Sequence[TicketSla], now: datetime
 ) -> list[tuple[TicketSla, Evaluation]]:
     """Evaluate locked rows from their tickets' logs (three queries for the whole batch)."""
-    ids = [row.ticket_id for row in rows]
-    facts = await facts_for(context.session, ids)
-    events = await events_for(context.session, ids)
-    recorded = await recorded_for(context.session, ids)
+    by_ticket = {row.ticket_id: row for row in rows}
+    return [(by_ticket[i], e) for i, e in await evaluate_tickets(context, list(by_ticket), now)]
+
+
+async def evaluate_tickets(
+    context: SlaContext, ticket_ids: Sequence[uuid.UUID], now: datetime
+) -> list[tuple[uuid.UUID, Evaluation]]:
+    """Evaluate tickets (whose clock rows the caller holds) from their logs, in the order given."""
+    facts = await facts_for(context.session, ticket_ids)
+    events = await events_for(context.session, ticket_ids)
+    recorded = await recorded_for(context.session, ticket_ids)
     return [
-        (
-            row,
-            await context.evaluate(facts[row.ticket_id], events[row.ticket_id], recorded[row.ticket_id], now),
-        )
-        for row in rows
-        if row.ticket_id in facts
+        (i, await context.evaluate(facts[i], events[i], recorded[i], now)) for i in ticket_ids if i in facts
     ]
 
 
