@@ -76,7 +76,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from channels.email.importer import import_mail
+from channels.email.importer import DEFAULT_PARSE_WORKERS, import_mail
 from channels.email.ingest import EmailIngest, RedisClaims
 from channels.email.parse import Mailbox, parse
 from channels.email.sources import items
@@ -217,7 +217,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--parse-workers", type=int, default=0)
+    parser.add_argument("--parse-workers", type=int, default=DEFAULT_PARSE_WORKERS)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var-bench")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

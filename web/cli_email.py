@@ -21,9 +21,14 @@ def ingest_group() -> None:
 @click.option("--channel", "channel_id", type=click.UUID, required=True, help="The mailbox channel's id.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object as the last line.")
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True, hidden=True)
-@click.option("--parse-workers", type=click.IntRange(0, 64), default=0, show_default=True, hidden=True)
+@click.option(
+    "--parse-workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Processes parsing mail beside the database work (default: 1 on a multi-core machine, else 0).",
+)
 def ingest_email(
-    paths: tuple[Path, ...], channel_id: uuid.UUID, as_json: bool, batch_size: int, parse_workers: int
+    paths: tuple[Path, ...], channel_id: uuid.UUID, as_json: bool, batch_size: int, parse_workers: int | None
 ) -> None:
     """Ingest mail files (.eml), Maildir folders and mbox files as if the mailbox had received them.
 
@@ -31,11 +36,13 @@ def ingest_email(
     (already ingested), ignored (our own mail, bounces, delivery reports) or rejected (unreadable:
     stored raw, listed with the reason). Exit status 1 when any mail was rejected.
     """
-    from channels.email.importer import import_mail
+    from channels.email.importer import DEFAULT_PARSE_WORKERS, import_mail
     from channels.email.ingest import EmailIngest, RedisClaims
     from channels.email.sources import items as list_items
     from web.cli import _run
 
+    if parse_workers is None:
+        parse_workers = DEFAULT_PARSE_WORKERS
     found = list_items(list(paths))
     show_bar = sys.stderr.isatty() and not as_json
 

@@ -13,6 +13,7 @@ reason, never an exception that stops the run.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.email.ingest import EmailIngest, MailResult, Outcome
+from channels.email.ingest import EmailIngest, MailResult, Outcome, StoredMails
 from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from channels.email.sources import Item
 
@@ -29,6 +30,10 @@ from channels.email.sources import Item
 BATCH_SIZE = 500
 #: Mails parsed between two yields to the event loop when parsing in this process.
 PARSE_SLICE = 4
+#: Parsing is the import's largest piece of CPU work; in a process of its own it runs beside this
+#: one's database work instead of taking turns with it (2,900 rather than 4,300 ms for 4,000 mails
+#: on two cores). More than one buys nothing: this process and PostgreSQL fill the other core.
+DEFAULT_PARSE_WORKERS = 1 if len(os.sched_getaffinity(0)) > 1 else 0
 
 
 @dataclass
@@ -66,7 +71,7 @@ async def import_mail(
     items: Sequence[Item],
     *,
     batch_size: int = BATCH_SIZE,
-    parse_workers: int = 0,
+    parse_workers: int = DEFAULT_PARSE_WORKERS,
     on_done: Callable[[Item, MailResult], None] | None = None,
 ) -> Summary:
     summary = Summary()
@@ -103,29 +108,48 @@ async def import_mail(
         return chunk, raws, parsed
 
     chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    parsing: list[asyncio.Future[tuple[Sequence[Item], list[bytes | None], list[Any]]]] = []
+
+    async def store(number: int) -> tuple[list[Item], StoredMails | MailResult]:
+        """Batch ``number`` parsed (starting the next one's parse), then stored raw."""
+        chunk, raws, parsed = await parsing[number]
+        if number + 1 < len(chunks):
+            parsing.append(asyncio.ensure_future(prepare(chunks[number + 1])))
+        mails: list[tuple[bytes, ParsedMail | Unparsable | None]] = []
+        kept: list[Item] = []
+        for item, raw, one in zip(chunk, raws, parsed, strict=True):
+            if raw is None:
+                continue
+            mails.append((raw, Unparsable(one) if isinstance(one, str) else one))
+            kept.append(item)
+        try:
+            return kept, await ingest.store_batch(channel_id, mails)
+        except Exception as exc:  # a bug or an outage: report it for these files and go on
+            return kept, MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")
+
+    storing: asyncio.Future[tuple[list[Item], StoredMails | MailResult]] | None = None
     try:
-        upcoming = asyncio.ensure_future(prepare(chunks[0])) if chunks else None
+        if chunks:
+            parsing.append(asyncio.ensure_future(prepare(chunks[0])))
+            storing = asyncio.ensure_future(store(0))
         for number in range(len(chunks)):
-            assert upcoming is not None
-            chunk, raws, parsed = await upcoming
-            upcoming = (
-                asyncio.ensure_future(prepare(chunks[number + 1])) if number + 1 < len(chunks) else None
-            )
-            mails: list[tuple[bytes, ParsedMail | Unparsable | None]] = []
-            kept: list[Item] = []
-            for item, raw, one in zip(chunk, raws, parsed, strict=True):
-                if raw is None:
-                    continue
-                mails.append((raw, Unparsable(one) if isinstance(one, str) else one))
-                kept.append(item)
-            try:
-                results = await ingest.ingest_batch(channel_id, mails)
-            except Exception as exc:  # a bug or an outage: report it for these files and go on
-                failure = MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")
-                results = [failure] * len(kept)
+            assert storing is not None
+            kept, stored = await storing
+            # Batch k+1 is stored (its own connection) while batch k is processed: PostgreSQL
+            # writes the next raw rows while this process works through this batch.
+            storing = asyncio.ensure_future(store(number + 1)) if number + 1 < len(chunks) else None
+            if isinstance(stored, MailResult):
+                results = [stored] * len(kept)
+            else:
+                try:
+                    results = await ingest.finish_batch(stored)
+                except Exception as exc:  # as above
+                    results = [MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")] * len(kept)
             for item, result in zip(kept, results, strict=True):
                 done(item, result)
     finally:
+        for task in [*parsing, *([storing] if storing is not None else [])]:
+            task.cancel()
         if executor is not None:
             executor.shutdown(cancel_futures=True)
     return summary

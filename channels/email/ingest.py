@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 from redis.asyncio import Redis
@@ -36,6 +36,9 @@ from hub.services.automatic_replies import send_automatic_reply
 from hub.services.channels import list_channels
 from hub.services.delivery_reports import failed_after_sending
 from hub.services.ingest import channel_holding, store_unreadable
+
+if TYPE_CHECKING:
+    from hub.services.ingest_batch import StoredMany
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,18 @@ class Mailboxes:
             our_domains=self.domains,
             max_attachment_bytes=max_attachment_bytes,
         )
+
+
+@dataclass(slots=True)
+class StoredMails:
+    """A batch of mails between :meth:`EmailIngest.store_batch` and :meth:`EmailIngest.finish_batch`."""
+
+    channel_id: uuid.UUID
+    #: Per mail: its result when already settled (rejected, ignored, bounce), else ``None``.
+    results: list[MailResult | None]
+    #: The client messages: (mail index, raw, parsed, message as addressed).
+    batch: list[tuple[int, bytes, ParsedMail, InboundMessage]]
+    stored: StoredMany | None
 
 
 class EmailIngest:
@@ -193,6 +208,14 @@ class EmailIngest:
     ) -> list[MailResult]:
         """:meth:`ingest` for many mails in order, the client messages among them in one batch
         (:meth:`hub.core.Hub.ingest_many`): the same outcomes, a fraction of the database work."""
+        return await self.finish_batch(await self.store_batch(channel_id, mails))
+
+    async def store_batch(
+        self, channel_id: uuid.UUID, mails: Sequence[tuple[bytes, ParsedMail | Unparsable | None]]
+    ) -> StoredMails:
+        """The first half of :meth:`ingest_batch`: every mail settled but the client messages, which
+        are stored raw (:meth:`hub.core.Hub.store_many`) and wait for :meth:`finish_batch`. An
+        importer stores the next batch while finishing this one; batches finish in order."""
         if channel_id not in self.mailboxes.configs:
             raise HubError("not_found", what="mailbox channel")
         results: list[MailResult | None] = [None] * len(mails)
@@ -208,10 +231,20 @@ class EmailIngest:
                 results[index] = await self._bounce(parsed)
             else:
                 batch.append((index, raw, parsed, await self._addressed(channel_id, parsed)))
-        if batch:
-            outcomes = await self.hub.ingest_many([(message, raw) for _, raw, _, message in batch])
-            for (index, raw, parsed, message), outcome in zip(batch, outcomes, strict=True):
-                results[index] = await self._settle(channel_id, raw, parsed, message.channel_id, outcome)
+        stored = (
+            await self.hub.store_many([(message, raw) for _, raw, _, message in batch]) if batch else None
+        )
+        return StoredMails(channel_id, results, batch, stored)
+
+    async def finish_batch(self, pending: StoredMails) -> list[MailResult]:
+        """The second half of :meth:`ingest_batch`: process the stored client messages, settle them."""
+        results = pending.results
+        if pending.stored is not None:
+            outcomes = await self.hub.process_many(pending.stored)
+            for (index, raw, parsed, message), outcome in zip(pending.batch, outcomes, strict=True):
+                results[index] = await self._settle(
+                    pending.channel_id, raw, parsed, message.channel_id, outcome
+                )
         return [r for r in results if r is not None]
 
     async def _addressed(self, channel_id: uuid.UUID, parsed: ParsedMail) -> InboundMessage:
