@@ -13,10 +13,12 @@ reason, never an exception that stops the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import os
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,35 @@ PARSE_SLICE = 4
 #: one's database work instead of taking turns with it (2,900 rather than 4,300 ms for 4,000 mails
 #: on two cores). More than one buys nothing: this process and PostgreSQL fill the other core.
 DEFAULT_PARSE_WORKERS = 1 if len(os.sched_getaffinity(0)) > 1 else 0
+
+
+#: Allocations between two young collections while importing (CPython's default: 700).
+IMPORT_GC_THRESHOLD = 10_000
+
+
+@contextlib.contextmanager
+def _collector_for_bulk() -> Iterator[None]:
+    """Fewer, cheaper cyclic garbage collections while importing.
+
+    A batch allocates hundreds of thousands of short-lived objects (parsed mails, row dicts) that
+    reference counting frees; at the default threshold the collector still ran every 700
+    allocations, and its older generations walked everything loaded at start-up (modules, table
+    metadata) again and again. Frozen, that start-up heap is skipped; a higher threshold collects
+    less often. Measured on 4,000 mails: this process's CPU 1.9-2.2 s -> 1.6-1.7 s."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(IMPORT_GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _parse_worker_started() -> None:
+    """A parse worker process inherits start-up's heap: out of its collector's way too."""
+    gc.freeze()
+    gc.set_threshold(IMPORT_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 @dataclass
@@ -77,7 +108,9 @@ async def import_mail(
     summary = Summary()
     mailbox = ingest.mailbox(channel_id)
     loop = asyncio.get_running_loop()
-    executor: Executor | None = ProcessPoolExecutor(parse_workers) if parse_workers > 0 else None
+    executor: Executor | None = (
+        ProcessPoolExecutor(parse_workers, initializer=_parse_worker_started) if parse_workers > 0 else None
+    )
 
     def done(item: Item, result: MailResult) -> None:
         _record(summary, item, result)
@@ -129,24 +162,25 @@ async def import_mail(
 
     storing: asyncio.Future[tuple[list[Item], StoredMails | MailResult]] | None = None
     try:
-        if chunks:
-            parsing.append(asyncio.ensure_future(prepare(chunks[0])))
-            storing = asyncio.ensure_future(store(0))
-        for number in range(len(chunks)):
-            assert storing is not None
-            kept, stored = await storing
-            # Batch k+1 is stored (its own connection) while batch k is processed: PostgreSQL
-            # writes the next raw rows while this process works through this batch.
-            storing = asyncio.ensure_future(store(number + 1)) if number + 1 < len(chunks) else None
-            if isinstance(stored, MailResult):
-                results = [stored] * len(kept)
-            else:
-                try:
-                    results = await ingest.finish_batch(stored)
-                except Exception as exc:  # as above
-                    results = [MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")] * len(kept)
-            for item, result in zip(kept, results, strict=True):
-                done(item, result)
+        with _collector_for_bulk():
+            if chunks:
+                parsing.append(asyncio.ensure_future(prepare(chunks[0])))
+                storing = asyncio.ensure_future(store(0))
+            for number in range(len(chunks)):
+                assert storing is not None
+                kept, stored = await storing
+                # Batch k+1 is stored (its own connection) while batch k is processed: PostgreSQL
+                # writes the next raw rows while this process works through this batch.
+                storing = asyncio.ensure_future(store(number + 1)) if number + 1 < len(chunks) else None
+                if isinstance(stored, MailResult):
+                    results = [stored] * len(kept)
+                else:
+                    try:
+                        results = await ingest.finish_batch(stored)
+                    except Exception as exc:  # as above
+                        results = [MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")] * len(kept)
+                for item, result in zip(kept, results, strict=True):
+                    done(item, result)
     finally:
         for task in [*parsing, *([storing] if storing is not None else [])]:
             task.cancel()
