@@ -140,7 +140,7 @@ async def import_mail(
             await asyncio.sleep(0)
         return chunk, raws, parsed
 
-    chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    chunks = _chunks(items, batch_size)
     parsing: list[asyncio.Future[tuple[Sequence[Item], list[bytes | None], list[Any]]]] = []
 
     async def store(number: int) -> tuple[list[Item], StoredMails | MailResult]:
@@ -187,6 +187,18 @@ async def import_mail(
         if executor is not None:
             executor.shutdown(cancel_futures=True)
     return summary
+
+
+def _chunks(items: Sequence[Item], batch_size: int) -> list[Sequence[Item]]:
+    """Batches of ``batch_size``, but the first ones smaller (1/8, 1/4, 1/2 of it): nothing overlaps
+    until the first batch is parsed and stored, so a small first batch starts the pipeline sooner."""
+    chunks: list[Sequence[Item]] = []
+    start, size = 0, max(batch_size // 8, 1)
+    while start < len(items):
+        chunks.append(items[start : start + size])
+        start += size
+        size = min(size * 2, batch_size)
+    return chunks
 
 
 def _record(summary: Summary, item: Item, result: MailResult) -> None:
