@@ -1,11 +1,13 @@
 """Many mails into the hub, fast: ``hub ingest email`` and ``bench/ingest_email.py`` run this.
 
-Mails go in batches (``batch_size``, in the order given) through :meth:`EmailIngest.ingest_batch`,
-which hands each batch's client messages to the hub's set-based :meth:`hub.core.Hub.ingest_many`:
-order is kept, so a reply threads onto the mail it answers even within one batch. Reading and
-parsing the next batch (CPU) overlaps with the database work of the current one: in a worker
-process when ``parse_workers`` > 0, otherwise in this process, a few mails at a time while the
-current batch's statements run in PostgreSQL.
+Mails go in batches (``batch_size``, in the order given; the first few smaller) as a pipeline of
+three stages that overlap: batch k+2 is read and parsed (in a worker process when
+``parse_workers`` > 0, the default on a multi-core machine; otherwise here, a few mails at a time
+between the database's answers), batch k+1's raw rows are committed
+(:meth:`EmailIngest.store_batch`, on a connection of its own), and batch k is processed
+(:meth:`EmailIngest.finish_batch`: the hub's set-based :meth:`hub.core.Hub.process_many`).
+Batches are processed strictly in order, each after the previous one committed, so a reply
+threads onto the mail it answers even within one batch, and a mail twice is a duplicate.
 Every item ends in exactly one outcome; a file that cannot be read or parsed is a problem with a
 reason, never an exception that stops the run.
 """

@@ -1,0 +1,107 @@
+"""Set-based writes (:mod:`hub.bulk`): what goes in as arrays comes back as the rows Core would write."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from hub import bulk
+from hub.core import Hub
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+
+class Colour(enum.StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+_META = sa.MetaData()
+_SAMPLES = sa.Table(
+    "bulk_samples",
+    _META,
+    sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("name", sa.String(50)),
+    sa.Column("colour", sa.Enum(Colour, native_enum=False, values_callable=lambda m: [c.value for c in m])),
+    sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("done", sa.Boolean),
+    sa.Column("count", sa.Integer),
+    sa.Column("total", sa.BigInteger),
+    sa.Column("data", pg.JSONB),
+    sa.Column("blob", sa.LargeBinary),
+    sa.Column("order", sa.Integer),  # a reserved word: names are quoted
+)
+_COLUMNS = ["id", "name", "colour", "at", "done", "count", "total", "data", "blob", "order"]
+
+
+async def test_rows_written_from_arrays_read_back_as_given(hub: Hub) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+    rows = [
+        {
+            "id": first,
+            "name": "订单 A-1",
+            "colour": Colour.RED,
+            "at": at,
+            "done": True,
+            "count": 3,
+            "total": 2**40,
+            "data": {"k": ["v", 1, None], "中": "文"},
+            "blob": b"\x00\xff raw",
+            "order": 1,
+        },
+        {
+            "id": second,
+            "name": None,
+            "colour": None,
+            "at": None,
+            "done": None,
+            "count": None,
+            "total": None,
+            "data": None,  # JSON null, as Core sends None for a JSONB column
+            "blob": None,
+            "order": 2,
+        },
+    ]
+    async with hub.uow() as uow:
+        connection = await uow.session.connection()
+        await connection.run_sync(lambda sync: _META.create_all(sync))
+        inserted = bulk.insert_rows(_SAMPLES, _COLUMNS, suffix="ON CONFLICT (id) DO NOTHING RETURNING id")
+        assert set((await inserted.execute(connection, rows)).scalars()) == {first, second}
+        again = await inserted.execute(connection, rows[:1])
+        assert list(again.scalars()) == []  # the suffix applies: a conflict inserts nothing
+
+        stored = {r.id: r for r in await connection.execute(sa.select(_SAMPLES))}
+        assert stored[first]._asdict() == {**rows[0], "colour": "red"}
+        assert stored[second].data is None
+        json_null = await connection.execute(
+            sa.select(sa.func.jsonb_typeof(_SAMPLES.c.data)).where(_SAMPLES.c.id == second)
+        )
+        assert json_null.scalar() == "null"
+
+        update = bulk.update_rows(_SAMPLES, "id", ["name", "done"], fixed={"count": 't."count" + 1'})
+        await update.execute(connection, [{"id": first, "name": "changed", "done": False}])
+        changed = (await connection.execute(sa.select(_SAMPLES).where(_SAMPLES.c.id == first))).one()
+        assert (changed.name, changed.done, changed.count) == ("changed", False, 4)
+        untouched = (await connection.execute(sa.select(_SAMPLES).where(_SAMPLES.c.id == second))).one()
+        assert untouched.count is None and untouched.name is None
+        # never committed: the table goes with the rollback
+
+
+def test_a_column_without_an_array_form_is_refused_when_the_statement_is_built() -> None:
+    table = sa.Table("bulk_tags", sa.MetaData(), sa.Column("tags", pg.ARRAY(sa.Text)))
+    with pytest.raises(TypeError, match=r"bulk_tags\.tags"):
+        bulk.insert_rows(table, ["tags"])
+
+
+def test_random_ids_are_distinct_version_4_uuids_across_refills() -> None:
+    new_id = bulk.RandomIds(chunk=16)
+    made = [new_id() for _ in range(100)]
+    assert len(set(made)) == 100
+    assert {u.version for u in made} == {4}
+    assert {u.variant for u in made} == {uuid.RFC_4122}
