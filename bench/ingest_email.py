@@ -15,47 +15,44 @@ run; Chinese and English), then in the same run:
 
 Prints both rates, our own parse's rate alone, and the ingest / parse-only ratio.
 
-Measured on the shared 2-core development VM (load average 1-3 from other work on the same
-cores), embedded PostgreSQL 18 with default settings, batches of 1000, no parse worker unless
-said. Generating the mails (about 3 minutes for 100,000, 358 MB under /tmp) is not timed. Before
-the batched path (one ``hub.ingest`` per mail, 8 in flight) ingest ran at 25-58 mails/s
-(2.6-4.4 %).
+Measured 2026-11-29 on the shared 2-core development VM (load average 1-2 from other work on the
+same cores; every run holds ``flock -x /tmp/hub-bench.lock``), embedded PostgreSQL 18 with default
+settings, the defaults of ``hub ingest email`` (batches of 500, one parse worker process).
+Generating the mails (2.3 minutes for 100,000, 358 MB under /tmp) is not timed.
 
-=======  =====================  =================  ================  ===============  ===========
-N        importer               stdlib parse-only  our parse alone   ingest           ratio
-=======  =====================  =================  ================  ===============  ===========
-10,000   next batch in one go   1,413-1,481 /s     2,318-2,697 /s    603-664 mails/s  42.3-44.9 %
-100,000  next batch in one go   1,295 mails/s      2,409 mails/s     525 mails/s      40.5 %
-1,000    sliced (4 mails)       1,082 mails/s      2,243 mails/s     498 mails/s      46.1 %
-10,000   sliced (4 mails)       989-1,500 /s       2,017-2,694 /s    509-736 mails/s  42.2-51.4 %
-10,000   sliced, 1 parse worker 1,235 mails/s      2,263 mails/s     685 mails/s      55.5 %
-100,000  sliced (4 mails)       1,323 mails/s      1,905 mails/s     521 mails/s      39.4 %
-=======  =====================  =================  ================  ===============  ===========
+=======  =================  ================  =====================  ===========
+N        stdlib parse-only  our parse alone   ingest                 ratio
+=======  =================  ================  =====================  ===========
+1,000    1,728 mails/s      3,673 mails/s     1,230-1,290 mails/s    70-80 %
+4,000    1,560-1,690 /s     2,600-2,900 /s    1,450-1,560 mails/s    89-93 %
+10,000   1,690 mails/s      2,870 mails/s     1,549 mails/s          91.6 %
+100,000  1,589 mails/s      2,760 mails/s     1,201 mails/s          75.6 %
+=======  =================  ================  =====================  ===========
 
-"Next batch in one go": the next batch was parsed in one call, holding the event loop while
-PostgreSQL waited for the current batch's next statement; "sliced": parsed four mails at a time
-between yields (:mod:`channels.email.importer`), so the parse fills those waits. In alternating
-10,000-mail runs that was worth 4-11 % (664 -> 736, 603 -> 630 mails/s); at 100,000 mails the
-two were the same (525 and 521 mails/s). The spread between runs, even of the stdlib parse alone
-(989-1,500 mails/s for the same 10,000 files), is the other work on the two cores.
+**The 70 % target is met** at every size. The rate is flat with N: the tenths of the 100,000-mail
+run went at 1,286, 1,355, 1,252, 1,199, 1,141, 1,165, 1,071, 1,073, 1,227 and 1,349 mails/s, of
+the 10,000-mail run at 990 (the pipeline filling) then 1,587-1,788. A 1,000-mail run is mostly
+that filling: the first batches are smaller (62, 125, 250 mails) so it starts sooner.
 
-The rate is flat with N: within the 100,000-mail run each tenth went at 486, 493, 542, 556, 570,
-531, 505, 539, 491 and 513 mails/s (printed by the bench), so nothing grows with what is already
-stored but index depth.
+How (earlier the same day: 498-736 mails/s, 39-55 %; before the batched path 25-58 mails/s):
 
-The 70 % target is not reached on this machine: ingest has to do our parse (0.35-0.5 ms a mail,
-itself 2x faster than the stdlib parse it is compared with) *and* the database work on the same
-two cores as PostgreSQL. Per mail, for 2,000 mails in batches of 500 (wall time, measured with
-timers around each phase and statement): our parse 0.37-0.45 ms; committing the raw rows
-0.43 ms (the raw INSERT itself 0.13 ms, the rest the commit's WAL for ~3 KB payload and JSONB per
-mail); the processing transaction 1.2 ms, of which the in-memory threading, routing and search
-tokens 0.2 ms, contacts 0.15 ms, SLA clock evaluation and its row writes 0.27 ms, and the
-executemany INSERTs of messages, events, tickets and audit rows 0.35 ms. A parse worker process
-(``--parse-workers 1``) gains little here (49 % before, 55.5 % in the one sliced run above),
-since both cores are already busy (Python plus the PostgreSQL backend). What is left to win:
-overlap committing batch k+1's raw rows with processing batch k (needs :meth:`hub.core.Hub.ingest_many`
-split into its store and process halves), write the SLA rows with Core instead of ORM objects,
-and COPY instead of INSERT for rows that cannot conflict (messages, events, audit).
+* **Three stages overlap** (:mod:`channels.email.importer`): batch k+2 is parsed in a worker
+  process, batch k+1's raw rows are committed on a second connection, batch k is processed.
+  Processing stays in order.
+* **One statement per table and batch** (:mod:`hub.bulk`): rows travel as column arrays into
+  ``INSERT ... SELECT FROM unnest(...)`` / ``UPDATE ... FROM unnest(...)`` instead of an
+  ``executemany`` that SQLAlchemy processed and PostgreSQL ran row by row; SLA clock rows are
+  evaluated and written set-based. PostgreSQL CPU per 4,000 mails 1.7-1.9 s -> 0.95-1.2 s.
+* **Less CPU in this process**: realtime events of a commit go to Redis in one pipeline (one round
+  trip each before); ids come from one ``urandom`` read per 256 (a system call per id cost 0.3 s
+  per 4,000 mails here); the cyclic garbage collector skips the frozen start-up heap and runs
+  every 10,000 allocations instead of 700 while importing (main process CPU per 4,000 mails
+  1.9-2.2 s -> 1.6 s).
+
+Per 4,000 mails now: this process 1.6 s of CPU, the parse worker 1.4 s, PostgreSQL 1.0 s, in
+2.6-2.8 s of wall time. Both cores are busy, so what is left is CPU, not waiting. Both rates move
+with whatever else runs on the two cores (the stdlib parse-only rate alone ranged 1,000-1,700
+mails/s over the day), and the ratio with them.
 """
 
 from __future__ import annotations
