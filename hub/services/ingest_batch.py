@@ -14,8 +14,9 @@ about thirty per message:
    tokens and references answered from one prefetch plus what the batch itself created (a reply to
    a mail earlier in the same batch threads onto its ticket), new tickets routed on loads counted
    once under the same user locks as :func:`.assignment.route` and kept up to date in memory.
-   Rows are written with Core ``executemany`` (no ORM unit of work in the hot loop), SLA clocks are
-   refreshed once per touched ticket (:mod:`.sla`), realtime events go out after the commit.
+   Rows are written with one statement per table over column arrays (:mod:`hub.bulk`; no ORM unit
+   of work in the hot loop), SLA clocks are refreshed once per touched ticket, evaluated and
+   written set-based (:mod:`.sla`), realtime events go out after the commit.
 3. **Failures stay per message.** A message the fast path does not cover (notices, follows and
    unfollows, channel conversation keys, ticket-number hints) is processed by the one-by-one code
    in a savepoint of the same transaction, between the in-memory segments. If anything in a
