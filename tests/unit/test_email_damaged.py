@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.email.parse import Mailbox, parse
+from channels.email import quotes
+from channels.email.parse import Mailbox, Unparsable, parse
 
 #: Corpus mails damaged by random mutation (byte flips, cuts, splices) that made the parser raise.
 DAMAGED = Path(__file__).resolve().parent.parent / "fixtures" / "email" / "damaged"
@@ -71,3 +72,21 @@ def test_damaged_corpus_mails_are_read(name: str) -> None:
     parsed = parse((DAMAGED / name).read_bytes(), MAILBOX)
     assert parsed.kind == "message" and parsed.message is not None
     assert parsed.message.sender.identity.endswith("@client.example")
+
+
+def test_a_fault_in_our_own_reading_rejects_that_mail_with_the_reason(monkeypatch, caplog) -> None:
+    """The safety net for faults no damaged mail reaches today: the next bug in quote stripping (or
+    anywhere in our reading) must make one rejected mail with its reason, not an exception that
+    stops the mailbox or import."""
+
+    def broken(text: str) -> str:
+        raise IndexError("a bug in quote stripping")
+
+    monkeypatch.setattr(quotes, "strip_reply", broken)
+    with pytest.raises(Unparsable) as caught:
+        parse(HUGE_DAY, MAILBOX)
+    assert (
+        caught.value.reason
+        == "the mail could not be read (parser fault: IndexError: a bug in quote stripping)"
+    )
+    assert "cannot parse a mail of" in caplog.text  # logged with its traceback for the fix
