@@ -93,10 +93,14 @@ def tsquery_text(text: str) -> str | None:
     return " & ".join(tsquery_terms(text)) or None
 
 
+def document_tokens(*texts: str | None) -> list[str]:
+    """The tokens of a document made of these texts (a ticket's subject and contact name...)."""
+    return tokens(" ".join(t for t in texts if t))
+
+
 def document(*texts: str | None) -> sa.ColumnElement:
     """SQL expression building the tsvector for these texts."""
-    words = tokens(" ".join(t for t in texts if t))
-    return sa.func.array_to_tsvector(sa.cast(words, pg.ARRAY(sa.Text)))
+    return sa.func.array_to_tsvector(sa.cast(document_tokens(*texts), pg.ARRAY(sa.Text)))
 
 
 def matches(column: sa.ColumnElement, query: str) -> sa.ColumnElement[bool] | None:

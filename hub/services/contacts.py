@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy
+from hub import policy, search
 from hub.actors import CHANNEL, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind
@@ -18,6 +19,8 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.identities import email_domain, normalise
 from hub.models import Contact, ContactIdentity, Organization, Ticket
 from hub.services import audit
+
+_TICKETS = Ticket.__table__
 
 
 async def resolve(
@@ -33,6 +36,7 @@ async def resolve(
     if found is not None:
         if name and not found.name:
             found.name = name[:200]
+            await refresh_ticket_search(session, {found.id: found.name})
         return found
     organization_id = await _organization_for(session, kind, value)
     async with session.begin_nested():
@@ -84,6 +88,33 @@ async def identity_profiles(hub: Hub, kind: ChannelKind, values: list[str]) -> d
         return {wanted[value]: dict(profile) for value, profile in rows}
 
 
+async def refresh_ticket_search(session: AsyncSession, names: dict[uuid.UUID, str]) -> None:
+    """Rebuild the search documents of these contacts' tickets with their (new) names.
+
+    A ticket is found by its contact's name, but a name often comes after the first ticket: a
+    WeChat nickname from the profile job, a display name on a later mail, the one a merge brings.
+    Tickets are updated in id order, as every multi-ticket write here."""
+    if not names:
+        return
+    rows = await session.execute(
+        sa.select(Ticket.id, Ticket.subject, Ticket.contact_id)
+        .where(Ticket.contact_id.in_(sorted(names)))
+        .order_by(Ticket.id)
+    )
+    documents = [
+        {"b_id": ticket_id, "b_words": search.document_tokens(subject, names[contact_id])}
+        for ticket_id, subject, contact_id in rows
+    ]
+    if documents:
+        connection = await session.connection()
+        await connection.execute(
+            sa.update(_TICKETS)
+            .where(_TICKETS.c.id == sa.bindparam("b_id"))
+            .values(search=sa.func.array_to_tsvector(sa.bindparam("b_words", type_=pg.ARRAY(sa.Text)))),
+            documents,
+        )
+
+
 async def update_identity(
     hub: Hub,
     kind: ChannelKind,
@@ -111,6 +142,7 @@ async def update_identity(
         assert contact is not None
         if name and not contact.name:
             contact.name = name[:200]
+            await refresh_ticket_search(session, {contact.id: contact.name})
         for alias in aliases:
             alias_value = normalise(kind, alias)
             inserted = await session.scalar(
@@ -174,6 +206,7 @@ async def merge(
     source.merged_into_id = target.id
     if not target.name and source.name:
         target.name = source.name
+        await refresh_ticket_search(session, {target.id: target.name})
     if target.organization_id is None and source.organization_id is not None:
         target.organization_id = source.organization_id
     audit.record(

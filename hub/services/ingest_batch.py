@@ -85,7 +85,7 @@ from hub.models import (
 )
 from hub.models.tickets import ticket_number_seq
 from hub.routing import Candidate, choose_assignee
-from hub.services import assignment, sla
+from hub.services import assignment, contacts, sla
 from hub.services.ingest import (
     _channel_kind,
     _process,
@@ -739,6 +739,7 @@ class _Segment:
                 sa.update(_C).where(_C.c.id == sa.bindparam("b_id")).values(name=sa.bindparam("b_name")),
                 [{"b_id": i, "b_name": n} for i, n in sorted(self.renamed.items())],
             )
+            await contacts.refresh_ticket_search(self.batch.uow.session, self.renamed)
 
     async def _routing(self, now: datetime) -> None:
         """Lock and load everyone a new ticket of this segment could go to, once (as route() does)."""
@@ -930,7 +931,7 @@ class _Segment:
                 "meta": message.meta,
                 "sent_at": message.sent_at,
                 "created_at": now,
-                "words": search.tokens(" ".join(t for t in (message.subject, message.text) if t)),
+                "words": search.document_tokens(message.subject, message.text),
             }
         )
         for item in message.attachments:
@@ -1025,7 +1026,7 @@ class _Segment:
             "created_at": now,
             "updated_at": now,
             "last_message_at": now,
-            "words": search.tokens(" ".join(t for t in (subject, contact.name) if t)),
+            "words": search.document_tokens(subject, contact.name),
         }
         self.tickets[ticket.id] = ticket
         self.conversations[(contact.id, channel.id)].append(ticket)

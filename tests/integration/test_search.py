@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from hub import search
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role, Scenario, TicketStatus
+from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import Message, Organization, Ticket, User
-from hub.services import tickets
+from hub.services import contacts, tickets
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -184,6 +185,39 @@ async def test_any_text_is_found_by_a_query_for_itself(runtime, text: str) -> No
         return
     async with runtime.engine.connect() as connection:
         assert await connection.scalar(sa.select(condition)), (text, search.tsquery_text(text))
+
+
+async def _found_by(hub: Hub, query: str) -> set[uuid.UUID]:
+    condition = search.matches(Ticket.search, query)
+    assert condition is not None
+    async with hub.uow() as uow:
+        return set(await uow.session.scalars(sa.select(Ticket.id).where(condition)))
+
+
+async def test_a_name_learnt_later_finds_the_contacts_earlier_tickets(hub) -> None:
+    """A WeChat follower is nameless until the profile job fetches the nickname; a mail sender may
+    give a display name only on a later mail. Either way the earlier tickets become findable."""
+    wechat = await factories.channel(hub, ChannelKind.WECHAT)
+    first = await factories.inbound(hub, wechat.id, sender="wx:o-follower", text="在吗")
+    assert await _found_by(hub, "王小明") == set()
+    await contacts.update_identity(hub, ChannelKind.WECHAT, "wx:o-follower", profile={}, name="王小明")
+    assert await _found_by(hub, "王小明") == {first.ticket_id}
+
+    mailbox = await factories.channel(hub, ChannelKind.EMAIL)
+    one = await factories.inbound(hub, mailbox.id, sender="li@client.example", text="first")
+    await factories.inbound(hub, mailbox.id, sender="li@client.example", text="again", name="Li Lei")
+    assert one.ticket_id in await _found_by(hub, "lei")
+
+    batched = await factories.inbound(hub, mailbox.id, sender="han@client.example", text="first")
+    named = InboundMessage(
+        channel_id=mailbox.id,
+        external_id="han-2",
+        sender=Sender(identity="han@client.example", name="Han Meimei"),
+        text="again",
+    )
+    [result] = await hub.ingest_many([(named, None)])  # the bulk path (hub ingest email) too
+    assert isinstance(result, IngestResult)
+    assert batched.ticket_id in await _found_by(hub, "meimei")
 
 
 async def test_a_quoted_lexeme_is_one_lexeme_to_postgresql(runtime) -> None:
