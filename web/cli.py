@@ -136,7 +136,7 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
             async with open_runtime(resolved) as runtime:
                 await prepare(runtime)
             beside = embedded is not None if worker is None else worker
-            app = create_app(resolved)
+            app = create_app(resolved, warm_up=True)
             config = uvicorn.Config(
                 app,
                 host=host or resolved.host,
