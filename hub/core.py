@@ -38,6 +38,9 @@ class Hub:
     clock: Clock = field(default_factory=SystemClock)
     #: E-mail for staff notifications; ``None`` keeps them in-app only.
     mailer: NotificationMailer | None = None
+    #: Per channel, the processing tick this process last queued a job for: a push channel's later
+    #: pushes in the same tick skip asking Redis (:func:`hub.services.ingest.store`).
+    queued_ticks: dict[uuid.UUID, int] = field(default_factory=dict, repr=False)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self)

@@ -17,6 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
 from hub.config import Settings
+from hub.db import POOL_SIZE, open_connections
 from web.api.attachments import download_attachment
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
@@ -78,12 +79,14 @@ def max_request_bytes(settings: Settings) -> int:
     return 4 * -(-settings.attachment_max_bytes // 3) + 1024 * 1024
 
 
-def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
+def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = False) -> Litestar:
     """The web app. ``settings`` must name the servers (``hub serve`` resolves embedded ones first).
 
     The app opens its own runtime in its lifespan, on its own event loop. ``run_worker`` also runs
     the arq worker in this process: ``hub serve`` does so with the embedded servers, so one command
     runs everything; with real servers, ``hub worker`` runs separately and scales on its own.
+    ``warm_up`` (``hub serve``) opens the database pool's connections before serving, so the first
+    requests do not wait for them (tests skip it: they make many apps and a handful of requests).
     """
     if not (settings.database_url and settings.redis_url):
         raise ValueError("create_app needs resolved server URLs; see web.runtime.resolve_servers")
@@ -92,6 +95,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Litestar:
     @contextlib.asynccontextmanager
     async def runtime_lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime:
+            if warm_up:
+                await open_connections(runtime.engine, POOL_SIZE)
             app.state.runtime = runtime
             app.state.hub = runtime.hub
             app.state.redis = runtime.redis

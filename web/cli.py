@@ -136,7 +136,7 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
             async with open_runtime(resolved) as runtime:
                 await prepare(runtime)
             beside = embedded is not None if worker is None else worker
-            app = create_app(resolved)
+            app = create_app(resolved, warm_up=True)
             config = uvicorn.Config(
                 app,
                 host=host or resolved.host,
@@ -179,12 +179,18 @@ def _exit_quietly(signum: int, frame: object) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Process the queued jobs, then exit.")
-def worker(burst: bool) -> None:
+@click.option(
+    "--normal-priority",
+    is_flag=True,
+    help="Compete for the CPU like any process, instead of taking only what the web server leaves.",
+)
+def worker(burst: bool, normal_priority: bool) -> None:
     """Run the background job worker (deliveries, re-drives). Run several for scale."""
     from web import worker_process
     from web.worker import build_worker
 
-    worker_process.yield_to_the_web_server()
+    if not normal_priority:
+        worker_process.yield_cpu()
     settings = _settings()
     _configure_logging(settings.log_level)
 

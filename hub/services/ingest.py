@@ -18,7 +18,8 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hub import metrics, realtime, search
 from hub.actors import CHANNEL
@@ -37,6 +38,7 @@ from hub.models import (
     ThreadRef,
     Ticket,
 )
+from hub.ports import JobRequest
 from hub.services import assignment, audit, contacts, sla, timeline, windows
 from hub.services.threading_rules import find_ticket
 from hub.status import events_for
@@ -123,54 +125,95 @@ async def store(
     Push channels that must answer within seconds (WeChat: 5 s) call this, answer, and leave the
     processing to the ``process_inbound`` job (``process_later``), queued only after the commit and
     only while the payload is unprocessed, so a retried callback neither waits nor queues twice.
+
+    The insert is one autocommitted statement: one database round trip for a new payload, where a
+    transaction around it cost three (BEGIN, INSERT, COMMIT). At 200 WeChat pushes a second on two
+    cores, every round trip wakes PostgreSQL and hands the CPU away mid-request; the p99 latency
+    followed their count (``bench/wechat_webhook.py``).
     """
     message = _storable(message)
     _validate(hub, message)
     message = _store_attachments(hub, message)
-    async with hub.uow() as uow:
-        kind = await _channel_kind(uow.session, message.channel_id)
-        raw_id = await uow.session.scalar(
-            insert(RawInbound)
-            .values(
-                id=uuid.uuid4(),
-                channel_id=message.channel_id,
-                external_id=message.external_id,
-                message=msgspec.to_builtins(message),
-                payload=payload,
-                received_at=hub.clock.now(),
-            )
-            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-            .returning(RawInbound.id)
-        )
-        new = raw_id is not None
-        status = RawStatus.RECEIVED
-        if raw_id is None:
-            raw_id, status = (
-                await uow.session.execute(
-                    sa.select(RawInbound.id, RawInbound.status).where(
-                        RawInbound.channel_id == message.channel_id,
-                        RawInbound.external_id == message.external_id,
-                    )
-                )
-            ).one()
-        if process_later and status is RawStatus.RECEIVED:
-            # One job per channel and tick, run once the tick is over: it processes everything its
-            # channel stored and left unprocessed, so the tick's other pushes find its id taken and
-            # queue nothing. A push whose job id is refused because that job already made its last
-            # claim (a commit that straddled the tick's end) waits for the next push's job, or at
-            # worst for the re-drive sweep (REDRIVE_GRACE); it is never lost.
-            clock = time.time()
-            tick = int(clock / PROCESS_TICK_SECONDS)
-            uow.enqueue(
-                PROCESS_JOB,
-                str(raw_id),
-                job_id=f"{PROCESS_JOB}:{message.channel_id}:{tick}",
-                defer_seconds=max((tick + 1) * PROCESS_TICK_SECONDS - clock, 0.001),
-            )
-        await uow.commit()
+    row = {
+        "id": uuid.uuid4(),
+        "channel_id": message.channel_id,
+        "external_id": message.external_id,
+        "message": msgspec.to_builtins(message),
+        "payload": payload,
+        "received_at": hub.clock.now(),
+    }
+    try:
+        kind, raw_id, status = await _insert_raw(hub, row)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # The pool does not ping every connection it hands out (hub.db): one dropped by a database
+        # restart fails here once, and the pool replaces it. The insert is idempotent; try again.
+        kind, raw_id, status = await _insert_raw(hub, row)
+    new = raw_id == row["id"]
+    if process_later and status is RawStatus.RECEIVED:
+        await _queue_processing(hub, message.channel_id, raw_id)
     if process_later:
         metrics.INGESTED.labels(channel=kind, outcome="accepted" if new else "duplicate").inc()
     return StoredInbound(raw_id=raw_id, new=new, channel_kind=kind)
+
+
+_RAW = RawInbound.__table__
+
+
+async def _insert_raw(hub: Hub, row: dict[str, Any]) -> tuple[str, uuid.UUID, RawStatus]:
+    """The channel's kind, and the raw row's id and status: ``row``'s own when it is new, else the
+    first copy's (a retry, a replay)."""
+    async with hub.session_factory() as session:
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        kind = await _channel_kind(connection, row["channel_id"])
+        raw_id = await connection.scalar(
+            insert(_RAW)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+            .returning(_RAW.c.id)
+        )
+        if raw_id is not None:
+            return kind, raw_id, RawStatus.RECEIVED
+        found = (
+            await connection.execute(
+                sa.select(_RAW.c.id, _RAW.c.status).where(
+                    _RAW.c.channel_id == row["channel_id"], _RAW.c.external_id == row["external_id"]
+                )
+            )
+        ).one()
+        return kind, found.id, RawStatus(found.status)
+
+
+async def _queue_processing(hub: Hub, channel_id: uuid.UUID, raw_id: uuid.UUID) -> None:
+    """Queue the channel's processing job for this tick, once per tick and process.
+
+    One job per channel and tick, run once the tick is over: it processes everything its channel
+    stored and left unprocessed. The tick is read after the commit, so the job (deferred to the
+    tick's end) always finds this payload committed. The job id makes arq refuse duplicates, but
+    asking costs Redis three round trips (WATCH, the checks, MULTI/EXEC) on every push; this
+    process remembers the tick it already queued for, so only its first push in a tick asks. A
+    job lost anyway (Redis restarted, or a clock between web and worker hosts far off) is queued
+    again by the re-drive sweep (:data:`REDRIVE_GRACE`); the payload is never lost. Best effort like
+    :meth:`hub.uow.UnitOfWork.commit`: the database is the truth, and a failed enqueue is not
+    remembered, so the next push asks again.
+    """
+    clock = time.time()
+    tick = int(clock / PROCESS_TICK_SECONDS)
+    if hub.queued_ticks.get(channel_id) == tick:
+        return
+    job = JobRequest(
+        function=PROCESS_JOB,
+        args=(str(raw_id),),
+        job_id=f"{PROCESS_JOB}:{channel_id}:{tick}",
+        defer_seconds=max((tick + 1) * PROCESS_TICK_SECONDS - clock, 0.001),
+    )
+    try:
+        await hub.jobs.enqueue([job])
+    except Exception:
+        log.exception("queueing the processing of inbound %s failed; the re-drive sweep will", raw_id)
+        return
+    hub.queued_ticks[channel_id] = tick
 
 
 #: Channel id -> kind. A channel's kind never changes, and this lookup sits on the path a push
@@ -178,7 +221,7 @@ async def store(
 _KINDS: dict[uuid.UUID, str] = {}
 
 
-async def _channel_kind(session: AsyncSession, channel_id: uuid.UUID) -> str:
+async def _channel_kind(session: AsyncSession | AsyncConnection, channel_id: uuid.UUID) -> str:
     kind = _KINDS.get(channel_id)
     if kind is None:
         found = await session.scalar(sa.select(Channel.kind).where(Channel.id == channel_id))

@@ -10,8 +10,12 @@ import sqlalchemy as sa
 
 from hub.domain import RawStatus
 from hub.models import Message, RawInbound, Ticket
+from hub.services.ingest import PROCESS_JOB
 from tests.wechat import pushes
 from tests.wechat.conftest import Pusher, process_pending
+from tests.wechat_fake import FakeWeChat
+from web.runtime import JOB_QUEUE
+from web.worker import build_worker
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -50,6 +54,24 @@ async def test_a_plain_text_push_is_answered_success_then_processed(hub, runtime
     async with hub.uow() as uow:
         ticket = await uow.session.get(Ticket, message.ticket_id)
     assert ticket.subject.startswith("你好")
+
+
+async def test_the_jobs_queued_while_answering_process_every_push(
+    hub, runtime, push: Pusher, fake: FakeWeChat
+) -> None:
+    """Pushes of one tick share one deferred job, which only the first of them asks Redis for; the
+    jobs queued while answering are all it takes, with no re-drive, to process every push."""
+    for n in range(8):
+        fake.users[f"oTick{n % 3}"] = {"nickname": f"用户{n % 3}"}
+        response = await push.plain(pushes.text(f"oTick{n % 3}", f"第 {n} 条", msg_id=8000 + n))
+        assert response.status_code == 200 and response.text == "success"
+    queued = [
+        job for job in await runtime.arq.queued_jobs(queue_name=JOB_QUEUE) if job.function == PROCESS_JOB
+    ]
+    assert 1 <= len(queued) <= 8
+    await build_worker(runtime, burst=True, handle_signals=False, crons=False).run_check()
+    assert sorted(m.text for m in await _messages(hub)) == sorted(f"第 {n} 条" for n in range(8))
+    assert {raw.status for raw in await _raw(hub)} == {RawStatus.PROCESSED}
 
 
 async def test_wechat_retries_the_same_msgid_three_times_and_one_message_results(
