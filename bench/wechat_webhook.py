@@ -98,6 +98,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import socket
@@ -231,16 +232,26 @@ async def fire(
         latencies.append(time.perf_counter() - due)
         pool.put_nowait(connection)
 
-    start = time.perf_counter() + 0.2
-    tasks = []
-    for i, request in enumerate(requests):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(due, request)))
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
+    # The client's own pauses would count as the server's latency: no cyclic collection while
+    # firing (one full collection of this process took 104 ms in a 90 s run); reference counting
+    # still frees the answered requests.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        start = time.perf_counter() + 0.2
+        tasks = []
+        for i, request in enumerate(requests):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(due, request)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    finally:
+        gc.enable()
+        gc.unfreeze()
     while not pool.empty():
         pool.get_nowait().writer.close()
     return latencies, errors, elapsed
