@@ -9,6 +9,7 @@ first result, and a concurrent duplicate waits on the raw row's lock and then se
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -96,24 +97,40 @@ def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
     return msgspec.structs.replace(message, attachments=tuple(stored))
 
 
-def _without_nul(value: Any) -> Any:
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable_text(text: str) -> str:
+    text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _without_unstorable(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _storable_text(value)
     if isinstance(value, list | tuple):
-        return [_without_nul(v) for v in value]
+        return [_without_unstorable(v) for v in value]
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_without_unstorable(k): _without_unstorable(v) for k, v in value.items()}
     return value
 
 
 def _storable(message: InboundMessage) -> InboundMessage:
-    """Drop NUL characters, which PostgreSQL refuses in text and jsonb.
+    """Drop NUL characters and replace lone surrogates (by U+FFFD), which PostgreSQL refuses in
+    text and jsonb and JSON encoders refuse too.
 
-    Broken mailers and clients do send them; left in, the raw insert itself fails and the message
-    could never be stored. The channel's original bytes (``payload``) are kept untouched.
+    Broken mailers and clients do send NULs, and a parser keeps undecodable bytes as lone
+    surrogates (``surrogateescape``: an RFC 2231 file name in a charset that does not decode it);
+    left in, the raw insert itself fails and the message could never be stored. The channel's
+    original bytes (``payload``) are kept untouched.
     """
     builtins = msgspec.to_builtins(message)
-    cleaned = _without_nul(builtins)
+    cleaned = _without_unstorable(builtins)
     return message if cleaned == builtins else msgspec.convert(cleaned, InboundMessage)
 
 
