@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 import uuid
 from collections import Counter
@@ -28,6 +29,8 @@ from typing import Any
 from channels.email.ingest import EmailIngest, MailResult, Outcome, StoredMails
 from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from channels.email.sources import Item
+
+log = logging.getLogger(__name__)
 
 #: Mails per batch: large enough that a batch's statements cost little per mail, small enough
 #: that a batch's rows and payloads stay a few megabytes.
@@ -145,12 +148,15 @@ async def import_mail(
     chunks = _chunks(items, batch_size)
     parsing: list[asyncio.Future[tuple[Sequence[Item], list[bytes | None], list[Any]]]] = []
 
-    async def store(number: int) -> tuple[list[Item], StoredMails | MailResult]:
-        """Batch ``number`` parsed (starting the next one's parse), then stored raw."""
+    Mails = list[tuple[bytes, ParsedMail | Unparsable | None]]
+
+    async def store(number: int) -> tuple[list[Item], Mails, StoredMails | None]:
+        """Batch ``number`` parsed (starting the next one's parse), then stored raw (``None``: the
+        batch could not be stored as one; its mails go one by one when its turn comes)."""
         chunk, raws, parsed = await parsing[number]
         if number + 1 < len(chunks):
             parsing.append(asyncio.ensure_future(prepare(chunks[number + 1])))
-        mails: list[tuple[bytes, ParsedMail | Unparsable | None]] = []
+        mails: Mails = []
         kept: list[Item] = []
         for item, raw, one in zip(chunk, raws, parsed, strict=True):
             if raw is None:
@@ -158,11 +164,24 @@ async def import_mail(
             mails.append((raw, Unparsable(one) if isinstance(one, str) else one))
             kept.append(item)
         try:
-            return kept, await ingest.store_batch(channel_id, mails)
-        except Exception as exc:  # a bug or an outage: report it for these files and go on
-            return kept, MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")
+            return kept, mails, await ingest.store_batch(channel_id, mails)
+        except Exception:
+            log.warning(
+                "storing a batch of %d mail(s) failed; storing them one by one", len(mails), exc_info=True
+            )
+            return kept, mails, None
 
-    storing: asyncio.Future[tuple[list[Item], StoredMails | MailResult]] | None = None
+    async def one_by_one(mails: Mails) -> list[MailResult]:
+        """A bug or an outage stays with the mail that meets it: the rest are stored and processed."""
+        results = []
+        for mail in mails:
+            try:
+                results += await ingest.ingest_batch(channel_id, [mail])
+            except Exception as exc:
+                results.append(MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}"))
+        return results
+
+    storing: asyncio.Future[tuple[list[Item], Mails, StoredMails | None]] | None = None
     try:
         with _collector_for_bulk():
             if chunks:
@@ -170,16 +189,16 @@ async def import_mail(
                 storing = asyncio.ensure_future(store(0))
             for number in range(len(chunks)):
                 assert storing is not None
-                kept, stored = await storing
+                kept, mails, stored = await storing
                 # Batch k+1 is stored (its own connection) while batch k is processed: PostgreSQL
                 # writes the next raw rows while this process works through this batch.
                 storing = asyncio.ensure_future(store(number + 1)) if number + 1 < len(chunks) else None
-                if isinstance(stored, MailResult):
-                    results = [stored] * len(kept)
+                if stored is None:
+                    results = await one_by_one(mails)
                 else:
                     try:
                         results = await ingest.finish_batch(stored)
-                    except Exception as exc:  # as above
+                    except Exception as exc:  # the hub already fell back to one by one: an outage
                         results = [MailResult(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")] * len(kept)
                 for item, result in zip(kept, results, strict=True):
                     done(item, result)

@@ -363,6 +363,51 @@ async def test_a_failing_mail_is_marked_failed_and_the_rest_of_its_batch_lands(h
     assert retried.created_ticket
 
 
+async def test_mails_with_undecodable_bytes_are_stored_with_replacement_characters(hub) -> None:
+    """A parser keeps undecodable bytes as lone surrogates (here in an attachment's content type),
+    which neither JSON nor PostgreSQL take: such a mail is stored with U+FFFD in their place, and
+    its batch lands with it (before: every mail of the batch rejected)."""
+    world = await _world(hub)
+    email = await EmailIngest.create(world.hub)
+    damaged = sorted((ROOT / "tests" / "fixtures" / "email" / "damaged").glob("*.eml"))
+    mails = [p.read_bytes() for p in damaged] + [mail(sender="ok@client.example", subject="fine")]
+    results: list[Any] = []
+    await import_mail(email, world.box, _items(mails), batch_size=50, on_done=lambda _i, r: results.append(r))
+    outcomes = dict(zip([p.name for p in damaged] + ["fine"], results, strict=True))
+    assert Outcome.REJECTED not in {r.outcome for r in results}, [r.reason for r in results]
+    assert outcomes["undecodable_rfc2231_filename.eml"].outcome is Outcome.CREATED
+    assert outcomes["fine"].outcome is Outcome.CREATED
+    async with world.hub.uow() as uow:
+        types = list(await uow.session.scalars(sa.select(Attachment.content_type)))
+    assert "text/\ufffdlain" in types, types  # one byte of "text/plain" flipped to \xce
+
+
+async def test_a_batch_that_cannot_be_stored_is_stored_one_by_one(hub, monkeypatch, caplog) -> None:
+    """Whatever makes a batch's raw insert fail stays with the mail that causes it."""
+    world = await _world(hub)
+    email = await EmailIngest.create(world.hub)
+    real = EmailIngest.store_batch
+
+    async def only_single_mails(self: EmailIngest, channel_id: uuid.UUID, mails: Any) -> Any:
+        if len(mails) > 1:
+            raise RuntimeError("the batch insert broke")
+        if b"POISON" in mails[0][0]:
+            raise RuntimeError("this mail breaks the insert")
+        return await real(self, channel_id, mails)
+
+    monkeypatch.setattr(EmailIngest, "store_batch", only_single_mails)
+    mails = [mail(sender=f"c{n}@client.example", subject=f"s{n}", text=f"text {n}") for n in range(6)]
+    mails[2] = mail(sender="c2@client.example", subject="poison", text="POISON")
+    results: list[Any] = []
+    with caplog.at_level(logging.WARNING, logger="channels.email.importer"):
+        await import_mail(
+            email, world.box, _items(mails), batch_size=50, on_done=lambda _i, r: results.append(r)
+        )
+    assert [r.outcome for r in results] == [Outcome.CREATED] * 2 + [Outcome.REJECTED] + [Outcome.CREATED] * 3
+    assert "this mail breaks the insert" in (results[2].reason or "")
+    assert "storing them one by one" in caplog.text
+
+
 async def test_a_slow_path_failure_stays_in_its_savepoint(hub, monkeypatch) -> None:
     """A message outside the fast path fails inside the batch's transaction: only it is failed."""
     world = await _world(hub)
