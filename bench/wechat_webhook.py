@@ -58,6 +58,12 @@ time; its cause was not found. The slowest answers left are the first ones after
 (up to 50-95 ms: the first requests' own work, not connection set-up any more) and an odd burst
 of a second (18 answers over 40 ms, up to 122 ms, 28 s into one run).
 
+Re-measured after merging with the set-based batch writes of ``hub ingest email``
+(``hub.bulk``, which ``process_stored`` shares): ``--worker`` p50 3.2-3.7 ms, p99 8.5-9.4 ms in
+4 runs (max 58-85 ms), plus one run at p99 82 ms (max 310 ms) taken before this bench stopped
+counting its own garbage collections; ``--worker-process`` p99 10.1 and 12.0 ms; 6,000 processed
+and 500 profiles in every run.
+
 Where the time went, found with py-spy (``--format raw``), a sampler of every process's CPU
 time, PostgreSQL's log of statements over 15 ms and gc callbacks: not in SQL (no statement over
 15 ms but one COMMIT of 27 ms in a whole run; a WAL flush takes 0.14 ms here), not in garbage
