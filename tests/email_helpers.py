@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
+import socket
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -13,6 +17,8 @@ from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.models import Channel
 from hub.services import channels
+from tests.conftest import HUB_EXECUTABLE, cli_env
+from web.runtime import Runtime
 
 _seq = itertools.count(1)
 
@@ -51,3 +57,27 @@ def mail(
 
 async def ingestor(hub: Hub, claims: object = None) -> EmailIngest:
     return await EmailIngest.create(hub, claims)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def mail_listener_command(runtime: Runtime, *options: str) -> AsyncIterator[tuple[int, str]]:
+    """``hub mail-listener`` on a free loopback port, as an operator runs it: yields the port and
+    the line it printed once listening; stopped with SIGTERM afterwards, which must end it cleanly."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        HUB_EXECUTABLE, "mail-listener", "--host", "127.0.0.1", "--port", str(port), *options,
+        env=cli_env(runtime.settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode()
+        assert f"127.0.0.1:{port}" in line, line
+        yield port, line
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0

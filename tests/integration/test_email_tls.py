@@ -6,7 +6,6 @@ message; the mail listener offers (and can require) STARTTLS."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from hub.services import tickets
 from tests import factories
 from tests.certificates import TestCA, make_ca
 from tests.conftest import HUB_EXECUTABLE, cli_env
-from tests.email_helpers import ingestor, mail, mailbox
+from tests.email_helpers import ingestor, mail, mail_listener_command, mailbox
 from tests.smtp_sink import SmtpSink
 from web.runtime import Runtime
 
@@ -204,20 +203,9 @@ async def test_the_listener_refuses_mail_in_clear_when_tls_is_required(hub: Hub,
 
 async def test_hub_mail_listener_command_with_a_certificate(runtime: Runtime, hub: Hub, ca: TestCA) -> None:
     await mailbox(hub, "support@hub.example")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = await asyncio.create_subprocess_exec(
-        HUB_EXECUTABLE, "mail-listener", "--host", "127.0.0.1", "--port", str(port),
-        "--tls-cert", str(ca.cert_file), "--tls-key", str(ca.key_file), "--require-tls",
-        env=cli_env(runtime.settings),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode()
-        assert f"127.0.0.1:{port}" in line and "STARTTLS required" in line, line
+    options = ("--tls-cert", str(ca.cert_file), "--tls-key", str(ca.key_file), "--require-tls")
+    async with mail_listener_command(runtime, *options) as (port, line):
+        assert "STARTTLS required" in line, line
         sent = await aiosmtplib.send(
             mail(subject="via the command, encrypted"),
             sender="wang@client.example",
@@ -229,10 +217,6 @@ async def test_hub_mail_listener_command_with_a_certificate(runtime: Runtime, hu
         )
         assert "Stored" in sent[1]
         assert await _stored(hub) == ["via the command, encrypted"]
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 0
 
 
 async def test_hub_mail_listener_refuses_a_missing_certificate(runtime: Runtime, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import aiosmtplib
@@ -14,8 +13,7 @@ from aiosmtplib import SMTPResponse
 from channels.email.listener import start_listener
 from hub.core import Hub
 from hub.models import Message, RawInbound
-from tests.conftest import HUB_EXECUTABLE, cli_env
-from tests.email_helpers import mail, mailbox
+from tests.email_helpers import mail, mail_listener_command, mailbox
 from web.runtime import Runtime
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -188,22 +186,6 @@ async def test_lmtp_answers_once_per_recipient(hub: Hub, lmtp_port: int) -> None
 
 async def test_hub_mail_listener_command(runtime: Runtime, hub: Hub) -> None:
     await mailbox(hub, "support@hub.example")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = await asyncio.create_subprocess_exec(
-        HUB_EXECUTABLE, "mail-listener", "--host", "127.0.0.1", "--port", str(port),
-        env=cli_env(runtime.settings),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-        assert f"127.0.0.1:{port}" in line.decode(), line
+    async with mail_listener_command(runtime) as (port, _):
         assert (await deliver(port, mail(subject="via the command"), ["support@hub.example"])).code == 250
         assert await message_count(hub) == 1
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 0
