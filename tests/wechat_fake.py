@@ -43,6 +43,8 @@ class FakeWeChat:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: media_id -> (bytes, content type, filename); a "video" type answers a video_url instead.
     media: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)
+    #: name -> (bytes, content type) served at ``/avatar/<name>``, as WeChat's CDN serves headimgurl.
+    avatars: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     #: Seconds /cgi-bin/token takes, to let concurrent callers contend for the refresh.
     token_delay: float = 0.0
     #: Added to the real time: tests move WeChat's clock past the 48-hour window.
@@ -64,6 +66,9 @@ class FakeWeChat:
         self._server: ThreadingHTTPServer | None = None
 
     # -- the test's controls ---------------------------------------------------------------------
+
+    def avatar_url(self, name: str) -> str:
+        return f"{self.base}/avatar/{name}"
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -130,7 +135,7 @@ class FakeWeChat:
             "/cgi-bin/media/get": "media_get",
             "/cgi-bin/media/upload": "upload",
             "/cgi-bin/user/info": "user_info",
-        }.get(url.path, "video" if url.path.startswith("/video/") else "unknown")
+        }.get(url.path, url.path.split("/")[1] if url.path.startswith(("/video/", "/avatar/")) else "unknown")
         with self._lock:
             self.calls.append(Call(endpoint, query, body, time.monotonic()))
             scripted = self._inject[endpoint].popleft() if self._inject[endpoint] else None
@@ -146,6 +151,11 @@ class FakeWeChat:
         if endpoint == "video":
             data, content_type, _ = self.media[url.path.rsplit("/", 1)[1]]
             return self._bytes(handler, data, content_type, None)
+        if endpoint == "avatar":
+            picture = self.avatars.get(url.path.rsplit("/", 1)[1])
+            if picture is None:
+                return self._reply(handler, {"error": "no such picture"}, status=404)
+            return self._bytes(handler, *picture, None)
         if endpoint == "unknown":
             return self._reply(handler, {"errcode": 48001, "errmsg": "api unauthorized"})
         problem = self._check_token(query.get("access_token", ""))

@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -32,6 +33,10 @@ from channels.wechat.tokens import TokenCache
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 #: Media can be large (video up to 10 MB).
 MEDIA_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+#: A follower's picture is a small JPEG (132 px by default, 640 px at most); more is not an avatar.
+AVATAR_MAX_BYTES = 1024 * 1024
+#: Raster formats a browser shows without running anything.
+AVATAR_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 _SECRET_QUERY = re.compile(r"((?:secret|access_token)=)[^&\s\"']+")
 
 
@@ -191,6 +196,22 @@ class WeChatApi:
     async def user_info(self, config: WeChatConfig, openid: str) -> dict[str, Any]:
         response = await self.call(config, "GET", "user/info", params={"openid": openid, "lang": "zh_CN"})
         return _json(response) or {}
+
+    async def avatar(self, url: str) -> Media:
+        """GET the ``headimgurl`` user/info answered: a public image on WeChat's CDN, no token.
+
+        The URL comes from WeChat's answer, yet it is still checked: http(s) only, an image type,
+        and a size an avatar has, so a strange answer cannot fill the attachment store.
+        """
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise Unreachable(f"the avatar URL is not http(s): {url[:100]}")
+        response = await self._request("GET", url)
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in AVATAR_TYPES:
+            raise Unreachable(f"the avatar URL answered {content_type or 'no content type'}, not an image")
+        if len(response.content) > AVATAR_MAX_BYTES:
+            raise Unreachable(f"the avatar is larger than {AVATAR_MAX_BYTES} bytes")
+        return Media(filename="avatar", content_type=content_type, data=response.content)
 
     async def media(self, config: WeChatConfig, media_id: str, *, kind: str) -> Media:
         """GET media/get: the bytes, or for a video the ``video_url`` it answers, fetched in turn."""

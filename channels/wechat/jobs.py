@@ -8,8 +8,10 @@ message.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from typing import Any
 
 from channels.wechat.api import Unreachable, WeChatApi, WeChatApiError
 from channels.wechat.config import ConfigProblem, WeChatConfig
@@ -20,6 +22,8 @@ from hub.errors import RetryLater
 from hub.inbound import InboundMessage, IngestResult
 from hub.ports import JobRequest
 from hub.services import channels, contacts, media
+
+log = logging.getLogger(__name__)
 
 MEDIA_JOB = "wechat_media"
 PROFILE_JOB = "wechat_profile"
@@ -125,6 +129,8 @@ async def refresh_profile(hub: Hub, api: WeChatApi, channel_id: uuid.UUID, ident
         raise RetryLater(300, f"user/info for {identity}: {exc}") from exc
     profile = {key: info[key] for key in PROFILE_FIELDS if info.get(key) not in (None, "")}
     profile["fetched_at"] = time.time()
+    known = await contacts.identity_profile(hub, ChannelKind.WECHAT, identity) or {}
+    profile.update(await _avatar(hub, api, identity, str(info.get("headimgurl") or ""), known))
     unionid = str(info.get("unionid") or "")
     name = str(info.get("nickname") or info.get("remark") or "") or None
     await contacts.update_identity(
@@ -136,3 +142,23 @@ async def refresh_profile(hub: Hub, api: WeChatApi, channel_id: uuid.UUID, ident
         aliases=(f"unionid:{unionid}",) if unionid else (),
     )
     return True
+
+
+async def _avatar(hub: Hub, api: WeChatApi, identity: str, url: str, known: dict[str, Any]) -> dict[str, Any]:
+    """The picture behind ``headimgurl``, kept in our attachment store: profile fields to merge.
+
+    Pages show it from our own origin (their CSP admits no other image host, and WeChat's CDN
+    refuses hot-linking from other sites). Fetched again only when the URL changes; a failed fetch
+    keeps the picture we had, notes why (tried again with the next profile fetch), and never fails
+    the profile it came with.
+    """
+    if not url or (known.get("avatar") or {}).get("url") == url:
+        return {}
+    try:
+        picture = await api.avatar(url)
+    except Unreachable as exc:
+        log.warning("avatar of %s not fetched: %s", identity, exc)
+        return {"avatar_error": str(exc)}
+    digest = hub.storage.put(picture.data)
+    avatar = {"sha256": digest, "content_type": picture.content_type, "url": url}
+    return {"avatar": avatar, "avatar_error": None}

@@ -3,6 +3,7 @@ live updates without reload, partner isolation and logout."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 
@@ -15,13 +16,18 @@ from playwright.async_api import Page, expect
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.models import Outbox
-from hub.services import accounts, delivery, tickets
+from hub.services import accounts, contacts, delivery, tickets
 from tests import factories
 from tests.browser.conftest import log_in
 from tests.loopback import Answer, CallbackServer
 from web.auth.identity import CurrentUser
 
 pytestmark = pytest.mark.anyio
+
+#: A real 2x2 PNG: the browser must decode it for the test to see it shown.
+PICTURE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4YGAARAwQCgAhzgSBU+xT6wAAAABJRU5ErkJggg=="
+)
 
 
 async def test_login_errors_speak_chinese_and_logout_ends_the_session(hub: Hub, new_page) -> None:
@@ -226,3 +232,19 @@ async def test_a_failed_delivery_shows_on_the_open_ticket_with_its_reason(hub: H
         await expect(page.locator("#part-thread .delivery-error")).to_contain_text("unknown recipient")
     finally:
         await callback.close()
+
+
+async def test_the_contacts_channel_picture_shows_on_the_ticket(hub: Hub, new_page) -> None:
+    """Served from our origin, so the page's CSP (img-src 'self') lets it load."""
+    agent = await factories.user(hub, Role.AGENT)
+    wechat = await factories.channel(hub, ChannelKind.WECHAT)
+    follower = "wx-demo-app:oPicture"
+    result = await factories.inbound(hub, wechat.id, sender=follower, name="小图", text="你好")
+    picture = {"sha256": hub.storage.put(PICTURE), "content_type": "image/png"}
+    await contacts.update_identity(hub, ChannelKind.WECHAT, follower, profile={"avatar": picture})
+    page: Page = await new_page(locale="zh-CN")
+    await log_in(page, agent.email)
+    await page.goto(f"/tickets/{result.ticket_id}")
+    shown = page.locator(".contact-head img.avatar")
+    await expect(shown).to_be_visible()
+    await expect(shown).to_have_js_property("naturalWidth", 2)

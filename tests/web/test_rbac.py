@@ -60,6 +60,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/tags"): STAFF,
     ("GET", "/api/v1/contacts"): STAFF,
     ("GET", "/api/v1/contacts/{contact_id:uuid}"): STAFF,
+    ("GET", "/api/v1/contacts/{contact_id:uuid}/avatar"): STAFF,
     ("POST", "/api/v1/contacts/merge"): STAFF,
     ("GET", "/api/v1/organizations"): ANY,
     ("GET", "/api/v1/organizations/{organization_id:uuid}"): ANY,

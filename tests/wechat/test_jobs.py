@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from channels.wechat import jobs
-from hub.domain import ChannelKind, Role
+from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.errors import RetryLater
 from hub.models import Attachment, Contact, ContactIdentity, Message, Outbox, Ticket
 from hub.services import tickets
@@ -21,6 +21,7 @@ from web.runtime import JOB_QUEUE
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg-bytes" * 50
+PNG = b"\x89PNG\r\n\x1a\n" + b"png-bytes" * 20
 
 
 async def _only(hub, model, *where):
@@ -114,8 +115,9 @@ async def test_the_profile_names_the_contact_and_a_unionid_joins_two_accounts(
     fake.users["oFirst"] = {
         "nickname": "王小明",
         "unionid": "uUnion1",
-        "headimgurl": "http://img.example/a.png",
+        "headimgurl": fake.avatar_url("first"),
     }
+    fake.avatars["first"] = (PNG, "image/png")
     fake.user_spoke("oFirst")
     await push.plain(pushes.text("oFirst", "A 号的问题"))
     await process_pending(runtime)
@@ -181,3 +183,52 @@ async def test_a_fresh_profile_is_not_fetched_again(hub, runtime, push: Pusher, 
     await process_pending(runtime)
     queued = [job.function for job in await runtime.arq.queued_jobs(queue_name=JOB_QUEUE)]
     assert jobs.PROFILE_JOB not in queued
+
+
+async def test_the_profile_picture_is_kept_in_our_store_and_shown_to_staff_only(
+    hub, runtime, client, push: Pusher, fake: FakeWeChat
+) -> None:
+    fake.users["oFace"] = {"nickname": "小王", "headimgurl": fake.avatar_url("face-1")}
+    fake.avatars["face-1"] = (JPEG, "image/jpeg")
+    await push.plain(pushes.text("oFace", "你好"))
+    await process_pending(runtime)
+    ticket = await _only(hub, Ticket)
+    identity, channel_id = f"{pushes.APP_ID}:oFace", push_channel_id(push)
+    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+
+    agent = await factories.login(client, await factories.user(hub, Role.AGENT))
+    url = f"/api/v1/contacts/{ticket.contact_id}/avatar"
+    picture = await client.get(url, headers=agent)
+    assert picture.status_code == 200, picture.text
+    assert (picture.content, picture.headers["content-type"]) == (JPEG, "image/jpeg")
+    assert picture.headers["x-content-type-options"] == "nosniff"
+    page = await client.get(f"/tickets/{ticket.id}", headers=agent)
+    assert f'src="{url}?v=' in page.text
+
+    # The same URL is not fetched again; a new picture that cannot be fetched keeps the old one.
+    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert fake.count("avatar") == 1
+    fake.users["oFace"]["headimgurl"] = fake.avatar_url("face-2")
+    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert (await client.get(url, headers=agent)).content == JPEG
+    profile = await _identity_profile(hub, identity)
+    assert "HTTP 404" in profile["avatar_error"]
+    # Fetched with the next profile once WeChat serves it; something that is no image never is.
+    fake.avatars["face-2"] = (PNG, "image/png")
+    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert (await client.get(url, headers=agent)).content == PNG
+    assert (await _identity_profile(hub, identity))["avatar_error"] is None
+    fake.users["oFace"]["headimgurl"] = fake.avatar_url("page")
+    fake.avatars["page"] = (b"<script>alert(1)</script>", "text/html")
+    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert (await client.get(url, headers=agent)).content == PNG
+    assert "text/html, not an image" in (await _identity_profile(hub, identity))["avatar_error"]
+
+    org = await factories.organization(hub, kind=OrganizationKind.PARTNER)
+    partner = await factories.user(hub, Role.PARTNER, organization_id=org.id)
+    assert (await client.get(url, headers=await factories.login(client, partner))).status_code == 403
+
+
+async def _identity_profile(hub, identity: str) -> dict:
+    row = await _only(hub, ContactIdentity, ContactIdentity.value == identity)
+    return row.profile

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.models import ContactIdentity, Ticket
 from hub.services import contacts
+from hub.views import avatars
 from hub.views import contacts as views
+from web.api.attachments import FALLBACK_TYPE
 from web.auth.guards import staff
 from web.auth.identity import CurrentUser
 
@@ -91,6 +93,12 @@ class MergeIn(msgspec.Struct):
     target_id: uuid.UUID
 
 
+#: Raster formats a browser shows without running anything; a picture of another type is a download.
+PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+#: The page's URL carries the picture's digest, so a changed picture is a new URL.
+PICTURE_CACHE = "private, max-age=86400"
+
+
 class ContactController(Controller):
     path = "/api/v1/contacts"
     tags = ["contacts"]
@@ -120,6 +128,29 @@ class ContactController(Controller):
     ) -> ContactOut:
         user: CurrentUser = request.user
         return _full(await views.contact_card(db, user.actor, contact_id))
+
+    @get("/{contact_id:uuid}/avatar")
+    async def avatar(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        contact_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """The contact's picture as its channel showed it (a WeChat follower's), from our store."""
+        user: CurrentUser = request.user
+        picture = await avatars.avatar(db, hub.storage, user.actor, contact_id)
+        kind = picture.content_type if picture.content_type in PICTURE_TYPES else FALLBACK_TYPE
+        return Response(
+            picture.data,
+            media_type=kind,
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox",
+                "Cache-Control": PICTURE_CACHE,
+                "ETag": f'"{picture.sha256}"',
+            },
+        )
 
     @post("/merge", status_code=HTTP_200_OK)
     async def merge(

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.domain import Priority, Role, Scenario, TicketStatus
 from hub.status import can_move
+from hub.views import avatars, directory
 from hub.views import contacts as contact_views
-from hub.views import directory
 from hub.views import tickets as ticket_views
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
@@ -50,6 +50,7 @@ async def _context(
         "attachments": thread.attachments,
         "organization": organizations.get(ticket.organization_id) if ticket.organization_id else None,
         "identities": [],
+        "avatar": None,
         "other_tickets": [],
         "people": {},
         "assignable": [],
@@ -64,6 +65,7 @@ async def _context(
         people = await directory.list_users(db, user.actor)
         data.update(
             identities=card.identities,
+            avatar=avatars.avatar_of(card.identities),
             other_tickets=[t for t in card.tickets if t.id != ticket.id][:OTHER_TICKETS],
             people={p.id: p for p in people},
             assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
