@@ -25,7 +25,7 @@ MESSAGE_WINDOW = WindowGrant(seconds=48 * 3600, replies=5)
 #: Following, scanning a QR code or clicking a menu: 3 replies within a minute.
 EVENT_WINDOW = WindowGrant(seconds=60, replies=3)
 MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "file"})
-_KNOWN_TYPES = frozenset(
+KNOWN_TYPES = frozenset(
     {"text", "image", "voice", "video", "shortvideo", "location", "link", "file", "miniprogrampage"}
 )
 _EVENT_WINDOWS = frozenset({"subscribe", "subscribe_scan", "scan", "click"})
@@ -167,7 +167,7 @@ def to_inbound(config: WeChatConfig, parsed: Any) -> Push:
             meta={"wechat": {"event": event, **fields}},
         )
     else:
-        known = kind in _KNOWN_TYPES
+        known = kind in KNOWN_TYPES
         text, fields = _message_fields(kind if known else "unknown", data)
         meta: dict[str, Any] = {"wechat": {"msg_type": kind, **fields}}
         if kind in MEDIA_TYPES and fields.get("media_id"):

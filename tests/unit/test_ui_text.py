@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from channels.wechat.inbound import KNOWN_TYPES as WECHAT_TYPES
 from hub import i18n
 from hub.domain import ChannelKind, DeliveryStatus, Direction, Priority, Role, Scenario, TicketStatus
 from web.pages.inbox import STAFF_VIEWS
@@ -49,6 +50,8 @@ def test_every_literal_key_in_the_templates_exists() -> None:
         ("role.", [r.value for r in Role]),
         ("view.", list(STAFF_VIEWS)),
         ("lang.", list(i18n.SUPPORTED_LOCALES)),
+        # Text shows as text; "call" is a phone call log (the phone channel, the demo).
+        ("msgtype.", [*sorted(WECHAT_TYPES - {"text"}), "event", "unknown", "call"]),
     ],
 )
 def test_keys_built_from_values_exist(prefix: str, values: list[str]) -> None:
@@ -67,3 +70,5 @@ def test_translator_falls_back_to_the_hub_catalogue_and_fills_fields() -> None:
     assert zh("ticket.number", number=10001) == "工单 #10001"
     assert Translator("en")("ticket.remove_tag", tag="vip") == "Remove tag vip"
     assert zh("no.such.key") == "no.such.key"
+    assert zh.has("msgtype.call")
+    assert not zh.has("msgtype.fax")

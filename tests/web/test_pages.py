@@ -219,6 +219,17 @@ async def test_staff_see_notes_controls_and_delivery_state(client, hub: Hub) -> 
     assert re.findall(r'<template data-part="(\w+)">', parts.text) == ["header", "thread", "side"]
 
 
+async def test_a_message_type_is_named_in_the_viewers_language_or_shown_as_sent(client, hub: Hub) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    phone = await factories.channel(hub, ChannelKind.PHONE)
+    call = await factories.inbound(hub, phone.id, sender="+86 138 0013 8000", type="call", text="来电")
+    await factories.inbound(hub, phone.id, sender="+86 138 0013 8000", type="voicemail", text="留言")
+    await _login(client, agent.email)
+    page = await client.get(f"/tickets/{call.ticket_id}")
+    badges = re.findall(r'<span class="badge msgtype" data-type="(\w+)">([^<]+)</span>', page.text)
+    assert badges == [("call", "通话记录"), ("voicemail", "voicemail")]
+
+
 async def test_times_are_shown_in_the_viewers_time_zone(client, hub: Hub) -> None:
     agent = await factories.user(hub, Role.AGENT)
     ticket_id = await _ticket(hub, subject="zone check")

@@ -192,6 +192,7 @@ UI: dict[str, dict[str, str]] = {
     "msgtype.file": {"en": "File", "zh-CN": "文件"},
     "msgtype.miniprogrampage": {"en": "Mini program card", "zh-CN": "小程序卡片"},
     "msgtype.event": {"en": "Event", "zh-CN": "事件"},
+    "msgtype.call": {"en": "Phone call", "zh-CN": "通话记录"},
     "msgtype.unknown": {"en": "Unsupported type: {type}", "zh-CN": "不支持的消息类型：{type}"},
     "msg.recognition": {"en": "Recognised speech", "zh-CN": "语音识别"},
     "msg.via_template": {"en": "Template message", "zh-CN": "模板消息"},
@@ -264,6 +265,11 @@ class Translator:
             return template.format(**params) if params else template
         except (KeyError, IndexError):
             return template
+
+    def has(self, key: str) -> bool:
+        """Whether ``key`` has a text: labels built from open-ended values (a message type a channel
+        or integration invents) show the value itself rather than a bare key."""
+        return key in UI or key in i18n.MESSAGES
 
     def script_texts(self) -> dict[str, str]:
         return {key: self(key) for key in SCRIPT_KEYS}
