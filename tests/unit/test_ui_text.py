@@ -11,6 +11,7 @@ import pytest
 from channels.wechat.inbound import KNOWN_TYPES as WECHAT_TYPES
 from hub import i18n
 from hub.domain import ChannelKind, DeliveryStatus, Direction, Priority, Role, Scenario, TicketStatus
+from hub.sla.targets import ClockStatus, Target
 from web.pages.inbox import STAFF_VIEWS
 from web.pages.text import SCRIPT_KEYS, UI, Translator
 
@@ -50,6 +51,8 @@ def test_every_literal_key_in_the_templates_exists() -> None:
         ("role.", [r.value for r in Role]),
         ("view.", list(STAFF_VIEWS)),
         ("lang.", list(i18n.SUPPORTED_LOCALES)),
+        ("sla.target.", [t.value for t in Target]),
+        ("sla.state.", [s.value for s in ClockStatus]),
         # Text shows as text; "call" is a phone call log (the phone channel, the demo).
         ("msgtype.", [*sorted(WECHAT_TYPES - {"text"}), "event", "unknown", "call"]),
     ],

@@ -8,6 +8,7 @@ row the browser shows was rendered, and escaped, by the server.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, get
@@ -18,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.domain import ACTIVE_STATUSES, ChannelKind, Scenario, TicketStatus
 from hub.views import directory
+from hub.views import sla as sla_views
 from hub.views import tickets as ticket_views
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render
+from web.pages.sla_summary import SlaSummary, summarise
 
 PAGE_SIZE = 50
 _ACTIVE = sorted(ACTIVE_STATUSES, key=list(TicketStatus).index)
@@ -95,7 +98,7 @@ class InboxQuery:
 
 
 async def _rows(
-    db: AsyncSession, user: CurrentUser, query: InboxQuery, cursor: str | None, limit: int
+    db: AsyncSession, user: CurrentUser, query: InboxQuery, cursor: str | None, limit: int, now: datetime
 ) -> dict[str, Any]:
     """The page of tickets plus the names the rows show, read through the hub's views."""
     page = await ticket_views.list_tickets(db, user.actor, query.ticket_filter(), cursor=cursor, limit=limit)
@@ -103,7 +106,11 @@ async def _rows(
         db, user.actor, {t.organization_id for t, _ in page.items}
     )
     people = {u.id: u for u in await directory.list_users(db, user.actor)} if user.is_staff else {}
-    return {"page": page, "organizations": organizations, "people": people}
+    slas: dict[Any, SlaSummary | None] = {}
+    if user.is_staff:
+        clocks = await sla_views.clocks_by_ticket(db, user.actor, [t.id for t, _ in page.items])
+        slas = {ticket_id: summarise(row, now) for ticket_id, row in clocks.items()}
+    return {"page": page, "organizations": organizations, "people": people, "slas": slas}
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=ticket_views.MAX_PAGE)]
@@ -121,7 +128,7 @@ async def inbox_page(
 ) -> Template:
     user: CurrentUser = request.user
     query = InboxQuery.parse(user, view, status, channel, scenario, q)
-    rows = await _rows(db, user, query, None, PAGE_SIZE)
+    rows = await _rows(db, user, query, None, PAGE_SIZE, request.app.state.hub.clock.now())
     return render(
         request,
         "inbox.html",
@@ -148,7 +155,7 @@ async def inbox_rows(
 ) -> Template:
     user: CurrentUser = request.user
     query = InboxQuery.parse(user, view, status, channel, scenario, q)
-    rows = await _rows(db, user, query, cursor, limit)
+    rows = await _rows(db, user, query, cursor, limit, request.app.state.hub.clock.now())
     response = render(request, "_inbox_rows.html", query=query, **rows)
     response.headers["X-Next-Cursor"] = rows["page"].next_cursor or ""
     return response

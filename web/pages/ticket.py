@@ -29,10 +29,12 @@ from hub.domain import Priority, Role, Scenario, TicketStatus
 from hub.status import can_move
 from hub.views import avatars, directory
 from hub.views import contacts as contact_views
+from hub.views import sla as sla_views
 from hub.views import tickets as ticket_views
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render
+from web.pages.sla_summary import summarise
 
 OTHER_TICKETS = 8
 
@@ -51,6 +53,7 @@ async def _context(
         "organization": organizations.get(ticket.organization_id) if ticket.organization_id else None,
         "identities": [],
         "avatar": None,
+        "sla": None,
         "other_tickets": [],
         "people": {},
         "assignable": [],
@@ -66,6 +69,9 @@ async def _context(
         data.update(
             identities=card.identities,
             avatar=avatars.avatar_of(card.identities),
+            sla=summarise(
+                (await sla_views.clocks_by_ticket(db, user.actor, [ticket.id])).get(ticket.id), now
+            ),
             other_tickets=[t for t in card.tickets if t.id != ticket.id][:OTHER_TICKETS],
             people={p.id: p for p in people},
             assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
