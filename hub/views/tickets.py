@@ -12,14 +12,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import search
+from hub import policy, search
 from hub.actors import Actor
 from hub.domain import ChannelKind, Direction, Scenario, TicketStatus
 from hub.errors import HubError, InvalidInput
-from hub.models import Attachment, Channel, Contact, Message, Ticket, TicketEvent
+from hub.models import Attachment, Channel, Contact, Message, Ticket, TicketEvent, TicketSla
 from hub.services import windows
 from hub.services.tickets import load_for
 from hub.services.windows import WindowState
+from hub.sla.targets import ClockStatus, Target
 
 MAX_PAGE = 200
 
@@ -39,6 +40,8 @@ class TicketFilter:
     scenario: Scenario | None = None
     tag: str | None = None
     q: str | None = None
+    #: Only tickets with an SLA target breached, or running past its due time (staff only).
+    breached: bool = False
 
 
 def encode_cursor(number: int) -> str:
@@ -89,6 +92,9 @@ def _filtered(query: sa.Select, actor: Actor, f: TicketFilter) -> sa.Select:
         query = query.where(Ticket.scenario == f.scenario)
     if f.tag:
         query = query.where(Ticket.tags.contains([f.tag.strip().lower()]))
+    if f.breached:
+        policy.require_staff(actor)
+        query = query.where(Ticket.id.in_(_late_ids()))
     if f.q and f.q.strip():
         terms = search.tsquery_terms(f.q)
         if not terms:  # only punctuation: nothing can match
@@ -96,6 +102,19 @@ def _filtered(query: sa.Select, actor: Actor, f: TicketFilter) -> sa.Select:
         for term in terms:
             query = query.where(Ticket.id.in_(_ids_matching(term)))
     return query
+
+
+def _late_ids() -> sa.Select:
+    """Tickets whose current cycle has a target breached, or one running past its due time that
+    the sweep has not reached yet: the people waiting do not wait for the sweep."""
+    overdue = [
+        sa.and_(
+            getattr(TicketSla, f"{target}_state") == ClockStatus.ACTIVE,
+            getattr(TicketSla, f"{target}_due_at") <= sa.func.now(),
+        )
+        for target in Target
+    ]
+    return sa.select(TicketSla.ticket_id).where(sa.or_(TicketSla.breached, *overdue))
 
 
 def _ids_matching(term: str) -> sa.CompoundSelect:

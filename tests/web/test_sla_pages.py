@@ -1,4 +1,5 @@
-"""Staff see where a ticket's SLA targets stand: on the ticket, and the next due time in the inbox."""
+"""Staff see where a ticket's SLA targets stand: on the ticket, the next due time in the inbox, and
+the breached tickets in a view (and an API filter) of their own."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ async def test_staff_see_each_target_on_the_ticket_and_the_next_due_in_the_inbox
 
     inbox = (await client.get("/?view=open", headers=agent)).text
     assert 'data-sla="breached"' in _row(inbox, late)
+    late_only = (await client.get("/?view=breached", headers=agent)).text
+    assert str(late) in late_only and str(fresh) not in late_only
+    listed = await client.get("/api/v1/tickets", params={"breached": "true"}, headers=agent)
+    assert [item["id"] for item in listed.json()["items"]] == [str(late)]
     shown = f'<span data-sla="active"><time datetime="{due.astimezone(SHANGHAI).isoformat()}"'
     assert shown in _row(inbox, fresh)
 
@@ -60,3 +65,6 @@ async def test_partners_see_no_service_levels(client, hub) -> None:
     assert str(result.ticket_id) in inbox and "data-sla" not in inbox and 'class="c-due"' not in inbox
     page = (await client.get(f"/tickets/{result.ticket_id}", headers=headers)).text
     assert "Plan" in page and "data-sla" not in page and "sla-title" not in page
+    refused = await client.get("/api/v1/tickets", params={"breached": "true"}, headers=headers)
+    assert refused.status_code == 403
+    assert "view=breached" not in inbox, "no such view for partners"

@@ -274,6 +274,9 @@ class TicketController(Controller):
         q: Annotated[
             str | None, QueryParameter(description="Words in subjects, messages and contact names")
         ] = None,
+        breached: Annotated[
+            bool, QueryParameter(description="Only tickets with an SLA target breached or past due (staff)")
+        ] = False,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 50,
     ) -> TicketPageOut:
@@ -291,6 +294,7 @@ class TicketController(Controller):
                 scenario=scenario,
                 tag=tag,
                 q=q,
+                breached=breached,
             ),
             cursor=cursor,
             limit=limit,

@@ -32,6 +32,7 @@ STAFF_VIEWS = {
     "mine": ticket_views.TicketFilter(assignee="me", status=_ACTIVE),
     "unassigned": ticket_views.TicketFilter(assignee="none", status=_ACTIVE),
     "open": ticket_views.TicketFilter(status=_ACTIVE),
+    "breached": ticket_views.TicketFilter(status=_ACTIVE, breached=True),
     "all": ticket_views.TicketFilter(),
 }
 #: Partners have nobody's "mine": their organization's open tickets, or all of them.

@@ -49,6 +49,7 @@ UI: dict[str, dict[str, str]] = {
     "view.mine": {"en": "Mine", "zh-CN": "我的"},
     "view.unassigned": {"en": "Unassigned", "zh-CN": "未分配"},
     "view.open": {"en": "All open", "zh-CN": "全部未结"},
+    "view.breached": {"en": "Breached", "zh-CN": "已超时"},
     "view.all": {"en": "All", "zh-CN": "全部"},
     "filter.label": {"en": "Filter tickets", "zh-CN": "筛选工单"},
     "filter.search": {"en": "Search", "zh-CN": "搜索"},
