@@ -55,6 +55,16 @@ async def test_staff_see_each_target_on_the_ticket_and_the_next_due_in_the_inbox
     assert shown in _row(inbox, fresh)
 
 
+async def test_a_ticket_only_an_auto_reply_opened_says_no_clock_runs(client, hub) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    email = await factories.channel(hub, ChannelKind.EMAIL)
+    result = await factories.inbound(hub, email.id, subject="Out of office", is_auto=True)
+    page = (
+        await client.get(f"/tickets/{result.ticket_id}", headers=await factories.login(client, agent))
+    ).text
+    assert "尚无计时目标" in page and "data-target=" not in page
+
+
 async def test_partners_see_no_service_levels(client, hub) -> None:
     org = await factories.organization(hub, kind=OrganizationKind.PARTNER, domains=["partner.example"])
     partner = await factories.user(hub, Role.PARTNER, organization_id=org.id)

@@ -195,6 +195,10 @@ UI: dict[str, dict[str, str]] = {
     "sla.state.breached": {"en": "Breached", "zh-CN": "已超时"},
     "sla.state.void": {"en": "Not counted", "zh-CN": "不计入"},
     "sla.due": {"en": "due {at}", "zh-CN": "截止 {at}"},
+    "sla.no_targets": {
+        "en": "No target has started: nothing the client wrote asks for an answer yet.",
+        "zh-CN": "尚无计时目标：客户还没有需要答复的消息。",
+    },
     "sla.met_at": {"en": "at {at}", "zh-CN": "于 {at}"},
     "sla.paused": {
         "en": "Waiting on the client: the clock stopped at {at}.",
