@@ -255,7 +255,9 @@ def test_hub_serve_runs_its_worker_in_a_child_process_that_never_outlives_it(dat
         worker = _worker_child(server)
         assert _health_reported(servers), "the child worker is connected to the embedded Redis"
         assert os.sched_getscheduler(worker.pid) == os.SCHED_IDLE, "it yields the CPU to the answers"
-        assert Path(f"/proc/{worker.pid}/autogroup").read_text().split()[-1] == "19", "so does its session"
+        session = Path(f"/proc/{worker.pid}/autogroup")
+        if session.exists():  # a kernel built without autogroups has no session weight to lower
+            assert session.read_text().split()[-1] == "19", "so does its session"
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=60)[0].decode()
