@@ -30,6 +30,8 @@ from hub.services import accounts, channels, tickets
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
 DEMO_DOMAIN = "demo.test"
+DEMO_MAILBOX = "support@company.example"
+DEMO_MAILBOX_NAME = f"客服邮箱 {DEMO_MAILBOX}"
 
 
 class SteppingClock:
@@ -73,6 +75,17 @@ async def seed_demo(hub: Hub) -> str:
     count = await _conversations(demo_hub, clock, cast)
     await _mark_history_delivered(hub)
     return f"demo data loaded: 3 clients, 1 partner, 2 teams, 5 users, 5 channels, {count} tickets"
+
+
+async def deliver_demo_mail_to(hub: Hub, host: str, port: int) -> bool:
+    """Point the demo mailbox's SMTP at ``host:port`` (``hub serve --demo``'s local mail catcher,
+    on a new port each start). False when the data holds no demo mailbox."""
+    found = [c for c in await channels.list_channels(hub) if c.name == DEMO_MAILBOX_NAME]
+    if not found or found[0].kind is not ChannelKind.EMAIL:
+        return False
+    smtp = {"address": DEMO_MAILBOX, "smtp_host": host, "smtp_port": port, "smtp_tls": "none"}
+    await channels.update_channel(hub, CLI, found[0].id, config={**found[0].config, **smtp})
+    return True
 
 
 async def _mark_history_delivered(hub: Hub) -> None:
@@ -167,13 +180,14 @@ async def _people_and_places(hub: Hub) -> _Cast:
 
     made: dict[ChannelKind, Channel] = {}
     for kind, name, team in [
-        (ChannelKind.EMAIL, "客服邮箱 support@company.example", service),
+        (ChannelKind.EMAIL, DEMO_MAILBOX_NAME, service),
         (ChannelKind.WECHAT, "微信公众号 Company Official Account", service),
         (ChannelKind.WEBCHAT, "网站在线客服 Website chat", service),
         (ChannelKind.PHONE, "客服热线 400-800-1234", after_sales),
         (ChannelKind.API, "ERP 集成 ERP integration", after_sales),
     ]:
-        created = await channels.add_channel(hub, CLI, kind=kind, name=name, team_id=team.id)
+        config = {"address": DEMO_MAILBOX} if kind is ChannelKind.EMAIL else None
+        created = await channels.add_channel(hub, CLI, kind=kind, name=name, team_id=team.id, config=config)
         made[kind] = created.channel
     return _Cast(
         admin, supervisor, agent1, agent2, service, after_sales, core_client, trading, retail, partner, made

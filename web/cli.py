@@ -33,6 +33,8 @@ from web.cli_wechat import wechat_config, wechat_options
 from web.embedded import EmbeddedServerError
 
 T = TypeVar("T")
+#: Where ``hub serve --demo`` keeps the e-mail replies it catches (a Maildir in the data folder).
+DEMO_OUTBOX = "demo-outbox"
 log = logging.getLogger("hub")
 
 
@@ -132,9 +134,24 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
 
                 click.echo(await seed_demo(runtime.hub))
 
+        async def catch_demo_mail(stack: contextlib.AsyncExitStack, runtime: Any) -> None:
+            from channels.email.catcher import HOST, mail_catcher
+            from hub.demo import deliver_demo_mail_to
+
+            outbox = resolved.data_dir / DEMO_OUTBOX
+            port = await stack.enter_async_context(mail_catcher(outbox))
+            if await deliver_demo_mail_to(runtime.hub, HOST, port):
+                click.echo(f"demo e-mail replies are kept in {outbox} (nothing leaves this machine)")
+
         async def run() -> None:
-            async with open_runtime(resolved) as runtime:
-                await prepare(runtime)
+            async with contextlib.AsyncExitStack() as demo_mail:
+                async with open_runtime(resolved) as runtime:
+                    await prepare(runtime)
+                    if demo:
+                        await catch_demo_mail(demo_mail, runtime)
+                await serve_app()
+
+        async def serve_app() -> None:
             beside = embedded is not None if worker is None else worker
             app = create_app(resolved, warm_up=True)
             config = uvicorn.Config(
