@@ -24,13 +24,26 @@ from hub.domain import (
     TicketStatus,
     Tier,
 )
-from hub.inbound import InboundMessage, Sender
+from hub.inbound import InboundMessage, Sender, WindowGrant
 from hub.models import Channel, Message, Organization, Outbox, Team, User
 from hub.services import accounts, channels, tickets
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
 DEMO_DOMAIN = "demo.test"
 DEMO_MAILBOX = "support@company.example"
+#: What a WeChat user's message grants, as the connector records it: 48 hours, 5 replies.
+WECHAT_WINDOW = WindowGrant(seconds=48 * 3600, replies=5)
+DEMO_WECHAT_APP = "wx1234567890abcdef"
+#: The demo's mailbox has an address (``hub serve --demo`` adds a local SMTP server); its WeChat
+#: account has an app id and WeChat's reply window, but no credentials: nothing to connect to.
+DEMO_CHANNEL_CONFIG: dict[ChannelKind, dict[str, object]] = {
+    ChannelKind.EMAIL: {"address": DEMO_MAILBOX},
+    ChannelKind.WECHAT: {
+        "app_id": DEMO_WECHAT_APP,
+        "reply_window": True,
+        "identity_prefix": f"{DEMO_WECHAT_APP}:",
+    },
+}
 DEMO_MAILBOX_NAME = f"客服邮箱 {DEMO_MAILBOX}"
 
 
@@ -186,7 +199,7 @@ async def _people_and_places(hub: Hub) -> _Cast:
         (ChannelKind.PHONE, "客服热线 400-800-1234", after_sales),
         (ChannelKind.API, "ERP 集成 ERP integration", after_sales),
     ]:
-        config = {"address": DEMO_MAILBOX} if kind is ChannelKind.EMAIL else None
+        config = DEMO_CHANNEL_CONFIG.get(kind)
         created = await channels.add_channel(hub, CLI, kind=kind, name=name, team_id=team.id, config=config)
         made[kind] = created.channel
     return _Cast(
@@ -253,9 +266,10 @@ async def _conversations(hub: Hub, clock: SteppingClock, cast: _Cast) -> int:
     clock.jump(days=1)
     t3 = await inbound(
         ChannelKind.WECHAT,
-        "wx1234567890abcdef:oDemoOpenId_blueocean01",
+        f"{DEMO_WECHAT_APP}:oDemoOpenId_blueocean01",
         "蓝海小林",
         "请问你们的产品目录有英文版吗？我们要发给海外客户。",
+        window=WECHAT_WINDOW,
     )
     clock.jump(minutes=2)
     await tickets.reply(
@@ -309,9 +323,10 @@ async def _conversations(hub: Hub, clock: SteppingClock, cast: _Cast) -> int:
     clock.jump(days=1)
     t7 = await inbound(
         ChannelKind.WECHAT,
-        "wx1234567890abcdef:oDemoOpenId_ecp_buyer",
+        f"{DEMO_WECHAT_APP}:oDemoOpenId_ecp_buyer",
         "华东精密-采购部 小王",
         "我们希望以后每批货都附带材质证明（材质单），可以安排吗？",
+        window=WECHAT_WINDOW,
     )
     await tickets.set_scenario(hub, agent1, t7, Scenario.REQUIREMENT)
     clock.jump(minutes=1)
