@@ -146,10 +146,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "工单 #{number}（{subject}）已升级至第 {level} 级（{audience}）：{why}。",
     },
     "window_closed": {
-        "en": "Window closed: {channel} no longer accepts replies to this customer ({reason}). "
-        "Send the channel's template message, or answer on another channel of the contact.",
-        "zh-CN": "回复窗口已关闭：{channel} 目前无法再回复该客户（{reason}）。"
-        "可以发送模板消息，或通过该联系人的其他渠道回复。",
+        "en": "Window closed: {channel} no longer accepts replies to this customer ({reason}). {way}",
+        "zh-CN": "回复窗口已关闭：{channel} 目前无法再回复该客户（{reason}）。{way}",
+    },
+    "window_way_template": {
+        "en": "Send the channel's template message instead.",
+        "zh-CN": "可以改发模板消息。",
+    },
+    "window_way_channels": {
+        "en": "Answer on another channel of the contact instead.",
+        "zh-CN": "可以通过该联系人的其他渠道回复。",
+    },
+    "window_way_both": {
+        "en": "Send the channel's template message, or answer on another channel of the contact.",
+        "zh-CN": "可以发送模板消息，或通过该联系人的其他渠道回复。",
+    },
+    "window_way_none": {
+        "en": "No template message is configured and the contact has no other channel: "
+        "the next reply is possible once the customer writes again.",
+        "zh-CN": "未配置模板消息，该联系人也没有其他渠道：客户再次发来消息后才能回复。",
     },
     "window_reason_expired": {
         "en": "the customer's last message is older than the channel allows, 48 hours on WeChat",

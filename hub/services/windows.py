@@ -34,7 +34,10 @@ class WindowClosed(HubError):
     code = "window_closed"
 
     def __init__(self, *, reason: str, channel: str, alternatives: dict[str, Any]) -> None:
-        super().__init__(reason=f"window_reason_{reason}", channel=channel)
+        way = {(True, True): "both", (True, False): "template", (False, True): "channels"}.get(
+            (bool(alternatives.get("template")), bool(alternatives.get("channels"))), "none"
+        )
+        super().__init__(reason=f"window_reason_{reason}", channel=channel, way=f"window_way_{way}")
         self.extra = {"reason": reason, "alternatives": alternatives}
 
 

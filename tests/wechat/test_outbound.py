@@ -92,7 +92,10 @@ async def test_a_reply_after_48_hours_is_refused_clearly_in_both_languages(
     async with hub.uow() as uow:
         await uow.session.execute(sa.update(ReplyWindow).values(expires_at=hub.clock.now()))
         await uow.commit()
-    for language, words in (("en", "Window closed"), ("zh-CN", "回复窗口已关闭")):
+    for language, words in (
+        ("en", "48 hours on WeChat). Send the channel's template message instead."),
+        ("zh-CN", "可以改发模板消息。"),
+    ):
         response = await client.post(
             f"/api/v1/tickets/{conv.ticket_id}/reply",
             json={"text": "hello"},
