@@ -229,6 +229,9 @@ async def _record_failure(
         if final:
             outbox.status = OutboxStatus.FAILED
             message.delivery_status = DeliveryStatus.FAILED
+            spent = message.meta.get("window")
+            if spent and message.channel_id and error.code not in (WINDOW_CLOSED, QUOTA_EXHAUSTED):
+                await windows.give_back(uow.session, message.channel_id, spent)
             reason = (
                 error.reason if not error.transient else f"gave up after {attempts} attempts: {error.reason}"
             )

@@ -108,13 +108,16 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
         if draft.template:
             if not channel.config.get("template_id"):
                 raise InvalidInput(detail=f"channel {channel.name} has no template configured")
+            spent = None
         else:
-            await windows.spend(uow.session, channel, ticket.contact_id, now=now)
+            spent = await windows.spend(uow.session, channel, ticket.contact_id, now=now)
         message = _new_message(ticket, actor, Direction.OUTBOUND, draft, now=now)
         message.channel_id = channel.id
         message.delivery_status = DeliveryStatus.QUEUED
         if draft.template:
             message.meta = {"via": "template"}
+        elif spent:
+            message.meta = {"window": spent}
         uow.session.add(message)
         await uow.session.flush()
         _add_attachments(hub, uow, message.id, draft, now)

@@ -153,11 +153,17 @@ async def alternatives(session: AsyncSession, channel: Channel, contact_id: uuid
     return {"template": bool(channel.config.get("template_id")), "channels": others}
 
 
-async def spend(session: AsyncSession, channel: Channel, contact_id: uuid.UUID, *, now: datetime) -> None:
-    """Use one reply of the open window, or refuse with what is possible instead."""
+async def spend(
+    session: AsyncSession, channel: Channel, contact_id: uuid.UUID, *, now: datetime
+) -> dict[str, str] | None:
+    """Use one reply of the open window, or refuse with what is possible instead.
+
+    Returns which window paid (None: the channel has none), for the reply to keep: a reply the
+    channel then never accepts gives its turn back (:func:`give_back`).
+    """
     current = await state(session, channel, contact_id, now=now, lock=True)
     if current is None:
-        return
+        return None
     if not current.is_open:
         raise WindowClosed(
             reason=current.reason or "expired",
@@ -168,6 +174,27 @@ async def spend(session: AsyncSession, channel: Channel, contact_id: uuid.UUID, 
         sa.update(ReplyWindow)
         .where(ReplyWindow.channel_id == channel.id, ReplyWindow.identity_id == current.identity_id)
         .values(replies_used=ReplyWindow.replies_used + 1)
+    )
+    assert current.opened_at is not None
+    return {"identity_id": str(current.identity_id), "opened_at": current.opened_at.isoformat()}
+
+
+async def give_back(session: AsyncSession, channel_id: uuid.UUID, spent: dict[str, str]) -> None:
+    """The turn of a reply the channel never accepted, back to the window it came from.
+
+    WeChat counts the messages it delivers, not the ones we tried: without this, each failed
+    attempt (an outage, a misconfigured account) would cost the agent one of the five replies.
+    Only the same window gets it back; one a newer message opened started afresh anyway.
+    """
+    await session.execute(
+        sa.update(ReplyWindow)
+        .where(
+            ReplyWindow.channel_id == channel_id,
+            ReplyWindow.identity_id == uuid.UUID(spent["identity_id"]),
+            ReplyWindow.opened_at == datetime.fromisoformat(spent["opened_at"]),
+            ReplyWindow.replies_used > 0,
+        )
+        .values(replies_used=ReplyWindow.replies_used - 1)
     )
 
 

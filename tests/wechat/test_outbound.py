@@ -154,6 +154,19 @@ async def test_the_template_message_reaches_a_customer_outside_the_window(
     assert notice.meta["wechat"] == {"event": "templatesendjobfinish", "msg_id": msg_id, "status": "success"}
 
 
+async def test_a_reply_wechat_never_accepted_gives_its_turn_back(hub, runtime, push, fake) -> None:
+    conv = await _conversation(runtime, push, fake)
+    agent = await _agent(hub)
+    fake.inject("custom_send", 40164)  # refused for good, and not for the window: WeChat counted nothing
+    _, outbox_id = await _reply(hub, agent, conv, "发不出去")
+    assert await hub.deliver(outbox_id) == "failed"
+    for n in range(5):  # so all five replies are still there
+        _, outbox_id = await _reply(hub, agent, conv, f"第 {n + 1} 条")
+        assert await hub.deliver(outbox_id) == "sent"
+    with pytest.raises(WindowClosed):
+        await _reply(hub, agent, conv, "第 6 条")
+
+
 async def test_wechat_refusing_at_delivery_closes_the_window_and_says_why(
     hub, runtime, push, fake, client, cast
 ) -> None:
