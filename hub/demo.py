@@ -31,6 +31,7 @@ from hub.services import accounts, channels, tickets
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
 DEMO_DOMAIN = "demo.test"
 DEMO_MAILBOX = "support@company.example"
+DEMO_MAILBOX_NAME = f"客服邮箱 {DEMO_MAILBOX}"
 #: What a WeChat user's message grants, as the connector records it: 48 hours, 5 replies.
 WECHAT_WINDOW = WindowGrant(seconds=48 * 3600, replies=5)
 DEMO_WECHAT_APP = "wx1234567890abcdef"
@@ -44,7 +45,6 @@ DEMO_CHANNEL_CONFIG: dict[ChannelKind, dict[str, object]] = {
         "identity_prefix": f"{DEMO_WECHAT_APP}:",
     },
 }
-DEMO_MAILBOX_NAME = f"客服邮箱 {DEMO_MAILBOX}"
 
 
 class SteppingClock:

@@ -7,6 +7,7 @@ row the browser shows was rendered, and escaped, by the server.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -107,7 +108,7 @@ async def _rows(
         db, user.actor, {t.organization_id for t, _ in page.items}
     )
     people = {u.id: u for u in await directory.list_users(db, user.actor)} if user.is_staff else {}
-    slas: dict[Any, SlaSummary | None] = {}
+    slas: dict[uuid.UUID, SlaSummary | None] = {}
     if user.is_staff:
         clocks = await sla_views.clocks_by_ticket(db, user.actor, [t.id for t, _ in page.items])
         slas = {ticket_id: summarise(row, now) for ticket_id, row in clocks.items()}
