@@ -29,10 +29,13 @@ class SlaSummary:
     policy: str | None
     calendar: str
     paused_since: datetime | None
+    #: A target of the current cycle was breached, maybe one no longer shown (an earlier wait for a
+    #: next response, answered late): the same rule as the Breached view and the sweep's.
+    cycle_breached: bool = False
 
     @property
     def breached(self) -> bool:
-        return any(line.state == ClockStatus.BREACHED for line in self.lines)
+        return self.cycle_breached or any(line.state == ClockStatus.BREACHED for line in self.lines)
 
     @property
     def next_due_at(self) -> datetime | None:
@@ -58,4 +61,4 @@ def summarise(row: TicketSla | None, now: datetime) -> SlaSummary | None:
         if state is ClockStatus.ACTIVE and due_at is not None and due_at <= now:
             state = ClockStatus.BREACHED
         lines.append(TargetLine(target.value, state.value, due_at, getattr(row, f"{target}_at")))
-    return SlaSummary(tuple(lines), row.policy_name, row.calendar, row.paused_since)
+    return SlaSummary(tuple(lines), row.policy_name, row.calendar, row.paused_since, bool(row.breached))
