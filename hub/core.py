@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.config import Settings
 from hub.errors import HubError
+from hub.events import EventBus
+from hub.events.subscribers import core_bus
 from hub.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
 from hub.ports import (
     AttachmentStore,
@@ -38,6 +40,9 @@ class Hub:
     clock: Clock = field(default_factory=SystemClock)
     #: E-mail for staff notifications; ``None`` keeps them in-app only.
     mailer: NotificationMailer | None = None
+    #: Who hears of the domain events the use cases raise (:mod:`hub.events`); composition roots
+    #: add the channels' subscribers to the core's.
+    bus: EventBus = field(default_factory=core_bus)
     #: Per channel, the processing tick this process last queued a job for: a push channel's later
     #: pushes in the same tick skip asking Redis (:func:`hub.services.ingest.store`).
     queued_ticks: dict[uuid.UUID, int] = field(default_factory=dict, repr=False)

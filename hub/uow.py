@@ -1,18 +1,24 @@
 """A transaction plus the side effects that may only happen once it commits.
 
-Realtime events and jobs are collected while the use-case runs and handed to the publisher and
-the queue after ``commit()`` (Zulip's ``send_event_on_commit``): a subscriber never hears of a
-ticket it cannot read yet, and a rolled-back reply never reaches the delivery worker.
+Domain events (:meth:`UnitOfWork.emit`), realtime events and jobs are collected while the use-case
+runs. The event bus's before-commit subscribers (the audit trail) write in the transaction; after
+``commit()`` the jobs go to the queue and the after-commit subscribers (live updates, follow-ups)
+run (Zulip's ``send_event_on_commit``): a subscriber never hears of a ticket it cannot read yet,
+and a rolled-back reply never reaches the delivery worker. What a rolled-back savepoint collected
+is discarded with it (:meth:`UnitOfWork.savepoint`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.events import DomainEvent
 from hub.ports import JobRequest, RealtimeEvent
 
 if TYPE_CHECKING:
@@ -28,6 +34,7 @@ class UnitOfWork:
         self.hub = hub
         self._events: list[RealtimeEvent] = []
         self._jobs: list[JobRequest] = []
+        self._emitted: list[DomainEvent] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self.hub.session_factory()
@@ -41,6 +48,24 @@ class UnitOfWork:
         await self.session.close()
         self._events.clear()
         self._jobs.clear()
+        self._emitted.clear()
+
+    def emit(self, event: DomainEvent) -> None:
+        """Raise a domain event: its subscribers hear of it when (and only if) this unit commits."""
+        self._emitted.append(event)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction whose events and jobs are discarded with it when it rolls back."""
+        marks = len(self._emitted), len(self._events), len(self._jobs)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._emitted[marks[0] :]
+            del self._events[marks[1] :]
+            del self._jobs[marks[2] :]
+            raise
 
     def publish(self, name: str, channels: list[str] | tuple[str, ...], **data: Any) -> None:
         self._events.append(RealtimeEvent(name=name, channels=tuple(channels), data=data))
@@ -53,9 +78,12 @@ class UnitOfWork:
         )
 
     async def commit(self) -> None:
+        emitted = self._emitted
+        if emitted:
+            await self.hub.bus.run_before_commit(self, emitted)
         await self.session.commit()
         events, jobs = self._events, self._jobs
-        self._events, self._jobs = [], []
+        self._events, self._jobs, self._emitted = [], [], []
         # Both are best effort: the database is the truth. A lost job is re-driven by the outbox
         # sweeper, a lost event by the next inbox refresh; neither may undo the commit.
         if jobs:
@@ -70,3 +98,5 @@ class UnitOfWork:
                 await self.hub.publisher.publish(events)
             except Exception:
                 log.exception("publishing %d realtime event(s) failed", len(events))
+        if emitted:
+            await self.hub.bus.run_after_commit(self.hub, emitted)

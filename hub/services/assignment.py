@@ -8,12 +8,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import realtime
 from hub.actors import Actor
 from hub.domain import ACTIVE_STATUSES, Role, TicketEventKind
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.models import Organization, Team, Ticket, User
 from hub.routing import Candidate, Choice, choose_assignee
-from hub.services import audit, timeline, working_hours
+from hub.services import timeline, working_hours
 from hub.uow import UnitOfWork
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
@@ -106,24 +107,13 @@ async def assign(
         team_id=ticket.team_id,
         reason=reason,
     )
-    audit.record(
-        uow.session,
-        actor,
-        "ticket.assigned" if assignee_id else "ticket.unassigned",
-        "ticket",
-        ticket.id,
-        at=now,
-        before={"assignee_id": str(previous) if previous else None},
-        after={"assignee_id": str(assignee_id) if assignee_id else None},
-        reason=reason,
-    )
-    channels = realtime.for_ticket(team_id=ticket.team_id, assignee_id=assignee_id, organization_id=None)
-    if previous:
-        channels.append(realtime.agent(previous))
-    uow.publish(
-        "ticket.assigned",
-        channels,
-        ticket_id=str(ticket.id),
-        number=ticket.number,
-        assignee_id=str(assignee_id) if assignee_id else None,
+    uow.emit(
+        events.Assigned(
+            at=now,
+            ticket=TicketRef.of(ticket),
+            actor=actor,
+            previous_assignee_id=previous,
+            assignee_id=assignee_id,
+            reason=reason,
+        )
     )

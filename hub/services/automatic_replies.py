@@ -13,9 +13,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from hub import realtime
 from hub.core import Hub
 from hub.domain import DeliveryStatus, Direction, TicketEventKind
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.models import Contact, Message, Outbox, Ticket
 from hub.services import timeline
 from hub.services.tickets import DELIVER_JOB
@@ -86,14 +87,7 @@ async def send_automatic_reply(
             direction="outbound",
         )
         uow.enqueue(DELIVER_JOB, str(outbox.id), job_id=f"deliver:{outbox.id}:0")
-        uow.publish(
-            "message.created",
-            realtime.for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None),
-            ticket_id=str(ticket.id),
-            number=ticket.number,
-            message_id=str(message.id),
-            direction="outbound",
-        )
+        uow.emit(events.AutomaticReplyQueued(at=now, ticket=TicketRef.of(ticket), message_id=message.id))
         await uow.commit()
         return message
 

@@ -17,10 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hub import metrics, realtime
+from hub import metrics
 from hub.core import Hub
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
 from hub.errors import DeliveryError, RetryLater
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, ThreadRef, Ticket, User
 from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
 from hub.services import timeline, windows
@@ -280,12 +282,14 @@ async def _learn(session: AsyncSession, message: Message, code: str, *, now: dat
 
 async def announce(uow: UnitOfWork, message: Message) -> None:
     ticket = await uow.session.get(Ticket, message.ticket_id)
-    uow.publish(
-        "message.updated",
-        realtime.for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None),
-        ticket_id=str(ticket.id),
-        message_id=str(message.id),
-        delivery_status=message.delivery_status.value if message.delivery_status else None,
+    assert ticket is not None
+    uow.emit(
+        events.MessageUpdated(
+            at=uow.hub.clock.now(),
+            ticket=TicketRef.of(ticket),
+            message_id=message.id,
+            delivery_status=message.delivery_status.value if message.delivery_status else None,
+        )
     )
 
 

@@ -24,13 +24,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hub import policy, realtime
+from hub import policy
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import ACTIVE_STATUSES, MAX_ESCALATION_LEVEL, Role, TicketEventKind
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.models import Team, Ticket, TicketEvent, User
-from hub.services import audit, notifications, sla, timeline
+from hub.services import notifications, sla, timeline
 from hub.sla.escalation import step_key
 from hub.uow import UnitOfWork
 
@@ -125,17 +127,6 @@ async def climb(
         .values(escalation_level=level)
         .execution_options(synchronize_session=False)
     )
-    audit.record(
-        uow.session,
-        actor,
-        "ticket.escalated",
-        "ticket",
-        ticket.id,
-        at=now,
-        before={"escalation_level": ticket.level},
-        after={"escalation_level": level},
-        reason=reason or f"unresolved after {after}",
-    )
     people = await people_for(uow.session, ticket.team_id, level)
     rows = notifications.rows_for(
         [*([ticket.assignee_id] if ticket.assignee_id else []), *people],
@@ -153,12 +144,16 @@ async def climb(
     await notifications.add_rows(uow.session, rows)
     for function, notification_id in notifications.email_jobs(uow.hub, rows):
         uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
-    uow.publish(
-        "ticket.escalated",
-        realtime.for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None),
-        ticket_id=str(ticket.id),
-        number=ticket.number,
-        level=level,
+    uow.emit(
+        events.Escalated(
+            at=now,
+            ticket=TicketRef.of(ticket),
+            actor=actor,
+            previous_level=ticket.level,
+            level=level,
+            reason=reason,
+            after=after,
+        )
     )
     return True
 
@@ -179,16 +174,10 @@ def descend(uow: UnitOfWork, ticket: Ticket, *, actor: Actor, now: datetime, rea
         previous=previous,
         reason=reason,
     )
-    audit.record(
-        uow.session,
-        actor,
-        "ticket.deescalated",
-        "ticket",
-        ticket.id,
-        at=now,
-        before={"escalation_level": previous},
-        after={"escalation_level": 0},
-        reason=reason,
+    uow.emit(
+        events.Deescalated(
+            at=now, ticket=TicketRef.of(ticket), actor=actor, previous_level=previous, reason=reason
+        )
     )
 
 

@@ -20,14 +20,16 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub import policy, realtime
+from hub import policy
 from hub.actors import Actor
 from hub.calendars import names
 from hub.core import Hub
 from hub.domain import HandoffStatus, TicketEventKind
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.models import Handoff, Team, Ticket, User
-from hub.services import audit, calendars, notifications, timeline
+from hub.services import calendars, notifications, timeline
 from hub.sla.deadline import Deadline
 from hub.sla.defaults import INTERNAL_HANDOFF
 from hub.sla.targets import ClockStatus
@@ -112,25 +114,19 @@ async def request(hub: Hub, actor: Actor, ticket_id: uuid.UUID, *, team_id: uuid
             due_at=_iso(deadline.due_at),
             note=text,
         )
-        audit.record(
-            session,
-            actor,
-            "ticket.handoff_requested",
-            "ticket",
-            ticket.id,
-            at=now,
-            after={"handoff_id": str(handoff.id), "to_team_id": str(team.id), "liaison_id": str(liaison.id)},
-            reason=text,
-        )
         await _tell(
             uow, [liaison.id], "handoff_requested", ticket, now, note=text, due_at=_iso(deadline.due_at)
         )
-        uow.publish(
-            "handoff.requested",
-            [realtime.agent(liaison.id), realtime.team(team.id)],
-            ticket_id=str(ticket.id),
-            number=ticket.number,
-            handoff_id=str(handoff.id),
+        uow.emit(
+            events.HandoffRequested(
+                at=now,
+                ticket=TicketRef.of(ticket),
+                actor=actor,
+                handoff_id=handoff.id,
+                to_team_id=team.id,
+                liaison_id=liaison.id,
+                note=text,
+            )
         )
         await uow.commit()
         return handoff

@@ -11,9 +11,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from hub import realtime
 from hub.core import Hub
 from hub.errors import InvalidInput, NotFound
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.models import Attachment, Channel, Message, Ticket
 from hub.uow import UnitOfWork
 
@@ -102,9 +103,6 @@ async def fail(
 async def _announce(uow: UnitOfWork, message: Message) -> None:
     ticket = await uow.session.get(Ticket, message.ticket_id)
     assert ticket is not None
-    uow.publish(
-        "message.updated",
-        realtime.for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None),
-        ticket_id=str(ticket.id),
-        message_id=str(message.id),
+    uow.emit(
+        events.MessageUpdated(at=uow.hub.clock.now(), ticket=TicketRef.of(ticket), message_id=message.id)
     )

@@ -27,10 +27,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from hub import realtime
 from hub.actors import SYSTEM
 from hub.core import Hub
 from hub.domain import TicketEventKind
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.models import Ticket, TicketEvent, TicketSla
 from hub.services import escalation, notifications
 from hub.services.escalation import Subject
@@ -124,14 +125,14 @@ def _tell(
     """
     clock = alert.clock
     breach = alert.kind is TicketEventKind.SLA_BREACHED
-    uow.publish(
-        "sla.breached" if breach else "sla.warning",
-        realtime.for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None),
-        ticket_id=str(ticket.id),
-        number=ticket.number,
-        target=clock.target.value,
-        due_at=_iso(clock.due_at) if clock.due_at else None,
-        assignee_id=str(ticket.assignee_id) if ticket.assignee_id else None,
+    uow.emit(
+        events.SlaAlerted(
+            at=now,
+            ticket=TicketRef.of(ticket),
+            target=clock.target.value,
+            due_at=clock.due_at,
+            breached=breach,
+        )
     )
     if not alert.actionable:
         return []

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import realtime, search
+from hub import search
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import (
@@ -28,9 +28,11 @@ from hub.domain import (
     TicketStatus,
 )
 from hub.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from hub.events import TicketRef
+from hub.events import tickets as events
 from hub.html import sanitise
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, Ticket, User
-from hub.services import assignment, audit, escalation, handoffs, requirements, sla, timeline, windows
+from hub.services import assignment, escalation, handoffs, requirements, sla, timeline, windows
 from hub.status import RESOLVED_CATEGORY, can_move, events_for
 from hub.uow import UnitOfWork
 
@@ -88,15 +90,6 @@ def _require_staff(actor: Actor) -> None:
         raise Forbidden()
 
 
-def _broadcast(uow: UnitOfWork, ticket: Ticket, name: str, **data: object) -> None:
-    channels = realtime.for_ticket(
-        team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=ticket.organization_id
-    )
-    uow.publish(
-        name, channels, ticket_id=str(ticket.id), number=ticket.number, status=ticket.status.value, **data
-    )
-
-
 async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> Message:
     """A human response to the client on the ticket's channel, delivered through the outbox."""
     _require_staff(actor)
@@ -142,7 +135,7 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
         ticket.updated_at = now
         await sla.refresh(uow, ticket)
         uow.enqueue(DELIVER_JOB, str(outbox.id), job_id=f"deliver:{outbox.id}:0")
-        _broadcast(uow, ticket, "message.created", message_id=str(message.id), direction="outbound")
+        uow.emit(events.ReplyQueued(at=now, ticket=TicketRef.of(ticket), message_id=message.id))
         await uow.commit()
         return message
 
@@ -187,14 +180,7 @@ async def note(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> Me
         )
         await handoffs.on_response(uow, ticket, actor=actor, message_id=message.id, now=now)
         ticket.updated_at = now
-        uow.publish(
-            "message.created",
-            realtime.for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None),
-            ticket_id=str(ticket.id),
-            number=ticket.number,
-            message_id=str(message.id),
-            direction="note",
-        )
+        uow.emit(events.NoteAdded(at=now, ticket=TicketRef.of(ticket), message_id=message.id))
         await uow.commit()
         return message
 
@@ -292,15 +278,10 @@ async def _move(
         timeline.append(uow.session, ticket.id, kind, at=now, actor_user_id=actor.user_id, by="agent")
     if target in RESOLVED_CATEGORY:
         escalation.descend(uow, ticket, actor=actor, now=now, reason=target.value)
-    audit.record(
-        uow.session,
-        actor,
-        "ticket.status_changed",
-        "ticket",
-        ticket.id,
-        at=now,
-        before={"status": current.value},
-        after={"status": target.value},
+    uow.emit(
+        events.StatusChanged(
+            at=now, ticket=TicketRef.of(ticket), actor=actor, previous=current.value, status=target.value
+        )
     )
 
 
@@ -312,7 +293,7 @@ async def set_status(hub: Hub, actor: Actor, ticket_id: uuid.UUID, target: Ticke
         await _move(uow, ticket, target, actor, now=now)
         ticket.updated_at = now
         await sla.refresh(uow, ticket)
-        _broadcast(uow, ticket, "ticket.updated", field="status")
+        uow.emit(events.TicketUpdated(at=now, ticket=TicketRef.of(ticket), field="status"))
         await uow.commit()
         return ticket
 
@@ -340,18 +321,17 @@ async def _set_field(
         timeline.append(
             uow.session, ticket.id, kind, at=now, actor_user_id=actor.user_id, previous=previous, value=value
         )
-        audit.record(
-            uow.session,
-            actor,
-            f"ticket.{name}_changed",
-            "ticket",
-            ticket.id,
-            at=now,
-            before={name: previous.value},
-            after={name: value.value},
-        )
         await sla.refresh(uow, ticket)  # the priority chooses the policy
-        _broadcast(uow, ticket, "ticket.updated", field=name)
+        uow.emit(
+            events.FieldChanged(
+                at=now,
+                ticket=TicketRef.of(ticket),
+                field=name,
+                actor=actor,
+                previous=previous.value,
+                value=value.value,
+            )
+        )
         await uow.commit()
         return ticket
 
@@ -388,16 +368,8 @@ async def change_tags(
             previous=previous,
             tags=tags,
         )
-        audit.record(
-            uow.session,
-            actor,
-            "ticket.tags_changed",
-            "ticket",
-            ticket.id,
-            at=now,
-            before={"tags": previous},
-            after={"tags": tags},
+        uow.emit(
+            events.TagsChanged(at=now, ticket=TicketRef.of(ticket), actor=actor, previous=previous, tags=tags)
         )
-        _broadcast(uow, ticket, "ticket.updated", field="tags")
         await uow.commit()
         return ticket
