@@ -1,10 +1,9 @@
-"""The sweep of the promises that are not ticket clocks: requirement feedback and hand-off answers.
+"""The promises that are not ticket clocks, as kinds of the deadline sweep
+(:mod:`hub.services.deadline_sweep`): requirement feedback and hand-off answers.
 
-The same machinery as the SLA sweep (:mod:`hub.services.sla_sweep`): rows found by their indexed
-``next_due_at``, locked with ``SKIP LOCKED`` together with their tickets, each warning and breach
-recorded once under a unique dedupe key (a requirement's in its own event log, a hand-off's in
-its ticket's), and only the transaction whose insert landed notifies. A promise already kept
-(met late) gets its breach recorded but tells nobody.
+Each warning and breach is recorded once under a unique dedupe key (a requirement's in its own
+event log, a hand-off's in its ticket's). A promise already kept (met late) gets its breach
+recorded but tells nobody.
 
 Who hears: a requirement's warning goes to its owner, its breach to the owner and the client's
 account manager; a hand-off's warning to the liaison, its breach to the liaison, the requester
@@ -15,7 +14,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,14 +25,13 @@ from sqlalchemy.dialects.postgresql import insert
 from hub.core import Hub
 from hub.domain import RequirementEventKind, RequirementStatus, TicketEventKind
 from hub.models import Handoff, Requirement, RequirementEvent, Ticket, TicketEvent
-from hub.services import notifications
+from hub.services import deadline_sweep, notifications
+from hub.services.deadline_sweep import BATCH, DeadlineKind, Due, Owed, RescheduledByNextAlert
 from hub.services.requirements import account_manager, excerpt
-from hub.services.sweeping import due_rows, lock_tickets
-from hub.sla.deadline import BREACHED, WARNING, Deadline, next_due
+from hub.sla.deadline import BREACHED, WARNING, Deadline
 from hub.sla.targets import ClockStatus
 from hub.uow import UnitOfWork
 
-BATCH = 500
 _REQUIREMENT_KINDS = {
     WARNING: RequirementEventKind.FEEDBACK_WARNING,
     BREACHED: RequirementEventKind.FEEDBACK_BREACHED,
@@ -42,26 +41,24 @@ _HANDOFF_KINDS = {WARNING: TicketEventKind.HANDOFF_WARNING, BREACHED: TicketEven
 
 @dataclass
 class FollowupResult:
-    requirements: int = 0
-    handoffs: int = 0
+    """Rows swept per kind name, and the alerts and notifications of all of them."""
+
+    rows: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
     breaches: int = 0
     notified: int = 0
 
-    def add(self, other: FollowupResult) -> None:
-        for name in ("requirements", "handoffs", "warnings", "breaches", "notified"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    @property
+    def requirements(self) -> int:
+        return self.rows.get(RequirementFeedback.name, 0)
+
+    @property
+    def handoffs(self) -> int:
+        return self.rows.get(HandoffAnswer.name, 0)
 
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
-
-
-def _count(result: FollowupResult, alert: str) -> None:
-    if alert == BREACHED:
-        result.breaches += 1
-    else:
-        result.warnings += 1
 
 
 async def _tickets(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[int, str]]:
@@ -72,22 +69,18 @@ async def _tickets(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, tupl
     return {row.id: (row.number, row.subject) for row in rows}
 
 
-def _queue(hub: Hub, uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
-    for function, notification_id in notifications.email_jobs(hub, rows):
-        uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
+class RequirementFeedback(RescheduledByNextAlert):
+    """A client requirement's feedback promise (``3bd``): warned to its owner, a breach also to the
+    client's account manager."""
 
+    name = "requirement_feedback"
+    model = Requirement
 
-async def _requirements_once(hub: Hub, now: datetime, batch: int) -> FollowupResult:
-    result = FollowupResult()
-    async with hub.uow() as uow:
-        session = uow.session
-        rows = await due_rows(session, Requirement, now, batch)
-        locked = await lock_tickets(session, [r.ticket_id for r in rows])
-        rows = [r for r in rows if r.ticket_id in locked]
-        if not rows:
-            return result
+    async def owed(
+        self, uow: UnitOfWork, rows: Sequence[Requirement], now: datetime
+    ) -> list[Due[Requirement]]:
         recorded: dict[uuid.UUID, set[str]] = defaultdict(set)
-        keys = await session.execute(
+        keys = await uow.session.execute(
             sa.select(RequirementEvent.requirement_id, RequirementEvent.dedupe_key).where(
                 RequirementEvent.requirement_id.in_([r.id for r in rows]),
                 RequirementEvent.dedupe_key.is_not(None),
@@ -95,151 +88,180 @@ async def _requirements_once(hub: Hub, now: datetime, batch: int) -> FollowupRes
         )
         for requirement_id, key in keys:
             recorded[requirement_id].add(key)
-        tickets = await _tickets(uow, {r.ticket_id for r in rows})
-        told: list[dict[str, Any]] = []
+        found = []
         for row in rows:
-            owed = Deadline(row.feedback_due_at, row.feedback_warn_at).owed(
+            if row.feedback_state is ClockStatus.VOID:
+                found.append(Due(row, []))
+                continue
+            alerts = Deadline(row.feedback_due_at, row.feedback_warn_at).owed(
                 met_at=row.feedback_at,
                 recorded={a for a, k in _REQUIREMENT_KINDS.items() if k.value in recorded[row.id]},
             )
-            if row.feedback_state is ClockStatus.VOID:
-                owed = []
-            fired = [(alert, at) for alert, at in owed if at < now]
-            for alert, at in fired:
-                added = await session.scalar(
-                    insert(RequirementEvent)
-                    .values(
-                        requirement_id=row.id,
-                        kind=_REQUIREMENT_KINDS[alert],
-                        at=now,
-                        dedupe_key=_REQUIREMENT_KINDS[alert].value,
-                        data={"due_at": _iso(at), "feedback_due_at": _iso(row.feedback_due_at)},
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(RequirementEvent.id)
+            found.append(Due(row, [Owed(row, alert, at) for alert, at in alerts]))
+        return found
+
+    async def record(
+        self, uow: UnitOfWork, fired: Sequence[Owed[Requirement]], now: datetime
+    ) -> list[Owed[Requirement]]:
+        added = []
+        for owed in fired:
+            row, kind = owed.row, _REQUIREMENT_KINDS[owed.alert]
+            landed = await uow.session.scalar(
+                insert(RequirementEvent)
+                .values(
+                    requirement_id=row.id,
+                    kind=kind,
+                    at=now,
+                    dedupe_key=kind.value,
+                    data={"due_at": _iso(owed.at), "feedback_due_at": _iso(row.feedback_due_at)},
                 )
-                if added is None:
-                    continue
-                _count(result, alert)
-                if alert == BREACHED and row.feedback_at is None:
-                    row.feedback_state = ClockStatus.BREACHED
-                if row.feedback_at is not None or row.status is RequirementStatus.CANCELLED:
-                    continue  # kept late, or called off: recorded, nothing left to act on
-                people = [row.owner_id]
-                if alert == BREACHED:
-                    people.append(await account_manager(session, row.organization_id))
-                number, _ = tickets[row.ticket_id]
-                told += notifications.rows_for(
-                    [p for p in people if p is not None],
-                    kind=f"requirement_feedback_{alert}",
-                    ticket_id=row.ticket_id,
-                    params={
-                        "number": number,
-                        "requirement_id": str(row.id),
-                        "requirement": excerpt(row.content),
-                        "due_at": _iso(row.feedback_due_at),
-                    },
-                    now=now,
-                )
-            row.next_due_at = next_due([o for o in owed if o not in fired], now)
-        await notifications.add_rows(session, told)
-        _queue(hub, uow, told)
-        result.notified = len(told)
-        result.requirements = len(rows)
-        await uow.commit()
-    return result
+                .on_conflict_do_nothing()
+                .returning(RequirementEvent.id)
+            )
+            if landed is None:
+                continue
+            if owed.alert == BREACHED and row.feedback_at is None:
+                row.feedback_state = ClockStatus.BREACHED
+            added.append(owed)
+        return added
+
+    async def tell(
+        self, uow: UnitOfWork, recorded: Sequence[Owed[Requirement]], now: datetime
+    ) -> list[dict[str, Any]]:
+        live = [
+            o
+            for o in recorded
+            if o.row.feedback_at is None and o.row.status is not RequirementStatus.CANCELLED
+        ]
+        if not live:
+            return []  # kept late, or called off: recorded, nothing left to act on
+        tickets = await _tickets(uow, {o.row.ticket_id for o in live})
+        told: list[dict[str, Any]] = []
+        for owed in live:
+            row = owed.row
+            people = [row.owner_id]
+            if owed.alert == BREACHED:
+                people.append(await account_manager(uow.session, row.organization_id))
+            number, _ = tickets[row.ticket_id]
+            told += notifications.rows_for(
+                [p for p in people if p is not None],
+                kind=f"requirement_feedback_{owed.alert}",
+                ticket_id=row.ticket_id,
+                params={
+                    "number": number,
+                    "requirement_id": str(row.id),
+                    "requirement": excerpt(row.content),
+                    "due_at": _iso(row.feedback_due_at),
+                },
+                now=now,
+            )
+        return told
 
 
-async def _handoffs_once(hub: Hub, now: datetime, batch: int) -> FollowupResult:
-    result = FollowupResult()
-    async with hub.uow() as uow:
-        session = uow.session
-        rows = await due_rows(session, Handoff, now, batch)
-        locked = await lock_tickets(session, [h.ticket_id for h in rows])
-        rows = [h for h in rows if h.ticket_id in locked]
-        if not rows:
-            return result
+class HandoffAnswer(RescheduledByNextAlert):
+    """A liaison's answer to a hand-off (``2bh``): warned to the liaison, a breach also to the
+    requester and the target team's lead."""
+
+    name = "handoff_answer"
+    model = Handoff
+
+    async def owed(self, uow: UnitOfWork, rows: Sequence[Handoff], now: datetime) -> list[Due[Handoff]]:
         wanted = [f"{kind.value}:{h.id}" for h in rows for kind in _HANDOFF_KINDS.values()]
         recorded = set(
-            await session.scalars(
+            await uow.session.scalars(
                 sa.select(TicketEvent.dedupe_key).where(
                     TicketEvent.ticket_id.in_({h.ticket_id for h in rows}), TicketEvent.dedupe_key.in_(wanted)
                 )
             )
         )
-        tickets = await _tickets(uow, {h.ticket_id for h in rows})
-        leads = await notifications.team_leads(session, {h.to_team_id for h in rows})
-        told: list[dict[str, Any]] = []
+        found = []
         for row in rows:
-            owed = Deadline(row.due_at, row.warn_at).owed(
+            alerts = Deadline(row.due_at, row.warn_at).owed(
                 met_at=row.answered_at,
                 recorded={a for a, k in _HANDOFF_KINDS.items() if f"{k.value}:{row.id}" in recorded},
             )
-            fired = [(alert, at) for alert, at in owed if at < now]
-            for alert, _ in fired:
-                kind = _HANDOFF_KINDS[alert]
-                added = await session.scalar(
-                    insert(TicketEvent)
-                    .values(
-                        ticket_id=row.ticket_id,
-                        kind=kind,
-                        at=now,
-                        dedupe_key=f"{kind.value}:{row.id}",
-                        data={
-                            "handoff_id": str(row.id),
-                            "to_team_id": str(row.to_team_id) if row.to_team_id else None,
-                            "liaison_id": str(row.liaison_id) if row.liaison_id else None,
-                            "due_at": _iso(row.due_at),
-                            "answered_at": _iso(row.answered_at) if row.answered_at else None,
-                        },
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(TicketEvent.id)
-                )
-                if added is None:
-                    continue
-                _count(result, alert)
-                if alert == BREACHED and row.answered_at is None:
-                    row.state = ClockStatus.BREACHED
-                if row.answered_at is not None:
-                    continue
-                people = [row.liaison_id]
-                if alert == BREACHED:
-                    people += (
-                        [row.from_user_id, *leads.get(row.to_team_id, [])]
-                        if row.to_team_id
-                        else [row.from_user_id]
-                    )
-                number, subject = tickets[row.ticket_id]
-                told += notifications.rows_for(
-                    [p for p in people if p is not None],
-                    kind=f"handoff_{alert}",
+            found.append(Due(row, [Owed(row, alert, at) for alert, at in alerts]))
+        return found
+
+    async def record(
+        self, uow: UnitOfWork, fired: Sequence[Owed[Handoff]], now: datetime
+    ) -> list[Owed[Handoff]]:
+        added = []
+        for owed in fired:
+            row, kind = owed.row, _HANDOFF_KINDS[owed.alert]
+            landed = await uow.session.scalar(
+                insert(TicketEvent)
+                .values(
                     ticket_id=row.ticket_id,
-                    params={
-                        "number": number,
-                        "subject": subject,
+                    kind=kind,
+                    at=now,
+                    dedupe_key=f"{kind.value}:{row.id}",
+                    data={
                         "handoff_id": str(row.id),
+                        "to_team_id": str(row.to_team_id) if row.to_team_id else None,
+                        "liaison_id": str(row.liaison_id) if row.liaison_id else None,
                         "due_at": _iso(row.due_at),
+                        "answered_at": _iso(row.answered_at) if row.answered_at else None,
                     },
-                    now=now,
                 )
-            row.next_due_at = next_due([o for o in owed if o not in fired], now)
-        await notifications.add_rows(session, told)
-        _queue(hub, uow, told)
-        result.notified = len(told)
-        result.handoffs = len(rows)
-        await uow.commit()
-    return result
+                .on_conflict_do_nothing()
+                .returning(TicketEvent.id)
+            )
+            if landed is None:
+                continue
+            if owed.alert == BREACHED and row.answered_at is None:
+                row.state = ClockStatus.BREACHED
+            added.append(owed)
+        return added
+
+    async def tell(
+        self, uow: UnitOfWork, recorded: Sequence[Owed[Handoff]], now: datetime
+    ) -> list[dict[str, Any]]:
+        live = [o for o in recorded if o.row.answered_at is None]
+        if not live:
+            return []
+        tickets = await _tickets(uow, {o.row.ticket_id for o in live})
+        leads = await notifications.team_leads(uow.session, {o.row.to_team_id for o in live})
+        told: list[dict[str, Any]] = []
+        for owed in live:
+            row = owed.row
+            people = [row.liaison_id]
+            if owed.alert == BREACHED:
+                people += (
+                    [row.from_user_id, *leads.get(row.to_team_id, [])]
+                    if row.to_team_id
+                    else [row.from_user_id]
+                )
+            number, subject = tickets[row.ticket_id]
+            told += notifications.rows_for(
+                [p for p in people if p is not None],
+                kind=f"handoff_{owed.alert}",
+                ticket_id=row.ticket_id,
+                params={
+                    "number": number,
+                    "subject": subject,
+                    "handoff_id": str(row.id),
+                    "due_at": _iso(row.due_at),
+                },
+                now=now,
+            )
+        return told
+
+
+#: Every promise kind swept on the follow-up tick. A new kind (a missed call's callback, a partner's
+#: quality step, a meeting's action items) implements :class:`.deadline_sweep.DeadlineKind` and is
+#: added here; the worker's cron and ``hub sla sweep`` then keep it.
+FOLLOW_UPS: tuple[DeadlineKind[Any], ...] = (RequirementFeedback(), HandoffAnswer())
 
 
 async def sweep(hub: Hub, *, batch_size: int = BATCH) -> FollowupResult:
-    """Sweep every requirement and hand-off due now, batch after batch."""
+    """Sweep every kind of :data:`FOLLOW_UPS` due now, batch after batch."""
     now = hub.clock.now()
     total = FollowupResult()
-    for once in (_requirements_once, _handoffs_once):
-        while True:
-            batch = await once(hub, now, batch_size)
-            if batch.requirements == 0 and batch.handoffs == 0:
-                break
-            total.add(batch)
+    for kind in FOLLOW_UPS:
+        tally = await deadline_sweep.sweep(hub, kind, batch=batch_size, now=now)
+        total.rows[kind.name] = tally.rows
+        total.warnings += tally.warnings
+        total.breaches += tally.breaches
+        total.notified += tally.notified
     return total

@@ -1,5 +1,8 @@
 """The SLA sweep: record the warnings and breaches that fell due, tell the people concerned.
 
+The ticket clocks are one kind of the deadline sweep (:mod:`hub.services.deadline_sweep`), which
+owns the batching and locking described here; this module says what the clocks owe and who hears.
+
 It reads only tickets whose ``next_due_at`` has passed, through a partial index, in batches it
 locks with ``FOR UPDATE SKIP LOCKED``: several workers (or a manual ``hub sla sweep``) share the
 work without waiting on each other. The batch's tickets are locked the same way (``FOR NO KEY
@@ -33,10 +36,12 @@ from hub.domain import TicketEventKind
 from hub.events import TicketRef
 from hub.events import tickets as events
 from hub.models import Ticket, TicketEvent, TicketSla
-from hub.services import escalation, notifications
+from hub.services import deadline_sweep, escalation, notifications
+from hub.services.deadline_sweep import Due, Owed, Tally
 from hub.services.escalation import Subject
 from hub.services.sla import BATCH, Evaluation, SlaContext, evaluate_rows, write
 from hub.sla.alerts import Alert
+from hub.sla.deadline import BREACHED, WARNING
 from hub.sla.escalation import Step
 from hub.uow import UnitOfWork
 
@@ -48,6 +53,9 @@ class SweepResult:
     breaches: int = 0
     notified: int = 0
     escalations: int = 0
+
+
+_ALERT_NAMES = {TicketEventKind.SLA_WARNING: WARNING, TicketEventKind.SLA_BREACHED: BREACHED}
 
 
 def _iso(moment: datetime) -> str:
@@ -91,8 +99,8 @@ async def _record(
     return {(ticket_id, key) for ticket_id, key in added}
 
 
-async def _lock_tickets(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Subject]:
-    """Lock the batch's tickets, skipping any a use-case holds; what the sweep needs of each."""
+async def _subjects(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Subject]:
+    """What the sweep needs of each (already locked) ticket of the batch."""
     rows = await uow.session.execute(
         sa.select(
             Ticket.id,
@@ -101,16 +109,12 @@ async def _lock_tickets(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.
             Ticket.team_id,
             Ticket.assignee_id,
             Ticket.escalation_level,
-        )
-        .where(Ticket.id.in_(ids))
-        .order_by(Ticket.id)
-        .with_for_update(skip_locked=True, key_share=True)
+        ).where(Ticket.id.in_(ids))
     )
     return {row.id: Subject(*row) for row in rows}
 
 
 def _tell(
-    hub: Hub,
     uow: UnitOfWork,
     ticket: Subject,
     alert: Alert,
@@ -150,8 +154,6 @@ def _tell(
         },
         now=now,
     )
-    for function, notification_id in notifications.email_jobs(hub, rows):
-        uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
     return rows
 
 
@@ -171,66 +173,83 @@ async def _escalate(
     return climbed, still_owed
 
 
-async def sweep_once(hub: Hub, *, batch_size: int = BATCH, now: datetime | None = None) -> SweepResult:
-    """One batch: lock due rows, record and tell their alerts, store their next due instant."""
-    now = now or hub.clock.now()
-    result = SweepResult()
-    async with hub.uow() as uow:
-        rows = list(
-            await uow.session.scalars(
-                sa.select(TicketSla)
-                .where(TicketSla.next_due_at < now)
-                .order_by(TicketSla.next_due_at)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-                .execution_options(populate_existing=True)
-            )
-        )
-        tickets = await _lock_tickets(uow, [row.ticket_id for row in rows])
-        rows = [row for row in rows if row.ticket_id in tickets]
-        if not rows:
-            return result
-        context = await SlaContext.load(uow.session, hub.settings)
+class TicketClocks:
+    """The ticket's SLA targets (first response, next response, resolution) and the complaint
+    escalation ladder that rides on the same clock rows."""
+
+    name = "ticket_clocks"
+    model = TicketSla
+
+    async def owed(self, uow: UnitOfWork, rows: Sequence[TicketSla], now: datetime) -> list[Due[TicketSla]]:
+        tickets = await _subjects(uow, [row.ticket_id for row in rows])
+        context = await SlaContext.load(uow.session, uow.hub.settings)
         evaluated = await evaluate_rows(context, rows, now)
-        fired = [(e, a) for _, e in evaluated for a in e.alerts if a.at < now]
-        added = await _record(uow, fired, now)
-        leads = await notifications.team_leads(uow.session, (t.team_id for t in tickets.values()))
-        told: list[dict[str, Any]] = []
-        for evaluation, alert in fired:
-            ticket = tickets[evaluation.facts.ticket_id]
-            if (ticket.id, alert.key) not in added:
-                continue
-            if alert.kind is TicketEventKind.SLA_BREACHED:
-                result.breaches += 1
-            else:
-                result.warnings += 1
-            told += _tell(
-                hub, uow, ticket, alert, leads.get(ticket.team_id, []) if ticket.team_id else [], now
-            )
-        await notifications.add_rows(uow.session, told)
-        result.notified = len(told)
-        for row in rows:
-            row.next_due_at = None  # a row whose ticket vanished must not stay due forever
+        found = {row.ticket_id for row, _ in evaluated}
+        # A row whose ticket vanished owes nothing, and must not stay due forever (state None).
+        due: list[Due[TicketSla]] = [Due(row, []) for row in rows if row.ticket_id not in found]
         for row, evaluation in evaluated:
             ticket = tickets[row.ticket_id]
+            alerts = [
+                Owed(row, _ALERT_NAMES[a.kind], a.at, (ticket, evaluation, a)) for a in evaluation.alerts
+            ]
+            due.append(Due(row, alerts, (ticket, evaluation)))
+        return due
+
+    async def record(
+        self, uow: UnitOfWork, fired: Sequence[Owed[TicketSla]], now: datetime
+    ) -> list[Owed[TicketSla]]:
+        added = await _record(uow, [(o.detail[1], o.detail[2]) for o in fired], now)
+        return [o for o in fired if (o.detail[0].id, o.detail[2].key) in added]
+
+    async def tell(
+        self, uow: UnitOfWork, recorded: Sequence[Owed[TicketSla]], now: datetime
+    ) -> list[dict[str, Any]]:
+        leads = await notifications.team_leads(uow.session, {o.detail[0].team_id for o in recorded})
+        told: list[dict[str, Any]] = []
+        for owed in recorded:
+            ticket, _, alert = owed.detail
+            told += _tell(uow, ticket, alert, leads.get(ticket.team_id, []) if ticket.team_id else [], now)
+        return told
+
+    async def reschedule(
+        self, uow: UnitOfWork, due: Sequence[Due[TicketSla]], now: datetime, tally: Tally
+    ) -> None:
+        for item in due:
+            if item.state is None:
+                item.row.next_due_at = None
+                continue
+            ticket, evaluation = item.state
             climbed, later = await _escalate(uow, ticket, evaluation, now)
-            result.escalations += climbed
-            write(row, evaluation, now, owed=[a for a in evaluation.alerts if a.at >= now], escalations=later)
-        result.tickets = len(rows)
-        await uow.commit()
-    return result
+            tally.extra["escalations"] = tally.extra.get("escalations", 0) + climbed
+            write(
+                item.row,
+                evaluation,
+                now,
+                owed=[a for a in evaluation.alerts if a.at >= now],
+                escalations=later,
+            )
+
+
+TICKET_CLOCKS = TicketClocks()
+
+
+async def sweep_once(hub: Hub, *, batch_size: int = BATCH, now: datetime | None = None) -> SweepResult:
+    """One batch of due clock rows (:func:`.deadline_sweep.sweep_once`)."""
+    return _result(
+        await deadline_sweep.sweep_once(hub, TICKET_CLOCKS, now=now or hub.clock.now(), batch=batch_size)
+    )
 
 
 async def sweep(hub: Hub, *, batch_size: int = BATCH) -> SweepResult:
     """Sweep every ticket due now, batch after batch, until none is left for this process."""
-    now = hub.clock.now()
-    total = SweepResult()
-    while True:
-        batch = await sweep_once(hub, batch_size=batch_size, now=now)
-        if batch.tickets == 0:
-            return total
-        total.tickets += batch.tickets
-        total.warnings += batch.warnings
-        total.breaches += batch.breaches
-        total.notified += batch.notified
-        total.escalations += batch.escalations
+    return _result(await deadline_sweep.sweep(hub, TICKET_CLOCKS, batch=batch_size))
+
+
+def _result(tally: Tally) -> SweepResult:
+    return SweepResult(
+        tickets=tally.rows,
+        warnings=tally.warnings,
+        breaches=tally.breaches,
+        notified=tally.notified,
+        escalations=tally.extra.get("escalations", 0),
+    )
