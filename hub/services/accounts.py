@@ -14,9 +14,9 @@ from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import Presence, Role
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import ApiToken, Organization, Team, User
 from hub.security import PERSONAL_TOKEN_PREFIX, hash_password, new_token, token_digest, verify_password
-from hub.services import audit
 
 MIN_PASSWORD_LENGTH = 8
 TOTP_ISSUER = "hub"
@@ -90,14 +90,15 @@ async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
             await uow.session.flush()
         except IntegrityError:
             raise Conflict(detail=f"a user with e-mail {email} already exists") from None
-        audit.record(
-            uow.session,
-            actor,
-            "user.created",
-            "user",
-            user.id,
-            at=hub.clock.now(),
-            after={"email": email, "role": new.role.value},
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="user.created",
+                subject_type="user",
+                subject_id=user.id,
+                at=hub.clock.now(),
+                after={"email": email, "role": new.role.value},
+            )
         )
         await uow.commit()
         return user
@@ -159,13 +160,14 @@ async def confirm_totp(hub: Hub, actor: Actor, user_id: uuid.UUID, code: str, *,
         user.totp_last_step = step if enable else None
         if not enable:
             user.totp_secret = None
-        audit.record(
-            uow.session,
-            actor,
-            "user.totp_enabled" if enable else "user.totp_disabled",
-            "user",
-            user.id,
-            at=hub.clock.now(),
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="user.totp_enabled" if enable else "user.totp_disabled",
+                subject_type="user",
+                subject_id=user.id,
+                at=hub.clock.now(),
+            )
         )
         await uow.commit()
 
@@ -181,14 +183,15 @@ async def create_api_token(hub: Hub, actor: Actor, name: str) -> tuple[ApiToken,
             token_hash=token_digest(token),
         )
         uow.session.add(row)
-        audit.record(
-            uow.session,
-            actor,
-            "api_token.created",
-            "user",
-            actor.user_id,
-            at=hub.clock.now(),
-            after={"token_id": str(row.id), "name": row.name},
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="api_token.created",
+                subject_type="user",
+                subject_id=actor.user_id,
+                at=hub.clock.now(),
+                after={"token_id": str(row.id), "name": row.name},
+            )
         )
         await uow.commit()
         return row, token
@@ -200,14 +203,15 @@ async def revoke_api_token(hub: Hub, actor: Actor, token_id: uuid.UUID) -> None:
         if row is None or row.user_id != actor.user_id:
             raise NotFound(what="user")
         row.revoked_at = row.revoked_at or hub.clock.now()
-        audit.record(
-            uow.session,
-            actor,
-            "api_token.revoked",
-            "user",
-            row.user_id,
-            at=hub.clock.now(),
-            after={"token_id": str(row.id)},
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="api_token.revoked",
+                subject_type="user",
+                subject_id=row.user_id,
+                at=hub.clock.now(),
+                after={"token_id": str(row.id)},
+            )
         )
         await uow.commit()
 
@@ -234,15 +238,16 @@ async def set_presence(hub: Hub, actor: Actor, user_id: uuid.UUID, presence: Pre
             raise NotFound(what="user")
         before = user.presence
         user.presence = presence
-        audit.record(
-            uow.session,
-            actor,
-            "user.presence_changed",
-            "user",
-            user.id,
-            at=hub.clock.now(),
-            before={"presence": before.value},
-            after={"presence": presence.value},
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="user.presence_changed",
+                subject_type="user",
+                subject_id=user.id,
+                at=hub.clock.now(),
+                before={"presence": before.value},
+                after={"presence": presence.value},
+            )
         )
         await uow.commit()
         return user

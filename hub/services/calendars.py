@@ -23,8 +23,8 @@ from hub.calendars.periods import Period, check_periods
 from hub.calendars.weekly import Week, describe_week, week_from_json, week_to_json
 from hub.core import Hub
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import BusinessCalendar, CalendarDay
-from hub.services import audit
 
 
 class CalendarNotFound(NotFound):
@@ -148,14 +148,20 @@ async def create_calendar(
             await uow.session.flush()
         except IntegrityError:
             raise Conflict(detail=f"a calendar named {name!r} already exists") from None
-        audit.record(
-            uow.session,
-            actor,
-            "calendar.created",
-            "calendar",
-            row.id,
-            at=hub.clock.now(),
-            after={"name": name, "time_zone": time_zone, "weekly_periods": row.weekly_periods, "base": base},
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="calendar.created",
+                subject_type="calendar",
+                subject_id=row.id,
+                at=hub.clock.now(),
+                after={
+                    "name": name,
+                    "time_zone": time_zone,
+                    "weekly_periods": row.weekly_periods,
+                    "base": base,
+                },
+            )
         )
         await uow.commit()
     return row
@@ -204,15 +210,16 @@ async def set_day(
         row.periods = [str(p) for p in periods] or None
         row.note = (note or "").strip() or None
         await uow.session.flush()
-        audit.record(
-            uow.session,
-            actor,
-            "calendar.day_set",
-            "calendar",
-            calendar.id,
-            at=hub.clock.now(),
-            before=before,
-            after=_day_json(name, row),
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="calendar.day_set",
+                subject_type="calendar",
+                subject_id=calendar.id,
+                at=hub.clock.now(),
+                before=before,
+                after=_day_json(name, row),
+            )
         )
         await uow.commit()
         return _special_day(row)
@@ -230,13 +237,14 @@ async def remove_day(hub: Hub, actor: Actor, name: str, day: date) -> None:
             raise InvalidInput(detail=f"calendar {name!r} has no override on {day.isoformat()}")
         before = _day_json(name, row)
         await uow.session.delete(row)
-        audit.record(
-            uow.session,
-            actor,
-            "calendar.day_removed",
-            "calendar",
-            calendar.id,
-            at=hub.clock.now(),
-            before=before,
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="calendar.day_removed",
+                subject_type="calendar",
+                subject_id=calendar.id,
+                at=hub.clock.now(),
+                before=before,
+            )
         )
         await uow.commit()

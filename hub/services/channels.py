@@ -17,9 +17,9 @@ from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import Channel, Team
 from hub.security import CHANNEL_TOKEN_PREFIX, new_token, token_digest, webhook_secret
-from hub.services import audit
 
 
 class InvalidChannelToken(HubError):
@@ -127,14 +127,15 @@ async def add_channel(
             await uow.session.flush()
         except IntegrityError:
             raise Conflict(detail=f"a channel named {name!r} already exists") from None
-        audit.record(
-            uow.session,
-            actor,
-            "channel.created",
-            "channel",
-            channel.id,
-            at=hub.clock.now(),
-            after={"kind": kind.value, "name": channel.name, "config": config},
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="channel.created",
+                subject_type="channel",
+                subject_id=channel.id,
+                at=hub.clock.now(),
+                after={"kind": kind.value, "name": channel.name, "config": config},
+            )
         )
         await uow.commit()
     secret = webhook_secret(hub.settings.secret_key, channel.id) if kind is ChannelKind.API else None
@@ -183,15 +184,16 @@ async def update_channel(
         after = _settings(channel)
         if after == before:
             return channel
-        audit.record(
-            uow.session,
-            actor,
-            "channel.updated",
-            "channel",
-            channel.id,
-            at=hub.clock.now(),
-            before=before,
-            after=after,
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="channel.updated",
+                subject_type="channel",
+                subject_id=channel.id,
+                at=hub.clock.now(),
+                before=before,
+                after=after,
+            )
         )
         try:
             await uow.session.flush()

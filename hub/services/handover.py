@@ -26,8 +26,9 @@ from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import ACTIVE_STATUSES, Role, Tier
 from hub.errors import NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import Organization, Ticket, User
-from hub.services import assignment, audit
+from hub.services import assignment
 from hub.uow import UnitOfWork
 
 
@@ -83,15 +84,19 @@ async def hand_over(
         await assignment.assign(uow, ticket, target, actor=actor, reason=reason, now=now)
         ticket.updated_at = now
         result.moved.append(Moved(ticket.id, ticket.number, target, reason))
-    audit.record(
-        uow.session,
-        actor,
-        "user.handed_over",
-        "user",
-        user_id,
-        at=now,
-        after={"tickets": len(result.moved), "to_managers": sum(1 for m in result.moved if m.assignee_id)},
-        reason=why,
+    uow.emit(
+        SettingsChanged(
+            actor=actor,
+            action="user.handed_over",
+            subject_type="user",
+            subject_id=user_id,
+            at=now,
+            after={
+                "tickets": len(result.moved),
+                "to_managers": sum(1 for m in result.moved if m.assignee_id),
+            },
+            reason=why,
+        )
     )
     return result
 

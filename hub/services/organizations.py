@@ -21,8 +21,8 @@ from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import OrganizationKind, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import Organization
-from hub.services import audit
 from hub.services.users import require_active_staff
 
 _CALENDAR = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -123,14 +123,15 @@ async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> O
         await _check_references(uow.session, wanted, org.id)
         uow.session.add(org)
         await _flush(uow.session, org.name)
-        audit.record(
-            uow.session,
-            actor,
-            "organization.created",
-            "organization",
-            org.id,
-            at=hub.clock.now(),
-            after=snapshot(org),
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="organization.created",
+                subject_type="organization",
+                subject_id=org.id,
+                at=hub.clock.now(),
+                after=snapshot(org),
+            )
         )
         await uow.commit()
         return org
@@ -153,15 +154,16 @@ async def update_organization(
         for key in changed:
             setattr(org, key, wanted[key])
         await _flush(uow.session, org.name)
-        audit.record(
-            uow.session,
-            actor,
-            "organization.updated",
-            "organization",
-            org.id,
-            at=hub.clock.now(),
-            before=before,
-            after=snapshot(org, changed),
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="organization.updated",
+                subject_type="organization",
+                subject_id=org.id,
+                at=hub.clock.now(),
+                before=before,
+                after=snapshot(org, changed),
+            )
         )
         await uow.commit()
         return org

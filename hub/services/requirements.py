@@ -27,8 +27,14 @@ from hub.calendars import names
 from hub.core import Hub
 from hub.domain import Priority, RequirementEventKind, RequirementStatus
 from hub.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from hub.events.requirements import (
+    RequirementFeedbackGiven,
+    RequirementRecorded,
+    RequirementStatusChanged,
+    RequirementTransferred,
+)
 from hub.models import Organization, Requirement, RequirementEvent, Team, Ticket, User
-from hub.services import audit, calendars, notifications
+from hub.services import calendars, notifications
 from hub.services.users import require_active_staff
 from hub.sla.deadline import Deadline
 from hub.sla.defaults import REQUIREMENT_FEEDBACK
@@ -188,8 +194,10 @@ async def record(hub: Hub, actor: Actor, ticket_id: uuid.UUID, new: NewRequireme
             "calendar": calendar.name,
         }
         event(session, requirement, E.RECORDED, at=now, actor=actor, ticket_id=str(ticket.id), **snapshot)
-        audit.record(
-            session, actor, "requirement.recorded", "requirement", requirement.id, at=now, after=snapshot
+        uow.emit(
+            RequirementRecorded(
+                at=now, requirement_id=requirement.id, actor=actor, ticket_id=ticket.id, snapshot=snapshot
+            )
         )
         manager = await account_manager(session, ticket.organization_id)
         await _tell(
@@ -259,16 +267,10 @@ async def transfer(
             from_team_id=before["team_id"],
             **after,
         )
-        audit.record(
-            session,
-            actor,
-            "requirement.transferred",
-            "requirement",
-            requirement.id,
-            at=now,
-            before=before,
-            after=after,
-            reason=why,
+        uow.emit(
+            RequirementTransferred(
+                at=now, requirement_id=requirement.id, actor=actor, before=before, after=after, reason=why
+            )
         )
         if after["owner_id"] != before["owner_id"]:
             await _tell(
@@ -313,16 +315,15 @@ async def transition(
             previous=current.value,
             status=target.value,
         )
-        audit.record(
-            session,
-            actor,
-            "requirement.status_changed",
-            "requirement",
-            requirement.id,
-            at=now,
-            before={"status": current.value},
-            after={"status": target.value},
-            reason=why,
+        uow.emit(
+            RequirementStatusChanged(
+                at=now,
+                requirement_id=requirement.id,
+                actor=actor,
+                previous=current.value,
+                status=target.value,
+                reason=why,
+            )
         )
         await uow.commit()
         return requirement
@@ -361,15 +362,8 @@ async def give_feedback(hub: Hub, actor: Actor, requirement_id: uuid.UUID, *, no
             via="explicit",
             late=late,
         )
-        audit.record(
-            session,
-            actor,
-            "requirement.feedback_given",
-            "requirement",
-            requirement.id,
-            at=now,
-            after={"late": late},
-            reason=said,
+        uow.emit(
+            RequirementFeedbackGiven(at=now, requirement_id=requirement.id, actor=actor, late=late, said=said)
         )
         await uow.commit()
         return requirement

@@ -23,8 +23,8 @@ from hub.calendars.durations import parse_duration
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import SlaPolicy
-from hub.services import audit
 from hub.sla.defaults import BUILTIN_POLICIES
 from hub.sla.policy import PolicyRule, SlaTargets
 
@@ -103,8 +103,15 @@ async def create_policy(hub: Hub, actor: Actor, changes: PolicyChanges) -> SlaPo
         row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, **{**_NEW, **wanted})
         uow.session.add(row)
         await _flush(uow.session, row.name)
-        audit.record(
-            uow.session, actor, "sla_policy.created", "sla_policy", row.id, at=now, after=policy_json(row)
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="sla_policy.created",
+                subject_type="sla_policy",
+                subject_id=row.id,
+                at=now,
+                after=policy_json(row),
+            )
         )
         await uow.commit()
         return row
@@ -126,15 +133,16 @@ async def update_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID, changes: P
         row.updated_at = hub.clock.now()
         await _flush(uow.session, row.name)
         after = policy_json(row)
-        audit.record(
-            uow.session,
-            actor,
-            "sla_policy.updated",
-            "sla_policy",
-            row.id,
-            at=row.updated_at,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="sla_policy.updated",
+                subject_type="sla_policy",
+                subject_id=row.id,
+                at=row.updated_at,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
         )
         await uow.commit()
         return row
@@ -148,14 +156,15 @@ async def delete_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID) -> None:
             raise NotFound(what="sla_policy")
         before = policy_json(row)
         await uow.session.delete(row)
-        audit.record(
-            uow.session,
-            actor,
-            "sla_policy.deleted",
-            "sla_policy",
-            policy_id,
-            at=hub.clock.now(),
-            before=before,
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="sla_policy.deleted",
+                subject_type="sla_policy",
+                subject_id=policy_id,
+                at=hub.clock.now(),
+                before=before,
+            )
         )
         await uow.commit()
 

@@ -15,8 +15,9 @@ from hub.actors import Actor
 from hub.calendars.names import check_name
 from hub.core import Hub
 from hub.errors import Conflict, NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import Team
-from hub.services import audit, calendars
+from hub.services import calendars
 from hub.services.users import require_active_staff
 
 MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
@@ -95,8 +96,15 @@ async def create_team(
         team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         uow.session.add(team)
         await _flush(uow.session, team.name)
-        audit.record(
-            uow.session, actor, "team.created", "team", team.id, at=hub.clock.now(), after=_plain(wanted)
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="team.created",
+                subject_type="team",
+                subject_id=team.id,
+                at=hub.clock.now(),
+                after=_plain(wanted),
+            )
         )
         await uow.commit()
         return team
@@ -115,15 +123,16 @@ async def update_team(hub: Hub, actor: Actor, team_id: uuid.UUID, changes: TeamC
         for key in before:
             setattr(team, key, wanted[key])
         await _flush(uow.session, team.name)
-        audit.record(
-            uow.session,
-            actor,
-            "team.updated",
-            "team",
-            team.id,
-            at=hub.clock.now(),
-            before=_plain(before),
-            after=_plain({k: wanted[k] for k in before}),
+        uow.emit(
+            SettingsChanged(
+                actor=actor,
+                action="team.updated",
+                subject_type="team",
+                subject_id=team.id,
+                at=hub.clock.now(),
+                before=_plain(before),
+                after=_plain({k: wanted[k] for k in before}),
+            )
         )
         await uow.commit()
         return team

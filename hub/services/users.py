@@ -21,8 +21,10 @@ from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import STAFF_ROLES, Presence, Role
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.events.admin import SettingsChanged
 from hub.models import Team, User
-from hub.services import audit, handover
+from hub.services import handover
+from hub.uow import UnitOfWork
 
 #: Advisory lock key taken while a change may remove an administrator.
 ADMINS_LOCK = 0x6875_6261_646D
@@ -76,21 +78,22 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
-async def _apply(hub: Hub, actor: Actor, user: User, wanted: dict[str, Any], session: AsyncSession) -> None:
+async def _apply(hub: Hub, actor: Actor, user: User, wanted: dict[str, Any], uow: UnitOfWork) -> None:
     before = {k: _plain(getattr(user, k)) for k in wanted if getattr(user, k) != wanted[k]}
     if not before:
         return
     for key in before:
         setattr(user, key, wanted[key])
-    audit.record(
-        session,
-        actor,
-        "user.updated",
-        "user",
-        user.id,
-        at=hub.clock.now(),
-        before=before,
-        after={k: _plain(wanted[k]) for k in before},
+    uow.emit(
+        SettingsChanged(
+            actor=actor,
+            action="user.updated",
+            subject_type="user",
+            subject_id=user.id,
+            at=hub.clock.now(),
+            before=before,
+            after={k: _plain(wanted[k]) for k in before},
+        )
     )
 
 
@@ -115,7 +118,7 @@ async def update_user(hub: Hub, actor: Actor, user_id: uuid.UUID, changes: UserC
         if user.role is Role.ADMIN and user.is_active and not stays_admin:
             await _keep_an_admin(uow.session, user.id)
         deactivated = user.is_active and wanted.get("is_active", True) is False
-        await _apply(hub, actor, user, wanted, uow.session)
+        await _apply(hub, actor, user, wanted, uow)
         if deactivated:
             await handover.hand_over(uow, user.id, actor=actor, why="deactivated", now=hub.clock.now())
         await uow.commit()
@@ -141,6 +144,6 @@ async def update_profile(hub: Hub, actor: Actor, changes: ProfileChanges) -> Use
         user = await uow.session.get(User, actor.user_id, with_for_update=True)
         if user is None:
             raise NotFound(what="user")
-        await _apply(hub, actor, user, wanted, uow.session)
+        await _apply(hub, actor, user, wanted, uow)
         await uow.commit()
         return user
