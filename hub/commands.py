@@ -1,4 +1,4 @@
-"""The base of every use-case input that callers outside ``hub`` build (the API decodes requests straight into them).
+"""The base of the use-case inputs that callers outside ``hub`` build; the API decodes requests into them.
 
 A command is immutable, and decoding one refuses a field it does not know: a misspelt field in a
 request must be an error, not an edit that silently does nothing. Because the API uses these types

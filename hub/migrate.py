@@ -59,7 +59,11 @@ async def upgrade_exclusively(engine: AsyncEngine, database_url: str) -> tuple[s
 
 
 def restamp_renamed_revisions(connection: sa.Connection) -> None:
-    """Runs in the migration's own transaction (from env.py), so every upgrade, downgrade or stamp sees new ids."""
+    """Move a database stamped with an old revision id to its new one.
+
+    env.py calls it in the migration's own transaction, so every upgrade, downgrade or stamp sees
+    the new ids (and a failed migration leaves the old stamp as it was).
+    """
     if not sa.inspect(connection).has_table("alembic_version"):
         return
     for old, new in RENAMED_REVISIONS.items():

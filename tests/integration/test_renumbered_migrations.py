@@ -98,7 +98,10 @@ async def test_a_database_at_an_old_revision_id_upgrades_to_the_fresh_schema(
 
 
 async def test_serve_and_migrate_report_the_move_from_the_old_head(scratch_database: ScratchDatabase) -> None:
-    """``hub serve`` and ``hub migrate`` go through the locked upgrade; a database at the old head only changes its id."""
+    """``hub serve`` and ``hub migrate`` go through the locked upgrade.
+
+    A database at the old head has nothing left to migrate: only its id changes.
+    """
     async with scratch_database() as url:
         await _migrated_by_the_old_code(url, "0006_totp_last_step")
         schema_before, _ = await _schema_and_revision(url)
