@@ -15,44 +15,8 @@ run; Chinese and English), then in the same run:
 
 Prints both rates, our own parse's rate alone, and the ingest / parse-only ratio.
 
-Measured 2026-11-29 on the shared 2-core development VM (load average 1-2 from other work on the
-same cores; every run holds ``flock -x /tmp/hub-bench.lock``), embedded PostgreSQL 18 with default
-settings, the defaults of ``hub ingest email`` (batches of 500, one parse worker process).
-Generating the mails (2.3 minutes for 100,000, 358 MB under /tmp) is not timed.
-
-=======  =================  ================  =====================  ===========
-N        stdlib parse-only  our parse alone   ingest                 ratio
-=======  =================  ================  =====================  ===========
-1,000    1,728-1,758 /s     3,452-3,673 /s    1,230-1,389 mails/s    70-80 %
-4,000    1,560-1,690 /s     2,600-2,900 /s    1,450-1,560 mails/s    89-93 %
-10,000   1,673-1,690 /s     2,829-2,870 /s    1,549-1,563 mails/s    91.6-93.4 %
-100,000  1,589 mails/s      2,760 mails/s     1,201 mails/s          75.6 %
-=======  =================  ================  =====================  ===========
-
-**The 70 % target is met** at every size. The rate is flat with N: the tenths of the 100,000-mail
-run went at 1,286, 1,355, 1,252, 1,199, 1,141, 1,165, 1,071, 1,073, 1,227 and 1,349 mails/s, of
-the 10,000-mail run at 990 (the pipeline filling) then 1,587-1,788. A 1,000-mail run is mostly
-that filling: the first batches are smaller (62, 125, 250 mails) so it starts sooner.
-
-How (earlier the same day: 498-736 mails/s, 39-55 %; before the batched path 25-58 mails/s):
-
-* **Three stages overlap** (:mod:`channels.email.importer`): batch k+2 is parsed in a worker
-  process, batch k+1's raw rows are committed on a second connection, batch k is processed.
-  Processing stays in order.
-* **One statement per table and batch** (:mod:`hub.bulk`): rows travel as column arrays into
-  ``INSERT ... SELECT FROM unnest(...)`` / ``UPDATE ... FROM unnest(...)`` instead of an
-  ``executemany`` that SQLAlchemy processed and PostgreSQL ran row by row; SLA clock rows are
-  evaluated and written set-based. PostgreSQL CPU per 4,000 mails 1.7-1.9 s -> 0.95-1.2 s.
-* **Less CPU in this process**: realtime events of a commit go to Redis in one pipeline (one round
-  trip each before); ids come from one ``urandom`` read per 256 (a system call per id cost 0.3 s
-  per 4,000 mails here); the cyclic garbage collector skips the frozen start-up heap and runs
-  every 10,000 allocations instead of 700 while importing (main process CPU per 4,000 mails
-  1.9-2.2 s -> 1.6 s).
-
-Per 4,000 mails now: this process 1.6 s of CPU, the parse worker 1.4 s, PostgreSQL 1.0 s, in
-2.6-2.8 s of wall time. Both cores are busy, so what is left is CPU, not waiting. Both rates move
-with whatever else runs on the two cores (the stdlib parse-only rate alone ranged 1,000-1,700
-mails/s over the day), and the ratio with them.
+Its results, and how the path got to them, are in the README's *Measured*; the code says why it
+is shaped so (``channels.email.importer``, ``hub.bulk``, ``hub.services.ingest_batch``).
 """
 
 from __future__ import annotations

@@ -18,12 +18,7 @@ arrived in the last five hours and are not due before Thursday. Then it times:
 * ``compute_clocks`` alone, in process, on three kinds of event log (due dates per second);
 * recomputing stored clocks through the database, as ``hub sla recompute`` does (tickets per second).
 
-Measured on the shared 2-core development VM (23 GB RAM), N = 1,000,000, 1 % due, embedded
-PostgreSQL 18 with its default settings: seed 82 s (database 1 GB); the due-row query is an index
-range scan on ``ix_ticket_sla_next_due_at`` (0.8 ms for a batch of 500); one sweep 6.5 s for the
-10,000 due tickets (1,540 tickets/s: 10,000 breach events, 30,000 notifications, live events); an
-idle sweep 1.8 ms; ``compute_clocks`` 31,000 tickets/s in process; stored clocks recomputed through
-PostgreSQL 2,300 tickets/s (so ``hub sla recompute`` of a million tickets takes about 7 minutes).
+Its results are in the README's *Measured*.
 """
 
 from __future__ import annotations

@@ -24,80 +24,10 @@ messages and the profiles fetched by the time the last push was answered.
 
 The target (issue 4): p99 under 50 ms at 200 pushes/s, a hundredfold margin on WeChat's 5 s.
 
-Measured 2026-11-29 on the shared 2-core development VM (load average 1-2 from other sessions
-before each run), 200/s for 30 s, 0 errors, every push stored exactly once; "processed" counts the
-pushes on tickets when the last one was answered. The first three rows are the history of the
-issue, "before" the code this work started from, "now" what it does (ranges over the runs):
-
-=========================  =======  =======  ========  =========  ===========================
-placement                  p50      p90      p99       processed  notes
-=========================  =======  =======  ========  =========  ===========================
-``--worker-process``,      40-71    300-660  536-989   1,318-     one job and one transaction
-first                      ms       ms       ms        1,354      per push; issue: p99 756 ms
-``--worker``, first        81 ms             487 ms               the issue's run
-``--worker``, in-process   49-68    120-181  249-353   6,000      batched processing
-                           ms       ms       ms
-server only, before        4.2 ms   5.8 ms   16.2 ms   -          met; 147 ms on a first run
-``--worker-process``,      5.0-5.6  11-16    50-144    6,000      **not met**; 4 runs
-before                     ms       ms       ms
-``--worker``, before       5.3-7.7  12-72    147-304   6,000      **not met**; child at nice
-                           ms       ms       ms                   10; 2 runs
-server only, now           3.1-3.4  3.9-4.3  5.2-5.9   -          met; 2 runs
-                           ms       ms       ms
-``--worker-process``, now  3.4-3.7  4.8-5.2  8.6-10.3  6,000      **met**; 4 runs, max
-                           ms       ms       ms                   44-122 ms, 500 profiles
-``--worker``, now          3.5-3.8  5.1-5.9  9.6-11.7  6,000      **met**; 4 runs, max
-                           ms       ms       ms                   63-95 ms, 500 profiles
-=========================  =======  =======  ========  =========  ===========================
-
-"Before" is commit b8229ba measured the same day on the same machine. Every run of the worker
-placements since the changes below met the target but one: a ``--worker-process`` run taken
-during the work (the final code but the pool's warm-up) had p99 221 ms, its slow answers in
-three bursts 4-10 s into the run, and the processes of the machine showed no CPU hog at that
-time; its cause was not found. The slowest answers left are the first ones after ``hub ready``
-(up to 50-95 ms: the first requests' own work, not connection set-up any more) and an odd burst
-of a second (18 answers over 40 ms, up to 122 ms, 28 s into one run).
-
-Re-measured after merging with the set-based batch writes of ``hub ingest email``
-(``hub.bulk``, which ``process_stored`` shares): ``--worker`` p50 3.2-3.7 ms, p99 8.5-9.4 ms in
-4 runs (max 58-85 ms), plus one run at p99 82 ms (max 310 ms) taken before this bench stopped
-counting its own garbage collections; ``--worker-process`` p99 10.1 and 12.0 ms; 6,000 processed
-and 500 profiles in every run.
-
-Where the time went, found with py-spy (``--format raw``), a sampler of every process's CPU
-time, PostgreSQL's log of statements over 15 ms and gc callbacks: not in SQL (no statement over
-15 ms but one COMMIT of 27 ms in a whole run; a WAL flush takes 0.14 ms here), not in garbage
-collection (``hub serve`` made no full collection after start-up in a 90 s run), but in the CPU
-the worker and the web server fought over, and in the number of times a push handed the CPU to
-PostgreSQL or Redis and waited for it (a third of the web server's samples sat in socket
-writes). Step by step, each measured (history of the first rows in the git log):
-
-1. The ``process_inbound`` job claims its channel's stored pushes (``FOR UPDATE SKIP LOCKED``) and
-   processes them set-based (``hub.services.ingest_batch.process_stored``); pushes of a channel
-   share one job per 0.2 s tick, deferred to the tick's end, so it takes the whole tick; the
-   batch hands the event loop back every 8 messages. The worker keeps up (6,000 processed).
-2. ``hub serve`` runs its worker as a child process instead of on its own event loop
-   (``--worker`` p99 249-353 ms -> 119-160 ms then, 147-304 ms in this day's runs).
-3. A push cost nine round trips: the pool's pre-ping three (BEGIN, an empty query, ROLLBACK),
-   the insert three (BEGIN, INSERT, COMMIT), arq's enqueue three (WATCH, the checks, MULTI/EXEC)
-   although the job id made every push but a tick's first a no-op. Now the raw insert is one
-   autocommitted statement, the pool pings only connections idle for 10 s (``hub.db``), and a
-   process asks Redis once per channel and tick: one round trip per push. The web server's
-   CPU went from about 2.7 ms a push to about 1.6 ms; ``--worker-process`` p99 10-20 ms in most
-   runs, but still 57-173 ms in some, while ``--worker`` stayed at 67-457 ms.
-4. The worker was the rest. ``hub serve``'s child leads its own session, and Linux (autogroups,
-   no CPU cgroups here) shares the CPU between sessions before priorities count: at nice 10 it
-   got as much CPU as the web server's whole session. A ``hub worker`` beside the server at
-   normal priority took 60-80 % of a core, and in the slow seconds the two wanted more than two
-   cores with PostgreSQL. The worker now runs ``SCHED_IDLE`` (preempted as soon as the web
-   server wakes) and gives a session it leads nice 19 (``web.worker_process.yield_cpu``; ``hub
-   worker --normal-priority`` opts out). It still keeps up: 6,000 processed, 500 profiles.
-5. ``hub serve`` opens its pool's connections before ``hub ready``: a cold pool stalled the first
-   0.15 s of pushes, the first by 160 ms, while it opened a connection per concurrent request.
-
-The bench answers profile fetches from a fake WeChat on loopback, as a real account would;
-``--unreachable-api`` shows the other case (one run now: p50 3.4 ms, p99 9.1 ms, 6,000
-processed, every fetch failed and retried later).
+Its results, and the history of how the target was met (each step measured, found with py-spy
+and PostgreSQL's statement log), are in the README's *Measured*; the code each step changed says
+why in its own docstrings (``hub.services.ingest.store``, ``hub.db``, ``web.worker`` and
+``web.worker_process``).
 """
 
 from __future__ import annotations
@@ -239,8 +169,8 @@ async def fire(
         pool.put_nowait(connection)
 
     # The client's own pauses would count as the server's latency: no cyclic collection while
-    # firing (one full collection of this process took 104 ms in a 90 s run); reference counting
-    # still frees the answered requests.
+    # firing (a full collection of this process takes longer than the answers it would delay);
+    # reference counting still frees the answered requests.
     gc.collect()
     gc.freeze()
     gc.disable()

@@ -141,8 +141,8 @@ def update_rows(
 
 class RandomIds:
     """Random (version 4) UUIDs for many new rows, as :func:`uuid.uuid4` makes them, from one read
-    of the OS's random source per ``chunk`` ids instead of one system call per id (a tenth of the
-    CPU a bulk batch spent outside PostgreSQL went there). Keep one per batch, never module-wide:
+    of the OS's random source per ``chunk`` ids instead of one system call per id, which a bulk batch
+    makes by the thousand. Keep one per batch, never module-wide:
     bytes read before a fork would repeat in the child."""
 
     def __init__(self, chunk: int = 256) -> None:

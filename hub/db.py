@@ -48,7 +48,7 @@ def _ping_after_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
     """SQLAlchemy's ``pool_pre_ping`` on every checkout, but only after the connection sat idle.
 
     The pre-ping is three round trips with asyncpg (BEGIN, an empty query, ROLLBACK) on every
-    checkout: a third of a WeChat push's, each one handing the CPU to PostgreSQL mid-request. A
+    checkout, each one handing the CPU to PostgreSQL in the middle of a WeChat push's answer. A
     connection used a moment ago is alive; the ones a database restart or a firewall dropped are
     those that sat in the pool, and they are pinged as before (a failed ping replaces every pooled
     connection, as the pre-ping did). A connection that breaks while in steady use fails its
@@ -72,9 +72,9 @@ def _ping_after_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
 async def open_connections(engine: AsyncEngine, count: int) -> None:
     """Open ``count`` pooled connections now, before the first request needs them.
 
-    Measured with ``bench/wechat_webhook.py``: a server starting with an empty pool met its first
-    burst by opening a connection per concurrent request (a PostgreSQL backend forked and
-    introduced each), which stalled every answer of the first 0.15 s, the first ones by 160 ms.
+    A server starting with an empty pool meets its first burst by opening a connection per
+    concurrent request (a PostgreSQL backend forked and introduced for each), which stalls the
+    first answers (``bench/wechat_webhook.py``; its figures are in the README's *Measured*).
     """
 
     async def one() -> None:

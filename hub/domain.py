@@ -98,7 +98,11 @@ class RawStatus(enum.StrEnum):
 
 
 class TicketEventKind(enum.StrEnum):
-    """The typed, append-only log every SLA clock and metric is derived from (DESIGN.md §3)."""
+    """The typed, append-only log every SLA clock and metric is derived from.
+
+    Stored clocks are a cache of what these events give (``hub sla recompute`` rebuilds them), so a
+    kind names a fact that happened, never a state to overwrite; the table refuses UPDATE and DELETE.
+    """
 
     CREATED = "created"
     CUSTOMER_MESSAGE = "customer_message"

@@ -15,6 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x6875625F6D6967  # 'hub_mig'
 
+#: Revision ids the migrations had before they were numbered in one sequence (two of them were
+#: 0004). A database stamped with an old id is moved to the new one before Alembic reads where it
+#: stands, as Alembic refuses a revision it cannot find among the scripts.
+RENAMED_REVISIONS: dict[str, str] = {
+    "0004_escalation": "0004",
+    "0004_wechat": "0005",
+    "0005_imap": "0006",
+    "0006_totp_last_step": "0007",
+}
+
 
 def alembic_config(database_url: str) -> Config:
     config = Config(str(MIGRATIONS / "alembic.ini"))
@@ -46,6 +56,21 @@ async def upgrade_exclusively(engine: AsyncEngine, database_url: str) -> tuple[s
             await connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
             await connection.commit()
     return before, after
+
+
+def restamp_renamed_revisions(connection: sa.Connection) -> None:
+    """Move a database stamped with an old revision id to its new one.
+
+    env.py calls it in the migration's own transaction, so every upgrade, downgrade or stamp sees
+    the new ids (and a failed migration leaves the old stamp as it was).
+    """
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return
+    for old, new in RENAMED_REVISIONS.items():
+        connection.execute(
+            sa.text("UPDATE alembic_version SET version_num = :new WHERE version_num = :old"),
+            {"old": old, "new": new},
+        )
 
 
 def head_revision() -> str | None:

@@ -62,8 +62,8 @@ async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
     until nothing is left, then queue what the channel wants next (WeChat: media, profile fetch).
 
     Pushes share jobs (one per channel and tick, :data:`hub.services.ingest.PROCESS_TICK_SECONDS`)
-    and each job works in batches: at 200 pushes/s, one job and one transaction per push cost about
-    20 ms of CPU each, more than two cores had beside the web server. Returns this job's own
+    and each job works in batches: one job and one transaction per push cost more CPU than a small
+    machine has beside the web server at WeChat's busy rates. Returns this job's own
     payload's fate: ``processed`` (by this job), ``duplicate`` (already processed, usually by another
     job's batch) or ``failed``.
     """

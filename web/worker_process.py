@@ -1,9 +1,8 @@
 """``hub serve``'s job worker, run as a child process beside the web server.
 
 Processing pushes, deliveries and sweeps is CPU work. On the web server's own event loop it delays
-the answers WeChat must get within 5 s: ``bench/wechat_webhook.py`` measured p99 250-350 ms with the
-worker inside ``hub serve`` and 35 ms with a ``hub worker`` process beside it on the same two cores.
-So ``hub serve`` starts ``hub worker`` as its child, pointed at the same servers by URL (the
+the answers WeChat must get within 5 s, far more than a ``hub worker`` process beside it on the same
+cores does (``bench/wechat_webhook.py``; its figures are in the README's *Measured*). So ``hub serve`` starts ``hub worker`` as its child, pointed at the same servers by URL (the
 embedded ones included), and stops it before the embedded servers stop. The child also watches
 its parent, so a ``hub serve`` killed outright leaves no worker behind, and a child that dies is
 reported and started again: without it nothing would be delivered or processed.
@@ -108,7 +107,7 @@ def yield_cpu() -> None:
 
     Jobs are queued work that may wait a moment; WeChat's pushes must be answered now. Measured
     with ``bench/wechat_webhook.py`` on two cores, a worker at normal priority (or at nice 10)
-    took the CPU mid-request often enough to make the web server's p99 latency.
+    took the CPU mid-request often enough to set the web server's slowest answers.
 
     * Linux's ``SCHED_IDLE`` (else nice 19): a task the scheduler preempts as soon as a normal one
       wakes up, instead of letting it finish its time slice.

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from hub.db import create_engine
+from hub.migrate import restamp_renamed_revisions
 from hub.models import Base
 
 target_metadata = Base.metadata
@@ -16,6 +17,7 @@ target_metadata = Base.metadata
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
     with context.begin_transaction():
+        restamp_renamed_revisions(connection)
         context.run_migrations()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 import pyotp
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub import one_time_codes, policy, profiles
 from hub.actors import Actor
+from hub.commands import Command
 from hub.core import Hub
 from hub.domain import Presence, Role
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
@@ -41,11 +41,11 @@ def normalise_email(email: str) -> str:
     return email
 
 
-@dataclass(frozen=True)
-class NewUser:
+class NewUser(Command):
     email: str
     name: str
     role: Role
+    #: Optional: a user without a password cannot log in until one is set.
     password: str | None = None
     team_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None

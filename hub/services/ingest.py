@@ -144,9 +144,9 @@ async def store(
     only while the payload is unprocessed, so a retried callback neither waits nor queues twice.
 
     The insert is one autocommitted statement: one database round trip for a new payload, where a
-    transaction around it cost three (BEGIN, INSERT, COMMIT). At 200 WeChat pushes a second on two
-    cores, every round trip wakes PostgreSQL and hands the CPU away mid-request; the p99 latency
-    followed their count (``bench/wechat_webhook.py``).
+    transaction around it cost three (BEGIN, INSERT, COMMIT). Under a steady stream of pushes every
+    round trip wakes PostgreSQL and hands the CPU away mid-request, so the slowest answers follow
+    their count (``bench/wechat_webhook.py``; its figures are in the README's *Measured*).
     """
     message = _storable(message)
     _validate(hub, message)
@@ -234,7 +234,7 @@ async def _queue_processing(hub: Hub, channel_id: uuid.UUID, raw_id: uuid.UUID) 
 
 
 #: Channel id -> kind. A channel's kind never changes, and this lookup sits on the path a push
-#: channel must answer within seconds (at 200 pushes/s the ORM ``get`` was a third of the store).
+#: channel must answer within seconds, where an ORM ``get`` per push was a large share of the store.
 _KINDS: dict[uuid.UUID, str] = {}
 
 

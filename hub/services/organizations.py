@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field, fields
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import policy, profiles
 from hub.actors import Actor
+from hub.commands import Command
 from hub.core import Hub
 from hub.domain import OrganizationKind, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -30,19 +31,17 @@ _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_DOMAINS = 50
 
 
-@dataclass(frozen=True)
-class NewOrganization:
+class NewOrganization(Command):
     name: str
     kind: OrganizationKind
     tier: Tier = Tier.STANDARD
-    domains: list[str] = field(default_factory=list)
+    domains: list[str] = msgspec.field(default_factory=list)
     account_manager_id: uuid.UUID | None = None
     backup_manager_id: uuid.UUID | None = None
     calendar: str = "cn"
 
 
-@dataclass(frozen=True)
-class OrganizationChanges:
+class OrganizationChanges(Command):
     """UNSET leaves a field alone; ``None`` clears a manager."""
 
     name: str | UnsetType = UNSET
@@ -104,7 +103,7 @@ async def _check_references(session: AsyncSession, wanted: dict[str, Any], own_i
 
 def snapshot(org: Organization, keys: list[str] | None = None) -> dict[str, Any]:
     """JSON-ready values for the audit trail."""
-    keys = keys or [f.name for f in fields(NewOrganization)]
+    keys = keys or list(NewOrganization.__struct_fields__)
     return {k: str(v) if isinstance(v, uuid.UUID) else v for k in keys for v in [getattr(org, k)]}
 
 
@@ -117,7 +116,7 @@ async def _flush(session: AsyncSession, name: str) -> None:
 
 async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> Organization:
     policy.require_admin(actor)
-    wanted = _cleaned({f.name: getattr(new, f.name) for f in fields(new)})
+    wanted = _cleaned(msgspec.structs.asdict(new))
     async with hub.uow() as uow:
         org = Organization(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         await _check_references(uow.session, wanted, org.id)
@@ -141,7 +140,7 @@ async def update_organization(
     hub: Hub, actor: Actor, organization_id: uuid.UUID, changes: OrganizationChanges
 ) -> Organization:
     policy.require_admin(actor)
-    wanted = _cleaned({f.name: getattr(changes, f.name) for f in fields(changes)})
+    wanted = _cleaned(msgspec.structs.asdict(changes))
     async with hub.uow() as uow:
         org = await uow.session.get(Organization, organization_id, with_for_update=True)
         if org is None:

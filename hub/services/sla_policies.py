@@ -8,10 +8,11 @@ that used it (their clocks move to the next matching policy at their next event 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import policy, profiles
 from hub.actors import Actor
 from hub.calendars.durations import parse_duration
+from hub.commands import Command
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -31,12 +33,24 @@ from hub.sla.policy import PolicyRule, SlaTargets
 MAX_NAME = 120  # sla_policies.name is VARCHAR(120)
 MAX_POSITION = 1_000_000
 SPEC_FIELDS = ("first_response", "next_response", "resolution")
-_NEW = {"position": 0, "is_active": True}
 
 
-@dataclass(frozen=True)
-class PolicyChanges:
-    """Every field of a policy; UNSET leaves it alone (on create: takes the default)."""
+class NewPolicy(Command):
+    """Match criteria (``None`` matches any) and targets (duration specs, ``None`` for none)."""
+
+    name: str
+    channel_kind: ChannelKind | None = None
+    priority: Priority | None = None
+    tier: Tier | None = None
+    first_response: str | None = None
+    next_response: str | None = None
+    resolution: str | None = None
+    position: int = 0
+    is_active: bool = True
+
+
+class PolicyChanges(Command):
+    """Every field of a policy; UNSET leaves it alone, ``None`` widens a criterion or removes a target."""
 
     name: str | UnsetType = UNSET
     channel_kind: ChannelKind | UnsetType | None = UNSET
@@ -61,9 +75,8 @@ def check_spec(value: str | None, *, field: str) -> str | None:
     return str(spec)
 
 
-def _cleaned(changes: PolicyChanges) -> dict[str, Any]:
-    wanted = {f.name: getattr(changes, f.name) for f in fields(changes)}
-    wanted = {k: v for k, v in wanted.items() if v is not UNSET}
+def _cleaned(changes: NewPolicy | PolicyChanges) -> dict[str, Any]:
+    wanted = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not UNSET}
     if "name" in wanted:
         wanted["name"] = profiles.name(wanted["name"], max_length=MAX_NAME)
     for field in SPEC_FIELDS:
@@ -93,14 +106,12 @@ async def _flush(session: AsyncSession, name: str) -> None:
         raise Conflict(detail=f"an SLA policy named {name!r} already exists") from None
 
 
-async def create_policy(hub: Hub, actor: Actor, changes: PolicyChanges) -> SlaPolicy:
+async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
     policy.require_admin(actor)
-    wanted = _cleaned(changes)
-    if "name" not in wanted:
-        raise InvalidInput(detail="name is required")
+    wanted = _cleaned(new)
     async with hub.uow() as uow:
         now = hub.clock.now()
-        row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, **{**_NEW, **wanted})
+        row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, **wanted)
         uow.session.add(row)
         await _flush(uow.session, row.name)
         uow.emit(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from msgspec import UNSET, UnsetType
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import policy, profiles
 from hub.actors import Actor
 from hub.calendars.names import check_name
+from hub.commands import Command
 from hub.core import Hub
 from hub.errors import Conflict, NotFound
 from hub.events.admin import SettingsChanged
@@ -23,8 +23,17 @@ from hub.services.users import require_active_staff
 MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
 
 
-@dataclass(frozen=True)
-class TeamChanges:
+class NewTeam(Command):
+    name: str
+    name_zh: str | None = None
+    liaison_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
+    head_id: uuid.UUID | None = None
+    #: Working hours: a calendar's name; ``None``: around the clock (routing), ``cn`` (hand-offs).
+    calendar: str | None = None
+
+
+class TeamChanges(Command):
     """UNSET leaves a field alone; ``None`` clears the field (all but the name)."""
 
     name: str | UnsetType = UNSET
@@ -39,7 +48,8 @@ class TeamChanges:
 _PEOPLE = ("liaison_id", "lead_id", "head_id")
 
 
-async def _cleaned(session: AsyncSession, changes: TeamChanges) -> dict[str, Any]:
+async def _cleaned(session: AsyncSession, changes: NewTeam | TeamChanges) -> dict[str, Any]:
+    """A new team is a change of every field (none left UNSET)."""
     wanted: dict[str, Any] = {}
     if changes.name is not UNSET:
         wanted["name"] = profiles.name(changes.name, max_length=MAX_NAME)
@@ -71,28 +81,10 @@ async def _flush(session: AsyncSession, name: str) -> None:
         raise Conflict(detail=f"a team named {name!r} already exists") from None
 
 
-async def create_team(
-    hub: Hub,
-    actor: Actor,
-    *,
-    name: str,
-    name_zh: str | None = None,
-    liaison_id: uuid.UUID | None = None,
-    lead_id: uuid.UUID | None = None,
-    head_id: uuid.UUID | None = None,
-    calendar: str | None = None,
-) -> Team:
+async def create_team(hub: Hub, actor: Actor, new: NewTeam) -> Team:
     policy.require_admin(actor)
     async with hub.uow() as uow:
-        changes = TeamChanges(
-            name=name,
-            name_zh=name_zh,
-            liaison_id=liaison_id,
-            lead_id=lead_id,
-            head_id=head_id,
-            calendar=calendar,
-        )
-        wanted = await _cleaned(uow.session, changes)
+        wanted = await _cleaned(uow.session, new)
         team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         uow.session.add(team)
         await _flush(uow.session, team.name)

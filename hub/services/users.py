@@ -9,15 +9,16 @@ tickets over in the same transaction (:mod:`hub.services.handover`), so none is 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import policy, profiles
 from hub.actors import Actor
+from hub.commands import Command
 from hub.core import Hub
 from hub.domain import STAFF_ROLES, Presence, Role
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -38,8 +39,7 @@ async def require_active_staff(session: AsyncSession, user_id: uuid.UUID, *, fie
     return user
 
 
-@dataclass(frozen=True)
-class UserChanges:
+class UserChanges(Command):
     """What an administrator may change; UNSET leaves a field alone (``team_id=None`` clears it)."""
 
     name: str | UnsetType = UNSET
@@ -53,8 +53,7 @@ class UserChanges:
     is_management: bool | UnsetType = UNSET
 
 
-@dataclass(frozen=True)
-class ProfileChanges:
+class ProfileChanges(Command):
     """What every user may change about themselves."""
 
     presence: Presence | UnsetType = UNSET
@@ -63,8 +62,7 @@ class ProfileChanges:
 
 
 def _cleaned(changes: UserChanges | ProfileChanges) -> dict[str, Any]:
-    wanted = {f.name: getattr(changes, f.name) for f in fields(changes)}
-    wanted = {k: v for k, v in wanted.items() if v is not UNSET}
+    wanted = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not UNSET}
     checks = {
         "name": profiles.name,
         "capacity": profiles.capacity,

@@ -1,4 +1,4 @@
-"""Every SLA clock of a ticket, derived from its event log (product.md §2.3).
+"""Every SLA clock of a ticket, derived from its event log.
 
 ``compute_clocks(events, policy, calendar, now)`` is a pure function: the same log always gives
 the same clocks, so the stored due times can be rebuilt at any moment (``hub sla recompute``) and
@@ -101,7 +101,7 @@ class ClockState:
     #: False once the current cycle is resolved (until a reopen).
     open: bool
     paused_since: datetime | None
-    #: The oldest customer message not yet answered (product.md §2.3 M4).
+    #: The oldest customer message not yet answered: the next response runs from it.
     waiting_since: datetime | None
     clocks: tuple[TargetClock, ...]
     #: When the current cycle began (creation, or the last reopen); ``None`` once it is resolved.

@@ -3,8 +3,9 @@ client (``3bd``) and a liaison's answer to a hand-off (``2bh``).
 
 Simpler than :mod:`hub.sla.clock` on purpose: it starts when the object is created, never pauses,
 and is met once. The rules match the ticket clocks so reports can treat every target alike
-(product.md §2.3 M7): met when answered no later than the due instant, breached when the due
-instant passes first (answered late, or not at all), void when called off before it was due.
+(:class:`hub.sla.targets.ClockStatus`): met when answered no later than the due instant,
+breached when the due instant passes first (answered late, or not at all), void when called off
+before it was due.
 A warning is owed once the warning instant passes while nothing is answered yet.
 """
 

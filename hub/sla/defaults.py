@@ -1,6 +1,6 @@
 """The promises the hub keeps with zero configuration, in one place.
 
-Ticket defaults (issue #5, MISSION.md): web chat, phone and WeChat are answered within 3 business
+Ticket defaults (issue #5, the company's promises): web chat, phone and WeChat are answered within 3 business
 minutes, e-mail within one business day. The same figure applies to every later customer message
 (next response): the promise is about each wait, not only the first. Any other channel (the API,
 later the partner portal) gets the e-mail promise. No resolution target by default: the company

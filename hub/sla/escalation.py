@@ -1,7 +1,7 @@
 """The complaint escalation ladder as a pure function of a ticket's clocks.
 
 Level *n* falls due when the current care cycle has been open for ``ESCALATION_LADDER[n-1]`` of
-active business time on the ticket's calendar: 1, 3 and 5 business days (MISSION.md, 冲突分级处理).
+active business time on the ticket's calendar: 1, 3 and 5 business days (the company's complaint grading, 冲突分级处理).
 Like the SLA clocks it runs from the start of the cycle (creation, or the last reopen) and stops
 while the ticket waits on the client (pending): the company is not late while the client is.
 Resolving ends the cycle, so a resolved ticket owes no level; a reopen starts the ladder again.

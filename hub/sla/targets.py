@@ -6,7 +6,7 @@ import enum
 
 
 class Target(enum.StrEnum):
-    """The three ticket targets (product.md §2.3 M1, M2 and M5)."""
+    """The three ticket targets: first response, next response (every later wait) and resolution."""
 
     FIRST_RESPONSE = "first_response"
     NEXT_RESPONSE = "next_response"
@@ -14,7 +14,7 @@ class Target(enum.StrEnum):
 
 
 class ClockStatus(enum.StrEnum):
-    """Where one target instance stands (product.md §2.3 M7).
+    """Where one target instance stands; every kind of target (ticket clocks, deadlines) uses these.
 
     ``void``: the cycle ended (resolved, closed, merged) before the target was met or due; such an
     instance is neither met nor breached and counts in no compliance figure.

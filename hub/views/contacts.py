@@ -4,9 +4,10 @@ Search is a case-insensitive substring match (ILIKE) on the contact's name and o
 values, not the tokenised full-text search tickets use. Why: people look contacts up by
 fragments of an address or a number (``zhang@``, ``138 0013``, part of an openid), which a word
 index cannot find, while a substring match finds Chinese names (张伟, 伟) as naturally as Latin
-ones, with no tokeniser. The price is a scan of the contacts and identities tables (no pg_trgm,
-see DESIGN.md §3); if that table grows past what a scan answers quickly, give contacts a search
-column like tickets have. Merged contacts are hidden: their identities and tickets live on in
+ones, with no tokeniser. The price is a scan of the contacts and identities tables (no pg_trgm
+index: the hub installs no PostgreSQL extension, so any PostgreSQL serves it, the embedded one
+included); if that table grows past what a scan answers quickly, give contacts a search column
+like tickets have. Merged contacts are hidden: their identities and tickets live on in
 the contact they were merged into.
 """
 

@@ -11,7 +11,7 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, TicketEventKind, Tier
 from hub.models import Ticket, TicketEvent, TicketSla
 from hub.services import sla_policies
-from hub.services.sla_policies import PolicyChanges
+from hub.services.sla_policies import NewPolicy
 from tests import factories
 from tests.integration.sla_setup import clocks, desk, local, sh
 
@@ -22,13 +22,9 @@ async def test_policies_are_listed_in_the_order_they_are_tried(run_cli, hub) -> 
     await sla_policies.create_policy(
         hub,
         CLI,
-        PolicyChanges(
-            name="core email", channel_kind=ChannelKind.EMAIL, tier=Tier.CORE, first_response="2bh"
-        ),
+        NewPolicy(name="core email", channel_kind=ChannelKind.EMAIL, tier=Tier.CORE, first_response="2bh"),
     )
-    await sla_policies.create_policy(
-        hub, CLI, PolicyChanges(name="paused", resolution="5bd", is_active=False)
-    )
+    await sla_policies.create_policy(hub, CLI, NewPolicy(name="paused", resolution="5bd", is_active=False))
     result = await run_cli("sla", "policies")
     assert result.code == 0, result.err
     lines = result.out.splitlines()

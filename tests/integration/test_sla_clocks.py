@@ -11,7 +11,7 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, Priority, TicketStatus, Tier
 from hub.models import Ticket, TicketSla
 from hub.services import sla, sla_policies, tickets
-from hub.services.sla_policies import PolicyChanges
+from hub.services.sla_policies import NewPolicy
 from hub.sla.targets import ClockStatus as S
 from tests import factories
 from tests.integration.sla_setup import clocks, desk, local, sh
@@ -79,7 +79,7 @@ async def test_pending_pauses_and_the_customer_answer_resumes_with_the_due_moved
     await sla_policies.create_policy(
         hub,
         CLI,
-        PolicyChanges(
+        NewPolicy(
             name="email resolution",
             channel_kind=ChannelKind.EMAIL,
             first_response="1bd",
@@ -111,7 +111,7 @@ async def test_resolving_meets_the_resolution_and_a_customer_reopening_starts_a_
     await sla_policies.create_policy(
         hub,
         CLI,
-        PolicyChanges(
+        NewPolicy(
             name="chat",
             channel_kind=ChannelKind.WEBCHAT,
             first_response="3bm",
@@ -141,7 +141,7 @@ async def test_the_priority_chooses_the_policy(hub, clock) -> None:
     urgent = await sla_policies.create_policy(
         hub,
         CLI,
-        PolicyChanges(
+        NewPolicy(
             name="urgent email",
             channel_kind=ChannelKind.EMAIL,
             priority=Priority.URGENT,
@@ -157,9 +157,7 @@ async def test_the_priority_chooses_the_policy(hub, clock) -> None:
 
 
 async def test_a_core_client_gets_its_tier_policy(hub) -> None:
-    await sla_policies.create_policy(
-        hub, CLI, PolicyChanges(name="core", tier=Tier.CORE, first_response="30bm")
-    )
+    await sla_policies.create_policy(hub, CLI, NewPolicy(name="core", tier=Tier.CORE, first_response="30bm"))
     d = await desk(hub)
     await factories.organization(hub, tier=Tier.CORE, domains=["core.example"])
     row = await clocks(hub, await d.message(hub, ChannelKind.EMAIL, sender="buyer@core.example"))

@@ -1,4 +1,8 @@
-"""The layer arrows of DESIGN.md §2, enforced by the import-linter contracts in pyproject.toml.
+"""The layers' import rules, enforced by the import-linter contracts in pyproject.toml.
+
+``hub/`` is the core: it imports none of ``web/``, ``channels/``, Litestar or arq, so the domain and
+its use-cases run (and are tested) without a web framework or a job queue. ``channels/`` adapt the
+outside world to the core and import neither ``web/`` nor Litestar.
 
 The first test checks the real code. The second plants a violation in a throwaway copy of the
 package layout and runs the same contracts, so weakening the contract (or a linter that silently

@@ -1,4 +1,4 @@
-"""SLA clocks from event logs, with exact instants on the ``cn`` calendar (product.md §2.3)."""
+"""SLA clocks from event logs, with exact instants on the ``cn`` calendar."""
 
 from __future__ import annotations
 
@@ -195,7 +195,7 @@ def test_the_warning_lead_must_be_a_fraction() -> None:
         compute_clocks([], CHAT, CN, at("2026-03-04T10:00"), warning_lead=1)
 
 
-# -- product.md §2.2 regressions -------------------------------------------------------------------
+# -- regressions B1-B8 (the rules in hub.sla.clock's docstring) -----------------------------------
 
 
 def test_b1_first_response_of_a_reopened_auto_resolved_ticket_starts_at_the_reopening_message() -> None:

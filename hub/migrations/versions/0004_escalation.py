@@ -1,6 +1,6 @@
 """Escalation ladder, working hours, hand-offs and the requirement loop.
 
-Revision ID: 0004_escalation
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 08:00:00
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004_escalation"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

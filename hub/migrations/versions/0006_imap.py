@@ -1,7 +1,7 @@
 """Source cursors: where a pulled channel (an IMAP mailbox folder) has read up to.
 
-Revision ID: 0005_imap
-Revises: 0004_wechat
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-08 08:00:00
 
 Channel-neutral: one row per (channel, source) with the source's numbering (``validity``, IMAP's
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_imap"
-down_revision: str | None = "0004_wechat"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Users: the last TOTP time step accepted, so a two-factor code works once.
 
-Revision ID: 0006_totp_last_step
-Revises: 0005_imap
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-29 09:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_totp_last_step"
-down_revision: str | None = "0005_imap"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

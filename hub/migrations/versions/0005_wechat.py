@@ -1,7 +1,7 @@
 """Reply windows, identity status and profile, rejected raw payloads (the WeChat channel's needs).
 
-Revision ID: 0004_wechat
-Revises: 0004_escalation
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 08:00:00
 
 Everything here is channel-neutral: a reply window per (channel, identity), an identity's
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004_wechat"
-down_revision: str | None = "0004_escalation"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
