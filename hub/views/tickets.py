@@ -149,6 +149,9 @@ class TicketThread:
     contact: Contact
     messages: list[Message]
     attachments: dict[uuid.UUID, list[Attachment]]
+    #: The ticket this one follows, if the viewer may see it: a partner's ticket can follow another
+    #: organization's (its contact quoted that ticket's number), whose id is not the partner's to know.
+    linked_ticket_id: uuid.UUID | None = None
 
 
 async def ticket_with_contact(
@@ -173,7 +176,14 @@ async def ticket_thread(session: AsyncSession, actor: Actor, ticket_id: uuid.UUI
         )
         for row in rows:
             attachments.setdefault(row.message_id, []).append(row)
-    return TicketThread(ticket=ticket, contact=contact, messages=messages, attachments=attachments)
+    linked = None
+    if ticket.linked_ticket_id is not None:
+        linked = await session.scalar(
+            scope.restrict(sa.select(Ticket.id).where(Ticket.id == ticket.linked_ticket_id), actor, Ticket)
+        )
+    return TicketThread(
+        ticket=ticket, contact=contact, messages=messages, attachments=attachments, linked_ticket_id=linked
+    )
 
 
 async def reply_window(session: AsyncSession, ticket: Ticket, *, now: datetime) -> WindowState | None:
