@@ -86,6 +86,7 @@ PERSON_FIELDS = {
 }
 #: Merging contacts names two contacts.
 CONTACT_FIELDS = {"source", "target"}
+#: B's ticket numbers are moved this far from A's, so they can be looked for in any response.
 NUMBER_OFFSET = 86_420_000
 _PARAM = re.compile(r"\{([^}:]+):([a-z]+)\}")
 _NOT_QUERY = {"self", "request", "socket", "data", "headers", "cookies", "state", "scope"}
@@ -97,7 +98,6 @@ class World:
     a_ticket_id: str
     b_org_id: uuid.UUID
     b_ticket_ids: list[uuid.UUID]
-    b_user_id: uuid.UUID
     b_email: str
     #: Path parameter name -> the id the walk puts there: B's object where one of that kind exists.
     ids: dict[str, str]
@@ -173,7 +173,6 @@ async def _make_world(hub, client, cast) -> World:
     assert token.status_code == 201 and policy.status_code == 201, (token.text, policy.text)
 
     async with hub.uow() as uow:
-        # B's ticket numbers, moved far from A's, can be looked for in any response.
         await uow.session.execute(
             sa.update(Ticket)
             .where(Ticket.organization_id == b_org.id)
@@ -266,7 +265,6 @@ async def _make_world(hub, client, cast) -> World:
         a_ticket_id=str(tickets["a"][0]),
         b_org_id=b_org.id,
         b_ticket_ids=tickets["b"],
-        b_user_id=b_user.id,
         b_email=b_user.email,
         ids={name: str(value) for name, value in ids.items()},
         own_ids={name: str(value) for name, value in own_ids.items()},
