@@ -11,6 +11,8 @@ handlers with id or search query parameters are called a second time with B's id
 there. Then: no response body or header names B (ids, ticket numbers, subjects, contact names,
 e-mail addresses, organization name, requirement and hand-off text), a route that names one of
 B's objects in its path refuses (401, 403 or 404), and B's rows are exactly as they were.
+The routes that take ids are walked once more with A's own (one of A's tickets follows one of
+B's): reading its own records must not name B either. The live-update stream has its own walk.
 """
 
 from __future__ import annotations
@@ -198,7 +200,7 @@ async def _make_world(hub, client, cast) -> World:
         await uow.commit()
     assert len(contacts) == 2 and len(attachments) == 2 and notification is not None
     # One of A's people quotes B's ticket number: A gets a new ticket that follows B's.
-    b_number = await hub_scalar(hub, sa.select(Ticket.number).where(Ticket.id == b_ticket))
+    b_number = await _scalar(hub, sa.select(Ticket.number).where(Ticket.id == b_ticket))
     quoting = await factories.inbound(
         hub,
         email.id,
@@ -208,7 +210,7 @@ async def _make_world(hub, client, cast) -> World:
         text="Awalk-body quoting",
         ticket_number_hint=b_number,
     )
-    linked = await hub_scalar(hub, sa.select(Ticket.linked_ticket_id).where(Ticket.id == quoting.ticket_id))
+    linked = await _scalar(hub, sa.select(Ticket.linked_ticket_id).where(Ticket.id == quoting.ticket_id))
     assert linked == b_ticket, "the world needs an A ticket that follows one of B's"
     inbound = next(m for m in messages if m.ticket_id == b_ticket and m.direction.value == "inbound")
     ids = {
@@ -227,7 +229,7 @@ async def _make_world(hub, client, cast) -> World:
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
     }
-    a_attachment = await hub_scalar(
+    a_attachment = await _scalar(
         hub,
         sa.select(Attachment)
         .join(Message, Message.id == Attachment.message_id)
@@ -237,9 +239,7 @@ async def _make_world(hub, client, cast) -> World:
         "ticket_id": quoting.ticket_id,
         "message_id": quoting.message_id,
         "attachment_id": a_attachment.id,
-        "contact_id": await hub_scalar(
-            hub, sa.select(Ticket.contact_id).where(Ticket.id == quoting.ticket_id)
-        ),
+        "contact_id": await _scalar(hub, sa.select(Ticket.contact_id).where(Ticket.id == quoting.ticket_id)),
         "organization_id": a_org.id,
         "user_id": a_user.id,
     }
@@ -304,7 +304,7 @@ async def _b_rows(hub, world: World) -> dict[str, list[tuple]]:
         }
 
 
-async def hub_scalar(hub, query: sa.Select) -> Any:
+async def _scalar(hub, query: sa.Select) -> Any:
     async with hub.uow() as uow:
         return await uow.session.scalar(query)
 
