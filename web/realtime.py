@@ -13,7 +13,7 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
-from hub import realtime
+from hub import scope
 from hub.ports import RealtimeEvent
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
@@ -44,11 +44,8 @@ def channels_plugin(redis: Redis) -> ChannelsPlugin:
 
 
 def subscriptions_for(user: CurrentUser) -> list[str]:
-    """Staff hear everything staff may see; a partner hears only its organization."""
-    if user.is_partner:
-        assert user.organization_id is not None
-        return [realtime.organization(user.organization_id)]
-    return [realtime.STAFF]
+    """Staff hear everything staff may see; a partner hears only its organization (:mod:`hub.scope`)."""
+    return scope.event_channels(user.actor)
 
 
 @websocket("/api/v1/stream", guards=[any_user])

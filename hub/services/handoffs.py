@@ -20,7 +20,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub import policy
+from hub import policy, scope
 from hub.actors import Actor
 from hub.calendars import names
 from hub.core import Hub
@@ -189,7 +189,7 @@ async def answer(hub: Hub, actor: Actor, handoff_id: uuid.UUID, *, text: str) ->
     """The liaison (or a member of the target team) answers: an internal note on the ticket."""
     policy.require_staff(actor)
     async with hub.uow() as uow:
-        handoff = await uow.session.get(Handoff, handoff_id)
+        handoff = await scope.one(uow.session, actor, Handoff, handoff_id)
         if handoff is None:
             raise NotFound(what="handoff")
         if handoff.status is HandoffStatus.ANSWERED:
@@ -222,9 +222,9 @@ async def list_handoffs(
     """Newest first. ``to="me"``: the ones the actor answers (as liaison or member of the team)."""
     policy.require_staff(actor)
     async with hub.uow() as uow:
-        query = sa.select(Handoff)
+        query = scope.select(actor, Handoff)
         if ticket_id is not None:
-            if await uow.session.get(Ticket, ticket_id) is None:
+            if await scope.one(uow.session, actor, Ticket, ticket_id) is None:
                 raise NotFound(what="ticket")
             query = query.where(Handoff.ticket_id == ticket_id)
         if to == "me":

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import search
+from hub import scope, search
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import (
@@ -70,16 +70,9 @@ def decode_attachment(filename: str, content_type: str | None, data_base64: str)
 async def load_for(
     session: AsyncSession, actor: Actor, ticket_id: uuid.UUID, *, lock: bool = False
 ) -> Ticket:
-    """The ticket if this actor may see it. Anything else is 'not found', never 'forbidden':
-    a partner must not learn that another organization's ticket exists."""
-    query = sa.select(Ticket).where(Ticket.id == ticket_id)
-    if actor.is_partner:
-        query = query.where(Ticket.organization_id == actor.organization_id)
-    elif actor.kind == "user" and not actor.is_staff:
-        raise NotFound(what="ticket")
-    if lock:
-        query = query.with_for_update()
-    ticket = await session.scalar(query)
+    """The ticket if this actor may see it (:mod:`hub.scope`). Anything else is 'not found', never
+    'forbidden': a partner must not learn that another organization's ticket exists."""
+    ticket = await scope.one(session, actor, Ticket, ticket_id, lock=lock)
     if ticket is None:
         raise NotFound(what="ticket")
     return ticket

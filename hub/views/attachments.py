@@ -1,7 +1,8 @@
 """One attachment's bytes, for whoever may see the message that carries it.
 
 Staff may download any attachment. A partner only those on its organization's tickets, and
-never those on internal notes; everything else is "not found", so a partner cannot probe ids.
+never those on internal notes (:mod:`hub.scope`); everything else is "not found", so a partner
+cannot probe ids.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import scope
 from hub.actors import Actor
-from hub.domain import Direction
 from hub.errors import NotFound
-from hub.models import Attachment, Message, Ticket
+from hub.models import Attachment
 from hub.ports import AttachmentStore
 
 log = logging.getLogger(__name__)
@@ -31,19 +31,7 @@ class Download:
 
 
 async def attachment_for(session: AsyncSession, actor: Actor, attachment_id: uuid.UUID) -> Attachment:
-    query = (
-        sa.select(Attachment)
-        .join(Message, Message.id == Attachment.message_id)
-        .join(Ticket, Ticket.id == Message.ticket_id)
-        .where(Attachment.id == attachment_id)
-    )
-    if actor.is_partner:
-        query = query.where(
-            Ticket.organization_id == actor.organization_id, Message.direction != Direction.NOTE
-        )
-    elif actor.kind == "user" and not actor.is_staff:
-        raise NotFound(what="attachment")
-    row = await session.scalar(query)
+    row = await scope.one(session, actor, Attachment, attachment_id)
     if row is None:
         raise NotFound(what="attachment")
     return row

@@ -15,10 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy
+from hub import policy, scope
 from hub.actors import Actor
 from hub.errors import NotFound
 from hub.models import ContactIdentity
@@ -49,7 +48,7 @@ async def avatar(
 ) -> Avatar:
     policy.require_staff(actor)
     identities = await session.scalars(
-        sa.select(ContactIdentity).where(ContactIdentity.contact_id == contact_id)
+        scope.select(actor, ContactIdentity).where(ContactIdentity.contact_id == contact_id)
     )
     found = avatar_of(identities)
     if found is None:

@@ -24,7 +24,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy
+from hub import policy, scope
 from hub.actors import Actor
 from hub.errors import NotFound
 from hub.models import Contact, ContactIdentity, Ticket
@@ -96,7 +96,7 @@ async def search_contacts(
     """Newest first; the cursor is (created_at, id), so pages neither skip nor repeat."""
     policy.require_staff(actor)
     limit = max(1, min(limit, MAX_PAGE))
-    query = sa.select(Contact).where(Contact.merged_into_id.is_(None))
+    query = scope.select(actor, Contact).where(Contact.merged_into_id.is_(None))
     if f.organization_id is not None:
         query = query.where(Contact.organization_id == f.organization_id)
     if f.q and f.q.strip():
@@ -130,12 +130,12 @@ async def _identities(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.
 async def contact_card(session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> ContactCard:
     """One contact, its identities and its most recent tickets (a merged one keeps only its pointer)."""
     policy.require_staff(actor)
-    contact = await session.get(Contact, contact_id)
+    contact = await scope.one(session, actor, Contact, contact_id)
     if contact is None:
         raise NotFound(what="contact")
     identities = await _identities(session, [contact.id])
     tickets = await session.scalars(
-        sa.select(Ticket)
+        scope.select(actor, Ticket)
         .where(Ticket.contact_id == contact.id)
         .order_by(Ticket.number.desc())
         .limit(MAX_TICKETS)

@@ -1,7 +1,7 @@
 """The hub's directory: organizations, teams and users, as each viewer may see them.
 
-Staff see everything. A partner sees only its own organization; anything else is "not found",
-never "forbidden", so a partner cannot learn which other organizations exist.
+Staff see everything. A partner sees only its own organization (:mod:`hub.scope`); anything else
+is "not found", never "forbidden", so a partner cannot learn which other organizations exist.
 """
 
 from __future__ import annotations
@@ -11,29 +11,20 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy
+from hub import policy, scope
 from hub.actors import Actor
 from hub.domain import Role
 from hub.errors import NotFound
 from hub.models import Organization, Team, User
 
 
-def _organizations_for(actor: Actor) -> sa.Select:
-    query = sa.select(Organization)
-    if actor.is_partner:
-        return query.where(Organization.id == actor.organization_id)
-    if actor.kind == "user" and not actor.is_staff:
-        return query.where(sa.false())
-    return query
-
-
 async def list_organizations(session: AsyncSession, actor: Actor) -> list[Organization]:
-    rows = await session.scalars(_organizations_for(actor).order_by(Organization.name))
+    rows = await session.scalars(scope.select(actor, Organization).order_by(Organization.name))
     return list(rows)
 
 
 async def organization(session: AsyncSession, actor: Actor, organization_id: uuid.UUID) -> Organization:
-    found = await session.scalar(_organizations_for(actor).where(Organization.id == organization_id))
+    found = await session.scalar(scope.select(actor, Organization).where(Organization.id == organization_id))
     if found is None:
         raise NotFound(what="organization")
     return found
@@ -49,7 +40,7 @@ async def list_users(
 ) -> list[User]:
     """Everyone, active first, by name; the caller never sends password hashes or TOTP secrets on."""
     policy.require_staff(actor)
-    query = sa.select(User)
+    query = scope.select(actor, User)
     if role is not None:
         query = query.where(User.role == role)
     if team_id is not None:
@@ -64,5 +55,5 @@ async def organizations_by_id(
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = await session.scalars(_organizations_for(actor).where(Organization.id.in_(wanted)))
+    rows = await session.scalars(scope.select(actor, Organization).where(Organization.id.in_(wanted)))
     return {row.id: row for row in rows}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy
+from hub import policy, scope
 from hub.actors import Actor
 from hub.domain import RequirementStatus
 from hub.errors import InvalidInput, NotFound
@@ -47,7 +47,7 @@ async def list_requirements(
 ) -> list[Requirement]:
     """Newest first."""
     policy.require_staff(actor)
-    query = sa.select(Requirement)
+    query = scope.select(actor, Requirement)
     if f.owner:
         query = query.where(Requirement.owner_id == _person(f.owner, actor, "owner"))
     if f.manager:
@@ -74,11 +74,11 @@ async def requirement_with_history(
     session: AsyncSession, actor: Actor, requirement_id: uuid.UUID
 ) -> tuple[Requirement, list[RequirementEvent]]:
     policy.require_staff(actor)
-    requirement = await session.get(Requirement, requirement_id)
+    requirement = await scope.one(session, actor, Requirement, requirement_id)
     if requirement is None:
         raise NotFound(what="requirement")
     events = await session.scalars(
-        sa.select(RequirementEvent)
+        scope.select(actor, RequirementEvent)
         .where(RequirementEvent.requirement_id == requirement_id)
         .order_by(RequirementEvent.at, RequirementEvent.id)
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy
+from hub import policy, scope
 from hub.actors import Actor
 from hub.models import Ticket, TicketSla
 from hub.services.tickets import load_for
@@ -21,7 +20,7 @@ async def ticket_clocks(
     untouched since: ``hub sla recompute`` fills them in)."""
     policy.require_staff(actor)
     ticket = await load_for(session, actor, ticket_id)
-    return ticket, await session.get(TicketSla, ticket.id)
+    return ticket, await scope.one(session, actor, TicketSla, ticket.id)
 
 
 async def clocks_by_ticket(
@@ -31,5 +30,7 @@ async def clocks_by_ticket(
     policy.require_staff(actor)
     if not ticket_ids:
         return {}
-    rows = await session.scalars(sa.select(TicketSla).where(TicketSla.ticket_id.in_(list(ticket_ids))))
+    rows = await session.scalars(
+        scope.select(actor, TicketSla).where(TicketSla.ticket_id.in_(list(ticket_ids)))
+    )
     return {row.ticket_id: row for row in rows}

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, search
+from hub import policy, scope, search
 from hub.actors import Actor
 from hub.domain import ChannelKind, Direction, Scenario, TicketStatus
 from hub.errors import HubError, InvalidInput
@@ -57,15 +57,6 @@ def decode_cursor(cursor: str) -> int:
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadCursor() from None
-
-
-def _scope(query: sa.Select, actor: Actor) -> sa.Select:
-    """Partners see their organization's tickets; nobody else is let in without a staff role."""
-    if actor.is_partner:
-        return query.where(Ticket.organization_id == actor.organization_id)
-    if actor.kind == "user" and not actor.is_staff:
-        return query.where(sa.false())
-    return query
 
 
 def _filtered(query: sa.Select, actor: Actor, f: TicketFilter) -> sa.Select:
@@ -143,7 +134,7 @@ async def list_tickets(
     """Newest first by ticket number, which never changes, so pages neither skip nor repeat."""
     limit = max(1, min(limit, MAX_PAGE))
     query = sa.select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
-    query = _filtered(_scope(query, actor), actor, f)
+    query = _filtered(scope.restrict(query, actor, Ticket), actor, f)
     if cursor:
         query = query.where(Ticket.number < decode_cursor(cursor))
     rows = (await session.execute(query.order_by(Ticket.number.desc()).limit(limit + 1))).all()
@@ -158,6 +149,9 @@ class TicketThread:
     contact: Contact
     messages: list[Message]
     attachments: dict[uuid.UUID, list[Attachment]]
+    #: The ticket this one follows, if the viewer may see it: a partner's ticket can follow another
+    #: organization's (its contact quoted that ticket's number), whose id is not the partner's to know.
+    linked_ticket_id: uuid.UUID | None = None
 
 
 async def ticket_with_contact(
@@ -171,20 +165,25 @@ async def ticket_with_contact(
 
 async def ticket_thread(session: AsyncSession, actor: Actor, ticket_id: uuid.UUID) -> TicketThread:
     ticket, contact = await ticket_with_contact(session, actor, ticket_id)
-    query = sa.select(Message).where(Message.ticket_id == ticket.id)
-    if not actor.is_staff and actor.kind == "user":
-        query = query.where(Message.direction != Direction.NOTE)  # partners never see internal notes
+    query = scope.select(actor, Message).where(Message.ticket_id == ticket.id)  # partners: no notes
     messages = list(await session.scalars(query.order_by(Message.created_at, Message.id)))
     attachments: dict[uuid.UUID, list[Attachment]] = {}
     if messages:
         rows = await session.scalars(
-            sa.select(Attachment)
+            scope.select(actor, Attachment)
             .where(Attachment.message_id.in_([m.id for m in messages]))
             .order_by(Attachment.created_at)
         )
         for row in rows:
             attachments.setdefault(row.message_id, []).append(row)
-    return TicketThread(ticket=ticket, contact=contact, messages=messages, attachments=attachments)
+    linked = None
+    if ticket.linked_ticket_id is not None:
+        linked = await session.scalar(
+            scope.restrict(sa.select(Ticket.id).where(Ticket.id == ticket.linked_ticket_id), actor, Ticket)
+        )
+    return TicketThread(
+        ticket=ticket, contact=contact, messages=messages, attachments=attachments, linked_ticket_id=linked
+    )
 
 
 async def reply_window(session: AsyncSession, ticket: Ticket, *, now: datetime) -> WindowState | None:
@@ -212,7 +211,7 @@ async def reply_alternatives(session: AsyncSession, ticket: Ticket) -> dict[str,
 async def ticket_events(session: AsyncSession, actor: Actor, ticket_id: uuid.UUID) -> list[TicketEvent]:
     ticket = await load_for(session, actor, ticket_id)
     rows = await session.scalars(
-        sa.select(TicketEvent)
+        scope.select(actor, TicketEvent)
         .where(TicketEvent.ticket_id == ticket.id)
         .order_by(TicketEvent.at, TicketEvent.id)
     )

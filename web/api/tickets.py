@@ -315,7 +315,7 @@ class TicketController(Controller):
         window = await views.reply_window(db, thread.ticket, now=hub.clock.now()) if user.is_staff else None
         return TicketOut(
             **base,
-            linked_ticket_id=thread.ticket.linked_ticket_id,
+            linked_ticket_id=thread.linked_ticket_id,
             resolved_at=thread.ticket.resolved_at,
             closed_at=thread.ticket.closed_at,
             reply_window=ReplyWindowOut.of(window),
