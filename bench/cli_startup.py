@@ -16,6 +16,26 @@ spawn to exit:
 Prints the median and the fastest wall time of each, the median CPU time (user + system, which
 other work on a shared machine disturbs less than the wall time), and the median wall time as a
 multiple of each floor. Compare numbers of the same run only.
+
+Measured 2026-12-06 on the shared 2-core development VM at a load average of 8-10 (other test
+suites on the same cores), 10-15 runs each; median wall / fastest wall / median CPU:
+
+===============================  =========================  ==========================
+                                 before (web/cli.py)        web/cli/ package, lazy
+===============================  =========================  ==========================
+python -c pass                   36 / 25 / 26 ms            70-118 / 51-90 / 27-36 ms
+python -c "import click"         89 / 53 / 50 ms            135-252 / 87-179 / 54-80 ms
+hub --help                       1602 / 1295 / 759 ms       298-326 / 179-242 / 108-111 ms
+hub channel --help               1736 / 1072 / 722 ms       235-342 / 186-204 / 78-107 ms
+hub sla policies (database)      2483 / 1759 / 1369 ms      2719-3423 / 1651-2847 / 1066-1190 ms
+hub inbound rejected (database)  2807 / 2204 / 1708 ms      2116-3215 / 1428-2353 / 1187-1250 ms
+===============================  =========================  ==========================
+
+The help costs about twice ``import click`` (it loads every command module for the one-line
+summaries, and those import only click and the argument parsers). A database command's CPU is
+nearly all the import of SQLAlchemy and the ORM models, asyncpg, Redis, arq and httpx (with the
+rich and pygments its console entry point pulls in), which its work needs; the web framework, the
+channels' protocol libraries and password hashing are no longer among them.
 """
 
 from __future__ import annotations
