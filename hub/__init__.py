@@ -2,9 +2,34 @@
 
 Nothing in this package knows about HTTP, the web framework or any channel's protocol;
 the outer layers call in through :class:`hub.core.Hub` and plug in through :mod:`hub.ports`.
+
+``Hub`` and the inbound types are loaded on first access: importing any light submodule (the
+domain enums, the calendar maths a ``hub`` command parses its arguments with) then does not load
+SQLAlchemy and every use-case with it.
 """
 
-from hub.core import Hub
-from hub.inbound import InboundAttachment, InboundMessage, Sender
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hub.core import Hub
+    from hub.inbound import InboundAttachment, InboundMessage, Sender
 
 __all__ = ["Hub", "InboundAttachment", "InboundMessage", "Sender"]
+
+_HOMES = {
+    "Hub": "hub.core",
+    "InboundAttachment": "hub.inbound",
+    "InboundMessage": "hub.inbound",
+    "Sender": "hub.inbound",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'hub' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import phonenumbers
-
 from hub.domain import ChannelKind
 from hub.errors import InvalidInput
 
@@ -25,6 +23,10 @@ def normalise(kind: ChannelKind, value: str) -> str:
 
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
     """E.164; numbers without a country code are read as Chinese numbers."""
+    # Imported here: its metadata costs every process that stores contacts (each `hub` command)
+    # tens of milliseconds, and only phone identities need it.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -14,8 +15,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _hasher = PasswordHasher()
 
-#: Verifying against this keeps a wrong e-mail as slow as a wrong password (no account probing by timing).
-_DUMMY_HASH = _hasher.hash("not-a-password")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a wrong e-mail as slow as a wrong password (no account probing by
+    timing). Made on first use, not at import: hashing costs a quarter of a second, which every
+    process importing this module (each ``hub`` command) paid, though most never verify a password."""
+    return _hasher.hash("not-a-password")
+
 
 CHANNEL_TOKEN_PREFIX = "hub_ch_"  # noqa: S105 - a prefix, not a secret
 PERSONAL_TOKEN_PREFIX = "hub_pat_"  # noqa: S105 - a prefix, not a secret
@@ -27,7 +34,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -181,6 +181,31 @@ def run_cli(settings: Settings) -> Callable[..., Awaitable[CliResult]]:
 
 
 @pytest.fixture
+def invoke_cli(settings: Settings) -> Callable[..., Awaitable[CliResult]]:
+    """The `hub` command run in this process by click's CliRunner, for the logic of commands that need
+    no process of their own: no servers booted, no signals, no terminal, no start-up behaviour.
+
+    It runs in a thread, as the command opens its own runtime with ``asyncio.run``. An exception the
+    command does not turn into an exit status is raised here, where the real command would end with
+    a traceback. `run_cli` stays the contract for how the executable behaves as a process.
+    """
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    async def run(*args: str) -> CliResult:
+        # As in a fresh process: only the HUB_* variables a user would export (None unsets).
+        env: dict[str, str | None] = {key: None for key in os.environ if key.startswith("HUB_")}
+        env.update(cli_env(settings))
+        result = await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env, prog_name="hub")
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
 def make_client(runtime: Runtime, server_urls: ServerUrls, tmp_path: Path) -> Callable[..., AsyncTestClient]:
     """A web app built with settings overrides, on the test servers (cleaned like ``client``)::
 

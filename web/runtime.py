@@ -29,7 +29,7 @@ from hub.db import create_engine, create_session_factory
 from hub.ports import JobRequest
 from hub.storage import LocalAttachmentStore
 from web.embedded import EmbeddedServers
-from web.realtime import RedisEventPublisher
+from web.publisher import RedisEventPublisher
 
 log = logging.getLogger(__name__)
 

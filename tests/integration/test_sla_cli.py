@@ -1,4 +1,8 @@
-"""`hub sla policies`, `hub sla recompute` and `hub sla sweep` as an operator runs them."""
+"""`hub sla policies`, `hub sla recompute` and `hub sla sweep` as an operator runs them.
+
+`hub sla policies` runs as the real executable; recompute and sweep, whose subject is the stored
+clocks, run in this process (``invoke_cli``), with their own runtime and the real clock as in `hub`.
+"""
 
 from __future__ import annotations
 
@@ -49,7 +53,7 @@ async def test_policies_are_listed_in_the_order_they_are_tried(run_cli, hub) -> 
     }
 
 
-async def test_recompute_restores_lost_clocks_one_ticket_or_all(run_cli, clocked_hub, clock) -> None:
+async def test_recompute_restores_lost_clocks_one_ticket_or_all(invoke_cli, clocked_hub, clock) -> None:
     clock.at = sh("2026-03-04T10:00")
     d = await desk(clocked_hub)
     first = await d.message(clocked_hub, ChannelKind.WEBCHAT, sender="a")
@@ -58,28 +62,28 @@ async def test_recompute_restores_lost_clocks_one_ticket_or_all(run_cli, clocked
         await uow.session.execute(sa.delete(TicketSla))
         await uow.commit()
     number = (await factories.get(clocked_hub, Ticket, first)).number
-    one = await run_cli("sla", "recompute", "--ticket", str(number))
+    one = await invoke_cli("sla", "recompute", "--ticket", str(number))
     assert (one.code, one.out) == (0, "1 ticket recomputed\n")
     assert local((await clocks(clocked_hub, first)).first_response_due_at) == "2026-03-04T10:03:00"
     assert await factories.count(clocked_hub, TicketSla) == 1
-    every = await run_cli("sla", "recompute")
+    every = await invoke_cli("sla", "recompute")
     assert (every.code, every.out) == (0, "2 tickets recomputed\n")
     assert local((await clocks(clocked_hub, second)).first_response_due_at) == "2026-03-05T10:00:00"
-    missing = await run_cli("sla", "recompute", "--ticket", "99999")
+    missing = await invoke_cli("sla", "recompute", "--ticket", "99999")
     assert missing.code == 1 and "not found" in missing.err
 
 
-async def test_sweep_records_what_is_due_now(run_cli, clocked_hub, clock) -> None:
+async def test_sweep_records_what_is_due_now(invoke_cli, clocked_hub, clock) -> None:
     clock.at = sh("2026-03-04T10:00")  # long before the real now: the ticket is overdue for the CLI
     d = await desk(clocked_hub)
     ticket_id = await d.message(clocked_hub, ChannelKind.WEBCHAT)
-    result = await run_cli("sla", "sweep")
+    result = await invoke_cli("sla", "sweep")
     assert (result.code, result.out) == (
         0,
         "1 ticket(s) swept: 0 warning(s), 1 breach(es), 0 escalation(s), 2 notification(s)\n"
         "0 requirement(s) and 0 hand-off(s) swept: 0 warning(s), 0 breach(es), 0 notification(s)\n",
     )
-    again = await run_cli("sla", "sweep")
+    again = await invoke_cli("sla", "sweep")
     assert again.out.startswith("0 ticket(s) swept")
     async with clocked_hub.uow() as uow:
         kinds = list(

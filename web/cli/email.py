@@ -1,14 +1,19 @@
-"""``hub ingest email PATH...``: .eml files, Maildir folders and mbox files into a mailbox channel."""
+"""``hub ingest email PATH...`` (.eml files, Maildir folders and mbox files into a mailbox channel) and
+``hub mail-listener`` (mail delivered over SMTP or LMTP)."""
 
 from __future__ import annotations
 
 import json
 import sys
-import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from web.cli import common
+
+if TYPE_CHECKING:
+    import uuid
 
 
 @click.group("ingest")
@@ -39,7 +44,6 @@ def ingest_email(
     from channels.email.importer import DEFAULT_PARSE_WORKERS, import_mail
     from channels.email.ingest import EmailIngest, RedisClaims
     from channels.email.sources import items as list_items
-    from web.cli import _run
 
     if parse_workers is None:
         parse_workers = DEFAULT_PARSE_WORKERS
@@ -66,7 +70,7 @@ def ingest_email(
                 on_done=lambda _i, _r: bar.update(1),
             )
 
-    summary = _run(work)
+    summary = common.run(work)
     data = summary.as_json()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
@@ -125,7 +129,6 @@ def mail_listener(
     import signal
 
     from channels.email.listener import server_tls_context, start_listener
-    from web.cli import _configure_logging, _run, _settings
 
     if (tls_key or require_tls) and not tls_cert:
         raise click.UsageError("--tls-key and --require-tls need --tls-cert")
@@ -133,8 +136,8 @@ def mail_listener(
         tls_context = server_tls_context(tls_cert, tls_key) if tls_cert else None
     except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
         raise click.UsageError(f"cannot load the TLS certificate: {exc}") from None
-    settings = _settings()
-    _configure_logging(settings.log_level)
+    settings = common.settings()
+    common.configure_logging(settings.log_level)
 
     async def work(runtime: Any) -> None:
         server = await start_listener(
@@ -159,4 +162,4 @@ def mail_listener(
         server.close()
         await server.wait_closed()
 
-    _run(work, settings)
+    common.run(work, settings)

@@ -1,17 +1,68 @@
-"""``hub sla policies``, ``hub sla recompute`` and ``hub sla sweep`` (``hub sla due`` is in cli_calendar)."""
+"""``hub sla``: policies, the stored clocks and their sweep, and ``hub sla due`` on a business calendar."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from hub.calendars.durations import HELP as DURATION_HELP
+from hub.calendars.durations import DurationSpec
+from hub.calendars.names import DEFAULT
+from web.cli import common
+from web.cli.calendar_params import CalendarName, Duration, Instant, unknown_year_warning
 
-def _run(work: Any) -> Any:
-    from web.cli import _run as run
+if TYPE_CHECKING:
+    from hub.calendars.model import Calendar
 
-    return run(work)
+
+@click.group("sla")
+def sla_group() -> None:
+    """SLA policies, stored clocks and their sweep, and due-date arithmetic on business calendars."""
+
+
+@sla_group.command("due")
+@click.option(
+    "--start",
+    required=True,
+    type=Instant(),
+    help="ISO 8601 with a UTC offset, e.g. 2026-02-25T09:00:00+08:00 or 2026-02-25T01:00:00Z. "
+    "A time without an offset is refused rather than guessed.",
+)
+@click.option("--duration", "spec", required=True, type=Duration(), help=DURATION_HELP + ".")
+@click.option(
+    "--calendar",
+    "calendar_name",
+    type=CalendarName(),
+    default=DEFAULT,
+    show_default=True,
+    help="Calendar name (with its day overrides).",
+)
+def sla_due(start: datetime, spec: DurationSpec, calendar_name: str) -> None:
+    """Print when a duration started at --start falls due, as ISO 8601 in the calendar's zone.
+
+    Business time (bm, bh, bd) runs only in working time: a start outside it starts the clock at
+    the next working moment, and the due instant is the earliest one at which the duration has
+    elapsed (3bh from 09:00 is 12:00). One bd is one standard working day (8 h for cn). Calendar
+    time (m, h, d) is elapsed time. A year whose holidays the calendar does not know is counted by
+    the weekly schedule, with a warning on stderr.
+    """
+    from hub.calendars.due import compute_due
+    from hub.services import calendars
+
+    async def work(runtime: Any) -> Calendar:
+        return await calendars.load_calendar(runtime.hub, calendar_name)
+
+    calendar = common.run(work)
+    try:
+        due = compute_due(calendar, start, spec)
+    except (ValueError, OverflowError) as exc:
+        raise click.ClickException(f"cannot compute the due instant: {exc}") from None
+    for year in due.unknown_years:
+        click.echo(unknown_year_warning(calendar, year), err=True)
+    click.echo(due.at.isoformat())
 
 
 def _criteria(view: Any) -> str:
@@ -23,7 +74,7 @@ def _criteria(view: Any) -> str:
     return " ".join(parts) or "any ticket"
 
 
-@click.command("policies")
+@sla_group.command("policies")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def sla_policies(as_json: bool) -> None:
     """List SLA policies in the order they are tried: for a ticket, the first active one that
@@ -34,7 +85,7 @@ def sla_policies(as_json: bool) -> None:
         async with runtime.hub.uow() as uow:
             return await list_policies(uow.session)
 
-    views = _run(work)
+    views = common.run(work)
     if as_json:
         click.echo(
             json.dumps(
@@ -70,7 +121,7 @@ def sla_policies(as_json: bool) -> None:
         click.echo(f"{v.name}{flags}: {_criteria(v)}; {targets}")
 
 
-@click.command("recompute")
+@sla_group.command("recompute")
 @click.option("--ticket", "number", type=click.IntRange(min=1), default=None, help="Only this ticket number.")
 def sla_recompute(number: int | None) -> None:
     """Rebuild the stored SLA clocks from the ticket event log (all tickets, or one).
@@ -84,11 +135,11 @@ def sla_recompute(number: int | None) -> None:
     async def work(runtime: Any) -> int:
         return await recompute(runtime.hub, ticket_number=number)
 
-    count = _run(work)
+    count = common.run(work)
     click.echo(f"{count} ticket{'' if count == 1 else 's'} recomputed")
 
 
-@click.command("sweep")
+@sla_group.command("sweep")
 def sla_sweep() -> None:
     """Record the SLA warnings, breaches and complaint escalations due now, and the requirement
     feedback and hand-off ones, and notify (what the worker does every 30 s)."""
@@ -98,7 +149,7 @@ def sla_sweep() -> None:
     async def work(runtime: Any) -> Any:
         return await sweep(runtime.hub), await followup_sweep.sweep(runtime.hub)
 
-    result, followups = _run(work)
+    result, followups = common.run(work)
     click.echo(
         f"{result.tickets} ticket(s) swept: {result.warnings} warning(s), {result.breaches} breach(es), "
         f"{result.escalations} escalation(s), {result.notified} notification(s)"
@@ -107,7 +158,3 @@ def sla_sweep() -> None:
         f"{followups.requirements} requirement(s) and {followups.handoffs} hand-off(s) swept: "
         f"{followups.warnings} warning(s), {followups.breaches} breach(es), {followups.notified} notification(s)"
     )
-
-
-#: Added to ``hub sla`` by web.cli.
-COMMANDS = (sla_policies, sla_recompute, sla_sweep)

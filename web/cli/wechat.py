@@ -7,13 +7,13 @@ an option: ``--secret-env`` names the environment variable that holds it, in eve
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from channels.wechat.config import ConfigProblem, stored_config
+if TYPE_CHECKING:
+    import uuid
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,6 +65,9 @@ def wechat_config(
     ]
     if missing:
         raise click.UsageError(f"a WeChat channel needs {', '.join(missing)}")
+    # Sealing needs the cryptography stack: only loaded for a WeChat channel being added.
+    from channels.wechat.config import ConfigProblem, stored_config
+
     try:
         return stored_config(
             master_key,

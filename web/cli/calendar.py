@@ -1,104 +1,22 @@
-"""``hub calendar`` (business calendars and their day overrides) and ``hub sla due``.
-
-Arguments are parsed before any server is touched, so a typo fails fast with exit code 2.
-"""
+"""``hub calendar``: business calendars and their day overrides."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import click
 
 from hub.actors import CLI
-from hub.calendars.durations import HELP as DURATION_HELP
-from hub.calendars.durations import DurationSpec, parse_duration
 from hub.calendars.model import Calendar, DayKind, SpecialDay
-from hub.calendars.names import DEFAULT, check_name
 from hub.calendars.periods import format_periods, parse_periods
 from hub.calendars.weekly import describe_week, parse_week
 from hub.errors import HubError
+from web.cli import common
+from web.cli.calendar_params import CalendarName, Day, unknown_year_warning
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _run(work: Any) -> Any:
-    from web.cli import _run as run
-
-    return run(work)
-
-
-class _HubParam(click.ParamType):
-    """A click type whose parsing is a hub function raising :class:`HubError` (exit code 2)."""
-
-    def parse(self, value: str) -> Any:
-        raise NotImplementedError
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            return self.parse(value)
-        except HubError as exc:
-            self.fail(str(exc).removeprefix("Invalid input: "), param, ctx)
-
-
-class CalendarName(_HubParam):
-    name = "NAME"
-
-    def parse(self, value: str) -> str:
-        return check_name(value)
-
-
-class Duration(_HubParam):
-    name = "SPEC"
-
-    def parse(self, value: str) -> DurationSpec:
-        return parse_duration(value)
-
-
-class Instant(click.ParamType):
-    """An ISO 8601 instant with a UTC offset (``Z`` or ``+08:00``); without one it is refused."""
-
-    name = "ISO8601"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError as exc:
-            self.fail(f"{value!r} is not an ISO 8601 date and time ({exc})", param, ctx)
-        if moment.tzinfo is None:
-            self.fail(
-                f"{value!r} has no UTC offset; add one, e.g. {moment.isoformat()}+08:00 "
-                f"or {moment.isoformat()}Z for UTC",
-                param,
-                ctx,
-            )
-        return moment
-
-
-class Day(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            self.fail(f"{value!r} is not a date (use YYYY-MM-DD, e.g. 2027-01-01)", param, ctx)
-
-
-def _unknown_year_warning(calendar: Calendar, year: int) -> str:
-    source = f" ({calendar.source})" if calendar.source else ""
-    return (
-        f"warning: calendar {calendar.name} does not know the holidays of {year}{source}; "
-        f"{year} is counted by the weekly schedule only. Enter that year's holidays and make-up "
-        f"workdays with `hub calendar set-day {calendar.name} DATE holiday|workday`."
-    )
 
 
 # -- hub calendar ----------------------------------------------------------------------------------
@@ -122,7 +40,7 @@ def calendar_list(as_json: bool) -> None:
     async def work(runtime: Any) -> list[Any]:
         return await calendars.list_calendars(runtime.hub)
 
-    rows = _run(work)
+    rows = common.run(work)
     if as_json:
         click.echo(json.dumps([vars(r) for r in rows], ensure_ascii=False))
         return
@@ -154,10 +72,10 @@ def calendar_show(name: str, year: int | None, as_json: bool) -> None:
         found = await calendars.load_calendar(runtime.hub, name)
         return found, year or runtime.hub.clock.now().astimezone(found.zone).year
 
-    calendar, shown = _run(work)
+    calendar, shown = common.run(work)
     days = calendar.days_in_year(shown)
     if not calendar.knows_year(shown):
-        click.echo(_unknown_year_warning(calendar, shown), err=True)
+        click.echo(unknown_year_warning(calendar, shown), err=True)
     listed = {kind: [_day_json(d, calendar) for d in days if d.kind is kind] for kind in DayKind}
     if as_json:
         document = {
@@ -212,7 +130,7 @@ def calendar_create(name: str, time_zone: str, week_specs: tuple[str, ...], base
             runtime.hub, CLI, name=name, time_zone=time_zone, week=week, base=None if base == "none" else base
         )
 
-    _run(work)
+    common.run(work)
     click.echo(f"calendar {name} created: {time_zone}, {describe_week(week)}")
 
 
@@ -236,7 +154,7 @@ def calendar_set_day(name: str, day: date, kind: str, note: str | None, periods:
     async def work(runtime: Any) -> SpecialDay:
         return await calendars.set_day(runtime.hub, CLI, name, day, DayKind(kind), periods=parsed, note=note)
 
-    saved = _run(work)
+    saved = common.run(work)
     hours = f" ({format_periods(saved.periods)})" if saved.periods else ""
     click.echo(f"{name}: {day.isoformat()} is a {kind}{hours}")
 
@@ -251,55 +169,5 @@ def calendar_remove_day(name: str, day: date) -> None:
     async def work(runtime: Any) -> None:
         await calendars.remove_day(runtime.hub, CLI, name, day)
 
-    _run(work)
+    common.run(work)
     click.echo(f"{name}: override on {day.isoformat()} removed")
-
-
-# -- hub sla ---------------------------------------------------------------------------------------
-
-
-@click.group("sla")
-def sla_group() -> None:
-    """SLA policies, stored clocks and their sweep, and due-date arithmetic on business calendars."""
-
-
-@sla_group.command("due")
-@click.option(
-    "--start",
-    required=True,
-    type=Instant(),
-    help="ISO 8601 with a UTC offset, e.g. 2026-02-25T09:00:00+08:00 or 2026-02-25T01:00:00Z. "
-    "A time without an offset is refused rather than guessed.",
-)
-@click.option("--duration", "spec", required=True, type=Duration(), help=DURATION_HELP + ".")
-@click.option(
-    "--calendar",
-    "calendar_name",
-    type=CalendarName(),
-    default=DEFAULT,
-    show_default=True,
-    help="Calendar name (with its day overrides).",
-)
-def sla_due(start: datetime, spec: DurationSpec, calendar_name: str) -> None:
-    """Print when a duration started at --start falls due, as ISO 8601 in the calendar's zone.
-
-    Business time (bm, bh, bd) runs only in working time: a start outside it starts the clock at
-    the next working moment, and the due instant is the earliest one at which the duration has
-    elapsed (3bh from 09:00 is 12:00). One bd is one standard working day (8 h for cn). Calendar
-    time (m, h, d) is elapsed time. A year whose holidays the calendar does not know is counted by
-    the weekly schedule, with a warning on stderr.
-    """
-    from hub.calendars.due import compute_due
-    from hub.services import calendars
-
-    async def work(runtime: Any) -> Calendar:
-        return await calendars.load_calendar(runtime.hub, calendar_name)
-
-    calendar = _run(work)
-    try:
-        due = compute_due(calendar, start, spec)
-    except (ValueError, OverflowError) as exc:
-        raise click.ClickException(f"cannot compute the due instant: {exc}") from None
-    for year in due.unknown_years:
-        click.echo(_unknown_year_warning(calendar, year), err=True)
-    click.echo(due.at.isoformat())

@@ -1,0 +1,108 @@
+"""``hub inbound``: stored inbound messages whose processing failed, and payloads rejected as unreadable."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from hub.errors import HubError
+from web.cli import common
+
+if TYPE_CHECKING:
+    import uuid
+
+
+@click.group()
+def inbound() -> None:
+    """Stored inbound messages whose processing failed, and payloads rejected as unreadable."""
+
+
+@inbound.command("failed")
+@click.option("--json", "as_json", is_flag=True)
+def inbound_failed(as_json: bool) -> None:
+    """List inbound messages that were stored but failed to process."""
+    from hub.services.ingest import failed_inbound
+
+    async def work(runtime: Any) -> list[Any]:
+        return await failed_inbound(runtime.hub)
+
+    rows = common.run(work)
+    if as_json:
+        click.echo(
+            json.dumps([{"id": str(r.id), "external_id": r.external_id, "error": r.error} for r in rows])
+        )
+        return
+    if not rows:
+        click.echo("no failed inbound messages")
+    for r in rows:
+        click.echo(f"{r.id}  {r.external_id}  attempts={r.attempts}  {r.error}")
+
+
+@inbound.command("rejected")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--show", "show_id", type=click.UUID, default=None, help="Print one payload as received.")
+def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
+    """Payloads that were authentic but unreadable (malformed XML...), kept for inspection."""
+    from hub.domain import RawStatus
+    from hub.services.ingest import failed_inbound
+
+    async def work(runtime: Any) -> list[Any]:
+        return await failed_inbound(runtime.hub, status=RawStatus.REJECTED)
+
+    rows = common.run(work)
+    if show_id is not None:
+        match = next((r for r in rows if r.id == show_id), None)
+        if match is None:
+            raise click.ClickException(f"no rejected payload {show_id}")
+        click.echo((match.payload or b"").decode("utf-8", errors="replace"))
+        return
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": str(r.id),
+                        "channel_id": str(r.channel_id),
+                        "received_at": r.received_at.isoformat(),
+                        "times": r.attempts + 1,
+                        "size": len(r.payload or b""),
+                        "error": r.error,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not rows:
+        click.echo("no rejected inbound payloads")
+    for r in rows:
+        click.echo(f"{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S}  {len(r.payload or b'')} bytes  {r.error}")
+
+
+@inbound.command("retry")
+@click.argument("raw_ids", nargs=-1, type=click.UUID)
+def inbound_retry(raw_ids: tuple[uuid.UUID, ...]) -> None:
+    """Process failed inbound messages again (all of them, or the ids given)."""
+    from hub.services.ingest import failed_inbound
+
+    async def work(runtime: Any) -> tuple[int, list[str]]:
+        ids = list(raw_ids) or [r.id for r in await failed_inbound(runtime.hub)]
+        done, problems = 0, []
+        for raw_id in ids:
+            try:
+                await runtime.hub.retry_inbound(raw_id)
+                done += 1
+            except HubError as exc:
+                problems.append(f"{raw_id}: {exc.params.get('error') or exc}")
+        return done, problems
+
+    done, problems = common.run(work)
+    click.echo(f"{done} processed")
+    for line in problems:
+        click.echo(f"still failing: {line}", err=True)
+    if problems:
+        sys.exit(1)
