@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.orm import QueryableAttribute
+
+#: A tsvector column, or a mapped attribute of one (tsvector has no Python value type: ``Any``).
+_Searchable: TypeAlias = sa.ColumnElement[Any] | QueryableAttribute[Any]
 
 _CJK = (
     r"\u3040-\u30ff"  # kana
@@ -98,12 +103,12 @@ def document_tokens(*texts: str | None) -> list[str]:
     return tokens(" ".join(t for t in texts if t))
 
 
-def document(*texts: str | None) -> sa.ColumnElement:
+def document(*texts: str | None) -> sa.ColumnElement[Any]:
     """SQL expression building the tsvector for these texts."""
     return sa.func.array_to_tsvector(sa.cast(document_tokens(*texts), pg.ARRAY(sa.Text)))
 
 
-def matches(column: sa.ColumnElement, query: str) -> sa.ColumnElement[bool] | None:
+def matches(column: _Searchable, query: str) -> sa.ColumnElement[bool] | None:
     """``column`` holds every term of ``query``; None when the query has no terms at all."""
     text = tsquery_text(query)
     if text is None:
@@ -111,5 +116,5 @@ def matches(column: sa.ColumnElement, query: str) -> sa.ColumnElement[bool] | No
     return matches_tsquery(column, text)
 
 
-def matches_tsquery(column: sa.ColumnElement, tsquery: str) -> sa.ColumnElement[bool]:
+def matches_tsquery(column: _Searchable, tsquery: str) -> sa.ColumnElement[bool]:
     return column.op("@@")(sa.cast(tsquery, pg.TSQUERY))

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 
 from channels.email import charsets, headers
 
@@ -51,7 +52,7 @@ class Bounce:
 def detect(message: Message, sender: str, subject: str) -> Bounce | None:
     """The bounce this mail is, or ``None`` for any other mail."""
     if message.get_content_type() == "multipart/report":
-        report = (message.get_param("report-type") or "").lower()
+        report = _param_text(message.get_param("report-type")).lower()
         if report == "delivery-status":
             return _from_report(message)
         return None  # disposition notifications (read receipts) are handled as automatic mail
@@ -105,12 +106,23 @@ def _from_report(message: Message) -> Bounce:
     )
 
 
+def _param_text(value: str | tuple[str | None, str | None, str] | None) -> str:
+    """A header parameter as text: an RFC 2231 value comes as ``(charset, language, text)``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return collapse_rfc2231_value(value)
+
+
 def _status_blocks(part: Message) -> list[dict[str, str]]:
     """The per-message and per-recipient field blocks of a ``message/delivery-status`` part."""
     payload = part.get_payload()
     blocks = []
     if isinstance(payload, list):
         for block in payload:
+            if not isinstance(block, Message):
+                continue  # a multipart's items are messages; the stubs also allow strings
             blocks.append({k.lower(): charsets.recover(str(v)) for k, v in block.raw_items()})
         return blocks
     # Some MTAs send it as plain text the parser did not split: split blank-line separated blocks.
@@ -133,8 +145,8 @@ def _ids_in_returned(part: Message) -> list[str]:
         if isinstance(inner, Message):
             return headers.message_ids(headers.raw(inner, "Message-ID"))
         return []
-    data = part.get_payload(decode=True) or b""
-    returned = message_from_bytes(data, policy=policy.compat32)
+    data = part.get_payload(decode=True)
+    returned = message_from_bytes(data if isinstance(data, bytes) else b"", policy=policy.compat32)
     # headers.raw, not .get: compat32 hands back a Header object for a value with 8-bit bytes.
     return headers.message_ids(headers.raw(returned, "Message-ID"))
 
@@ -147,7 +159,8 @@ def _text_of(part: Message) -> str:
 
 
 def _from_text(message: Message) -> Bounce:
-    texts, originals = [], []
+    texts: list[str] = []
+    originals: list[str] = []
     for part in message.walk():
         kind = part.get_content_type()
         if kind in ("message/rfc822", "message/global", "text/rfc822-headers"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from email.message import Message
 from email.utils import getaddresses
 
@@ -47,27 +48,36 @@ def text(value: str | None) -> str:
     return " ".join(value.split())
 
 
+@dataclass
+class _Word:
+    """A run of adjacent encoded words of one charset, kept as bytes until the run ends."""
+
+    data: bytes
+    charset: str
+
+
 def _decode_words(value: str) -> str:
     """RFC 2047 words decoded; whitespace between two words dropped, adjacent words of one
     charset joined before decoding (clients split words inside a multi-byte character)."""
-    pieces: list[list] = []  # [is_word, text-or-bytes, charset]
+    pieces: list[str | _Word] = []  # literal text, or a run of encoded words
     position = 0
     for match in _ENCODED_WORD.finditer(value):
         between = value[position : match.start()]
-        follows_word = bool(pieces) and pieces[-1][0]
+        follows_word = bool(pieces) and isinstance(pieces[-1], _Word)
         if between and not (follows_word and between.isspace()):
-            pieces.append([False, between, None])
+            pieces.append(between)
         charset, encoding, payload = match.group(1).split("*")[0], match.group(2), match.group(3)
         data = _word_bytes(encoding, payload)
+        last = pieces[-1] if pieces else None
         if data is None:
-            pieces.append([False, match.group(0), None])
-        elif pieces and pieces[-1][0] and pieces[-1][2] == charset.lower():
-            pieces[-1][1] += data
+            pieces.append(match.group(0))
+        elif isinstance(last, _Word) and last.charset == charset.lower():
+            last.data += data
         else:
-            pieces.append([True, data, charset.lower()])
+            pieces.append(_Word(data, charset.lower()))
         position = match.end()
-    pieces.append([False, value[position:], None])
-    return "".join(decode(p[1], p[2])[0] if p[0] else p[1] for p in pieces)
+    pieces.append(value[position:])
+    return "".join(decode(p.data, p.charset)[0] if isinstance(p, _Word) else p for p in pieces)
 
 
 def _word_bytes(encoding: str, payload: str) -> bytes | None:

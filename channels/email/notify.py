@@ -25,23 +25,23 @@ class EmailNotificationMailer:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
 
-    async def _mailbox(self) -> MailboxConfig | None:
+    async def _mailbox(self) -> tuple[MailboxConfig, str] | None:
+        """The mailbox notifications leave from, with its address (a mailbox without one cannot send)."""
         for channel in await list_channels(self.hub):
             if channel.kind is ChannelKind.EMAIL and channel.is_active:
                 config = MailboxConfig.of(channel.config)
                 if config.notifications and config.address:
-                    return config
+                    return config, config.address
         return None
 
     async def send_notification(self, *, to: str, subject: str, text: str) -> None:
-        config = await self._mailbox()
-        if config is None:
+        found = await self._mailbox()
+        if found is None:
             log.debug("no mailbox sends notifications; %r stays in-app", subject)
             return
+        config, address = found
         mail = EmailMessage()
-        mail["From"] = (
-            formataddr((config.display_name, config.address)) if config.display_name else config.address
-        )
+        mail["From"] = formataddr((config.display_name, address)) if config.display_name else address
         mail["To"] = to
         mail["Subject"] = subject
         mail["Date"] = format_datetime(datetime.now(UTC))

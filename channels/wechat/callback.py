@@ -60,7 +60,8 @@ def signature(*parts: str) -> str:
     """WeChat's signature: SHA-1 of the sorted parts, joined (token, timestamp, nonce[, Encrypt])."""
     signer = WeChatSigner()
     signer.add_data(*parts)
-    return signer.signature
+    digest: str = signer.signature  # a hex digest; wechatpy has no type hints
+    return digest
 
 
 def verify(config: WeChatConfig, query: Query) -> None:

@@ -44,7 +44,11 @@ def text_reply(*, to_user: str, from_user: str, content: str, now: int | None = 
 def seal(config: WeChatConfig, xml: str, *, nonce: str, timestamp: str) -> str:
     """The safe-mode envelope (``<Encrypt>``, ``<MsgSignature>``...) around a rendered reply."""
     assert config.aes_key, "an encrypted push implies an AES key"
-    return WeChatCrypto(config.token, config.aes_key, config.app_id).encrypt_message(xml, nonce, timestamp)
+    # wechatpy has no type hints: its envelope is the XML text.
+    sealed: str = WeChatCrypto(config.token, config.aes_key, config.app_id).encrypt_message(
+        xml, nonce, timestamp
+    )
+    return sealed
 
 
 def welcome(config: WeChatConfig, *, event: str | None, openid: str, account: str) -> str | None:

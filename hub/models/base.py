@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -31,6 +31,12 @@ class Base(DeclarativeBase):
         dict[str, Any]: pg.JSONB,
         list[str]: pg.ARRAY(sa.Text),
     }
+
+    if TYPE_CHECKING:
+        # Every model maps one table of its own (no inheritance, no mapping onto a join or a select),
+        # so its __table__ is a Table; the declarative default types it as any FromClause, which
+        # insert(), update() and the bulk helpers do not accept.
+        __table__: ClassVar[sa.Table]
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:

@@ -48,7 +48,18 @@ async def candidates(
     working = await working_hours.working_now(
         session, (working_hours.Schedule(row[0], row[6], row[7]) for row in rows), now
     )
-    return [Candidate(*row[:6], in_hours=row[0] in working) for row in rows]
+    return [
+        Candidate(
+            user_id,
+            presence,
+            is_active,
+            open_tickets,
+            capacity,
+            last_assigned_at,
+            in_hours=user_id in working,
+        )
+        for user_id, presence, is_active, open_tickets, capacity, last_assigned_at, _, _ in rows
+    ]
 
 
 async def route(session: AsyncSession, ticket: Ticket, now: datetime) -> Choice:

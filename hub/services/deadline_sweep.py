@@ -119,8 +119,8 @@ async def sweep_once(hub: Hub, kind: DeadlineKind[Any], *, now: datetime, batch:
     tally = Tally()
     async with hub.uow() as uow:
         rows = await due_rows(uow.session, kind.model, now, batch)
-        locked = await lock_tickets(uow.session, [row.ticket_id for row in rows])  # type: ignore[attr-defined]
-        rows = [row for row in rows if row.ticket_id in locked]  # type: ignore[attr-defined]
+        locked = await lock_tickets(uow.session, [row.ticket_id for row in rows])
+        rows = [row for row in rows if row.ticket_id in locked]
         if not rows:
             return tally
         due = await kind.owed(uow, rows, now)

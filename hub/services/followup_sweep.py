@@ -87,6 +87,7 @@ class RequirementFeedback(RescheduledByNextAlert):
             )
         )
         for requirement_id, key in keys:
+            assert key is not None  # selected by dedupe_key IS NOT NULL
             recorded[requirement_id].add(key)
         found = []
         for row in rows:

@@ -57,8 +57,9 @@ async def team_leads(
         )
         .order_by(User.id)
     )
-    for team_id, user_id in rows:
-        found[team_id].append(user_id)
+    for team, supervisor in rows:
+        assert team is not None  # the IN filter leaves out users with no team
+        found[team].append(supervisor)
     return found
 
 

@@ -221,8 +221,14 @@ async def _locked(session: AsyncSession, actor: Actor, requirement_id: uuid.UUID
 
 
 def _reason(text: str | None, *, required: bool, what: str) -> str | None:
-    cleaned = (text or "").strip() or None
-    if required and cleaned is None:
+    if required:
+        return _required_reason(text, what=what)
+    return (text or "").strip() or None
+
+
+def _required_reason(text: str | None, *, what: str) -> str:
+    cleaned = (text or "").strip()
+    if not cleaned:
         raise InvalidInput(detail=f"{what} needs a reason")
     return cleaned
 
@@ -237,7 +243,7 @@ async def transfer(
     team_id: uuid.UUID | None = None,
 ) -> Requirement:
     """Hand the requirement to another owner and/or department (team), with a reason."""
-    why = _reason(reason, required=True, what="a transfer")
+    why = _required_reason(reason, what="a transfer")
     if owner_id is None and team_id is None:
         raise InvalidInput(detail="a transfer names a new owner_id, a new team_id, or both")
     async with hub.uow() as uow:
@@ -343,7 +349,7 @@ def _mark_feedback(requirement: Requirement, now: datetime) -> bool:
 
 async def give_feedback(hub: Hub, actor: Actor, requirement_id: uuid.UUID, *, note: str) -> Requirement:
     """Record feedback given outside the ticket's thread (a call, a visit), with what was said."""
-    said = _reason(note, required=True, what="feedback")
+    said = _required_reason(note, what="feedback")
     async with hub.uow() as uow:
         session, now = uow.session, hub.clock.now()
         requirement = await _locked(session, actor, requirement_id)

@@ -241,6 +241,7 @@ async def recorded_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -
     )
     found: dict[uuid.UUID, set[str]] = defaultdict(set)
     for ticket_id, key in rows:
+        assert key is not None  # selected by dedupe_key IS NOT NULL
         found[ticket_id].add(key)
     return found
 

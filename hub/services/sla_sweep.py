@@ -96,7 +96,8 @@ async def _record(
     added = await uow.session.execute(
         _RECORD, [_event_row(evaluation, alert, now) for evaluation, alert in fired]
     )
-    return {(ticket_id, key) for ticket_id, key in added}
+    # Every row inserted carries its alert's key; the filter only narrows the nullable column's type.
+    return {(ticket_id, key) for ticket_id, key in added if key is not None}
 
 
 async def _subjects(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Subject]:

@@ -15,7 +15,7 @@ share a namespace (one WeChat account's openids are ``appid:openid``).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,18 +118,19 @@ async def state(
     if window is None:
         return WindowState(state="closed", reason="never", identity_id=identity.id)
     left = max(window.replies_allowed - window.replies_used, 0)
-    common = {
-        "opened_at": window.opened_at,
-        "expires_at": window.expires_at,
-        "replies_allowed": window.replies_allowed,
-        "replies_left": left,
-        "identity_id": identity.id,
-    }
+    current = WindowState(
+        state="open",
+        opened_at=window.opened_at,
+        expires_at=window.expires_at,
+        replies_allowed=window.replies_allowed,
+        replies_left=left,
+        identity_id=identity.id,
+    )
     if window.expires_at <= now:
-        return WindowState(state="closed", reason="expired", **common)
+        return replace(current, state="closed", reason="expired")
     if left <= 0:
-        return WindowState(state="closed", reason="quota", **common)
-    return WindowState(state="open", **common)
+        return replace(current, state="closed", reason="quota")
+    return current
 
 
 async def alternatives(session: AsyncSession, channel: Channel, contact_id: uuid.UUID) -> dict[str, Any]:

@@ -68,7 +68,8 @@ async def working_now(session: AsyncSession, schedules: Iterable[Schedule], now:
     found = _Calendars(session)
     working: set[uuid.UUID] = set()
     for schedule in schedules:
-        always = schedule.calendar is None
-        if always or is_working(await found.get(schedule.calendar, schedule.time_zone), now):
+        if schedule.calendar is None or is_working(
+            await found.get(schedule.calendar, schedule.time_zone), now
+        ):
             working.add(schedule.user_id)
     return working

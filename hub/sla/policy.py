@@ -28,7 +28,13 @@ class SlaTargets:
     resolution: DurationSpec | None = None
 
     def spec(self, target: Target) -> DurationSpec | None:
-        return getattr(self, target.value)
+        match target:
+            case Target.FIRST_RESPONSE:
+                return self.first_response
+            case Target.NEXT_RESPONSE:
+                return self.next_response
+            case Target.RESOLUTION:
+                return self.resolution
 
 
 @dataclass(frozen=True)
