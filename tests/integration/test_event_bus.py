@@ -149,11 +149,13 @@ async def test_before_commit_subscribers_write_in_the_same_transaction(setup) ->
 
     bus = core_bus()
     bus.before_commit(DomainEvent, refuses)
+    bus.after_commit(events.TicketEvent, recorder.hear)
     hub = dataclasses.replace(hub, bus=bus)
 
     with pytest.raises(RuntimeError):
         await tickets.change_tags(hub, factories.actor(agent), ticket_id, add=["vip"], remove=[])
 
+    assert recorder.heard == [], "nothing is announced for a change that did not commit"
     assert (await factories.get(hub, Ticket, ticket_id)).tags == []
     async with hub.uow() as uow:
         actions = await uow.session.scalars(
