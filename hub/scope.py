@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,7 @@ from hub.models import (
 )
 
 Model = TypeVar("Model")
+Row = TypeVarTuple("Row")
 #: A partner rule: the condition a row must meet, given the partner's organization id.
 Rule = Callable[[uuid.UUID], sa.ColumnElement[bool]]
 
@@ -51,7 +52,7 @@ def _tickets(org: uuid.UUID) -> sa.ColumnElement[bool]:
     return Ticket.organization_id == org
 
 
-def _ticket_ids(org: uuid.UUID) -> sa.Select:
+def _ticket_ids(org: uuid.UUID) -> sa.Select[uuid.UUID]:
     return sa.select(Ticket.id).where(_tickets(org))
 
 
@@ -98,14 +99,14 @@ def visible(actor: Actor, model: type) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def restrict(query: sa.Select, actor: Actor, *models: type) -> sa.Select:
+def restrict(query: sa.Select[*Row], actor: Actor, *models: type) -> sa.Select[*Row]:
     """``query`` limited to the rows of each of ``models`` (all must be in its FROM) ``actor`` may see."""
     if sees_everything(actor):
         return query
     return query.where(*(visible(actor, model) for model in models))
 
 
-def select(actor: Actor, model: type[Model]) -> sa.Select[tuple[Model]]:
+def select(actor: Actor, model: type[Model]) -> sa.Select[Model]:
     """``SELECT model`` over only the rows ``actor`` may see."""
     return restrict(sa.select(model), actor, model)
 
@@ -115,7 +116,7 @@ async def one(
 ) -> Model | None:
     """The row with this primary key if ``actor`` may see it; ``None`` whether it is missing or
     out of scope, so callers cannot tell the two apart either."""
-    (key,) = sa.inspect(model).primary_key  # type: ignore[union-attr]
+    (key,) = sa.inspect(model).primary_key
     query = select(actor, model).where(key == row_id)
     if lock:
         query = query.with_for_update()

@@ -203,8 +203,10 @@ async def import_mail(
                 for item, result in zip(kept, results, strict=True):
                     done(item, result)
     finally:
-        for task in [*parsing, *([storing] if storing is not None else [])]:
+        for task in parsing:
             task.cancel()
+        if storing is not None:
+            storing.cancel()
         if executor is not None:
             executor.shutdown(cancel_futures=True)
     return summary

@@ -109,6 +109,8 @@ def _parse(raw: bytes, mailbox: Mailbox) -> ParsedMail:
         raise Unparsable(f"not a mail: {type(exc).__name__}: {exc}") from None
     if not mail.keys():
         raise Unparsable("no mail headers")
+    # The policy's message factory is EmailMessage; the parser's annotation only says Message.
+    assert isinstance(mail, EmailMessage)
     senders = headers.addresses(mail, "From") or headers.addresses(mail, "Sender")
     if not senders:
         raise Unparsable("no sender address (From)")
@@ -324,7 +326,8 @@ def _leaves(part: Message) -> list[Message]:
     if part.get_content_type() in ("message/rfc822", "message/global") or not part.is_multipart():
         return [part]
     payload = part.get_payload()
-    return [leaf for child in (payload if isinstance(payload, list) else []) for leaf in _leaves(child)]
+    children = [child for child in payload if isinstance(child, Message)] if isinstance(payload, list) else []
+    return [leaf for child in children for leaf in _leaves(child)]
 
 
 def _has_filename(part: Message) -> bool:
@@ -348,15 +351,15 @@ def _filename(part: Message) -> str | None:
         value = headers.raw(part, name)
         if value is not None:
             legacy[name] = value
+    found: str | None
     try:
-        name = legacy.get_filename() or legacy.get_param("name")
-        if isinstance(name, tuple):
-            name = collapse_rfc2231_value(name)
+        param = legacy.get_filename() or legacy.get_param("name")
+        found = collapse_rfc2231_value(param) if isinstance(param, tuple) else param
     except (ValueError, LookupError, TypeError):
-        name = None
-    if not name:
+        found = None
+    if not found:
         return None
-    name = headers.text(str(name))
+    name = headers.text(str(found))
     return name.replace("/", "_").replace("\\", "_").strip()[:255] or None
 
 

@@ -80,7 +80,10 @@ def _payload(data: dict[str, Any]) -> dict[str, Any]:
 
 def _message_fields(kind: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The searchable text and the structured fields of a customer message."""
-    get = lambda name: _text(data.get(name))  # noqa: E731 - a local shorthand
+
+    def get(name: str) -> str:
+        return _text(data.get(name))
+
     if kind == "text":
         return get("Content"), {}
     if kind == "image":

@@ -23,6 +23,8 @@ def _run(connection: Connection) -> None:
 
 async def _main() -> None:
     url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL given to the migrations")
     engine = create_engine(url, pool_size=1)
     try:
         async with engine.connect() as connection:

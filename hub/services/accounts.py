@@ -41,7 +41,7 @@ def normalise_email(email: str) -> str:
     return email
 
 
-class NewUser(Command):
+class NewUser(Command, frozen=True, forbid_unknown_fields=True):
     email: str
     name: str
     role: Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -217,7 +217,10 @@ async def merge(
         target.id,
         at=now,
         before={"source_id": str(source.id)},
-        after={"identities_moved": moved_identities.rowcount, "tickets_moved": moved_tickets.rowcount},
+        after={
+            "identities_moved": cast("sa.CursorResult[Any]", moved_identities).rowcount,
+            "tickets_moved": cast("sa.CursorResult[Any]", moved_tickets).rowcount,
+        },
     )
     return target
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -31,7 +32,7 @@ _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_DOMAINS = 50
 
 
-class NewOrganization(Command):
+class NewOrganization(Command, frozen=True, forbid_unknown_fields=True):
     name: str
     kind: OrganizationKind
     tier: Tier = Tier.STANDARD
@@ -41,7 +42,7 @@ class NewOrganization(Command):
     calendar: str = "cn"
 
 
-class OrganizationChanges(Command):
+class OrganizationChanges(Command, frozen=True, forbid_unknown_fields=True):
     """UNSET leaves a field alone; ``None`` clears a manager."""
 
     name: str | UnsetType = UNSET
@@ -79,7 +80,7 @@ def _calendar(value: str) -> str:
 
 
 def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "name": profiles.name,
         "domains": _domains,
         "calendar": _calendar,

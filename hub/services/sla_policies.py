@@ -35,7 +35,7 @@ MAX_POSITION = 1_000_000
 SPEC_FIELDS = ("first_response", "next_response", "resolution")
 
 
-class NewPolicy(Command):
+class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):
     """Match criteria (``None`` matches any) and targets (duration specs, ``None`` for none)."""
 
     name: str
@@ -49,7 +49,7 @@ class NewPolicy(Command):
     is_active: bool = True
 
 
-class PolicyChanges(Command):
+class PolicyChanges(Command, frozen=True, forbid_unknown_fields=True):
     """Every field of a policy; UNSET leaves it alone, ``None`` widens a criterion or removes a target."""
 
     name: str | UnsetType = UNSET

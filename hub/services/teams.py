@@ -23,7 +23,7 @@ from hub.services.users import require_active_staff
 MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
 
 
-class NewTeam(Command):
+class NewTeam(Command, frozen=True, forbid_unknown_fields=True):
     name: str
     name_zh: str | None = None
     liaison_id: uuid.UUID | None = None
@@ -33,7 +33,7 @@ class NewTeam(Command):
     calendar: str | None = None
 
 
-class TeamChanges(Command):
+class TeamChanges(Command, frozen=True, forbid_unknown_fields=True):
     """UNSET leaves a field alone; ``None`` clears the field (all but the name)."""
 
     name: str | UnsetType = UNSET

@@ -9,6 +9,7 @@ tickets over in the same transaction (:mod:`hub.services.handover`), so none is 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -39,7 +40,7 @@ async def require_active_staff(session: AsyncSession, user_id: uuid.UUID, *, fie
     return user
 
 
-class UserChanges(Command):
+class UserChanges(Command, frozen=True, forbid_unknown_fields=True):
     """What an administrator may change; UNSET leaves a field alone (``team_id=None`` clears it)."""
 
     name: str | UnsetType = UNSET
@@ -53,7 +54,7 @@ class UserChanges(Command):
     is_management: bool | UnsetType = UNSET
 
 
-class ProfileChanges(Command):
+class ProfileChanges(Command, frozen=True, forbid_unknown_fields=True):
     """What every user may change about themselves."""
 
     presence: Presence | UnsetType = UNSET
@@ -63,7 +64,7 @@ class ProfileChanges(Command):
 
 def _cleaned(changes: UserChanges | ProfileChanges) -> dict[str, Any]:
     wanted = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not UNSET}
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "name": profiles.name,
         "capacity": profiles.capacity,
         "locale": profiles.locale,

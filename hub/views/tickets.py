@@ -17,6 +17,7 @@ from hub.actors import Actor
 from hub.domain import ChannelKind, Direction, Scenario, TicketStatus
 from hub.errors import HubError, InvalidInput
 from hub.models import Attachment, Channel, Contact, Message, Ticket, TicketEvent, TicketSla
+from hub.scope import Row
 from hub.services import windows
 from hub.services.tickets import load_for
 from hub.services.windows import WindowState
@@ -59,7 +60,7 @@ def decode_cursor(cursor: str) -> int:
         raise BadCursor() from None
 
 
-def _filtered(query: sa.Select, actor: Actor, f: TicketFilter) -> sa.Select:
+def _filtered(query: sa.Select[*Row], actor: Actor, f: TicketFilter) -> sa.Select[*Row]:
     if f.status:
         query = query.where(Ticket.status.in_([s.value for s in f.status]))
     if f.assignee == "me":
@@ -95,7 +96,7 @@ def _filtered(query: sa.Select, actor: Actor, f: TicketFilter) -> sa.Select:
     return query
 
 
-def _late_ids() -> sa.Select:
+def _late_ids() -> sa.Select[uuid.UUID]:
     """Tickets whose current cycle has a target breached, or one running past its due time that
     the sweep has not reached yet: the people waiting do not wait for the sweep."""
     overdue = [
@@ -108,7 +109,7 @@ def _late_ids() -> sa.Select:
     return sa.select(TicketSla.ticket_id).where(sa.or_(TicketSla.breached, *overdue))
 
 
-def _ids_matching(term: str) -> sa.CompoundSelect:
+def _ids_matching(term: str) -> sa.CompoundSelect[uuid.UUID]:
     """Tickets whose subject or contact name hold the term, or one of whose messages does (both
     GIN-indexed). Terms are matched one by one, so each may sit in a different place of the ticket.
 
