@@ -8,6 +8,8 @@ ticket it cannot read yet, and a rolled-back reply never reaches the delivery wo
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +53,23 @@ class UnitOfWork:
         self._jobs.append(
             JobRequest(function=function, args=args, job_id=job_id, defer_seconds=defer_seconds)
         )
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction whose side effects share its fate.
+
+        On an exception the savepoint is rolled back and the realtime events and jobs collected
+        inside it are dropped, so nothing of the undone work is announced or queued after the
+        outer commit; the exception propagates.
+        """
+        events, jobs = len(self._events), len(self._jobs)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._events[events:]
+            del self._jobs[jobs:]
+            raise
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -304,7 +304,7 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
             )
         message = msgspec.convert(raw.message, InboundMessage)
         try:
-            async with uow.session.begin_nested():
+            async with uow.savepoint():
                 result = await _process(hub, uow, message)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -517,12 +517,10 @@ class _Batch:
         session.expunge_all()  # nothing cached from earlier segments, which wrote with Core
         self.channels.clear()
         now = self.hub.clock.now()
-        published = len(self.uow._events)
         try:
-            async with session.begin_nested():
+            async with self.uow.savepoint():
                 result = await _process(self.hub, self.uow, message)
         except Exception as exc:
-            del self.uow._events[published:]  # nothing of the rolled-back work may be announced
             error = f"{type(exc).__name__}: {exc}"[:2000]
             await self.connection.execute(
                 sa.update(_R)
