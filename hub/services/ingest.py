@@ -258,36 +258,53 @@ async def ingest(hub: Hub, message: InboundMessage, *, payload: bytes | None = N
     return result
 
 
-async def reject(
+async def keep_unreadable(
     hub: Hub, channel_id: uuid.UUID, *, external_id: str, payload: bytes, reason: str
-) -> uuid.UUID:
-    """Keep an authentic payload that cannot be read (malformed XML...) for an operator to inspect.
+) -> StoredInbound:
+    """Keep an authentic payload the channel could not turn into a message (malformed XML, a mail
+    with no headers), marked rejected with the reason.
 
-    It is never processed (``hub inbound rejected`` lists it); the same bytes sent again are stored
-    once, as the caller derives ``external_id`` from them.
+    Nothing a channel receives is dropped: the bytes stay for an operator (``hub inbound rejected``)
+    and for a later, better parser; it is never processed. The caller derives ``external_id`` from
+    the bytes, so the same payload sent again is stored once and its ``attempts`` counts how many
+    times it arrived.
     """
     async with hub.uow() as uow:
-        raw_id = await uow.session.scalar(
-            insert(RawInbound)
-            .values(
-                id=uuid.uuid4(),
-                channel_id=channel_id,
-                external_id=external_id[:500],
-                message={},
-                payload=payload,
-                status=RawStatus.REJECTED,
-                error=reason[:2000],
-                received_at=hub.clock.now(),
+        row = (
+            await uow.session.execute(
+                insert(RawInbound)
+                .values(
+                    id=uuid.uuid4(),
+                    channel_id=channel_id,
+                    external_id=external_id[:500],
+                    message={},
+                    payload=payload,
+                    status=RawStatus.REJECTED,
+                    attempts=1,
+                    error=reason[:2000],
+                    received_at=hub.clock.now(),
+                )
+                .on_conflict_do_update(
+                    index_elements=["channel_id", "external_id"],
+                    set_={"attempts": RawInbound.attempts + 1},
+                    where=RawInbound.status == RawStatus.REJECTED,
+                )
+                .returning(RawInbound.id, sa.literal_column("xmax = 0"))
             )
-            .on_conflict_do_update(
-                index_elements=["channel_id", "external_id"], set_={"attempts": RawInbound.attempts + 1}
-            )
-            .returning(RawInbound.id)
-        )
+        ).one_or_none()
+        if row is None:  # the key already names a readable payload: that one stands
+            row = (
+                await uow.session.execute(
+                    sa.select(RawInbound.id, sa.false()).where(
+                        RawInbound.channel_id == channel_id,
+                        RawInbound.external_id == external_id[:500],
+                    )
+                )
+            ).one()
+        kind = await _channel_kind(uow.session, channel_id)
         await uow.commit()
-    assert raw_id is not None
     metrics.INGEST_FAILURES.inc()
-    return raw_id
+    return StoredInbound(raw_id=row[0], new=bool(row[1]), channel_kind=kind)
 
 
 async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
@@ -612,35 +629,6 @@ def _attachment_row(message_id: uuid.UUID, item: InboundAttachment, now: datetim
         content_id=item.content_id,
         created_at=now,
     )
-
-
-async def store_unreadable(
-    hub: Hub, channel_id: uuid.UUID, external_id: str, payload: bytes, reason: str
-) -> bool:
-    """Keep a payload the channel could not turn into a message, marked rejected with the reason.
-
-    Nothing a channel receives is dropped: the bytes stay for an operator (``hub inbound rejected``)
-    and for a later, better parser. Idempotent on (channel, external id); True when newly stored.
-    """
-    async with hub.uow() as uow:
-        stored = await uow.session.scalar(
-            insert(RawInbound)
-            .values(
-                id=uuid.uuid4(),
-                channel_id=channel_id,
-                external_id=external_id[:500],
-                message={"unreadable": reason[:2000]},
-                payload=payload,
-                status=RawStatus.REJECTED,
-                attempts=1,
-                error=reason[:2000],
-                received_at=hub.clock.now(),
-            )
-            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-            .returning(RawInbound.id)
-        )
-        await uow.commit()
-    return stored is not None
 
 
 async def channel_holding(hub: Hub, external_id: str, among: list[uuid.UUID]) -> uuid.UUID | None:
