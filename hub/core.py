@@ -14,6 +14,7 @@ from hub.errors import HubError
 from hub.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
 from hub.ports import (
     AttachmentStore,
+    ChannelFollowUps,
     Clock,
     EventPublisher,
     JobQueue,
@@ -38,6 +39,8 @@ class Hub:
     clock: Clock = field(default_factory=SystemClock)
     #: E-mail for staff notifications; ``None`` keeps them in-app only.
     mailer: NotificationMailer | None = None
+    #: The channels' work after processing (media and profile fetches); ``None``: channels want none.
+    follow_ups: ChannelFollowUps | None = None
     #: Per channel, the processing tick this process last queued a job for: a push channel's later
     #: pushes in the same tick skip asking Redis (:func:`hub.services.ingest.store`).
     queued_ticks: dict[uuid.UUID, int] = field(default_factory=dict, repr=False)

@@ -308,13 +308,46 @@ async def keep_unreadable(
 
 
 async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
-    """Process one stored payload, exactly once however often it is called."""
+    """Process one stored payload, exactly once however often it is called, then queue what its
+    channel wants next (:func:`follow_up`)."""
+    result, kind, message = await _process_raw(hub, raw_id)
+    if message is not None:
+        await follow_up(hub, kind, [(message, result)])
+    return result
+
+
+async def follow_up(
+    hub: Hub, channel_kind: str, processed: list[tuple[InboundMessage, IngestResult]]
+) -> None:
+    """Queue the jobs the channel wants for messages just processed (after their commit).
+
+    Every path runs this (push, bulk import, ``hub inbound retry``), so a message recovered by a
+    retry gets its media downloaded like one processed at once. Best effort, like the jobs of
+    :meth:`hub.uow.UnitOfWork.commit`: the messages are committed, and a lost follow-up only
+    leaves media to fetch by hand or a profile to refresh on the sender's next message.
+    """
+    fresh = [(m, r) for m, r in processed if not r.duplicate]
+    if hub.follow_ups is None or not fresh:
+        return
+    try:
+        jobs = await hub.follow_ups(hub, channel_kind, fresh)
+        if jobs:
+            await hub.jobs.enqueue(jobs)
+    except Exception:
+        log.exception("queueing the follow-ups of %d %s message(s) failed", len(fresh), channel_kind)
+
+
+async def _process_raw(hub: Hub, raw_id: uuid.UUID) -> tuple[IngestResult, str, InboundMessage | None]:
+    """Process one stored payload; its result, its channel's kind and (unless it was processed
+    before) its message."""
     async with hub.uow() as uow:
         raw = await uow.session.scalar(sa.select(RawInbound).where(RawInbound.id == raw_id).with_for_update())
         if raw is None:
             raise NotFound(what="message")
+        kind = await _channel_kind(uow.session, raw.channel_id)
         if raw.status is RawStatus.PROCESSED:
-            return IngestResult(ticket_id=raw.ticket_id, message_id=raw.message_id, duplicate=True)
+            duplicate = IngestResult(ticket_id=raw.ticket_id, message_id=raw.message_id, duplicate=True)
+            return duplicate, kind, None
         if raw.status is RawStatus.REJECTED:
             raise InvalidInput(
                 detail=f"payload {raw_id} was rejected ({raw.error}); it is kept, never processed"
@@ -344,7 +377,7 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
         raw.message_id = result.message_id
         raw.processed_at = hub.clock.now()
         await uow.commit()
-        return result
+        return result, kind, message
 
 
 async def redrive_received(hub: Hub, *, older_than: timedelta = REDRIVE_GRACE, limit: int = 500) -> int:

@@ -89,11 +89,12 @@ from hub.services import assignment, contacts, sla
 from hub.services.ingest import (
     _channel_kind,
     _process,
+    _process_raw,
     _storable,
     _store_attachments,
     _subject_from,
     _validate,
-    process_raw,
+    follow_up,
     wakes,
 )
 from hub.services.timeline import _jsonable
@@ -349,6 +350,7 @@ async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
             ],
         )
         elapsed = (time.perf_counter() - stored.started) / len(ready)
+        by_kind: dict[str, list[tuple[InboundMessage, IngestResult]]] = defaultdict(list)
         for (index, message, _), outcome in zip(ready, processed, strict=True):
             outcomes[index] = outcome
             kind = stored.kinds[message.channel_id]
@@ -356,6 +358,9 @@ async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
                 label = "duplicate" if outcome.duplicate else "stored"
                 metrics.INGESTED.labels(channel=kind, outcome=label).inc()
                 metrics.INGEST_SECONDS.labels(channel=kind).observe(elapsed)
+                by_kind[kind].append((message, outcome))
+        for kind, done in by_kind.items():
+            await follow_up(hub, kind, done)
     return [o for o in outcomes if o is not None]
 
 
@@ -410,7 +415,7 @@ async def _process_many(hub: Hub, entries: list[tuple[uuid.UUID, InboundMessage,
     outcomes: list[Outcome] = []
     for raw_id, _, _ in entries:
         try:
-            outcomes.append(await process_raw(hub, raw_id))
+            outcomes.append((await _process_raw(hub, raw_id))[0])
         except HubError as exc:
             outcomes.append(exc)
     return outcomes
@@ -1258,7 +1263,7 @@ async def process_stored(hub: Hub, raw_id: uuid.UUID, *, limit: int = STORED_BAT
     claimed: list[tuple[uuid.UUID, InboundMessage]] = []
     kind: list[str] = []
     try:
-        return await _process_stored(hub, raw_id, limit, claimed, kind)
+        done = await _process_stored(hub, raw_id, limit, claimed, kind)
     except Exception:
         if not claimed:
             raise
@@ -1267,13 +1272,24 @@ async def process_stored(hub: Hub, raw_id: uuid.UUID, *, limit: int = STORED_BAT
             len(claimed),
             exc_info=True,
         )
+    else:
+        await _follow_up(hub, done)
+        return done
     items: list[tuple[uuid.UUID, InboundMessage, Outcome]] = []
     for claimed_id, message in claimed:
         try:
-            items.append((claimed_id, message, await process_raw(hub, claimed_id)))
+            items.append((claimed_id, message, (await _process_raw(hub, claimed_id))[0]))
         except HubError as exc:
             items.append((claimed_id, message, exc))
-    return StoredBatch(kind[0] if kind else None, items)
+    done = StoredBatch(kind[0] if kind else None, items)
+    await _follow_up(hub, done)
+    return done
+
+
+async def _follow_up(hub: Hub, batch: StoredBatch) -> None:
+    if batch.channel_kind is not None:
+        processed = [(m, o) for _, m, o in batch.items if isinstance(o, IngestResult)]
+        await follow_up(hub, batch.channel_kind, processed)
 
 
 async def _process_stored(
