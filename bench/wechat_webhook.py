@@ -73,7 +73,7 @@ PostgreSQL or Redis and waited for it (a third of the web server's samples sat i
 writes). Step by step, each measured (history of the first rows in the git log):
 
 1. The ``process_inbound`` job claims its channel's stored pushes (``FOR UPDATE SKIP LOCKED``) and
-   processes them set-based (``hub.services.ingest_batch.process_stored``); pushes of a channel
+   processes them set-based (``hub.services.ingest.process_stored``); pushes of a channel
    share one job per 0.2 s tick, deferred to the tick's end, so it takes the whole tick; the
    batch hands the event loop back every 8 messages. The worker keeps up (6,000 processed).
 2. ``hub serve`` runs its worker as a child process instead of on its own event loop

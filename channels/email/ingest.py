@@ -38,7 +38,7 @@ from hub.services.delivery_reports import failed_after_sending
 from hub.services.ingest import channel_holding, keep_unreadable
 
 if TYPE_CHECKING:
-    from hub.services.ingest_batch import StoredMany
+    from hub.services.ingest import StoredMany
 
 log = logging.getLogger(__name__)
 
