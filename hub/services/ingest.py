@@ -497,12 +497,22 @@ async def process_stored(hub: Hub, raw_id: uuid.UUID, *, limit: int = STORED_BAT
     return done
 
 
+#: PostgreSQL's deadlock and serialization failures: the work is sound, another transaction was in
+#: the way; running it again succeeds.
+_TRANSIENT = frozenset({"40P01", "40001"})
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _TRANSIENT
+
+
 async def _run(
     hub: Hub, uow: UnitOfWork, rows: list[tuple[uuid.UUID, InboundMessage]]
 ) -> dict[uuid.UUID, Outcome]:
     """The engine over locked, unprocessed raw rows, in a savepoint of the caller's transaction.
 
-    Failures stay per message: if the batch fails, each message is processed again alone in its
+    A batch that lost a race (a contact created concurrently, a deadlock) runs once more. Failures
+    stay per message: if the batch fails, each message is processed again alone in its
     own savepoint, and one that still fails is marked failed on its raw row (with nothing of its
     work, events or jobs kept) while the rest land.
     """
@@ -517,7 +527,8 @@ async def _run(
             failure = exc  # the other side's contacts are committed now: the lookup finds them
         except Exception as exc:
             failure = exc
-            break
+            if not _transient(exc):
+                break
     assert failure is not None
     if len(rows) > 1:
         log.warning(

@@ -952,7 +952,10 @@ class Engine:
     async def _write(self) -> None:
         connection = self.connection
         if self.windows:
-            await connection.execute(_GRANT_WINDOW, self.windows)
+            # Identity order (each identity's grants still in message order): concurrent batches
+            # granting windows to the same senders lock their rows in one order, never deadlock.
+            windows = sorted(self.windows, key=lambda w: (w["channel_id"], w["identity_id"]))
+            await connection.execute(_GRANT_WINDOW, windows)
         if self.left:
             await connection.execute(
                 sa.update(_CI).where(_CI.c.id == sa.bindparam("b_id")).values(left_at=sa.bindparam("b_left")),
