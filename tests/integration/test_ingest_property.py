@@ -1,6 +1,6 @@
 """One engine, any batching: a generated stream of inbound messages (a few contacts on a mailbox and
 an API channel; replies by reference and conversation key, quoted ticket numbers, auto-replies,
-notices, duplicates; agents resolving, closing and parking tickets between bursts; time gaps just
+notices, duplicates, agents' outbound calls, survey answers; agents resolving, closing and parking tickets between bursts; time gaps just
 inside and just past the thread and reopen windows) gives the same tickets, messages, events,
 assignments, results and realtime events whether every message is ingested alone (``hub.ingest``)
 or the bursts are cut into batches anywhere (``hub.ingest_many``).
@@ -65,7 +65,7 @@ class Recorder:
 class Spec:
     channel: str  # email | api
     sender: int
-    kind: str  # new | reply | hint | auto | notice | thread | again
+    kind: str  # new | reply | hint | auto | notice | thread | again | call | survey
     pick: int  # which earlier message, number or conversation key the kind points at
 
 
@@ -82,7 +82,9 @@ _specs = st.builds(
     Spec,
     channel=st.sampled_from(["email", "api"]),
     sender=st.integers(0, 2),
-    kind=st.sampled_from(["new", "reply", "reply", "hint", "auto", "notice", "thread", "again"]),
+    kind=st.sampled_from(
+        ["new", "reply", "reply", "hint", "auto", "notice", "thread", "again", "call", "survey"]
+    ),
     pick=st.integers(0, 50),
 )
 _bursts = st.lists(
@@ -107,6 +109,7 @@ class World:
     api: uuid.UUID
     lead: User
     seeds: dict[str, int]
+    seed_ids: list[uuid.UUID]
 
 
 async def _staff(hub: Hub) -> tuple[User, uuid.UUID, uuid.UUID]:
@@ -153,6 +156,7 @@ async def _world(hub: Hub) -> World:
         await uow.session.execute(sa.update(User).values(last_assigned_at=None))
         await uow.commit()
     seeds = {}
+    seed_ids = []
     for key, channel_id, status in (
         ("seed-closed", email, TicketStatus.CLOSED),
         ("seed-resolved", api, TicketStatus.RESOLVED),
@@ -168,9 +172,10 @@ async def _world(hub: Hub) -> World:
         assert result.ticket_id is not None
         await tickets.set_status(hub, factories.actor(lead), result.ticket_id, status)
         seeds[key] = (await factories.get(hub, Ticket, result.ticket_id)).number
+        seed_ids.append(result.ticket_id)
     clock.at += timedelta(days=hub.settings.reopen_window_days + 1)
     recorder.events.clear()
-    return World(hub, clock, recorder, email, api, lead, seeds)
+    return World(hub, clock, recorder, email, api, lead, seeds, seed_ids)
 
 
 def _sender(email: bool, n: int) -> str:
@@ -202,6 +207,10 @@ def _messages(world: World, bursts: list[Burst]) -> list[list[list[InboundMessag
                     fields["opens_ticket"] = False
                 elif spec.kind == "thread" and not is_email:
                     fields["thread_ref"] = f"conversation-{spec.pick % 3}"
+                elif spec.kind == "call":  # an agent's outbound call (the first agent)
+                    fields.update(direction="outbound", author_user_id=uuid.UUID(int=1))
+                elif spec.kind == "survey":
+                    fields["survey_ticket_id"] = world.seed_ids[spec.pick % len(world.seed_ids)]
                 message = InboundMessage(
                     channel_id=world.email if is_email else world.api,
                     external_id=f"m{len(made)}",
@@ -299,6 +308,7 @@ async def _dump(world: World, results: list[Any]) -> dict[str, Any]:
                         Message.direction,
                         Message.is_auto,
                         Message.author_contact_id,
+                        Message.author_user_id,
                     ).order_by(Message.external_id)
                 )
             ],
@@ -334,7 +344,7 @@ async def _dump(world: World, results: list[Any]) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=8,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
