@@ -606,7 +606,7 @@ class Engine:
             row["ticket_id"] = ticket.id
         message_id = self._append(ticket, channel, contact, message, now)
         if message.direction == "outbound":
-            self._human_response(ticket, message, now, message_id)
+            self._human_response(ticket, message, now)
         elif created:
             self._route(ticket, now)
         self.touched[ticket.id] = now
@@ -835,12 +835,9 @@ class Engine:
             self._event(ticket, kind, now, message_id=message_id, channel_kind=channel.kind)
         return message_id
 
-    def _human_response(
-        self, ticket: TicketRecord, message: InboundMessage, now: datetime, message_id: uuid.UUID
-    ) -> None:
+    def _human_response(self, ticket: TicketRecord, message: InboundMessage, now: datetime) -> None:
         """An agent's outbound message (a call they placed) answers the ticket as a reply would:
         a new ticket is taken up, and an unassigned one goes to that agent."""
-        del message_id
         agent = message.author_user_id
         if ticket.status is TicketStatus.NEW:
             self._move(ticket, TicketStatus.OPEN, now, by="agent", actor=agent)
