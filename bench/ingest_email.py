@@ -9,14 +9,14 @@ run; Chinese and English), then in the same run:
 * parse-only: read each file and ``BytesParser(policy=email.policy.default).parsebytes`` it;
 * ingest: the ``hub ingest email`` code path (:func:`channels.email.importer.import_mail`: read and
   parse a batch, classify, then ``hub.ingest_many`` — raw rows committed first, then one set-based
-  processing transaction per batch, :mod:`hub.services.ingest_batch`), against the embedded
+  processing transaction per batch, :mod:`hub.services.ingest_engine`), against the embedded
   PostgreSQL and Redis of ``--data-dir`` (never ``./var``), whose ``hub_bench_email`` database is
   wiped first.
 
 Prints both rates, our own parse's rate alone, and the ingest / parse-only ratio.
 
 Its results, and how the path got to them, are in the README's *Measured*; the code says why it
-is shaped so (``channels.email.importer``, ``hub.bulk``, ``hub.services.ingest_batch``).
+is shaped so (``channels.email.importer``, ``hub.bulk``, ``hub.services.ingest_engine``).
 """
 
 from __future__ import annotations

@@ -49,3 +49,11 @@ class ChannelSenders:
 
 #: Jobs a channel wants once one of its pushes is processed (WeChat: media and profile fetches).
 FOLLOW_UPS: dict[str, FollowUps] = {"wechat": wechat_jobs.follow_ups}
+
+
+async def channel_follow_ups(
+    hub: Hub, channel_kind: str, processed: list[tuple[InboundMessage, IngestResult]]
+) -> list[JobRequest]:
+    """:class:`hub.ports.ChannelFollowUps` for the channels this build ships."""
+    follow_ups = FOLLOW_UPS.get(channel_kind)
+    return await follow_ups(hub, processed) if follow_ups is not None else []

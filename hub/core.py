@@ -16,6 +16,7 @@ from hub.events.subscribers import core_bus
 from hub.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
 from hub.ports import (
     AttachmentStore,
+    ChannelFollowUps,
     Clock,
     EventPublisher,
     JobQueue,
@@ -26,7 +27,7 @@ from hub.ports import (
 from hub.uow import UnitOfWork
 
 if TYPE_CHECKING:
-    from hub.services.ingest_batch import StoredMany
+    from hub.services.ingest import StoredMany
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Hub:
     clock: Clock = field(default_factory=SystemClock)
     #: E-mail for staff notifications; ``None`` keeps them in-app only.
     mailer: NotificationMailer | None = None
+    #: The channels' work after processing (media and profile fetches); ``None``: channels want none.
+    follow_ups: ChannelFollowUps | None = None
     #: Who hears of the domain events the use cases raise (:mod:`hub.events`); composition roots
     #: add the channels' subscribers to the core's.
     bus: EventBus = field(default_factory=core_bus)
@@ -60,21 +63,21 @@ class Hub:
         self, items: Sequence[tuple[InboundMessage, bytes | None]]
     ) -> list[IngestResult | HubError]:
         """:meth:`ingest` for a batch, in order, set-based: one result (or the error ``ingest`` would
-        have raised) per item. For bulk importers; see :mod:`hub.services.ingest_batch`."""
-        from hub.services.ingest_batch import ingest_many
+        have raised) per item. For bulk importers; see :mod:`hub.services.ingest_engine`."""
+        from hub.services.ingest import ingest_many
 
         return await ingest_many(self, items)
 
     async def store_many(self, items: Sequence[tuple[InboundMessage, bytes | None]]) -> StoredMany:
         """The first half of :meth:`ingest_many`: commit the batch raw. A bulk importer stores the
         next batch while this one is processed (:meth:`process_many`, in batch order)."""
-        from hub.services.ingest_batch import store_many
+        from hub.services.ingest import store_many
 
         return await store_many(self, items)
 
     async def process_many(self, stored: StoredMany) -> list[IngestResult | HubError]:
         """The second half of :meth:`ingest_many`: one result per item given to :meth:`store_many`."""
-        from hub.services.ingest_batch import process_many
+        from hub.services.ingest import process_many
 
         return await process_many(self, stored)
 
@@ -88,8 +91,8 @@ class Hub:
 
     async def process_stored(self, raw_id: uuid.UUID) -> StoredBatch:
         """Process ``raw_id`` with whatever else its channel stored and left unprocessed, in one
-        batch (:func:`hub.services.ingest_batch.process_stored`): the push channels' job."""
-        from hub.services.ingest_batch import process_stored
+        batch (:func:`hub.services.ingest.process_stored`): the push channels' job."""
+        from hub.services.ingest import process_stored
 
         return await process_stored(self, raw_id)
 

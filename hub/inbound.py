@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -75,6 +75,19 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     window: WindowGrant | None = None
     #: The sender ``joined`` (followed) or ``left`` (unfollowed) the channel; kept on their identity.
     sender_status: str | None = None
+    #: ``outbound`` for what an agent did on the channel outside the hub (a phone call they placed):
+    #: stored as their outbound message and counted as the team's response (first response for the
+    #: SLA). ``sender`` is then the client they talked to, whose conversation it joins or opens.
+    direction: Literal["inbound", "outbound"] = "inbound"
+    #: The agent who placed an ``outbound`` message (required with it, refused without it).
+    author_user_id: uuid.UUID | None = None
+    #: The visitor's own id for the message (web chat), sent again with every retry of it. A channel
+    #: with no message ids of its own leaves ``external_id`` empty and the funnel keys the message by
+    #: this id scoped to the sender, so a retry is recognised as the same message.
+    client_message_id: str | None = None
+    #: The message answers the satisfaction survey sent for this ticket: it joins that ticket and
+    #: never opens nor reopens one, nor counts as the client waiting for the team.
+    survey_ticket_id: uuid.UUID | None = None
     meta: dict[str, Any] = msgspec.field(default_factory=dict)
 
 

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email.notify import EmailNotificationMailer
-from channels.registry import ChannelSenders
+from channels.registry import ChannelSenders, channel_follow_ups
 from channels.wechat.api import WeChatApi
 from hub.config import Settings
 from hub.core import Hub
@@ -128,6 +128,7 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
         jobs=ArqJobQueue(arq_pool),
         storage=storage,
         senders=ChannelSenders(settings=settings, http=http, storage=storage, wechat=wechat),
+        follow_ups=channel_follow_ups,
     )
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)

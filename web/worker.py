@@ -18,11 +18,9 @@ from arq import Retry, Worker, cron
 from arq.worker import func
 
 from channels.email.watching import MailboxWatchers
-from channels.registry import FOLLOW_UPS
 from channels.wechat import jobs as wechat_jobs
 from hub import metrics
 from hub.errors import HubError, RetryLater
-from hub.inbound import InboundMessage, IngestResult
 from hub.services import followup_sweep, notifications
 from hub.services.ingest import PROCESS_JOB, redrive_received
 from hub.services.sla_sweep import sweep
@@ -59,7 +57,8 @@ async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
 async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
     """Process a payload a push channel stored and acknowledged (``Hub.store_inbound``), together with
     whatever else its channel stored meanwhile, in batches (:meth:`hub.core.Hub.process_stored`)
-    until nothing is left, then queue what the channel wants next (WeChat: media, profile fetch).
+    until nothing is left; what the channel wants next (WeChat: media, profile fetch) is queued by
+    the funnel itself after each batch commits (:attr:`hub.core.Hub.follow_ups`).
 
     Pushes share jobs (one per channel and tick, :data:`hub.services.ingest.PROCESS_TICK_SECONDS`)
     and each job works in batches: one job and one transaction per push cost more CPU than a small
@@ -74,8 +73,7 @@ async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
         batch = await runtime.hub.process_stored(own)
         if not batch.items:
             break
-        done: list[tuple[InboundMessage, IngestResult]] = []
-        for claimed_id, message, outcome in batch.items:
+        for claimed_id, _, outcome in batch.items:
             if isinstance(outcome, HubError):
                 # Kept as failed with its reason (``hub inbound failed`` / ``retry``); not an arq
                 # retry: a processing bug would fail the same way again.
@@ -84,13 +82,6 @@ async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
                 continue
             if claimed_id == own:
                 fate = "duplicate" if outcome.duplicate else "processed"
-            if not outcome.duplicate:
-                done.append((message, outcome))
-        follow_ups = FOLLOW_UPS.get(batch.channel_kind or "")
-        if follow_ups is not None and done:
-            jobs = await follow_ups(runtime.hub, done)
-            if jobs:
-                await runtime.hub.jobs.enqueue(jobs)
     return fate
 
 

@@ -35,10 +35,10 @@ from hub.inbound import InboundMessage, IngestResult
 from hub.services.automatic_replies import send_automatic_reply
 from hub.services.channels import list_channels
 from hub.services.delivery_reports import failed_after_sending
-from hub.services.ingest import channel_holding, store_unreadable
+from hub.services.ingest import channel_holding, keep_unreadable
 
 if TYPE_CHECKING:
-    from hub.services.ingest_batch import StoredMany
+    from hub.services.ingest import StoredMany
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class EmailIngest:
 
     async def _reject(self, channel_id: uuid.UUID, raw: bytes, reason: str) -> MailResult:
         key = f"<unreadable.{hashlib.sha256(raw).hexdigest()[:40]}@hub>"
-        await store_unreadable(self.hub, channel_id, key, raw, reason)
+        await keep_unreadable(self.hub, channel_id, external_id=key, payload=raw, reason=reason)
         return MailResult(Outcome.REJECTED, reason)
 
     async def _bounce(self, parsed: ParsedMail) -> MailResult:

@@ -4,16 +4,22 @@ Raw first: the payload is committed in its own transaction before any processing
 an outage in processing never loses a message; the raw row records the failure and can be
 re-driven (``hub inbound retry``). Idempotent on (channel, external id): a replay returns the
 first result, and a concurrent duplicate waits on the raw row's lock and then sees that result.
+
+Every way in (one message, a bulk import, a push channel's job, a retry) processes through the
+same engine (:mod:`.ingest_engine`), a single message being a batch of one, and then queues the
+channels' follow-ups (:func:`follow_up`) once the processing committed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import secrets
 import time
 import uuid
-from datetime import datetime, timedelta
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -22,32 +28,22 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from hub import metrics, realtime, search
-from hub.actors import CHANNEL
+from hub import bulk, metrics
 from hub.core import Hub
-from hub.domain import Direction, RawStatus, TicketEventKind, TicketStatus
+from hub.domain import RawStatus
 from hub.errors import HubError, IngestFailed, InvalidInput, NotFound
-from hub.html import sanitise
-from hub.inbound import InboundAttachment, InboundMessage, IngestResult, StoredInbound
-from hub.models import (
-    Attachment,
-    Channel,
-    Contact,
-    ContactIdentity,
-    Message,
-    RawInbound,
-    ThreadRef,
-    Ticket,
-)
+from hub.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
+from hub.models import Channel, ContactIdentity, RawInbound, ThreadRef
 from hub.ports import JobRequest
-from hub.services import assignment, audit, contacts, sla, timeline, windows
-from hub.services.threading_rules import find_ticket
-from hub.status import events_for
+from hub.services import sla
+from hub.services.ingest_engine import ContactRace, Engine
 from hub.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-_SUBJECT_FROM_TEXT = 80
+#: What :func:`ingest_many` gives back per message: the result, or the error :func:`ingest` would
+#: have raised (InvalidInput before storing, IngestFailed after).
+Outcome = IngestResult | HubError
 #: The job that processes a payload stored by :func:`store` with ``process_later``.
 PROCESS_JOB = "process_inbound"
 #: Pushes of one channel stored within one tick share a processing job that runs when the tick ends
@@ -71,6 +67,8 @@ def _validate(hub: Hub, message: InboundMessage) -> None:
     ):
         if value is not None and len(value) > limit:
             raise InvalidInput(detail=f"{name} is longer than {limit} characters")
+    if (message.direction == "outbound") != (message.author_user_id is not None):
+        raise InvalidInput(detail="an outbound message needs its author_user_id, and only it has one")
     if not (message.text.strip() or message.html or message.attachments or message.type != "text"):
         raise InvalidInput(detail="the message has no text, html or attachments")
     for item in message.attachments:
@@ -81,6 +79,15 @@ def _validate(hub: Hub, message: InboundMessage) -> None:
             raise InvalidInput(
                 detail=f"attachment {item.filename!r} is larger than {hub.settings.attachment_max_bytes} bytes"
             )
+
+
+def _keyed(message: InboundMessage) -> InboundMessage:
+    """A message known by its client's id only (web chat) gets an idempotency key from it, scoped
+    to its sender: two visitors' browsers may well number their messages alike."""
+    if message.external_id or not message.client_message_id:
+        return message
+    external_id = f"client:{message.sender.identity}:{message.client_message_id}"
+    return msgspec.structs.replace(message, external_id=external_id)
 
 
 def _store_attachments(hub: Hub, message: InboundMessage) -> InboundMessage:
@@ -148,7 +155,7 @@ async def store(
     round trip wakes PostgreSQL and hands the CPU away mid-request, so the slowest answers follow
     their count (``bench/wechat_webhook.py``; its figures are in the README's *Measured*).
     """
-    message = _storable(message)
+    message = _keyed(_storable(message))
     _validate(hub, message)
     message = _store_attachments(hub, message)
     row = {
@@ -258,76 +265,369 @@ async def ingest(hub: Hub, message: InboundMessage, *, payload: bytes | None = N
     return result
 
 
-async def reject(
-    hub: Hub, channel_id: uuid.UUID, *, external_id: str, payload: bytes, reason: str
-) -> uuid.UUID:
-    """Keep an authentic payload that cannot be read (malformed XML...) for an operator to inspect.
+async def ingest_many(hub: Hub, items: Sequence[tuple[InboundMessage, bytes | None]]) -> list[Outcome]:
+    """Store raw, then process, a batch of messages in order: one outcome per item, the result or
+    the error :func:`ingest` would have raised (InvalidInput before storing, IngestFailed after)."""
+    return await process_many(hub, await store_many(hub, items))
 
-    It is never processed (``hub inbound rejected`` lists it); the same bytes sent again are stored
-    once, as the caller derives ``external_id`` from them.
-    """
+
+@dataclass(slots=True)
+class StoredMany:
+    """A batch whose raw rows are committed (:func:`store_many`), waiting for :func:`process_many`."""
+
+    started: float
+    #: Per item: the error that refused it before storing, or ``None`` (stored).
+    refused: list[HubError | None]
+    #: (item index, message as stored, payload) of every stored item, in order.
+    ready: list[tuple[int, InboundMessage, bytes | None]]
+    raw_ids: list[uuid.UUID]
+    new: set[uuid.UUID]
+    kinds: dict[uuid.UUID, str]
+
+
+async def store_many(hub: Hub, items: Sequence[tuple[InboundMessage, bytes | None]]) -> StoredMany:
+    """Validate and commit a batch's raw rows (one statement), a (channel, external id) seen before
+    (in the database or earlier in the batch) being a duplicate, as always.
+
+    A bulk importer may store batch k+1 (on its own connection) while batch k is processed: the
+    raw rows are then safe and the database's two halves of the work overlap. Batches must still
+    be *processed* in order, each after the previous one committed."""
+    started = time.perf_counter()
+    refused: list[HubError | None] = [None] * len(items)
+    ready: list[tuple[int, InboundMessage, bytes | None]] = []
+    for index, (message, payload) in enumerate(items):
+        try:
+            message = _keyed(_storable(message))
+            _validate(hub, message)
+            ready.append((index, _store_attachments(hub, message), payload))
+        except HubError as exc:
+            refused[index] = exc
+    raw_ids, new, kinds = await _store_many(hub, ready) if ready else ([], set(), {})
+    return StoredMany(started, refused, ready, raw_ids, new, kinds)
+
+
+#: The message already encoded by msgspec (several times cheaper than json.dumps), cast in SQL.
+_INSERT_RAW = bulk.insert_rows(
+    _RAW,
+    ["id", "channel_id", "external_id", "payload", "received_at"],
+    derived={"message": bulk.Input("message_json", "text", read='CAST(u."message_json" AS jsonb)')},
+    suffix="ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
+)
+
+
+async def _store_many(
+    hub: Hub, ready: list[tuple[int, InboundMessage, bytes | None]]
+) -> tuple[list[uuid.UUID], set[uuid.UUID], dict[uuid.UUID, str]]:
+    now = hub.clock.now()
     async with hub.uow() as uow:
-        raw_id = await uow.session.scalar(
-            insert(RawInbound)
-            .values(
-                id=uuid.uuid4(),
-                channel_id=channel_id,
-                external_id=external_id[:500],
-                message={},
-                payload=payload,
-                status=RawStatus.REJECTED,
-                error=reason[:2000],
-                received_at=hub.clock.now(),
+        kinds = {}
+        for _, message, _ in ready:
+            if message.channel_id not in kinds:
+                kinds[message.channel_id] = await _channel_kind(uow.session, message.channel_id)
+        rows: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+        new_id = bulk.RandomIds()
+        for _, message, payload in ready:
+            key = (message.channel_id, message.external_id)
+            if key not in rows:
+                rows[key] = {
+                    "id": new_id(),
+                    "channel_id": message.channel_id,
+                    "external_id": message.external_id,
+                    "message_json": msgspec.json.encode(message).decode(),
+                    "payload": payload,
+                    "received_at": now,
+                }
+        connection = await uow.session.connection()
+        inserted = await _INSERT_RAW.execute(connection, list(rows.values()))
+        new = set(inserted.scalars())
+        ids = {key: row["id"] for key, row in rows.items() if row["id"] in new}
+        missing = [key for key in rows if key not in ids]
+        if missing:
+            found = await connection.execute(
+                sa.select(_RAW.c.channel_id, _RAW.c.external_id, _RAW.c.id).where(
+                    sa.tuple_(_RAW.c.channel_id, _RAW.c.external_id).in_(missing)
+                )
             )
-            .on_conflict_do_update(
-                index_elements=["channel_id", "external_id"], set_={"attempts": RawInbound.attempts + 1}
-            )
-            .returning(RawInbound.id)
-        )
+            ids.update({(c, e): i for c, e, i in found})
         await uow.commit()
-    assert raw_id is not None
-    metrics.INGEST_FAILURES.inc()
-    return raw_id
+    return [ids[(m.channel_id, m.external_id)] for _, m, _ in ready], new, kinds
+
+
+async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
+    """Process a stored batch in order (one transaction, the engine once), then queue the
+    channels' follow-ups: one outcome per item given to :func:`store_many`."""
+    outcomes: list[Outcome | None] = list(stored.refused)
+    if not stored.ready:
+        return [o for o in outcomes if o is not None]
+    entries = [(raw_id, m) for raw_id, (_, m, _) in zip(stored.raw_ids, stored.ready, strict=True)]
+    by_raw: dict[uuid.UUID, Outcome] = {}
+    first: dict[uuid.UUID, int] = {}
+    async with hub.uow() as uow:
+        connection = await uow.session.connection()
+        ids = sorted({raw_id for raw_id, _ in entries})
+        raws = {
+            row.id: row
+            for row in await connection.execute(
+                sa.select(_RAW.c.id, _RAW.c.status, _RAW.c.error, _RAW.c.ticket_id, _RAW.c.message_id)
+                .where(_RAW.c.id.in_(ids))
+                .order_by(_RAW.c.id)
+                .with_for_update()
+            )
+        }
+        # Stored before this batch and not processed: processed from what was stored, as a retry is.
+        again = [
+            i for i, row in raws.items() if row.status is not RawStatus.PROCESSED and i not in stored.new
+        ]
+        stored_before: dict[uuid.UUID, InboundMessage] = {}
+        if again:
+            for raw_id, message in await connection.execute(
+                sa.select(_RAW.c.id, _RAW.c.message).where(_RAW.c.id.in_(again))
+            ):
+                if raws[raw_id].status is not RawStatus.REJECTED:
+                    stored_before[raw_id] = msgspec.convert(message, InboundMessage)
+        todo: list[tuple[uuid.UUID, InboundMessage]] = []
+        for index, (raw_id, message) in enumerate(entries):
+            row = raws[raw_id]
+            if raw_id in first:
+                continue
+            first[raw_id] = index
+            if row.status is RawStatus.REJECTED:
+                by_raw[raw_id] = _rejected(raw_id, row.error)
+            elif row.status is RawStatus.PROCESSED:
+                by_raw[raw_id] = IngestResult(
+                    ticket_id=row.ticket_id, message_id=row.message_id, duplicate=True
+                )
+            else:
+                todo.append((raw_id, stored_before.get(raw_id, message)))
+        if todo:
+            by_raw.update(await _run(hub, uow, todo))
+        await uow.commit()
+    elapsed = (time.perf_counter() - stored.started) / len(stored.ready)
+    by_kind: dict[str, list[tuple[InboundMessage, IngestResult]]] = defaultdict(list)
+    for index, ((position, message, _), (raw_id, _)) in enumerate(zip(stored.ready, entries, strict=True)):
+        outcome = by_raw[raw_id]
+        if first[raw_id] != index and isinstance(outcome, IngestResult):
+            outcome = msgspec.structs.replace(outcome, duplicate=True, created_ticket=False)
+        outcomes[position] = outcome
+        kind = stored.kinds[message.channel_id]
+        if isinstance(outcome, IngestResult):
+            label = "duplicate" if outcome.duplicate else "stored"
+            metrics.INGESTED.labels(channel=kind, outcome=label).inc()
+            metrics.INGEST_SECONDS.labels(channel=kind).observe(elapsed)
+            by_kind[kind].append((message, outcome))
+    for kind, done in by_kind.items():
+        await follow_up(hub, kind, done)
+    return [o for o in outcomes if o is not None]
+
+
+def _rejected(raw_id: uuid.UUID, reason: str | None) -> InvalidInput:
+    return InvalidInput(detail=f"payload {raw_id} was rejected ({reason}); it is kept, never processed")
 
 
 async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
-    """Process one stored payload, exactly once however often it is called."""
+    """Process one stored payload (a batch of one), exactly once however often it is called, then
+    queue what its channel wants next (:func:`follow_up`). ``hub inbound retry`` runs this."""
     async with hub.uow() as uow:
-        raw = await uow.session.scalar(sa.select(RawInbound).where(RawInbound.id == raw_id).with_for_update())
+        connection = await uow.session.connection()
+        raw = (
+            await connection.execute(
+                sa.select(
+                    _RAW.c.status,
+                    _RAW.c.error,
+                    _RAW.c.ticket_id,
+                    _RAW.c.message_id,
+                    _RAW.c.message,
+                    _RAW.c.channel_id,
+                )
+                .where(_RAW.c.id == raw_id)
+                .with_for_update()
+            )
+        ).one_or_none()
         if raw is None:
             raise NotFound(what="message")
+        kind = await _channel_kind(connection, raw.channel_id)
         if raw.status is RawStatus.PROCESSED:
             return IngestResult(ticket_id=raw.ticket_id, message_id=raw.message_id, duplicate=True)
         if raw.status is RawStatus.REJECTED:
-            raise InvalidInput(
-                detail=f"payload {raw_id} was rejected ({raw.error}); it is kept, never processed"
-            )
+            raise _rejected(raw_id, raw.error)
         message = msgspec.convert(raw.message, InboundMessage)
-        try:
-            async with uow.session.begin_nested():
-                result = await _process(hub, uow, message)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            raw.status = RawStatus.FAILED
-            raw.attempts += 1
-            raw.error = error
-            await uow.commit()
-            metrics.INGEST_FAILURES.inc()
-            log.exception(
-                "processing inbound %s failed; stored as raw %s for retry", message.external_id, raw_id
-            )
-            # Only a domain error's text is meant for the sender. Anything else can quote SQL and
-            # its parameters (other people's data); it stays in the raw row and the log.
-            detail = str(exc) if isinstance(exc, HubError) else "processing_error"
-            raise IngestFailed(detail=detail, raw_id=str(raw_id), error=error) from exc
-        raw.status = RawStatus.PROCESSED
-        raw.attempts += 1
-        raw.error = None
-        raw.ticket_id = result.ticket_id
-        raw.message_id = result.message_id
-        raw.processed_at = hub.clock.now()
+        outcome = (await _run(hub, uow, [(raw_id, message)]))[raw_id]
         await uow.commit()
-        return result
+    if isinstance(outcome, HubError):
+        raise outcome
+    await follow_up(hub, kind, [(message, outcome)])
+    return outcome
+
+
+#: How many stored payloads one ``process_inbound`` job takes at most. Under a steady stream a job
+#: takes what arrived while the previous one ran (a few dozen at 200 pushes/s), so this only bounds
+#: the transaction after an outage left a backlog.
+STORED_BATCH = 200
+
+
+async def process_stored(hub: Hub, raw_id: uuid.UUID, *, limit: int = STORED_BATCH) -> StoredBatch:
+    """Process ``raw_id``'s channel's stored, unprocessed payloads (up to ``limit``, oldest first) in
+    one batch: what the ``process_inbound`` job of a push channel does.
+
+    A push channel stores each payload and queues one job for it (:func:`store`); under load most
+    of those jobs find their payload already taken by an earlier job's batch and end at once.
+    Payloads are claimed with ``FOR UPDATE SKIP LOCKED``, so several workers split a backlog instead
+    of queueing behind each other, and a payload being processed elsewhere is left to that worker.
+    """
+    async with hub.uow() as uow:
+        connection = await uow.session.connection()
+        channel_id = sa.select(_RAW.c.channel_id).where(_RAW.c.id == raw_id).scalar_subquery()
+        rows = (
+            await connection.execute(
+                sa.select(_RAW.c.id, _RAW.c.message, _RAW.c.channel_id)
+                .where(_RAW.c.channel_id == channel_id, _RAW.c.status == RawStatus.RECEIVED)
+                .order_by(_RAW.c.received_at, _RAW.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not rows:  # taken by an earlier job's batch, or by another worker right now
+            return StoredBatch(None, [])
+        kind = await _channel_kind(connection, rows[0].channel_id)
+        claimed = [(row.id, msgspec.convert(row.message, InboundMessage)) for row in rows]
+        outcomes = await _run(hub, uow, claimed)
+        await uow.commit()
+    done = StoredBatch(kind, [(row_id, m, outcomes[row_id]) for row_id, m in claimed])
+    await follow_up(hub, kind, [(m, o) for _, m, o in done.items if isinstance(o, IngestResult)])
+    return done
+
+
+#: PostgreSQL's deadlock and serialization failures: the work is sound, another transaction was in
+#: the way; running it again succeeds.
+_TRANSIENT = frozenset({"40P01", "40001"})
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _TRANSIENT
+
+
+async def _run(
+    hub: Hub, uow: UnitOfWork, rows: list[tuple[uuid.UUID, InboundMessage]]
+) -> dict[uuid.UUID, Outcome]:
+    """The engine over locked, unprocessed raw rows, in a savepoint of the caller's transaction.
+
+    A batch that lost a race (a contact created concurrently, a deadlock) runs once more. Failures
+    stay per message: if the batch fails, each message is processed again alone in its
+    own savepoint, and one that still fails is marked failed on its raw row (with nothing of its
+    work, events or jobs kept) while the rest land.
+    """
+    connection = await uow.session.connection()
+    context = await sla.SlaContext.load(uow.session, hub.settings)
+    failure: Exception | None = None
+    for _ in range(2):
+        try:
+            async with uow.savepoint():
+                return dict(await Engine(hub, uow, connection, context).run(rows))
+        except ContactRace as exc:
+            failure = exc  # the other side's contacts are committed now: the lookup finds them
+        except Exception as exc:
+            failure = exc
+            if not _transient(exc):
+                break
+    assert failure is not None
+    if len(rows) > 1:
+        log.warning(
+            "batch of %d inbound message(s) failed as a whole; processing them one by one",
+            len(rows),
+            exc_info=failure,
+        )
+        outcomes: dict[uuid.UUID, Outcome] = {}
+        for row in rows:
+            outcomes.update(await _run(hub, uow, [row]))
+        return outcomes
+    raw_id, message = rows[0]
+    error = f"{type(failure).__name__}: {failure}"[:2000]
+    await connection.execute(
+        sa.update(_RAW)
+        .where(_RAW.c.id == raw_id)
+        .values(status=RawStatus.FAILED, attempts=_RAW.c.attempts + 1, error=error)
+    )
+    metrics.INGEST_FAILURES.inc()
+    log.error(
+        "processing inbound %s failed; stored as raw %s for retry",
+        message.external_id,
+        raw_id,
+        exc_info=failure,
+    )
+    # Only a domain error's text is meant for the sender. Anything else can quote SQL and its
+    # parameters (other people's data); it stays in the raw row and the log.
+    detail = str(failure) if isinstance(failure, HubError) else "processing_error"
+    return {raw_id: IngestFailed(detail=detail, raw_id=str(raw_id), error=error)}
+
+
+async def keep_unreadable(
+    hub: Hub, channel_id: uuid.UUID, *, external_id: str, payload: bytes, reason: str
+) -> StoredInbound:
+    """Keep an authentic payload the channel could not turn into a message (malformed XML, a mail
+    with no headers), marked rejected with the reason.
+
+    Nothing a channel receives is dropped: the bytes stay for an operator (``hub inbound rejected``)
+    and for a later, better parser; it is never processed. The caller derives ``external_id`` from
+    the bytes, so the same payload sent again is stored once and its ``attempts`` counts how many
+    times it arrived.
+    """
+    async with hub.uow() as uow:
+        row = (
+            await uow.session.execute(
+                insert(RawInbound)
+                .values(
+                    id=uuid.uuid4(),
+                    channel_id=channel_id,
+                    external_id=external_id[:500],
+                    message={},
+                    payload=payload,
+                    status=RawStatus.REJECTED,
+                    attempts=1,
+                    error=reason[:2000],
+                    received_at=hub.clock.now(),
+                )
+                .on_conflict_do_update(
+                    index_elements=["channel_id", "external_id"],
+                    set_={"attempts": RawInbound.attempts + 1},
+                    where=RawInbound.status == RawStatus.REJECTED,
+                )
+                .returning(RawInbound.id, sa.literal_column("xmax = 0"))
+            )
+        ).one_or_none()
+        if row is None:  # the key already names a readable payload: that one stands
+            row = (
+                await uow.session.execute(
+                    sa.select(RawInbound.id, sa.false()).where(
+                        RawInbound.channel_id == channel_id,
+                        RawInbound.external_id == external_id[:500],
+                    )
+                )
+            ).one()
+        kind = await _channel_kind(uow.session, channel_id)
+        await uow.commit()
+    metrics.INGEST_FAILURES.inc()
+    return StoredInbound(raw_id=row[0], new=bool(row[1]), channel_kind=kind)
+
+
+async def follow_up(
+    hub: Hub, channel_kind: str, processed: list[tuple[InboundMessage, IngestResult]]
+) -> None:
+    """Queue the jobs the channel wants for messages just processed (after their commit).
+
+    Every path runs this (push, bulk import, ``hub inbound retry``), so a message recovered by a
+    retry gets its media downloaded like one processed at once. Best effort, like the jobs of
+    :meth:`hub.uow.UnitOfWork.commit`: the messages are committed, and a lost follow-up only
+    leaves media to fetch by hand or a profile to refresh on the sender's next message.
+    """
+    fresh = [(m, r) for m, r in processed if not r.duplicate]
+    if hub.follow_ups is None or not fresh:
+        return
+    try:
+        jobs = await hub.follow_ups(hub, channel_kind, fresh)
+        if jobs:
+            await hub.jobs.enqueue(jobs)
+    except Exception:
+        log.exception("queueing the follow-ups of %d %s message(s) failed", len(fresh), channel_kind)
 
 
 async def redrive_received(hub: Hub, *, older_than: timedelta = REDRIVE_GRACE, limit: int = 500) -> int:
@@ -350,297 +650,6 @@ async def redrive_received(hub: Hub, *, older_than: timedelta = REDRIVE_GRACE, l
     if ids:
         log.info("re-driving %d unprocessed inbound payload(s)", len(ids))
     return len(ids)
-
-
-async def _process(hub: Hub, uow: UnitOfWork, message: InboundMessage) -> IngestResult:
-    session = uow.session
-    now = hub.clock.now()
-    channel = await session.get(Channel, message.channel_id)
-    if channel is None:
-        raise NotFound(what="channel")
-    contact = await contacts.resolve(
-        session, channel.kind, message.sender.identity, message.sender.name, now=now
-    )
-    await _note_identity(session, channel, message, now=now)
-    match = await find_ticket(
-        session,
-        channel,
-        contact.id,
-        message,
-        now=now,
-        thread_window=timedelta(hours=hub.settings.thread_window_hours),
-        reopen_window=timedelta(days=hub.settings.reopen_window_days),
-    )
-    ticket = match.ticket
-    if ticket is None and not message.opens_ticket:
-        ticket = await _latest_ticket(session, channel.id, contact.id)
-        if ticket is None:
-            # A notice (an unfollow, a menu link) from someone with no conversation here: kept raw
-            # and on their identity; a ticket of its own would only be work for nobody.
-            return IngestResult(ticket_id=None, message_id=None, duplicate=False)
-    created = ticket is None
-    if ticket is None:
-        ticket = await _open_ticket(
-            uow, channel, contact, message, now=now, linked=match.too_old or match.quoted, rule=match.rule
-        )
-    elif message.opens_ticket:
-        await _wake(uow, ticket, message, now=now)
-    if message.thread_ref:
-        await session.execute(
-            insert(ThreadRef)
-            .values(
-                id=uuid.uuid4(),
-                channel_id=channel.id,
-                ref=message.thread_ref,
-                ticket_id=ticket.id,
-                created_at=now,
-            )
-            .on_conflict_do_update(index_elements=["channel_id", "ref"], set_={"ticket_id": ticket.id})
-        )
-    stored = await _append_message(uow, ticket, channel, contact, message, now=now)
-    if created:
-        choice = await assignment.route(session, ticket, now)
-        await assignment.assign(uow, ticket, choice.user_id, actor=CHANNEL, reason=choice.reason, now=now)
-    await sla.refresh(uow, ticket)
-    channels = realtime.for_ticket(
-        team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=ticket.organization_id
-    )
-    uow.publish(
-        "ticket.created" if created else "message.created",
-        channels,
-        ticket_id=str(ticket.id),
-        number=ticket.number,
-        message_id=str(stored.id),
-        subject=ticket.subject,
-        status=ticket.status.value,
-    )
-    return IngestResult(ticket_id=ticket.id, message_id=stored.id, duplicate=False, created_ticket=created)
-
-
-async def _note_identity(
-    session: AsyncSession, channel: Channel, message: InboundMessage, *, now: datetime
-) -> None:
-    """What the message says about its sender's address: a reply window it opens, a follow or unfollow."""
-    if message.window is None and message.sender_status is None:
-        return
-    identity = await contacts.identity(session, channel.kind, message.sender.identity)
-    if identity is None:
-        return
-    if message.sender_status == "left":
-        identity.left_at = now
-    elif message.sender_status == "joined":
-        identity.left_at = None
-    if message.window is not None:
-        await windows.grant(session, channel.id, identity.id, message.window, now=now)
-
-
-async def _latest_ticket(
-    session: AsyncSession, channel_id: uuid.UUID, contact_id: uuid.UUID
-) -> Ticket | None:
-    return await session.scalar(
-        sa.select(Ticket)
-        .where(Ticket.contact_id == contact_id, Ticket.channel_id == channel_id)
-        .order_by(Ticket.last_message_at.desc())
-        .limit(1)
-    )
-
-
-async def _open_ticket(
-    uow: UnitOfWork,
-    channel: Channel,
-    contact: Contact,
-    message: InboundMessage,
-    *,
-    now: datetime,
-    linked: Ticket | None,
-    rule: str = "new",
-) -> Ticket:
-    subject = (message.subject or "").strip() or _subject_from(message)
-    ticket = Ticket(
-        id=uuid.uuid4(),
-        subject=subject[:500],
-        status=TicketStatus.NEW,
-        contact_id=contact.id,
-        organization_id=contact.organization_id,
-        channel_id=channel.id,
-        channel_kind=channel.kind,
-        team_id=channel.team_id,
-        reply_token=secrets.token_hex(12),
-        linked_ticket_id=linked.id if linked else None,
-        created_at=now,
-        updated_at=now,
-        last_message_at=now,
-        search=search.document(subject, contact.name),
-    )
-    uow.session.add(ticket)
-    await uow.session.flush()
-    await uow.session.refresh(ticket, ["number"])
-    timeline.append(
-        uow.session,
-        ticket.id,
-        TicketEventKind.CREATED,
-        at=now,
-        channel_kind=channel.kind,
-        linked_ticket_id=linked.id if linked else None,
-    )
-    audit.record(
-        uow.session,
-        CHANNEL,
-        "ticket.created",
-        "ticket",
-        ticket.id,
-        at=now,
-        after={"number": ticket.number, "channel_id": str(channel.id), "contact_id": str(contact.id)},
-        reason=_link_reason(linked, rule),
-    )
-    return ticket
-
-
-def _link_reason(linked: Ticket | None, rule: str) -> str | None:
-    if linked is None:
-        return None
-    if rule == "ticket_number_not_participant":
-        return f"quoted ticket #{linked.number} by someone outside it"
-    return f"late reply to closed ticket #{linked.number}"
-
-
-def _subject_from(message: InboundMessage) -> str:
-    first_line = next((line.strip() for line in message.text.splitlines() if line.strip()), "")
-    if not first_line:
-        return f"[{message.type}]"
-    if len(first_line) <= _SUBJECT_FROM_TEXT:
-        return first_line
-    return first_line[: _SUBJECT_FROM_TEXT - 1] + "…"
-
-
-def wakes(message: InboundMessage, status: TicketStatus) -> bool:
-    """Whether this message reopens a ticket in ``status`` (or ends a wait on the client)."""
-    return not message.is_auto and status in (
-        TicketStatus.RESOLVED,
-        TicketStatus.CLOSED,
-        TicketStatus.PENDING,
-    )
-
-
-async def _wake(uow: UnitOfWork, ticket: Ticket, message: InboundMessage, *, now: datetime) -> None:
-    """A client's message reopens a resolved or closed ticket and ends a wait on them; auto-replies do neither.
-
-    The log gets the same events as an agent's move (``status_changed`` plus the typed events of
-    :func:`hub.status.events_for`), so the status history rebuilt from events has no gaps.
-    """
-    if not wakes(message, ticket.status):
-        return
-    previous = ticket.status
-    ticket.status = TicketStatus.OPEN
-    timeline.append(
-        uow.session,
-        ticket.id,
-        TicketEventKind.STATUS_CHANGED,
-        at=now,
-        previous=previous,
-        status=TicketStatus.OPEN,
-        by="customer",
-    )
-    for kind in events_for(previous, TicketStatus.OPEN):
-        timeline.append(uow.session, ticket.id, kind, at=now, previous=previous, by="customer")
-    if previous is TicketStatus.PENDING:
-        return
-    ticket.reopen_count += 1
-    ticket.resolved_at = None
-    ticket.closed_at = None
-    audit.record(
-        uow.session,
-        CHANNEL,
-        "ticket.reopened",
-        "ticket",
-        ticket.id,
-        at=now,
-        before={"status": previous.value},
-        after={"status": "open"},
-        reason="customer replied",
-    )
-
-
-async def _append_message(
-    uow: UnitOfWork,
-    ticket: Ticket,
-    channel: Channel,
-    contact: Contact,
-    message: InboundMessage,
-    *,
-    now: datetime,
-) -> Message:
-    stored = Message(
-        id=uuid.uuid4(),
-        ticket_id=ticket.id,
-        direction=Direction.INBOUND,
-        type=message.type,
-        channel_id=channel.id,
-        author_contact_id=contact.id,
-        text=message.text,
-        html=sanitise(message.html) if message.html else None,
-        external_id=message.external_id,
-        is_auto=message.is_auto,
-        meta=message.meta,
-        sent_at=message.sent_at,
-        created_at=now,
-        search=search.document(message.subject, message.text),
-    )
-    uow.session.add(stored)
-    # Attachment has no relationship() to Message, so the unit of work does not know to insert the
-    # message first: flush it before its attachments reference it.
-    await uow.session.flush()
-    for item in message.attachments:
-        uow.session.add(_attachment_row(stored.id, item, now))
-    ticket.last_message_at = now
-    ticket.updated_at = now
-    kind = TicketEventKind.AUTO_MESSAGE if message.is_auto else TicketEventKind.CUSTOMER_MESSAGE
-    timeline.append(uow.session, ticket.id, kind, at=now, message_id=stored.id, channel_kind=channel.kind)
-    await uow.session.flush()
-    return stored
-
-
-def _attachment_row(message_id: uuid.UUID, item: InboundAttachment, now: datetime) -> Attachment:
-    assert item.sha256 is not None, "attachments are stored before processing"
-    return Attachment(
-        id=uuid.uuid4(),
-        message_id=message_id,
-        filename=(item.filename or "attachment")[:255],
-        content_type=item.content_type[:127],
-        size=item.size or 0,
-        sha256=item.sha256,
-        content_id=item.content_id,
-        created_at=now,
-    )
-
-
-async def store_unreadable(
-    hub: Hub, channel_id: uuid.UUID, external_id: str, payload: bytes, reason: str
-) -> bool:
-    """Keep a payload the channel could not turn into a message, marked rejected with the reason.
-
-    Nothing a channel receives is dropped: the bytes stay for an operator (``hub inbound rejected``)
-    and for a later, better parser. Idempotent on (channel, external id); True when newly stored.
-    """
-    async with hub.uow() as uow:
-        stored = await uow.session.scalar(
-            insert(RawInbound)
-            .values(
-                id=uuid.uuid4(),
-                channel_id=channel_id,
-                external_id=external_id[:500],
-                message={"unreadable": reason[:2000]},
-                payload=payload,
-                status=RawStatus.REJECTED,
-                attempts=1,
-                error=reason[:2000],
-                received_at=hub.clock.now(),
-            )
-            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-            .returning(RawInbound.id)
-        )
-        await uow.commit()
-    return stored is not None
 
 
 async def channel_holding(hub: Hub, external_id: str, among: list[uuid.UUID]) -> uuid.UUID | None:

@@ -29,12 +29,12 @@ def append(
             at=at,
             actor_user_id=actor_user_id,
             message_id=message_id,
-            data={key: _jsonable(value) for key, value in data.items()},
+            data={key: jsonable(value) for key, value in data.items()},
         )
     )
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, uuid.UUID | datetime):
         return str(value)
     if hasattr(value, "value"):

@@ -9,7 +9,7 @@ from hub.errors import InvalidInput
 from hub.models import Message, RawInbound, Ticket
 from hub.services.automatic_replies import send_automatic_reply
 from hub.services.delivery_reports import failed_after_sending
-from hub.services.ingest import channel_holding, failed_inbound, store_unreadable
+from hub.services.ingest import channel_holding, failed_inbound, keep_unreadable
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -75,11 +75,14 @@ async def test_automatic_replies_fill_their_templates_and_tolerate_stray_braces(
 
 async def test_an_unreadable_payload_is_kept_once_and_never_retried_into_a_crash(hub) -> None:
     chan = await factories.channel(hub, ChannelKind.EMAIL)
-    assert await store_unreadable(hub, chan.id, "<bad@x>", b"\x00junk", "no mail headers")
-    assert not await store_unreadable(hub, chan.id, "<bad@x>", b"\x00junk", "no mail headers")
+    kept = dict(external_id="<bad@x>", payload=b"\x00junk", reason="no mail headers")
+    first = await keep_unreadable(hub, chan.id, **kept)
+    again = await keep_unreadable(hub, chan.id, **kept)
+    assert first.new and not again.new and again.raw_id == first.raw_id
     assert await failed_inbound(hub) == [], "nothing to retry: the channel could not read it"
     (row,) = await failed_inbound(hub, status=RawStatus.REJECTED)
     assert (row.status, row.error, row.payload) == (RawStatus.REJECTED, "no mail headers", b"\x00junk")
+    assert row.attempts == 2, "one count: how many times the payload arrived"
     with pytest.raises(InvalidInput, match="rejected"):
         await hub.retry_inbound(row.id)
     assert await channel_holding(hub, "<bad@x>", [chan.id]) == chan.id

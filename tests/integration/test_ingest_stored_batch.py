@@ -1,6 +1,6 @@
 """Stored WeChat pushes processed in batches (the ``process_inbound`` job, ``Hub.process_stored``)
-against the same pushes processed one by one in arrival order (``Hub.retry_inbound`` per payload,
-what the job did before): the same tickets, messages, events, audit rows, threading by recency,
+against the same pushes processed in batches of one in arrival order (``Hub.retry_inbound`` per
+payload): the same tickets, messages, events, audit rows, threading by recency,
 routing, SLA clocks, reply windows, identities (follows and unfollows), raw rows and realtime
 events, with duplicates, media, notices and unsubscribes among them; several workers claiming at
 once process every payload exactly once."""
@@ -163,7 +163,7 @@ async def _run(hub: Any, batched: bool, caplog: pytest.LogCaptureFixture) -> dic
             stored.append(await store(world.hub, message))
         fresh = [s.raw_id for s in stored if s.new]
         if batched:
-            with caplog.at_level(logging.WARNING, logger="hub.services.ingest_batch"):
+            with caplog.at_level(logging.WARNING, logger="hub.services.ingest"):
                 batch = await world.hub.process_stored(stored[0].raw_id)
             assert not [r for r in caplog.records if "one by one" in r.getMessage()], "the batch fell back"
             assert [raw_id for raw_id, _, _ in batch.items] == fresh

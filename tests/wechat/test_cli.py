@@ -53,5 +53,9 @@ async def test_rejected_payloads_are_listed_and_shown(push, run_cli) -> None:
     listed = await run_cli("inbound", "rejected", "--json")
     (row,) = json.loads(listed.out)
     assert row["size"] == len(b"<xml><broken>") and "ExpatError" in row["error"]
+    assert row["times"] == 1
+    assert (await push.plain("<xml><broken>")).status_code == 400
+    (again,) = json.loads((await run_cli("inbound", "rejected", "--json")).out)
+    assert (again["id"], again["times"]) == (row["id"], 2), "the same bytes again: counted, kept once"
     shown = await run_cli("inbound", "rejected", "--show", row["id"])
     assert shown.out.strip() == "<xml><broken>"

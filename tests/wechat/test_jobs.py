@@ -12,6 +12,7 @@ from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.errors import RetryLater
 from hub.models import Attachment, Contact, ContactIdentity, Message, Outbox, Ticket
 from hub.services import tickets
+from hub.services.ingest import failed_inbound
 from tests import factories
 from tests.wechat import pushes
 from tests.wechat.conftest import Pusher, add_wechat_channel, process_pending
@@ -45,6 +46,34 @@ async def test_processing_queues_the_media_download_and_the_profile_fetch(runtim
     queued = {job.function: list(job.args) for job in await runtime.arq.queued_jobs(queue_name=JOB_QUEUE)}
     assert queued[jobs.MEDIA_JOB] == [str(message.id)]
     assert queued[jobs.PROFILE_JOB] == [str(message.channel_id), f"{pushes.APP_ID}:oMedia"]
+
+
+async def test_a_failed_image_recovered_by_a_retry_gets_its_media_download(runtime, push: Pusher) -> None:
+    async with runtime.engine.begin() as connection:
+        await connection.execute(
+            sa.text(
+                "CREATE FUNCTION test_refuse_message() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                "BEGIN RAISE EXCEPTION 'messages table is broken'; END $$"
+            )
+        )
+        await connection.execute(
+            sa.text(
+                "CREATE TRIGGER test_refuse_message BEFORE INSERT ON messages "
+                "FOR EACH ROW EXECUTE FUNCTION test_refuse_message()"
+            )
+        )
+    fields = "<PicUrl><![CDATA[http://mmbiz.example/p.jpg]]></PicUrl><MediaId><![CDATA[img-9]]></MediaId>"
+    await push.plain(pushes.message("oRetry", "image", fields))
+    assert await process_pending(runtime) == ["failed"]
+    queued = await runtime.arq.queued_jobs(queue_name=JOB_QUEUE)
+    assert jobs.MEDIA_JOB not in {job.function for job in queued}
+    async with runtime.engine.begin() as connection:
+        await connection.execute(sa.text("DROP TRIGGER test_refuse_message ON messages"))
+        await connection.execute(sa.text("DROP FUNCTION test_refuse_message()"))
+    (failed,) = [row.id for row in await failed_inbound(runtime.hub)]
+    result = await runtime.hub.retry_inbound(failed)
+    queued = {job.function: list(job.args) for job in await runtime.arq.queued_jobs(queue_name=JOB_QUEUE)}
+    assert queued[jobs.MEDIA_JOB] == [str(result.message_id)]
 
 
 async def test_an_image_is_downloaded_into_an_attachment_once(

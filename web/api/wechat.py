@@ -35,7 +35,7 @@ from channels.wechat.config import WeChatConfig
 from channels.wechat.inbound import to_inbound
 from hub.core import Hub
 from hub.errors import HubError
-from hub.services.ingest import reject
+from hub.services.ingest import keep_unreadable
 from web.wechat_channels import ChannelUnavailable, WeChatChannels
 
 log = logging.getLogger(__name__)
@@ -121,4 +121,4 @@ async def wechat_push(request: Request, channel_id: FromPath[uuid.UUID]) -> Resp
 async def _reject(hub: Hub, channel_id: uuid.UUID, payload: bytes, reason: str) -> None:
     log.warning("WeChat push to channel %s kept as rejected: %s", channel_id, reason)
     digest = hashlib.sha256(payload).hexdigest()
-    await reject(hub, channel_id, external_id=f"rejected:{digest}", payload=payload, reason=reason)
+    await keep_unreadable(hub, channel_id, external_id=f"rejected:{digest}", payload=payload, reason=reason)

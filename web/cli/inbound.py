@@ -67,7 +67,7 @@ def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
                         "id": str(r.id),
                         "channel_id": str(r.channel_id),
                         "received_at": r.received_at.isoformat(),
-                        "times": r.attempts + 1,
+                        "times": r.attempts,
                         "size": len(r.payload or b""),
                         "error": r.error,
                     }

@@ -1,0 +1,49 @@
+"""``UnitOfWork.savepoint``: what a rolled-back savepoint collected is never announced nor queued."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sqlalchemy as sa
+
+from hub.core import Hub
+from hub.models import Team
+from hub.ports import JobRequest, RealtimeEvent
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[RealtimeEvent] = []
+        self.jobs: list[JobRequest] = []
+
+    async def publish(self, events: list[RealtimeEvent]) -> None:
+        self.events.extend(events)
+
+    async def enqueue(self, jobs: list[JobRequest]) -> None:
+        self.jobs.extend(jobs)
+
+
+async def test_a_failed_savepoint_takes_its_rows_events_and_jobs_with_it(hub: Hub) -> None:
+    recorder = Recorder()
+    hub = dataclasses.replace(hub, publisher=recorder, jobs=recorder)
+    async with hub.uow() as uow:
+        uow.session.add(Team(name="kept"))
+        uow.publish("kept", ["all"])
+        uow.enqueue("kept_job")
+        with pytest.raises(RuntimeError):
+            async with uow.savepoint():
+                uow.session.add(Team(name="undone"))
+                await uow.session.flush()
+                uow.publish("undone", ["all"])
+                uow.enqueue("undone_job")
+                raise RuntimeError("boom")
+        async with uow.savepoint():
+            uow.publish("after", ["all"])
+        await uow.commit()
+    assert [e.name for e in recorder.events] == ["kept", "after"]
+    assert [j.function for j in recorder.jobs] == ["kept_job"]
+    async with hub.uow() as uow:
+        assert list(await uow.session.scalars(sa.select(Team.name))) == ["kept"]
