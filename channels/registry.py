@@ -5,7 +5,8 @@ Channels register here as they land.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
@@ -16,6 +17,8 @@ from channels.wechat.api import WeChatApi
 from channels.wechat.sender import WeChatSender
 from hub.config import Settings
 from hub.core import Hub
+from hub.events import EventBus
+from hub.events.inbound import MessageIngested
 from hub.inbound import InboundMessage, IngestResult
 from hub.ports import AttachmentStore, ChannelSender, JobRequest
 
@@ -51,9 +54,22 @@ class ChannelSenders:
 FOLLOW_UPS: dict[str, FollowUps] = {"wechat": wechat_jobs.follow_ups}
 
 
-async def channel_follow_ups(
-    hub: Hub, channel_kind: str, processed: list[tuple[InboundMessage, IngestResult]]
-) -> list[JobRequest]:
-    """:class:`hub.ports.ChannelFollowUps` for the channels this build ships."""
-    follow_ups = FOLLOW_UPS.get(channel_kind)
-    return await follow_ups(hub, processed) if follow_ups is not None else []
+async def queue_follow_ups(hub: Hub, ingested: Sequence[MessageIngested]) -> None:
+    """Subscribed to :class:`~hub.events.inbound.MessageIngested` after commit: the jobs each
+    channel kind wants for its freshly processed messages, queued together. Best effort, like every
+    after-commit subscriber: the messages are committed, and a lost follow-up only leaves media to
+    fetch again or a profile to refresh on the sender's next message."""
+    by_kind: dict[str, list[tuple[InboundMessage, IngestResult]]] = defaultdict(list)
+    for event in ingested:
+        if event.channel_kind in FOLLOW_UPS:
+            by_kind[event.channel_kind].append((event.message, event.result))
+    jobs: list[JobRequest] = []
+    for kind, processed in by_kind.items():
+        jobs += await FOLLOW_UPS[kind](hub, processed)
+    if jobs:
+        await hub.jobs.enqueue(jobs)
+
+
+def subscribe(bus: EventBus) -> None:
+    """What the channels this build ships do when the hub's events happen."""
+    bus.after_commit(MessageIngested, queue_follow_ups)

@@ -16,7 +16,6 @@ from hub.events.subscribers import core_bus
 from hub.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
 from hub.ports import (
     AttachmentStore,
-    ChannelFollowUps,
     Clock,
     EventPublisher,
     JobQueue,
@@ -41,8 +40,6 @@ class Hub:
     clock: Clock = field(default_factory=SystemClock)
     #: E-mail for staff notifications; ``None`` keeps them in-app only.
     mailer: NotificationMailer | None = None
-    #: The channels' work after processing (media and profile fetches); ``None``: channels want none.
-    follow_ups: ChannelFollowUps | None = None
     #: Who hears of the domain events the use cases raise (:mod:`hub.events`); composition roots
     #: add the channels' subscribers to the core's.
     bus: EventBus = field(default_factory=core_bus)

@@ -14,8 +14,7 @@ import msgspec
 from hub.outbound import DeliveryResult, OutboundMessage
 
 if TYPE_CHECKING:
-    from hub.core import Hub
-    from hub.inbound import InboundMessage, IngestResult
+    pass
 
 
 class RealtimeEvent(msgspec.Struct, frozen=True):
@@ -39,17 +38,6 @@ class JobRequest(msgspec.Struct, frozen=True):
 
 class JobQueue(Protocol):
     async def enqueue(self, jobs: list[JobRequest]) -> None: ...
-
-
-class ChannelFollowUps(Protocol):
-    """What a channel does once some of its messages are processed (WeChat: fetch the media and
-    the sender's profile): the jobs to queue, given the processed (message, result) pairs of one
-    channel kind. Called by the funnel after the processing commit, whatever path the messages
-    took (a push, a bulk import, a retry)."""
-
-    async def __call__(
-        self, hub: Hub, channel_kind: str, processed: list[tuple[InboundMessage, IngestResult]]
-    ) -> list[JobRequest]: ...
 
 
 class Clock(Protocol):

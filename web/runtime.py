@@ -20,8 +20,9 @@ from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from channels import registry as channel_registry
 from channels.email.notify import EmailNotificationMailer
-from channels.registry import ChannelSenders, channel_follow_ups
+from channels.registry import ChannelSenders
 from channels.wechat.api import WeChatApi
 from hub.config import Settings
 from hub.core import Hub
@@ -128,8 +129,8 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
         jobs=ArqJobQueue(arq_pool),
         storage=storage,
         senders=ChannelSenders(settings=settings, http=http, storage=storage, wechat=wechat),
-        follow_ups=channel_follow_ups,
     )
+    channel_registry.subscribe(hub.bus)
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)
     try:

@@ -58,7 +58,7 @@ async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
     """Process a payload a push channel stored and acknowledged (``Hub.store_inbound``), together with
     whatever else its channel stored meanwhile, in batches (:meth:`hub.core.Hub.process_stored`)
     until nothing is left; what the channel wants next (WeChat: media, profile fetch) is queued by
-    the funnel itself after each batch commits (:attr:`hub.core.Hub.follow_ups`).
+    after each batch commits, by the subscriber of its ``MessageIngested`` events (:mod:`channels.registry`).
 
     Pushes share jobs (one per channel and tick, :data:`hub.services.ingest.PROCESS_TICK_SECONDS`)
     and each job works in batches: one job and one transaction per push cost more CPU than a small

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from hub import bulk
 from hub.events.base import DomainEvent
 from hub.events.bus import EventBus
 from hub.models import AuditEvent
@@ -14,25 +15,42 @@ if TYPE_CHECKING:
     from hub.uow import UnitOfWork
 
 
+_INSERT_AUDIT = bulk.insert_rows(
+    AuditEvent.__table__,
+    [
+        "at",
+        "actor_user_id",
+        "actor_kind",
+        "action",
+        "subject_type",
+        "subject_id",
+        "before",
+        "after",
+        "reason",
+    ],
+)
+
+
 async def write_audit(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
-    """One audit row per event that leaves one, in the transaction of the change."""
-    for event in events:
-        line = event.audit()
-        if line is None:
-            continue
-        uow.session.add(
-            AuditEvent(
-                at=line.at,
-                actor_user_id=line.actor.user_id,
-                actor_kind=line.actor.kind,
-                action=line.action,
-                subject_type=line.subject_type,
-                subject_id=str(line.subject_id),
-                before=line.before,
-                after=line.after,
-                reason=line.reason,
-            )
-        )
+    """One audit row per event that leaves one, in the transaction of the change, in the order the
+    events were raised: one statement however many (an ingest batch raises hundreds)."""
+    rows = [
+        {
+            "at": line.at,
+            "actor_user_id": line.actor.user_id,
+            "actor_kind": line.actor.kind,
+            "action": line.action,
+            "subject_type": line.subject_type,
+            "subject_id": str(line.subject_id),
+            "before": line.before,
+            "after": line.after,
+            "reason": line.reason,
+        }
+        for line in (event.audit() for event in events)
+        if line is not None
+    ]
+    if rows:
+        await _INSERT_AUDIT.execute(await uow.session.connection(), rows)
 
 
 async def publish_live(hub: Hub, events: Sequence[DomainEvent]) -> None:

@@ -46,10 +46,9 @@ class TicketEvent(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TicketOpened(TicketEvent):
-    """A client's first message opened a ticket (``linked_reason`` when it continues an older one)."""
+    """A client's first message opened a ticket (``linked_reason`` when it continues an older one).
+    Its live update is the message's (:class:`hub.events.inbound.MessageIngested`)."""
 
-    message_id: uuid.UUID
-    subject: str
     channel_id: uuid.UUID
     contact_id: uuid.UUID
     linked_reason: str | None = None
@@ -64,32 +63,6 @@ class TicketOpened(TicketEvent):
                 "contact_id": str(self.contact_id),
             },
             reason=self.linked_reason,
-        )
-
-    def live(self) -> RealtimeEvent:
-        return self._update(
-            "ticket.created",
-            self.ticket.channels(),
-            message_id=str(self.message_id),
-            subject=self.subject,
-            status=self.ticket.status,
-        )
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CustomerMessageReceived(TicketEvent):
-    """A client's message joined an existing ticket."""
-
-    message_id: uuid.UUID
-    subject: str
-
-    def live(self) -> RealtimeEvent:
-        return self._update(
-            "message.created",
-            self.ticket.channels(),
-            message_id=str(self.message_id),
-            subject=self.subject,
-            status=self.ticket.status,
         )
 
 

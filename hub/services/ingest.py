@@ -6,8 +6,10 @@ re-driven (``hub inbound retry``). Idempotent on (channel, external id): a repla
 first result, and a concurrent duplicate waits on the raw row's lock and then sees that result.
 
 Every way in (one message, a bulk import, a push channel's job, a retry) processes through the
-same engine (:mod:`.ingest_engine`), a single message being a batch of one, and then queues the
-channels' follow-ups (:func:`follow_up`) once the processing committed.
+same engine (:mod:`.ingest_engine`), a single message being a batch of one. What follows a
+processed message (live updates, the channels' follow-ups) subscribes to its
+:class:`hub.events.inbound.MessageIngested` event, heard once the processing committed, on every
+way in alike (a retried WeChat image gets its media download like one processed at once).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import logging
 import re
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -354,8 +355,8 @@ async def _store_many(
 
 
 async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
-    """Process a stored batch in order (one transaction, the engine once), then queue the
-    channels' follow-ups: one outcome per item given to :func:`store_many`."""
+    """Process a stored batch in order (one transaction, the engine once): one outcome per item
+    given to :func:`store_many`."""
     outcomes: list[Outcome | None] = list(stored.refused)
     if not stored.ready:
         return [o for o in outcomes if o is not None]
@@ -403,7 +404,6 @@ async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
             by_raw.update(await _run(hub, uow, todo))
         await uow.commit()
     elapsed = (time.perf_counter() - stored.started) / len(stored.ready)
-    by_kind: dict[str, list[tuple[InboundMessage, IngestResult]]] = defaultdict(list)
     for index, ((position, message, _), (raw_id, _)) in enumerate(zip(stored.ready, entries, strict=True)):
         outcome = by_raw[raw_id]
         if first[raw_id] != index and isinstance(outcome, IngestResult):
@@ -414,9 +414,6 @@ async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
             label = "duplicate" if outcome.duplicate else "stored"
             metrics.INGESTED.labels(channel=kind, outcome=label).inc()
             metrics.INGEST_SECONDS.labels(channel=kind).observe(elapsed)
-            by_kind[kind].append((message, outcome))
-    for kind, done in by_kind.items():
-        await follow_up(hub, kind, done)
     return [o for o in outcomes if o is not None]
 
 
@@ -425,8 +422,8 @@ def _rejected(raw_id: uuid.UUID, reason: str | None) -> InvalidInput:
 
 
 async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
-    """Process one stored payload (a batch of one), exactly once however often it is called, then
-    queue what its channel wants next (:func:`follow_up`). ``hub inbound retry`` runs this."""
+    """Process one stored payload (a batch of one), exactly once however often it is called.
+    ``hub inbound retry`` runs this."""
     async with hub.uow() as uow:
         connection = await uow.session.connection()
         raw = (
@@ -445,7 +442,6 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
         ).one_or_none()
         if raw is None:
             raise NotFound(what="message")
-        kind = await _channel_kind(connection, raw.channel_id)
         if raw.status is RawStatus.PROCESSED:
             return IngestResult(ticket_id=raw.ticket_id, message_id=raw.message_id, duplicate=True)
         if raw.status is RawStatus.REJECTED:
@@ -455,7 +451,6 @@ async def process_raw(hub: Hub, raw_id: uuid.UUID) -> IngestResult:
         await uow.commit()
     if isinstance(outcome, HubError):
         raise outcome
-    await follow_up(hub, kind, [(message, outcome)])
     return outcome
 
 
@@ -492,9 +487,7 @@ async def process_stored(hub: Hub, raw_id: uuid.UUID, *, limit: int = STORED_BAT
         claimed = [(row.id, msgspec.convert(row.message, InboundMessage)) for row in rows]
         outcomes = await _run(hub, uow, claimed)
         await uow.commit()
-    done = StoredBatch(kind, [(row_id, m, outcomes[row_id]) for row_id, m in claimed])
-    await follow_up(hub, kind, [(m, o) for _, m, o in done.items if isinstance(o, IngestResult)])
-    return done
+    return StoredBatch(kind, [(row_id, m, outcomes[row_id]) for row_id, m in claimed])
 
 
 #: PostgreSQL's deadlock and serialization failures: the work is sound, another transaction was in
@@ -607,27 +600,6 @@ async def keep_unreadable(
         await uow.commit()
     metrics.INGEST_FAILURES.inc()
     return StoredInbound(raw_id=row[0], new=bool(row[1]), channel_kind=kind)
-
-
-async def follow_up(
-    hub: Hub, channel_kind: str, processed: list[tuple[InboundMessage, IngestResult]]
-) -> None:
-    """Queue the jobs the channel wants for messages just processed (after their commit).
-
-    Every path runs this (push, bulk import, ``hub inbound retry``), so a message recovered by a
-    retry gets its media downloaded like one processed at once. Best effort, like the jobs of
-    :meth:`hub.uow.UnitOfWork.commit`: the messages are committed, and a lost follow-up only
-    leaves media to fetch by hand or a profile to refresh on the sender's next message.
-    """
-    fresh = [(m, r) for m, r in processed if not r.duplicate]
-    if hub.follow_ups is None or not fresh:
-        return
-    try:
-        jobs = await hub.follow_ups(hub, channel_kind, fresh)
-        if jobs:
-            await hub.jobs.enqueue(jobs)
-    except Exception:
-        log.exception("queueing the follow-ups of %d %s message(s) failed", len(fresh), channel_kind)
 
 
 async def redrive_received(hub: Hub, *, older_than: timedelta = REDRIVE_GRACE, limit: int = 500) -> int:

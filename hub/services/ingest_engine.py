@@ -11,8 +11,9 @@ tickets, messages, events, assignments and SLA clocks in three steps.
    plain records, which the loop keeps up to date (a reply to a mail earlier in the batch threads
    onto the ticket that mail opened; routing loads count the batch's own assignments).
 3. **Write.** One statement per table over column arrays (:mod:`hub.bulk`); SLA clocks of every
-   touched ticket evaluated and written set-based; realtime events collected on the unit of work,
-   published after the commit.
+   touched ticket evaluated and written set-based; then the batch's domain events are raised on the
+   unit of work (:mod:`hub.events`), in decision order: the audit trail writes them before the
+   commit, the inboxes and the channels' follow-ups hear of them after it.
 
 The caller (:mod:`.ingest`) owns the transaction, the raw rows and failure isolation. Lock order
 (raw rows, contacts, users, tickets, clock rows) is the same for every batch, so concurrent
@@ -25,6 +26,7 @@ import asyncio
 import secrets
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,8 +36,8 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import bulk, realtime, search
-from hub.actors import CHANNEL
+from hub import bulk, search
+from hub.actors import CHANNEL, Actor
 from hub.core import Hub
 from hub.domain import (
     ACTIVE_STATUSES,
@@ -48,12 +50,14 @@ from hub.domain import (
     TicketStatus,
 )
 from hub.errors import NotFound
+from hub.events import DomainEvent, TicketRef
+from hub.events import tickets as events
+from hub.events.inbound import MessageIngested
 from hub.html import sanitise
 from hub.identities import email_domain, normalise
 from hub.inbound import InboundMessage, IngestResult
 from hub.models import (
     Attachment,
-    AuditEvent,
     Channel,
     Contact,
     ContactIdentity,
@@ -148,20 +152,6 @@ _INSERT_ATTACHMENT = bulk.insert_rows(
 _INSERT_EVENT = bulk.insert_rows(
     TicketEvent.__table__, ["ticket_id", "kind", "at", "actor_user_id", "message_id", "data", "dedupe_key"]
 )
-_INSERT_AUDIT = bulk.insert_rows(
-    AuditEvent.__table__,
-    [
-        "at",
-        "actor_user_id",
-        "actor_kind",
-        "action",
-        "subject_type",
-        "subject_id",
-        "before",
-        "after",
-        "reason",
-    ],
-)
 _INSERT_CONTACT = bulk.insert_rows(_C, ["id", "name", "organization_id", "created_at"])
 _INSERT_IDENTITY = bulk.insert_rows(
     _CI,
@@ -230,14 +220,6 @@ class _Contact:
     organization_id: uuid.UUID | None
 
 
-@dataclass(slots=True)
-class _Published:
-    name: str
-    channels: list[str]
-    data: dict[str, Any]
-    ticket: TicketRecord
-
-
 def wakes(message: InboundMessage, status: TicketStatus) -> bool:
     """Whether this message reopens a ticket in ``status`` (or ends a wait on the client): the
     client's own words do; automatic traffic, notices, survey answers and agents' calls do not."""
@@ -299,10 +281,11 @@ class Engine:
         self.messages: list[dict[str, Any]] = []
         self.attachments: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
-        self.audit: list[tuple[dict[str, Any], TicketRecord, TicketRecord | None, str]] = []
         self.assigned_at: dict[uuid.UUID, datetime] = {}
         self.raw_updates: list[dict[str, Any]] = []
-        self.published: list[_Published] = []
+        #: What the subscribers hear, in decision order; built once the batch's tickets are
+        #: numbered, from what each ticket was when the decision was taken (:meth:`_ref`).
+        self.announced: list[Callable[[], DomainEvent]] = []
         self.touched: dict[uuid.UUID, datetime] = {}
         self.results: dict[uuid.UUID, IngestResult] = {}
         self.order = 0
@@ -590,7 +573,9 @@ class Engine:
             if ticket is None:
                 # A notice (an unfollow, a menu link) from someone with no conversation here: kept
                 # raw and on their identity; a ticket of its own would only be work for nobody.
-                self._processed(raw_id, IngestResult(ticket_id=None, message_id=None, duplicate=False), now)
+                notice = IngestResult(ticket_id=None, message_id=None, duplicate=False)
+                self._processed(raw_id, notice, now)
+                self._announce_message(channel, message, notice, None, now)
                 return
         created = ticket is None
         if ticket is None:
@@ -610,29 +595,46 @@ class Engine:
         elif created:
             self._route(ticket, now)
         self.touched[ticket.id] = now
-        self.published.append(
-            _Published(
-                "ticket.created" if created else "message.created",
-                realtime.for_ticket(
-                    team_id=ticket.team_id,
-                    assignee_id=ticket.assignee_id,
-                    organization_id=ticket.organization_id,
-                ),
-                {
-                    "ticket_id": str(ticket.id),
-                    "message_id": str(message_id),
-                    "subject": ticket.subject,
-                    "status": ticket.status.value,
-                    **({"direction": "outbound"} if message.direction == "outbound" else {}),
-                    **({"client_message_id": message.client_message_id} if message.client_message_id else {}),
-                },
-                ticket,
-            )
-        )
         result = IngestResult(
             ticket_id=ticket.id, message_id=message_id, duplicate=False, created_ticket=created
         )
+        self._announce_message(channel, message, result, ticket, now)
         self._processed(raw_id, result, now)
+
+    def _ref(self, ticket: TicketRecord) -> Callable[[], TicketRef]:
+        """The ticket as it is now, its number read when the event is built (new tickets are
+        numbered by the write step)."""
+        team, assignee, organization = ticket.team_id, ticket.assignee_id, ticket.organization_id
+        status = ticket.status.value
+        return lambda: TicketRef(
+            id=ticket.id,
+            number=ticket.number,
+            team_id=team,
+            assignee_id=assignee,
+            organization_id=organization,
+            status=status,
+        )
+
+    def _announce_message(
+        self,
+        channel: Channel,
+        message: InboundMessage,
+        result: IngestResult,
+        ticket: TicketRecord | None,
+        now: datetime,
+    ) -> None:
+        ref = self._ref(ticket) if ticket is not None else None
+        subject = ticket.subject if ticket is not None else None
+        self.announced.append(
+            lambda: MessageIngested(
+                at=now,
+                channel_kind=channel.kind.value,
+                message=message,
+                result=result,
+                ticket=ref() if ref is not None else None,
+                subject=subject,
+            )
+        )
 
     def _processed(self, raw_id: uuid.UUID, result: IngestResult, now: datetime) -> None:
         self.raw_updates.append(
@@ -717,13 +719,15 @@ class Engine:
             channel_kind=channel.kind,
             linked_ticket_id=linked.id if linked else None,
         )
-        self._audit(
-            "ticket.created",
-            ticket,
-            now,
-            after={"channel_id": str(channel.id), "contact_id": str(contact.id)},
-            linked=linked,
-            rule=rule,
+        ref = self._ref(ticket)
+        self.announced.append(
+            lambda: events.TicketOpened(
+                at=now,
+                ticket=ref(),
+                channel_id=channel.id,
+                contact_id=contact.id,
+                linked_reason=link_reason(linked, rule),
+            )
         )
         return ticket
 
@@ -761,14 +765,8 @@ class Engine:
         ticket.resolved_at = None
         ticket.closed_at = None
         ticket.dirty.update(("reopen_count", "resolved_at", "closed_at"))
-        self._audit(
-            "ticket.reopened",
-            ticket,
-            now,
-            before={"status": previous.value},
-            after={"status": "open"},
-            reason="customer replied",
-        )
+        ref = self._ref(ticket)
+        self.announced.append(lambda: events.TicketReopened(at=now, ticket=ref(), previous=previous.value))
 
     def _append(
         self,
@@ -878,21 +876,11 @@ class Engine:
             team_id=ticket.team_id,
             reason=reason,
         )
-        self._audit(
-            "ticket.assigned",
-            ticket,
-            now,
-            actor=actor,
-            before={"assignee_id": None},
-            after={"assignee_id": str(user_id)},
-            reason=reason,
-        )
-        self.published.append(
-            _Published(
-                "ticket.assigned",
-                realtime.for_ticket(team_id=ticket.team_id, assignee_id=user_id, organization_id=None),
-                {"ticket_id": str(ticket.id), "assignee_id": str(user_id)},
-                ticket,
+        ref = self._ref(ticket)
+        by = CHANNEL if actor is None else Actor(kind="user", user_id=actor)
+        self.announced.append(
+            lambda: events.Assigned(
+                at=now, ticket=ref(), actor=by, previous_assignee_id=None, assignee_id=user_id, reason=reason
             )
         )
 
@@ -919,30 +907,6 @@ class Engine:
                 "dedupe_key": None,
             }
         )
-
-    def _audit(
-        self,
-        action: str,
-        ticket: TicketRecord,
-        at: datetime,
-        *,
-        actor: uuid.UUID | None = CHANNEL.user_id,
-        linked: TicketRecord | None = None,
-        rule: str = "",
-        **fields: Any,
-    ) -> None:
-        row = {
-            "at": at,
-            "actor_user_id": actor,
-            "actor_kind": CHANNEL.kind if actor == CHANNEL.user_id else "user",
-            "action": action,
-            "subject_type": "ticket",
-            "subject_id": str(ticket.id),
-            "before": fields.get("before"),
-            "after": fields.get("after"),
-            "reason": fields.get("reason"),
-        }
-        self.audit.append((row, ticket, linked, rule))
 
     # -- write -----------------------------------------------------------------------------------
 
@@ -974,8 +938,6 @@ class Engine:
             await _INSERT_ATTACHMENT.execute(connection, self.attachments)
         if self.events:
             await _INSERT_EVENT.execute(connection, self.events)
-        if self.audit:
-            await _INSERT_AUDIT.execute(connection, [self._audit_row(*entry) for entry in self.audit])
         if self.assigned_at:
             await connection.execute(
                 sa.update(_U)
@@ -986,18 +948,8 @@ class Engine:
         await self._refresh_clocks()
         if self.raw_updates:  # rows locked in id order by the caller
             await _MARK_PROCESSED.execute(connection, self.raw_updates)
-        for event in self.published:
-            self.uow.publish(event.name, event.channels, number=event.ticket.number, **event.data)
-
-    @staticmethod
-    def _audit_row(
-        row: dict[str, Any], ticket: TicketRecord, linked: TicketRecord | None, rule: str
-    ) -> dict[str, Any]:
-        """Audit rows name ticket numbers, known only once the batch's tickets are numbered."""
-        if row["action"] == "ticket.created":
-            row["after"] = {"number": ticket.number, **row["after"]}
-            row["reason"] = link_reason(linked, rule)
-        return row
+        for announce in self.announced:
+            self.uow.emit(announce())
 
     async def _write_tickets(self) -> None:
         connection = self.connection

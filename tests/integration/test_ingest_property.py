@@ -28,6 +28,7 @@ from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, Role, TicketStatus
 from hub.errors import HubError
+from hub.events.subscribers import core_bus
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent, User
 from hub.ports import RealtimeEvent
@@ -145,7 +146,7 @@ async def _staff(hub: Hub) -> tuple[User, uuid.UUID, uuid.UUID]:
 async def _world(hub: Hub) -> World:
     clock = TickingClock(START)
     recorder = Recorder()
-    hub = dataclasses.replace(hub, clock=clock, publisher=recorder, follow_ups=None)
+    hub = dataclasses.replace(hub, clock=clock, publisher=recorder, bus=core_bus())
     lead, email, api = await _staff(hub)
     async with hub.uow() as uow:
         tables = ", ".join(
