@@ -283,7 +283,7 @@ class EmailIngest:
         if result.duplicate:
             return MailResult(Outcome.DUPLICATE, ticket_id=result.ticket_id)
         acknowledged = False
-        if result.created_ticket and parsed.may_acknowledge:
+        if result.created_ticket and parsed.may_acknowledge and result.ticket_id is not None:
             acknowledged = await self._acknowledge(target, result.ticket_id)
         outcome = Outcome.CREATED if result.created_ticket else Outcome.THREADED
         return MailResult(outcome, ticket_id=result.ticket_id, acknowledged=acknowledged)

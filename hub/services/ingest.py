@@ -565,7 +565,7 @@ async def keep_unreadable(
     times it arrived.
     """
     async with hub.uow() as uow:
-        row = (
+        row: sa.Row[uuid.UUID, bool] | None = (
             await uow.session.execute(
                 insert(RawInbound)
                 .values(
@@ -584,7 +584,7 @@ async def keep_unreadable(
                     set_={"attempts": RawInbound.attempts + 1},
                     where=RawInbound.status == RawStatus.REJECTED,
                 )
-                .returning(RawInbound.id, sa.literal_column("xmax = 0"))
+                .returning(RawInbound.id, sa.literal_column("xmax = 0", sa.Boolean()))
             )
         ).one_or_none()
         if row is None:  # the key already names a readable payload: that one stands

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -336,8 +336,8 @@ class Engine:
                 .join(_C, _C.c.id == _CI.c.contact_id)
                 .where(_CI.c.kind == kind, _CI.c.value.in_(values))
             )
-            for value, identity_id, *contact in rows:
-                self.contacts[(kind, value)] = _Contact(*contact)
+            for value, identity_id, contact_id, contact_name, organization_id in rows:
+                self.contacts[(kind, value)] = _Contact(contact_id, contact_name, organization_id)
                 self.identities[(kind, value)] = identity_id
         organizations = await self._organizations_by_domain(
             [v for k, v in keys if k is ChannelKind.EMAIL and (k, v) not in self.contacts]
@@ -443,8 +443,9 @@ class Engine:
         rows = await self.connection.execute(sa.select(*_TICKET_COLUMNS, Ticket.reply_token).where(where))
         found = []
         for row in rows:
-            ticket = self.index.remember(TicketRecord(*row[:-1]))
-            self.index.by_token[row[-1]] = ticket.id
+            # _TICKET_COLUMNS are TicketRecord's fields in order; the row type only knows their union.
+            ticket = self.index.remember(TicketRecord(*cast("tuple[Any, ...]", row[:-1])))
+            self.index.by_token[cast(str, row[-1])] = ticket.id
             found.append(ticket)
         return found
 
@@ -459,18 +460,19 @@ class Engine:
                 )
             )
             for external_id, created_at, ticket_id in rows:
-                index.refs[external_id].append((created_at, -1, ticket_id))
+                if external_id is not None:  # matched by IN: never null, as the row type cannot tell
+                    index.refs[external_id].append((created_at, -1, ticket_id))
         thread_refs = sorted({(m.channel_id, m.thread_ref) for m in messages if m.thread_ref})
         if thread_refs:
-            rows = await connection.execute(
+            known = await connection.execute(
                 sa.select(ThreadRef.channel_id, ThreadRef.ref, ThreadRef.ticket_id).where(
                     sa.tuple_(ThreadRef.channel_id, ThreadRef.ref).in_(thread_refs)
                 )
             )
-            for channel_id, ref, ticket_id in rows:
+            for channel_id, ref, ticket_id in known:
                 index.by_thread_ref[(channel_id, ref)] = ticket_id
         tokens = sorted({m.reply_token for m in messages if m.reply_token})
-        numbers = sorted({m.ticket_number_hint for m in messages if valid_number(m.ticket_number_hint)})
+        numbers = sorted({n for m in messages if (n := m.ticket_number_hint) is not None and valid_number(n)})
         ids = sorted(
             {t for entries in index.refs.values() for _, _, t in entries}
             | set(index.by_thread_ref.values())
@@ -495,7 +497,7 @@ class Engine:
             .where(Message.ticket_id.in_(quoted), Message.author_contact_id.in_(senders))
             .distinct()
         )
-        self.index.authors.update((t, c) for t, c in rows)
+        self.index.authors.update((t, c) for t, c in rows if c is not None)
 
     async def _load_conversations(self, messages: list[InboundMessage], now: datetime) -> None:
         """The tickets threading by recency could join (the sender's active tickets on the channel
