@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers: `auto` is one per usable core (tests/conftest.py); `make test TEST_WORKERS=0` runs serially.
+TEST_WORKERS ?= auto
 
 .PHONY: install demo test lint format clean
 
@@ -25,7 +27,7 @@ test: install
 	$(BIN)/lint-imports
 	./.ci/ensure-chromium
 	./.ci/ensure-dovecot
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

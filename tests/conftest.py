@@ -2,7 +2,9 @@
 
 By default the embedded servers under ``var/test`` (started once per run, stopped at the end).
 Set ``HUB_TEST_DATABASE_URL`` and ``HUB_TEST_REDIS_URL`` to use real servers instead; the tests
-wipe that database's schema and flush that Redis database, so never point them at real data.
+drop and re-create databases named after that one (``<name>_template``, ``<name>_gw0``...) and
+flush Redis databases from that one's number up, so never point them at real data. With
+pytest-xdist (``-n``) every worker has a database and a Redis of its own (:mod:`tests.servers`).
 """
 
 from __future__ import annotations
@@ -16,17 +18,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
 from hub.config import Settings, load_settings
 from hub.core import Hub
-from hub.db import create_engine
-from hub.migrate import upgrade
 from hub.models import Base
+from tests.servers import servers_for_worker
 from web.app import create_app
-from web.embedded import EmbeddedServers, ServerUrls
+from web.embedded import ServerUrls
 from web.runtime import Runtime, open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,36 +40,27 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def _reset_schema(database_url: str) -> None:
-    engine = create_engine(database_url, pool_size=1)
-    async with engine.begin() as connection:
-        await connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        await connection.execute(sa.text("CREATE SCHEMA public"))
-    await engine.dispose()
-    await upgrade(database_url)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core this run may use. xdist counts the machine's physical
+    cores, which ignores CPU affinity (``taskset``, a CI runner's share): more workers than cores
+    only adds start-up and contention."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(usable, psutil.cpu_count(logical=False) or usable))
 
 
 @pytest.fixture(scope="session")
-def server_urls() -> Iterator[ServerUrls]:
-    database_url = os.environ.get("HUB_TEST_DATABASE_URL")
-    redis_url = os.environ.get("HUB_TEST_REDIS_URL")
-    embedded = None
-    if not (database_url and redis_url):
-        embedded = EmbeddedServers(
-            Path(os.environ.get("HUB_TEST_DATA_DIR", ROOT / "var" / "test")),
-            database="hub_test",
-            postgres=not database_url,
-            redis=not redis_url,
-        )
-        urls = embedded.acquire()
-        database_url = database_url or urls.database_url
-        redis_url = redis_url or urls.redis_url
-    asyncio.run(_reset_schema(database_url))
-    try:
-        yield ServerUrls(database_url=database_url, redis_url=redis_url)
-    finally:
-        if embedded is not None:
-            embedded.release()
+def server_urls(worker_id: str, testrun_uid: str) -> Iterator[ServerUrls]:
+    """This process's database and Redis (``worker_id`` and ``testrun_uid`` come from pytest-xdist;
+    a plain run is worker ``master``)."""
+    with servers_for_worker(
+        None if worker_id == "master" else worker_id,
+        testrun_uid,
+        Path(os.environ.get("HUB_TEST_DATA_DIR", ROOT / "var" / "test")),
+        database_url=os.environ.get("HUB_TEST_DATABASE_URL"),
+        redis_url=os.environ.get("HUB_TEST_REDIS_URL"),
+    ) as urls:
+        yield urls
 
 
 def make_settings(urls: ServerUrls, data_dir: Path, **overrides: str) -> Settings:
