@@ -21,8 +21,10 @@ from pathlib import Path
 import psutil
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from litestar.testing import AsyncTestClient
 
+from hub import security
 from hub.config import Settings, load_settings
 from hub.core import Hub
 from hub.models import Base
@@ -33,6 +35,14 @@ from web.runtime import Runtime, open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+# Argon2 at the hub's production cost (64 MiB, 3 passes, 4 threads) takes 0.2-0.4 s per hash and
+# per check; a test that creates and logs in its cast of four users spent seconds on it, and the
+# four threads of each hash fought the test workers for two cores. The tests check who may log in,
+# never the cost, so they hash at argon2's minimum (still argon2id, still verified for real).
+security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+security._DUMMY_HASH = security._hasher.hash("not-a-password")
 
 
 @pytest.fixture(scope="session")
