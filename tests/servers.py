@@ -87,6 +87,9 @@ async def provision_database(admin_url: str, template: str, database: str, run_i
                     await connection.execute(sa.text(f"COMMENT ON DATABASE \"{template}\" IS '{run_id}'"))
                 await connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
                 await connection.execute(sa.text(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
+                # A test database is thrown away after the run, so a commit need not wait for its
+                # WAL to reach the disk: about 1 ms less per commit, on tens of thousands of commits.
+                await connection.execute(sa.text(f'ALTER DATABASE "{database}" SET synchronous_commit = off'))
             finally:
                 await connection.execute(
                     sa.text("SELECT pg_advisory_unlock(:key)"), {"key": TEMPLATE_LOCK_KEY}

@@ -68,6 +68,7 @@ async def test_workers_copy_a_template_migrated_once_per_run(scratch: tuple[str,
     b = with_database(admin, f"{base}_b")
     assert await _query(b, "SELECT to_regclass('run_mark') IS NOT NULL"), "migrated twice in one run"
     assert await _query(b, "SELECT to_regclass('only_in_a') IS NULL"), "workers share a database"
+    assert await _query(b, "SHOW synchronous_commit") == "off", "throwaway databases skip the WAL flush"
 
     # A new run builds its template afresh (it may have new migrations), and a worker's database is
     # re-copied, losing what the last run left in it.
