@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import security
 from hub.config import Settings, load_settings
@@ -90,14 +91,48 @@ def settings(server_urls: ServerUrls, tmp_path: Path) -> Settings:
 
 
 _TABLES = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+#: One round trip naming the tables that hold rows.
+_FILLED = " UNION ALL ".join(
+    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"  # noqa: S608 - our own table names
+    for t in Base.metadata.sorted_tables
+)
+#: Every identity column's sequence back to 1 (a rolled-back insert advances one and leaves no row).
+_RESTART_SEQUENCES = "SELECT " + ", ".join(
+    [
+        *(
+            f"setval(pg_get_serial_sequence('\"{t.name}\"', '{c.name}'), 1, false)"
+            for t in Base.metadata.sorted_tables
+            for c in t.columns
+            if c.identity is not None
+        ),
+        "setval('ticket_number_seq', 10001, false)",
+    ]
+)
+
+
+async def _empty_database(connection: AsyncConnection) -> None:
+    """What ``TRUNCATE`` of every table with ``RESTART IDENTITY`` leaves, at a tenth of the cost.
+
+    A truncate does file work for every table and index, rows or not: 0.15-0.3 s before every
+    test. Deleting the rows of the few tables a test filled takes 5-20 ms; with the foreign keys'
+    (and the append-only tables') triggers off for the transaction, in any order. Turning them
+    off needs a superuser, as the embedded server's is; other roles get the truncate.
+    """
+    if await connection.scalar(sa.text("SELECT current_setting('is_superuser')")) != "on":
+        await connection.execute(sa.text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+        await connection.execute(sa.text(_RESTART_SEQUENCES))
+        return
+    await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    for name in (await connection.execute(sa.text(_FILLED))).scalars().all():
+        await connection.execute(sa.text(f'DELETE FROM "{name}"'))  # noqa: S608 - our own table names
+    await connection.execute(sa.text(_RESTART_SEQUENCES))
 
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with open_runtime(settings) as rt:
         async with rt.engine.begin() as connection:
-            await connection.execute(sa.text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
-            await connection.execute(sa.text("ALTER SEQUENCE ticket_number_seq RESTART WITH 10001"))
+            await _empty_database(connection)
         await rt.redis.flushdb()
         yield rt
 
