@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers: `auto` is one per usable core (tests/conftest.py); `make test TEST_WORKERS=0` runs
+# serially. worksteal: each worker starts on half the files in order, then takes over the other's leftovers.
+TEST_WORKERS ?= auto
 
 .PHONY: install demo test lint format clean
 
@@ -25,7 +28,7 @@ test: install
 	$(BIN)/lint-imports
 	./.ci/ensure-chromium
 	./.ci/ensure-dovecot
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .

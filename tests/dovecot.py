@@ -18,9 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 PASSWORD = "secret"
 MAIL_UID = 65534
 POOL = 100
+START_ATTEMPTS = 3
 BINARY = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 
 
@@ -31,6 +34,10 @@ def unavailable() -> str | None:
     if os.geteuid() != 0:
         return "the private Dovecot must start as root (it switches to the mail user itself)"
     return None
+
+
+class PortTaken(RuntimeError):
+    """Dovecot could not listen: the port was taken between the probe and its start."""
 
 
 def _free_port() -> int:
@@ -101,6 +108,18 @@ class Dovecot:
         return server
 
     def start(self) -> Dovecot:
+        """A free port is only free until someone takes it: another test worker probing for one
+        at the same moment may be handed the same number. Dovecot then exits at once, saying
+        the address is in use; try again on fresh ports."""
+        for _ in range(START_ATTEMPTS - 1):
+            try:
+                return self._start_once()
+            except PortTaken:
+                self.port = _free_port()
+                self.tls_port = _free_port() if self.certificate else 0
+        return self._start_once()
+
+    def _start_once(self) -> Dovecot:
         assert BINARY is not None
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
@@ -123,16 +142,33 @@ class Dovecot:
         self.process = subprocess.Popen([BINARY, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
+            if self._listening():
                 return self
             if self.process.poll() is not None:
                 break
             time.sleep(0.05)
         log = (self.root / "dovecot.log").read_text() if (self.root / "dovecot.log").exists() else ""
+        self._stop_process()
+        (self.root / "dovecot.log").unlink(missing_ok=True)
+        if "Address already in use" in log:
+            raise PortTaken(log[-2000:])
         self.stop()
         raise RuntimeError(f"Dovecot did not start on port {self.port}: {log[-2000:]}")
 
     def stop(self) -> None:
+        self._stop_process()
+        if self.owned:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _listening(self) -> bool:
+        """Our Dovecot holds the port (a connection could reach another worker's on it)."""
+        assert self.process is not None
+        with contextlib.suppress(psutil.Error):
+            sockets = psutil.Process(self.process.pid).net_connections("inet")
+            return any(s.status == psutil.CONN_LISTEN and s.laddr.port == self.port for s in sockets)
+        return False
+
+    def _stop_process(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -141,8 +177,6 @@ class Dovecot:
                 self.process.kill()
                 self.process.wait()
         self.process = None
-        if self.owned:
-            shutil.rmtree(self.root, ignore_errors=True)
 
     def new_user(self) -> str:
         """A mailbox no test has used yet (password :data:`PASSWORD`)."""
