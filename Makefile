@@ -26,6 +26,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	./.ci/ensure-chromium
 	./.ci/ensure-dovecot
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
@@ -34,6 +35,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
