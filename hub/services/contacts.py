@@ -16,47 +16,12 @@ from hub.actors import CHANNEL, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.identities import email_domain, normalise
-from hub.models import Contact, ContactIdentity, Organization, Ticket
-from hub.services import audit
+from hub.events.admin import SettingsChanged
+from hub.identities import normalise
+from hub.models import Contact, ContactIdentity, Ticket
+from hub.uow import UnitOfWork
 
 _TICKETS = Ticket.__table__
-
-
-async def resolve(
-    session: AsyncSession, kind: ChannelKind, raw_identity: str, name: str | None, *, now: datetime
-) -> Contact:
-    """The contact owning this identity; created (with the identity) if nobody does yet.
-
-    Two deliveries racing for a new identity both insert; the unique (kind, value) constraint lets
-    exactly one identity row win and the loser's contact is discarded with its savepoint.
-    """
-    value = normalise(kind, raw_identity)
-    found = await _by_identity(session, kind, value)
-    if found is not None:
-        if name and not found.name:
-            found.name = name[:200]
-            await refresh_ticket_search(session, {found.id: found.name})
-        return found
-    organization_id = await _organization_for(session, kind, value)
-    async with session.begin_nested():
-        contact = Contact(
-            id=uuid.uuid4(), name=(name or "")[:200], organization_id=organization_id, created_at=now
-        )
-        session.add(contact)
-        await session.flush()
-        inserted = await session.scalar(
-            insert(ContactIdentity)
-            .values(id=uuid.uuid4(), contact_id=contact.id, kind=kind, value=value, created_at=now)
-            .on_conflict_do_nothing(index_elements=["kind", "value"])
-            .returning(ContactIdentity.id)
-        )
-    if inserted is None:
-        await session.delete(contact)
-        winner = await _by_identity(session, kind, value)
-        assert winner is not None
-        return winner
-    return contact
 
 
 async def identity(session: AsyncSession, kind: ChannelKind, raw_identity: str) -> ContactIdentity | None:
@@ -155,7 +120,7 @@ async def update_identity(
                 continue
             owner = await _by_identity(session, kind, alias_value)
             if owner is not None and owner.id != contact.id:
-                contact = await merge(session, CHANNEL, source_id=contact.id, target_id=owner.id, now=now)
+                contact = await merge(uow, CHANNEL, source_id=contact.id, target_id=owner.id, now=now)
         await uow.commit()
         return contact
 
@@ -168,22 +133,11 @@ async def _by_identity(session: AsyncSession, kind: ChannelKind, value: str) -> 
     )
 
 
-async def _organization_for(session: AsyncSession, kind: ChannelKind, value: str) -> uuid.UUID | None:
-    """New e-mail contacts join the organization that owns their mail domain."""
-    if kind is not ChannelKind.EMAIL:
-        return None
-    domain = email_domain(value)
-    if domain is None:
-        return None
-    return await session.scalar(
-        sa.select(Organization.id).where(sa.literal(domain) == sa.any_(Organization.domains)).limit(1)
-    )
-
-
 async def merge(
-    session: AsyncSession, actor: Actor, *, source_id: uuid.UUID, target_id: uuid.UUID, now: datetime
+    uow: UnitOfWork, actor: Actor, *, source_id: uuid.UUID, target_id: uuid.UUID, now: datetime
 ) -> Contact:
     """Move the source's identities and tickets to the target; the source remains as a pointer."""
+    session = uow.session
     if source_id == target_id:
         raise InvalidInput(detail="a contact cannot be merged into itself")
     contacts = {
@@ -209,18 +163,19 @@ async def merge(
         await refresh_ticket_search(session, {target.id: target.name})
     if target.organization_id is None and source.organization_id is not None:
         target.organization_id = source.organization_id
-    audit.record(
-        session,
-        actor,
-        "contact.merged",
-        "contact",
-        target.id,
-        at=now,
-        before={"source_id": str(source.id)},
-        after={
-            "identities_moved": cast("sa.CursorResult[Any]", moved_identities).rowcount,
-            "tickets_moved": cast("sa.CursorResult[Any]", moved_tickets).rowcount,
-        },
+    uow.emit(
+        SettingsChanged(
+            at=now,
+            actor=actor,
+            action="contact.merged",
+            subject_type="contact",
+            subject_id=target.id,
+            before={"source_id": str(source.id)},
+            after={
+                "identities_moved": cast("sa.CursorResult[Any]", moved_identities).rowcount,
+                "tickets_moved": cast("sa.CursorResult[Any]", moved_tickets).rowcount,
+            },
+        )
     )
     return target
 
@@ -229,8 +184,6 @@ async def merge_contacts(hub: Hub, actor: Actor, *, source_id: uuid.UUID, target
     """Staff fold a duplicate into the contact that stays (see :func:`merge`), in one transaction."""
     policy.require_staff(actor)
     async with hub.uow() as uow:
-        target = await merge(
-            uow.session, actor, source_id=source_id, target_id=target_id, now=hub.clock.now()
-        )
+        target = await merge(uow, actor, source_id=source_id, target_id=target_id, now=hub.clock.now())
         await uow.commit()
         return target

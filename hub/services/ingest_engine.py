@@ -210,7 +210,7 @@ _TICKET_COLUMNS = (
 
 class ContactRace(Exception):
     """A concurrent ingest created some of this batch's new contacts first: run the batch again,
-    and the lookup finds theirs (their contact wins, as :func:`.contacts.resolve` decides)."""
+    and the lookup finds theirs (the first contact to own an identity keeps it)."""
 
 
 @dataclass(slots=True)
@@ -324,8 +324,8 @@ class Engine:
             raise NotFound(what="channel")
 
     async def _load_contacts(self, messages: list[InboundMessage], nows: list[datetime]) -> None:
-        """Resolve every sender (one lookup per kind), create the new ones, as
-        :func:`.contacts.resolve` would one by one."""
+        """Resolve every sender (one lookup per kind) and create the new ones; an e-mail sender
+        new to the hub joins the organization that owns their mail domain."""
         keys = dict.fromkeys(self._key(m) for m in messages)
         by_kind: dict[ChannelKind, list[str]] = defaultdict(list)
         for kind, value in keys:

@@ -1,7 +1,7 @@
 """Creating and editing the organizations the hub serves (clients and partners), audited.
 
 A mail domain belongs to at most one organization: new e-mail contacts join the organization
-that owns their domain (:func:`hub.services.contacts.resolve`), so two owners would be a coin toss.
+that owns their domain (the ingest engine, :mod:`hub.services.ingest_engine`), so two owners would be a coin toss.
 """
 
 from __future__ import annotations
