@@ -119,7 +119,12 @@ async def refresh_profile(hub: Hub, api: WeChatApi, channel_id: uuid.UUID, ident
     channel = await channels.get_channel(hub, channel_id)
     if channel is None or channel.kind is not ChannelKind.WECHAT:
         return False
-    config = WeChatConfig.load(hub.settings.secret_key, channel.id, channel.config)
+    try:
+        config = WeChatConfig.load(hub.settings.secret_key, channel.id, channel.config)
+    except ConfigProblem as exc:
+        # Retrying cannot mend a channel's settings; the sender's next message asks again.
+        log.warning("the WeChat profile of %s is not fetched: %s", identity, exc)
+        return False
     openid = config.openid(identity)
     if openid is None:
         return False

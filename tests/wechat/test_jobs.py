@@ -261,3 +261,16 @@ async def test_the_profile_picture_is_kept_in_our_store_and_shown_to_staff_only(
 async def _identity_profile(hub, identity: str) -> dict:
     row = await _only(hub, ContactIdentity, ContactIdentity.value == identity)
     return row.profile
+
+
+async def test_a_channel_without_its_credentials_gives_up_the_profile_quietly(hub, runtime, caplog) -> None:
+    """A WeChat channel that was never connected to an account (as in ``make demo``): its
+    followers' messages still land, and the profile job gives up with a warning, not a crash
+    retried three times."""
+    channel = await factories.channel(hub, ChannelKind.WECHAT)
+    identity = f"{pushes.APP_ID}:oNoCredentials"
+    await factories.inbound(hub, channel.id, sender=identity, text="你好")
+
+    assert await jobs.refresh_profile(hub, runtime.wechat, channel.id, identity) is False
+    assert "is not fetched: the channel's config lacks" in caplog.text
+    assert (await _only(hub, ContactIdentity, ContactIdentity.value == identity)).profile == {}
