@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.sql.dml import ReturningInsert
 
 from hub.core import Hub
 from hub.domain import RequirementEventKind, RequirementStatus, TicketEventKind
@@ -69,7 +70,32 @@ async def _tickets(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, tupl
     return {row.id: (row.number, row.subject) for row in rows}
 
 
-class RequirementFeedback(RescheduledByNextAlert):
+class _OneDueInstant(RescheduledByNextAlert):
+    """What the two kinds share: an alert is recorded by one insert that a dedupe key makes land
+    once, and a breach recorded before the promise was kept marks the row breached."""
+
+    def alert_row(self, owed: Owed[Any], now: datetime) -> ReturningInsert[int]:
+        """The event row of this alert, ``ON CONFLICT DO NOTHING RETURNING id``."""
+        raise NotImplementedError
+
+    def kept(self, row: Any) -> bool:
+        raise NotImplementedError
+
+    def mark_breached(self, row: Any) -> None:
+        raise NotImplementedError
+
+    async def record(self, uow: UnitOfWork, fired: Sequence[Owed[Any]], now: datetime) -> list[Owed[Any]]:
+        added = []
+        for owed in fired:
+            if await uow.session.scalar(self.alert_row(owed, now)) is None:
+                continue  # recorded already, by an earlier sweep or another worker
+            if owed.alert == BREACHED and not self.kept(owed.row):
+                self.mark_breached(owed.row)
+            added.append(owed)
+        return added
+
+
+class RequirementFeedback(_OneDueInstant):
     """A client requirement's feedback promise (``3bd``): warned to its owner, a breach also to the
     client's account manager."""
 
@@ -101,30 +127,26 @@ class RequirementFeedback(RescheduledByNextAlert):
             found.append(Due(row, [Owed(row, alert, at) for alert, at in alerts]))
         return found
 
-    async def record(
-        self, uow: UnitOfWork, fired: Sequence[Owed[Requirement]], now: datetime
-    ) -> list[Owed[Requirement]]:
-        added = []
-        for owed in fired:
-            row, kind = owed.row, _REQUIREMENT_KINDS[owed.alert]
-            landed = await uow.session.scalar(
-                insert(RequirementEvent)
-                .values(
-                    requirement_id=row.id,
-                    kind=kind,
-                    at=now,
-                    dedupe_key=kind.value,
-                    data={"due_at": _iso(owed.at), "feedback_due_at": _iso(row.feedback_due_at)},
-                )
-                .on_conflict_do_nothing()
-                .returning(RequirementEvent.id)
+    def alert_row(self, owed: Owed[Requirement], now: datetime) -> ReturningInsert[int]:
+        row, kind = owed.row, _REQUIREMENT_KINDS[owed.alert]
+        return (
+            insert(RequirementEvent)
+            .values(
+                requirement_id=row.id,
+                kind=kind,
+                at=now,
+                dedupe_key=kind.value,
+                data={"due_at": _iso(owed.at), "feedback_due_at": _iso(row.feedback_due_at)},
             )
-            if landed is None:
-                continue
-            if owed.alert == BREACHED and row.feedback_at is None:
-                row.feedback_state = ClockStatus.BREACHED
-            added.append(owed)
-        return added
+            .on_conflict_do_nothing()
+            .returning(RequirementEvent.id)
+        )
+
+    def kept(self, row: Requirement) -> bool:
+        return row.feedback_at is not None
+
+    def mark_breached(self, row: Requirement) -> None:
+        row.feedback_state = ClockStatus.BREACHED
 
     async def tell(
         self, uow: UnitOfWork, recorded: Sequence[Owed[Requirement]], now: datetime
@@ -159,7 +181,7 @@ class RequirementFeedback(RescheduledByNextAlert):
         return told
 
 
-class HandoffAnswer(RescheduledByNextAlert):
+class HandoffAnswer(_OneDueInstant):
     """A liaison's answer to a hand-off (``2bh``): warned to the liaison, a breach also to the
     requester and the target team's lead."""
 
@@ -184,36 +206,32 @@ class HandoffAnswer(RescheduledByNextAlert):
             found.append(Due(row, [Owed(row, alert, at) for alert, at in alerts]))
         return found
 
-    async def record(
-        self, uow: UnitOfWork, fired: Sequence[Owed[Handoff]], now: datetime
-    ) -> list[Owed[Handoff]]:
-        added = []
-        for owed in fired:
-            row, kind = owed.row, _HANDOFF_KINDS[owed.alert]
-            landed = await uow.session.scalar(
-                insert(TicketEvent)
-                .values(
-                    ticket_id=row.ticket_id,
-                    kind=kind,
-                    at=now,
-                    dedupe_key=f"{kind.value}:{row.id}",
-                    data={
-                        "handoff_id": str(row.id),
-                        "to_team_id": str(row.to_team_id) if row.to_team_id else None,
-                        "liaison_id": str(row.liaison_id) if row.liaison_id else None,
-                        "due_at": _iso(row.due_at),
-                        "answered_at": _iso(row.answered_at) if row.answered_at else None,
-                    },
-                )
-                .on_conflict_do_nothing()
-                .returning(TicketEvent.id)
+    def alert_row(self, owed: Owed[Handoff], now: datetime) -> ReturningInsert[int]:
+        row, kind = owed.row, _HANDOFF_KINDS[owed.alert]
+        return (
+            insert(TicketEvent)
+            .values(
+                ticket_id=row.ticket_id,
+                kind=kind,
+                at=now,
+                dedupe_key=f"{kind.value}:{row.id}",
+                data={
+                    "handoff_id": str(row.id),
+                    "to_team_id": str(row.to_team_id) if row.to_team_id else None,
+                    "liaison_id": str(row.liaison_id) if row.liaison_id else None,
+                    "due_at": _iso(row.due_at),
+                    "answered_at": _iso(row.answered_at) if row.answered_at else None,
+                },
             )
-            if landed is None:
-                continue
-            if owed.alert == BREACHED and row.answered_at is None:
-                row.state = ClockStatus.BREACHED
-            added.append(owed)
-        return added
+            .on_conflict_do_nothing()
+            .returning(TicketEvent.id)
+        )
+
+    def kept(self, row: Handoff) -> bool:
+        return row.answered_at is not None
+
+    def mark_breached(self, row: Handoff) -> None:
+        row.state = ClockStatus.BREACHED
 
     async def tell(
         self, uow: UnitOfWork, recorded: Sequence[Owed[Handoff]], now: datetime
