@@ -46,7 +46,7 @@ from hub.config import load_settings
 from hub.db import create_engine
 from hub.domain import ChannelKind
 from hub.migrate import upgrade
-from hub.services.channels import add_channel
+from hub.services.channel_instances import add_channel
 from web.runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent

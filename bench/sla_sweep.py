@@ -47,7 +47,7 @@ from hub.services.sla_sweep import sweep
 from hub.sla.alerts import pending_alerts
 from hub.sla.clock import compute_clocks
 from hub.sla.defaults import BUILTIN_POLICIES
-from hub.sla.policy import choose_policy
+from hub.sla.policy_choice import choose_policy
 from hub.sla.targets import Target
 from web.runtime import open_runtime
 

@@ -56,7 +56,7 @@ from hub.config import load_settings
 from hub.db import create_engine
 from hub.domain import ChannelKind
 from hub.migrate import upgrade
-from hub.services import channels
+from hub.services import channel_instances
 from web.runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,7 +262,7 @@ async def main() -> None:
             SECRET_KEY, channel_id, app_id=APP_ID, token=TOKEN, aes_key=AES_KEY,
             secret_env="HUB_BENCH_WECHAT_SECRET", api_base=api_base,  # noqa: S106 - a name
         )  # fmt: skip
-        await channels.add_channel(
+        await channel_instances.add_channel(
             runtime.hub, CLI, kind=ChannelKind.WECHAT, name="bench", config=config, channel_id=channel_id
         )
         port = free_port()

@@ -26,7 +26,7 @@ from hub.domain import (
 )
 from hub.inbound import InboundMessage, Sender, WindowGrant
 from hub.models import Channel, Message, Organization, Outbox, Team, User
-from hub.services import accounts, channels, tickets
+from hub.services import accounts, channel_instances, tickets
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
 DEMO_DOMAIN = "demo.test"
@@ -93,11 +93,11 @@ async def seed_demo(hub: Hub) -> str:
 async def deliver_demo_mail_to(hub: Hub, host: str, port: int) -> bool:
     """Point the demo mailbox's SMTP at ``host:port`` (``hub serve --demo``'s local mail catcher,
     on a new port each start). False when the data holds no demo mailbox."""
-    found = [c for c in await channels.list_channels(hub) if c.name == DEMO_MAILBOX_NAME]
+    found = [c for c in await channel_instances.list_channels(hub) if c.name == DEMO_MAILBOX_NAME]
     if not found or found[0].kind is not ChannelKind.EMAIL:
         return False
     smtp = {"address": DEMO_MAILBOX, "smtp_host": host, "smtp_port": port, "smtp_tls": "none"}
-    await channels.update_channel(hub, CLI, found[0].id, config={**found[0].config, **smtp})
+    await channel_instances.update_channel(hub, CLI, found[0].id, config={**found[0].config, **smtp})
     return True
 
 
@@ -200,7 +200,9 @@ async def _people_and_places(hub: Hub) -> _Cast:
         (ChannelKind.API, "ERP 集成 ERP integration", after_sales),
     ]:
         config = DEMO_CHANNEL_CONFIG.get(kind)
-        created = await channels.add_channel(hub, CLI, kind=kind, name=name, team_id=team.id, config=config)
+        created = await channel_instances.add_channel(
+            hub, CLI, kind=kind, name=name, team_id=team.id, config=config
+        )
         made[kind] = created.channel
     return _Cast(
         admin, supervisor, agent1, agent2, service, after_sales, core_client, trading, retail, partner, made

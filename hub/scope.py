@@ -1,7 +1,7 @@
 """What each actor may see, decided in one place: every query a partner can reach is restricted here.
 
 Staff, and the trusted non-user actors (the CLI, jobs, channels), see every row; what a staff role
-may *do* stays :mod:`hub.policy`'s business. A partner sees its own organization and what hangs
+may *do* stays :mod:`hub.permissions`'s business. A partner sees its own organization and what hangs
 off it: tickets by organization; their messages, never internal notes; attachments through those
 messages; events, SLA clocks, requirements and hand-offs through the ticket; the organization's
 users, and its contacts and those who wrote its tickets. A user of any other role sees nothing.

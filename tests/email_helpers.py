@@ -16,7 +16,7 @@ from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.models import Channel
-from hub.services import channels
+from hub.services import channel_instances
 from tests.conftest import HUB_EXECUTABLE, cli_env
 from web.runtime import Runtime
 
@@ -24,7 +24,7 @@ _seq = itertools.count(1)
 
 
 async def mailbox(hub: Hub, address: str = "support@hub.example", **config: object) -> Channel:
-    created = await channels.add_channel(
+    created = await channel_instances.add_channel(
         hub,
         CLI,
         kind=ChannelKind.EMAIL,

@@ -15,7 +15,7 @@ from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Presence, Role, Tier
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Channel, Organization, Team, TicketEvent, User
-from hub.services import accounts, channels
+from hub.services import accounts, channel_instances
 
 PASSWORD = "correct horse battery"
 T = TypeVar("T")
@@ -94,7 +94,7 @@ async def api_channel(
     hub: Hub, *, team_id: uuid.UUID | None = None, callback_url: str | None = None
 ) -> ApiChannel:
     config = {"callback_url": callback_url} if callback_url else {}
-    created = await channels.add_channel(
+    created = await channel_instances.add_channel(
         hub, CLI, kind=ChannelKind.API, name=f"API {next(_seq)}", team_id=team_id, config=config
     )
     assert created.token and created.webhook_secret
@@ -102,7 +102,7 @@ async def api_channel(
 
 
 async def channel(hub: Hub, kind: ChannelKind, *, team_id: uuid.UUID | None = None) -> Channel:
-    created = await channels.add_channel(
+    created = await channel_instances.add_channel(
         hub, CLI, kind=kind, name=f"{kind.value} {next(_seq)}", team_id=team_id
     )
     return created.channel

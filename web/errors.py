@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from hub.errors import Conflict, Forbidden, HubError, IngestFailed, InvalidInput, InvalidTransition, NotFound
 from hub.i18n import negotiate, translate
 from hub.services.accounts import LoginFailed, OtpInvalid, OtpRequired
-from hub.services.channels import ChannelInactive, InvalidChannelToken
+from hub.services.channel_instances import ChannelInactive, InvalidChannelToken
 from hub.services.windows import WindowClosed
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import uuid
 from channels.wechat.config import ConfigProblem, WeChatConfig
 from hub.core import Hub
 from hub.domain import ChannelKind
-from hub.services import channels
+from hub.services import channel_instances
 
 TTL_SECONDS = 10.0
 
@@ -43,7 +43,7 @@ class WeChatChannels:
         return value
 
     async def _load(self, channel_id: uuid.UUID) -> WeChatConfig | ChannelUnavailable:
-        channel = await channels.get_channel(self.hub, channel_id)
+        channel = await channel_instances.get_channel(self.hub, channel_id)
         if channel is None or channel.kind is not ChannelKind.WECHAT:
             return ChannelUnavailable(404, "no such WeChat channel")
         if not channel.is_active:

@@ -1,4 +1,4 @@
-"""A mailbox channel's settings, read from ``Channel.config`` (validated by hub.services.channels).
+"""A mailbox channel's settings, read from ``Channel.config`` (validated by hub.services.channel_instances).
 
 Keys: ``address`` (the mailbox, e.g. support@example.com), ``display_name``, ``domain`` (of our
 Message-IDs; default: the address's), ``smtp_host``, ``smtp_port``, ``smtp_tls``

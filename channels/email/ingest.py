@@ -33,7 +33,7 @@ from hub.domain import ChannelKind
 from hub.errors import HubError, IngestFailed
 from hub.inbound import InboundMessage, IngestResult
 from hub.services.automatic_replies import send_automatic_reply
-from hub.services.channels import list_channels
+from hub.services.channel_instances import list_channels
 from hub.services.delivery_reports import failed_after_sending
 from hub.services.ingest import channel_holding, keep_unreadable
 

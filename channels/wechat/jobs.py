@@ -21,7 +21,7 @@ from hub.domain import ChannelKind
 from hub.errors import RetryLater
 from hub.inbound import InboundMessage, IngestResult
 from hub.ports import JobRequest
-from hub.services import channels, contacts, media
+from hub.services import channel_instances, contacts, media
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ async def _failed(hub: Hub, message_id: uuid.UUID, detail: str, attempt: int, tr
 
 async def refresh_profile(hub: Hub, api: WeChatApi, channel_id: uuid.UUID, identity: str) -> bool:
     """user/info for one follower: profile kept on the identity, unionid joins their other accounts."""
-    channel = await channels.get_channel(hub, channel_id)
+    channel = await channel_instances.get_channel(hub, channel_id)
     if channel is None or channel.kind is not ChannelKind.WECHAT:
         return False
     try:

@@ -8,7 +8,7 @@ import pyotp
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from hub import one_time_codes, policy, profiles
+from hub import one_time_codes, permissions, profiles
 from hub.actors import Actor
 from hub.commands import Command
 from hub.core import Hub
@@ -55,7 +55,7 @@ class NewUser(Command, frozen=True, forbid_unknown_fields=True):
 
 
 async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     email = normalise_email(new.email)
     name = profiles.name(new.name) if new.name.strip() else email[:200]
     profiles.locale(new.locale)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, search
+from hub import permissions, search
 from hub.actors import CHANNEL, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind
@@ -182,7 +182,7 @@ async def merge(
 
 async def merge_contacts(hub: Hub, actor: Actor, *, source_id: uuid.UUID, target_id: uuid.UUID) -> Contact:
     """Staff fold a duplicate into the contact that stays (see :func:`merge`), in one transaction."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     async with hub.uow() as uow:
         target = await merge(uow, actor, source_id=source_id, target_id=target_id, now=hub.clock.now())
         await uow.commit()

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hub import policy
+from hub import permissions
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import ACTIVE_STATUSES, MAX_ESCALATION_LEVEL, Role, TicketEventKind
@@ -185,7 +185,7 @@ async def escalate(
     hub: Hub, actor: Actor, ticket_id: uuid.UUID, *, reason: str, level: int | None = None
 ) -> Ticket:
     """A supervisor's escalation: to ``level``, or one level up; always with a reason."""
-    policy.require_supervisor(actor)
+    permissions.require_supervisor(actor)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(detail="an escalation needs a reason")

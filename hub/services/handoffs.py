@@ -20,7 +20,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub import policy, scope
+from hub import permissions, scope
 from hub.actors import Actor
 from hub.calendars import names
 from hub.core import Hub
@@ -64,7 +64,7 @@ async def _tell(
 
 async def request(hub: Hub, actor: Actor, ticket_id: uuid.UUID, *, team_id: uuid.UUID, note: str) -> Handoff:
     """Hand the ticket to ``team_id``'s liaison with a note; the answer is due in ``2bh``."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     text = note.strip()
     if not text or len(text) > MAX_NOTE:
         raise InvalidInput(detail=f"the note must have 1 to {MAX_NOTE} characters")
@@ -187,7 +187,7 @@ async def on_response(
 
 async def answer(hub: Hub, actor: Actor, handoff_id: uuid.UUID, *, text: str) -> Handoff:
     """The liaison (or a member of the target team) answers: an internal note on the ticket."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     async with hub.uow() as uow:
         handoff = await scope.one(uow.session, actor, Handoff, handoff_id)
         if handoff is None:
@@ -220,7 +220,7 @@ async def list_handoffs(
     limit: int = 50,
 ) -> list[Handoff]:
     """Newest first. ``to="me"``: the ones the actor answers (as liaison or member of the team)."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     async with hub.uow() as uow:
         query = scope.select(actor, Handoff)
         if ticket_id is not None:

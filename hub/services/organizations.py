@@ -17,7 +17,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, profiles
+from hub import permissions, profiles
 from hub.actors import Actor
 from hub.commands import Command
 from hub.core import Hub
@@ -116,7 +116,7 @@ async def _flush(session: AsyncSession, name: str) -> None:
 
 
 async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> Organization:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     wanted = _cleaned(msgspec.structs.asdict(new))
     async with hub.uow() as uow:
         org = Organization(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
@@ -140,7 +140,7 @@ async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> O
 async def update_organization(
     hub: Hub, actor: Actor, organization_id: uuid.UUID, changes: OrganizationChanges
 ) -> Organization:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     wanted = _cleaned(msgspec.structs.asdict(changes))
     async with hub.uow() as uow:
         org = await uow.session.get(Organization, organization_id, with_for_update=True)

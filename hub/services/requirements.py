@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, requirement_status
+from hub import permissions, requirement_status
 from hub.actors import Actor
 from hub.calendars import names
 from hub.core import Hub
@@ -139,7 +139,7 @@ async def _require_team(session: AsyncSession, team_id: uuid.UUID) -> None:
 
 async def record(hub: Hub, actor: Actor, ticket_id: uuid.UUID, new: NewRequirement) -> Requirement:
     """Record a client requirement from a ticket; its feedback clock starts now."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     content = new.content.strip()
     if not content or len(content) > MAX_CONTENT:
         raise InvalidInput(detail=f"content must have 1 to {MAX_CONTENT} characters")
@@ -209,7 +209,7 @@ async def record(hub: Hub, actor: Actor, ticket_id: uuid.UUID, new: NewRequireme
 
 async def _locked(session: AsyncSession, actor: Actor, requirement_id: uuid.UUID) -> Requirement:
     """The requirement, its ticket locked first (see the module docstring)."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     ticket_id = await session.scalar(sa.select(Requirement.ticket_id).where(Requirement.id == requirement_id))
     if ticket_id is None:
         raise NotFound(what="requirement")

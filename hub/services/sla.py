@@ -36,7 +36,7 @@ from hub.services.sla_policies import active_rules
 from hub.sla.alerts import Alert, next_due, pending_alerts
 from hub.sla.clock import CLOCK_EVENTS, ClockState, compute_clocks
 from hub.sla.escalation import Step, next_step_due, owed_steps
-from hub.sla.policy import PolicyRule, SlaTargets, choose_policy
+from hub.sla.policy_choice import PolicyRule, SlaTargets, choose_policy
 from hub.sla.targets import Target
 from hub.uow import UnitOfWork
 

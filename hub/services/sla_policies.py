@@ -18,7 +18,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, profiles
+from hub import permissions, profiles
 from hub.actors import Actor
 from hub.calendars.durations import parse_duration
 from hub.commands import Command
@@ -28,7 +28,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import SlaPolicy
 from hub.sla.defaults import BUILTIN_POLICIES
-from hub.sla.policy import PolicyRule, SlaTargets
+from hub.sla.policy_choice import PolicyRule, SlaTargets
 
 MAX_NAME = 120  # sla_policies.name is VARCHAR(120)
 MAX_POSITION = 1_000_000
@@ -107,7 +107,7 @@ async def _flush(session: AsyncSession, name: str) -> None:
 
 
 async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     wanted = _cleaned(new)
     async with hub.uow() as uow:
         now = hub.clock.now()
@@ -129,7 +129,7 @@ async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
 
 
 async def update_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID, changes: PolicyChanges) -> SlaPolicy:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     wanted = _cleaned(changes)
     async with hub.uow() as uow:
         row = await uow.session.get(SlaPolicy, policy_id, with_for_update=True)
@@ -160,7 +160,7 @@ async def update_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID, changes: P
 
 
 async def delete_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID) -> None:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     async with hub.uow() as uow:
         row = await uow.session.get(SlaPolicy, policy_id, with_for_update=True)
         if row is None:

@@ -9,7 +9,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, profiles
+from hub import permissions, profiles
 from hub.actors import Actor
 from hub.calendars.names import check_name
 from hub.commands import Command
@@ -82,7 +82,7 @@ async def _flush(session: AsyncSession, name: str) -> None:
 
 
 async def create_team(hub: Hub, actor: Actor, new: NewTeam) -> Team:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     async with hub.uow() as uow:
         wanted = await _cleaned(uow.session, new)
         team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
@@ -103,7 +103,7 @@ async def create_team(hub: Hub, actor: Actor, new: NewTeam) -> Team:
 
 
 async def update_team(hub: Hub, actor: Actor, team_id: uuid.UUID, changes: TeamChanges) -> Team:
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     async with hub.uow() as uow:
         team = await uow.session.get(Team, team_id, with_for_update=True)
         if team is None:

@@ -3,7 +3,7 @@
 Creating users and their credentials stays in :mod:`hub.services.accounts`. Deactivation ends
 access by itself (every request re-reads the user and refuses an inactive one, so sessions,
 login tokens and personal API tokens all stop on the next request) and hands the person's open
-tickets over in the same transaction (:mod:`hub.services.handover`), so none is left with nobody.
+tickets over in the same transaction (:mod:`hub.services.reassignment`), so none is left with nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, profiles
+from hub import permissions, profiles
 from hub.actors import Actor
 from hub.commands import Command
 from hub.core import Hub
@@ -25,7 +25,7 @@ from hub.domain import STAFF_ROLES, Presence, Role
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import Team, User
-from hub.services import handover
+from hub.services import reassignment
 from hub.uow import UnitOfWork
 
 #: Advisory lock key taken while a change may remove an administrator.
@@ -99,7 +99,7 @@ async def _apply(hub: Hub, actor: Actor, user: User, wanted: dict[str, Any], uow
 async def update_user(hub: Hub, actor: Actor, user_id: uuid.UUID, changes: UserChanges) -> User:
     """An administrator's edit. Partner accounts stay partner accounts (they belong to an
     organization), and the last active administrator cannot be demoted or deactivated."""
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     wanted = _cleaned(changes)
     async with hub.uow() as uow:
         if "role" in wanted or "is_active" in wanted:
@@ -119,7 +119,7 @@ async def update_user(hub: Hub, actor: Actor, user_id: uuid.UUID, changes: UserC
         deactivated = user.is_active and wanted.get("is_active", True) is False
         await _apply(hub, actor, user, wanted, uow)
         if deactivated:
-            await handover.hand_over(uow, user.id, actor=actor, why="deactivated", now=hub.clock.now())
+            await reassignment.hand_over(uow, user.id, actor=actor, why="deactivated", now=hub.clock.now())
         await uow.commit()
         return user
 

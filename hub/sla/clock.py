@@ -32,7 +32,7 @@ from typing import Protocol
 
 from hub.calendars.model import Calendar
 from hub.domain import TicketEventKind
-from hub.sla.policy import SlaTargets
+from hub.sla.policy_choice import SlaTargets
 from hub.sla.span import Pause, reach
 from hub.sla.targets import ClockStatus, Target
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from hub.calendars.durations import parse_duration
 from hub.domain import ChannelKind
-from hub.sla.policy import PolicyRule, SlaTargets
+from hub.sla.policy_choice import PolicyRule, SlaTargets
 
 CHAT_RESPONSE = parse_duration("3bm")
 EMAIL_RESPONSE = parse_duration("1bd")

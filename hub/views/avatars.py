@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, scope
+from hub import permissions, scope
 from hub.actors import Actor
 from hub.errors import NotFound
 from hub.models import ContactIdentity
@@ -46,7 +46,7 @@ def avatar_of(identities: Iterable[ContactIdentity]) -> dict[str, Any] | None:
 async def avatar(
     session: AsyncSession, store: AttachmentStore, actor: Actor, contact_id: uuid.UUID
 ) -> Avatar:
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     identities = await session.scalars(
         scope.select(actor, ContactIdentity).where(ContactIdentity.contact_id == contact_id)
     )

@@ -24,7 +24,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, scope
+from hub import permissions, scope
 from hub.actors import Actor
 from hub.errors import NotFound
 from hub.models import Contact, ContactIdentity, Ticket
@@ -94,7 +94,7 @@ async def search_contacts(
     session: AsyncSession, actor: Actor, f: ContactFilter, *, cursor: str | None, limit: int
 ) -> ContactPage:
     """Newest first; the cursor is (created_at, id), so pages neither skip nor repeat."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     limit = max(1, min(limit, MAX_PAGE))
     query = scope.select(actor, Contact).where(Contact.merged_into_id.is_(None))
     if f.organization_id is not None:
@@ -129,7 +129,7 @@ async def _identities(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.
 
 async def contact_card(session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> ContactCard:
     """One contact, its identities and its most recent tickets (a merged one keeps only its pointer)."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     contact = await scope.one(session, actor, Contact, contact_id)
     if contact is None:
         raise NotFound(what="contact")

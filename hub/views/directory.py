@@ -11,7 +11,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, scope
+from hub import permissions, scope
 from hub.actors import Actor
 from hub.domain import Role
 from hub.errors import NotFound
@@ -31,7 +31,7 @@ async def organization(session: AsyncSession, actor: Actor, organization_id: uui
 
 
 async def list_teams(session: AsyncSession, actor: Actor) -> list[Team]:
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     return list(await session.scalars(sa.select(Team).order_by(Team.name)))
 
 
@@ -39,7 +39,7 @@ async def list_users(
     session: AsyncSession, actor: Actor, *, role: Role | None = None, team_id: uuid.UUID | None = None
 ) -> list[User]:
     """Everyone, active first, by name; the caller never sends password hashes or TOTP secrets on."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     query = scope.select(actor, User)
     if role is not None:
         query = query.where(User.role == role)

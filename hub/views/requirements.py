@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, scope
+from hub import permissions, scope
 from hub.actors import Actor
 from hub.domain import RequirementStatus
 from hub.errors import InvalidInput, NotFound
@@ -46,7 +46,7 @@ async def list_requirements(
     session: AsyncSession, actor: Actor, f: RequirementFilter, *, limit: int = 50
 ) -> list[Requirement]:
     """Newest first."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     query = scope.select(actor, Requirement)
     if f.owner:
         query = query.where(Requirement.owner_id == _person(f.owner, actor, "owner"))
@@ -73,7 +73,7 @@ async def list_requirements(
 async def requirement_with_history(
     session: AsyncSession, actor: Actor, requirement_id: uuid.UUID
 ) -> tuple[Requirement, list[RequirementEvent]]:
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     requirement = await scope.one(session, actor, Requirement, requirement_id)
     if requirement is None:
         raise NotFound(what="requirement")

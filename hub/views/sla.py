@@ -7,7 +7,7 @@ from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, scope
+from hub import permissions, scope
 from hub.actors import Actor
 from hub.models import Ticket, TicketSla
 from hub.services.tickets import load_for
@@ -18,7 +18,7 @@ async def ticket_clocks(
 ) -> tuple[Ticket, TicketSla | None]:
     """``None`` for a ticket whose clocks were never computed (created before migration 0003 and
     untouched since: ``hub sla recompute`` fills them in)."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     ticket = await load_for(session, actor, ticket_id)
     return ticket, await scope.one(session, actor, TicketSla, ticket.id)
 
@@ -27,7 +27,7 @@ async def clocks_by_ticket(
     session: AsyncSession, actor: Actor, ticket_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, TicketSla]:
     """The stored clocks of a page of tickets the caller already holds, in one query."""
-    policy.require_staff(actor)
+    permissions.require_staff(actor)
     if not ticket_ids:
         return {}
     rows = await session.scalars(

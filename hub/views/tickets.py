@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import policy, scope, search
+from hub import permissions, scope, search
 from hub.actors import Actor
 from hub.domain import ChannelKind, Direction, Scenario, TicketStatus
 from hub.errors import HubError, InvalidInput
@@ -85,7 +85,7 @@ def _filtered(query: sa.Select[*Row], actor: Actor, f: TicketFilter) -> sa.Selec
     if f.tag:
         query = query.where(Ticket.tags.contains([f.tag.strip().lower()]))
     if f.breached:
-        policy.require_staff(actor)
+        permissions.require_staff(actor)
         query = query.where(Ticket.id.in_(_late_ids()))
     if f.q and f.q.strip():
         terms = search.tsquery_terms(f.q)

@@ -8,7 +8,7 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, Presence, Role, TicketEventKind, TicketStatus, Tier
 from hub.errors import Forbidden, NotFound
 from hub.models import Ticket
-from hub.services import accounts, handover, tickets, users
+from hub.services import accounts, reassignment, tickets, users
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -54,7 +54,7 @@ async def test_a_supervisor_hands_over_core_clients_to_the_backup_and_the_rest_t
     hub, desk
 ) -> None:
     assert {await _assignee(hub, desk[k]) for k in ("core", "small", "done")} == {desk["manager"].id}
-    result = await handover.handover(
+    result = await reassignment.handover(
         hub, factories.actor(desk["supervisor"]), desk["manager"].id, reason="病假"
     )
     assert {m.ticket_id: m.assignee_id for m in result.moved} == {
@@ -82,14 +82,14 @@ async def test_a_supervisor_hands_over_core_clients_to_the_backup_and_the_rest_t
 
 async def test_a_backup_who_cannot_take_it_leaves_the_core_ticket_in_the_queue(hub, desk) -> None:
     await accounts.set_presence(hub, CLI, desk["backup"].id, Presence.OFFLINE)
-    result = await handover.handover(hub, factories.actor(desk["supervisor"]), desk["manager"].id)
+    result = await reassignment.handover(hub, factories.actor(desk["supervisor"]), desk["manager"].id)
     assert {m.assignee_id for m in result.moved} == {None}
     assert "asked by a supervisor" in result.moved[0].reason
 
 
 async def test_the_backup_leaving_hands_core_tickets_to_the_account_manager(hub, desk) -> None:
     await tickets.assign(hub, CLI, desk["core"], desk["backup"].id)
-    result = await handover.handover(hub, CLI, desk["backup"].id)
+    result = await reassignment.handover(hub, CLI, desk["backup"].id)
     assert [(m.ticket_id, m.assignee_id) for m in result.moved] == [(desk["core"], desk["manager"].id)]
 
 
@@ -113,8 +113,8 @@ async def test_presence_changes_alone_never_move_tickets(hub, desk) -> None:
 async def test_only_supervisors_and_admins_hand_over_and_partners_are_not_found(hub, desk) -> None:
     agent = await factories.user(hub)
     with pytest.raises(Forbidden):
-        await handover.handover(hub, factories.actor(agent), desk["manager"].id)
+        await reassignment.handover(hub, factories.actor(agent), desk["manager"].id)
     org = await factories.organization(hub)
     partner = await factories.user(hub, Role.PARTNER, organization_id=org.id)
     with pytest.raises(NotFound):
-        await handover.handover(hub, factories.actor(desk["supervisor"]), partner.id)
+        await reassignment.handover(hub, factories.actor(desk["supervisor"]), partner.id)

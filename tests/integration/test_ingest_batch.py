@@ -44,7 +44,7 @@ from hub.models import (
     User,
 )
 from hub.ports import RealtimeEvent
-from hub.services import channels, tickets
+from hub.services import channel_instances, tickets
 from tests import factories
 from tests.conftest import _TABLES, ManualClock
 from tests.email_helpers import mail
@@ -118,7 +118,7 @@ async def _world(hub: Hub) -> World:
         backup=people["backup@hub.example"],
         domains=["client3.example", "client7.example", "client11.example", "client.example"],
     )
-    created = await channels.add_channel(
+    created = await channel_instances.add_channel(
         hub,
         CLI,
         kind=ChannelKind.EMAIL,
@@ -455,7 +455,9 @@ async def test_generic_messages_through_ingest_many_match_one_by_one(hub) -> Non
 
     async def run(batched: bool) -> dict[str, Any]:
         world = await _world(hub)
-        channel = (await channels.add_channel(world.hub, CLI, kind=ChannelKind.API, name="API")).channel
+        channel = (
+            await channel_instances.add_channel(world.hub, CLI, kind=ChannelKind.API, name="API")
+        ).channel
 
         def message(n: int, **fields: Any) -> InboundMessage:
             return InboundMessage(

@@ -32,7 +32,7 @@ from hub.events.subscribers import core_bus
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent, User
 from hub.ports import RealtimeEvent
-from hub.services import channels, tickets
+from hub.services import channel_instances, tickets
 from tests import factories
 from tests.conftest import _TABLES
 
@@ -136,10 +136,10 @@ async def _staff(hub: Hub) -> tuple[User, uuid.UUID, uuid.UUID]:
             )
         await uow.commit()
     await factories.organization(hub, manager=uuid.UUID(int=4), domains=["client.example"])
-    email = await channels.add_channel(
+    email = await channel_instances.add_channel(
         hub, CLI, kind=ChannelKind.EMAIL, name="Mailbox", team_id=team.id, config={"address": "s@hub.example"}
     )
-    api = await channels.add_channel(hub, CLI, kind=ChannelKind.API, name="API", team_id=team.id)
+    api = await channel_instances.add_channel(hub, CLI, kind=ChannelKind.API, name="API", team_id=team.id)
     return await factories.get(hub, User, uuid.UUID(int=3)), email.channel.id, api.channel.id
 
 

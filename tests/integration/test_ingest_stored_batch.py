@@ -23,7 +23,7 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, RawStatus, TicketStatus
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import RawInbound, ReplyWindow, Team, User
-from hub.services import channels, tickets
+from hub.services import channel_instances, tickets
 from hub.services.ingest import store
 from tests import factories
 from tests.integration.test_ingest_batch import World, _dump, _same, _world
@@ -82,7 +82,7 @@ async def _wechat(world: World) -> uuid.UUID:
         world.hub.settings.secret_key, channel_id, app_id=APP_ID, token="equivalence-token",
         aes_key=None, secret_env="HUB_TEST_WECHAT_SECRET", api_base="http://127.0.0.1:9",
     )  # fmt: skip
-    await channels.add_channel(
+    await channel_instances.add_channel(
         world.hub,
         CLI,
         kind=ChannelKind.WECHAT,

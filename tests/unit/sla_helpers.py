@@ -8,7 +8,7 @@ from datetime import datetime
 from hub.calendars.durations import DurationSpec, parse_duration
 from hub.domain import TicketEventKind
 from hub.sla.clock import ClockState, TargetClock, compute_clocks
-from hub.sla.policy import SlaTargets
+from hub.sla.policy_choice import SlaTargets
 from hub.sla.targets import Target
 from tests.unit.calendar_helpers import CN
 

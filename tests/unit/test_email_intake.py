@@ -13,7 +13,7 @@ from channels.email.ingest import EmailIngest, Mailboxes
 from channels.email.listener import recipient_channel
 from hub.domain import ChannelKind
 from hub.errors import InvalidInput
-from hub.services.channels import _check_config
+from hub.services.channel_instances import _check_config
 
 SUPPORT, SALES = uuid.uuid4(), uuid.uuid4()
 

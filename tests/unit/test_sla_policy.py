@@ -8,7 +8,7 @@ from hub.calendars.durations import parse_duration
 from hub.domain import ChannelKind, Priority, TicketEventKind, Tier
 from hub.sla import defaults
 from hub.sla.alerts import next_due, pending_alerts
-from hub.sla.policy import PolicyRule, SlaTargets, choose_policy
+from hub.sla.policy_choice import PolicyRule, SlaTargets, choose_policy
 from tests.unit.sla_helpers import K, clocks, log, shown, targets
 
 C, P = ChannelKind, Priority

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from hub.calendars.durations import parse_duration
 from hub.sla.clock import ClockState, compute_clocks
-from hub.sla.policy import SlaTargets
+from hub.sla.policy_choice import SlaTargets
 from hub.sla.span import measure, reach
 from hub.sla.targets import ClockStatus as S
 from hub.sla.targets import Target

@@ -22,7 +22,7 @@ from hub.core import Hub
 from hub.domain import RawStatus, Role
 from hub.inbound import InboundMessage, Sender
 from hub.models import Attachment, Contact, Message, RawInbound, Ticket
-from hub.services import channels
+from hub.services import channel_instances
 from tests import factories
 from tests.cli import run_hub
 from web.app import create_app
@@ -180,7 +180,7 @@ async def test_the_token_is_checked_before_the_body_is_read(
 async def test_a_disabled_channel_is_403(
     hub: Hub, client: AsyncTestClient, api: factories.ApiChannel
 ) -> None:
-    await channels.update_channel(hub, CLI, api.channel.id, is_active=False)
+    await channel_instances.update_channel(hub, CLI, api.channel.id, is_active=False)
     response = await client.post(url(api.channel.id), json=message(), headers=bearer(api.token))
     problem(response, 403, "channel_inactive")
     assert await factories.count(hub, RawInbound) == 0

@@ -15,7 +15,7 @@ from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus
 from hub.models import Channel, RawInbound
-from hub.services import channels
+from hub.services import channel_instances
 from tests.web.conftest import cast  # noqa: F401 - the logged-in cast, for page and API tests
 from tests.wechat import pushes
 from tests.wechat_fake import FakeWeChat
@@ -45,7 +45,7 @@ async def add_wechat_channel(hub: Hub, fake: FakeWeChat, **options: Any) -> Chan
         api_base=fake.base,
         **options,
     )
-    created = await channels.add_channel(
+    created = await channel_instances.add_channel(
         hub,
         CLI,
         kind=ChannelKind.WECHAT,

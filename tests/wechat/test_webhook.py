@@ -160,8 +160,8 @@ async def test_malformed_xml_is_400_and_kept_for_inspection(hub, runtime, push: 
 
 async def test_a_disabled_channel_refuses(hub, client, wechat) -> None:
     from hub.actors import CLI
-    from hub.services import channels
+    from hub.services import channel_instances
 
-    await channels.update_channel(hub, CLI, wechat.id, is_active=False)
+    await channel_instances.update_channel(hub, CLI, wechat.id, is_active=False)
     response = await client.post(f"/channels/wechat/{wechat.id}", params=pushes.query(), content=b"<xml/>")
     assert response.status_code == 403

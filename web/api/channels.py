@@ -20,7 +20,7 @@ from msgspec import UNSET, UnsetType
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.models import Channel
-from hub.services import channels
+from hub.services import channel_instances
 from web.auth.guards import admins
 from web.auth.identity import CurrentUser
 
@@ -77,14 +77,14 @@ class ChannelController(Controller):
 
     @get("/")
     async def list_channels(self, hub: NamedDependency[Hub]) -> list[ChannelOut]:
-        return [ChannelOut.of(c) for c in await channels.list_channels(hub)]
+        return [ChannelOut.of(c) for c in await channel_instances.list_channels(hub)]
 
     @post("/", cache_control=CacheControlHeader(no_store=True))
     async def create(
         self, request: Request, hub: NamedDependency[Hub], data: JSONBody[ChannelIn]
     ) -> CreatedChannelOut:
         user: CurrentUser = request.user
-        created = await channels.add_channel(
+        created = await channel_instances.add_channel(
             hub, user.actor, kind=data.kind, name=data.name, team_id=data.team_id, config=data.config
         )
         base = msgspec.structs.asdict(ChannelOut.of(created.channel))
@@ -99,7 +99,7 @@ class ChannelController(Controller):
         data: JSONBody[ChannelPatch],
     ) -> ChannelOut:
         user: CurrentUser = request.user
-        channel = await channels.update_channel(
+        channel = await channel_instances.update_channel(
             hub,
             user.actor,
             channel_id,

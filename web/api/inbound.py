@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from hub.core import Hub
 from hub.inbound import InboundAttachment, InboundMessage, Sender
-from hub.services import channels
+from hub.services import channel_instances
 from hub.services.tickets import decode_attachment
 
 
@@ -60,7 +60,7 @@ async def channel_token(connection: ASGIConnection, _: BaseRouteHandler) -> None
     """A guard runs before the body is read: a caller without the token can neither make us parse
     a large payload nor learn the body's shape from validation errors."""
     hub: Hub = connection.app.state.hub
-    await channels.verify_token(hub, connection.path_params["channel_id"], _token(connection))
+    await channel_instances.verify_token(hub, connection.path_params["channel_id"], _token(connection))
 
 
 @post(

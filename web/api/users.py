@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.domain import Role
 from hub.models import User
-from hub.services import accounts, handover, users
+from hub.services import accounts, reassignment, users
 from hub.views import directory
 from web.auth.guards import admins, any_user, staff, supervisors
 from web.auth.identity import CurrentUser
@@ -136,7 +136,7 @@ class UserController(Controller):
         """Hand over the person's open tickets: a core client's go to its other dedicated manager
         when that manager can take them, the rest back to their team's queue; each move audited."""
         user: CurrentUser = request.user
-        result = await handover.handover(hub, user.actor, user_id, reason=data.reason)
+        result = await reassignment.handover(hub, user.actor, user_id, reason=data.reason)
         return HandoverOut(
             user_id=result.user_id,
             moved=[MovedOut(m.ticket_id, m.number, m.assignee_id, m.reason) for m in result.moved],

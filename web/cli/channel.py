@@ -90,7 +90,7 @@ def channel_add(
     import uuid
 
     from hub.actors import CLI
-    from hub.services import channels
+    from hub.services import channel_instances
 
     wechat = {name: options.pop(name) for name in WECHAT_NAMES if name in options}
     mail = options
@@ -105,7 +105,7 @@ def channel_add(
     config.update(wechat_config(kind, channel_id, settings.secret_key, wechat))
 
     async def work(runtime: Any) -> Any:
-        return await channels.add_channel(
+        return await channel_instances.add_channel(
             runtime.hub,
             CLI,
             kind=ChannelKind(kind),
@@ -144,10 +144,10 @@ def channel_add(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def channel_list(as_json: bool) -> None:
     """List channels with their ids, and for watched mailboxes what the watcher does (or its error)."""
-    from hub.services import channels, cursors
+    from hub.services import channel_instances, cursors
 
     async def work(runtime: Any) -> tuple[list[Any], list[Any]]:
-        return await channels.list_channels(runtime.hub), await cursors.list_status(runtime.hub)
+        return await channel_instances.list_channels(runtime.hub), await cursors.list_status(runtime.hub)
 
     rows, statuses = common.run(work)
     sources: dict[uuid.UUID, list[Any]] = {}

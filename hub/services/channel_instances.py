@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 
-from hub import policy
+from hub import permissions
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import ChannelKind
@@ -105,7 +105,7 @@ async def add_channel(
     channel_id: uuid.UUID | None = None,
 ) -> CreatedChannel:
     """``channel_id`` may be chosen by the caller when the config depends on it (sealed secrets)."""
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     config = dict(config or {})
     _check_config(kind, config)
     if not name.strip():
@@ -162,7 +162,7 @@ async def update_channel(
     is_active: bool | UnsetType = UNSET,
 ) -> Channel:
     """UNSET leaves a setting alone; ``team_id=None`` takes the channel away from its team."""
-    policy.require_admin(actor)
+    permissions.require_admin(actor)
     if name is not UNSET and not name.strip():
         raise InvalidInput(detail="the channel needs a name")
     async with hub.uow() as uow:

@@ -21,7 +21,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub import policy
+from hub import permissions
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import ACTIVE_STATUSES, Role, Tier
@@ -103,7 +103,7 @@ async def hand_over(
 
 async def handover(hub: Hub, actor: Actor, user_id: uuid.UUID, *, reason: str | None = None) -> Handover:
     """A supervisor's explicit handover of someone's open tickets."""
-    policy.require_supervisor(actor)
+    permissions.require_supervisor(actor)
     async with hub.uow() as uow:
         user = await uow.session.get(User, user_id)
         if user is None or user.role is Role.PARTNER:  # partners have no tickets to hand over
