@@ -1,6 +1,6 @@
 """A transaction plus the side effects that may only happen once it commits.
 
-Domain events (:meth:`UnitOfWork.emit`), realtime events and jobs are collected while the use-case
+Domain events (:meth:`UnitOfWork.emit`) and jobs are collected while the use-case
 runs. The event bus's before-commit subscribers (the audit trail) write in the transaction; after
 ``commit()`` the jobs go to the queue and the after-commit subscribers (live updates, follow-ups)
 run (Zulip's ``send_event_on_commit``): a subscriber never hears of a ticket it cannot read yet,
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.events import DomainEvent
-from hub.ports import JobRequest, RealtimeEvent
+from hub.ports import JobRequest
 
 if TYPE_CHECKING:
     from hub.core import Hub
@@ -32,7 +32,6 @@ class UnitOfWork:
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self._events: list[RealtimeEvent] = []
         self._jobs: list[JobRequest] = []
         self._emitted: list[DomainEvent] = []
 
@@ -46,7 +45,6 @@ class UnitOfWork:
         # close() rolls back anything uncommitted but, unlike rollback(), leaves the loaded objects
         # readable (detached, not expired), so use-cases can return what they loaded.
         await self.session.close()
-        self._events.clear()
         self._jobs.clear()
         self._emitted.clear()
 
@@ -57,18 +55,14 @@ class UnitOfWork:
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A nested transaction whose events and jobs are discarded with it when it rolls back."""
-        marks = len(self._emitted), len(self._events), len(self._jobs)
+        marks = len(self._emitted), len(self._jobs)
         try:
             async with self.session.begin_nested():
                 yield
         except BaseException:
             del self._emitted[marks[0] :]
-            del self._events[marks[1] :]
-            del self._jobs[marks[2] :]
+            del self._jobs[marks[1] :]
             raise
-
-    def publish(self, name: str, channels: list[str] | tuple[str, ...], **data: Any) -> None:
-        self._events.append(RealtimeEvent(name=name, channels=tuple(channels), data=data))
 
     def enqueue(
         self, function: str, *args: Any, job_id: str | None = None, defer_seconds: float = 0.0
@@ -82,10 +76,10 @@ class UnitOfWork:
         if emitted:
             await self.hub.bus.run_before_commit(self, emitted)
         await self.session.commit()
-        events, jobs = self._events, self._jobs
-        self._events, self._jobs, self._emitted = [], [], []
+        jobs = self._jobs
+        self._jobs, self._emitted = [], []
         # Both are best effort: the database is the truth. A lost job is re-driven by the outbox
-        # sweeper, a lost event by the next inbox refresh; neither may undo the commit.
+        # sweeper, a lost live update by the next inbox refresh; neither may undo the commit.
         if jobs:
             try:
                 await self.hub.jobs.enqueue(jobs)
@@ -93,10 +87,5 @@ class UnitOfWork:
                 log.exception(
                     "enqueueing %d job(s) after commit failed; the sweeper will re-drive them", len(jobs)
                 )
-        if events:
-            try:
-                await self.hub.publisher.publish(events)
-            except Exception:
-                log.exception("publishing %d realtime event(s) failed", len(events))
         if emitted:
             await self.hub.bus.run_after_commit(self.hub, emitted)

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from hub.core import Hub
+from hub.events import DomainEvent
 from hub.models import Team
 from hub.ports import JobRequest, RealtimeEvent
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Announced(DomainEvent):
+    name: str
+
+    def live(self) -> RealtimeEvent:
+        return RealtimeEvent(name=self.name, channels=("all",), data={})
+
+
+def announced(name: str) -> Announced:
+    return Announced(at=datetime(2026, 3, 2, tzinfo=UTC), name=name)
 
 
 class Recorder:
@@ -31,17 +46,17 @@ async def test_a_failed_savepoint_takes_its_rows_events_and_jobs_with_it(hub: Hu
     hub = dataclasses.replace(hub, publisher=recorder, jobs=recorder)
     async with hub.uow() as uow:
         uow.session.add(Team(name="kept"))
-        uow.publish("kept", ["all"])
+        uow.emit(announced("kept"))
         uow.enqueue("kept_job")
         with pytest.raises(RuntimeError):
             async with uow.savepoint():
                 uow.session.add(Team(name="undone"))
                 await uow.session.flush()
-                uow.publish("undone", ["all"])
+                uow.emit(announced("undone"))
                 uow.enqueue("undone_job")
                 raise RuntimeError("boom")
         async with uow.savepoint():
-            uow.publish("after", ["all"])
+            uow.emit(announced("after"))
         await uow.commit()
     assert [e.name for e in recorder.events] == ["kept", "after"]
     assert [j.function for j in recorder.jobs] == ["kept_job"]
