@@ -16,6 +16,7 @@ from hub.inbound import InboundAttachment, InboundMessage, Sender
 from hub.models import Attachment, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent
 from hub.services import tickets
 from tests import factories
+from tests.broken_messages import break_messages, repair_messages
 from tests.conftest import ManualClock
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -92,29 +93,11 @@ async def test_twenty_concurrent_deliveries_store_one_message(hub, email) -> Non
 @pytest.fixture
 async def broken_message_table(runtime) -> AsyncIterator[None]:
     """A real database failure while processing (a trigger refusing new messages), until removed."""
-    async with runtime.engine.begin() as connection:
-        await connection.execute(
-            sa.text(
-                "CREATE FUNCTION test_refuse_message() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN RAISE EXCEPTION 'messages table is broken'; END $$"
-            )
-        )
-        await connection.execute(
-            sa.text(
-                "CREATE TRIGGER test_refuse_message BEFORE INSERT ON messages "
-                "FOR EACH ROW EXECUTE FUNCTION test_refuse_message()"
-            )
-        )
+    await break_messages(runtime)
     try:
         yield
     finally:
-        await _repair(runtime)
-
-
-async def _repair(runtime) -> None:
-    async with runtime.engine.begin() as connection:
-        await connection.execute(sa.text("DROP TRIGGER IF EXISTS test_refuse_message ON messages"))
-        await connection.execute(sa.text("DROP FUNCTION IF EXISTS test_refuse_message()"))
+        await repair_messages(runtime)
 
 
 async def _raw(hub: Hub, channel_id: uuid.UUID, external_id: str) -> RawInbound:
@@ -143,7 +126,7 @@ async def test_a_failed_processing_keeps_the_raw_row_and_is_retried_once_fixed(
     assert await factories.count(hub, Ticket) == 0
     assert await factories.count(hub, Contact) == 0
 
-    await _repair(runtime)
+    await repair_messages(runtime)
     result = await hub.retry_inbound(raw.id)
     assert not result.duplicate and result.created_ticket
     raw = await _raw(hub, email.id, "<fails@client>")
@@ -163,7 +146,7 @@ async def test_a_channel_redelivering_a_failed_message_processes_it(
 ) -> None:
     with pytest.raises(IngestFailed):
         await hub.ingest(_message(email.id, "<redelivered@client>"))
-    await _repair(runtime)
+    await repair_messages(runtime)
     result = await hub.ingest(_message(email.id, "<redelivered@client>"))
     assert not result.duplicate
     assert (await _raw(hub, email.id, "<redelivered@client>")).status is RawStatus.PROCESSED

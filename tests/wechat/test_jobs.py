@@ -14,6 +14,7 @@ from hub.models import Attachment, Contact, ContactIdentity, Message, Outbox, Ti
 from hub.services import tickets
 from hub.services.ingest import failed_inbound
 from tests import factories
+from tests.broken_messages import break_messages, repair_messages
 from tests.wechat import pushes
 from tests.wechat.conftest import Pusher, add_wechat_channel, process_pending
 from tests.wechat_fake import FakeWeChat
@@ -49,27 +50,13 @@ async def test_processing_queues_the_media_download_and_the_profile_fetch(runtim
 
 
 async def test_a_failed_image_recovered_by_a_retry_gets_its_media_download(runtime, push: Pusher) -> None:
-    async with runtime.engine.begin() as connection:
-        await connection.execute(
-            sa.text(
-                "CREATE FUNCTION test_refuse_message() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN RAISE EXCEPTION 'messages table is broken'; END $$"
-            )
-        )
-        await connection.execute(
-            sa.text(
-                "CREATE TRIGGER test_refuse_message BEFORE INSERT ON messages "
-                "FOR EACH ROW EXECUTE FUNCTION test_refuse_message()"
-            )
-        )
+    await break_messages(runtime)
     fields = "<PicUrl><![CDATA[http://mmbiz.example/p.jpg]]></PicUrl><MediaId><![CDATA[img-9]]></MediaId>"
     await push.plain(pushes.message("oRetry", "image", fields))
     assert await process_pending(runtime) == ["failed"]
     queued = await runtime.arq.queued_jobs(queue_name=JOB_QUEUE)
     assert jobs.MEDIA_JOB not in {job.function for job in queued}
-    async with runtime.engine.begin() as connection:
-        await connection.execute(sa.text("DROP TRIGGER test_refuse_message ON messages"))
-        await connection.execute(sa.text("DROP FUNCTION test_refuse_message()"))
+    await repair_messages(runtime)
     (failed,) = [row.id for row in await failed_inbound(runtime.hub)]
     result = await runtime.hub.retry_inbound(failed)
     queued = {job.function: list(job.args) for job in await runtime.arq.queued_jobs(queue_name=JOB_QUEUE)}
