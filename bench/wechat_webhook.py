@@ -50,7 +50,6 @@ import sqlalchemy as sa
 from wechatpy.crypto import WeChatCrypto
 
 from channels.wechat.callback import signature
-from channels.wechat.config import stored_config
 from hub.actors import CLI
 from hub.config import load_settings
 from hub.db import create_engine
@@ -258,10 +257,10 @@ async def main() -> None:
         users = {f"oBench{n}": {"nickname": f"压测用户{n}"} for n in range(SENDERS)}
         fake = None if args.unreachable_api else FakeWeChat(app_id=APP_ID, users=users).start()
         api_base = "http://127.0.0.1:9" if fake is None else fake.base
-        config = stored_config(
-            SECRET_KEY, channel_id, app_id=APP_ID, token=TOKEN, aes_key=AES_KEY,
-            secret_env="HUB_BENCH_WECHAT_SECRET", api_base=api_base,  # noqa: S106 - a name
-        )  # fmt: skip
+        config = {
+            "app_id": APP_ID, "token": TOKEN, "aes_key": AES_KEY,
+            "secret_env": "HUB_BENCH_WECHAT_SECRET", "api_base": api_base,
+        }  # fmt: skip
         await channel_instances.add_channel(
             runtime.hub, CLI, kind=ChannelKind.WECHAT, name="bench", config=config, channel_id=channel_id
         )

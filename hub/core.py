@@ -16,11 +16,11 @@ from hub.events.subscribers import core_bus
 from hub.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
 from hub.ports import (
     AttachmentStore,
+    ChannelCatalogue,
     Clock,
     EventPublisher,
     JobQueue,
     NotificationMailer,
-    SenderRegistry,
     SystemClock,
 )
 from hub.uow import UnitOfWork
@@ -36,7 +36,8 @@ class Hub:
     publisher: EventPublisher
     jobs: JobQueue
     storage: AttachmentStore
-    senders: SenderRegistry
+    #: The channel kinds this build ships: their settings schemas and senders.
+    channels: ChannelCatalogue
     clock: Clock = field(default_factory=SystemClock)
     #: E-mail for staff notifications; ``None`` keeps them in-app only.
     mailer: NotificationMailer | None = None

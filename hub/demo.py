@@ -39,10 +39,12 @@ DEMO_WECHAT_APP = "wx1234567890abcdef"
 #: account has an app id and WeChat's reply window, but no credentials: nothing to connect to.
 DEMO_CHANNEL_CONFIG: dict[ChannelKind, dict[str, object]] = {
     ChannelKind.EMAIL: {"address": DEMO_MAILBOX},
+    # Set up as a real account is (its token answers the console's URL check); with no AppSecret
+    # in the environment, replies and profile fetches say so instead of reaching WeChat.
     ChannelKind.WECHAT: {
         "app_id": DEMO_WECHAT_APP,
-        "reply_window": True,
-        "identity_prefix": f"{DEMO_WECHAT_APP}:",
+        "token": "demo-wechat-token",
+        "secret_env": "DEMO_WECHAT_APPSECRET",
     },
 }
 

@@ -14,7 +14,8 @@ import msgspec
 from hub.outbound import DeliveryResult, OutboundMessage
 
 if TYPE_CHECKING:
-    pass
+    import uuid
+    from collections.abc import Mapping
 
 
 class RealtimeEvent(msgspec.Struct, frozen=True):
@@ -55,7 +56,30 @@ class ChannelSender(Protocol):
         ...
 
 
-class SenderRegistry(Protocol):
+class ChannelCatalogue(Protocol):
+    """What the hub needs to know of the channel kinds this build ships (``channels/<kind>/spec.py``).
+
+    The hub stores a channel's settings and sends its replies without knowing any kind's shape:
+    the catalogue checks settings against the kind's typed schema (and seals its secrets) on every
+    write, says whether the kind authenticates its traffic with a token of its own, and lends the
+    kind's sender.
+    """
+
+    def configure(
+        self,
+        kind: str,
+        channel_id: uuid.UUID,
+        given: Mapping[str, Any],
+        previous: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The config to store for the settings an admin gave, or :class:`hub.errors.InvalidInput`
+        naming the setting. ``previous`` (an update) keeps sealed secrets that were not given again."""
+        ...
+
+    def issues_token(self, kind: str) -> bool:
+        """Channels of this kind get an inbound token when added (shown once, stored hashed)."""
+        ...
+
     def sender_for(self, channel_kind: str) -> ChannelSender | None: ...
 
 

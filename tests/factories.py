@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
@@ -101,9 +102,25 @@ async def api_channel(
     return ApiChannel(created.channel, created.token, created.webhook_secret)
 
 
-async def channel(hub: Hub, kind: ChannelKind, *, team_id: uuid.UUID | None = None) -> Channel:
+#: The least each kind's settings schema accepts; a WeChat channel's AppSecret is never in the
+#: tests' environment, so it reaches no account.
+_SETTINGS: dict[ChannelKind, Callable[[int], dict[str, Any]]] = {
+    ChannelKind.EMAIL: lambda n: {"address": f"mailbox{n}@hub.example"},
+    ChannelKind.WECHAT: lambda n: {
+        "app_id": f"wx-test-{n}",
+        "token": "test-token",
+        "secret_env": "HUB_TEST_UNSET",
+    },
+}
+
+
+async def channel(
+    hub: Hub, kind: ChannelKind, *, team_id: uuid.UUID | None = None, **settings: Any
+) -> Channel:
+    n = next(_seq)
+    config = {**_SETTINGS.get(kind, lambda n: {})(n), **settings}
     created = await channel_instances.add_channel(
-        hub, CLI, kind=kind, name=f"{kind.value} {next(_seq)}", team_id=team_id
+        hub, CLI, kind=kind, name=f"{kind.value} {n}", team_id=team_id, config=config
     )
     return created.channel
 

@@ -22,7 +22,6 @@ from web.api.attachments import download_attachment
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
 from web.api.handoffs import HandoffController
-from web.api.inbound import post_channel_message
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
 from web.api.requirements import RequirementController
@@ -31,11 +30,11 @@ from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
 from web.api.users import UserController
-from web.api.wechat import wechat_push, wechat_verify
 from web.auth.middleware import HubAuthMiddleware
 from web.auth.ratelimit import LoginThrottle
 from web.auth.routes import AuthController
 from web.auth.sessions import SessionStore
+from web.channel_routes import channel_routes
 from web.deps import provide_hub, provide_session
 from web.errors import EXCEPTION_HANDLERS
 from web.pages import page_router, static_router, template_config
@@ -43,7 +42,6 @@ from web.pages.errors import page_aware
 from web.realtime import channels_plugin, event_stream
 from web.runtime import open_runtime
 from web.system import healthz, prometheus_metrics
-from web.wechat_channels import WeChatChannels
 from web.worker import build_worker
 
 log = logging.getLogger(__name__)
@@ -64,9 +62,6 @@ ROUTES = [
     HandoffController,
     ticket_sla,
     download_attachment,
-    post_channel_message,
-    wechat_verify,
-    wechat_push,
     event_stream,
     healthz,
     prometheus_metrics,
@@ -100,7 +95,6 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
             app.state.runtime = runtime
             app.state.hub = runtime.hub
             app.state.redis = runtime.redis
-            app.state.wechat_channels = WeChatChannels(runtime.hub)
             app.state.sessions = SessionStore(runtime.redis, ttl_seconds=settings.session_hours * 3600)
             app.state.login_throttle = LoginThrottle(
                 runtime.redis, attempts=settings.login_attempts_per_15min
@@ -118,7 +112,7 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
                 await pubsub_redis.aclose()
 
     return Litestar(
-        route_handlers=[*ROUTES, page_router(), static_router()],
+        route_handlers=[*ROUTES, *channel_routes(), page_router(), static_router()],
         request_max_body_size=max_request_bytes(settings),
         lifespan=[runtime_lifespan],
         dependencies={"hub": Provide(provide_hub, sync_to_thread=False), "db": Provide(provide_session)},

@@ -20,10 +20,9 @@ from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import registry as channel_registry
+from channels.catalogue import Catalogue
 from channels.email.notify import EmailNotificationMailer
-from channels.registry import ChannelSenders
-from channels.wechat.api import WeChatApi
+from channels.spec import Resources
 from hub.config import Settings
 from hub.core import Hub
 from hub.db import create_engine, create_session_factory
@@ -73,8 +72,8 @@ class Runtime:
     http: httpx.AsyncClient
     hub: Hub
     embedded: EmbeddedServers | None
-    #: The WeChat API client (shared token cache in Redis), for the senders and the WeChat jobs.
-    wechat: WeChatApi
+    #: The channel kinds, connected on first use: their senders, jobs, routes and watchers.
+    channels: Catalogue
 
     @property
     def uses_embedded(self) -> bool:
@@ -121,16 +120,16 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False)
     storage = LocalAttachmentStore(settings.attachments_dir)
-    wechat = WeChatApi(http, redis, max_media_bytes=settings.attachment_max_bytes)
+    channels = Catalogue(Resources(settings=settings, http=http, redis=redis, storage=storage))
     hub = Hub(
         settings=settings,
         session_factory=create_session_factory(engine),
         publisher=RedisEventPublisher(redis),
         jobs=ArqJobQueue(arq_pool),
         storage=storage,
-        senders=ChannelSenders(settings=settings, http=http, storage=storage, wechat=wechat),
+        channels=channels,
     )
-    channel_registry.subscribe(hub.bus)
+    channels.subscribe(hub.bus)
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)
     try:
@@ -144,7 +143,7 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
             http=http,
             hub=hub,
             embedded=embedded,
-            wechat=wechat,
+            channels=channels,
         )
     finally:
         await http.aclose()

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import Retry, Worker, cron
 from arq.worker import func
 
-from channels.email.watching import MailboxWatchers
-from channels.wechat import jobs as wechat_jobs
+from channels import catalogue
+from channels.spec import Job
 from hub import metrics
 from hub.errors import HubError, RetryLater
 from hub.services import followup_sweep, notifications
@@ -30,7 +31,6 @@ from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
 log = logging.getLogger(__name__)
 
 REDRIVE_EVERY_SECONDS = {0, 15, 30, 45}
-PROFILE_TRIES = 3
 #: Batches one process_inbound job takes before leaving the rest to the next job, so a steady
 #: stream cannot keep one job running into its timeout.
 PROCESS_ROUNDS = 20
@@ -58,7 +58,7 @@ async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
     """Process a payload a push channel stored and acknowledged (``Hub.store_inbound``), together with
     whatever else its channel stored meanwhile, in batches (:meth:`hub.core.Hub.process_stored`)
     until nothing is left; what the channel wants next (WeChat: media, profile fetch) is queued by
-    after each batch commits, by the subscriber of its ``MessageIngested`` events (:mod:`channels.registry`).
+    after each batch commits, by the subscriber of its ``MessageIngested`` events (:mod:`channels.catalogue`).
 
     Pushes share jobs (one per channel and tick, :data:`hub.services.ingest.PROCESS_TICK_SECONDS`)
     and each job works in batches: one job and one transaction per push cost more CPU than a small
@@ -90,25 +90,19 @@ async def redrive_inbound(ctx: dict[str, Any]) -> int:
     return await redrive_received(runtime.hub)
 
 
-async def wechat_media(ctx: dict[str, Any], message_id: str) -> str:
-    runtime: Runtime = ctx["runtime"]
-    try:
-        return await wechat_jobs.download_media(
-            runtime.hub, runtime.wechat, uuid.UUID(message_id), attempt=ctx.get("job_try", 1)
-        )
-    except RetryLater as exc:
-        raise Retry(defer=exc.defer_seconds) from exc
+def channel_job(kind: str, job: Job) -> Callable[..., Awaitable[Any]]:
+    """A channel kind's job as arq runs it: with the kind's connection, and a pause to try again."""
 
+    async def run(ctx: dict[str, Any], *args: Any) -> Any:
+        runtime: Runtime = ctx["runtime"]
+        connection = runtime.channels.connection(kind)
+        try:
+            return await job.run(connection, runtime.hub, ctx.get("job_try", 1), *args)
+        except RetryLater as exc:
+            raise Retry(defer=exc.defer_seconds) from exc
 
-async def wechat_profile(ctx: dict[str, Any], channel_id: str, identity: str) -> bool:
-    runtime: Runtime = ctx["runtime"]
-    try:
-        return await wechat_jobs.refresh_profile(runtime.hub, runtime.wechat, uuid.UUID(channel_id), identity)
-    except RetryLater as exc:
-        if ctx.get("job_try", 1) >= PROFILE_TRIES:
-            log.warning("giving up on the WeChat profile of %s: %s", identity, exc.reason)
-            return False
-        raise Retry(defer=exc.defer_seconds) from exc
+    run.__qualname__ = run.__name__ = job.name
+    return run
 
 
 async def redrive_outbox(ctx: dict[str, Any]) -> int:
@@ -161,15 +155,20 @@ async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
     return await notifications.email(runtime.hub, uuid.UUID(notification_id))
 
 
-async def start_mailboxes(ctx: dict[str, Any]) -> None:
+async def start_watchers(ctx: dict[str, Any]) -> None:
+    """What the channel kinds keep running beside the worker (the IMAP mailboxes)."""
     runtime: Runtime = ctx["runtime"]
-    ctx["mailboxes"] = MailboxWatchers(runtime.hub, runtime.redis).start()
+    watchers = []
+    for kind in catalogue.KINDS:
+        watch = runtime.channels.connection(kind).watch
+        if watch is not None:
+            watchers.append(watch(runtime.hub))
+    ctx["watchers"] = watchers
 
 
-async def stop_mailboxes(ctx: dict[str, Any]) -> None:
-    watchers: MailboxWatchers | None = ctx.pop("mailboxes", None)
-    if watchers is not None:
-        await watchers.stop()
+async def stop_watchers(ctx: dict[str, Any]) -> None:
+    for watcher in ctx.pop("watchers", []):
+        await watcher.stop()
 
 
 def build_worker(
@@ -182,7 +181,8 @@ def build_worker(
 ) -> Worker:
     """Construct inside a running event loop (arq binds to it).
 
-    ``mailboxes`` (default: with ``crons``, never in burst mode) also watches the IMAP mailboxes.
+    ``mailboxes`` (default: with ``crons``, never in burst mode) also starts what the channel kinds
+    keep running beside the worker (the IMAP mailboxes).
     """
     watch = (crons and not burst) if mailboxes is None else mailboxes
     return Worker(
@@ -190,19 +190,16 @@ def build_worker(
             func(deliver_outbox, name=DELIVER_JOB, max_tries=1000, keep_result=0, timeout=60),
             func(email_notification, name=notifications.EMAIL_JOB, max_tries=5, keep_result=0, timeout=60),
             func(process_inbound, name=PROCESS_JOB, max_tries=3, keep_result=0, timeout=120),
-            func(
-                wechat_media,
-                name=wechat_jobs.MEDIA_JOB,
-                max_tries=wechat_jobs.MEDIA_TRIES,
-                keep_result=0,
-                timeout=120,
-            ),
-            func(
-                wechat_profile,
-                name=wechat_jobs.PROFILE_JOB,
-                max_tries=PROFILE_TRIES,
-                keep_result=0,
-                timeout=60,
+            *(
+                func(
+                    channel_job(kind.kind, job),
+                    name=job.name,
+                    max_tries=job.max_tries,
+                    keep_result=0,
+                    timeout=job.timeout_seconds,
+                )
+                for kind in catalogue.shipped()
+                for job in kind.jobs
             ),
         ],
         cron_jobs=[
@@ -213,8 +210,8 @@ def build_worker(
         ]
         if crons
         else [],
-        on_startup=start_mailboxes if watch else None,
-        on_shutdown=stop_mailboxes if watch else None,
+        on_startup=start_watchers if watch else None,
+        on_shutdown=stop_watchers if watch else None,
         redis_pool=runtime.arq,
         queue_name=JOB_QUEUE,
         ctx={"runtime": runtime},

@@ -1,4 +1,4 @@
-"""A mailbox channel's settings, read from ``Channel.config`` (validated by hub.services.channel_instances).
+"""A mailbox channel's settings, read from ``Channel.config`` (checked by :mod:`channels.email.spec`).
 
 Keys: ``address`` (the mailbox, e.g. support@example.com), ``display_name``, ``domain`` (of our
 Message-IDs; default: the address's), ``smtp_host``, ``smtp_port``, ``smtp_tls``
@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import os
 import ssl
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from channels.spec import ABSOLUTE_PATH, EMAIL_ADDRESS, ENV_NAME, setting
 
 DEFAULT_ACK_SUBJECT = "[#{number}] 我们已收到您的邮件 / We received your message: {subject}"
 DEFAULT_ACK_TEXT = (
@@ -33,39 +37,88 @@ DEFAULT_ACK_TEXT = (
     "Hello,\n\nwe received your message and opened ticket #{number}. An agent will answer soon; "
     "reply to this mail to add anything.\n"
 )
-TLS_MODES = ("starttls", "tls", "none")
+TlsMode = Literal["starttls", "tls", "none"]
 
 
-@dataclass(frozen=True)
-class MailboxConfig:
-    address: str | None = None
-    display_name: str | None = None
-    domain: str | None = None
-    smtp_host: str | None = None
-    smtp_port: int | None = None
-    smtp_tls: str = "starttls"
-    smtp_user: str | None = None
-    smtp_password_env: str | None = None
-    auto_ack: bool = False
-    ack_subject: str = DEFAULT_ACK_SUBJECT
-    ack_text: str = DEFAULT_ACK_TEXT
-    notifications: bool = False
-    imap_host: str | None = None
-    imap_port: int | None = None
-    imap_tls: str = "tls"
-    imap_user: str | None = None
-    imap_password_env: str | None = None
-    imap_folder: str = "INBOX"
-    imap_poll_seconds: float = 60.0
-    imap_idle: bool = True
-    imap_max_message_bytes: int = 64 * 1024 * 1024
-    tls_ca_file: str | None = None
+class MailboxConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A mailbox's settings: the e-mail kind's schema (:mod:`channels.email.spec`), checked on every
+    write, and what the sender, the watcher and the importer read."""
+
+    address: Annotated[
+        str, setting("The mailbox address, e.g. support@example.com.", "邮箱地址", pattern=EMAIL_ADDRESS)
+    ]
+    display_name: Annotated[str, setting("The name replies are sent under.", "发件人名称")] | None = None
+    domain: (
+        Annotated[str, setting("Domain of our Message-IDs (default: the address's).", "Message-ID 域名")]
+        | None
+    ) = None
+    smtp_host: Annotated[str, setting("SMTP server for replies.", "SMTP 服务器")] | None = None
+    smtp_port: Annotated[int, setting("SMTP port.", "SMTP 端口", ge=1, le=65535)] | None = None
+    smtp_tls: Annotated[TlsMode, setting("SMTP TLS.", "SMTP 加密方式")] = "starttls"
+    smtp_user: Annotated[str, setting("SMTP login.", "SMTP 用户名")] | None = None
+    smtp_password_env: (
+        Annotated[
+            str,
+            setting(
+                "NAME of the environment variable holding the SMTP password (never the password).",
+                "保存 SMTP 密码的环境变量名（不是密码本身）",
+                pattern=ENV_NAME,
+            ),
+        ]
+        | None
+    ) = None
+    auto_ack: Annotated[bool, setting("Acknowledge each new ticket automatically.", "自动回执新工单")] = False
+    ack_subject: Annotated[
+        str, setting("Subject of the acknowledgement ({number}, {subject}).", "回执主题")
+    ] = DEFAULT_ACK_SUBJECT
+    ack_text: Annotated[str, setting("Text of the acknowledgement ({number}, {subject}).", "回执正文")] = (
+        DEFAULT_ACK_TEXT
+    )
+    notifications: Annotated[bool, setting("Send staff notification mails.", "发送员工通知邮件")] = False
+    imap_host: (
+        Annotated[str, setting("IMAP server to watch (the worker fetches new mail).", "IMAP 服务器")] | None
+    ) = None
+    imap_port: Annotated[int, setting("IMAP port.", "IMAP 端口", ge=1, le=65535)] | None = None
+    imap_tls: Annotated[TlsMode, setting("IMAP TLS.", "IMAP 加密方式")] = "tls"
+    imap_user: Annotated[str, setting("IMAP login (default: the address).", "IMAP 用户名")] | None = None
+    imap_password_env: (
+        Annotated[
+            str,
+            setting(
+                "NAME of the environment variable holding the IMAP password (never the password).",
+                "保存 IMAP 密码的环境变量名（不是密码本身）",
+                pattern=ENV_NAME,
+            ),
+        ]
+        | None
+    ) = None
+    imap_folder: Annotated[str, setting("Folder to watch.", "监视的文件夹", min_length=1)] = "INBOX"
+    imap_poll_seconds: Annotated[
+        float,
+        setting("Poll interval without IDLE, and re-check interval with it.", "轮询间隔（秒）", gt=0),
+    ] = 60.0
+    imap_idle: Annotated[bool, setting("Use IMAP IDLE when offered.", "使用 IMAP IDLE")] = True
+    imap_max_message_bytes: Annotated[
+        int, setting("Larger mails are fetched as headers only.", "邮件大小上限（字节）", gt=0)
+    ] = 64 * 1024 * 1024
+    tls_ca_file: (
+        Annotated[
+            str,
+            setting(
+                "PEM file of a private CA to trust for the SMTP and IMAP servers (besides the system's).",
+                "额外信任的私有 CA 证书文件（PEM，绝对路径）",
+                pattern=ABSOLUTE_PATH,
+            ),
+        ]
+        | None
+    ) = None
 
     @classmethod
-    def of(cls, config: dict[str, Any]) -> MailboxConfig:
-        known = {k: v for k, v in config.items() if k in cls.__dataclass_fields__ and v is not None}
-        if known.get("address"):
-            known["address"] = str(known["address"]).strip().lower()
+    def of(cls, config: Mapping[str, Any]) -> MailboxConfig:
+        """A stored config as settings, leniently: keys it does not know are ignored (it was checked
+        when written)."""
+        known = {k: v for k, v in config.items() if k in cls.__struct_fields__ and v is not None}
+        known["address"] = str(known.get("address") or "").strip().lower()
         return cls(**known)
 
     @property

@@ -1,15 +1,9 @@
-"""A WeChat channel's settings, read from the channel's stored config and the environment.
+"""A WeChat channel's settings at run time: the stored config unsealed, and the AppSecret from the
+environment (where each credential lives, and why: :mod:`channels.wechat.spec`).
 
-Where each credential lives, and why:
-
-* **AppSecret**: only in the environment, named by ``secret_env``. It gets an access token, which
-  can send as the account and read its followers: the one credential worth stealing, so it never
-  touches the database, the API or the audit log.
-* **Token** and **EncodingAESKey**: needed by every web replica on every callback, to check the
-  signature and decrypt. They are given on the command line (as WeChat's console shows them) and
-  stored *sealed* (AES-GCM under a key derived from ``HUB_SECRET_KEY``, bound to the channel and
-  field), so a database dump, ``hub channel list`` or the append-only audit trail shows only
-  ciphertext. Losing ``HUB_SECRET_KEY`` means re-adding the channel, as it does for sessions.
+The token and EncodingAESKey are sealed with AES-GCM under a key derived from ``HUB_SECRET_KEY``,
+bound to the channel and field; losing ``HUB_SECRET_KEY`` means re-adding the channel, as it does
+for sessions.
 """
 
 from __future__ import annotations
@@ -19,11 +13,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from hub.security import seal, unseal
+from channels.spec import sealed_purpose
+from channels.wechat.spec import DEFAULT_TEMPLATE_FIELD
+from hub.security import unseal
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
-#: The text field of the template used outside the 48-hour window, when none is configured.
-DEFAULT_TEMPLATE_FIELD = "content"
 
 
 class ConfigProblem(ValueError):
@@ -31,50 +25,7 @@ class ConfigProblem(ValueError):
 
 
 def _purpose(channel_id: uuid.UUID, field: str) -> str:
-    return f"channel:{channel_id}:wechat:{field}"
-
-
-def stored_config(
-    master_key: str,
-    channel_id: uuid.UUID,
-    *,
-    app_id: str,
-    token: str,
-    aes_key: str | None,
-    secret_env: str,
-    api_base: str | None = None,
-    template_id: str | None = None,
-    template_field: str | None = None,
-    welcome: str | None = None,
-) -> dict[str, Any]:
-    """The JSON kept in ``channels.config``: public settings in clear, token and AES key sealed."""
-    if not app_id.strip():
-        raise ConfigProblem("--app-id is required")
-    if not token.strip():
-        raise ConfigProblem("--token is required")
-    if aes_key is not None and len(aes_key) != 43:
-        raise ConfigProblem("--aes-key must be the 43-character EncodingAESKey from the WeChat console")
-    if not secret_env.strip():
-        raise ConfigProblem("--secret-env must name the environment variable holding the AppSecret")
-    config: dict[str, Any] = {
-        "app_id": app_id.strip(),
-        "secret_env": secret_env.strip(),
-        "token_sealed": seal(master_key, _purpose(channel_id, "token"), token.strip()),
-        # Generic keys the hub understands: replies are limited by a window, and this account's
-        # identities are "appid:openid".
-        "reply_window": True,
-        "identity_prefix": f"{app_id.strip()}:",
-    }
-    if aes_key:
-        config["aes_key_sealed"] = seal(master_key, _purpose(channel_id, "aes_key"), aes_key)
-    if api_base:
-        config["api_base"] = api_base.rstrip("/")
-    if template_id:
-        config["template_id"] = template_id
-        config["template_field"] = template_field or DEFAULT_TEMPLATE_FIELD
-    if welcome:
-        config["welcome"] = welcome
-    return config
+    return sealed_purpose(channel_id, "wechat", field)
 
 
 @dataclass(frozen=True)

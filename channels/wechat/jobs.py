@@ -1,7 +1,7 @@
 """Background work after a push is processed: fetch its media, fetch the sender's profile.
 
 Both run in the worker (never in the 5-second callback), through :class:`WeChatApi` with its
-timeouts and shared token. The worker's arq wrappers (``web.worker``) turn :class:`RetryLater` into
+timeouts and shared token. The worker (which runs the jobs :mod:`channels.wechat.spec` declares) turns :class:`RetryLater` into
 a retry with backoff; the media job gives up after :data:`MEDIA_TRIES` and the failure shows on the
 message.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from channels.wechat.api import Unreachable, WeChatApi, WeChatApiError
 from channels.wechat.config import ConfigProblem, WeChatConfig
+from channels.wechat.spec import MEDIA_JOB, MEDIA_TRIES, PROFILE_JOB
 from channels.wechat.tokens import TokenUnavailable
 from hub.core import Hub
 from hub.domain import ChannelKind
@@ -25,9 +26,6 @@ from hub.services import channel_instances, contacts, media
 
 log = logging.getLogger(__name__)
 
-MEDIA_JOB = "wechat_media"
-PROFILE_JOB = "wechat_profile"
-MEDIA_TRIES = 5
 #: A profile fetched this recently is not fetched again for the next message.
 PROFILE_FRESH_SECONDS = 24 * 3600
 #: WeChat no longer answers nickname and avatar for most accounts, but does for some; kept as given.
@@ -114,8 +112,13 @@ async def _failed(hub: Hub, message_id: uuid.UUID, detail: str, attempt: int, tr
     raise RetryLater(media_backoff(attempt), detail)
 
 
-async def refresh_profile(hub: Hub, api: WeChatApi, channel_id: uuid.UUID, identity: str) -> bool:
-    """user/info for one follower: profile kept on the identity, unionid joins their other accounts."""
+async def refresh_profile(
+    hub: Hub, api: WeChatApi, channel_id: uuid.UUID, identity: str, *, last_try: bool = False
+) -> bool:
+    """user/info for one follower: profile kept on the identity, unionid joins their other accounts.
+
+    A failed fetch is tried again later, then given up on ``last_try``: the follower's next message
+    asks again, and a profile is never worth a failing job."""
     channel = await channel_instances.get_channel(hub, channel_id)
     if channel is None or channel.kind is not ChannelKind.WECHAT:
         return False
@@ -130,7 +133,13 @@ async def refresh_profile(hub: Hub, api: WeChatApi, channel_id: uuid.UUID, ident
         return False
     try:
         info = await api.user_info(config, openid)
-    except (WeChatApiError, Unreachable, TokenUnavailable, ConfigProblem) as exc:
+    except ConfigProblem as exc:  # no AppSecret in this process's environment: waiting cannot help
+        log.warning("the WeChat profile of %s is not fetched: %s", identity, exc)
+        return False
+    except (WeChatApiError, Unreachable, TokenUnavailable) as exc:
+        if last_try:
+            log.warning("giving up on the WeChat profile of %s: user/info: %s", identity, exc)
+            return False
         raise RetryLater(300, f"user/info for {identity}: {exc}") from exc
     profile = {key: info[key] for key in PROFILE_FIELDS if info.get(key) not in (None, "")}
     profile["fetched_at"] = time.time()

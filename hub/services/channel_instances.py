@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -39,61 +38,6 @@ class CreatedChannel:
     webhook_secret: str | None
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-#: Settings with a fixed set of values, per channel kind.
-_CHOICES: dict[ChannelKind, dict[str, tuple[str, ...]]] = {
-    ChannelKind.EMAIL: {"smtp_tls": ("starttls", "tls", "none"), "imap_tls": ("tls", "starttls", "none")},
-}
-_FLAGS = ("auto_ack", "notifications", "imap_idle")
-
-
-def _check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
-    """Channel settings are stored as given, so they are checked here, where every writer passes.
-
-    Secrets never live in the database in clear: a setting named like a password, secret or token
-    is refused unless it is the *name* of an environment variable (``..._env``) or was sealed with
-    a key derived from HUB_SECRET_KEY (``..._sealed``, see hub.security.seal: WeChat's token and
-    EncodingAESKey, which the hub needs itself to check every callback).
-    """
-    url = config.get("callback_url")
-    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-        raise InvalidInput(detail="callback_url must be an http:// or https:// URL")
-    if kind is not ChannelKind.API and url is not None:
-        raise InvalidInput(detail="only API channels have a callback_url")
-    for key, value in config.items():
-        lowered = key.lower()
-        if lowered.endswith("_env"):
-            if not (isinstance(value, str) and _ENV_NAME.match(value)):
-                raise InvalidInput(detail=f"{key} must be the name of an environment variable")
-        elif lowered.endswith("_sealed"):
-            if not isinstance(value, str):
-                raise InvalidInput(detail=f"{key} must be a sealed value")
-        elif any(word in lowered for word in ("password", "secret", "token")):
-            raise InvalidInput(
-                detail=f"{key}: secrets are not stored; name an environment variable ({key}_env)"
-            )
-        elif lowered.endswith("_port") and not (isinstance(value, int) and 0 < value < 65536):
-            raise InvalidInput(detail=f"{key} must be a port number (1-65535)")
-        elif (lowered == "address" or lowered.endswith("_address")) and not (
-            isinstance(value, str) and _ADDRESS.match(value)
-        ):
-            raise InvalidInput(detail=f"{key} must be an e-mail address")
-        elif lowered.endswith("_file") and not (isinstance(value, str) and value.startswith("/")):
-            # Read by whichever process uses the channel (a worker, maybe on another host), so a
-            # path relative to where the command was typed would mean nothing there.
-            raise InvalidInput(detail=f"{key} must be an absolute file path")
-        elif lowered in _FLAGS and not isinstance(value, bool):
-            raise InvalidInput(detail=f"{key} must be true or false")
-        elif lowered.endswith(("_seconds", "_bytes")) and not (
-            isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-        ):
-            raise InvalidInput(detail=f"{key} must be a positive number")
-    for key, allowed in _CHOICES.get(kind, {}).items():
-        if key in config and config[key] not in allowed:
-            raise InvalidInput(detail=f"{key} must be one of {', '.join(allowed)}")
-
-
 async def add_channel(
     hub: Hub,
     actor: Actor,
@@ -104,18 +48,19 @@ async def add_channel(
     config: dict[str, Any] | None = None,
     channel_id: uuid.UUID | None = None,
 ) -> CreatedChannel:
-    """``channel_id`` may be chosen by the caller when the config depends on it (sealed secrets)."""
+    """``config`` holds the settings as an admin gives them (the kind's form, secrets in clear);
+    the kind's spec checks them and says what is stored (secrets sealed to ``channel_id``)."""
     permissions.require_admin(actor)
-    config = dict(config or {})
-    _check_config(kind, config)
     if not name.strip():
         raise InvalidInput(detail="the channel needs a name")
-    token = new_token(CHANNEL_TOKEN_PREFIX) if kind is ChannelKind.API else None
+    channel_id = channel_id or uuid.uuid4()
+    config = hub.channels.configure(kind, channel_id, config or {})
+    token = new_token(CHANNEL_TOKEN_PREFIX) if hub.channels.issues_token(kind) else None
     async with hub.uow() as uow:
         if team_id is not None and await uow.session.get(Team, team_id) is None:
             raise NotFound(what="team")
         channel = Channel(
-            id=channel_id or uuid.uuid4(),
+            id=channel_id,
             kind=kind,
             name=name.strip(),
             team_id=team_id,
@@ -138,7 +83,7 @@ async def add_channel(
             )
         )
         await uow.commit()
-    secret = webhook_secret(hub.settings.secret_key, channel.id) if kind is ChannelKind.API else None
+    secret = webhook_secret(hub.settings.secret_key, channel.id) if token else None
     return CreatedChannel(channel=channel, token=token, webhook_secret=secret)
 
 
@@ -161,7 +106,8 @@ async def update_channel(
     config: dict[str, Any] | UnsetType = UNSET,
     is_active: bool | UnsetType = UNSET,
 ) -> Channel:
-    """UNSET leaves a setting alone; ``team_id=None`` takes the channel away from its team."""
+    """UNSET leaves a setting alone; ``team_id=None`` takes the channel away from its team. A
+    ``config`` replaces the settings, except sealed secrets it does not give again."""
     permissions.require_admin(actor)
     if name is not UNSET and not name.strip():
         raise InvalidInput(detail="the channel needs a name")
@@ -177,8 +123,7 @@ async def update_channel(
                 raise NotFound(what="team")
             channel.team_id = team_id
         if config is not UNSET:
-            _check_config(channel.kind, config)
-            channel.config = dict(config)
+            channel.config = hub.channels.configure(channel.kind, channel.id, config, channel.config)
         if is_active is not UNSET:
             channel.is_active = is_active
         after = _settings(channel)

@@ -55,7 +55,7 @@ async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
     if claimed is None:
         return "skipped"
     outbound, attempts, kind = claimed
-    sender = hub.senders.sender_for(kind)
+    sender = hub.channels.sender_for(kind)
     try:
         if sender is None:
             raise DeliveryError(f"no sender is configured for {kind} channels", transient=False)

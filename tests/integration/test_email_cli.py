@@ -65,9 +65,10 @@ async def test_channel_add_email_keeps_settings_and_refuses_secrets(run_cli) -> 
     bad_env = await run_cli(
         "channel", "add", "email", "--name", "y", "--address", "y@hub.example", "--smtp-password-env", "my password"
     )  # fmt: skip
-    assert bad_env.code == 1 and "environment variable" in bad_env.err and "Traceback" not in bad_env.err
+    # Checked against the kind's settings before anything is opened: a usage error, as click's own.
+    assert bad_env.code == 2 and "environment variable" in bad_env.err and "Traceback" not in bad_env.err
     bad_address = await run_cli("channel", "add", "email", "--name", "z", "--address", "not-an-address")
-    assert bad_address.code == 1 and "e-mail address" in bad_address.err
+    assert bad_address.code == 2 and "--address: must be an e-mail address" in bad_address.err
 
 
 async def test_ingest_the_corpus_twice(run_cli, tmp_path) -> None:

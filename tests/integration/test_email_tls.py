@@ -238,7 +238,7 @@ def test_server_tls_context_reads_the_key_from_the_certificate_file(ca: TestCA, 
 
 async def test_tls_ca_file_must_be_an_absolute_path(hub: Hub) -> None:
     """Workers on other hosts read it: a path relative to where a command was typed means nothing."""
-    with pytest.raises(InvalidInput, match="tls_ca_file must be an absolute file path"):
+    with pytest.raises(InvalidInput, match="tls_ca_file: must be an absolute file path"):
         await mailbox(hub, tls_ca_file="certs/company-ca.pem")
 
 

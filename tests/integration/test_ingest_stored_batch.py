@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from channels.wechat.config import stored_config
 from channels.wechat.inbound import EVENT_WINDOW, MESSAGE_WINDOW
 from hub.actors import CLI
 from hub.domain import ChannelKind, RawStatus, TicketStatus
@@ -78,10 +77,10 @@ async def _wechat(world: World) -> uuid.UUID:
     async with world.hub.uow() as uow:
         team_id = await uow.session.scalar(sa.select(Team.id).where(Team.name == "Support"))
     channel_id = uuid.UUID(int=77)
-    config = stored_config(
-        world.hub.settings.secret_key, channel_id, app_id=APP_ID, token="equivalence-token",
-        aes_key=None, secret_env="HUB_TEST_WECHAT_SECRET", api_base="http://127.0.0.1:9",
-    )  # fmt: skip
+    config = {
+        "app_id": APP_ID, "token": "equivalence-token",
+        "secret_env": "HUB_TEST_WECHAT_SECRET", "api_base": "http://127.0.0.1:9",
+    }  # fmt: skip
     await channel_instances.add_channel(
         world.hub,
         CLI,

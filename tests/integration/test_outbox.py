@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from arq import Retry
 from litestar.testing import AsyncTestClient
 
-from channels.registry import ChannelSenders
+from channels.catalogue import Catalogue
 from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import DeliveryStatus, OutboxStatus, Role, TicketEventKind
@@ -200,7 +200,7 @@ async def test_a_callback_that_times_out_is_retried(hub: Hub, callback: Callback
         hub = dataclasses.replace(
             hub,
             clock=clock,
-            senders=ChannelSenders(settings=hub.settings, http=impatient, storage=hub.storage),
+            channels=Catalogue(dataclasses.replace(hub.channels.resources, http=impatient)),
         )
         conv = await conversation(hub, callback.url)
         _, outbox_id = await reply(hub, conv)

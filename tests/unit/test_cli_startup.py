@@ -75,6 +75,8 @@ def _probe(*args: str) -> dict[str, object]:
         ("--help",),
         ("channel", "--help"),
         ("channel", "add", "--help"),
+        ("channel", "add", "wechat", "--help"),
+        ("channel", "add", "email", "--help"),
         ("sla", "due", "--help"),
         ("calendar", "--help"),
     ],

@@ -11,9 +11,7 @@ from channels.email.config import MailboxConfig
 from channels.email.imap import _oversize_mail
 from channels.email.ingest import EmailIngest, Mailboxes
 from channels.email.listener import recipient_channel
-from hub.domain import ChannelKind
-from hub.errors import InvalidInput
-from hub.services.channel_instances import _check_config
+from channels.spec import SettingsProblem, check_form
 
 SUPPORT, SALES = uuid.uuid4(), uuid.uuid4()
 
@@ -80,5 +78,5 @@ def test_imap_settings_defaults() -> None:
     ],
 )
 def test_bad_imap_settings_are_refused(config: dict[str, object]) -> None:
-    with pytest.raises(InvalidInput):
-        _check_config(ChannelKind.EMAIL, config)
+    with pytest.raises(SettingsProblem, match=f"^{next(iter(config))}: "):
+        check_form(MailboxConfig, {"address": "support@hub.example", **config})

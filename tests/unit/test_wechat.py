@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from wechatpy.replies import TextReply
 
+from channels.catalogue import configure, spec
+from channels.spec import SettingsProblem
 from channels.wechat import callback, errors, inbound, replies
 from channels.wechat.callback import Malformed, Query, Refused
-from channels.wechat.config import ConfigProblem, WeChatConfig, stored_config
+from channels.wechat.config import ConfigProblem, WeChatConfig
 from hub.security import UnsealError, seal, unseal
 from tests.wechat import pushes
 
@@ -133,8 +135,11 @@ def test_a_message_type_without_msgid_still_dedupes_on_sender_and_time() -> None
 
 
 def test_sealed_credentials_open_only_for_their_channel_and_field() -> None:
-    config = stored_config(
-        KEY, CHANNEL, app_id="wx1", token="tok-secret", aes_key=pushes.AES_KEY, secret_env="ENV"
+    config = configure(
+        spec("wechat"),
+        CHANNEL,
+        KEY,
+        {"app_id": "wx1", "token": "tok-secret", "aes_key": pushes.AES_KEY, "secret_env": "ENV"},
     )
     assert "tok-secret" not in str(config) and pushes.AES_KEY not in str(config)
     assert config["reply_window"] is True and config["identity_prefix"] == "wx1:"
@@ -149,8 +154,13 @@ def test_sealed_credentials_open_only_for_their_channel_and_field() -> None:
     assert unseal(KEY, "a", sealed) == "value"
     with pytest.raises(UnsealError):
         unseal(KEY, "b", sealed)
-    with pytest.raises(ConfigProblem, match="43"):
-        stored_config(KEY, CHANNEL, app_id="wx1", token="t", aes_key="short", secret_env="ENV")
+    with pytest.raises(SettingsProblem, match="aes_key: must be the 43-character EncodingAESKey"):
+        configure(
+            spec("wechat"),
+            CHANNEL,
+            KEY,
+            {"app_id": "wx1", "token": "t", "aes_key": "short", "secret_env": "ENV"},
+        )
 
 
 def test_the_secret_comes_from_the_named_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:

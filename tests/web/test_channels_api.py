@@ -5,6 +5,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from channels.wechat.config import WeChatConfig
 from hub.domain import ChannelKind, Role
 from hub.models import AuditEvent, Channel
 from hub.security import token_digest
@@ -49,9 +50,12 @@ async def test_admin_adds_an_api_channel_and_sees_its_secrets_once(hub, client, 
     assert inbound.status_code == 200, inbound.text
 
     email = await client.post(
-        "/api/v1/channels", json={"kind": "email", "name": "Support mailbox"}, headers=admin
+        "/api/v1/channels",
+        json={"kind": "email", "name": "Support mailbox", "config": {"address": "Support@Hub.example"}},
+        headers=admin,
     )
-    assert email.status_code == 201
+    assert email.status_code == 201, email.text
+    assert email.json()["config"] == {"address": "support@hub.example"}
     assert email.json()["token"] is None and email.json()["webhook_secret"] is None
 
 
@@ -82,14 +86,19 @@ async def test_channel_errors(hub, client, cast) -> None:
     other = await factories.channel(hub, ChannelKind.PHONE)
 
     async def create(**fields):
-        return await client.post(
-            "/api/v1/channels", json={"kind": "email", "name": "New", **fields}, headers=admin
-        )
+        body = {"kind": "email", "name": "New", "config": {"address": "new@hub.example"}, **fields}
+        return await client.post("/api/v1/channels", json=body, headers=admin)
 
     assert_problem(await create(name=existing.name), 409, "conflict")
     assert_problem(await create(kind="fax"), 422, "invalid_input")
     assert_problem(await create(name=" "), 422, "invalid_input")
     assert_problem(await create(config={"callback_url": "https://x.example"}), 422, "invalid_input")
+    no_address = assert_problem(await create(config={}), 422, "invalid_input")
+    assert "address: is required" in no_address["detail"]
+    clear_secret = await create(config={"address": "new@hub.example", "smtp_password": "hunter2"})
+    assert "smtp_password: is not a setting" in assert_problem(clear_secret, 422, "invalid_input")["detail"]
+    bad_port = await create(config={"address": "new@hub.example", "smtp_port": 70000})
+    assert "smtp_port" in assert_problem(bad_port, 422, "invalid_input")["detail"]
     assert_problem(await create(kind="api", config={"callback_url": "ftp://x"}), 422, "invalid_input")
     assert_problem(await create(team_id=str(uuid.uuid4())), 404, "not_found")
 
@@ -107,3 +116,46 @@ async def test_channel_errors(hub, client, cast) -> None:
         assert_problem(await client.get("/api/v1/channels", headers=cast.as_(role)), 403, "forbidden")
         denied = await client.patch(url, json={"is_active": False}, headers=cast.as_(role))
         assert_problem(denied, 403, "forbidden")
+
+
+async def test_the_kinds_and_their_settings_are_published_for_admin_forms(client, cast) -> None:
+    response = await client.get("/api/v1/channels/kinds", headers=cast.as_(Role.ADMIN))
+    assert response.status_code == 200, response.text
+    kinds = {k["kind"]: k for k in response.json()}
+    assert set(kinds) == {"email", "wechat", "api"}
+    assert kinds["api"]["issues_token"] and not kinds["email"]["issues_token"]
+    email = {s["name"]: s for s in kinds["email"]["settings"]}
+    assert email["address"]["required"] and email["address"]["help"]["zh-CN"] == "邮箱地址"
+    assert (
+        set(email["smtp_tls"]["choices"]) == {"starttls", "tls", "none"}
+        and email["smtp_tls"]["default"] == "starttls"
+    )
+    assert (email["smtp_port"]["minimum"], email["smtp_port"]["maximum"]) == (1, 65535)
+    wechat = {s["name"]: s for s in kinds["wechat"]["settings"]}
+    assert wechat["token"]["sealed"] and wechat["token"]["required"] and not wechat["welcome"]["sealed"]
+    schema = kinds["email"]["settings_schema"]
+    assert "address" in schema["$defs"]["MailboxConfig"]["required"]
+    denied = await client.get("/api/v1/channels/kinds", headers=cast.as_(Role.AGENT))
+    assert denied.status_code == 403
+
+
+async def test_a_sealed_secret_is_kept_by_an_update_that_does_not_give_it(hub, client, cast) -> None:
+    """An admin editing a WeChat account's welcome text need not type its token again."""
+    admin = cast.as_(Role.ADMIN)
+    given = {"app_id": "wx-keep", "token": "keep-this-token", "secret_env": "HUB_WECHAT_SECRET"}
+    created = await client.post(
+        "/api/v1/channels", json={"kind": "wechat", "name": "服务号", "config": given}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    stored = created.json()["config"]
+    assert "keep-this-token" not in str(stored) and stored["token_sealed"]
+    changed = await client.patch(
+        f"/api/v1/channels/{created.json()['id']}",
+        json={"config": {"app_id": "wx-keep", "secret_env": "HUB_WECHAT_SECRET", "welcome": "欢迎"}},
+        headers=admin,
+    )
+    assert changed.status_code == 200, changed.text
+    after = changed.json()["config"]
+    assert after["token_sealed"] == stored["token_sealed"] and after["welcome"] == "欢迎"
+    channel = await factories.get(hub, Channel, uuid.UUID(created.json()["id"]))
+    assert WeChatConfig.load(hub.settings.secret_key, channel.id, channel.config).token == "keep-this-token"

@@ -75,6 +75,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/teams"): ADMIN,
     ("PATCH", "/api/v1/teams/{team_id:uuid}"): ADMIN,
     ("GET", "/api/v1/channels"): ADMIN,
+    ("GET", "/api/v1/channels/kinds"): ADMIN,
     ("POST", "/api/v1/channels"): ADMIN,
     ("PATCH", "/api/v1/channels/{channel_id:uuid}"): ADMIN,
     ("GET", "/api/v1/attachments/{attachment_id:uuid}"): ANY,

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
-from channels.wechat.config import stored_config
 from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus
@@ -35,16 +34,14 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeChat]:
 
 async def add_wechat_channel(hub: Hub, fake: FakeWeChat, **options: Any) -> Channel:
     channel_id = uuid.uuid4()
-    config = stored_config(
-        hub.settings.secret_key,
-        channel_id,
-        app_id=options.pop("app_id", pushes.APP_ID),
-        token=options.pop("token", pushes.TOKEN),
-        aes_key=options.pop("aes_key", pushes.AES_KEY),
-        secret_env=pushes.SECRET_ENV,
-        api_base=fake.base,
+    config = {
+        "app_id": options.pop("app_id", pushes.APP_ID),
+        "token": options.pop("token", pushes.TOKEN),
+        "aes_key": options.pop("aes_key", pushes.AES_KEY),
+        "secret_env": pushes.SECRET_ENV,
+        "api_base": fake.base,
         **options,
-    )
+    }
     created = await channel_instances.add_channel(
         hub,
         CLI,

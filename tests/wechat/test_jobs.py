@@ -68,8 +68,14 @@ async def test_an_image_is_downloaded_into_an_attachment_once(
 ) -> None:
     fake.media["img-1"] = (JPEG, "image/jpeg", "img-1.jpg")
     message = await _pushed_image(runtime, push)
-    assert await jobs.download_media(hub, runtime.wechat, message.id, attempt=1) == "done"
-    assert await jobs.download_media(hub, runtime.wechat, message.id, attempt=1) == "skipped"
+    assert (
+        await jobs.download_media(hub, runtime.channels.connection("wechat").api, message.id, attempt=1)
+        == "done"
+    )
+    assert (
+        await jobs.download_media(hub, runtime.channels.connection("wechat").api, message.id, attempt=1)
+        == "skipped"
+    )
     attachment = await _only(hub, Attachment, Attachment.message_id == message.id)
     assert (attachment.filename, attachment.content_type, attachment.size) == (
         "img-1.jpg",
@@ -88,7 +94,10 @@ async def test_a_video_is_fetched_from_the_url_media_get_answers(
     await push.plain(pushes.message("oVideo", "video", pushes.SAMPLES["video"]))
     await process_pending(runtime)
     message = await _only(hub, Message, Message.type == "video")
-    assert await jobs.download_media(hub, runtime.wechat, message.id, attempt=1) == "done"
+    assert (
+        await jobs.download_media(hub, runtime.channels.connection("wechat").api, message.id, attempt=1)
+        == "done"
+    )
     attachment = await _only(hub, Attachment, Attachment.message_id == message.id)
     assert attachment.content_type == "video/mp4" and attachment.filename == "video-1.mp4"
     assert [c.endpoint for c in fake.calls if c.endpoint in ("media_get", "video")] == ["media_get", "video"]
@@ -101,14 +110,21 @@ async def test_transient_failures_are_retried_then_the_failure_shows_on_the_mess
     fake.inject("media_get", *[("http", 502)] * jobs.MEDIA_TRIES)
     for attempt in range(1, jobs.MEDIA_TRIES):
         with pytest.raises(RetryLater) as caught:
-            await jobs.download_media(hub, runtime.wechat, message.id, attempt=attempt)
+            await jobs.download_media(
+                hub, runtime.channels.connection("wechat").api, message.id, attempt=attempt
+            )
         assert caught.value.defer_seconds == jobs.media_backoff(attempt)
         stored = await factories.get(hub, Message, message.id)
         assert (
             stored.meta["media"]["state"] == "pending"
             and "HTTP 502" in stored.meta["media"]["error"]["params"]["detail"]
         )
-    assert await jobs.download_media(hub, runtime.wechat, message.id, attempt=jobs.MEDIA_TRIES) == "failed"
+    assert (
+        await jobs.download_media(
+            hub, runtime.channels.connection("wechat").api, message.id, attempt=jobs.MEDIA_TRIES
+        )
+        == "failed"
+    )
     stored = await factories.get(hub, Message, message.id)
     assert stored.meta["media"]["state"] == "failed" and stored.meta["media"]["attempts"] == jobs.MEDIA_TRIES
     page = await client.get(f"/tickets/{stored.ticket_id}", headers=cast.as_(Role.AGENT))
@@ -117,7 +133,10 @@ async def test_transient_failures_are_retried_then_the_failure_shows_on_the_mess
 
 async def test_an_unknown_media_id_fails_at_once(hub, runtime, push: Pusher) -> None:
     message = await _pushed_image(runtime, push, media_id="img-expired")
-    assert await jobs.download_media(hub, runtime.wechat, message.id, attempt=1) == "failed"
+    assert (
+        await jobs.download_media(hub, runtime.channels.connection("wechat").api, message.id, attempt=1)
+        == "failed"
+    )
     stored = await factories.get(hub, Message, message.id)
     assert stored.meta["media"]["error"] == {
         "code": "media_failed",
@@ -138,7 +157,9 @@ async def test_the_profile_names_the_contact_and_a_unionid_joins_two_accounts(
     await push.plain(pushes.text("oFirst", "A 号的问题"))
     await process_pending(runtime)
     first = await _only(hub, Ticket)
-    assert await jobs.refresh_profile(hub, runtime.wechat, push_channel_id(push), f"{pushes.APP_ID}:oFirst")
+    assert await jobs.refresh_profile(
+        hub, runtime.channels.connection("wechat").api, push_channel_id(push), f"{pushes.APP_ID}:oFirst"
+    )
     contact = await factories.get(hub, Contact, first.contact_id)
     assert contact.name == "王小明"
     # The same person writes to a second Official Account of the company.
@@ -155,7 +176,9 @@ async def test_the_profile_names_the_contact_and_a_unionid_joins_two_accounts(
         )
         assert response.text == "success"
         await process_pending(runtime)
-        assert await jobs.refresh_profile(hub, runtime.wechat, second.id, "wx-second:oSecond")
+        assert await jobs.refresh_profile(
+            hub, runtime.channels.connection("wechat").api, second.id, "wx-second:oSecond"
+        )
         async with hub.uow() as uow:
             identities = {
                 i.value: i.contact_id
@@ -193,7 +216,9 @@ async def test_a_fresh_profile_is_not_fetched_again(hub, runtime, push: Pusher, 
     fake.users["oFresh"] = {"nickname": "小李"}
     await push.plain(pushes.text("oFresh", "第一条"))
     await process_pending(runtime)
-    await jobs.refresh_profile(hub, runtime.wechat, push_channel_id(push), f"{pushes.APP_ID}:oFresh")
+    await jobs.refresh_profile(
+        hub, runtime.channels.connection("wechat").api, push_channel_id(push), f"{pushes.APP_ID}:oFresh"
+    )
     await runtime.redis.flushdb()
     await push.plain(pushes.text("oFresh", "第二条"))
     await process_pending(runtime)
@@ -210,7 +235,7 @@ async def test_the_profile_picture_is_kept_in_our_store_and_shown_to_staff_only(
     await process_pending(runtime)
     ticket = await _only(hub, Ticket)
     identity, channel_id = f"{pushes.APP_ID}:oFace", push_channel_id(push)
-    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert await jobs.refresh_profile(hub, runtime.channels.connection("wechat").api, channel_id, identity)
 
     agent = await factories.login(client, await factories.user(hub, Role.AGENT))
     url = f"/api/v1/contacts/{ticket.contact_id}/avatar"
@@ -222,21 +247,21 @@ async def test_the_profile_picture_is_kept_in_our_store_and_shown_to_staff_only(
     assert f'src="{url}?v=' in page.text
 
     # The same URL is not fetched again; a new picture that cannot be fetched keeps the old one.
-    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert await jobs.refresh_profile(hub, runtime.channels.connection("wechat").api, channel_id, identity)
     assert fake.count("avatar") == 1
     fake.users["oFace"]["headimgurl"] = fake.avatar_url("face-2")
-    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert await jobs.refresh_profile(hub, runtime.channels.connection("wechat").api, channel_id, identity)
     assert (await client.get(url, headers=agent)).content == JPEG
     profile = await _identity_profile(hub, identity)
     assert "HTTP 404" in profile["avatar_error"]
     # Fetched with the next profile once WeChat serves it; something that is no image never is.
     fake.avatars["face-2"] = (PNG, "image/png")
-    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert await jobs.refresh_profile(hub, runtime.channels.connection("wechat").api, channel_id, identity)
     assert (await client.get(url, headers=agent)).content == PNG
     assert (await _identity_profile(hub, identity))["avatar_error"] is None
     fake.users["oFace"]["headimgurl"] = fake.avatar_url("page")
     fake.avatars["page"] = (b"<script>alert(1)</script>", "text/html")
-    assert await jobs.refresh_profile(hub, runtime.wechat, channel_id, identity)
+    assert await jobs.refresh_profile(hub, runtime.channels.connection("wechat").api, channel_id, identity)
     assert (await client.get(url, headers=agent)).content == PNG
     assert "text/html, not an image" in (await _identity_profile(hub, identity))["avatar_error"]
 
@@ -251,13 +276,16 @@ async def _identity_profile(hub, identity: str) -> dict:
 
 
 async def test_a_channel_without_its_credentials_gives_up_the_profile_quietly(hub, runtime, caplog) -> None:
-    """A WeChat channel that was never connected to an account (as in ``make demo``): its
-    followers' messages still land, and the profile job gives up with a warning, not a crash
-    retried three times."""
-    channel = await factories.channel(hub, ChannelKind.WECHAT)
+    """A WeChat channel whose AppSecret is not in the environment (as in ``make demo``): its
+    followers' messages still land, and the profile job gives up with a warning at once, not a
+    crash retried three times."""
+    channel = await factories.channel(hub, ChannelKind.WECHAT, app_id=pushes.APP_ID)
     identity = f"{pushes.APP_ID}:oNoCredentials"
     await factories.inbound(hub, channel.id, sender=identity, text="你好")
 
-    assert await jobs.refresh_profile(hub, runtime.wechat, channel.id, identity) is False
-    assert "is not fetched: the channel's config lacks" in caplog.text
+    api = runtime.channels.connection("wechat").api
+    assert await jobs.refresh_profile(hub, api, channel.id, identity) is False
+    assert (
+        "is not fetched: the AppSecret is missing: set the environment variable HUB_TEST_UNSET" in caplog.text
+    )
     assert (await _only(hub, ContactIdentity, ContactIdentity.value == identity)).profile == {}

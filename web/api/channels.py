@@ -17,6 +17,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
+from channels import catalogue
+from channels.spec import form_fields
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.models import Channel
@@ -54,6 +56,34 @@ class CreatedChannelOut(ChannelOut, kw_only=True):
     webhook_secret: str | None
 
 
+class SettingOut(msgspec.Struct):
+    """One setting of a kind, as the admin form shows it."""
+
+    name: str
+    kind: str
+    required: bool
+    default: Any
+    help: dict[str, str]
+    choices: list[str]
+    #: A secret the hub keeps sealed: given in clear, never shown back, kept when left out.
+    sealed: bool
+    minimum: float | None
+    #: The minimum itself is not allowed.
+    above_minimum: bool
+    maximum: float | None
+    pattern: str | None
+
+
+class ChannelKindOut(msgspec.Struct):
+    kind: str
+    title: dict[str, str]
+    #: Channels of this kind get an inbound token when added (shown once).
+    issues_token: bool
+    settings: list[SettingOut]
+    #: The same settings as a JSON Schema, for clients that generate forms.
+    settings_schema: dict[str, Any]
+
+
 class ChannelIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: ChannelKind
     name: str
@@ -78,6 +108,36 @@ class ChannelController(Controller):
     @get("/")
     async def list_channels(self, hub: NamedDependency[Hub]) -> list[ChannelOut]:
         return [ChannelOut.of(c) for c in await channel_instances.list_channels(hub)]
+
+    @get("/kinds")
+    async def list_kinds(self) -> list[ChannelKindOut]:
+        """The kinds this hub ships and the settings each takes in ``config``: what the admin
+        form shows and what adding or configuring a channel checks."""
+        return [
+            ChannelKindOut(
+                kind=spec.kind,
+                title=dict(spec.title),
+                issues_token=spec.issues_token,
+                settings=[
+                    SettingOut(
+                        name=f.name,
+                        kind=f.kind,
+                        required=f.required,
+                        default=f.default,
+                        help=dict(f.help),
+                        choices=list(f.choices),
+                        sealed=f.sealed,
+                        minimum=f.minimum,
+                        above_minimum=f.above_minimum,
+                        maximum=f.maximum,
+                        pattern=f.pattern,
+                    )
+                    for f in form_fields(spec.form)
+                ],
+                settings_schema=msgspec.json.schema(spec.form),
+            )
+            for spec in catalogue.shipped()
+        ]
 
     @post("/", cache_control=CacheControlHeader(no_store=True))
     async def create(

@@ -1,4 +1,9 @@
-"""``hub channel add`` and ``hub channel list``: mailboxes, Official Accounts, widgets, lines, APIs."""
+"""``hub channel add <kind>`` and ``hub channel list``.
+
+Each kind's options are made from its settings schema (:mod:`channels.spec`): a kind that ships a
+folder gets its command without a line here, and the command checks what the admin form and the
+API check.
+"""
 
 from __future__ import annotations
 
@@ -7,135 +12,152 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hub.domain import ChannelKind
 from web.cli import common
-from web.cli.wechat import NAMES as WECHAT_NAMES
-from web.cli.wechat import wechat_config, wechat_options
 
 if TYPE_CHECKING:
     import uuid
 
+    from channels.spec import ChannelSpec, FormField
+
 
 @click.group()
 def channel() -> None:
-    """Add and list channels (mailboxes, Official Accounts, widgets, phone lines, API integrations)."""
+    """Add and list channels (mailboxes, Official Accounts, API integrations)."""
 
 
-@channel.command("add")
-@click.argument("kind", type=click.Choice([k.value for k in ChannelKind]))
-@click.option("--name", required=True, help="A unique name, e.g. 'ERP integration'.")
-@click.option("--team", "team_id", type=click.UUID, default=None, help="Team that receives its new tickets.")
-@click.option("--callback-url", default=None, help="API channel: where agent replies are POSTed (signed).")
-@click.option("--address", default=None, help="E-mail: the mailbox address, e.g. support@example.com.")
-@click.option("--display-name", default=None, help="E-mail: the name replies are sent under.")
-@click.option("--smtp-host", default=None, help="E-mail: SMTP server for replies.")
-@click.option("--smtp-port", type=click.IntRange(1, 65535), default=None, help="E-mail: SMTP port.")
-@click.option(
-    "--smtp-tls", type=click.Choice(["starttls", "tls", "none"]), default=None, help="E-mail: SMTP TLS."
-)
-@click.option("--smtp-user", default=None, help="E-mail: SMTP login.")
-@click.option(
-    "--smtp-password-env",
-    default=None,
-    help="E-mail: NAME of the environment variable holding the SMTP password (never the password).",
-)
-@click.option(
-    "--auto-ack/--no-auto-ack", default=None, help="E-mail: acknowledge each new ticket automatically."
-)
-@click.option("--notifications", is_flag=True, default=None, help="E-mail: send staff notification mails.")
-@click.option("--imap-host", default=None, help="E-mail: IMAP server to watch (the worker fetches new mail).")
-@click.option("--imap-port", type=click.IntRange(1, 65535), default=None, help="E-mail: IMAP port.")
-@click.option(
-    "--imap-tls", type=click.Choice(["tls", "starttls", "none"]), default=None, help="E-mail: IMAP TLS (tls)."
-)
-@click.option("--imap-user", default=None, help="E-mail: IMAP login (default: the address).")
-@click.option(
-    "--imap-password-env",
-    default=None,
-    help="E-mail: NAME of the environment variable holding the IMAP password (never the password).",
-)
-@click.option("--imap-folder", default=None, help="E-mail: folder to watch (default INBOX).")
-@click.option(
-    "--imap-poll-seconds",
-    type=click.FloatRange(min=1.0),
-    default=None,
-    help="E-mail: poll interval without IDLE, and re-check interval with it (default 60).",
-)
-@click.option(
-    "--imap-idle/--no-imap-idle", default=None, help="E-mail: use IMAP IDLE when offered (default on)."
-)
-@click.option(
-    "--tls-ca-file",
-    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
-    default=None,
-    help="E-mail: PEM file of a private CA to trust for the SMTP and IMAP servers (besides the system's).",
-)
-@click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...} as JSON.')
-@wechat_options
-def channel_add(
-    kind: str,
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _option(field: FormField) -> click.Option:
+    from channels.spec import ABSOLUTE_PATH
+
+    help_text = f"{field.help.get('en', '')} ({field.help.get('zh-CN', '')})"
+    if field.required:
+        help_text += " [required]"
+    elif field.default is not None and field.kind != "boolean":
+        help_text += f" [default: {str(field.default).splitlines()[0][:40]}]"
+    if field.kind == "boolean":
+        flag = _flag(field.name)
+        return click.Option([f"{flag}/--no-{flag[2:]}"], default=None, help=help_text)
+    if field.kind == "list":  # given once per value: --origin A --origin B
+        singular = field.name[:-1] if field.name.endswith("s") else field.name
+        return click.Option([_flag(singular), field.name], multiple=True, default=None, help=help_text)
+    kinds: dict[str, Any] = {
+        "integer": click.IntRange(
+            None if field.minimum is None else int(field.minimum),
+            None if field.maximum is None else int(field.maximum),
+        ),
+        "number": click.FloatRange(field.minimum, field.maximum, min_open=field.above_minimum),
+        "choice": click.Choice(field.choices),
+        # A file the hub's processes read: it must exist where the command runs, and is kept absolute.
+        "file": click.Path(exists=True, dir_okay=False, resolve_path=True),
+    }
+    kind = "file" if field.pattern == ABSOLUTE_PATH else field.kind
+    return click.Option([_flag(field.name)], type=kinds.get(kind, str), default=None, help=help_text)
+
+
+def _add_command(spec: ChannelSpec) -> click.Command:
+    from channels.spec import form_fields
+
+    fields = form_fields(spec.form)
+
+    def callback(name: str, team_id: uuid.UUID | None, as_json: bool, **options: Any) -> None:
+        _add(spec, fields, name, team_id, as_json, options)
+
+    params: list[click.Parameter] = [
+        click.Option(["--name"], required=True, help="A unique name, e.g. '客服邮箱'."),
+        click.Option(
+            ["--team", "team_id"], type=click.UUID, default=None, help="Team that receives its new tickets."
+        ),
+        *(_option(field) for field in fields),
+        click.Option(["--json", "as_json"], is_flag=True, help='Print {"id": ..., "token": ...} as JSON.'),
+    ]
+    title = f"{spec.title['en']} ({spec.title['zh-CN']})"
+    doc = f"Add a channel: {title}."
+    if spec.issues_token:
+        doc += " Prints its inbound token and webhook secret (shown once)."
+    if spec.example:
+        doc += f"\n\nExample: {spec.example}"
+    return click.Command(spec.kind, callback=callback, params=params, help=doc, short_help=title)
+
+
+class _Kinds(click.Group):
+    """One ``add`` command per kind, built only for the kind asked for (or listed by --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from channels.catalogue import KINDS
+
+        return list(KINDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from channels.catalogue import KINDS, spec
+
+        return _add_command(spec(name)) if name in KINDS else None
+
+
+@channel.group("add", cls=_Kinds)
+def channel_add() -> None:
+    """Add a channel of a kind: hub channel add KIND --name NAME [settings]; KIND --help lists them."""
+
+
+def _add(
+    spec: ChannelSpec,
+    fields: list[FormField],
     name: str,
     team_id: uuid.UUID | None,
-    callback_url: str | None,
     as_json: bool,
-    **options: Any,
+    options: dict[str, Any],
 ) -> None:
-    """Add a channel; for an API channel, print its inbound token and webhook secret (shown once);
-    for a WeChat channel, the callback URL to enter in the account's server configuration.
-
-    E-mail: hub channel add email --name 客服邮箱 --address support@example.com --smtp-host smtp.example.com
-    --smtp-user support@example.com --smtp-password-env HUB_SMTP_PASSWORD
-    --imap-host imap.example.com --imap-password-env HUB_IMAP_PASSWORD
-    """
     import uuid
 
+    from channels.spec import SettingsProblem, check_form
     from hub.actors import CLI
+    from hub.domain import ChannelKind
     from hub.services import channel_instances
 
-    wechat = {name: options.pop(name) for name in WECHAT_NAMES if name in options}
-    mail = options
+    given = {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in options.items()
+        if value not in (None, ())
+    }
+    missing = [_flag(f.name) for f in fields if f.required and f.name not in given]
+    if missing:
+        raise click.UsageError(f"a {spec.kind} channel needs {', '.join(missing)}")
+    try:
+        check_form(spec.form, given)
+    except SettingsProblem as exc:
+        setting, _, reason = str(exc).partition(": ")
+        raise click.UsageError(f"{_flag(setting)}: {reason}") from None
     settings = common.settings()
     channel_id = uuid.uuid4()
-    config: dict[str, Any] = {"callback_url": callback_url} if callback_url else {}
-    config.update({key: value for key, value in mail.items() if value is not None})
-    if kind == ChannelKind.EMAIL.value and not config.get("address"):
-        raise click.UsageError("an e-mail channel needs --address")
-    if kind != ChannelKind.EMAIL.value and any(v is not None for v in mail.values()):
-        raise click.UsageError("--address and the --smtp-*/--imap-*/--tls-* options are for e-mail channels")
-    config.update(wechat_config(kind, channel_id, settings.secret_key, wechat))
 
     async def work(runtime: Any) -> Any:
         return await channel_instances.add_channel(
             runtime.hub,
             CLI,
-            kind=ChannelKind(kind),
+            kind=ChannelKind(spec.kind),
             name=name,
             team_id=team_id,
-            config=config,
+            config=given,
             channel_id=channel_id,
         )
 
     created = common.run(work, settings)
-    wechat_url = f"{settings.base_url}/channels/wechat/{created.channel.id}" if kind == "wechat" else None
+    told = spec.announce(settings.base_url, created.channel.id, created.channel.config)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "id": str(created.channel.id),
-                    "token": created.token,
-                    "webhook_secret": created.webhook_secret,
-                    **({"callback_url": wechat_url} if wechat_url else {}),
-                }
-            )
-        )
+        printed = {
+            "id": str(created.channel.id),
+            "token": created.token,
+            "webhook_secret": created.webhook_secret,
+        }
+        click.echo(json.dumps({**printed, **told.fields}))
         return
-    click.echo(f"channel {created.channel.name} ({kind}): {created.channel.id}")
-    if wechat_url:
-        click.echo(f"server URL for the WeChat console (服务器地址): {wechat_url}")
-        click.echo(f"the AppSecret is read from ${config['secret_env']} in every hub process")
+    click.echo(f"channel {created.channel.name} ({spec.kind}): {created.channel.id}")
+    for line in told.lines:
+        click.echo(line)
     if created.token:
         click.echo(f"inbound token (keep it secret, shown once): {created.token}")
-        click.echo(f"post messages to: /api/v1/channels/{created.channel.id}/messages")
     if created.webhook_secret:
         click.echo(f"webhook signing secret (X-Hub-Signature-256): {created.webhook_secret}")
 

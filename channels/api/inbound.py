@@ -1,7 +1,9 @@
 """The API channel's inbound endpoint: an integration posts its users' messages here.
 
-Authenticated by the channel's own token (``Authorization: Bearer hub_ch_...``), not by a user.
-Idempotent on ``external_id``: retrying a post returns the first result with ``duplicate: true``.
+Authenticated by the channel's own token (``Authorization: Bearer hub_ch_...``), checked before
+the body is read: a caller without the token can neither make us parse a large payload nor learn
+the body's shape from validation errors. Idempotent on ``external_id``: retrying a post returns
+the first result with ``duplicate: true``.
 """
 
 from __future__ import annotations
@@ -10,13 +12,8 @@ import uuid
 from datetime import datetime
 
 import msgspec
-from litestar import Request, post
-from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
-from litestar.handlers import BaseRouteHandler
-from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK
 
+from channels.spec import Connection, WebhookRequest, WebhookResponse
 from hub.core import Hub
 from hub.inbound import InboundAttachment, InboundMessage, Sender
 from hub.services import channel_instances
@@ -51,39 +48,25 @@ class ChannelMessageOut(msgspec.Struct):
     duplicate: bool
 
 
-def _token(connection: ASGIConnection) -> str | None:
-    header = connection.headers.get("authorization", "")
+def _token(request: WebhookRequest) -> str | None:
+    header = request.headers.get("authorization", "")
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-async def channel_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """A guard runs before the body is read: a caller without the token can neither make us parse
-    a large payload nor learn the body's shape from validation errors."""
-    hub: Hub = connection.app.state.hub
-    await channel_instances.verify_token(hub, connection.path_params["channel_id"], _token(connection))
+async def check_token(connection: Connection, hub: Hub, request: WebhookRequest) -> None:
+    await channel_instances.verify_token(hub, request.channel_id, _token(request))
 
 
-@post(
-    "/api/v1/channels/{channel_id:uuid}/messages",
-    exclude_from_auth=True,
-    guards=[channel_token],
-    status_code=HTTP_200_OK,
-    tags=["channels"],
-    summary="Post an inbound message to an API channel",
-)
-async def post_channel_message(
-    request: Request,
-    hub: NamedDependency[Hub],
-    channel_id: FromPath[uuid.UUID],
-    data: JSONBody[ChannelMessageIn],
-) -> ChannelMessageOut:
+async def post_message(connection: Connection, hub: Hub, request: WebhookRequest) -> WebhookResponse:
+    data = request.data
+    assert isinstance(data, ChannelMessageIn)
     attachments = tuple(
         InboundAttachment(filename=a.filename, content_type=d.content_type, data=d.data)
         for a in data.attachments
         for d in [decode_attachment(a.filename, a.content_type, a.data_base64)]
     )
     message = InboundMessage(
-        channel_id=channel_id,
+        channel_id=request.channel_id,
         external_id=data.external_id,
         sender=Sender(identity=data.sender.identity, name=data.sender.name),
         text=data.text,
@@ -94,6 +77,9 @@ async def post_channel_message(
         sent_at=data.sent_at,
     )
     result = await hub.ingest(message, payload=await request.body())
-    return ChannelMessageOut(
+    # Only an e-mail notice (a bounce) is stored without a ticket; an API message always has one.
+    assert result.ticket_id is not None and result.message_id is not None
+    answer = ChannelMessageOut(
         ticket_id=result.ticket_id, message_id=result.message_id, duplicate=result.duplicate
     )
+    return WebhookResponse(200, msgspec.json.encode(answer), "application/json")

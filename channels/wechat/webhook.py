@@ -1,6 +1,6 @@
 """The WeChat Official Account callback: ``/channels/wechat/{channel_id}`` (set as the server URL).
 
-Authenticated by WeChat's signature, not by a user session (so excluded from the hub's auth).
+Authenticated by WeChat's signature, not by a user session (``web/`` mounts it as a public route).
 GET answers the console's URL check (``echostr``). POST is a push, answered within WeChat's
 5 seconds whatever the database is doing with the tickets:
 
@@ -25,18 +25,19 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
-from litestar import MediaType, Request, Response, get, post
-from litestar.params import FromPath
-
+from channels.spec import WebhookRequest, WebhookResponse
 from channels.wechat import callback, replies
+from channels.wechat.accounts import ChannelUnavailable
 from channels.wechat.callback import Malformed, Query, Refused
-from channels.wechat.config import WeChatConfig
 from channels.wechat.inbound import to_inbound
 from hub.core import Hub
 from hub.errors import HubError
 from hub.services.ingest import keep_unreadable
-from web.wechat_channels import ChannelUnavailable, WeChatChannels
+
+if TYPE_CHECKING:
+    from channels.wechat.spec import WeChatConnection
 
 log = logging.getLogger(__name__)
 
@@ -47,41 +48,32 @@ MAX_BODY_BYTES = 256 * 1024
 PATH = "/channels/wechat/{channel_id:uuid}"
 
 
-def _text(body: str, status: int = 200) -> Response[str]:
-    return Response(body, status_code=status, media_type=MediaType.TEXT)
+def _text(body: str, status: int = 200) -> WebhookResponse:
+    return WebhookResponse(status, body)
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "?"
-
-
-async def _config(request: Request, channel_id: uuid.UUID) -> WeChatConfig:
-    registry: WeChatChannels = request.app.state.wechat_channels
-    return await registry.get(channel_id)
-
-
-@get(PATH, exclude_from_auth=True, tags=["channels"], summary="WeChat server URL check (echostr)")
-async def wechat_verify(request: Request, channel_id: FromPath[uuid.UUID]) -> Response[str]:
+async def verify(connection: WeChatConnection, hub: Hub, request: WebhookRequest) -> WebhookResponse:
+    """The console's URL check: echo ``echostr`` when the signature is right."""
     try:
-        config = await _config(request, channel_id)
-        return _text(callback.echo(config, Query.of(request.query_params)))
+        config = await connection.accounts.get(hub, request.channel_id)
+        return _text(callback.echo(config, Query.of(request.query)))
     except ChannelUnavailable as exc:
         return _text(exc.reason, exc.status)
     except Refused as exc:
-        log.warning("WeChat URL check for channel %s refused from %s: %s", channel_id, _client(request), exc)
+        log.warning(
+            "WeChat URL check for channel %s refused from %s: %s", request.channel_id, request.client, exc
+        )
         return _text("forbidden", 403)
 
 
-@post(
-    PATH, exclude_from_auth=True, status_code=200, tags=["channels"], summary="WeChat push (messages, events)"
-)
-async def wechat_push(request: Request, channel_id: FromPath[uuid.UUID]) -> Response[str]:
-    hub: Hub = request.app.state.hub
+async def push(connection: WeChatConnection, hub: Hub, request: WebhookRequest) -> WebhookResponse:
+    """A message or event: stored raw within the budget, answered ``success`` or a passive reply."""
+    channel_id = request.channel_id
     try:
-        config = await _config(request, channel_id)
+        config = await connection.accounts.get(hub, channel_id)
     except ChannelUnavailable as exc:
         return _text(exc.reason, exc.status)
-    query = Query.of(request.query_params)
+    query = Query.of(request.query)
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return _text("too large", 413)
@@ -91,31 +83,31 @@ async def wechat_push(request: Request, channel_id: FromPath[uuid.UUID]) -> Resp
         readable = callback.open_body(config, query, body)
         parsed = callback.parse(readable)
     except Refused as exc:
-        log.warning("WeChat push to channel %s refused from %s: %s", channel_id, _client(request), exc)
+        log.warning("WeChat push to channel %s refused from %s: %s", channel_id, request.client, exc)
         return _text("forbidden", 403)
     except Malformed as exc:
         await _reject(hub, channel_id, readable, str(exc))
         return _text("malformed", 400)
-    push = to_inbound(config, parsed)
+    pushed = to_inbound(config, parsed)
     try:
         async with asyncio.timeout(STORE_BUDGET_SECONDS):
-            await hub.store_inbound(push.message, payload=readable)
+            await hub.store_inbound(pushed.message, payload=readable)
     except TimeoutError:
         log.error(
             "WeChat push %s not stored within %.0f s; answered 503 so WeChat retries",
-            push.message.external_id,
+            pushed.message.external_id,
             STORE_BUDGET_SECONDS,
         )
         return _text("busy", 503)
     except HubError as exc:
         await _reject(hub, channel_id, readable, str(exc))
         return _text("unprocessable", 400)
-    answer = replies.welcome(config, event=push.event, openid=push.openid, account=push.account)
+    answer = replies.welcome(config, event=pushed.event, openid=pushed.openid, account=pushed.account)
     if answer is None:
         return _text(replies.SUCCESS)
     if query.encrypted:
         answer = replies.seal(config, answer, nonce=query.nonce, timestamp=query.timestamp)
-    return Response(answer, media_type=MediaType.XML)
+    return WebhookResponse(200, answer, "application/xml")
 
 
 async def _reject(hub: Hub, channel_id: uuid.UUID, payload: bytes, reason: str) -> None:

@@ -27,28 +27,27 @@ class ChannelUnavailable(Exception):
         self.reason = reason
 
 
-class WeChatChannels:
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
+class WeChatAccounts:
+    def __init__(self) -> None:
         self._cache: dict[uuid.UUID, tuple[float, WeChatConfig | ChannelUnavailable]] = {}
 
-    async def get(self, channel_id: uuid.UUID) -> WeChatConfig:
+    async def get(self, hub: Hub, channel_id: uuid.UUID) -> WeChatConfig:
         cached = self._cache.get(channel_id)
         if cached is None or time.monotonic() - cached[0] > TTL_SECONDS:
-            cached = (time.monotonic(), await self._load(channel_id))
+            cached = (time.monotonic(), await self._load(hub, channel_id))
             self._cache[channel_id] = cached
         value = cached[1]
         if isinstance(value, ChannelUnavailable):
             raise value
         return value
 
-    async def _load(self, channel_id: uuid.UUID) -> WeChatConfig | ChannelUnavailable:
-        channel = await channel_instances.get_channel(self.hub, channel_id)
+    async def _load(self, hub: Hub, channel_id: uuid.UUID) -> WeChatConfig | ChannelUnavailable:
+        channel = await channel_instances.get_channel(hub, channel_id)
         if channel is None or channel.kind is not ChannelKind.WECHAT:
             return ChannelUnavailable(404, "no such WeChat channel")
         if not channel.is_active:
             return ChannelUnavailable(403, "the channel is disabled")
         try:
-            return WeChatConfig.load(self.hub.settings.secret_key, channel.id, channel.config)
+            return WeChatConfig.load(hub.settings.secret_key, channel.id, channel.config)
         except ConfigProblem as exc:
             return ChannelUnavailable(403, f"the channel is misconfigured: {exc}")

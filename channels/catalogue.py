@@ -1,0 +1,142 @@
+"""The channel kinds this build ships, and the core's view of them (:class:`hub.ports.ChannelCatalogue`).
+
+Adding a kind is adding its folder with a ``spec.py`` (:mod:`channels.spec`) and one line in
+:data:`KINDS`. Spec modules are imported when first asked for and each kind is connected (its
+sender, API client, caches built) on first use, so a command that never sends over WeChat never
+loads WeChat's stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from channels.spec import (
+    ChannelSpec,
+    Connection,
+    Resources,
+    SettingsProblem,
+    check_form,
+    form_fields,
+    sealed_purpose,
+)
+from hub.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from hub.core import Hub
+    from hub.events import EventBus
+    from hub.events.inbound import MessageIngested
+    from hub.inbound import InboundMessage, IngestResult
+    from hub.ports import ChannelSender, JobRequest
+
+log = logging.getLogger(__name__)
+
+#: Kind → the module whose ``SPEC`` describes it.
+KINDS: dict[str, str] = {
+    "email": "channels.email.spec",
+    "wechat": "channels.wechat.spec",
+    "api": "channels.api.spec",
+}
+
+
+def spec(kind: str) -> ChannelSpec:
+    """The kind's spec; a kind the core knows but no folder ships yet has no settings and no sender
+    (the demo keeps web-chat and phone tickets before their connectors land)."""
+    module = KINDS.get(str(kind))
+    if module is None:
+        return ChannelSpec(kind=str(kind), title={"zh-CN": str(kind), "en": str(kind)})
+    found: ChannelSpec = importlib.import_module(module).SPEC
+    return found
+
+
+def shipped() -> list[ChannelSpec]:
+    return [spec(kind) for kind in KINDS]
+
+
+def configure(
+    kind_spec: ChannelSpec,
+    channel_id: uuid.UUID,
+    master_key: str,
+    given: Mapping[str, Any],
+    previous: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The config to store for ``given`` settings, or :class:`SettingsProblem`: checked against the
+    kind's schema, stored by the kind, sealed settings sealed (or kept from ``previous``)."""
+    form = check_form(kind_spec.form, given)
+    previous = previous or {}
+    stored = kind_spec.store(form, channel_id, master_key, previous)
+    for setting in form_fields(kind_spec.form):
+        if setting.name not in given and stored.get(setting.name) == setting.default:
+            stored.pop(setting.name, None)  # left to the default, which may improve later
+        if not setting.sealed:
+            continue
+        stored.pop(setting.name, None)
+        key = f"{setting.name}_sealed"
+        value = getattr(form, setting.name)
+        if value is not None:
+            from hub.security import seal  # the crypto stack, only when a secret is given
+
+            stored[key] = seal(master_key, sealed_purpose(channel_id, kind_spec.kind, setting.name), value)
+        elif key in previous:
+            stored[key] = previous[key]
+        elif setting.required:
+            raise SettingsProblem(f"{setting.name}: is required")
+    return stored
+
+
+class Catalogue:
+    """:class:`hub.ports.ChannelCatalogue` over the shipped kinds, with their connections."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self._connections: dict[str, Connection] = {}
+
+    def configure(
+        self,
+        kind: str,
+        channel_id: uuid.UUID,
+        given: Mapping[str, Any],
+        previous: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            return configure(spec(kind), channel_id, self.resources.settings.secret_key, given, previous)
+        except SettingsProblem as exc:
+            raise InvalidInput(detail=str(exc)) from None
+
+    def issues_token(self, kind: str) -> bool:
+        return spec(kind).issues_token
+
+    def connection(self, kind: str) -> Connection:
+        found = self._connections.get(kind)
+        if found is None:
+            found = self._connections[kind] = spec(kind).connect(self.resources)
+        return found
+
+    def sender_for(self, channel_kind: str) -> ChannelSender | None:
+        return self.connection(str(channel_kind)).sender
+
+    async def queue_follow_ups(self, hub: Hub, ingested: Sequence[MessageIngested]) -> None:
+        """Subscribed to :class:`~hub.events.inbound.MessageIngested` after commit: the jobs each
+        kind wants for its freshly processed messages (WeChat: media and profiles), queued together.
+        Best effort, like every after-commit subscriber: the messages are committed, and a lost
+        follow-up only leaves media to fetch again or a profile to refresh on the next message."""
+        by_kind: dict[str, list[tuple[InboundMessage, IngestResult]]] = defaultdict(list)
+        for event in ingested:
+            by_kind[str(event.channel_kind)].append((event.message, event.result))
+        jobs: list[JobRequest] = []
+        for kind, processed in by_kind.items():
+            follow_ups = self.connection(kind).follow_ups
+            if follow_ups is not None:
+                jobs += await follow_ups(hub, processed)
+        if jobs:
+            await hub.jobs.enqueue(jobs)
+
+    def subscribe(self, bus: EventBus) -> None:
+        """What the shipped kinds do when the hub's events happen."""
+        from hub.events.inbound import MessageIngested
+
+        bus.after_commit(MessageIngested, self.queue_follow_ups)
