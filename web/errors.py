@@ -44,10 +44,12 @@ _TITLES = {
     403: ("Forbidden", "禁止访问"),
     404: ("Not found", "未找到"),
     405: ("Method not allowed", "不允许的方法"),
+    408: ("Request timeout", "请求超时"),
     409: ("Conflict", "冲突"),
     413: ("Too large", "内容过大"),
     422: ("Invalid input", "输入无效"),
     429: ("Too many requests", "请求过多"),
+    431: ("Request headers too large", "请求头过大"),
     500: ("Internal error", "服务器内部错误"),
     503: ("Service unavailable", "服务不可用"),
 }
@@ -93,7 +95,10 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     code = getattr(exc, "code", None)
     if code:
-        return problem(request, status, code, translate(code, locale_of(request)), headers=exc.headers)
+        params = getattr(exc, "params", None) or {}
+        return problem(
+            request, status, code, translate(code, locale_of(request), **params), headers=exc.headers
+        )
     if isinstance(exc.__cause__, SerializationException):
         # msgspec's own words ("Input data was truncated") do not say it is about the body.
         detail = f"The request body is not valid JSON: {exc.detail}"

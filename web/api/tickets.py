@@ -21,6 +21,7 @@ from hub.services.windows import WindowState
 from hub.views import tickets as views
 from web.auth.guards import any_user, staff, supervisors
 from web.auth.identity import CurrentUser
+from web.edge import NUL_OPT, STRIP
 
 
 class TicketItem(msgspec.Struct):
@@ -341,7 +342,7 @@ class TicketController(Controller):
             for e in rows
         ]
 
-    @post("/{ticket_id:uuid}/reply", guards=[staff])
+    @post("/{ticket_id:uuid}/reply", guards=[staff], opt={NUL_OPT: STRIP})
     async def reply(
         self,
         request: Request,
@@ -354,7 +355,7 @@ class TicketController(Controller):
         message = await tickets.reply(hub, user.actor, ticket_id, data.draft())
         return MessageOut.of(message, [])
 
-    @post("/{ticket_id:uuid}/notes", guards=[staff])
+    @post("/{ticket_id:uuid}/notes", guards=[staff], opt={NUL_OPT: STRIP})
     async def note(
         self,
         request: Request,
