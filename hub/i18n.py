@@ -57,6 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "没有名为 {name} 的日历（现有日历：{known}）。",
     },
     "bad_cursor": {"en": "The page cursor is not valid.", "zh-CN": "分页游标无效。"},
+    "too_long": {"en": "at most {limit} characters", "zh-CN": "最多 {limit} 个字符"},
     "nul_character": {
         "en": "Text must not contain the NUL character (U+0000).",
         "zh-CN": "文本不能包含 NUL 字符（U+0000）。",

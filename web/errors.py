@@ -7,6 +7,7 @@ Accept-Language), ``code`` is the machine-readable identifier clients should swi
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -106,14 +107,18 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, ValidationException):
         # A body or parameter of the wrong shape is invalid input, answered like the hub's own
         # InvalidInput (422), saying which field is wrong and keeping the field errors.
-        reason = _validation_detail(exc.extra) or exc.detail
+        reason = _validation_detail(exc.extra, locale_of(request)) or exc.detail
         detail = translate("invalid_input", locale_of(request), detail=reason)
         return problem(request, 422, "invalid_input", detail, headers=exc.headers, errors=exc.extra or [])
     detail = exc.detail or _TITLES.get(status, ("Error", ""))[0]
     return problem(request, status, f"http_{status}", detail, headers=exc.headers)
 
 
-def _validation_detail(errors: Any) -> str | None:
+#: msgspec's words for a text over a length limit, said in the reader's language.
+_TOO_LONG = re.compile(r"Expected `str` of length <= (\d+)")
+
+
+def _validation_detail(errors: Any, locale: str) -> str | None:
     """Litestar's own detail only says "Validation failed for POST /path"; say what is wrong."""
     if not isinstance(errors, list):
         return None
@@ -122,6 +127,8 @@ def _validation_detail(errors: Any) -> str | None:
         if not isinstance(error, dict) or not error.get("message"):
             continue
         key = error.get("key")
+        if too_long := _TOO_LONG.fullmatch(str(error["message"])):
+            error = {**error, "message": translate("too_long", locale, limit=too_long[1])}
         parts.append(f"{key}: {error['message']}" if key and key != "data" else str(error["message"]))
     return "; ".join(parts) if parts else None
 

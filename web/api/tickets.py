@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.commands import fits
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
 from hub.errors import InvalidInput
@@ -193,9 +194,9 @@ class EventOut(msgspec.Struct):
 
 
 class AttachmentIn(msgspec.Struct):
-    filename: str
+    filename: Annotated[str, fits(Attachment.filename)]
     data_base64: str
-    content_type: str | None = None
+    content_type: Annotated[str, fits(Attachment.content_type)] | None = None
 
 
 class DraftIn(msgspec.Struct):
