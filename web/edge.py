@@ -37,6 +37,14 @@ MAX_JSON_DEPTH = 32
 #: link keeps going; a client that announced more than it sends is let go quickly.
 BODY_IDLE_SECONDS = 5.0
 
+#: What ``hub serve`` (and the tests' live server) give uvicorn beside the checks of this module.
+#: ``h11`` limits the request head itself (uvicorn's default parser, httptools, has no limit: the
+#: middleware's 431 covers it); idle keep-alive connections are closed after a few seconds.
+SERVER_OPTIONS: dict[str, Any] = {
+    "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+    "timeout_keep_alive": 5,
+}
+
 #: The handler ``opt`` key saying what to do with NUL escapes in its JSON body.
 NUL_OPT = "edge_nul"
 STRIP = "strip"
@@ -47,6 +55,7 @@ _NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 _PARENS = bytes.maketrans(b"[]{}", b"()()")
+_CLOSING = frozenset({408, 413, 431})
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
@@ -54,7 +63,9 @@ class EdgeRefused(HTTPException):
     """A request refused at the edge; ``code`` names the i18n message the problem carries."""
 
     def __init__(self, status_code: int, code: str, **params: Any) -> None:
-        super().__init__(status_code=status_code, detail=code)
+        # A body left unread (or a head too big to trust) ends the connection, not just the request.
+        headers = {"Connection": "close"} if status_code in _CLOSING else None
+        super().__init__(status_code=status_code, detail=code, headers=headers)
         self.code = code
         self.params = params
 
