@@ -8,8 +8,9 @@ client that stops sending its body held a connection for as long as it liked.
 - Too many or too large headers: 431, as a reverse proxy would (uvicorn's parser sets no limit).
 - A NUL in the path, the query or a form body: 422. Identifiers, credentials and search terms
   with a NUL are not what the client meant; changing them silently would be worse than saying so.
-- A NUL escape (``\\u0000``) in a JSON body: 422 too, except on routes that carry message text
-  (``opt={NUL_OPT: STRIP}``), where it is dropped as the inbound funnel drops it from every channel.
+- A NUL escape (``\\u0000``) in a JSON body: 422 too, except on routes that carry message text:
+  agents' replies and notes (``opt={NUL_OPT: STRIP}``) lose it here, and the API channel's
+  messages (``opt={NUL_OPT: KEEP}``) in the inbound funnel, which drops it from every channel's.
 - JSON nested deeper than :data:`MAX_JSON_DEPTH`: 400, counted on the raw bytes before decoding.
   Bodies are checked when the handler reads them, after its guards, not ahead of them.
 - A body larger than the route's limit: 413 before it is all in memory.
@@ -47,7 +48,11 @@ SERVER_OPTIONS: dict[str, Any] = {
 
 #: The handler ``opt`` key saying what to do with NUL escapes in its JSON body.
 NUL_OPT = "edge_nul"
+#: Drop NUL escapes from the body: message text, where a NUL is noise, not meaning.
 STRIP = "strip"
+#: Pass the body as sent: the handler hands it to the inbound funnel, which drops NUL from every
+#: channel's message alike and keeps the caller's original bytes.
+KEEP = "keep"
 
 _NUL_IN_QUERY = re.compile(rb"%00|\x00")
 # A JSON ``\u0000`` escape: after an even run of backslashes (an odd one escapes the backslash).
@@ -176,9 +181,11 @@ def _checked_body(body: bytes, encoding: RequestEncodingType | str, handler: HTT
     if nested_too_deep(body):
         raise EdgeRefused(400, "json_too_deep", depth=MAX_JSON_DEPTH)
     if b"\\u0000" in body and _NUL_ESCAPE.search(body):
-        if handler.opt.get(NUL_OPT) != STRIP:
+        rule = handler.opt.get(NUL_OPT)
+        if rule == STRIP:
+            body = _NUL_ESCAPE.sub(rb"\1", body)
+        elif rule != KEEP:
             raise EdgeRefused(422, "nul_character")
-        body = _NUL_ESCAPE.sub(rb"\1", body)
     return body
 
 

@@ -11,11 +11,12 @@ import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
-from hub.models import Message
+from hub.models import Message, RawInbound
 from tests import factories
 from tests.web.helpers import Cast, assert_problem
 from web.edge import MAX_JSON_DEPTH, nested_too_deep
@@ -116,7 +117,7 @@ async def test_message_text_loses_its_nul_as_every_channel_does(
     assert stored.text == "hello world"
 
 
-async def test_the_api_channel_drops_a_nul_from_the_message_it_stores(
+async def test_the_api_channel_stores_its_message_without_the_nul_and_its_bytes_as_sent(
     client: AsyncTestClient, hub: Hub
 ) -> None:
     api = await factories.api_channel(hub)
@@ -128,6 +129,11 @@ async def test_the_api_channel_drops_a_nul_from_the_message_it_stores(
     assert response.status_code == 200, response.text
     stored = await factories.get(hub, Message, uuid.UUID(response.json()["message_id"]))
     assert stored.text == "hi there"
+    async with hub.uow() as uow:
+        payload = await uow.session.scalar(
+            sa.select(RawInbound.payload).where(RawInbound.external_id == "nul-1")
+        )
+    assert payload is not None and b"hi\\u0000 there" in payload, "the caller's bytes are kept as sent"
 
 
 @pytest.mark.parametrize("opening", ["[", '{"a":'])

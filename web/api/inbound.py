@@ -21,7 +21,7 @@ from hub.core import Hub
 from hub.inbound import InboundAttachment, InboundMessage, Sender
 from hub.services import channel_instances
 from hub.services.tickets import decode_attachment
-from web.edge import NUL_OPT, STRIP
+from web.edge import KEEP, NUL_OPT
 
 
 class SenderIn(msgspec.Struct):
@@ -71,7 +71,7 @@ async def channel_token(connection: ASGIConnection, _: BaseRouteHandler) -> None
     status_code=HTTP_200_OK,
     tags=["channels"],
     summary="Post an inbound message to an API channel",
-    opt={NUL_OPT: STRIP},
+    opt={NUL_OPT: KEEP},
 )
 async def post_channel_message(
     request: Request,
