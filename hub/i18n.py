@@ -57,6 +57,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "没有名为 {name} 的日历（现有日历：{known}）。",
     },
     "bad_cursor": {"en": "The page cursor is not valid.", "zh-CN": "分页游标无效。"},
+    "too_long": {"en": "at most {limit} characters", "zh-CN": "最多 {limit} 个字符"},
+    "nul_character": {
+        "en": "Text must not contain the NUL character (U+0000).",
+        "zh-CN": "文本不能包含 NUL 字符（U+0000）。",
+    },
+    "json_too_deep": {
+        "en": "The JSON body is nested more than {depth} levels deep.",
+        "zh-CN": "JSON 请求体的嵌套超过 {depth} 层。",
+    },
+    "body_too_large": {
+        "en": "The request body is larger than {limit} bytes.",
+        "zh-CN": "请求体超过 {limit} 字节。",
+    },
+    "body_timeout": {
+        "en": "The request body stopped arriving for {seconds} seconds.",
+        "zh-CN": "请求体已 {seconds} 秒未继续发送。",
+    },
+    "headers_too_large": {
+        "en": "Too many or too large request headers (at most {count} headers, {size} KB in all).",
+        "zh-CN": "请求头过多或过大（最多 {count} 个，共 {size} KB）。",
+    },
     "status_new": {"en": "new", "zh-CN": "新建"},
     "status_open": {"en": "open", "zh-CN": "处理中"},
     "status_pending": {"en": "pending", "zh-CN": "等待客户"},

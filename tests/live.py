@@ -11,12 +11,13 @@ import uvicorn
 
 from hub.config import Settings
 from web.app import create_app
+from web.edge import SERVER_OPTIONS
 
 
 @contextlib.contextmanager
 def serve(settings: Settings) -> Iterator[str]:
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on", **SERVER_OPTIONS
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="hub-live-server", daemon=True)

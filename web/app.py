@@ -36,6 +36,7 @@ from web.auth.routes import AuthController
 from web.auth.sessions import SessionStore
 from web.channel_routes import channel_routes
 from web.deps import provide_hub, provide_session
+from web.edge import EdgeMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.pages import page_router, static_router, template_config
 from web.pages.errors import page_aware
@@ -120,6 +121,7 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
             PrometheusConfig(
                 app_name="hub", prefix="hub_http", group_path=True, exclude=["/metrics"]
             ).middleware,
+            EdgeMiddleware(),
             # The OpenAPI documents and viewers describe the API to anyone about to log in.
             DefineMiddleware(HubAuthMiddleware, exclude=[PUBLIC_DOCS]),
         ],

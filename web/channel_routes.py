@@ -19,6 +19,7 @@ from litestar.params import FromPath, JSONBody
 
 from channels import catalogue
 from channels.spec import Route, WebhookRequest
+from web.edge import KEEP, NUL_OPT
 from web.runtime import Runtime
 
 
@@ -77,4 +78,7 @@ def _mount(kind: str, declared: Route) -> HTTPRouteHandler:
         status_code=200,
         tags=["channels"],
         summary=declared.summary,
+        # A channel's payload is stored raw, byte for byte as sent; the inbound funnel drops NULs
+        # from every channel's messages.
+        opt={NUL_OPT: KEEP},
     )(endpoint)

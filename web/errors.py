@@ -7,6 +7,7 @@ Accept-Language), ``code`` is the machine-readable identifier clients should swi
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -44,10 +45,12 @@ _TITLES = {
     403: ("Forbidden", "禁止访问"),
     404: ("Not found", "未找到"),
     405: ("Method not allowed", "不允许的方法"),
+    408: ("Request timeout", "请求超时"),
     409: ("Conflict", "冲突"),
     413: ("Too large", "内容过大"),
     422: ("Invalid input", "输入无效"),
     429: ("Too many requests", "请求过多"),
+    431: ("Request headers too large", "请求头过大"),
     500: ("Internal error", "服务器内部错误"),
     503: ("Service unavailable", "服务不可用"),
 }
@@ -93,7 +96,10 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     code = getattr(exc, "code", None)
     if code:
-        return problem(request, status, code, translate(code, locale_of(request)), headers=exc.headers)
+        params = getattr(exc, "params", None) or {}
+        return problem(
+            request, status, code, translate(code, locale_of(request), **params), headers=exc.headers
+        )
     if isinstance(exc.__cause__, SerializationException):
         # msgspec's own words ("Input data was truncated") do not say it is about the body.
         detail = f"The request body is not valid JSON: {exc.detail}"
@@ -101,14 +107,18 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, ValidationException):
         # A body or parameter of the wrong shape is invalid input, answered like the hub's own
         # InvalidInput (422), saying which field is wrong and keeping the field errors.
-        reason = _validation_detail(exc.extra) or exc.detail
+        reason = _validation_detail(exc.extra, locale_of(request)) or exc.detail
         detail = translate("invalid_input", locale_of(request), detail=reason)
         return problem(request, 422, "invalid_input", detail, headers=exc.headers, errors=exc.extra or [])
     detail = exc.detail or _TITLES.get(status, ("Error", ""))[0]
     return problem(request, status, f"http_{status}", detail, headers=exc.headers)
 
 
-def _validation_detail(errors: Any) -> str | None:
+#: msgspec's words for a text over a length limit, said in the reader's language.
+_TOO_LONG = re.compile(r"Expected `str` of length <= (\d+)")
+
+
+def _validation_detail(errors: Any, locale: str) -> str | None:
     """Litestar's own detail only says "Validation failed for POST /path"; say what is wrong."""
     if not isinstance(errors, list):
         return None
@@ -117,6 +127,8 @@ def _validation_detail(errors: Any) -> str | None:
         if not isinstance(error, dict) or not error.get("message"):
             continue
         key = error.get("key")
+        if too_long := _TOO_LONG.fullmatch(str(error["message"])):
+            error = {**error, "message": translate("too_long", locale, limit=too_long[1])}
         parts.append(f"{key}: {error['message']}" if key and key != "data" else str(error["message"]))
     return "; ".join(parts) if parts else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import pyotp
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub import one_time_codes, permissions, profiles
 from hub.actors import Actor
-from hub.commands import Command
+from hub.commands import Command, fits
 from hub.core import Hub
 from hub.domain import Presence, Role
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
@@ -42,15 +43,15 @@ def normalise_email(email: str) -> str:
 
 
 class NewUser(Command, frozen=True, forbid_unknown_fields=True):
-    email: str
-    name: str
+    email: Annotated[str, fits(User.email)]
+    name: Annotated[str, fits(User.name)]
     role: Role
     #: Optional: a user without a password cannot log in until one is set.
     password: str | None = None
     team_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
-    locale: str = "zh-CN"
-    time_zone: str = "Asia/Shanghai"
+    locale: Annotated[str, fits(User.locale)] = "zh-CN"
+    time_zone: Annotated[str, fits(User.time_zone)] = "Asia/Shanghai"
     capacity: int = 0
 
 

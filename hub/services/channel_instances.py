@@ -116,11 +116,12 @@ async def update_channel(
         if channel is None:
             raise NotFound(what="channel")
         before = _settings(channel)
+        # Before any change: the look-up autoflushes, and a renamed row would hit the unique name there.
+        if team_id not in (UNSET, None) and await uow.session.get(Team, team_id) is None:
+            raise NotFound(what="team")
         if name is not UNSET:
             channel.name = name.strip()
         if team_id is not UNSET:
-            if team_id is not None and await uow.session.get(Team, team_id) is None:
-                raise NotFound(what="team")
             channel.team_id = team_id
         if config is not UNSET:
             channel.config = hub.channels.configure(channel.kind, channel.id, config, channel.config)

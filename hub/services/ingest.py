@@ -534,7 +534,7 @@ async def _run(
             outcomes.update(await _run(hub, uow, [row]))
         return outcomes
     raw_id, message = rows[0]
-    error = f"{type(failure).__name__}: {failure}"[:2000]
+    error = _storable_text(f"{type(failure).__name__}: {failure}")[:2000]
     await connection.execute(
         sa.update(_RAW)
         .where(_RAW.c.id == raw_id)
@@ -564,6 +564,9 @@ async def keep_unreadable(
     the bytes, so the same payload sent again is stored once and its ``attempts`` counts how many
     times it arrived.
     """
+    # The same rule as for messages: what a broken payload puts in its key or its parser's reason
+    # must not stop it being kept.
+    external_id, reason = _storable_text(external_id), _storable_text(reason)
     async with hub.uow() as uow:
         row: sa.Row[uuid.UUID, bool] | None = (
             await uow.session.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions, profiles
 from hub.actors import Actor
-from hub.commands import Command
+from hub.commands import Command, fits
 from hub.core import Hub
 from hub.domain import OrganizationKind, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -33,25 +33,25 @@ MAX_DOMAINS = 50
 
 
 class NewOrganization(Command, frozen=True, forbid_unknown_fields=True):
-    name: str
+    name: Annotated[str, fits(Organization.name)]
     kind: OrganizationKind
     tier: Tier = Tier.STANDARD
     domains: list[str] = msgspec.field(default_factory=list)
     account_manager_id: uuid.UUID | None = None
     backup_manager_id: uuid.UUID | None = None
-    calendar: str = "cn"
+    calendar: Annotated[str, fits(Organization.calendar)] = "cn"
 
 
 class OrganizationChanges(Command, frozen=True, forbid_unknown_fields=True):
     """UNSET leaves a field alone; ``None`` clears a manager."""
 
-    name: str | UnsetType = UNSET
+    name: Annotated[str, fits(Organization.name)] | UnsetType = UNSET
     kind: OrganizationKind | UnsetType = UNSET
     tier: Tier | UnsetType = UNSET
     domains: list[str] | UnsetType = UNSET
     account_manager_id: uuid.UUID | UnsetType | None = UNSET
     backup_manager_id: uuid.UUID | UnsetType | None = UNSET
-    calendar: str | UnsetType = UNSET
+    calendar: Annotated[str, fits(Organization.calendar)] | UnsetType = UNSET
 
 
 def normalise_domain(value: str) -> str:

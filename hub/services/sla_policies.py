@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import permissions, profiles
 from hub.actors import Actor
 from hub.calendars.durations import parse_duration
-from hub.commands import Command
+from hub.commands import Command, fits
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -38,13 +38,13 @@ SPEC_FIELDS = ("first_response", "next_response", "resolution")
 class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):
     """Match criteria (``None`` matches any) and targets (duration specs, ``None`` for none)."""
 
-    name: str
+    name: Annotated[str, fits(SlaPolicy.name)]
     channel_kind: ChannelKind | None = None
     priority: Priority | None = None
     tier: Tier | None = None
-    first_response: str | None = None
-    next_response: str | None = None
-    resolution: str | None = None
+    first_response: Annotated[str, fits(SlaPolicy.first_response)] | None = None
+    next_response: Annotated[str, fits(SlaPolicy.next_response)] | None = None
+    resolution: Annotated[str, fits(SlaPolicy.resolution)] | None = None
     position: int = 0
     is_active: bool = True
 
@@ -52,13 +52,13 @@ class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):
 class PolicyChanges(Command, frozen=True, forbid_unknown_fields=True):
     """Every field of a policy; UNSET leaves it alone, ``None`` widens a criterion or removes a target."""
 
-    name: str | UnsetType = UNSET
+    name: Annotated[str, fits(SlaPolicy.name)] | UnsetType = UNSET
     channel_kind: ChannelKind | UnsetType | None = UNSET
     priority: Priority | UnsetType | None = UNSET
     tier: Tier | UnsetType | None = UNSET
-    first_response: str | UnsetType | None = UNSET
-    next_response: str | UnsetType | None = UNSET
-    resolution: str | UnsetType | None = UNSET
+    first_response: Annotated[str, fits(SlaPolicy.first_response)] | UnsetType | None = UNSET
+    next_response: Annotated[str, fits(SlaPolicy.next_response)] | UnsetType | None = UNSET
+    resolution: Annotated[str, fits(SlaPolicy.resolution)] | UnsetType | None = UNSET
     position: int | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
 

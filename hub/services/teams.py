@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import permissions, profiles
 from hub.actors import Actor
 from hub.calendars.names import check_name
-from hub.commands import Command
+from hub.commands import Command, fits
 from hub.core import Hub
 from hub.errors import Conflict, NotFound
 from hub.events.admin import SettingsChanged
@@ -24,24 +24,24 @@ MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
 
 
 class NewTeam(Command, frozen=True, forbid_unknown_fields=True):
-    name: str
-    name_zh: str | None = None
+    name: Annotated[str, fits(Team.name)]
+    name_zh: Annotated[str, fits(Team.name_zh)] | None = None
     liaison_id: uuid.UUID | None = None
     lead_id: uuid.UUID | None = None
     head_id: uuid.UUID | None = None
     #: Working hours: a calendar's name; ``None``: around the clock (routing), ``cn`` (hand-offs).
-    calendar: str | None = None
+    calendar: Annotated[str, fits(Team.calendar)] | None = None
 
 
 class TeamChanges(Command, frozen=True, forbid_unknown_fields=True):
     """UNSET leaves a field alone; ``None`` clears the field (all but the name)."""
 
-    name: str | UnsetType = UNSET
-    name_zh: str | UnsetType | None = UNSET
+    name: Annotated[str, fits(Team.name)] | UnsetType = UNSET
+    name_zh: Annotated[str, fits(Team.name_zh)] | UnsetType | None = UNSET
     liaison_id: uuid.UUID | UnsetType | None = UNSET
     lead_id: uuid.UUID | UnsetType | None = UNSET
     head_id: uuid.UUID | UnsetType | None = UNSET
-    calendar: str | UnsetType | None = UNSET
+    calendar: Annotated[str, fits(Team.calendar)] | UnsetType | None = UNSET
 
 
 #: People a team names; each must be able to take the work.

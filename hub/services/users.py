@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions, profiles
 from hub.actors import Actor
-from hub.commands import Command
+from hub.commands import Command, fits
 from hub.core import Hub
 from hub.domain import STAFF_ROLES, Presence, Role
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -43,13 +43,13 @@ async def require_active_staff(session: AsyncSession, user_id: uuid.UUID, *, fie
 class UserChanges(Command, frozen=True, forbid_unknown_fields=True):
     """What an administrator may change; UNSET leaves a field alone (``team_id=None`` clears it)."""
 
-    name: str | UnsetType = UNSET
+    name: Annotated[str, fits(User.name)] | UnsetType = UNSET
     role: Role | UnsetType = UNSET
     team_id: uuid.UUID | UnsetType | None = UNSET
     capacity: int | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
-    locale: str | UnsetType = UNSET
-    time_zone: str | UnsetType = UNSET
+    locale: Annotated[str, fits(User.locale)] | UnsetType = UNSET
+    time_zone: Annotated[str, fits(User.time_zone)] | UnsetType = UNSET
     #: Escalation level 3 (management) hears of complaints at the top of the ladder.
     is_management: bool | UnsetType = UNSET
 
@@ -58,8 +58,8 @@ class ProfileChanges(Command, frozen=True, forbid_unknown_fields=True):
     """What every user may change about themselves."""
 
     presence: Presence | UnsetType = UNSET
-    locale: str | UnsetType = UNSET
-    time_zone: str | UnsetType = UNSET
+    locale: Annotated[str, fits(User.locale)] | UnsetType = UNSET
+    time_zone: Annotated[str, fits(User.time_zone)] | UnsetType = UNSET
 
 
 def _cleaned(changes: UserChanges | ProfileChanges) -> dict[str, Any]:

@@ -67,7 +67,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         at, contact_id = rest.split("|", 1)
         if prefix != "c":
             raise ValueError(prefix)
-        return datetime.fromisoformat(at), uuid.UUID(contact_id)
+        when = datetime.fromisoformat(at)
+        # Only what encode_cursor writes: an aware instant (a naive one compares in the server's zone).
+        if when.tzinfo is None:
+            raise ValueError(at)
+        return when, uuid.UUID(contact_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadCursor() from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,15 +50,21 @@ def encode_cursor(number: int) -> str:
     return base64.urlsafe_b64encode(f"n:{number}".encode()).decode().rstrip("=")
 
 
+#: A cursor is a client's word: only digits that fit the ``bigint`` ticket number are read (a
+#: larger one overflowed the driver: a 500), not ``int()``'s signs, spaces and underscores.
+_CURSOR_NUMBER = re.compile(r"n:([1-9][0-9]{0,18})")
+_LARGEST_NUMBER = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, value = raw.split(":", 1)
-        if prefix != "n":
-            raise ValueError(prefix)
-        return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadCursor() from None
+    match = _CURSOR_NUMBER.fullmatch(raw)
+    if match is None or int(match[1]) > _LARGEST_NUMBER:
+        raise BadCursor()
+    return int(match[1])
 
 
 def _filtered(query: sa.Select[*Row], actor: Actor, f: TicketFilter) -> sa.Select[*Row]:

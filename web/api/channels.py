@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
@@ -19,6 +19,7 @@ from msgspec import UNSET, UnsetType
 
 from channels import catalogue
 from channels.spec import form_fields
+from hub.commands import fits
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.models import Channel
@@ -86,7 +87,7 @@ class ChannelKindOut(msgspec.Struct):
 
 class ChannelIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: ChannelKind
-    name: str
+    name: Annotated[str, fits(Channel.name)]
     team_id: uuid.UUID | None = None
     config: dict[str, Any] = msgspec.field(default_factory=dict)
 
@@ -94,7 +95,7 @@ class ChannelIn(msgspec.Struct, forbid_unknown_fields=True):
 class ChannelPatch(msgspec.Struct, forbid_unknown_fields=True):
     """Only the fields sent change; ``"team_id": null`` takes the channel away from its team."""
 
-    name: str | UnsetType = UNSET
+    name: Annotated[str, fits(Channel.name)] | UnsetType = UNSET
     team_id: uuid.UUID | UnsetType | None = UNSET
     config: dict[str, Any] | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET

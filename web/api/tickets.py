@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.commands import fits
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
 from hub.errors import InvalidInput
@@ -21,6 +22,7 @@ from hub.services.windows import WindowState
 from hub.views import tickets as views
 from web.auth.guards import any_user, staff, supervisors
 from web.auth.identity import CurrentUser
+from web.edge import NUL_OPT, STRIP
 
 
 class TicketItem(msgspec.Struct):
@@ -192,9 +194,9 @@ class EventOut(msgspec.Struct):
 
 
 class AttachmentIn(msgspec.Struct):
-    filename: str
+    filename: Annotated[str, fits(Attachment.filename)]
     data_base64: str
-    content_type: str | None = None
+    content_type: Annotated[str, fits(Attachment.content_type)] | None = None
 
 
 class DraftIn(msgspec.Struct):
@@ -341,7 +343,7 @@ class TicketController(Controller):
             for e in rows
         ]
 
-    @post("/{ticket_id:uuid}/reply", guards=[staff])
+    @post("/{ticket_id:uuid}/reply", guards=[staff], opt={NUL_OPT: STRIP})
     async def reply(
         self,
         request: Request,
@@ -354,7 +356,7 @@ class TicketController(Controller):
         message = await tickets.reply(hub, user.actor, ticket_id, data.draft())
         return MessageOut.of(message, [])
 
-    @post("/{ticket_id:uuid}/notes", guards=[staff])
+    @post("/{ticket_id:uuid}/notes", guards=[staff], opt={NUL_OPT: STRIP})
     async def note(
         self,
         request: Request,

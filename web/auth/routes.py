@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -11,9 +12,11 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from hub.commands import fits
 from hub.core import Hub
 from hub.errors import HubError
 from hub.i18n import translate
+from hub.models import ApiToken
 from hub.services import accounts
 from web.auth import bearer
 from web.auth.guards import any_user, staff
@@ -74,7 +77,7 @@ class CodeIn(msgspec.Struct):
 
 
 class TokenIn(msgspec.Struct):
-    name: str
+    name: Annotated[str, fits(ApiToken.name)]
 
 
 class TokenOut(msgspec.Struct):

@@ -34,6 +34,7 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
     from hub.migrate import upgrade_exclusively
     from web import worker_process
     from web.app import create_app
+    from web.edge import SERVER_OPTIONS
     from web.embedded import EmbeddedServerError
     from web.runtime import open_runtime, resolve_servers
 
@@ -87,6 +88,7 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
                 lifespan="on",
                 proxy_headers=bool(resolved.trusted_proxies),
                 forwarded_allow_ips=",".join(resolved.trusted_proxies) or None,
+                **SERVER_OPTIONS,
             )
             server = uvicorn.Server(config)
             async with worker_process.beside(resolved) if beside else contextlib.nullcontext():
