@@ -235,11 +235,13 @@ class FormField:
     pattern: str | None = None
 
 
-_KINDS: dict[type, Literal["text", "integer", "number", "boolean"]] = {
+_KINDS: dict[type, Literal["text", "integer", "number", "boolean", "choice", "list"]] = {
     mi.StrType: "text",
     mi.IntType: "integer",
     mi.FloatType: "number",
     mi.BoolType: "boolean",
+    mi.LiteralType: "choice",
+    mi.ListType: "list",
 }
 
 
@@ -259,33 +261,9 @@ def form_fields(form: type[msgspec.Struct]) -> list[FormField]:
         default = None if item.default is msgspec.NODEFAULT else item.default
         if item.default_factory is not msgspec.NODEFAULT:
             default = item.default_factory()
-        if isinstance(kind, mi.LiteralType):
-            fields.append(
-                FormField(
-                    name=item.name,
-                    kind="choice",
-                    required=item.required or bool(extra.get("required")),
-                    default=default,
-                    help=extra.get("help", {}),
-                    choices=tuple(str(v) for v in kind.values),
-                )
-            )
-            continue
-        if isinstance(kind, mi.ListType):
-            fields.append(
-                FormField(
-                    name=item.name,
-                    kind="list",
-                    required=item.required or bool(extra.get("required")),
-                    default=default,
-                    help=extra.get("help", {}),
-                )
-            )
-            continue
-        low = getattr(kind, "ge", None)
-        above = low is None and getattr(kind, "gt", None) is not None
-        low = getattr(kind, "gt", None) if above else low
-        high = getattr(kind, "le", None)
+        low, above = getattr(kind, "ge", None), False
+        if low is None and getattr(kind, "gt", None) is not None:
+            low, above = getattr(kind, "gt", None), True
         fields.append(
             FormField(
                 name=item.name,
@@ -293,10 +271,11 @@ def form_fields(form: type[msgspec.Struct]) -> list[FormField]:
                 required=item.required or bool(extra.get("required")),
                 default=default,
                 help=extra.get("help", {}),
+                choices=tuple(str(v) for v in getattr(kind, "values", ())),
                 sealed=bool(extra.get("sealed")),
                 minimum=low,
                 above_minimum=above,
-                maximum=high,
+                maximum=getattr(kind, "le", None),
                 pattern=getattr(kind, "pattern", None),
             )
         )

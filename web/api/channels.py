@@ -120,20 +120,7 @@ class ChannelController(Controller):
                 title=dict(spec.title),
                 issues_token=spec.issues_token,
                 settings=[
-                    SettingOut(
-                        name=f.name,
-                        kind=f.kind,
-                        required=f.required,
-                        default=f.default,
-                        help=dict(f.help),
-                        choices=list(f.choices),
-                        sealed=f.sealed,
-                        minimum=f.minimum,
-                        above_minimum=f.above_minimum,
-                        maximum=f.maximum,
-                        pattern=f.pattern,
-                    )
-                    for f in form_fields(spec.form)
+                    msgspec.convert(f, SettingOut, from_attributes=True) for f in form_fields(spec.form)
                 ],
                 settings_schema=msgspec.json.schema(spec.form),
             )
