@@ -26,7 +26,7 @@ from hub.domain import (
 )
 from hub.inbound import InboundMessage, Sender, WindowGrant
 from hub.models import Channel, Message, Organization, Outbox, Team, User
-from hub.services import accounts, channel_instances, tickets
+from hub.services import accounts, channel_instances, ingest, tickets
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
 DEMO_DOMAIN = "demo.test"
@@ -223,7 +223,7 @@ async def _conversations(hub: Hub, clock: SteppingClock, cast: _Cast) -> int:
             text=text,
             **fields,  # type: ignore[arg-type]
         )
-        ticket_id = (await hub.ingest(message)).ticket_id
+        ticket_id = (await ingest.ingest(hub, message)).ticket_id
         assert ticket_id is not None  # demo messages are not notices: each opens or joins a ticket
         return ticket_id
 

@@ -111,7 +111,7 @@ class IngestResult(msgspec.Struct, frozen=True):
 
 @dataclass(frozen=True, slots=True)
 class StoredBatch:
-    """Stored payloads of one channel processed together (``Hub.process_stored``): per payload, in
+    """Stored payloads of one channel processed together (``ingest.process_stored``): per payload, in
     processing order, its raw id, its message and its result or the error processing it raised."""
 
     #: None when the payload named is unknown.

@@ -16,7 +16,7 @@ from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Presence, Role, Tier
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Channel, Organization, Team, TicketEvent, User
-from hub.services import accounts, channel_instances
+from hub.services import accounts, channel_instances, ingest
 
 PASSWORD = "correct horse battery"
 T = TypeVar("T")
@@ -141,7 +141,7 @@ async def inbound(
         text=text,
         **fields,  # type: ignore[arg-type]
     )
-    return await hub.ingest(message)
+    return await ingest.ingest(hub, message)
 
 
 async def count(hub: Hub, model: type) -> int:

@@ -22,7 +22,7 @@ from channels import catalogue
 from channels.spec import Job
 from hub import metrics
 from hub.errors import HubError, RetryLater
-from hub.services import followup_sweep, notifications
+from hub.services import delivery, followup_sweep, ingest, notifications
 from hub.services.ingest import PROCESS_JOB, redrive_received
 from hub.services.sla_sweep import sweep
 from hub.services.tickets import DELIVER_JOB
@@ -45,7 +45,7 @@ FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
 async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
     runtime: Runtime = ctx["runtime"]
     try:
-        return await runtime.hub.deliver(uuid.UUID(outbox_id))
+        return await delivery.deliver(runtime.hub, uuid.UUID(outbox_id))
     except RetryLater as exc:
         raise Retry(defer=exc.defer_seconds) from exc
     except Exception:
@@ -55,8 +55,8 @@ async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
 
 
 async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
-    """Process a payload a push channel stored and acknowledged (``Hub.store_inbound``), together with
-    whatever else its channel stored meanwhile, in batches (:meth:`hub.core.Hub.process_stored`)
+    """Process a payload a push channel stored and acknowledged (``ingest.store``), together with
+    whatever else its channel stored meanwhile, in batches (:func:`hub.services.ingest.process_stored`)
     until nothing is left; what the channel wants next (WeChat: media, profile fetch) is queued by
     after each batch commits, by the subscriber of its ``MessageIngested`` events (:mod:`channels.catalogue`).
 
@@ -70,7 +70,7 @@ async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
     own = uuid.UUID(raw_id)
     fate = "duplicate"
     for _ in range(PROCESS_ROUNDS):
-        batch = await runtime.hub.process_stored(own)
+        batch = await ingest.process_stored(runtime.hub, own)
         if not batch.items:
             break
         for claimed_id, _, outcome in batch.items:
@@ -107,7 +107,7 @@ def channel_job(kind: str, job: Job) -> Callable[..., Awaitable[Any]]:
 
 async def redrive_outbox(ctx: dict[str, Any]) -> int:
     runtime: Runtime = ctx["runtime"]
-    return await runtime.hub.redrive_outbox()
+    return await delivery.redrive(runtime.hub)
 
 
 async def sla_sweep(ctx: dict[str, Any]) -> dict[str, int]:

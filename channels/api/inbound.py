@@ -16,7 +16,7 @@ import msgspec
 from channels.spec import Connection, WebhookRequest, WebhookResponse
 from hub.core import Hub
 from hub.inbound import InboundAttachment, InboundMessage, Sender
-from hub.services import channel_instances
+from hub.services import channel_instances, ingest
 from hub.services.tickets import decode_attachment
 
 
@@ -76,7 +76,7 @@ async def post_message(connection: Connection, hub: Hub, request: WebhookRequest
         thread_ref=data.thread_ref,
         sent_at=data.sent_at,
     )
-    result = await hub.ingest(message, payload=await request.body())
+    result = await ingest.ingest(hub, message, payload=await request.body())
     # Only an e-mail notice (a bounce) is stored without a ticket; an API message always has one.
     assert result.ticket_id is not None and result.message_id is not None
     answer = ChannelMessageOut(

@@ -32,6 +32,7 @@ from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.errors import HubError, IngestFailed
 from hub.inbound import InboundMessage, IngestResult
+from hub.services import ingest
 from hub.services.automatic_replies import send_automatic_reply
 from hub.services.channel_instances import list_channels
 from hub.services.delivery_reports import failed_after_sending
@@ -207,14 +208,14 @@ class EmailIngest:
         self, channel_id: uuid.UUID, mails: Sequence[tuple[bytes, ParsedMail | Unparsable | None]]
     ) -> list[MailResult]:
         """:meth:`ingest` for many mails in order, the client messages among them in one batch
-        (:meth:`hub.core.Hub.ingest_many`): the same outcomes, a fraction of the database work."""
+        (:func:`hub.services.ingest.ingest_many`): the same outcomes, a fraction of the database work."""
         return await self.finish_batch(await self.store_batch(channel_id, mails))
 
     async def store_batch(
         self, channel_id: uuid.UUID, mails: Sequence[tuple[bytes, ParsedMail | Unparsable | None]]
     ) -> StoredMails:
         """The first half of :meth:`ingest_batch`: every mail settled but the client messages, which
-        are stored raw (:meth:`hub.core.Hub.store_many`) and wait for :meth:`finish_batch`. An
+        are stored raw (:func:`hub.services.ingest.store_many`) and wait for :meth:`finish_batch`. An
         importer stores the next batch while finishing this one; batches finish in order."""
         if channel_id not in self.mailboxes.configs:
             raise HubError("not_found", what="mailbox channel")
@@ -232,7 +233,9 @@ class EmailIngest:
             else:
                 batch.append((index, raw, parsed, await self._addressed(channel_id, parsed)))
         stored = (
-            await self.hub.store_many([(message, raw) for _, raw, _, message in batch]) if batch else None
+            await ingest.store_many(self.hub, [(message, raw) for _, raw, _, message in batch])
+            if batch
+            else None
         )
         return StoredMails(channel_id, results, batch, stored)
 
@@ -240,7 +243,7 @@ class EmailIngest:
         """The second half of :meth:`ingest_batch`: process the stored client messages, settle them."""
         results = pending.results
         if pending.stored is not None:
-            outcomes = await self.hub.process_many(pending.stored)
+            outcomes = await ingest.process_many(self.hub, pending.stored)
             for (index, raw, parsed, message), outcome in zip(pending.batch, outcomes, strict=True):
                 results[index] = await self._settle(
                     pending.channel_id, raw, parsed, message.channel_id, outcome
@@ -259,7 +262,7 @@ class EmailIngest:
     async def _message(self, channel_id: uuid.UUID, raw: bytes, parsed: ParsedMail) -> MailResult:
         message = await self._addressed(channel_id, parsed)
         try:
-            result: IngestResult | HubError = await self.hub.ingest(message, payload=raw)
+            result: IngestResult | HubError = await ingest.ingest(self.hub, message, payload=raw)
         except HubError as exc:
             result = exc
         return await self._settle(channel_id, raw, parsed, message.channel_id, result)

@@ -34,6 +34,7 @@ from channels.wechat.callback import Malformed, Query, Refused
 from channels.wechat.inbound import to_inbound
 from hub.core import Hub
 from hub.errors import HubError
+from hub.services import ingest
 from hub.services.ingest import keep_unreadable
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ async def push(connection: WeChatConnection, hub: Hub, request: WebhookRequest) 
     pushed = to_inbound(config, parsed)
     try:
         async with asyncio.timeout(STORE_BUDGET_SECONDS):
-            await hub.store_inbound(pushed.message, payload=readable)
+            await ingest.store(hub, pushed.message, payload=readable)
     except TimeoutError:
         log.error(
             "WeChat push %s not stored within %.0f s; answered 503 so WeChat retries",

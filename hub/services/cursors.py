@@ -1,6 +1,6 @@
 """Read positions of pulled channels (:class:`hub.models.SourceCursor`): exact-once fetching.
 
-A channel that fetches its traffic stores each item first (``Hub.ingest`` commits the raw payload)
+A channel that fetches its traffic stores each item first (``ingest.ingest`` commits the raw payload)
 and only then moves its cursor, so a crash between the two re-reads one item, which the
 idempotent ingest turns into a duplicate, never a loss. Positions only move forward within one
 ``validity``; a new validity (the source renumbered its items) starts from its own position.

@@ -15,6 +15,7 @@ from hub import db
 from hub.domain import ChannelKind
 from hub.inbound import InboundMessage, Sender
 from hub.models import RawInbound
+from hub.services import ingest
 from tests import factories
 from web.runtime import Runtime
 
@@ -63,7 +64,7 @@ async def test_a_push_stored_right_after_its_connection_was_dropped_is_stored_on
     first = InboundMessage(
         channel_id=channel.id, external_id="before", sender=Sender(identity="a@example.com"), text="1"
     )
-    await hub.store_inbound(first, process_later=False)  # the pool's connections are now fresh
+    await ingest.store(hub, first, process_later=False)  # the pool's connections are now fresh
     assert await _drop_every_other_connection(runtime) >= 1
     message = InboundMessage(
         channel_id=channel.id,
@@ -71,7 +72,7 @@ async def test_a_push_stored_right_after_its_connection_was_dropped_is_stored_on
         sender=Sender(identity="a@example.com"),
         text="2",
     )
-    stored = await hub.store_inbound(message, process_later=False)
+    stored = await ingest.store(hub, message, process_later=False)
     assert stored.new
     async with hub.uow() as uow:
         rows = (

@@ -14,7 +14,7 @@ from hub.actors import Actor
 from hub.demo import DEMO_MAILBOX, deliver_demo_mail_to, seed_demo
 from hub.domain import ChannelKind, Role, TicketStatus
 from hub.models import Outbox, Ticket, User
-from hub.services import tickets
+from hub.services import delivery, tickets
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -36,7 +36,7 @@ async def test_a_reply_in_the_demo_is_sent_and_kept_in_the_demo_outbox(hub, tmp_
         reply = await tickets.reply(hub, actor, ticket.id, tickets.Draft(text="已安排发货。"))
         async with hub.uow() as uow:
             outbox_id = await uow.session.scalar(sa.select(Outbox.id).where(Outbox.message_id == reply.id))
-        assert await hub.deliver(outbox_id) == "sent"
+        assert await delivery.deliver(hub, outbox_id) == "sent"
     kept = [message_from_bytes(bytes(mail), policy=default) for mail in mailbox.Maildir(folder).values()]
     assert len(kept) == 1
     assert DEMO_MAILBOX in str(kept[0]["From"]) and f"[#{ticket.number}]" in str(kept[0]["Subject"])

@@ -16,7 +16,7 @@ from channels.email.notify import EmailNotificationMailer
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, Role
 from hub.errors import RetryLater
 from hub.models import Message, Outbox, Ticket
-from hub.services import tickets
+from hub.services import delivery, tickets
 from tests import factories
 from tests.email_helpers import ingestor, mail, mailbox
 from tests.smtp_sink import Received, SmtpSink
@@ -71,7 +71,7 @@ async def test_a_reply_carries_everything_a_client_needs_to_thread_back(hub, sin
         attachments=[tickets.NewAttachment("运单.pdf", "application/pdf", b"%PDF-1.4")],
     )
     outbox = await _outbox_of(hub, reply.id)
-    assert await hub.deliver(outbox.id) == "sent"
+    assert await delivery.deliver(hub, outbox.id) == "sent"
     (received,) = sink.received
     ticket = await factories.get(hub, Ticket, first.ticket_id)
     message = received.message
@@ -99,7 +99,7 @@ async def test_a_5xx_answer_fails_the_reply_with_the_servers_words(hub, sink) ->
     sink.rcpt_answers["wang@client.example"] = "550 5.1.1 <wang@client.example>: no such user here"
     box = await mailbox(hub, **_smtp(sink))
     _, reply = await _client_mail_and_reply(hub, box, text="hi")
-    assert await hub.deliver((await _outbox_of(hub, reply.id)).id) == "failed"
+    assert await delivery.deliver(hub, (await _outbox_of(hub, reply.id)).id) == "failed"
     stored = await factories.get(hub, Message, reply.id)
     assert stored.delivery_status is DeliveryStatus.FAILED
     assert "550" in stored.delivery_error and "no such user here" in stored.delivery_error
@@ -111,14 +111,14 @@ async def test_a_4xx_answer_and_a_dead_server_are_retried(hub, sink) -> None:
     _, reply = await _client_mail_and_reply(hub, box, text="hi")
     outbox = await _outbox_of(hub, reply.id)
     with pytest.raises(RetryLater, match="451"):
-        await hub.deliver(outbox.id)
+        await delivery.deliver(hub, outbox.id)
     stored = await factories.get(hub, Message, reply.id)
     assert stored.delivery_status is DeliveryStatus.QUEUED and "greylisted" in stored.delivery_error
 
     dead = await mailbox(hub, "dead@hub.example", smtp_host="127.0.0.1", smtp_port=1, smtp_tls="none")
     _, second = await _client_mail_and_reply(hub, dead, "<q2@client.example>", text="hi")
     with pytest.raises(RetryLater, match="cannot reach the SMTP server"):
-        await hub.deliver((await _outbox_of(hub, second.id)).id)
+        await delivery.deliver(hub, (await _outbox_of(hub, second.id)).id)
 
 
 async def test_login_with_the_password_from_the_named_environment_variable(hub, monkeypatch) -> None:
@@ -130,12 +130,12 @@ async def test_login_with_the_password_from_the_named_environment_variable(hub, 
         _, reply = await _client_mail_and_reply(hub, box, text="hi")
         outbox = await _outbox_of(hub, reply.id)
         monkeypatch.delenv("HUB_TEST_SMTP_PW", raising=False)
-        assert await hub.deliver(outbox.id) == "failed"
+        assert await delivery.deliver(hub, outbox.id) == "failed"
         stored = await factories.get(hub, Message, reply.id)
         assert "HUB_TEST_SMTP_PW" in stored.delivery_error and "not set" in stored.delivery_error
         monkeypatch.setenv("HUB_TEST_SMTP_PW", "s3cret")
-        await hub.redrive_outbox(include_failed=True)
-        assert await hub.deliver(outbox.id) == "sent"
+        await delivery.redrive(hub, include_failed=True)
+        assert await delivery.deliver(hub, outbox.id) == "sent"
         assert [r.login for r in sink.received] == ["support@hub.example"]
     finally:
         await sink.close()
@@ -146,7 +146,7 @@ async def test_an_acknowledgement_is_marked_automatic_with_a_null_envelope_sende
     result = await (await ingestor(hub)).ingest(box.id, mail(subject="报价"))
     assert result.acknowledged
     (row,) = await _pending(hub)
-    assert await hub.deliver(row.id) == "sent"
+    assert await delivery.deliver(hub, row.id) == "sent"
     (received,) = sink.received
     number = (await factories.get(hub, Ticket, result.ticket_id)).number
     assert received.mail_from == "<>"
@@ -184,7 +184,7 @@ async def test_two_auto_responders_facing_each_other_stop_after_one_exchange(hub
         if not pending:
             break
         for row in pending:
-            await hub.deliver(row.id)
+            await delivery.deliver(hub, row.id)
     assert await _pending(hub) == []
     assert len(sink.received) == 1  # our one acknowledgement; the robot's answer got none back
     async with hub.uow() as uow:
@@ -197,7 +197,7 @@ async def test_two_auto_responders_facing_each_other_stop_after_one_exchange(hub
 async def test_a_bounce_after_sending_fails_the_reply_it_names(hub, sink) -> None:
     box = await mailbox(hub, **_smtp(sink))
     _, reply = await _client_mail_and_reply(hub, box, text="hi")
-    await hub.deliver((await _outbox_of(hub, reply.id)).id)
+    await delivery.deliver(hub, (await _outbox_of(hub, reply.id)).id)
     sent_id = str(sink.received[0].message["Message-ID"]).strip()
     qmail = (
         "From: MAILER-DAEMON@client.example\r\nTo: support@hub.example\r\nSubject: failure notice\r\n"

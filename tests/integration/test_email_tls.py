@@ -19,7 +19,7 @@ from hub.core import Hub
 from hub.domain import DeliveryStatus, OutboxStatus, Role
 from hub.errors import InvalidInput
 from hub.models import Message, Outbox, RawInbound
-from hub.services import tickets
+from hub.services import delivery, tickets
 from tests import factories
 from tests.certificates import TestCA, make_ca
 from tests.conftest import HUB_EXECUTABLE, cli_env
@@ -78,7 +78,7 @@ async def test_a_reply_is_delivered_over_tls_with_a_login(
     sink = await SmtpSink(credentials=LOGIN, tls=mode, certificate=ca.server_context()).start()
     try:
         reply = await _reply_through(hub, sink, mode, ca.ca_file, smtp_password)
-        assert await hub.deliver((await _outbox(hub, reply)).id) == "sent"
+        assert await delivery.deliver(hub, (await _outbox(hub, reply)).id) == "sent"
         (received,) = sink.received
         assert received.login == LOGIN[0] and received.rcpt_tos == ["wang@client.example"]
         assert received.message.get_body(("plain",)).get_content().strip() == "已修改。"
@@ -99,7 +99,7 @@ async def test_an_untrusted_certificate_fails_the_reply_with_its_reason(
         # The mailbox trusts our test CA, not the one that signed this server's certificate.
         reply = await _reply_through(hub, sink, mode, ca.ca_file, smtp_password)
         outbox = await _outbox(hub, reply)
-        assert await hub.deliver(outbox.id) == "failed"
+        assert await delivery.deliver(hub, outbox.id) == "failed"
         assert sink.received == [] and sink.logins == []  # nothing, the password least of all, was sent
     finally:
         await sink.close()
@@ -127,7 +127,7 @@ async def test_the_system_store_alone_does_not_trust_a_private_ca(
         first = await (await ingestor(hub)).ingest(box.id, mail())
         agent = await factories.user(hub, Role.AGENT)
         reply = await tickets.reply(hub, factories.actor(agent), first.ticket_id, tickets.Draft(text="hi"))
-        assert await hub.deliver((await _outbox(hub, reply)).id) == "failed"
+        assert await delivery.deliver(hub, (await _outbox(hub, reply)).id) == "failed"
     finally:
         await sink.close()
     stored = await factories.get(hub, Message, reply.id)
@@ -140,7 +140,7 @@ async def test_an_unreadable_ca_file_is_a_clear_failure(
     sink = await SmtpSink(tls="tls", certificate=ca.server_context()).start()
     try:
         reply = await _reply_through(hub, sink, "tls", tmp_path / "missing-ca.pem", smtp_password)
-        assert await hub.deliver((await _outbox(hub, reply)).id) == "failed"
+        assert await delivery.deliver(hub, (await _outbox(hub, reply)).id) == "failed"
     finally:
         await sink.close()
     stored = await factories.get(hub, Message, reply.id)
@@ -249,7 +249,7 @@ async def test_implicit_tls_to_a_plain_port_fails_with_a_hint(
     sink = await SmtpSink().start()
     try:
         reply = await _reply_through(hub, sink, "tls", ca.ca_file, smtp_password)
-        assert await hub.deliver((await _outbox(hub, reply)).id) == "failed"
+        assert await delivery.deliver(hub, (await _outbox(hub, reply)).id) == "failed"
     finally:
         await sink.close()
     stored = await factories.get(hub, Message, reply.id)

@@ -1,4 +1,4 @@
-"""The one funnel (hub.ingest): idempotency, raw-first storage, contacts, threading and wake-ups."""
+"""The one funnel (ingest.ingest): idempotency, raw-first storage, contacts, threading and wake-ups."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hub.domain import ChannelKind, RawStatus, Role, TicketEventKind, TicketStat
 from hub.errors import IngestFailed
 from hub.inbound import InboundAttachment, InboundMessage, Sender
 from hub.models import Attachment, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent
-from hub.services import tickets
+from hub.services import ingest, tickets
 from tests import factories
 from tests.broken_messages import break_messages, repair_messages
 from tests.conftest import ManualClock
@@ -55,8 +55,8 @@ async def agent(hub: Hub):
 
 
 async def test_a_replay_returns_the_first_result_marked_duplicate(hub, email) -> None:
-    first = await hub.ingest(_message(email.id, "<m1@client>"))
-    again = await hub.ingest(_message(email.id, "<m1@client>", text="a retry may even differ"))
+    first = await ingest.ingest(hub, _message(email.id, "<m1@client>"))
+    again = await ingest.ingest(hub, _message(email.id, "<m1@client>", text="a retry may even differ"))
     assert not first.duplicate and first.created_ticket
     assert again.duplicate
     assert (again.ticket_id, again.message_id) == (first.ticket_id, first.message_id)
@@ -69,8 +69,8 @@ async def test_a_replay_returns_the_first_result_marked_duplicate(hub, email) ->
 
 async def test_the_same_external_id_on_another_channel_is_another_message(hub, email) -> None:
     other = await factories.channel(hub, ChannelKind.EMAIL)
-    first = await hub.ingest(_message(email.id, "<same@id>"))
-    second = await hub.ingest(_message(other.id, "<same@id>"))
+    first = await ingest.ingest(hub, _message(email.id, "<same@id>"))
+    second = await ingest.ingest(hub, _message(other.id, "<same@id>"))
     assert not second.duplicate
     assert second.message_id != first.message_id
     assert await factories.count(hub, Message) == 2
@@ -78,7 +78,7 @@ async def test_the_same_external_id_on_another_channel_is_another_message(hub, e
 
 async def test_twenty_concurrent_deliveries_store_one_message(hub, email) -> None:
     message = _message(email.id, "wx-msg-20")
-    results = await asyncio.gather(*(hub.ingest(message) for _ in range(20)))
+    results = await asyncio.gather(*(ingest.ingest(hub, message) for _ in range(20)))
     assert len({(r.ticket_id, r.message_id) for r in results}) == 1
     assert sum(not r.duplicate for r in results) == 1
     assert await factories.count(hub, Message) == 1
@@ -115,7 +115,9 @@ async def test_a_failed_processing_keeps_the_raw_row_and_is_retried_once_fixed(
     runtime, hub, email, broken_message_table
 ) -> None:
     with pytest.raises(IngestFailed) as failure:
-        await hub.ingest(_message(email.id, "<fails@client>"), payload=b"From: client@example.com\r\n\r\nhi")
+        await ingest.ingest(
+            hub, _message(email.id, "<fails@client>"), payload=b"From: client@example.com\r\n\r\nhi"
+        )
     raw = await _raw(hub, email.id, "<fails@client>")
     assert failure.value.params["raw_id"] == str(raw.id)
     assert raw.status is RawStatus.FAILED
@@ -127,7 +129,7 @@ async def test_a_failed_processing_keeps_the_raw_row_and_is_retried_once_fixed(
     assert await factories.count(hub, Contact) == 0
 
     await repair_messages(runtime)
-    result = await hub.retry_inbound(raw.id)
+    result = await ingest.process_raw(hub, raw.id)
     assert not result.duplicate and result.created_ticket
     raw = await _raw(hub, email.id, "<fails@client>")
     assert raw.status is RawStatus.PROCESSED
@@ -136,8 +138,8 @@ async def test_a_failed_processing_keeps_the_raw_row_and_is_retried_once_fixed(
     assert (raw.ticket_id, raw.message_id) == (result.ticket_id, result.message_id)
     assert (await factories.get(hub, Message, result.message_id)).text == "我的订单还没有发货"
     # Retrying again, or the channel re-delivering, changes nothing.
-    assert (await hub.retry_inbound(raw.id)).duplicate
-    assert (await hub.ingest(_message(email.id, "<fails@client>"))).duplicate
+    assert (await ingest.process_raw(hub, raw.id)).duplicate
+    assert (await ingest.ingest(hub, _message(email.id, "<fails@client>"))).duplicate
     assert await factories.count(hub, Message) == 1
 
 
@@ -145,9 +147,9 @@ async def test_a_channel_redelivering_a_failed_message_processes_it(
     runtime, hub, email, broken_message_table
 ) -> None:
     with pytest.raises(IngestFailed):
-        await hub.ingest(_message(email.id, "<redelivered@client>"))
+        await ingest.ingest(hub, _message(email.id, "<redelivered@client>"))
     await repair_messages(runtime)
-    result = await hub.ingest(_message(email.id, "<redelivered@client>"))
+    result = await ingest.ingest(hub, _message(email.id, "<redelivered@client>"))
     assert not result.duplicate
     assert (await _raw(hub, email.id, "<redelivered@client>")).status is RawStatus.PROCESSED
     assert await factories.count(hub, RawInbound) == 1
@@ -158,7 +160,7 @@ async def test_attachments_are_stored_with_their_message(hub, email) -> None:
         InboundAttachment("发票.pdf", "application/pdf", data=b"%PDF-1.7 invoice"),
         InboundAttachment("photo.jpg", "image/jpeg", data=b"\xff\xd8 jpeg", content_id="img1"),
     )
-    result = await hub.ingest(_message(email.id, "<with-files@client>", attachments=files))
+    result = await ingest.ingest(hub, _message(email.id, "<with-files@client>", attachments=files))
     async with hub.uow() as uow:
         rows = list(
             await uow.session.scalars(
@@ -461,7 +463,7 @@ async def test_nul_characters_do_not_stop_a_message_from_being_stored(hub, email
         references=("<x\x00@y>",),
         attachments=(InboundAttachment("r\x00.txt", data=b"\x00bytes stay\x00"),),
     )
-    result = await hub.ingest(message, payload=raw_bytes)
+    result = await ingest.ingest(hub, message, payload=raw_bytes)
     stored = await factories.get(hub, Message, result.message_id)
     assert stored.text == "helloworld"
     assert (await factories.get(hub, Ticket, result.ticket_id)).subject == "ab"
@@ -470,4 +472,4 @@ async def test_nul_characters_do_not_stop_a_message_from_being_stored(hub, email
         attachment = await uow.session.scalar(sa.select(Attachment).where(Attachment.message_id == stored.id))
     assert attachment is not None and attachment.filename == "r.txt"
     assert hub.storage.get(attachment.sha256) == b"\x00bytes stay\x00"
-    assert (await hub.ingest(message)).duplicate
+    assert (await ingest.ingest(hub, message)).duplicate

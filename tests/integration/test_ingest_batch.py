@@ -1,5 +1,5 @@
 """Batches of any size (``hub.ingest_many``, used by ``hub ingest email``) against batches of one
-(``hub.ingest``, a mail at a time): the same mails on two clean databases give the same normalised
+(``ingest.ingest``, a mail at a time): the same mails on two clean databases give the same normalised
 tickets, messages, events, audit rows, threading, routing, SLA clocks, raw rows and realtime
 events; re-runs add nothing; a failing mail does not sink its batch; a batch and single ingests
 can run at the same time."""
@@ -44,7 +44,7 @@ from hub.models import (
     User,
 )
 from hub.ports import RealtimeEvent
-from hub.services import channel_instances, tickets
+from hub.services import channel_instances, ingest, tickets
 from tests import factories
 from tests.conftest import _TABLES, ManualClock
 from tests.email_helpers import mail
@@ -363,7 +363,7 @@ async def test_a_failing_mail_is_marked_failed_and_the_rest_of_its_batch_lands(h
         raw_id = await uow.session.scalar(
             sa.select(RawInbound.id).where(RawInbound.status == RawStatus.FAILED)
         )
-    retried = await world.hub.retry_inbound(raw_id)
+    retried = await ingest.process_raw(world.hub, raw_id)
     assert retried.created_ticket
 
 
@@ -437,7 +437,7 @@ async def test_a_failure_in_a_batch_announces_nothing_of_the_failed_message(hub,
         return real(text)
 
     monkeypatch.setattr(ingest_engine.search, "tokens", poisoned)
-    results = await world.hub.ingest_many([(m, None) for m in messages])
+    results = await ingest.ingest_many(world.hub, [(m, None) for m in messages])
     assert [isinstance(r, IngestResult) for r in results] == [True, True, False, True, True, True]
     assert "tokeniser exploded" in str(results[2].params.get("error"))  # type: ignore[union-attr]
     created = [e for e in world.recorder.events if e.name == "ticket.created"]
@@ -476,9 +476,9 @@ async def test_generic_messages_through_ingest_many_match_one_by_one(hub) -> Non
         ]
         messages.append(message(3))  # a duplicate
         if batched:
-            results = await world.hub.ingest_many([(m, None) for m in messages])
+            results = await ingest.ingest_many(world.hub, [(m, None) for m in messages])
         else:
-            results = [await world.hub.ingest(m) for m in messages]
+            results = [await ingest.ingest(world.hub, m) for m in messages]
         return await _dump(world, [(r.created_ticket, r.duplicate) for r in results])
 
     expected = await run(False)

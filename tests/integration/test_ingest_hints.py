@@ -7,6 +7,7 @@ import pytest
 from hub.domain import ChannelKind, DeliveryStatus, RawStatus
 from hub.errors import InvalidInput
 from hub.models import Message, RawInbound, Ticket
+from hub.services import ingest
 from hub.services.automatic_replies import send_automatic_reply
 from hub.services.delivery_reports import failed_after_sending
 from hub.services.ingest import channel_holding, failed_inbound, keep_unreadable
@@ -84,7 +85,7 @@ async def test_an_unreadable_payload_is_kept_once_and_never_retried_into_a_crash
     assert (row.status, row.error, row.payload) == (RawStatus.REJECTED, "no mail headers", b"\x00junk")
     assert row.attempts == 2, "one count: how many times the payload arrived"
     with pytest.raises(InvalidInput, match="rejected"):
-        await hub.retry_inbound(row.id)
+        await ingest.process_raw(hub, row.id)
     assert await channel_holding(hub, "<bad@x>", [chan.id]) == chan.id
     assert await channel_holding(hub, "<bad@x>", []) is None
     assert await factories.count(hub, RawInbound) == 1

@@ -15,7 +15,7 @@ from hub.errors import IngestFailed, InvalidInput
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import Message, RawInbound, Ticket
 from hub.ports import RealtimeEvent
-from hub.services import tickets
+from hub.services import ingest, tickets
 from hub.sla.targets import ClockStatus as S
 from tests import factories
 from tests.integration.sla_setup import clocks, desk, local, sh
@@ -56,13 +56,14 @@ async def _kinds(hub, ticket_id: uuid.UUID) -> list[K]:
 async def test_an_agents_outbound_call_is_their_message_and_the_first_response(hub, clock) -> None:
     d = await desk(hub)
     phone = d.channels[ChannelKind.PHONE]
-    called_in = await hub.ingest(_message(phone.id, "call-1", text="客户来电：发票问题"))
+    called_in = await ingest.ingest(hub, _message(phone.id, "call-1", text="客户来电：发票问题"))
     assert (await clocks(hub, called_in.ticket_id)).first_response_state is S.ACTIVE
     clock.advance(minutes=1)
-    callback = await hub.ingest(
+    callback = await ingest.ingest(
+        hub,
         _message(
             phone.id, "call-2", text="回电说明发票已寄出", direction="outbound", author_user_id=d.lead.id
-        )
+        ),
     )
     assert callback.ticket_id == called_in.ticket_id and not callback.created_ticket
     stored = await factories.get(hub, Message, callback.message_id)
@@ -84,10 +85,11 @@ async def test_an_agents_outbound_call_is_their_message_and_the_first_response(h
 async def test_an_outbound_call_to_a_new_number_opens_a_ticket_taken_by_the_caller(hub) -> None:
     d = await desk(hub)
     phone = d.channels[ChannelKind.PHONE]
-    result = await hub.ingest(
+    result = await ingest.ingest(
+        hub,
         _message(
             phone.id, "call-out", sender="+8613900000002", direction="outbound", author_user_id=d.lead.id
-        )
+        ),
     )
     assert result.created_ticket
     ticket = await factories.get(hub, Ticket, result.ticket_id)
@@ -100,10 +102,11 @@ async def test_an_outbound_call_to_a_new_number_opens_a_ticket_taken_by_the_call
 async def test_an_outbound_call_never_reopens_a_resolved_ticket(hub) -> None:
     d = await desk(hub)
     phone = d.channels[ChannelKind.PHONE]
-    first = await hub.ingest(_message(phone.id, "in-1"))
+    first = await ingest.ingest(hub, _message(phone.id, "in-1"))
     await tickets.set_status(hub, factories.actor(d.lead), first.ticket_id, TicketStatus.RESOLVED)
-    follow_up = await hub.ingest(
-        _message(phone.id, "out-1", direction="outbound", author_user_id=d.agent.id, thread_by_recency=False)
+    follow_up = await ingest.ingest(
+        hub,
+        _message(phone.id, "out-1", direction="outbound", author_user_id=d.agent.id, thread_by_recency=False),
     )
     assert follow_up.created_ticket, "no recency threading asked: a new conversation"
     ticket = await factories.get(hub, Ticket, first.ticket_id)
@@ -114,9 +117,9 @@ async def test_direction_and_author_go_together(hub) -> None:
     d = await desk(hub)
     phone = d.channels[ChannelKind.PHONE]
     with pytest.raises(InvalidInput, match="author_user_id"):
-        await hub.ingest(_message(phone.id, "no-author", direction="outbound"))
+        await ingest.ingest(hub, _message(phone.id, "no-author", direction="outbound"))
     with pytest.raises(InvalidInput, match="author_user_id"):
-        await hub.ingest(_message(phone.id, "inbound-author", author_user_id=d.agent.id))
+        await ingest.ingest(hub, _message(phone.id, "inbound-author", author_user_id=d.agent.id))
     assert await factories.count(hub, RawInbound) == 0
 
 
@@ -132,17 +135,18 @@ async def test_a_retry_with_the_same_client_id_is_the_same_message(hub) -> None:
     def visitor(who: str, client_id: str, text: str = "你好") -> InboundMessage:
         return _message(chat.id, "", sender=who, text=text, client_message_id=client_id)
 
-    first = await hub.ingest(visitor("visitor-a", "c-1"))
-    again = await hub.ingest(visitor("visitor-a", "c-1", text="你好 (retry)"))
+    first = await ingest.ingest(hub, visitor("visitor-a", "c-1"))
+    again = await ingest.ingest(hub, visitor("visitor-a", "c-1", text="你好 (retry)"))
     assert again.duplicate and (again.ticket_id, again.message_id) == (first.ticket_id, first.message_id)
-    other = await hub.ingest(visitor("visitor-b", "c-1"))
+    other = await ingest.ingest(hub, visitor("visitor-b", "c-1"))
     assert not other.duplicate, "another visitor's browser numbers its messages alike"
-    batch = await hub.ingest_many(
+    batch = await ingest.ingest_many(
+        hub,
         [
             (visitor("visitor-c", "c-7"), None),
             (visitor("visitor-c", "c-7"), None),
             (visitor("visitor-a", "c-1"), None),
-        ]
+        ],
     )
     assert all(isinstance(r, IngestResult) for r in batch)
     assert [r.duplicate for r in batch] == [False, True, True]  # type: ignore[union-attr]
@@ -158,13 +162,13 @@ async def test_a_retry_with_the_same_client_id_is_the_same_message(hub) -> None:
 async def test_a_survey_answer_joins_its_ticket_and_never_reopens_it(hub, clock) -> None:
     d = await desk(hub)
     chat = d.channels[ChannelKind.WEBCHAT]
-    surveyed = await hub.ingest(_message(chat.id, "m-1", sender="visitor"))
+    surveyed = await ingest.ingest(hub, _message(chat.id, "m-1", sender="visitor"))
     await tickets.set_status(hub, factories.actor(d.lead), surveyed.ticket_id, TicketStatus.CLOSED)
     clock.advance(days=hub.settings.reopen_window_days + 3)  # long past the reopen window
-    newer = await hub.ingest(_message(chat.id, "m-2", sender="visitor", text="另一个问题"))
+    newer = await ingest.ingest(hub, _message(chat.id, "m-2", sender="visitor", text="另一个问题"))
     assert newer.created_ticket
-    answer = await hub.ingest(
-        _message(chat.id, "csat-1", sender="visitor", text="5", survey_ticket_id=surveyed.ticket_id)
+    answer = await ingest.ingest(
+        hub, _message(chat.id, "csat-1", sender="visitor", text="5", survey_ticket_id=surveyed.ticket_id)
     )
     assert answer.ticket_id == surveyed.ticket_id and not answer.created_ticket
     ticket = await factories.get(hub, Ticket, surveyed.ticket_id)
@@ -178,7 +182,7 @@ async def test_a_survey_answer_for_an_unknown_ticket_fails_and_opens_nothing(hub
     d = await desk(hub)
     chat = d.channels[ChannelKind.WEBCHAT]
     with pytest.raises(IngestFailed):
-        await hub.ingest(_message(chat.id, "csat-x", text="5", survey_ticket_id=uuid.uuid4()))
+        await ingest.ingest(hub, _message(chat.id, "csat-x", text="5", survey_ticket_id=uuid.uuid4()))
     assert await factories.count(hub, Ticket) == 0
     async with hub.uow() as uow:
         status = await uow.session.scalar(sa.select(RawInbound.status))

@@ -2,7 +2,7 @@
 an API channel; replies by reference and conversation key, quoted ticket numbers, auto-replies,
 notices, duplicates, agents' outbound calls, survey answers; agents resolving, closing and parking tickets between bursts; time gaps just
 inside and just past the thread and reopen windows) gives the same tickets, messages, events,
-assignments, results and realtime events whether every message is ingested alone (``hub.ingest``)
+assignments, results and realtime events whether every message is ingested alone (``ingest.ingest``)
 or the bursts are cut into batches anywhere (``hub.ingest_many``).
 
 Messages of one burst arrive together; batches never span a time gap, as in production where a
@@ -32,7 +32,7 @@ from hub.events.subscribers import core_bus
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent, User
 from hub.ports import RealtimeEvent
-from hub.services import channel_instances, tickets
+from hub.services import channel_instances, ingest, tickets
 from tests import factories
 from tests.conftest import _TABLES
 
@@ -162,13 +162,14 @@ async def _world(hub: Hub) -> World:
         ("seed-closed", email, TicketStatus.CLOSED),
         ("seed-resolved", api, TicketStatus.RESOLVED),
     ):
-        result = await hub.ingest(
+        result = await ingest.ingest(
+            hub,
             InboundMessage(
                 channel_id=channel_id,
                 external_id=key,
                 sender=Sender(_sender(channel_id == email, 0)),
                 text=key,
-            )
+            ),
         )
         assert result.ticket_id is not None
         await tickets.set_status(hub, factories.actor(lead), result.ticket_id, status)
@@ -263,9 +264,9 @@ async def _run(hub: Hub, bursts: list[Burst], *, alone: bool) -> dict[str, Any]:
         for batch in batches:
             if alone:
                 for message in batch:
-                    results.append(await world.hub.ingest(message))
+                    results.append(await ingest.ingest(world.hub, message))
             else:
-                results.extend(await world.hub.ingest_many([(m, None) for m in batch]))
+                results.extend(await ingest.ingest_many(world.hub, [(m, None) for m in batch]))
     return await _dump(world, results)
 
 

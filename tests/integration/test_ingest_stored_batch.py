@@ -1,5 +1,5 @@
-"""Stored WeChat pushes processed in batches (the ``process_inbound`` job, ``Hub.process_stored``)
-against the same pushes processed in batches of one in arrival order (``Hub.retry_inbound`` per
+"""Stored WeChat pushes processed in batches (the ``process_inbound`` job, ``ingest.process_stored``)
+against the same pushes processed in batches of one in arrival order (``ingest.process_raw`` per
 payload): the same tickets, messages, events, audit rows, threading by recency,
 routing, SLA clocks, reply windows, identities (follows and unfollows), raw rows and realtime
 events, with duplicates, media, notices and unsubscribes among them; several workers claiming at
@@ -22,7 +22,7 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, RawStatus, TicketStatus
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import RawInbound, ReplyWindow, Team, User
-from hub.services import channel_instances, tickets
+from hub.services import channel_instances, ingest, tickets
 from hub.services.ingest import store
 from tests import factories
 from tests.integration.test_ingest_batch import World, _dump, _same, _world
@@ -163,12 +163,12 @@ async def _run(hub: Any, batched: bool, caplog: pytest.LogCaptureFixture) -> dic
         fresh = [s.raw_id for s in stored if s.new]
         if batched:
             with caplog.at_level(logging.WARNING, logger="hub.services.ingest"):
-                batch = await world.hub.process_stored(stored[0].raw_id)
+                batch = await ingest.process_stored(world.hub, stored[0].raw_id)
             assert not [r for r in caplog.records if "one by one" in r.getMessage()], "the batch fell back"
             assert [raw_id for raw_id, _, _ in batch.items] == fresh
             results = {raw_id: outcome for raw_id, _, outcome in batch.items}
         else:
-            results = {raw_id: await world.hub.retry_inbound(raw_id) for raw_id in fresh}
+            results = {raw_id: await ingest.process_raw(world.hub, raw_id) for raw_id in fresh}
         for item in stored:
             outcome = results.get(item.raw_id)
             assert outcome is None or isinstance(outcome, IngestResult)
@@ -229,7 +229,7 @@ async def test_workers_claiming_at_once_process_every_push_once(hub) -> None:
     for n in range(120):
         world.clock.advance(seconds=1)
         stored.append(await store(world.hub, _text(channel_id, n, f"oUser{n % 17}", f"消息 {n}")))
-    batches = await asyncio.gather(*(world.hub.process_stored(s.raw_id) for s in stored[:8]))
+    batches = await asyncio.gather(*(ingest.process_stored(world.hub, s.raw_id) for s in stored[:8]))
     processed = [raw_id for batch in batches for raw_id, _, _ in batch.items]
     assert sorted(processed) == sorted(s.raw_id for s in stored)
     async with world.hub.uow() as uow:

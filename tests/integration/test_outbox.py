@@ -31,7 +31,7 @@ from hub.domain import DeliveryStatus, OutboxStatus, Role, TicketEventKind
 from hub.errors import RetryLater
 from hub.models import Message, Outbox, TicketEvent, User
 from hub.ports import JobRequest
-from hub.services import tickets
+from hub.services import delivery, tickets
 from hub.services.delivery import LEASE, REDRIVE_GRACE, backoff
 from hub.services.tickets import DELIVER_JOB
 from tests import factories
@@ -172,21 +172,21 @@ async def test_transient_failures_back_off_keep_the_error_visible_then_succeed(
     # A job that turns up before the backoff has run out (a duplicate, a re-drive) does not send early.
     clock.advance(backoff(1) / 2)
     with pytest.raises(RetryLater) as early:
-        await hub.deliver(outbox_id)
+        await delivery.deliver(hub, outbox_id)
     assert early.value.defer_seconds == pytest.approx(backoff(1) / 2)
     assert len(callback.requests) == 1
     assert (await rows(hub, outbox_id))[0].attempts == 1
 
     clock.advance(backoff(1) / 2)
     with pytest.raises(RetryLater) as second:
-        await hub.deliver(outbox_id)
+        await delivery.deliver(hub, outbox_id)
     assert second.value.defer_seconds == backoff(2)
     outbox, message = await rows(hub, outbox_id)
     assert outbox.attempts == 2 and outbox.next_attempt_at == clock.now() + timedelta(seconds=backoff(2))
     assert message.delivery_error is not None and message.delivery_error.startswith("attempt 2 failed")
 
     clock.advance(backoff(2))
-    assert await hub.deliver(outbox_id) == "sent"
+    assert await delivery.deliver(hub, outbox_id) == "sent"
     outbox, message = await rows(hub, outbox_id)
     assert outbox.status is OutboxStatus.SENT and outbox.attempts == 3 and outbox.last_error is None
     assert message.delivery_status is DeliveryStatus.SENT and message.delivery_error is None
@@ -207,14 +207,14 @@ async def test_a_callback_that_times_out_is_retried(hub: Hub, callback: Callback
         callback.answer(Answer(hang=True))
 
         with pytest.raises(RetryLater):
-            await hub.deliver(outbox_id)
+            await delivery.deliver(hub, outbox_id)
         outbox, message = await rows(hub, outbox_id)
         assert outbox.status is OutboxStatus.PENDING and outbox.attempts == 1
         assert message.delivery_status is DeliveryStatus.QUEUED
         assert message.delivery_error == f"attempt 1 failed, retrying: callback {callback.url} timed out"
 
         clock.advance(backoff(1))
-        assert await hub.deliver(outbox_id) == "sent"
+        assert await delivery.deliver(hub, outbox_id) == "sent"
     assert (await rows(hub, outbox_id))[1].delivery_status is DeliveryStatus.SENT
 
 
@@ -231,9 +231,9 @@ async def test_after_the_last_attempt_the_message_fails_with_a_reason_and_an_eve
 
     for attempt in (1, 2):
         with pytest.raises(RetryLater):
-            await hub.deliver(outbox_id)
+            await delivery.deliver(hub, outbox_id)
         clock.advance(backoff(attempt))
-    assert await hub.deliver(outbox_id) == "failed"
+    assert await delivery.deliver(hub, outbox_id) == "failed"
 
     outbox, message = await rows(hub, outbox_id)
     assert outbox.status is OutboxStatus.FAILED and outbox.attempts == 3
@@ -243,7 +243,7 @@ async def test_after_the_last_attempt_the_message_fails_with_a_reason_and_an_eve
     assert event.message_id == message_id and event.data["reason"] == message.delivery_error
 
     clock.advance(3600)
-    assert await hub.deliver(outbox_id) == "skipped"
+    assert await delivery.deliver(hub, outbox_id) == "skipped"
     assert len(callback.requests) == 3
 
 
@@ -320,9 +320,9 @@ async def test_a_reply_whose_job_was_lost_is_redriven_and_delivered(
     _, outbox_id = await reply(hub, conv)
     await runtime.redis.flushdb()  # the enqueue after commit was lost
 
-    assert await hub.redrive_outbox() == 0, "within the grace period the job may still be on its way"
+    assert await delivery.redrive(hub) == 0, "within the grace period the job may still be on its way"
     clock.advance(REDRIVE_GRACE.total_seconds() + 1)
-    assert await hub.redrive_outbox() == 1
+    assert await delivery.redrive(hub) == 1
 
     worker = build_worker(
         dataclasses.replace(runtime, hub=hub), burst=True, handle_signals=False, crons=False
@@ -342,12 +342,12 @@ async def test_a_late_failure_from_an_expired_lease_cannot_undo_the_delivery(
     held = asyncio.Event()
     callback.answer(Answer(503, b"slow and then sorry", gate=held))
 
-    stalled = asyncio.create_task(at(hub, first).deliver(outbox_id))
+    stalled = asyncio.create_task(delivery.deliver(at(hub, first), outbox_id))
     try:
         await callback.wait_for_requests(1)
         # The stalled sender outlives its lease: another job takes the row over and delivers it.
         later = StepClock(first.now() + LEASE + timedelta(seconds=1))
-        assert await at(hub, later).deliver(outbox_id) == "sent"
+        assert await delivery.deliver(at(hub, later), outbox_id) == "sent"
         held.set()
         assert await stalled == "skipped"
     finally:
@@ -384,10 +384,10 @@ async def test_a_worker_killed_mid_delivery_is_replaced_once_its_lease_expires(
     assert outbox.status is OutboxStatus.DELIVERING and outbox.attempts == 1
     assert outbox.next_attempt_at > datetime.now(UTC), "the dead worker's lease is still running"
     assert message.delivery_status is DeliveryStatus.SENDING
-    assert await hub.redrive_outbox() == 0
+    assert await delivery.redrive(hub) == 0
 
     later = at(hub, StepClock(outbox.next_attempt_at + timedelta(seconds=1)))
-    assert await later.redrive_outbox() == 1
+    assert await delivery.redrive(later) == 1
     # Not burst mode: the dead worker's own job stays "in progress" in arq until its timeout, and a
     # burst worker would wait for it.
     worker = build_worker(dataclasses.replace(runtime, hub=later), handle_signals=False, crons=False)
@@ -412,7 +412,7 @@ async def test_outbox_retry_failed_puts_failed_deliveries_back_in_the_queue(
     callback.default = Answer(410, b"gone")
     outbox_ids = [(await reply(hub, conv, text=f"reply {n}"))[1] for n in (1, 2)]
     for outbox_id in outbox_ids:
-        assert await hub.deliver(outbox_id) == "failed"
+        assert await delivery.deliver(hub, outbox_id) == "failed"
     await runtime.redis.flushdb()  # only the CLI's jobs remain
 
     result = await run_hub(runtime, tmp_path, "outbox", "retry", "--failed")
@@ -442,7 +442,7 @@ async def test_an_integration_answering_an_id_it_already_used_does_not_break_del
     callback.default = Answer(200, json.dumps({"id": inbound_id}).encode())
     _, outbox_id = await reply(hub, conv)
 
-    assert await hub.deliver(outbox_id) == "sent"
+    assert await delivery.deliver(hub, outbox_id) == "sent"
     outbox, message = await rows(hub, outbox_id)
     assert outbox.status is OutboxStatus.SENT and outbox.attempts == 1
     assert message.delivery_status is DeliveryStatus.SENT

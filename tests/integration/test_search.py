@@ -16,7 +16,7 @@ from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role, Scenario, TicketStatus
 from hub.inbound import InboundMessage, IngestResult, Sender
 from hub.models import Message, Organization, Ticket, User
-from hub.services import contacts, tickets
+from hub.services import contacts, ingest, tickets
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -215,7 +215,7 @@ async def test_a_name_learnt_later_finds_the_contacts_earlier_tickets(hub) -> No
         sender=Sender(identity="han@client.example", name="Han Meimei"),
         text="again",
     )
-    [result] = await hub.ingest_many([(named, None)])  # the bulk path (hub ingest email) too
+    [result] = await ingest.ingest_many(hub, [(named, None)])  # the bulk path (hub ingest email) too
     assert isinstance(result, IngestResult)
     assert batched.ticket_id in await _found_by(hub, "meimei")
 

@@ -22,7 +22,7 @@ from hub.core import Hub
 from hub.domain import RawStatus, Role
 from hub.inbound import InboundMessage, Sender
 from hub.models import Attachment, Contact, Message, RawInbound, Ticket
-from hub.services import channel_instances
+from hub.services import channel_instances, ingest
 from tests import factories
 from tests.cli import run_hub
 from web.app import create_app
@@ -108,7 +108,7 @@ async def test_concurrent_deliveries_of_one_message_store_it_once(
     inbound = InboundMessage(
         channel_id=api.channel.id, external_id="m-race", sender=Sender("crm:contact-9"), text="hello"
     )
-    results = await asyncio.gather(*(hub.ingest(inbound) for _ in range(5)))
+    results = await asyncio.gather(*(ingest.ingest(hub, inbound) for _ in range(5)))
     assert len({(r.ticket_id, r.message_id) for r in results}) == 1
     assert sorted(r.duplicate for r in results) == [False, True, True, True, True]
     assert await factories.count(hub, Message) == 1

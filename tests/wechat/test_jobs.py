@@ -11,7 +11,7 @@ from channels.wechat import jobs
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.errors import RetryLater
 from hub.models import Attachment, Contact, ContactIdentity, Message, Outbox, Ticket
-from hub.services import tickets
+from hub.services import delivery, ingest, tickets
 from hub.services.ingest import failed_inbound
 from tests import factories
 from tests.broken_messages import break_messages, repair_messages
@@ -58,7 +58,7 @@ async def test_a_failed_image_recovered_by_a_retry_gets_its_media_download(runti
     assert jobs.MEDIA_JOB not in {job.function for job in queued}
     await repair_messages(runtime)
     (failed,) = [row.id for row in await failed_inbound(runtime.hub)]
-    result = await runtime.hub.retry_inbound(failed)
+    result = await ingest.process_raw(runtime.hub, failed)
     queued = {job.function: list(job.args) for job in await runtime.arq.queued_jobs(queue_name=JOB_QUEUE)}
     assert queued[jobs.MEDIA_JOB] == [str(result.message_id)]
 
@@ -200,7 +200,7 @@ async def test_the_profile_names_the_contact_and_a_unionid_joins_two_accounts(
         )
         async with hub.uow() as uow:
             outbox_id = await uow.session.scalar(sa.select(Outbox.id).where(Outbox.message_id == message.id))
-        assert await hub.deliver(outbox_id) == "sent"
+        assert await delivery.deliver(hub, outbox_id) == "sent"
         assert second_fake.sent == [
             {"touser": "oSecond", "msgtype": "text", "text": {"content": "B 号回复您"}}
         ]

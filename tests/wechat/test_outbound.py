@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hub.domain import DeliveryStatus, Role
 from hub.errors import RetryLater
 from hub.models import Message, Outbox, ReplyWindow, Ticket
-from hub.services import tickets
+from hub.services import delivery, tickets
 from hub.services.windows import WindowClosed
 from tests import factories
 from tests.conftest import ManualClock
@@ -67,7 +67,7 @@ async def test_replies_go_out_as_customer_service_messages_and_spend_the_window(
     agent = await _agent(hub)
     for n in range(5):
         message, outbox_id = await _reply(hub, agent, conv, f"第 {n + 1} 条答复")
-        assert await hub.deliver(outbox_id) == "sent"
+        assert await delivery.deliver(hub, outbox_id) == "sent"
         assert (await _message(hub, message.id)).delivery_status is DeliveryStatus.SENT
     assert [s["text"]["content"] for s in fake.sent] == [f"第 {n} 条答复" for n in range(1, 6)]
     assert {s["touser"] for s in fake.sent} == {"oReply"}
@@ -132,7 +132,7 @@ async def test_the_template_message_reaches_a_customer_outside_the_window(
         outbox_id = await uow.session.scalar(
             sa.select(Outbox.id).where(Outbox.message_id == uuid.UUID(message_id))
         )
-    assert await hub.deliver(outbox_id) == "sent"
+    assert await delivery.deliver(hub, outbox_id) == "sent"
     (sent,) = fake.templates
     assert sent == {
         "touser": conv.openid,
@@ -159,10 +159,10 @@ async def test_a_reply_wechat_never_accepted_gives_its_turn_back(hub, runtime, p
     agent = await _agent(hub)
     fake.inject("custom_send", 40164)  # refused for good, and not for the window: WeChat counted nothing
     _, outbox_id = await _reply(hub, agent, conv, "发不出去")
-    assert await hub.deliver(outbox_id) == "failed"
+    assert await delivery.deliver(hub, outbox_id) == "failed"
     for n in range(5):  # so all five replies are still there
         _, outbox_id = await _reply(hub, agent, conv, f"第 {n + 1} 条")
-        assert await hub.deliver(outbox_id) == "sent"
+        assert await delivery.deliver(hub, outbox_id) == "sent"
     with pytest.raises(WindowClosed):
         await _reply(hub, agent, conv, "第 6 条")
 
@@ -174,7 +174,7 @@ async def test_wechat_refusing_at_delivery_closes_the_window_and_says_why(
     agent = await _agent(hub)
     fake.inject("custom_send", 45015)  # WeChat knows better (the user left, or its clock differs)
     message, outbox_id = await _reply(hub, agent, conv)
-    assert await hub.deliver(outbox_id) == "failed"
+    assert await delivery.deliver(hub, outbox_id) == "failed"
     stored = await _message(hub, message.id)
     assert stored.delivery_status is DeliveryStatus.FAILED
     assert stored.meta["delivery_error"]["code"] == "delivery_window_closed"
@@ -196,11 +196,11 @@ async def test_rate_limits_and_timeouts_are_retried_then_the_reply_goes_out(hub,
     timed = dataclasses.replace(hub, clock=clock)
     for _ in range(2):
         with pytest.raises(RetryLater):
-            await timed.deliver(outbox_id)
+            await delivery.deliver(timed, outbox_id)
         clock.advance(hours=1)
     stored = await _message(hub, message.id)
     assert stored.delivery_status is DeliveryStatus.QUEUED and "WeChat API: HTTP 502" in stored.delivery_error
-    assert await timed.deliver(outbox_id) == "sent"
+    assert await delivery.deliver(timed, outbox_id) == "sent"
     assert len(fake.sent) == 1
 
 
@@ -212,12 +212,12 @@ async def test_images_are_uploaded_and_parts_already_sent_are_not_sent_again(
     _, outbox_id = await _reply(hub, await _agent(hub), conv, "请看照片", attachments=[photo])
     fake.inject("upload", ("http", 503))
     with pytest.raises(RetryLater):
-        await hub.deliver(outbox_id)
+        await delivery.deliver(hub, outbox_id)
     assert [s["msgtype"] for s in fake.sent] == ["text"]
     async with hub.uow() as uow:
         await uow.session.execute(sa.update(Outbox).values(next_attempt_at=hub.clock.now()))
         await uow.commit()
-    assert await hub.deliver(outbox_id) == "sent"
+    assert await delivery.deliver(hub, outbox_id) == "sent"
     assert [s["msgtype"] for s in fake.sent] == ["text", "image"]  # the text went out once
     assert fake.sent[1]["image"]["media_id"] == "up-1"
 
@@ -226,7 +226,7 @@ async def test_files_other_than_images_fail_before_anything_is_sent(hub, runtime
     conv = await _conversation(runtime, push, fake)
     pdf = tickets.NewAttachment(filename="invoice.pdf", content_type="application/pdf", data=b"%PDF-1.4")
     message, outbox_id = await _reply(hub, await _agent(hub), conv, "发票见附件", attachments=[pdf])
-    assert await hub.deliver(outbox_id) == "failed"
+    assert await delivery.deliver(hub, outbox_id) == "failed"
     assert fake.sent == []
     stored = await _message(hub, message.id)
     assert (
@@ -239,7 +239,7 @@ async def test_a_missing_app_secret_fails_with_what_to_fix(hub, runtime, push, f
     conv = await _conversation(runtime, push, fake)
     monkeypatch.delenv(pushes.SECRET_ENV)
     message, outbox_id = await _reply(hub, await _agent(hub), conv)
-    assert await hub.deliver(outbox_id) == "failed"
+    assert await delivery.deliver(hub, outbox_id) == "failed"
     stored = await _message(hub, message.id)
     assert pushes.SECRET_ENV in stored.delivery_error and fake.secret not in stored.delivery_error
     assert stored.meta["delivery_error"]["code"] == "delivery_misconfigured"

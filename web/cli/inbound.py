@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hub.errors import HubError
+from hub.services import ingest
 from web.cli import common
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def inbound_retry(raw_ids: tuple[uuid.UUID, ...]) -> None:
         done, problems = 0, []
         for raw_id in ids:
             try:
-                await runtime.hub.retry_inbound(raw_id)
+                await ingest.process_raw(runtime.hub, raw_id)
                 done += 1
             except HubError as exc:
                 problems.append(f"{raw_id}: {exc.params.get('error') or exc}")

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from hub.services import delivery
 from web.cli import common
 
 
@@ -22,7 +23,7 @@ def outbox_retry(include_failed: bool) -> None:
     """Re-enqueue deliveries whose job was lost (and, with --failed, the failed ones)."""
 
     async def work(runtime: Any) -> int:
-        return await runtime.hub.redrive_outbox(include_failed=include_failed)
+        return await delivery.redrive(runtime.hub, include_failed=include_failed)
 
     count = common.run(work)
     click.echo(f"{count} deliver{'y' if count == 1 else 'ies'} queued")
