@@ -92,7 +92,7 @@ async def push(connection: WeChatConnection, hub: Hub, request: WebhookRequest) 
     pushed = to_inbound(config, parsed)
     try:
         async with asyncio.timeout(STORE_BUDGET_SECONDS):
-            await ingest.store(hub, pushed.message, payload=readable)
+            await ingest.store(hub, pushed.message, payload=readable, process_later=True)
     except TimeoutError:
         log.error(
             "WeChat push %s not stored within %.0f s; answered 503 so WeChat retries",

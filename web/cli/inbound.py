@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hub.errors import HubError
-from hub.services import ingest
 from web.cli import common
 
 if TYPE_CHECKING:
@@ -88,6 +87,7 @@ def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
 @click.argument("raw_ids", nargs=-1, type=click.UUID)
 def inbound_retry(raw_ids: tuple[uuid.UUID, ...]) -> None:
     """Process failed inbound messages again (all of them, or the ids given)."""
+    from hub.services import ingest
     from hub.services.ingest import failed_inbound
 
     async def work(runtime: Any) -> tuple[int, list[str]]:

@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from hub.services import delivery
 from web.cli import common
 
 
@@ -21,6 +20,8 @@ def outbox() -> None:
 )
 def outbox_retry(include_failed: bool) -> None:
     """Re-enqueue deliveries whose job was lost (and, with --failed, the failed ones)."""
+
+    from hub.services import delivery
 
     async def work(runtime: Any) -> int:
         return await delivery.redrive(runtime.hub, include_failed=include_failed)
