@@ -252,6 +252,12 @@ UI: dict[str, dict[str, str]] = {
     "size.mib": {"en": "{n} MB", "zh-CN": "{n} MB"},
 }
 
+#: Singular forms for the languages that inflect, chosen when the ``count`` field is 1 ("Reopened
+#: once", never "Reopened 1 times"); Chinese nouns do not inflect, so it needs none.
+ONE: dict[str, dict[str, str]] = {
+    "ticket.reopened": {"en": "Reopened once"},
+}
+
 #: The strings the browser module needs, sent in a JSON data block (no inline script).
 SCRIPT_KEYS = (
     "live.on",
@@ -283,6 +289,8 @@ class Translator:
                 return i18n.translate(key, self.locale, **params)
             return key
         template = entry.get(self.locale) or entry["en"]
+        if params.get("count") == 1:
+            template = ONE.get(key, {}).get(self.locale, template)
         try:
             return template.format(**params) if params else template
         except (KeyError, IndexError):
