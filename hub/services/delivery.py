@@ -25,7 +25,7 @@ from hub.events import TicketRef
 from hub.events import tickets as events
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, ThreadRef, Ticket, User
 from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
-from hub.services import timeline, windows
+from hub.services import sla, timeline, windows
 from hub.services.tickets import DELIVER_JOB
 from hub.uow import UnitOfWork
 
@@ -246,6 +246,7 @@ async def _record_failure(
                 message_id=message.id,
                 reason=message.delivery_error,
             )
+            await reopen_clocks(uow, message)
         else:
             delay = backoff(attempts)
             outbox.status = OutboxStatus.PENDING
@@ -278,6 +279,13 @@ async def _learn(session: AsyncSession, message: Message, code: str, *, now: dat
         return
     reason = "quota" if code == QUOTA_EXHAUSTED else "expired"
     await windows.close(session, message.channel_id, ticket.contact_id, reason=reason, now=now)
+
+
+async def reopen_clocks(uow: UnitOfWork, message: Message) -> None:
+    """A reply that failed for good answered nobody: the SLA clocks it had stopped run again."""
+    ticket = await uow.session.get(Ticket, message.ticket_id)
+    assert ticket is not None
+    await sla.refresh(uow, ticket)
 
 
 async def announce(uow: UnitOfWork, message: Message) -> None:
@@ -318,6 +326,15 @@ async def redrive(hub: Hub, *, include_failed: bool = False, limit: int = 500) -
                     .where(Message.id.in_(message_ids))
                     .values(delivery_status=DeliveryStatus.QUEUED, delivery_error=None)
                 )
+                # On its way again, the reply answers the client again (see sla.events_for).
+                for ticket in list(
+                    await uow.session.scalars(
+                        sa.select(Ticket).where(
+                            Ticket.id.in_(sa.select(Message.ticket_id).where(Message.id.in_(message_ids)))
+                        )
+                    )
+                ):
+                    await sla.refresh(uow, ticket)
             due = sa.or_(due, Outbox.message_id.in_(message_ids)) if message_ids else due
         rows = (
             await uow.session.execute(

@@ -18,7 +18,7 @@ from hub.core import Hub
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
 from hub.models import Message, Outbox
 from hub.services import timeline
-from hub.services.delivery import announce
+from hub.services.delivery import announce, reopen_clocks
 
 
 async def failed_after_sending(
@@ -60,6 +60,7 @@ async def failed_after_sending(
             reason=reason,
             after_sending=True,
         )
+        await reopen_clocks(uow, message)
         await announce(uow, message)
         await uow.commit()
         return message.id
