@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +59,12 @@ async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
     sender = hub.senders.sender_for(kind)
     try:
         if sender is None:
-            raise DeliveryError(f"no sender is configured for {kind} channels", transient=False)
+            raise DeliveryError(
+                f"no sender is configured for {kind} channels",
+                transient=False,
+                code="delivery_no_sender",
+                params={"kind": kind},
+            )
         result = await sender.send(outbound)
     except DeliveryError as exc:
         return await _record_failure(hub, outbox_id, exc, attempts=attempts, kind=kind)
@@ -224,9 +230,14 @@ async def _record_failure(
         assert message is not None
         outbox.last_error = error.reason[:2000]
         final = not error.transient or attempts >= hub.settings.outbox_max_attempts
+        # The catalogue code and its parameters, so each agent reads the failure in their language;
+        # a sender that gave none still failed in words of its own (a remote server's answer).
+        said = {"code": error.code, "params": error.params} if error.code else _refused(error.reason)
+        message.meta = {
+            **message.meta,
+            "delivery_error": {**said, "attempts": attempts, "gave_up": final and error.transient},
+        }
         if error.code:
-            # The catalogue code and its parameters, so each agent reads the failure in their language.
-            message.meta = {**message.meta, "delivery_error": {"code": error.code, "params": error.params}}
             await _learn(uow.session, message, error.code, now=now)
         if final:
             outbox.status = OutboxStatus.FAILED
@@ -260,6 +271,10 @@ async def _record_failure(
         log.warning("delivery %s failed for good: %s", outbox_id, error.reason)
         return "failed"
     raise RetryLater(delay, error.reason)
+
+
+def _refused(reason: str) -> dict[str, Any]:
+    return {"code": "delivery_refused", "params": {"detail": reason}}
 
 
 async def _learn(session: AsyncSession, message: Message, code: str, *, now: datetime) -> None:
@@ -324,7 +339,11 @@ async def redrive(hub: Hub, *, include_failed: bool = False, limit: int = 500) -
                 await uow.session.execute(
                     sa.update(Message)
                     .where(Message.id.in_(message_ids))
-                    .values(delivery_status=DeliveryStatus.QUEUED, delivery_error=None)
+                    .values(
+                        delivery_status=DeliveryStatus.QUEUED,
+                        delivery_error=None,
+                        meta=Message.meta.op("-")("delivery_error"),
+                    )
                 )
                 # On its way again, the reply answers the client again (see sla.events_for).
                 for ticket in list(

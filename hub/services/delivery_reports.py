@@ -44,8 +44,12 @@ async def failed_after_sending(
         now = hub.clock.now()
         message.delivery_status = DeliveryStatus.FAILED
         message.delivery_error = reason
-        if report:
-            message.meta = {**message.meta, "delivery_report": report}
+        said = {"code": "delivery_bounced", "params": {"detail": reason}}
+        message.meta = {
+            **message.meta,
+            "delivery_error": said,
+            **({"delivery_report": report} if report else {}),
+        }
         await uow.session.execute(
             sa.update(Outbox)
             .where(Outbox.message_id == message.id)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
+from hub.models import Outbox
+from hub.services import delivery, tickets
 from tests import factories
 from tests.browser.conftest import log_in
+from web.auth.identity import CurrentUser
 
 pytestmark = pytest.mark.anyio
 
@@ -33,3 +39,41 @@ async def test_a_long_subject_stays_on_one_line_with_the_full_text_on_hover(hub:
     assert await wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
     last = await long_row.locator("td.c-time").bounding_box()
     assert last and last["x"] + last["width"] <= 1280
+
+
+async def test_a_delivery_failure_reads_in_the_pages_language(hub: Hub, new_page) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    erp = await factories.api_channel(hub)  # no callback_url: every reply is refused
+    result = await factories.inbound(
+        hub, erp.channel.id, sender="erp-user-9", subject="RMA-78", text="Where?"
+    )
+    message = await tickets.reply(
+        hub, CurrentUser.of(agent).actor, result.ticket_id, tickets.Draft(text="今天发货。")
+    )
+    async with hub.uow() as uow:
+        outbox_id = await uow.session.scalar(sa.select(Outbox.id).where(Outbox.message_id == message.id))
+    assert outbox_id is not None and await delivery.deliver(hub, outbox_id) == "failed"
+
+    page: Page = await new_page(locale="zh-CN")
+    await log_in(page, agent.email)
+    await page.goto(f"/tickets/{result.ticket_id}")
+    failure = page.locator("#part-thread .msg--outbound .delivery-error")
+    await expect(failure).to_have_text(
+        "该 API 渠道未配置回调地址（callback_url），无法发送回复，请管理员设置。"
+    )
+
+
+async def test_error_pages_speak_one_language(hub: Hub, new_page) -> None:
+    """The viewer's language, whatever the browser asks for: a Chinese agent in an English browser."""
+    agent = await factories.user(hub, Role.AGENT)
+    page: Page = await new_page(locale="en")
+    await log_in(page, agent.email)
+    missing = await page.goto(f"/tickets/{uuid.uuid4()}")
+    assert missing is not None and missing.status == 404
+    await expect(page.get_by_role("heading", level=1)).to_have_text("出错了 404")
+    await expect(page.locator(".error-page p").first).to_have_text("未找到工单。")
+    garbled = await page.goto("/tickets/not-a-uuid")
+    assert garbled is not None and garbled.status == 404
+    await expect(page.get_by_role("heading", level=1)).to_have_text("出错了 404")
+    await expect(page.locator(".error-page p").first).to_have_text("页面不存在。")
+    await expect(page.locator("html")).to_have_attribute("lang", "zh-CN")

@@ -138,6 +138,14 @@ UI: dict[str, dict[str, str]] = {
     "msg.staff": {"en": "Support team", "zh-CN": "客服团队"},
     "msg.attachments": {"en": "Attachments", "zh-CN": "附件"},
     "msg.delivery_error": {"en": "Delivery failed: {error}", "zh-CN": "投递失败：{error}"},
+    "msg.delivery_retrying": {
+        "en": "Attempt {attempts} failed, retrying: {error}",
+        "zh-CN": "第 {attempts} 次发送失败，稍后重试：{error}",
+    },
+    "msg.delivery_gave_up": {
+        "en": "Delivery failed after {attempts} attempts: {error}",
+        "zh-CN": "尝试 {attempts} 次后投递失败：{error}",
+    },
     "msg.full_original": {
         "en": "Show the full original (quoted text included)",
         "zh-CN": "查看完整原文（含引用内容）",
