@@ -8,10 +8,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
+from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
-from hub.models import Outbox
-from hub.services import delivery, tickets
+from hub.inbound import WindowGrant
+from hub.models import Outbox, ReplyWindow
+from hub.services import channel_instances, delivery, tickets
 from tests import factories
 from tests.browser.conftest import log_in
 from web.auth.identity import CurrentUser
@@ -77,3 +79,64 @@ async def test_error_pages_speak_one_language(hub: Hub, new_page) -> None:
     await expect(page.get_by_role("heading", level=1)).to_have_text("出错了 404")
     await expect(page.locator(".error-page p").first).to_have_text("页面不存在。")
     await expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+
+async def test_saving_details_confirms_and_a_failed_reply_replaces_the_queued_notice(
+    hub: Hub, new_page
+) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    erp = await factories.api_channel(hub)  # no callback_url: the reply fails for good
+    result = await factories.inbound(
+        hub, erp.channel.id, sender="erp-user-5", subject="RMA-79", text="Where?"
+    )
+    page: Page = await new_page(locale="zh-CN")
+    await log_in(page, agent.email)
+    await page.goto(f"/tickets/{result.ticket_id}")
+    await expect(page.locator("#live")).to_have_attribute("data-state", "on")
+
+    saved = page.locator("#details-form .form-status")
+    await page.get_by_label("优先级").select_option("high")
+    await page.get_by_role("button", name="保存").click()
+    await expect(saved).to_have_text("已保存。")
+    await page.get_by_role("button", name="保存").click()
+    await expect(saved).to_have_text("没有需要保存的更改。")
+
+    await page.get_by_label("回复客户").fill("今天发货。")
+    await page.get_by_role("button", name="发送回复").click()
+    said = page.locator("#reply-form .form-status")
+    await expect(said).to_have_text("回复已进入发送队列，投递状态显示在消息上。")
+    async with hub.uow() as uow:
+        outbox_id = await uow.session.scalar(sa.select(Outbox.id))
+    assert outbox_id is not None and await delivery.deliver(hub, outbox_id) == "failed"  # as the worker would
+    await expect(page.locator("#part-thread .msg--outbound [data-delivery]")).to_have_text("发送失败")
+    await expect(said).to_have_text("回复发送失败，原因显示在消息下方。")
+
+
+async def test_a_closed_wechat_window_disables_the_reply_box_and_says_why(hub: Hub, new_page) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    wechat = await channel_instances.add_channel(
+        hub, CLI, kind=ChannelKind.WECHAT, name="公众号", config={"reply_window": True}
+    )
+    grant = WindowGrant(seconds=48 * 3600, replies=5)
+    result = await factories.inbound(hub, wechat.channel.id, sender="oWindow", text="在吗？", window=grant)
+    async with hub.uow() as uow:  # 48 hours later, as far as the window is concerned
+        await uow.session.execute(sa.update(ReplyWindow).values(expires_at=hub.clock.now()))
+        await uow.commit()
+
+    page: Page = await new_page(locale="zh-CN")
+    await log_in(page, agent.email)
+    await page.goto(f"/tickets/{result.ticket_id}")
+    await expect(page.locator("#live")).to_have_attribute("data-state", "on")
+    box, send = page.get_by_label("回复客户"), page.get_by_role("button", name="发送回复")
+    await expect(box).to_be_disabled()
+    await expect(send).to_be_disabled()
+    await expect(page.locator("#reply-blocked")).to_be_visible()
+    await expect(page.locator("#reply-blocked")).to_contain_text("回复窗口已关闭")
+    await expect(page.locator("#reply-blocked")).to_contain_text("未配置模板消息，该联系人也没有其他渠道。")
+    await expect(page.get_by_label("内部备注")).to_be_enabled()  # notes need no window
+
+    # The customer writes again: a fresh window, and the box opens without a reload.
+    await factories.inbound(hub, wechat.channel.id, sender="oWindow", text="还在吗？", window=grant)
+    await expect(box).to_be_enabled()
+    await expect(send).to_be_enabled()
+    await expect(page.locator("#reply-blocked")).to_be_hidden()

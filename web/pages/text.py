@@ -130,6 +130,8 @@ UI: dict[str, dict[str, str]] = {
     },
     "ticket.linked": {"en": "Follows ticket", "zh-CN": "接续工单"},
     "ticket.save": {"en": "Save", "zh-CN": "保存"},
+    "ticket.saved": {"en": "Saved.", "zh-CN": "已保存。"},
+    "ticket.unchanged": {"en": "Nothing was changed.", "zh-CN": "没有需要保存的更改。"},
     "msg.inbound": {"en": "Customer", "zh-CN": "客户"},
     "msg.outbound": {"en": "Reply", "zh-CN": "回复"},
     "msg.note": {"en": "Internal note", "zh-CN": "内部备注"},
@@ -174,6 +176,11 @@ UI: dict[str, dict[str, str]] = {
         "zh-CN": "回复已进入发送队列，投递状态显示在消息上。",
     },
     "compose.note_done": {"en": "Note added.", "zh-CN": "备注已添加。"},
+    "compose.reply_sent": {"en": "Reply delivered to the channel.", "zh-CN": "回复已送达渠道。"},
+    "compose.reply_failed": {
+        "en": "The reply could not be delivered; the reason shows under the message.",
+        "zh-CN": "回复发送失败，原因显示在消息下方。",
+    },
     "compose.via": {"en": "Send via", "zh-CN": "发送方式"},
     "compose.via_ticket": {"en": "This ticket's channel", "zh-CN": "本工单渠道"},
     "compose.via_template": {"en": "Template message", "zh-CN": "模板消息"},
@@ -276,6 +283,9 @@ SCRIPT_KEYS = (
     "error.network",
     "inbox.updated",
     "error.title",
+    "ticket.unchanged",
+    "compose.reply_sent",
+    "compose.reply_failed",
 )
 
 
