@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
+from hub import message_size
 from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
@@ -140,3 +142,41 @@ async def test_a_closed_wechat_window_disables_the_reply_box_and_says_why(hub: H
     await expect(box).to_be_enabled()
     await expect(send).to_be_enabled()
     await expect(page.locator("#reply-blocked")).to_be_hidden()
+
+
+async def test_long_messages_are_folded_cut_to_the_limit_and_wrap(hub: Hub, new_page) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    erp = await factories.api_channel(hub)
+    huge = "退货" * 100_000  # 200,000 characters: past the API channel's limit
+    result = await factories.inbound(hub, erp.channel.id, sender="erp-7", subject="RMA-80", text=huge)
+    word = "W" * 20_000  # one unbroken word, within the limit
+    await factories.inbound(hub, erp.channel.id, sender="erp-7", text=word, thread_ref=None)
+    page: Page = await new_page(locale="zh-CN")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await log_in(page, agent.email)
+    await page.goto(f"/tickets/{result.ticket_id}")
+
+    bodies = page.locator("#part-thread .msg-text")
+    await expect(bodies).to_have_count(2)
+    toggles = page.get_by_role("button", name="显示全部")
+    await expect(toggles).to_have_count(2)
+    kept = message_size.BODY_LIMITS[ChannelKind.API]
+    await expect(page.locator("#part-thread [data-truncated]")).to_have_text(
+        f"消息过长，此处只显示 200000 个字符中的前 {kept} 个；完整内容见附件 {message_size.FULL_TEXT_FILENAME}。"
+    )
+    folded = await bodies.first.bounding_box()
+    assert folded and folded["height"] < 400
+    reply = await page.get_by_label("回复客户").bounding_box()
+    assert reply and reply["y"] < 2_000, "the reply box is within reach"
+    assert await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+    await toggles.first.click()
+    await expect(bodies.first).to_have_class(re.compile(r"\bis-expanded\b"))
+    await expect(page.get_by_role("button", name="收起")).to_have_attribute("aria-expanded", "true")
+    unfolded = await bodies.first.bounding_box()
+    assert unfolded and unfolded["height"] > 2_000
+    # The long word wraps inside its message rather than widening the page.
+    last = await bodies.last.bounding_box()
+    thread = await page.locator("#part-thread").bounding_box()
+    assert last and thread and last["x"] + last["width"] <= thread["x"] + thread["width"]
+    assert await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

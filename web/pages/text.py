@@ -139,6 +139,13 @@ UI: dict[str, dict[str, str]] = {
     "msg.auto": {"en": "Automatic", "zh-CN": "自动"},
     "msg.staff": {"en": "Support team", "zh-CN": "客服团队"},
     "msg.attachments": {"en": "Attachments", "zh-CN": "附件"},
+    "msg.show_all": {"en": "Show all", "zh-CN": "显示全部"},
+    "msg.show_less": {"en": "Show less", "zh-CN": "收起"},
+    "msg.truncated": {
+        "en": "This message is too long to show whole: the first {kept} of its {chars} characters are "
+        "shown; all of it is in the attachment {file}.",
+        "zh-CN": "消息过长，此处只显示 {chars} 个字符中的前 {kept} 个；完整内容见附件 {file}。",
+    },
     "msg.delivery_error": {"en": "Delivery failed: {error}", "zh-CN": "投递失败：{error}"},
     "msg.delivery_retrying": {
         "en": "Attempt {attempts} failed, retrying: {error}",
@@ -286,6 +293,8 @@ SCRIPT_KEYS = (
     "ticket.unchanged",
     "compose.reply_sent",
     "compose.reply_failed",
+    "msg.show_all",
+    "msg.show_less",
 )
 
 

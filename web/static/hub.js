@@ -317,7 +317,9 @@ function initTicket() {
         continue;
       }
       const focusedId = element.contains(document.activeElement) ? document.activeElement.id : "";
+      const unfolded = [...element.querySelectorAll(".is-expanded[id]")].map((body) => body.id);
       element.replaceChildren(part.content);
+      for (const id of unfolded) unfold(document.getElementById(id), true);
       if (focusedId) document.getElementById(focusedId)?.focus();
     }
     followReply();
@@ -424,6 +426,23 @@ function initTicket() {
       if (calls.length) await submit(form, calls);
       else say(statusOf(form), TEXT["ticket.unchanged"]);
     }
+  });
+
+  /** A long message's body, folded (the page loads short) or shown whole. */
+  function unfold(body, open) {
+    if (!body) return;
+    body.classList.toggle("is-expanded", open);
+    const toggle = document.querySelector(`[data-show-all][aria-controls="${CSS.escape(body.id)}"]`);
+    if (!toggle) return;
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = TEXT[open ? "msg.show_less" : "msg.show_all"];
+  }
+
+  root.addEventListener("click", (event) => {
+    const toggle = event.target.closest("[data-show-all]");
+    if (!toggle) return;
+    const body = document.getElementById(toggle.getAttribute("aria-controls"));
+    unfold(body, !body?.classList.contains("is-expanded"));
   });
 
   root.addEventListener("click", async (event) => {
