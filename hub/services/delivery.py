@@ -26,7 +26,7 @@ from hub.events import TicketRef
 from hub.events import tickets as events
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, ThreadRef, Ticket, User
 from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
-from hub.services import sla, timeline, windows
+from hub.services import requirements, sla, timeline, windows
 from hub.services.tickets import DELIVER_JOB
 from hub.uow import UnitOfWork
 
@@ -297,10 +297,12 @@ async def _learn(session: AsyncSession, message: Message, code: str, *, now: dat
 
 
 async def reopen_clocks(uow: UnitOfWork, message: Message) -> None:
-    """A reply that failed for good answered nobody: the SLA clocks it had stopped run again."""
+    """A reply that failed for good answered nobody: the SLA clocks it had stopped run again, and
+    the requirements it gave feedback on owe it again."""
     ticket = await uow.session.get(Ticket, message.ticket_id)
     assert ticket is not None
     await sla.refresh(uow, ticket)
+    await requirements.on_delivery_failed(uow, message.id, now=uow.hub.clock.now())
 
 
 async def announce(uow: UnitOfWork, message: Message) -> None:
