@@ -230,15 +230,13 @@ async def events_for(
     clock it had stopped runs again as if it had never been sent. Delivery calls :func:`refresh`
     when it records such a failure.
     """
-    undelivered = sa.and_(
-        TicketEvent.kind == TicketEventKind.HUMAN_RESPONSE,
-        Message.delivery_status == DeliveryStatus.FAILED,
-    )
+    # Only responses look their message up (by primary key): the rest of the log joins nothing.
+    reply = sa.and_(TicketEvent.kind == TicketEventKind.HUMAN_RESPONSE, Message.id == TicketEvent.message_id)
     rows = await session.execute(
         sa.select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.at)
-        .outerjoin(Message, Message.id == TicketEvent.message_id)
+        .outerjoin(Message, reply)
         .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind.in_(_CLOCK_KINDS))
-        .where(sa.not_(sa.func.coalesce(undelivered, False)))
+        .where(Message.delivery_status.is_distinct_from(DeliveryStatus.FAILED))
         .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
     )
     found: dict[uuid.UUID, list[ClockInput]] = defaultdict(list)
