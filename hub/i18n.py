@@ -246,6 +246,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The channel refused the message ({detail}).",
         "zh-CN": "渠道拒绝了该消息（{detail}）。",
     },
+    "delivery_no_sender": {
+        "en": "No sender is set up for {kind} channels; an administrator must check the installation.",
+        "zh-CN": "{kind} 渠道没有可用的发送程序，请管理员检查安装配置。",
+    },
+    "delivery_no_callback": {
+        "en": "The API channel has no callback URL (callback_url) to send replies to; an administrator must set one.",
+        "zh-CN": "该 API 渠道未配置回调地址（callback_url），无法发送回复，请管理员设置。",
+    },
+    "delivery_callback_refused": {
+        "en": "The integration refused the message (HTTP {status}: {detail}).",
+        "zh-CN": "对接系统拒绝了该消息（HTTP {status}：{detail}）。",
+    },
+    "delivery_server_unreachable": {
+        "en": "The server {server} did not answer ({detail}).",
+        "zh-CN": "服务器 {server} 无响应（{detail}）。",
+    },
+    "delivery_no_address": {
+        "en": "The mailbox channel has no sender address; an administrator must set one.",
+        "zh-CN": "该邮箱渠道未配置发件地址，请管理员设置。",
+    },
+    "delivery_no_recipient": {
+        "en": "The contact has no e-mail address to answer.",
+        "zh-CN": "该联系人没有可回复的邮箱地址。",
+    },
+    "delivery_no_smtp": {
+        "en": "The mailbox has no SMTP server (smtp_host); an administrator must set one.",
+        "zh-CN": "该邮箱未配置 SMTP 服务器（smtp_host），请管理员设置。",
+    },
+    "delivery_smtp_refused": {
+        "en": "The mail server refused the message: {detail}",
+        "zh-CN": "邮件服务器拒收了该邮件：{detail}",
+    },
+    "delivery_bounced": {
+        "en": "The message was sent, then reported undelivered: {detail}",
+        "zh-CN": "消息已发出，但随后被退回：{detail}",
+    },
     "media_failed": {
         "en": "The file could not be downloaded from the channel: {detail}",
         "zh-CN": "无法从渠道下载该文件：{detail}",

@@ -13,6 +13,10 @@ to partners, so a new table stays closed until someone decides how it is scoped.
 
 Rows outside the scope are "not found", never "forbidden": a partner must not learn that another
 organization's ticket, contact or organization exists.
+
+Within a row a partner may see, some fields are still the hub's own business: who of the staff
+handles it and how the delivery went. The partner page leaves them out, and :func:`redact` gives
+the API the same view, so a partner learns no more by asking the API than by reading the page.
 """
 
 from __future__ import annotations
@@ -131,3 +135,34 @@ def event_channels(actor: Actor) -> list[str]:
     if sees_everything(actor):
         return [realtime.STAFF]
     return []
+
+
+#: Fields of a record that name the hub's own people and teams, or how its deliveries fared: the
+#: partner page shows "Support team" and no delivery state, so a partner reads them as null.
+PARTNER_HIDDEN_FIELDS = frozenset(
+    {
+        "assignee_id",
+        "team_id",
+        "author_user_id",
+        "actor_user_id",
+        "account_manager_id",
+        "backup_manager_id",
+        "delivery_status",
+        "delivery_error",
+    }
+)
+#: Keys of a message's ``meta`` that are staff business too: delivery failures and reports, and
+#: what a reply spent of the channel's reply window.
+PARTNER_HIDDEN_META = frozenset({"delivery_error", "delivery_report", "window"})
+
+
+def redact(actor: Actor, fields: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields (by name) as ``actor`` may read them: for a partner, the staff's own
+    fields null and the staff's keys gone from ``meta``; for everyone else, unchanged."""
+    if not actor.is_partner:
+        return fields
+    shown = {name: None if name in PARTNER_HIDDEN_FIELDS else value for name, value in fields.items()}
+    meta = shown.get("meta")
+    if isinstance(meta, dict):
+        shown["meta"] = {k: v for k, v in meta.items() if k not in PARTNER_HIDDEN_META}
+    return shown

@@ -62,7 +62,9 @@ class WebhookSender:
     async def send(self, message: OutboundMessage) -> DeliveryResult:
         url = message.channel_config.get("callback_url")
         if not url:
-            raise DeliveryError("the API channel has no callback_url configured", transient=False)
+            raise DeliveryError(
+                "the API channel has no callback_url configured", transient=False, code="delivery_no_callback"
+            )
         body = self.body(message)
         headers = {
             "Content-Type": "application/json",
@@ -73,14 +75,29 @@ class WebhookSender:
         try:
             response = await self.http.post(url, content=body, headers=headers)
         except httpx.TimeoutException:
-            raise DeliveryError(f"callback {url} timed out", transient=True) from None
+            raise DeliveryError(
+                f"callback {url} timed out",
+                transient=True,
+                code="delivery_server_unreachable",
+                params={"server": url, "detail": "timeout"},
+            ) from None
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"callback {url} unreachable: {exc}", transient=True) from None
+            raise DeliveryError(
+                f"callback {url} unreachable: {exc}",
+                transient=True,
+                code="delivery_server_unreachable",
+                params={"server": url, "detail": str(exc)},
+            ) from None
         if response.is_success:
             return DeliveryResult(external_id=_external_id(response))
         detail = f"callback answered {response.status_code}: {response.text[:200]}"
         transient = response.status_code >= 500 or response.status_code in _TRANSIENT_STATUSES
-        raise DeliveryError(detail, transient=transient)
+        raise DeliveryError(
+            detail,
+            transient=transient,
+            code="delivery_callback_refused",
+            params={"status": response.status_code, "detail": response.text[:200]},
+        )
 
 
 def _external_id(response: httpx.Response) -> str | None:

@@ -44,9 +44,13 @@ class SmtpSender:
         """The mail, its envelope sender and its recipients."""
         config = MailboxConfig.of(message.channel_config)
         if not config.address:
-            raise DeliveryError("the mailbox channel has no address configured", transient=False)
+            raise DeliveryError(
+                "the mailbox channel has no address configured", transient=False, code="delivery_no_address"
+            )
         if not message.recipients:
-            raise DeliveryError("the contact has no e-mail address", transient=False)
+            raise DeliveryError(
+                "the contact has no e-mail address", transient=False, code="delivery_no_recipient"
+            )
         recipient = message.recipients[0]
         mail = EmailMessage()
         name = config.display_name or message.author_name or None

@@ -35,19 +35,20 @@ async def submit(
     ``tls_context`` replaces the mailbox's own (:meth:`MailboxConfig.tls_context`).
     """
     if not config.smtp_host:
-        raise DeliveryError("the mailbox has no SMTP server configured (smtp_host)", transient=False)
+        raise DeliveryError(
+            "the mailbox has no SMTP server configured (smtp_host)", transient=False, code="delivery_no_smtp"
+        )
     password = config.password()
     if config.smtp_password_env and password is None:
-        raise DeliveryError(
-            f"the environment variable {config.smtp_password_env} (smtp_password_env) is not set",
-            transient=False,
-        )
+        reason = f"the environment variable {config.smtp_password_env} (smtp_password_env) is not set"
+        raise DeliveryError(reason, transient=False, code="delivery_misconfigured", params={"detail": reason})
     if tls_context is None and config.smtp_tls != "none":
         try:
             tls_context = config.tls_context()
         except (OSError, ssl.SSLError) as exc:
+            reason = f"cannot read the CA file {config.tls_ca_file} (tls_ca_file): {exc}"
             raise DeliveryError(
-                f"cannot read the CA file {config.tls_ca_file} (tls_ca_file): {exc}", transient=False
+                reason, transient=False, code="delivery_misconfigured", params={"detail": reason}
             ) from None
     try:
         _, answer = await aiosmtplib.send(
@@ -67,19 +68,32 @@ async def submit(
         codes = [r.code for r in exc.recipients]
         detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
         raise DeliveryError(
-            f"the SMTP server refused the recipient: {detail}", transient=all(400 <= c < 500 for c in codes)
+            f"the SMTP server refused the recipient: {detail}",
+            transient=all(400 <= c < 500 for c in codes),
+            code="delivery_smtp_refused",
+            params={"detail": detail},
         ) from None
     except aiosmtplib.SMTPResponseException as exc:
         transient = not 500 <= exc.code < 600
         raise DeliveryError(
-            f"the SMTP server answered {exc.code} {exc.message}", transient=transient
+            f"the SMTP server answered {exc.code} {exc.message}",
+            transient=transient,
+            code="delivery_smtp_refused",
+            params={"detail": f"{exc.code} {exc.message}"},
         ) from None
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         tls_failure = _tls_failure(exc)
         if tls_failure is not None:
-            raise DeliveryError(_tls_reason(config, tls_failure), transient=False) from None
+            reason = _tls_reason(config, tls_failure)
+            raise DeliveryError(
+                reason, transient=False, code="delivery_misconfigured", params={"detail": reason}
+            ) from None
+        reason = f"cannot reach the SMTP server {config.smtp_host}:{config.port}: {exc}"
         raise DeliveryError(
-            f"cannot reach the SMTP server {config.smtp_host}:{config.port}: {exc}", transient=True
+            reason,
+            transient=True,
+            code="delivery_server_unreachable",
+            params={"server": f"{config.smtp_host}:{config.port}", "detail": str(exc)},
         ) from None
     return answer
 

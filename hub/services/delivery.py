@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from hub.events import TicketRef
 from hub.events import tickets as events
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, ThreadRef, Ticket, User
 from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
-from hub.services import timeline, windows
+from hub.services import requirements, sla, timeline, windows
 from hub.services.tickets import DELIVER_JOB
 from hub.uow import UnitOfWork
 
@@ -58,7 +59,12 @@ async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
     sender = hub.channels.sender_for(kind)
     try:
         if sender is None:
-            raise DeliveryError(f"no sender is configured for {kind} channels", transient=False)
+            raise DeliveryError(
+                f"no sender is configured for {kind} channels",
+                transient=False,
+                code="delivery_no_sender",
+                params={"kind": kind},
+            )
         result = await sender.send(outbound)
     except DeliveryError as exc:
         return await _record_failure(hub, outbox_id, exc, attempts=attempts, kind=kind)
@@ -224,9 +230,14 @@ async def _record_failure(
         assert message is not None
         outbox.last_error = error.reason[:2000]
         final = not error.transient or attempts >= hub.settings.outbox_max_attempts
+        # The catalogue code and its parameters, so each agent reads the failure in their language;
+        # a sender that gave none still failed in words of its own (a remote server's answer).
+        said = {"code": error.code, "params": error.params} if error.code else _refused(error.reason)
+        message.meta = {
+            **message.meta,
+            "delivery_error": {**said, "attempts": attempts, "gave_up": final and error.transient},
+        }
         if error.code:
-            # The catalogue code and its parameters, so each agent reads the failure in their language.
-            message.meta = {**message.meta, "delivery_error": {"code": error.code, "params": error.params}}
             await _learn(uow.session, message, error.code, now=now)
         if final:
             outbox.status = OutboxStatus.FAILED
@@ -246,6 +257,7 @@ async def _record_failure(
                 message_id=message.id,
                 reason=message.delivery_error,
             )
+            await reopen_clocks(uow, message)
         else:
             delay = backoff(attempts)
             outbox.status = OutboxStatus.PENDING
@@ -259,6 +271,10 @@ async def _record_failure(
         log.warning("delivery %s failed for good: %s", outbox_id, error.reason)
         return "failed"
     raise RetryLater(delay, error.reason)
+
+
+def _refused(reason: str) -> dict[str, Any]:
+    return {"code": "delivery_refused", "params": {"detail": reason}}
 
 
 async def _learn(session: AsyncSession, message: Message, code: str, *, now: datetime) -> None:
@@ -278,6 +294,15 @@ async def _learn(session: AsyncSession, message: Message, code: str, *, now: dat
         return
     reason = "quota" if code == QUOTA_EXHAUSTED else "expired"
     await windows.close(session, message.channel_id, ticket.contact_id, reason=reason, now=now)
+
+
+async def reopen_clocks(uow: UnitOfWork, message: Message) -> None:
+    """A reply that failed for good answered nobody: the SLA clocks it had stopped run again, and
+    the requirements it gave feedback on owe it again."""
+    ticket = await uow.session.get(Ticket, message.ticket_id)
+    assert ticket is not None
+    await sla.refresh(uow, ticket)
+    await requirements.on_delivery_failed(uow, message.id, now=uow.hub.clock.now())
 
 
 async def announce(uow: UnitOfWork, message: Message) -> None:
@@ -316,8 +341,21 @@ async def redrive(hub: Hub, *, include_failed: bool = False, limit: int = 500) -
                 await uow.session.execute(
                     sa.update(Message)
                     .where(Message.id.in_(message_ids))
-                    .values(delivery_status=DeliveryStatus.QUEUED, delivery_error=None)
+                    .values(
+                        delivery_status=DeliveryStatus.QUEUED,
+                        delivery_error=None,
+                        meta=Message.meta.op("-")("delivery_error"),
+                    )
                 )
+                # On its way again, the reply answers the client again (see sla.events_for).
+                for ticket in list(
+                    await uow.session.scalars(
+                        sa.select(Ticket).where(
+                            Ticket.id.in_(sa.select(Message.ticket_id).where(Message.id.in_(message_ids)))
+                        )
+                    )
+                ):
+                    await sla.refresh(uow, ticket)
             due = sa.or_(due, Outbox.message_id.in_(message_ids)) if message_ids else due
         rows = (
             await uow.session.execute(

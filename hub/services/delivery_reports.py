@@ -18,7 +18,7 @@ from hub.core import Hub
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
 from hub.models import Message, Outbox
 from hub.services import timeline
-from hub.services.delivery import announce
+from hub.services.delivery import announce, reopen_clocks
 
 
 async def failed_after_sending(
@@ -44,8 +44,12 @@ async def failed_after_sending(
         now = hub.clock.now()
         message.delivery_status = DeliveryStatus.FAILED
         message.delivery_error = reason
-        if report:
-            message.meta = {**message.meta, "delivery_report": report}
+        said = {"code": "delivery_bounced", "params": {"detail": reason}}
+        message.meta = {
+            **message.meta,
+            "delivery_error": said,
+            **({"delivery_report": report} if report else {}),
+        }
         await uow.session.execute(
             sa.update(Outbox)
             .where(Outbox.message_id == message.id)
@@ -60,6 +64,7 @@ async def failed_after_sending(
             reason=reason,
             after_sending=True,
         )
+        await reopen_clocks(uow, message)
         await announce(uow, message)
         await uow.commit()
         return message.id

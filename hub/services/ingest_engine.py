@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import bulk, search
+from hub import bulk, message_size, search
 from hub.actors import CHANNEL, Actor
 from hub.core import Hub
 from hub.domain import (
@@ -294,8 +294,12 @@ class Engine:
     async def run(self, items: list[tuple[uuid.UUID, InboundMessage]]) -> dict[uuid.UUID, IngestResult]:
         """Process the messages in order; each raw row's result (it is marked processed)."""
         nows = [self.hub.clock.now() for _ in items]
+        await self._load_channels([m for _, m in items])
+        items = [
+            (raw_id, message_size.within_limit(self.hub.storage, m, self.channels[m.channel_id].kind))
+            for raw_id, m in items
+        ]
         messages = [m for _, m in items]
-        await self._load_channels(messages)
         await self._load_contacts(messages, nows)
         await self._load_routing(nows[0])
         await self._load_tickets(messages, nows[0])

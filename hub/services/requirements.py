@@ -347,6 +347,34 @@ def _mark_feedback(requirement: Requirement, now: datetime) -> bool:
     return late
 
 
+async def on_delivery_failed(uow: UnitOfWork, message_id: uuid.UUID, *, now: datetime) -> None:
+    """A reply whose delivery failed for good told the client nothing: the requirements it gave
+    feedback on owe it again, their clock running from where it was (the sweep then warns or
+    records the breach as if that reply had never been sent). The ticket's log keeps the failure."""
+    answered = await uow.session.scalars(
+        sa.select(Requirement)
+        .where(
+            Requirement.feedback_at.is_not(None),
+            Requirement.id.in_(
+                sa.select(RequirementEvent.requirement_id).where(
+                    RequirementEvent.kind == E.FEEDBACK_GIVEN,
+                    RequirementEvent.data["via"].astext == "reply",
+                    RequirementEvent.data["message_id"].astext == str(message_id),
+                )
+            ),
+        )
+        .order_by(Requirement.id)
+        .with_for_update()
+    )
+    for requirement in answered:
+        deadline = Deadline(requirement.feedback_due_at, requirement.feedback_warn_at)
+        requirement.feedback_at = None
+        requirement.feedback_state = deadline.state(now, met_at=None)
+        # As when it was recorded: the sweep finds what is owed from here (alerts are kept once).
+        requirement.next_due_at = deadline.warn_at or deadline.due_at
+        requirement.updated_at = now
+
+
 async def give_feedback(hub: Hub, actor: Actor, requirement_id: uuid.UUID, *, note: str) -> Requirement:
     """Record feedback given outside the ticket's thread (a call, a visit), with what was said."""
     said = _required_reason(note, what="feedback")

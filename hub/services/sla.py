@@ -28,9 +28,9 @@ from hub.calendars import names
 from hub.calendars.model import Calendar
 from hub.config import Settings
 from hub.core import Hub
-from hub.domain import ChannelKind, Priority, Scenario, TicketEventKind, Tier
+from hub.domain import ChannelKind, DeliveryStatus, Priority, Scenario, TicketEventKind, Tier
 from hub.errors import NotFound
-from hub.models import Organization, Ticket, TicketEvent, TicketSla
+from hub.models import Message, Organization, Ticket, TicketEvent, TicketSla
 from hub.services import calendars
 from hub.services.sla_policies import active_rules
 from hub.sla.alerts import Alert, next_due, pending_alerts
@@ -222,9 +222,21 @@ async def facts_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> d
 async def events_for(
     session: AsyncSession, ticket_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ClockInput]]:
+    """The log's clock events, less the responses that never reached the client.
+
+    A reply answers the client from when the agent sent it while it is on its way (queued, sending)
+    and once the channel accepted it; one whose delivery failed for good (at sending time, or
+    reported later, as a bounce) answered nobody, so its ``human_response`` is left out, and the
+    clock it had stopped runs again as if it had never been sent. Delivery calls :func:`refresh`
+    when it records such a failure.
+    """
+    # Only responses look their message up (by primary key): the rest of the log joins nothing.
+    reply = sa.and_(TicketEvent.kind == TicketEventKind.HUMAN_RESPONSE, Message.id == TicketEvent.message_id)
     rows = await session.execute(
         sa.select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.at)
+        .outerjoin(Message, reply)
         .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind.in_(_CLOCK_KINDS))
+        .where(Message.delivery_status.is_distinct_from(DeliveryStatus.FAILED))
         .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
     )
     found: dict[uuid.UUID, list[ClockInput]] = defaultdict(list)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.domain import ChannelKind, Role
 from hub.models import Channel, Ticket, User
@@ -104,3 +105,25 @@ async def test_seed_demo_is_complete_and_idempotent(run_cli, hub, client) -> Non
     page = await client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
     items = page.json()["items"]
     assert items and {i["organization_id"] for i in items} == {org_id}
+
+
+async def test_a_command_on_an_unmigrated_external_database_says_to_migrate(run_cli, settings, hub) -> None:
+    """The operator's own database is never migrated behind their back: one line, no traceback."""
+    name = "hub_never_migrated"
+    admin = create_async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            await connection.execute(sa.text(f"CREATE DATABASE {name}"))
+        empty = sa.make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
+        result = await run_cli(
+            "sla", "due", "--start", "2026-02-24T17:00:00+08:00", "--duration", "1bd",
+            env=cli_env(settings, HUB_DATABASE_URL=empty),
+        )  # fmt: skip
+        assert result.code == 1 and result.out == ""
+        assert result.err.strip().count("\n") == 0, result.err
+        assert "run `hub migrate`" in result.err and "Traceback" not in result.err
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        await admin.dispose()

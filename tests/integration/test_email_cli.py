@@ -180,3 +180,24 @@ async def test_channel_add_email_keeps_the_path_of_a_ca_file(run_cli, tmp_path: 
         "channel", "add", "email", "--name", "x", "--address", "x@hub.example", "--tls-ca-file", "/nonexistent/ca.pem"
     )  # fmt: skip
     assert missing.code == 2 and "--tls-ca-file" in missing.err
+
+
+async def test_without_channel_the_only_mailbox_is_used_and_several_are_named(run_cli, tmp_path) -> None:
+    (tmp_path / "a.eml").write_bytes(mail(subject="to the only mailbox", message_id="<only@client.example>"))
+    none_yet = await run_cli("ingest", "email", str(tmp_path / "a.eml"))
+    assert none_yet.code == 1 and "hub channel add email" in none_yet.err and "Traceback" not in none_yet.err
+    first = await _mailbox_channel(run_cli)
+    await run_cli("channel", "add", "api", "--name", "ERP")  # not a mailbox: no choice to make
+    result = await run_cli("ingest", "email", str(tmp_path / "a.eml"), "--json")
+    assert result.code == 0, result.err
+    assert _summary(result.out)["created"] == 1
+
+    second = await run_cli(
+        "channel", "add", "email", "--name", "销售邮箱", "--address", "sales@hub.example", "--json"
+    )
+    second_id = json.loads(second.out.strip().splitlines()[-1])["id"]
+    ambiguous = await run_cli("ingest", "email", str(tmp_path / "a.eml"))
+    assert ambiguous.code == 1 and "Traceback" not in ambiguous.err
+    assert "choose one" in ambiguous.err
+    assert f"--channel {first} (客服邮箱)" in ambiguous.err
+    assert f"--channel {second_id} (销售邮箱)" in ambiguous.err

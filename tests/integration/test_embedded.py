@@ -276,3 +276,17 @@ def test_hub_serve_runs_its_worker_in_a_child_process_that_never_outlives_it(dat
     finally:
         servers.acquire()  # the killed serve's servers are reused, then stopped with us
         servers.release()
+
+
+def test_a_command_on_a_fresh_data_folder_brings_the_schema_up_to_date_first(data_dir: Path) -> None:
+    """Right after `make install`, before any `hub serve` or `hub migrate`: the command works."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_DATA_DIR=str(data_dir), HUB_LOG_LEVEL="WARNING")
+    args = [HUB_EXECUTABLE, "sla", "due", "--start", "2026-02-24T17:00:00+08:00", "--duration", "1bd"]
+    first = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr and "database migrated: empty ->" in first.stderr
+    assert "2026-02-25" in first.stdout
+    again = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert "database migrated" not in again.stderr, "migrated once"

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from hub.domain import ChannelKind, Priority, RequirementEventKind, RequirementStatus, Role
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
-from hub.models import Notification, Requirement, RequirementEvent, Team, User
-from hub.services import followup_sweep, notifications, requirements, tickets
+from hub.models import Notification, Outbox, Requirement, RequirementEvent, Team, User
+from hub.services import delivery, followup_sweep, notifications, requirements, tickets
 from hub.sla.targets import ClockStatus
 from hub.views import requirements as views
 from tests import factories
@@ -176,6 +176,23 @@ async def test_transfers_between_owners_and_departments_are_recorded_and_told(hu
     await requirements.transition(hub, agent, requirement.id, S.CANCELLED, reason="客户撤回")
     with pytest.raises(Conflict):
         await requirements.transfer(hub, agent, requirement.id, reason="too late", owner_id=loop.agent.id)
+
+
+async def test_a_reply_that_never_reached_the_client_is_no_feedback(hub, clock, loop) -> None:
+    requirement = await _record(hub, loop)
+    clock.at = sh("2026-02-24T10:00")
+    reply = await tickets.reply(
+        hub, factories.actor(loop.engineer), loop.ticket_id, tickets.Draft(text="已排期，下月上线")
+    )
+    assert (await factories.get(hub, Requirement, requirement.id)).feedback_state is ClockStatus.MET
+    async with hub.uow() as uow:
+        outbox_id = await uow.session.scalar(sa.select(Outbox.id).where(Outbox.message_id == reply.id))
+    assert outbox_id is not None
+    assert await delivery.deliver(hub, outbox_id) == "failed"  # the test mailbox has no address
+
+    owed = await factories.get(hub, Requirement, requirement.id)
+    assert owed.feedback_at is None and owed.feedback_state is ClockStatus.ACTIVE
+    assert owed.next_due_at == (owed.feedback_warn_at or owed.feedback_due_at)
 
 
 async def test_a_reply_on_the_ticket_is_the_feedback_in_time(hub, clock, loop) -> None:

@@ -13,7 +13,7 @@ from hub import i18n
 from hub.domain import ChannelKind, DeliveryStatus, Direction, Priority, Role, Scenario, TicketStatus
 from hub.sla.targets import ClockStatus, Target
 from web.pages.inbox import STAFF_VIEWS
-from web.pages.text import SCRIPT_KEYS, UI, Translator
+from web.pages.text import ONE, SCRIPT_KEYS, UI, Translator
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 #: ``t('inbox.title')`` or ``t('ticket.number', number=...)``; ``t('status.' ~ value)`` is checked below.
@@ -75,3 +75,16 @@ def test_translator_falls_back_to_the_hub_catalogue_and_fills_fields() -> None:
     assert zh("no.such.key") == "no.such.key"
     assert zh.has("msgtype.call")
     assert not zh.has("msgtype.fax")
+
+
+def test_counts_of_one_take_the_singular_form() -> None:
+    en, zh = Translator("en"), Translator("zh-CN")
+    assert en("ticket.reopened", count=1) == "Reopened once"
+    assert en("ticket.reopened", count=2) == "Reopened 2 times"
+    assert zh("ticket.reopened", count=1) == "已重新打开 1 次"
+
+
+def test_singular_forms_belong_to_keys_that_count() -> None:
+    for key, forms in ONE.items():
+        assert "{count}" in UI[key]["en"], key
+        assert set(forms) <= set(i18n.SUPPORTED_LOCALES), key

@@ -17,9 +17,10 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
+from hub import message_size
 from hub.actors import CLI
 from hub.core import Hub
-from hub.domain import RawStatus, Role
+from hub.domain import ChannelKind, RawStatus, Role
 from hub.inbound import InboundMessage, Sender
 from hub.models import Attachment, Contact, Message, RawInbound, Ticket
 from hub.services import channel_instances, ingest
@@ -387,3 +388,40 @@ async def test_a_processing_failure_keeps_the_raw_message_for_hub_inbound_retry(
         "message_id": str(raw.message_id),
         "duplicate": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        pytest.param("x" * 1_000_000, 1_000_000, id="one 1 MB line"),
+        pytest.param("退货" * 100_000, 600_000, id="200,000 Chinese characters"),
+    ],
+)
+async def test_a_message_past_the_channels_limit_keeps_its_whole_text_as_an_attachment(
+    hub: Hub, client: AsyncTestClient, text: str, size: int
+) -> None:
+    erp = await factories.api_channel(hub)
+    agent = await factories.login(client, await factories.user(hub, Role.AGENT))
+    posted = await client.post(url(erp.channel.id), json=message(text=text), headers=bearer(erp.token))
+    assert posted.status_code == 200, posted.text
+    ticket = (await client.get(f"/api/v1/tickets/{posted.json()['ticket_id']}", headers=agent)).json()
+    (shown,) = ticket["messages"]
+    limit = message_size.BODY_LIMITS[ChannelKind.API]
+    assert shown["text"] == text[:limit]
+    assert shown["meta"]["truncated"] == {
+        "chars": len(text),
+        "kept": limit,
+        "attachment": message_size.FULL_TEXT_FILENAME,
+    }
+    (whole,) = shown["attachments"]
+    assert (whole["filename"], whole["size"]) == (message_size.FULL_TEXT_FILENAME, size)
+    downloaded = await client.get(whole["url"], headers=agent)
+    assert downloaded.status_code == 200 and downloaded.content.decode("utf-8") == text, "nothing is lost"
+
+
+async def test_a_message_within_the_limit_is_kept_as_it_came(hub: Hub, client: AsyncTestClient) -> None:
+    erp = await factories.api_channel(hub)
+    text = "y" * message_size.BODY_LIMITS[ChannelKind.API]
+    posted = await client.post(url(erp.channel.id), json=message(text=text), headers=bearer(erp.token))
+    stored = await factories.get(hub, Message, uuid.UUID(posted.json()["message_id"]))
+    assert stored.text == text and "truncated" not in stored.meta

@@ -13,6 +13,9 @@ e-mail addresses, organization name, requirement and hand-off text), a route tha
 B's objects in its path refuses (401, 403 or 404), and B's rows are exactly as they were.
 The routes that take ids are walked once more with A's own (one of A's tickets follows one of
 B's): reading its own records must not name B either. The live-update stream has its own walk.
+No response to partner A names a member of the staff by id either (the assignee of A's ticket,
+the author of its reply, its organization's account managers): the partner page shows "Support
+team", and the API gives partners the same view.
 """
 
 from __future__ import annotations
@@ -107,6 +110,9 @@ class World:
     own_ids: dict[str, str]
     #: What must never reach partner A.
     secrets: list[str]
+    #: The staff's user ids, among them the assignee and reply author of A's ticket and A's account
+    #: managers: never in an answer to partner A, about A's records or B's.
+    staff_ids: list[str]
     #: A word of B's subjects, for search parameters.
     probe: str
 
@@ -139,6 +145,17 @@ async def _make_world(hub, client, cast) -> World:
             )
             tickets[side].append(result.ticket_id)
     a_org, b_org = orgs["a"], orgs["b"]
+    # A's ticket is answered, so it has an assignee and a reply author; A has account managers.
+    answered = await client.post(
+        f"/api/v1/tickets/{tickets['a'][0]}/reply", json={"text": "Awalk-reply"}, headers=agent
+    )
+    assert answered.status_code == 201, answered.text
+    managed = await client.patch(
+        f"/api/v1/organizations/{a_org.id}",
+        json={"account_manager_id": str(cast.agent.id), "backup_manager_id": str(cast.supervisor.id)},
+        headers=admin,
+    )
+    assert managed.status_code == 200, managed.text
     renamed = await client.patch(
         f"/api/v1/organizations/{b_org.id}", json={"name": "Beta 乙方物流 walk-org"}, headers=admin
     )
@@ -269,6 +286,7 @@ async def _make_world(hub, client, cast) -> World:
         ids={name: str(value) for name, value in ids.items()},
         own_ids={name: str(value) for name, value in own_ids.items()},
         secrets=secrets,
+        staff_ids=[str(u.id) for u in (cast.admin, cast.supervisor, cast.agent, liaison)],
         probe="质量问题",
     )
 
@@ -388,7 +406,7 @@ def _routes(app) -> list[tuple[str, str, Any]]:
 
 
 def _leaks(world: World, text: str) -> list[str]:
-    return [secret for secret in world.secrets if secret in text]
+    return [secret for secret in [*world.secrets, *world.staff_ids] if secret in text]
 
 
 @pytest.fixture

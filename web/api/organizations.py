@@ -11,6 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import scope
+from hub.actors import Actor
 from hub.core import Hub
 from hub.models import Organization
 from hub.services import organizations
@@ -31,18 +33,20 @@ class OrganizationOut(msgspec.Struct):
     created_at: datetime
 
     @classmethod
-    def of(cls, row: Organization) -> OrganizationOut:
-        return cls(
-            id=row.id,
-            name=row.name,
-            kind=row.kind.value,
-            tier=row.tier.value,
-            domains=list(row.domains),
-            account_manager_id=row.account_manager_id,
-            backup_manager_id=row.backup_manager_id,
-            calendar=row.calendar,
-            created_at=row.created_at,
-        )
+    def of(cls, row: Organization, viewer: Actor) -> OrganizationOut:
+        """As ``viewer`` may read it: a partner is not told who its account managers are by id."""
+        fields = {
+            "id": row.id,
+            "name": row.name,
+            "kind": row.kind.value,
+            "tier": row.tier.value,
+            "domains": list(row.domains),
+            "account_manager_id": row.account_manager_id,
+            "backup_manager_id": row.backup_manager_id,
+            "calendar": row.calendar,
+            "created_at": row.created_at,
+        }
+        return cls(**scope.redact(viewer, fields))
 
 
 # Request bodies are the services' commands themselves, subclassed only to keep the names the API
@@ -67,21 +71,21 @@ class OrganizationController(Controller):
     ) -> list[OrganizationOut]:
         """Every organization for staff; for a partner, only its own."""
         user: CurrentUser = request.user
-        return [OrganizationOut.of(o) for o in await directory.list_organizations(db, user.actor)]
+        return [OrganizationOut.of(o, user.actor) for o in await directory.list_organizations(db, user.actor)]
 
     @get("/{organization_id:uuid}", guards=[any_user])
     async def read(
         self, request: Request, db: NamedDependency[AsyncSession], organization_id: FromPath[uuid.UUID]
     ) -> OrganizationOut:
         user: CurrentUser = request.user
-        return OrganizationOut.of(await directory.organization(db, user.actor, organization_id))
+        return OrganizationOut.of(await directory.organization(db, user.actor, organization_id), user.actor)
 
     @post("/", guards=[admins])
     async def create(
         self, request: Request, hub: NamedDependency[Hub], data: JSONBody[OrganizationIn]
     ) -> OrganizationOut:
         user: CurrentUser = request.user
-        return OrganizationOut.of(await organizations.create_organization(hub, user.actor, data))
+        return OrganizationOut.of(await organizations.create_organization(hub, user.actor, data), user.actor)
 
     @patch("/{organization_id:uuid}", guards=[admins])
     async def update(
@@ -93,5 +97,5 @@ class OrganizationController(Controller):
     ) -> OrganizationOut:
         user: CurrentUser = request.user
         return OrganizationOut.of(
-            await organizations.update_organization(hub, user.actor, organization_id, data)
+            await organizations.update_organization(hub, user.actor, organization_id, data), user.actor
         )

@@ -12,6 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import scope
+from hub.actors import Actor
 from hub.commands import fits
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
@@ -47,26 +49,34 @@ class TicketItem(msgspec.Struct):
     last_message_at: datetime
 
     @classmethod
-    def of(cls, ticket: Ticket, contact: Contact) -> TicketItem:
-        return cls(
-            id=ticket.id,
-            number=ticket.number,
-            subject=ticket.subject,
-            status=ticket.status.value,
-            priority=ticket.priority.value,
-            scenario=ticket.scenario.value,
-            channel=ticket.channel_kind.value,
-            tags=list(ticket.tags),
-            organization_id=ticket.organization_id,
-            contact_id=ticket.contact_id,
-            contact_name=contact.name,
-            assignee_id=ticket.assignee_id,
-            team_id=ticket.team_id,
-            reopen_count=ticket.reopen_count,
-            escalation_level=ticket.escalation_level,
-            created_at=ticket.created_at,
-            updated_at=ticket.updated_at,
-            last_message_at=ticket.last_message_at,
+    def of(cls, ticket: Ticket, contact: Contact, viewer: Actor) -> TicketItem:
+        return cls(**cls.fields(ticket, contact, viewer))
+
+    @staticmethod
+    def fields(ticket: Ticket, contact: Contact, viewer: Actor) -> dict[str, Any]:
+        """The item's fields as ``viewer`` may read them (a partner: no staff ids)."""
+        return scope.redact(
+            viewer,
+            dict(
+                id=ticket.id,
+                number=ticket.number,
+                subject=ticket.subject,
+                status=ticket.status.value,
+                priority=ticket.priority.value,
+                scenario=ticket.scenario.value,
+                channel=ticket.channel_kind.value,
+                tags=list(ticket.tags),
+                organization_id=ticket.organization_id,
+                contact_id=ticket.contact_id,
+                contact_name=contact.name,
+                assignee_id=ticket.assignee_id,
+                team_id=ticket.team_id,
+                reopen_count=ticket.reopen_count,
+                escalation_level=ticket.escalation_level,
+                created_at=ticket.created_at,
+                updated_at=ticket.updated_at,
+                last_message_at=ticket.last_message_at,
+            ),
         )
 
 
@@ -115,23 +125,28 @@ class MessageOut(msgspec.Struct):
     created_at: datetime
 
     @classmethod
-    def of(cls, message: Message, attachments: list[Attachment]) -> MessageOut:
+    def of(cls, message: Message, attachments: list[Attachment], viewer: Actor) -> MessageOut:
         return cls(
-            id=message.id,
-            direction=message.direction.value,
-            type=message.type,
-            text=message.text,
-            html=message.html,
-            author_user_id=message.author_user_id,
-            author_contact_id=message.author_contact_id,
-            external_id=message.external_id,
-            is_auto=message.is_auto,
-            delivery_status=message.delivery_status.value if message.delivery_status else None,
-            delivery_error=message.delivery_error,
-            attachments=[AttachmentOut.of(a) for a in attachments],
-            meta=dict(message.meta or {}),
-            sent_at=message.sent_at,
-            created_at=message.created_at,
+            **scope.redact(
+                viewer,
+                dict(
+                    id=message.id,
+                    direction=message.direction.value,
+                    type=message.type,
+                    text=message.text,
+                    html=message.html,
+                    author_user_id=message.author_user_id,
+                    author_contact_id=message.author_contact_id,
+                    external_id=message.external_id,
+                    is_auto=message.is_auto,
+                    delivery_status=message.delivery_status.value if message.delivery_status else None,
+                    delivery_error=message.delivery_error,
+                    attachments=[AttachmentOut.of(a) for a in attachments],
+                    meta=dict(message.meta or {}),
+                    sent_at=message.sent_at,
+                    created_at=message.created_at,
+                ),
+            )
         )
 
 
@@ -301,7 +316,9 @@ class TicketController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        return TicketPageOut(items=[TicketItem.of(t, c) for t, c in page.items], next_cursor=page.next_cursor)
+        return TicketPageOut(
+            items=[TicketItem.of(t, c, user.actor) for t, c in page.items], next_cursor=page.next_cursor
+        )
 
     @get("/{ticket_id:uuid}", guards=[any_user])
     async def read(
@@ -313,7 +330,7 @@ class TicketController(Controller):
     ) -> TicketOut:
         user: CurrentUser = request.user
         thread = await views.ticket_thread(db, user.actor, ticket_id)
-        base = msgspec.structs.asdict(TicketItem.of(thread.ticket, thread.contact))
+        base = TicketItem.fields(thread.ticket, thread.contact, user.actor)
         window = await views.reply_window(db, thread.ticket, now=hub.clock.now()) if user.is_staff else None
         return TicketOut(
             **base,
@@ -321,7 +338,9 @@ class TicketController(Controller):
             resolved_at=thread.ticket.resolved_at,
             closed_at=thread.ticket.closed_at,
             reply_window=ReplyWindowOut.of(window),
-            messages=[MessageOut.of(m, thread.attachments.get(m.id, [])) for m in thread.messages],
+            messages=[
+                MessageOut.of(m, thread.attachments.get(m.id, []), user.actor) for m in thread.messages
+            ],
         )
 
     @get("/{ticket_id:uuid}/events", guards=[staff])
@@ -354,7 +373,7 @@ class TicketController(Controller):
         """Answer the client on the ticket's channel; delivery status follows on the message."""
         user: CurrentUser = request.user
         message = await tickets.reply(hub, user.actor, ticket_id, data.draft())
-        return MessageOut.of(message, [])
+        return MessageOut.of(message, [], user.actor)
 
     @post("/{ticket_id:uuid}/notes", guards=[staff], opt={NUL_OPT: STRIP})
     async def note(
@@ -366,7 +385,7 @@ class TicketController(Controller):
     ) -> MessageOut:
         user: CurrentUser = request.user
         message = await tickets.note(hub, user.actor, ticket_id, data.draft())
-        return MessageOut.of(message, [])
+        return MessageOut.of(message, [], user.actor)
 
     @post("/{ticket_id:uuid}/assign", guards=[staff], status_code=200)
     async def assign(
@@ -453,4 +472,4 @@ class TicketController(Controller):
         db: NamedDependency[AsyncSession], user: CurrentUser, ticket_id: FromPath[uuid.UUID]
     ) -> TicketItem:
         ticket, contact = await views.ticket_with_contact(db, user.actor, ticket_id)
-        return TicketItem.of(ticket, contact)
+        return TicketItem.of(ticket, contact, user.actor)

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from hub.commands import fits
 from hub.core import Hub
 from hub.errors import HubError
-from hub.i18n import translate
+from hub.i18n import negotiate, translate
 from hub.models import ApiToken
 from hub.services import accounts
 from web.auth import bearer
@@ -25,6 +25,7 @@ from web.auth.ratelimit import LoginThrottle
 from web.auth.sessions import CSRF_COOKIE, SESSION_COOKIE, SessionStore
 from web.errors import locale_of, problem
 from web.net import client_address
+from web.pages.context import LANG_COOKIE
 
 
 class LoginIn(msgspec.Struct):
@@ -145,6 +146,18 @@ class AuthController(Controller):
                     samesite="strict",
                     secure=secure,
                     max_age=hours * 3600,
+                    path="/",
+                ),
+                # The language switch's cookie, set to the user's own language: a page no route
+                # serves (a mistyped address) runs no authentication, and must not fall back to the
+                # browser's language when the user chose another.
+                Cookie(
+                    key=LANG_COOKIE,
+                    value=negotiate(user.locale, default="zh-CN"),
+                    httponly=False,
+                    samesite="lax",
+                    secure=secure,
+                    max_age=365 * 24 * 3600,
                     path="/",
                 ),
             ],

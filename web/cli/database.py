@@ -17,7 +17,7 @@ def migrate() -> None:
     async def work(runtime: Any) -> tuple[str | None, str | None]:
         return await upgrade_exclusively(runtime.engine, runtime.database_url)
 
-    before, after = common.run(work)
+    before, after = common.run(work, schema=False)
     if before == after:
         click.echo(f"database is up to date ({after})")
     else:
@@ -34,4 +34,4 @@ def seed_demo_command() -> None:
         await upgrade_exclusively(runtime.engine, runtime.database_url)
         return await seed_demo(runtime.hub)
 
-    click.echo(common.run(work))
+    click.echo(common.run(work, schema=False))

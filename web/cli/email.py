@@ -23,7 +23,13 @@ def ingest_group() -> None:
 
 @ingest_group.command("email")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--channel", "channel_id", type=click.UUID, required=True, help="The mailbox channel's id.")
+@click.option(
+    "--channel",
+    "channel_id",
+    type=click.UUID,
+    default=None,
+    help="The mailbox channel's id (default: the only mailbox channel, when there is one).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object as the last line.")
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True, hidden=True)
 @click.option(
@@ -33,7 +39,11 @@ def ingest_group() -> None:
     help="Processes parsing mail beside the database work (default: 1 on a multi-core machine, else 0).",
 )
 def ingest_email(
-    paths: tuple[Path, ...], channel_id: uuid.UUID, as_json: bool, batch_size: int, parse_workers: int | None
+    paths: tuple[Path, ...],
+    channel_id: uuid.UUID | None,
+    as_json: bool,
+    batch_size: int,
+    parse_workers: int | None,
 ) -> None:
     """Ingest mail files (.eml), Maildir folders and mbox files as if the mailbox had received them.
 
@@ -52,18 +62,17 @@ def ingest_email(
 
     async def work(runtime: Any) -> Any:
         ingest = await EmailIngest.create(runtime.hub, RedisClaims(runtime.redis))
-        if channel_id not in ingest.mailboxes.configs:
-            raise click.ClickException(
-                f"{channel_id} is not a mailbox (e-mail) channel; see `hub channel list`"
-            )
+        mailbox = channel_id or await _only_mailbox(runtime.hub, list(ingest.mailboxes.configs))
+        if mailbox not in ingest.mailboxes.configs:
+            raise click.ClickException(f"{mailbox} is not a mailbox (e-mail) channel; see `hub channel list`")
         if not show_bar:
             return await import_mail(
-                ingest, channel_id, found, batch_size=batch_size, parse_workers=parse_workers
+                ingest, mailbox, found, batch_size=batch_size, parse_workers=parse_workers
             )
         with click.progressbar(length=len(found), label="ingesting", file=sys.stderr) as bar:
             return await import_mail(
                 ingest,
-                channel_id,
+                mailbox,
                 found,
                 batch_size=batch_size,
                 parse_workers=parse_workers,
@@ -83,6 +92,22 @@ def ingest_email(
             click.echo(f"rejected {problem['file']}: {problem['reason']}", err=True)
     if summary.problems:
         sys.exit(1)
+
+
+async def _only_mailbox(hub: Any, mailboxes: list[uuid.UUID]) -> uuid.UUID:
+    """Without ``--channel`` the mail goes to the hub's one mailbox; with several, naming them is
+    the helpful answer (an operator rarely knows a channel's id by heart)."""
+    if len(mailboxes) == 1:
+        return mailboxes[0]
+    if not mailboxes:
+        raise click.ClickException(
+            "there is no mailbox (e-mail) channel yet; add one with `hub channel add email`"
+        )
+    from hub.services.channel_instances import list_channels
+
+    names = {c.id: c.name for c in await list_channels(hub) if c.id in mailboxes}
+    choices = "; ".join(f"--channel {i} ({names.get(i, '?')})" for i in mailboxes)
+    raise click.ClickException(f"there are {len(mailboxes)} mailbox channels, choose one: {choices}")
 
 
 @click.command("mail-listener")

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
+from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
-from web.pages.context import render
+from hub.errors import HubError
+from hub.i18n import MESSAGES, translate
+from web.pages.context import page_locale, render
 from web.pages.security import PAGE_HEADERS, login_url
 
 ExceptionHandler = Callable[[Request, Exception], Response]
@@ -37,18 +40,32 @@ def page_error(request: Request, exc: Exception, answer: Response) -> Response:
         return Redirect(login_url(request.url.path, request.url.query), status_code=303)
     body = answer.content if isinstance(answer.content, dict) else {}
     code = str(body.get("code", ""))
-    # The hub's own codes carry a translated detail; Litestar's generic ones ("Not Found") do not.
-    translated = status != 500 and code and not code.startswith("http_")
     response = render(
         request,
         "error.html",
         status_code=status,
         status=status,
         code=code,
-        detail=body.get("detail") if translated else None,
+        detail=_detail(request, exc, status),
     )
     response.headers.update({h.name: h.value or "" for h in PAGE_HEADERS})
     return response
+
+
+def _detail(request: Request, exc: Exception, status: int) -> str | None:
+    """The hub's own error in the page's language (the viewer's stored one), which may not be the
+    browser's Accept-Language the API answer was worded in; ``None`` for the page's generic text.
+    Litestar's own errors ("Not Found", a path that is no id) and internal errors have no words
+    worth showing."""
+    if status == 500:
+        return None
+    locale = page_locale(request)
+    if isinstance(exc, HubError):
+        return translate(exc.code, locale, **exc.params)
+    code = getattr(exc, "code", None)
+    if isinstance(exc, HTTPException) and isinstance(code, str) and code in MESSAGES:
+        return translate(code, locale)
+    return None
 
 
 def page_aware(handlers: dict[Any, ExceptionHandler]) -> dict[Any, ExceptionHandler]:

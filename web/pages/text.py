@@ -130,6 +130,8 @@ UI: dict[str, dict[str, str]] = {
     },
     "ticket.linked": {"en": "Follows ticket", "zh-CN": "接续工单"},
     "ticket.save": {"en": "Save", "zh-CN": "保存"},
+    "ticket.saved": {"en": "Saved.", "zh-CN": "已保存。"},
+    "ticket.unchanged": {"en": "Nothing was changed.", "zh-CN": "没有需要保存的更改。"},
     "msg.inbound": {"en": "Customer", "zh-CN": "客户"},
     "msg.outbound": {"en": "Reply", "zh-CN": "回复"},
     "msg.note": {"en": "Internal note", "zh-CN": "内部备注"},
@@ -137,7 +139,22 @@ UI: dict[str, dict[str, str]] = {
     "msg.auto": {"en": "Automatic", "zh-CN": "自动"},
     "msg.staff": {"en": "Support team", "zh-CN": "客服团队"},
     "msg.attachments": {"en": "Attachments", "zh-CN": "附件"},
+    "msg.show_all": {"en": "Show all", "zh-CN": "显示全部"},
+    "msg.show_less": {"en": "Show less", "zh-CN": "收起"},
+    "msg.truncated": {
+        "en": "This message is too long to show whole: the first {kept} of its {chars} characters are "
+        "shown; all of it is in the attachment {file}.",
+        "zh-CN": "消息过长，此处只显示 {chars} 个字符中的前 {kept} 个；完整内容见附件 {file}。",
+    },
     "msg.delivery_error": {"en": "Delivery failed: {error}", "zh-CN": "投递失败：{error}"},
+    "msg.delivery_retrying": {
+        "en": "Attempt {attempts} failed, retrying: {error}",
+        "zh-CN": "第 {attempts} 次发送失败，稍后重试：{error}",
+    },
+    "msg.delivery_gave_up": {
+        "en": "Delivery failed after {attempts} attempts: {error}",
+        "zh-CN": "尝试 {attempts} 次后投递失败：{error}",
+    },
     "msg.full_original": {
         "en": "Show the full original (quoted text included)",
         "zh-CN": "查看完整原文（含引用内容）",
@@ -166,6 +183,11 @@ UI: dict[str, dict[str, str]] = {
         "zh-CN": "回复已进入发送队列，投递状态显示在消息上。",
     },
     "compose.note_done": {"en": "Note added.", "zh-CN": "备注已添加。"},
+    "compose.reply_sent": {"en": "Reply delivered to the channel.", "zh-CN": "回复已送达渠道。"},
+    "compose.reply_failed": {
+        "en": "The reply could not be delivered; the reason shows under the message.",
+        "zh-CN": "回复发送失败，原因显示在消息下方。",
+    },
     "compose.via": {"en": "Send via", "zh-CN": "发送方式"},
     "compose.via_ticket": {"en": "This ticket's channel", "zh-CN": "本工单渠道"},
     "compose.via_template": {"en": "Template message", "zh-CN": "模板消息"},
@@ -252,6 +274,12 @@ UI: dict[str, dict[str, str]] = {
     "size.mib": {"en": "{n} MB", "zh-CN": "{n} MB"},
 }
 
+#: Singular forms for the languages that inflect, chosen when the ``count`` field is 1 ("Reopened
+#: once", never "Reopened 1 times"); Chinese nouns do not inflect, so it needs none.
+ONE: dict[str, dict[str, str]] = {
+    "ticket.reopened": {"en": "Reopened once"},
+}
+
 #: The strings the browser module needs, sent in a JSON data block (no inline script).
 SCRIPT_KEYS = (
     "live.on",
@@ -262,6 +290,11 @@ SCRIPT_KEYS = (
     "error.network",
     "inbox.updated",
     "error.title",
+    "ticket.unchanged",
+    "compose.reply_sent",
+    "compose.reply_failed",
+    "msg.show_all",
+    "msg.show_less",
 )
 
 
@@ -283,6 +316,8 @@ class Translator:
                 return i18n.translate(key, self.locale, **params)
             return key
         template = entry.get(self.locale) or entry["en"]
+        if params.get("count") == 1:
+            template = ONE.get(key, {}).get(self.locale, template)
         try:
             return template.format(**params) if params else template
         except (KeyError, IndexError):

@@ -37,6 +37,8 @@ from web.pages.context import render
 from web.pages.sla_summary import summarise
 
 OTHER_TICKETS = 8
+#: A message body longer than this (characters, or lines) starts folded under "Show all".
+LONG_TEXT, LONG_LINES, LONG_HTML = 3_000, 40, 20_000
 
 
 async def _context(
@@ -62,6 +64,9 @@ async def _context(
         "scenarios": list(Scenario),
         "window": None,
         "via": {"template": False, "channels": []},
+        "long_text": LONG_TEXT,
+        "long_lines": LONG_LINES,
+        "long_html": LONG_HTML,
     }
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)

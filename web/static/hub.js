@@ -317,9 +317,49 @@ function initTicket() {
         continue;
       }
       const focusedId = element.contains(document.activeElement) ? document.activeElement.id : "";
+      const unfolded = [...element.querySelectorAll(".is-expanded[id]")].map((body) => body.id);
       element.replaceChildren(part.content);
+      for (const id of unfolded) unfold(document.getElementById(id), true);
       if (focusedId) document.getElementById(focusedId)?.focus();
     }
+    followReply();
+    applyWindow();
+  }
+
+  /** The reply form said "queued"; once the worker has a verdict on that reply, say it instead. */
+  function followReply() {
+    const form = document.getElementById("reply-form");
+    const sent = form?.dataset.sentId;
+    if (!sent) return;
+    const verdict = document.querySelector(`#m-${CSS.escape(sent)} [data-delivery]`)?.dataset.delivery;
+    if (verdict !== "failed" && verdict !== "sent") return;
+    delete form.dataset.sentId;
+    const failed = verdict === "failed";
+    say(statusOf(form), TEXT[failed ? "compose.reply_failed" : "compose.reply_sent"], failed ? "error" : "ok");
+  }
+
+  /** Past a closed reply window the ticket's own channel refuses replies: the composer offers the
+   * other ways (template, other channels) or, with none, is disabled and says why. The header is
+   * refreshed live, so the composer follows it (the window closes while the agent types). */
+  function applyWindow() {
+    const form = document.getElementById("reply-form");
+    const window_ = document.querySelector("#part-header [data-window]");
+    if (!form || !window_) return;
+    const closed = window_.dataset.window === "closed";
+    const blocked = closed && window_.dataset.windowWays !== "yes";
+    const via = form.querySelector("select[name=via]");
+    const own = via?.querySelector('option[value=""]');
+    if (own) {
+      own.disabled = closed;
+      if (closed && via.value === "") via.value = via.querySelector("option:not(:disabled)")?.value ?? "";
+      else if (!closed && via.dataset.moved) via.value = "";
+      via.dataset.moved = closed ? "1" : "";
+    }
+    form.querySelector("textarea").disabled = blocked;
+    form.querySelector("button[type=submit]").disabled = blocked;
+    const note = form.querySelector("[data-window-note]");
+    note.hidden = !blocked;
+    note.textContent = blocked ? window_.dataset.windowBlocked || "" : "";
   }
   side.addEventListener("focusout", (event) => {
     if (sideWaiting && !side.contains(event.relatedTarget) && !sideBusy()) refresh();
@@ -351,10 +391,11 @@ function initTicket() {
     if (button) button.disabled = true;
     if (composer) say(statusOf(form), TEXT["compose.busy"]);
     let failure = null;
+    let answer = null;
     for (const [url, body] of calls) {
-      const result = await api(url, { body });
-      if (!result.ok) {
-        failure = problemText(result);
+      answer = await api(url, { body });
+      if (!answer.ok) {
+        failure = problemText(answer);
         break;
       }
     }
@@ -362,9 +403,11 @@ function initTicket() {
     delete form.dataset.busy;
     settle(form, failure === null);
     if (composer) say(statusOf(form), failure ?? form.dataset.done, failure ? "error" : "ok");
+    if (form.id === "reply-form" && !failure && answer?.data?.id) form.dataset.sentId = answer.data.id;
     await refresh();
-    // Side forms were just re-rendered: show a refusal in the new copy of the form.
-    if (!composer && failure) say(document.querySelector(`#${form.dataset.statusIn} .form-status`), failure, "error");
+    // Side forms were just re-rendered: say how it went in the new copy of the form.
+    const again = !composer && document.querySelector(`#${form.dataset.statusIn} .form-status`);
+    if (again && (failure || form.dataset.done)) say(again, failure ?? form.dataset.done, failure ? "error" : "ok");
   }
 
   root.addEventListener("submit", async (event) => {
@@ -381,7 +424,25 @@ function initTicket() {
         calls.push([apiBase + select.dataset.endpoint, { [select.name]: value }]);
       }
       if (calls.length) await submit(form, calls);
+      else say(statusOf(form), TEXT["ticket.unchanged"]);
     }
+  });
+
+  /** A long message's body, folded (the page loads short) or shown whole. */
+  function unfold(body, open) {
+    if (!body) return;
+    body.classList.toggle("is-expanded", open);
+    const toggle = document.querySelector(`[data-show-all][aria-controls="${CSS.escape(body.id)}"]`);
+    if (!toggle) return;
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = TEXT[open ? "msg.show_less" : "msg.show_all"];
+  }
+
+  root.addEventListener("click", (event) => {
+    const toggle = event.target.closest("[data-show-all]");
+    if (!toggle) return;
+    const body = document.getElementById(toggle.getAttribute("aria-controls"));
+    unfold(body, !body?.classList.contains("is-expanded"));
   });
 
   root.addEventListener("click", async (event) => {
@@ -411,6 +472,7 @@ function initTicket() {
 
   const later = debounced(refresh, 200);
   connectLive((event) => event.ticket_id === ticketId && later(), later);
+  applyWindow();
 }
 
 initChrome();
