@@ -10,12 +10,11 @@ import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
 from hub import message_size
-from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
 from hub.inbound import WindowGrant
 from hub.models import Outbox, ReplyWindow
-from hub.services import channel_instances, delivery, tickets
+from hub.services import delivery, tickets
 from tests import factories
 from tests.browser.conftest import log_in
 from web.auth.identity import CurrentUser
@@ -116,11 +115,9 @@ async def test_saving_details_confirms_and_a_failed_reply_replaces_the_queued_no
 
 async def test_a_closed_wechat_window_disables_the_reply_box_and_says_why(hub: Hub, new_page) -> None:
     agent = await factories.user(hub, Role.AGENT)
-    wechat = await channel_instances.add_channel(
-        hub, CLI, kind=ChannelKind.WECHAT, name="公众号", config={"reply_window": True}
-    )
+    wechat = await factories.channel(hub, ChannelKind.WECHAT, app_id="wx-window")
     grant = WindowGrant(seconds=48 * 3600, replies=5)
-    result = await factories.inbound(hub, wechat.channel.id, sender="oWindow", text="在吗？", window=grant)
+    result = await factories.inbound(hub, wechat.id, sender="wx-window:oWindow", text="在吗？", window=grant)
     async with hub.uow() as uow:  # 48 hours later, as far as the window is concerned
         await uow.session.execute(sa.update(ReplyWindow).values(expires_at=hub.clock.now()))
         await uow.commit()
@@ -138,7 +135,7 @@ async def test_a_closed_wechat_window_disables_the_reply_box_and_says_why(hub: H
     await expect(page.get_by_label("内部备注")).to_be_enabled()  # notes need no window
 
     # The customer writes again: a fresh window, and the box opens without a reload.
-    await factories.inbound(hub, wechat.channel.id, sender="oWindow", text="还在吗？", window=grant)
+    await factories.inbound(hub, wechat.id, sender="wx-window:oWindow", text="还在吗？", window=grant)
     await expect(box).to_be_enabled()
     await expect(send).to_be_enabled()
     await expect(page.locator("#reply-blocked")).to_be_hidden()
