@@ -9,14 +9,14 @@ run; Chinese and English), then in the same run:
 * parse-only: read each file and ``BytesParser(policy=email.policy.default).parsebytes`` it;
 * ingest: the ``hub ingest email`` code path (:func:`channels.email.importer.import_mail`: read and
   parse a batch, classify, then ``hub.ingest_many`` — raw rows committed first, then one set-based
-  processing transaction per batch, :mod:`hub.services.ingest_engine`), against the embedded
+  processing transaction per batch, :mod:`hub.intake.ingest_engine`), against the embedded
   PostgreSQL and Redis of ``--data-dir`` (never ``./var``), whose ``hub_bench_email`` database is
   wiped first.
 
 Prints both rates, our own parse's rate alone, and the ingest / parse-only ratio.
 
 Its results, and how the path got to them, are in the README's *Measured*; the code says why it
-is shaped so (``channels.email.importer``, ``hub.bulk``, ``hub.services.ingest_engine``).
+is shaped so (``channels.email.importer``, ``hub.bulk``, ``hub.intake.ingest_engine``).
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ from hub.actors import CLI
 from hub.config import load_settings
 from hub.db import create_engine
 from hub.domain import ChannelKind
+from hub.intake.channel_instances import add_channel
 from hub.migrate import upgrade
-from hub.services.channel_instances import add_channel
 from web.runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ Boots the embedded PostgreSQL and Redis in their own data folder (default ``./va
 ``./var``), wipes its ``hub_bench`` database, and seeds N open e-mail tickets **straight into the
 tables with INSERT ... SELECT generate_series** (bench-only: no use-case runs, so it takes minutes,
 not hours). Each ticket gets its ``created`` and ``customer_message`` events and the ``ticket_sla``
-row that ``hub.services.sla.refresh`` would have stored at creation: the clocks are computed by the
+row that ``hub.sla.service.refresh`` would have stored at creation: the clocks are computed by the
 real ``compute_clocks`` once per distinct creation instant and joined in.
 
 The clock is frozen at Wednesday 2026-03-04 16:00 Asia/Shanghai. ``--due-percent`` of the tickets
@@ -42,12 +42,12 @@ from hub.db import create_engine
 from hub.domain import ChannelKind, Priority, TicketEventKind
 from hub.migrate import upgrade
 from hub.models import Ticket
-from hub.services import sla
-from hub.services.sla_sweep import sweep
+from hub.sla import service as sla
 from hub.sla.alerts import pending_alerts
 from hub.sla.clock import compute_clocks
 from hub.sla.defaults import BUILTIN_POLICIES
 from hub.sla.policy_choice import choose_policy
+from hub.sla.sweep import sweep
 from hub.sla.targets import Target
 from web.runtime import open_runtime
 

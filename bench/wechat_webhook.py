@@ -26,7 +26,7 @@ The target (issue 4): p99 under 50 ms at 200 pushes/s, a hundredfold margin on W
 
 Its results, and the history of how the target was met (each step measured, found with py-spy
 and PostgreSQL's statement log), are in the README's *Measured*; the code each step changed says
-why in its own docstrings (``hub.services.ingest.store``, ``hub.db``, ``web.worker`` and
+why in its own docstrings (``hub.intake.ingest.store``, ``hub.db``, ``web.worker`` and
 ``web.worker_process``).
 """
 
@@ -54,8 +54,8 @@ from hub.actors import CLI
 from hub.config import load_settings
 from hub.db import create_engine
 from hub.domain import ChannelKind
+from hub.intake import channel_instances
 from hub.migrate import upgrade
-from hub.services import channel_instances
 from web.runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,8 +29,8 @@ from hub.errors import InvalidInput
 if TYPE_CHECKING:
     from hub.core import Hub
     from hub.events import EventBus
-    from hub.events.inbound import MessageIngested
-    from hub.inbound import InboundMessage, IngestResult
+    from hub.intake.events import MessageIngested
+    from hub.intake.inbound import InboundMessage, IngestResult
     from hub.ports import ChannelSender, JobRequest
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class Catalogue:
         return self.connection(str(channel_kind)).sender
 
     async def queue_follow_ups(self, hub: Hub, ingested: Sequence[MessageIngested]) -> None:
-        """Subscribed to :class:`~hub.events.inbound.MessageIngested` after commit: the jobs each
+        """Subscribed to :class:`~hub.intake.events.MessageIngested` after commit: the jobs each
         kind wants for its freshly processed messages (WeChat: media and profiles), queued together.
         Best effort, like every after-commit subscriber: the messages are committed, and a lost
         follow-up only leaves media to fetch again or a profile to refresh on the next message."""
@@ -137,6 +137,6 @@ class Catalogue:
 
     def subscribe(self, bus: EventBus) -> None:
         """What the shipped kinds do when the hub's events happen."""
-        from hub.events.inbound import MessageIngested
+        from hub.intake.events import MessageIngested
 
         bus.after_commit(MessageIngested, self.queue_follow_ups)

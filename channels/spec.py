@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from hub.config import Settings
     from hub.core import Hub
-    from hub.inbound import InboundMessage, IngestResult
+    from hub.intake.inbound import InboundMessage, IngestResult
     from hub.ports import AttachmentStore, ChannelSender, JobRequest
 
 #: The name of an environment variable: where a secret is read from, never the secret itself.

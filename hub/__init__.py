@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hub.core import Hub
-    from hub.inbound import InboundAttachment, InboundMessage, Sender
+    from hub.intake.inbound import InboundAttachment, InboundMessage, Sender
 
 __all__ = ["Hub", "InboundAttachment", "InboundMessage", "Sender"]
 
 _HOMES = {
     "Hub": "hub.core",
-    "InboundAttachment": "hub.inbound",
-    "InboundMessage": "hub.inbound",
-    "Sender": "hub.inbound",
+    "InboundAttachment": "hub.intake.inbound",
+    "InboundMessage": "hub.intake.inbound",
+    "Sender": "hub.intake.inbound",
 }
 
 

@@ -47,7 +47,7 @@ class Hub:
     #: add the channels' subscribers to the core's.
     bus: EventBus = field(default_factory=core_bus)
     #: Per channel, the processing tick this process last queued a job for: a push channel's later
-    #: pushes in the same tick skip asking Redis (:func:`hub.services.ingest.store`).
+    #: pushes in the same tick skip asking Redis (:func:`hub.intake.ingest.store`).
     queued_ticks: dict[uuid.UUID, int] = field(default_factory=dict, repr=False)
 
     def uow(self) -> UnitOfWork:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from hub.accounts import accounts
 from hub.actors import CLI, Actor
 from hub.core import Hub
 from hub.domain import (
@@ -24,9 +25,10 @@ from hub.domain import (
     TicketStatus,
     Tier,
 )
-from hub.inbound import InboundMessage, Sender, WindowGrant
+from hub.intake import channel_instances, ingest
+from hub.intake.inbound import InboundMessage, Sender, WindowGrant
 from hub.models import Channel, Message, Organization, Outbox, Team, User
-from hub.services import accounts, channel_instances, ingest, tickets
+from hub.tickets import tickets
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
 DEMO_DOMAIN = "demo.test"

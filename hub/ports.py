@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
-from hub.outbound import DeliveryResult, OutboundMessage
+from hub.delivery.outbound import DeliveryResult, OutboundMessage
 
 if TYPE_CHECKING:
     import uuid

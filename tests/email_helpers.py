@@ -15,8 +15,8 @@ from channels.email.ingest import EmailIngest
 from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind
+from hub.intake import channel_instances
 from hub.models import Channel
-from hub.services import channel_instances
 from tests.conftest import HUB_EXECUTABLE, cli_env
 from web.runtime import Runtime
 

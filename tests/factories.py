@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
+from hub.accounts import accounts
 from hub.actors import CLI, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Presence, Role, Tier
-from hub.inbound import InboundMessage, IngestResult, Sender
+from hub.intake import channel_instances, ingest
+from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Channel, Organization, Team, TicketEvent, User
-from hub.services import accounts, channel_instances, ingest
 
 PASSWORD = "correct horse battery"
 T = TypeVar("T")

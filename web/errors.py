@@ -14,11 +14,11 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from hub.accounts.accounts import LoginFailed, OtpInvalid, OtpRequired
 from hub.errors import Conflict, Forbidden, HubError, IngestFailed, InvalidInput, InvalidTransition, NotFound
 from hub.i18n import negotiate, translate
-from hub.services.accounts import LoginFailed, OtpInvalid, OtpRequired
-from hub.services.channel_instances import ChannelInactive, InvalidChannelToken
-from hub.services.windows import WindowClosed
+from hub.intake.channel_instances import ChannelInactive, InvalidChannelToken
+from hub.tickets.windows import WindowClosed
 
 log = logging.getLogger(__name__)
 

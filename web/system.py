@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from hub import metrics
 from hub.core import Hub
-from hub.services.delivery import outbox_depth
+from hub.delivery.delivery import outbox_depth
 
 CHECK_TIMEOUT_S = 2.0
 

@@ -20,12 +20,14 @@ from arq.worker import func
 
 from channels import catalogue
 from channels.spec import Job
-from hub import metrics
+from hub import metrics, notifications
+from hub.delivery import delivery
 from hub.errors import HubError, RetryLater
-from hub.services import delivery, followup_sweep, ingest, notifications
-from hub.services.ingest import PROCESS_JOB, redrive_received
-from hub.services.sla_sweep import sweep
-from hub.services.tickets import DELIVER_JOB
+from hub.intake import ingest
+from hub.intake.ingest import PROCESS_JOB, redrive_received
+from hub.requirements import followup_sweep
+from hub.sla.sweep import sweep
+from hub.tickets.tickets import DELIVER_JOB
 from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
 
 log = logging.getLogger(__name__)
@@ -56,11 +58,11 @@ async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
 
 async def process_inbound(ctx: dict[str, Any], raw_id: str) -> str:
     """Process a payload a push channel stored and acknowledged (``ingest.store``), together with
-    whatever else its channel stored meanwhile, in batches (:func:`hub.services.ingest.process_stored`)
+    whatever else its channel stored meanwhile, in batches (:func:`hub.intake.ingest.process_stored`)
     until nothing is left; what the channel wants next (WeChat: media, profile fetch) is queued by
     after each batch commits, by the subscriber of its ``MessageIngested`` events (:mod:`channels.catalogue`).
 
-    Pushes share jobs (one per channel and tick, :data:`hub.services.ingest.PROCESS_TICK_SECONDS`)
+    Pushes share jobs (one per channel and tick, :data:`hub.intake.ingest.PROCESS_TICK_SECONDS`)
     and each job works in batches: one job and one transaction per push cost more CPU than a small
     machine has beside the web server at WeChat's busy rates. Returns this job's own
     payload's fate: ``processed`` (by this job), ``duplicate`` (already processed, usually by another

@@ -15,9 +15,9 @@ import msgspec
 
 from channels.spec import Connection, WebhookRequest, WebhookResponse
 from hub.core import Hub
-from hub.inbound import InboundAttachment, InboundMessage, Sender
-from hub.services import channel_instances, ingest
-from hub.services.tickets import decode_attachment
+from hub.intake import channel_instances, ingest
+from hub.intake.inbound import InboundAttachment, InboundMessage, Sender
+from hub.tickets.tickets import decode_attachment
 
 
 class SenderIn(msgspec.Struct):

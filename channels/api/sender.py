@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import httpx
 import msgspec
 
+from hub.delivery.outbound import DeliveryResult, OutboundMessage
 from hub.errors import DeliveryError
-from hub.outbound import DeliveryResult, OutboundMessage
 from hub.ports import AttachmentStore
 from hub.security import sign_body, webhook_secret
 

@@ -7,7 +7,7 @@ listener), so they all thread, dedupe and answer alike.
 Copies of one mail sent to several of our mailboxes (To one, Cc another) become one message:
 the idempotency key is the Message-ID alone, never the mailbox. Since the hub's key is
 (channel, external id), each copy is routed to the mailbox channel that already holds that
-Message-ID (:func:`hub.services.ingest.channel_holding`); for copies arriving at the same time,
+Message-ID (:func:`hub.intake.ingest.channel_holding`); for copies arriving at the same time,
 a short-lived claim in Redis (``SET NX``) picks one channel for all of them.
 """
 
@@ -29,17 +29,17 @@ from channels.email import ids
 from channels.email.config import MailboxConfig
 from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from hub.core import Hub
+from hub.delivery.reports import failed_after_sending
 from hub.domain import ChannelKind
 from hub.errors import HubError, IngestFailed
-from hub.inbound import InboundMessage, IngestResult
-from hub.services import ingest
-from hub.services.automatic_replies import send_automatic_reply
-from hub.services.channel_instances import list_channels
-from hub.services.delivery_reports import failed_after_sending
-from hub.services.ingest import channel_holding, keep_unreadable
+from hub.intake import ingest
+from hub.intake.channel_instances import list_channels
+from hub.intake.inbound import InboundMessage, IngestResult
+from hub.intake.ingest import channel_holding, keep_unreadable
+from hub.tickets.automatic_replies import send_automatic_reply
 
 if TYPE_CHECKING:
-    from hub.services.ingest import StoredMany
+    from hub.intake.ingest import StoredMany
 
 log = logging.getLogger(__name__)
 
@@ -208,14 +208,14 @@ class EmailIngest:
         self, channel_id: uuid.UUID, mails: Sequence[tuple[bytes, ParsedMail | Unparsable | None]]
     ) -> list[MailResult]:
         """:meth:`ingest` for many mails in order, the client messages among them in one batch
-        (:func:`hub.services.ingest.ingest_many`): the same outcomes, a fraction of the database work."""
+        (:func:`hub.intake.ingest.ingest_many`): the same outcomes, a fraction of the database work."""
         return await self.finish_batch(await self.store_batch(channel_id, mails))
 
     async def store_batch(
         self, channel_id: uuid.UUID, mails: Sequence[tuple[bytes, ParsedMail | Unparsable | None]]
     ) -> StoredMails:
         """The first half of :meth:`ingest_batch`: every mail settled but the client messages, which
-        are stored raw (:func:`hub.services.ingest.store_many`) and wait for :meth:`finish_batch`. An
+        are stored raw (:func:`hub.intake.ingest.store_many`) and wait for :meth:`finish_batch`. An
         importer stores the next batch while finishing this one; batches finish in order."""
         if channel_id not in self.mailboxes.configs:
             raise HubError("not_found", what="mailbox channel")

@@ -16,7 +16,7 @@ from channels.email import smtp
 from channels.email.config import MailboxConfig
 from hub.core import Hub
 from hub.domain import ChannelKind
-from hub.services.channel_instances import list_channels
+from hub.intake.channel_instances import list_channels
 
 log = logging.getLogger(__name__)
 

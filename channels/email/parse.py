@@ -1,4 +1,4 @@
-"""RFC 822 bytes to the hub's :class:`~hub.inbound.InboundMessage`, or to what else the mail is.
+"""RFC 822 bytes to the hub's :class:`~hub.intake.inbound.InboundMessage`, or to what else the mail is.
 
 A mail is one of: a client's message (``message``), a bounce of one of ours (``bounce``), or a
 copy of our own mail (``own``: sent from one of our addresses or carrying our Message-ID), which
@@ -29,7 +29,7 @@ from typing import Any, Literal
 from channels.email import bounces, charsets, headers, ids, loops, quotes
 from channels.email.bounces import Bounce
 from channels.email.htmltext import to_text
-from hub.inbound import InboundAttachment, InboundMessage, Sender
+from hub.intake.inbound import InboundAttachment, InboundMessage, Sender
 
 
 class _RawHeaderPolicy(EmailPolicy):

@@ -16,8 +16,8 @@ from email.utils import format_datetime, formataddr
 
 from channels.email import ids, smtp
 from channels.email.config import MailboxConfig
+from hub.delivery.outbound import DeliveryResult, OutboundMessage
 from hub.errors import DeliveryError
-from hub.outbound import DeliveryResult, OutboundMessage
 from hub.ports import AttachmentStore
 
 _PREFIX = re.compile(

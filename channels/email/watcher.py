@@ -1,6 +1,6 @@
 """Watching one IMAP mailbox folder: fetch new mail exactly once, IDLE or polling, with backoff.
 
-Exact-once: the cursor (UIDVALIDITY, last UID) lives in PostgreSQL (hub.services.cursors) and
+Exact-once: the cursor (UIDVALIDITY, last UID) lives in PostgreSQL (hub.intake.cursors) and
 moves only after a mail is stored, one mail at a time, so a restart re-reads at most the mail it
 was storing (a duplicate the Message-ID turns away) and never skips one. When UIDVALIDITY changes
 the folder was renumbered: the watcher reads it again from the start and the Message-ID
@@ -33,7 +33,7 @@ from channels.email.ingest import EmailIngest, Outcome
 from channels.email.lease import Lease, LeaseLost
 from hub import metrics
 from hub.core import Hub
-from hub.services.cursors import advance, note_state, read_cursor
+from hub.intake.cursors import advance, note_state, read_cursor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

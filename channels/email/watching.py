@@ -20,7 +20,7 @@ from channels.email.ingest import EmailIngest, RedisClaims
 from channels.email.watcher import MailboxWatcher, WatchOptions
 from hub.core import Hub
 from hub.domain import ChannelKind
-from hub.services.channel_instances import list_channels
+from hub.intake.channel_instances import list_channels
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import uuid
 from channels.wechat.config import ConfigProblem, WeChatConfig
 from hub.core import Hub
 from hub.domain import ChannelKind
-from hub.services import channel_instances
+from hub.intake import channel_instances
 
 TTL_SECONDS = 10.0
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.wechat.config import WeChatConfig
-from hub.inbound import InboundMessage, Sender, WindowGrant
+from hub.intake.inbound import InboundMessage, Sender, WindowGrant
 
 #: A user message lets the account answer 5 times within 48 hours (the rule since 2023-06).
 MESSAGE_WINDOW = WindowGrant(seconds=48 * 3600, replies=5)

@@ -17,12 +17,13 @@ from channels.wechat.api import Unreachable, WeChatApi, WeChatApiError
 from channels.wechat.config import ConfigProblem, WeChatConfig
 from channels.wechat.spec import MEDIA_JOB, MEDIA_TRIES, PROFILE_JOB
 from channels.wechat.tokens import TokenUnavailable
+from hub.contacts import contacts
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.errors import RetryLater
-from hub.inbound import InboundMessage, IngestResult
+from hub.intake import channel_instances, media
+from hub.intake.inbound import InboundMessage, IngestResult
 from hub.ports import JobRequest
-from hub.services import channel_instances, contacts, media
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ delivery, so when a later part fails and the outbox retries, the customer does n
 twice. Files other than images cannot travel as customer-service messages: such a reply fails
 before anything is sent, saying so.
 
-Outside the 48-hour window the hub refuses the reply up front (:mod:`hub.services.windows`); the
+Outside the 48-hour window the hub refuses the reply up front (:mod:`hub.tickets.windows`); the
 agent may then send it as the channel's template message (``template_id``, the reply's text in
 ``template_field``), which WeChat delivers regardless of the window.
 """
@@ -21,8 +21,8 @@ from channels.wechat.api import Unreachable, WeChatApi, WeChatApiError
 from channels.wechat.config import ConfigProblem, WeChatConfig
 from channels.wechat.inbound import template_external_id
 from channels.wechat.tokens import TokenUnavailable
+from hub.delivery.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
 from hub.errors import DeliveryError
-from hub.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
 from hub.ports import AttachmentStore
 
 #: Template values are short (WeChat cuts them); keep the start of the reply.

@@ -34,8 +34,8 @@ from channels.wechat.callback import Malformed, Query, Refused
 from channels.wechat.inbound import to_inbound
 from hub.core import Hub
 from hub.errors import HubError
-from hub.services import ingest
-from hub.services.ingest import keep_unreadable
+from hub.intake import ingest
+from hub.intake.ingest import keep_unreadable
 
 if TYPE_CHECKING:
     from channels.wechat.spec import WeChatConnection

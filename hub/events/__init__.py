@@ -1,6 +1,6 @@
 """Typed domain events and the bus that hands them to their subscribers.
 
-A use case changes state, appends to the ticket's own log (:mod:`hub.services.timeline`: that log
+A use case changes state, appends to the ticket's own log (:mod:`hub.tickets.timeline`: that log
 *is* the ticket's history, read by the SLA clocks inside the same transaction) and raises one typed
 event with :meth:`hub.uow.UnitOfWork.emit`. Everything that merely *reacts* (the audit trail,
 live updates, follow-up jobs, and later playbooks, CSAT surveys and report projections) subscribes

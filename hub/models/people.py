@@ -70,7 +70,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.Text)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
-    #: The last TOTP time step accepted: a code is good once (:mod:`hub.one_time_codes`).
+    #: The last TOTP time step accepted: a code is good once (:mod:`hub.accounts.one_time_codes`).
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     #: Escalation level 3: management hears of every complaint that reaches the top of the ladder.

@@ -18,7 +18,7 @@ tested without a database. The rules:
 * Only ``human_response`` answers. Auto-messages, notes, assignments and the rest never change a
   clock (B6, B7); a start outside working time counts from the next working moment (B8).
 * A reply whose delivery **failed for good** answered nobody: the log read for the clocks leaves
-  its ``human_response`` out (``hub.services.sla.events_for``), so the clock it stopped runs again.
+  its ``human_response`` out (``hub.sla.service.events_for``), so the clock it stopped runs again.
 
 An instance is met when answered no later than its due instant, breached when its due instant
 passes first (answered late, or not at all), void when its cycle ends earlier, paused while the

@@ -13,10 +13,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
+from hub.accounts import accounts
+from hub.contacts import contacts
 from hub.core import Hub
+from hub.delivery import delivery
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.models import Outbox
-from hub.services import accounts, contacts, delivery, tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.browser.conftest import log_in
 from tests.loopback import Answer, CallbackServer

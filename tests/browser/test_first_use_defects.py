@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
-from hub import message_size
 from hub.core import Hub
+from hub.delivery import delivery
 from hub.domain import ChannelKind, Role
-from hub.inbound import WindowGrant
+from hub.intake import message_size
+from hub.intake.inbound import WindowGrant
 from hub.models import Outbox, ReplyWindow
-from hub.services import delivery, tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.browser.conftest import log_in
 from web.auth.identity import CurrentUser

@@ -12,16 +12,16 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
 from hub.actors import CLI
+from hub.calendars import service as calendars
 from hub.calendars.arithmetic import add_business
 from hub.calendars.model import DayKind
 from hub.calendars.periods import parse_periods
+from hub.calendars.service import CalendarNotFound
 from hub.calendars.weekly import office_week
 from hub.db import create_engine
 from hub.errors import Conflict, InvalidInput
 from hub.migrate import upgrade
 from hub.models import AuditEvent, Base, BusinessCalendar, CalendarDay, Organization
-from hub.services import calendars
-from hub.services.calendars import CalendarNotFound
 
 pytestmark = pytest.mark.anyio
 

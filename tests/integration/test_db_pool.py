@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from hub import db
 from hub.domain import ChannelKind
-from hub.inbound import InboundMessage, Sender
+from hub.intake import ingest
+from hub.intake.inbound import InboundMessage, Sender
 from hub.models import RawInbound
-from hub.services import ingest
 from tests import factories
 from web.runtime import Runtime
 

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from channels.email.catcher import HOST, mail_catcher
 from hub.actors import Actor
+from hub.delivery import delivery
 from hub.demo import DEMO_MAILBOX, deliver_demo_mail_to, seed_demo
 from hub.domain import ChannelKind, Role, TicketStatus
 from hub.models import Outbox, Ticket, User
-from hub.services import delivery, tickets
+from hub.tickets import tickets
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 

@@ -13,7 +13,7 @@ from channels.email import ids
 from channels.email.ingest import Outcome, RedisClaims
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, Role, TicketEventKind, TicketStatus
 from hub.models import Message, Outbox, RawInbound, Ticket
-from hub.services import tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.email_helpers import ingestor, mail, mailbox
 

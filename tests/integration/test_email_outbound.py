@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from channels.email import ids
 from channels.email.ingest import Outcome
 from channels.email.notify import EmailNotificationMailer
+from hub.delivery import delivery
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, Role
 from hub.errors import RetryLater
 from hub.models import Message, Outbox, Ticket
-from hub.services import delivery, tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.email_helpers import ingestor, mail, mailbox
 from tests.smtp_sink import Received, SmtpSink

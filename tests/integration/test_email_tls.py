@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from channels.email.listener import server_tls_context, start_listener
 from hub.core import Hub
+from hub.delivery import delivery
 from hub.domain import DeliveryStatus, OutboxStatus, Role
 from hub.errors import InvalidInput
 from hub.models import Message, Outbox, RawInbound
-from hub.services import delivery, tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.certificates import TestCA, make_ca
 from tests.conftest import HUB_EXECUTABLE, cli_env

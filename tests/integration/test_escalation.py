@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from hub import notifications
+from hub.accounts import teams, users
 from hub.actors import CLI
 from hub.domain import ChannelKind, Presence, Role, Scenario, TicketEventKind, TicketStatus
 from hub.errors import Conflict, Forbidden, InvalidInput
 from hub.models import AuditEvent, Notification, Ticket, TicketEvent, User
-from hub.services import escalation, notifications, teams, tickets, users
-from hub.services.sla_sweep import sweep
+from hub.sla.sweep import sweep
+from hub.tickets import escalation, tickets
 from tests import factories
 from tests.integration.sla_setup import clocks, local, sh
 

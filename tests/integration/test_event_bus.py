@@ -17,11 +17,10 @@ import sqlalchemy as sa
 from hub.core import Hub
 from hub.domain import ChannelKind, TicketStatus
 from hub.events import DomainEvent, TicketRef
-from hub.events import tickets as events
 from hub.events.subscribers import core_bus
 from hub.models import AuditEvent, Ticket
 from hub.ports import RealtimeEvent
-from hub.services import tickets
+from hub.tickets import events, tickets
 from hub.uow import UnitOfWork
 from tests import factories
 

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from hub import notifications
+from hub.accounts import teams
 from hub.actors import CLI
 from hub.domain import ChannelKind, HandoffStatus, Presence, Role, TicketEventKind
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import Handoff, Notification, Team, TicketEvent, User
-from hub.services import followup_sweep, handoffs, notifications, teams, tickets
+from hub.requirements import followup_sweep, handoffs
 from hub.sla.targets import ClockStatus
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import local, sh
 

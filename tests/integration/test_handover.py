@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from hub.accounts import accounts, users
 from hub.actors import CLI
 from hub.domain import ChannelKind, Presence, Role, TicketEventKind, TicketStatus, Tier
 from hub.errors import Forbidden, NotFound
 from hub.models import Ticket
-from hub.services import accounts, reassignment, tickets, users
+from hub.tickets import reassignment, tickets
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]

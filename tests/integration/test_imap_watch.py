@@ -21,8 +21,8 @@ from channels.email.watcher import WatchOptions
 from channels.email.watching import MailboxWatchers
 from hub.config import Settings
 from hub.core import Hub
+from hub.intake.cursors import list_status, read_cursor
 from hub.models import Channel, RawInbound, Ticket
-from hub.services.cursors import list_status, read_cursor
 from tests.certificates import TestCA, make_ca
 from tests.conftest import make_settings
 from tests.dovecot import PASSWORD, Dovecot, unavailable

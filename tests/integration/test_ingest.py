@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus, Role, TicketEventKind, TicketStatus
 from hub.errors import IngestFailed
-from hub.inbound import InboundAttachment, InboundMessage, Sender
+from hub.intake import ingest
+from hub.intake.inbound import InboundAttachment, InboundMessage, Sender
 from hub.models import Attachment, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent
-from hub.services import ingest, tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.broken_messages import break_messages, repair_messages
 from tests.conftest import ManualClock

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.domain import ChannelKind
-from hub.inbound import InboundAttachment
+from hub.intake.inbound import InboundAttachment
 from hub.models import Attachment
 from tests import factories
 

@@ -27,7 +27,8 @@ from channels.email.sources import Item
 from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus, Role, TicketStatus
-from hub.inbound import InboundMessage, IngestResult, Sender
+from hub.intake import channel_instances, ingest
+from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import (
     Attachment,
     AuditEvent,
@@ -44,7 +45,7 @@ from hub.models import (
     User,
 )
 from hub.ports import RealtimeEvent
-from hub.services import channel_instances, ingest, tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.conftest import _TABLES, ManualClock
 from tests.email_helpers import mail
@@ -284,7 +285,7 @@ async def _batched(
     email = await EmailIngest.create(world.hub)
     mails = corpus + await _specials(world)
     results: list[Any] = []
-    with caplog.at_level(logging.WARNING, logger="hub.services.ingest"):
+    with caplog.at_level(logging.WARNING, logger="hub.intake.ingest"):
         await import_mail(
             email, world.box, _items(mails), batch_size=batch_size, on_done=lambda _i, r: results.append(r)
         )
@@ -336,7 +337,7 @@ async def test_a_failing_mail_is_marked_failed_and_the_rest_of_its_batch_lands(h
     email = await EmailIngest.create(world.hub)
     mails = [mail(sender=f"c{n}@client.example", subject=f"s{n}", text=f"text {n}") for n in range(20)]
     mails[7] = mail(sender="c7@client.example", subject="poison", text="POISON")
-    from hub.services import ingest_engine
+    from hub.intake import ingest_engine
 
     def poisoned(real: Any) -> Any:
         def search_tokens(text: str) -> list[str]:
@@ -427,7 +428,7 @@ async def test_a_failure_in_a_batch_announces_nothing_of_the_failed_message(hub,
         )
         for n in range(6)
     ]
-    from hub.services import ingest_engine
+    from hub.intake import ingest_engine
 
     real = ingest_engine.search.tokens
 

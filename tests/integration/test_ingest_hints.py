@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from hub.delivery.reports import failed_after_sending
 from hub.domain import ChannelKind, DeliveryStatus, RawStatus
 from hub.errors import InvalidInput
+from hub.intake import ingest
+from hub.intake.ingest import channel_holding, failed_inbound, keep_unreadable
 from hub.models import Message, RawInbound, Ticket
-from hub.services import ingest
-from hub.services.automatic_replies import send_automatic_reply
-from hub.services.delivery_reports import failed_after_sending
-from hub.services.ingest import channel_holding, failed_inbound, keep_unreadable
+from hub.tickets.automatic_replies import send_automatic_reply
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from hub.domain import ChannelKind, DeliveryStatus, Direction, TicketEventKind, TicketStatus
 from hub.errors import IngestFailed, InvalidInput
-from hub.inbound import InboundMessage, IngestResult, Sender
+from hub.intake import ingest
+from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import Message, RawInbound, Ticket
 from hub.ports import RealtimeEvent
-from hub.services import ingest, tickets
 from hub.sla.targets import ClockStatus as S
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import clocks, desk, local, sh
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus
+from hub.intake.ingest import failed_inbound, keep_unreadable
 from hub.models import Message, Ticket
-from hub.services.ingest import failed_inbound, keep_unreadable
 from tests import factories
 
 pytestmark = pytest.mark.anyio

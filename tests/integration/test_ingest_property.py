@@ -29,10 +29,11 @@ from hub.core import Hub
 from hub.domain import ChannelKind, Role, TicketStatus
 from hub.errors import HubError
 from hub.events.subscribers import core_bus
-from hub.inbound import InboundMessage, IngestResult, Sender
+from hub.intake import channel_instances, ingest
+from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent, User
 from hub.ports import RealtimeEvent
-from hub.services import channel_instances, ingest, tickets
+from hub.tickets import tickets
 from tests import factories
 from tests.conftest import _TABLES
 

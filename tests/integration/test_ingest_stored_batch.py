@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from channels.wechat.inbound import EVENT_WINDOW, MESSAGE_WINDOW
 from hub.actors import CLI
 from hub.domain import ChannelKind, RawStatus, TicketStatus
-from hub.inbound import InboundMessage, IngestResult, Sender
+from hub.intake import channel_instances, ingest
+from hub.intake.inbound import InboundMessage, IngestResult, Sender
+from hub.intake.ingest import store
 from hub.models import RawInbound, ReplyWindow, Team, User
-from hub.services import channel_instances, ingest, tickets
-from hub.services.ingest import store
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.test_ingest_batch import World, _dump, _same, _world
 
@@ -162,7 +163,7 @@ async def _run(hub: Any, batched: bool, caplog: pytest.LogCaptureFixture) -> dic
             stored.append(await store(world.hub, message))
         fresh = [s.raw_id for s in stored if s.new]
         if batched:
-            with caplog.at_level(logging.WARNING, logger="hub.services.ingest"):
+            with caplog.at_level(logging.WARNING, logger="hub.intake.ingest"):
                 batch = await ingest.process_stored(world.hub, stored[0].raw_id)
             assert not [r for r in caplog.records if "one by one" in r.getMessage()], "the batch fell back"
             assert [raw_id for raw_id, _, _ in batch.items] == fresh

@@ -27,13 +27,14 @@ from litestar.testing import AsyncTestClient
 from channels.catalogue import Catalogue
 from hub.actors import Actor
 from hub.core import Hub
+from hub.delivery import delivery
+from hub.delivery.delivery import LEASE, REDRIVE_GRACE, backoff
 from hub.domain import DeliveryStatus, OutboxStatus, Role, TicketEventKind
 from hub.errors import RetryLater
 from hub.models import Message, Outbox, TicketEvent, User
 from hub.ports import JobRequest
-from hub.services import delivery, tickets
-from hub.services.delivery import LEASE, REDRIVE_GRACE, backoff
-from hub.services.tickets import DELIVER_JOB
+from hub.tickets import tickets
+from hub.tickets.tickets import DELIVER_JOB
 from tests import factories
 from tests.cli import HUB_COMMAND, hub_env, run_hub
 from tests.loopback import Answer, CallbackServer, StepClock

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from hub import notifications
+from hub.delivery import delivery
 from hub.domain import ChannelKind, Priority, RequirementEventKind, RequirementStatus, Role
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from hub.models import Notification, Outbox, Requirement, RequirementEvent, Team, User
-from hub.services import delivery, followup_sweep, notifications, requirements, tickets
+from hub.requirements import followup_sweep, requirements, views
 from hub.sla.targets import ClockStatus
-from hub.views import requirements as views
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import local, sh
 

@@ -10,9 +10,9 @@ import pytest
 
 from hub.core import Hub
 from hub.domain import ChannelKind, Presence, Role, TicketEventKind, TicketStatus
-from hub.inbound import IngestResult
+from hub.intake.inbound import IngestResult
 from hub.models import Ticket
-from hub.services import tickets
+from hub.tickets import tickets
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from hub.accounts import users
 from hub.actors import CLI
 from hub.domain import ChannelKind, TicketEventKind
 from hub.models import Ticket
-from hub.services import users
 from tests import factories
 from tests.integration.sla_setup import sh
 

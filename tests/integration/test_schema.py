@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from hub.domain import ChannelKind
 from hub.migrate import current_revision, head_revision
 from hub.models import APPEND_ONLY_TABLES, Base
-from hub.services import requirements
+from hub.requirements import requirements
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]

@@ -10,11 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from hub import realtime, scope
+from hub.accounts import teams
 from hub.actors import CLI, Actor
 from hub.domain import ChannelKind, OrganizationKind, Role
-from hub.inbound import InboundAttachment
+from hub.intake.inbound import InboundAttachment
 from hub.models import ApiToken, Base, Message, Notification, Outbox, RawInbound, ThreadRef
-from hub.services import handoffs, requirements, teams, tickets
+from hub.requirements import handoffs, requirements
+from hub.tickets import tickets
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -24,7 +26,7 @@ CLOSED_TO_PARTNERS = {
     RawInbound: "the channels' raw payloads, kept for the operator to re-process",
     ThreadRef: "the threading keys (Message-IDs) the ingest matches replies by",
     Outbox: "the delivery queue",
-    Notification: "a person's own alerts, read by their user id (hub.services.notifications)",
+    Notification: "a person's own alerts, read by their user id (hub.notifications)",
     ApiToken: "staff's integration credentials",
 }
 LINKS = {"organization_id", "ticket_id", "contact_id", "message_id", "requirement_id", "user_id"}

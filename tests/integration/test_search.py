@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub import search
+from hub.contacts import contacts
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role, Scenario, TicketStatus
-from hub.inbound import InboundMessage, IngestResult, Sender
+from hub.intake import ingest
+from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import Message, Organization, Ticket, User
-from hub.services import contacts, ingest, tickets
+from hub.tickets import search, tickets
 from tests import factories
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]

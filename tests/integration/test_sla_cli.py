@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from hub.actors import CLI
 from hub.domain import ChannelKind, TicketEventKind, Tier
 from hub.models import Ticket, TicketEvent, TicketSla
-from hub.services import sla_policies
-from hub.services.sla_policies import NewPolicy
+from hub.sla import policies as sla_policies
+from hub.sla.policies import NewPolicy
 from tests import factories
 from tests.integration.sla_setup import clocks, desk, local, sh
 

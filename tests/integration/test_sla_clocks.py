@@ -10,9 +10,11 @@ import sqlalchemy as sa
 from hub.actors import CLI
 from hub.domain import ChannelKind, Priority, TicketStatus, Tier
 from hub.models import Ticket, TicketSla
-from hub.services import sla, sla_policies, tickets
-from hub.services.sla_policies import NewPolicy
+from hub.sla import policies as sla_policies
+from hub.sla import service as sla
+from hub.sla.policies import NewPolicy
 from hub.sla.targets import ClockStatus as S
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import clocks, desk, local, sh
 

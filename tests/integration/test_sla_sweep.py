@@ -9,12 +9,13 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from hub import notifications
 from hub.domain import ChannelKind, TicketEventKind, TicketStatus
 from hub.models import Notification, TicketEvent
 from hub.ports import JobRequest
-from hub.services import notifications, tickets
-from hub.services.sla_sweep import sweep
+from hub.sla.sweep import sweep
 from hub.sla.targets import ClockStatus as S
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import clocks, desk, sh
 from web.worker import build_worker, sla_sweep

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 
-from hub.one_time_codes import matching_step, spend
+from hub.accounts.one_time_codes import matching_step, spend
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NOW = datetime(2026, 11, 29, 9, 0, 10, tzinfo=UTC)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from hub import profiles
+from hub.accounts.organizations import normalise_domain
+from hub.contacts import profiles
 from hub.errors import InvalidInput
-from hub.services.organizations import normalise_domain
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Who gets a new ticket (hub.routing.choose_assignee), without a database."""
+"""Who gets a new ticket (hub.intake.routing.choose_assignee), without a database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.domain import Presence
-from hub.routing import Candidate, choose_assignee
+from hub.intake.routing import Candidate, choose_assignee
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The application-side tokenizer behind Chinese and English search (hub.search)."""
+"""The application-side tokenizer behind Chinese and English search (hub.tickets.search)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub import search
+from hub.tickets import search
 
 #: One quoted lexeme, optionally a prefix match, in PostgreSQL's tsquery input syntax.
 _QUOTED = r"'(?:[^'\\]|''|\\\\)+'(?::\*)?"

@@ -8,7 +8,7 @@ import pytest
 
 from hub.domain import TicketEventKind as E
 from hub.domain import TicketStatus as S
-from hub.status import can_move, events_for
+from hub.tickets.status import can_move, events_for
 
 ALLOWED_MOVES = {
     (S.NEW, S.OPEN),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.i18n import translate
-from hub.services.windows import WindowClosed
+from hub.tickets.windows import WindowClosed
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,12 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
-from hub import message_size
 from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus, Role
-from hub.inbound import InboundMessage, Sender
+from hub.intake import channel_instances, ingest, message_size
+from hub.intake.inbound import InboundMessage, Sender
 from hub.models import Attachment, Contact, Message, RawInbound, Ticket
-from hub.services import channel_instances, ingest
 from tests import factories
 from tests.cli import run_hub
 from web.app import create_app

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from hub.accounts import users
 from hub.actors import CLI
 from hub.domain import ChannelKind, Role
-from hub.services import users
 from tests import factories
 from tests.web.helpers import assert_problem
 

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 import pytest
 
 from hub.domain import ChannelKind, Role
-from hub.inbound import InboundAttachment
+from hub.intake.inbound import InboundAttachment
 from tests import factories
 from tests.web.helpers import assert_problem
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from hub.domain import ChannelKind
-from hub.services.sla_sweep import sweep
+from hub.sla.sweep import sweep
 from tests import factories
 from tests.integration.sla_setup import desk, sh
 from tests.web.helpers import assert_problem

@@ -12,12 +12,13 @@ import uuid
 import pytest
 from litestar.testing import AsyncTestClient
 
+from hub.accounts import users
 from hub.actors import CLI, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind, OrganizationKind, Role
-from hub.inbound import InboundAttachment
+from hub.intake.inbound import InboundAttachment
 from hub.models import User
-from hub.services import escalation, tickets, users
+from hub.tickets import escalation, tickets
 from tests import factories
 from web.auth.identity import CurrentUser
 

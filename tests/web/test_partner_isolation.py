@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from hub.domain import ChannelKind, OrganizationKind, Role
-from hub.inbound import InboundAttachment
+from hub.intake.inbound import InboundAttachment
 from tests import factories
 from tests.web.helpers import assert_problem, login
 

@@ -33,9 +33,10 @@ import pytest
 import sqlalchemy as sa
 from litestar.routes import HTTPRoute, WebSocketRoute
 
+from hub.accounts import teams
 from hub.actors import CLI
 from hub.domain import ChannelKind, OrganizationKind, Role
-from hub.inbound import InboundAttachment
+from hub.intake.inbound import InboundAttachment
 from hub.models import (
     Attachment,
     Contact,
@@ -52,7 +53,6 @@ from hub.models import (
     TicketSla,
     User,
 )
-from hub.services import teams
 from tests import factories
 from tests.web.helpers import login
 

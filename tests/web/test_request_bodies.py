@@ -5,8 +5,9 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from hub.accounts import accounts, organizations, teams, users
 from hub.commands import Command
-from hub.services import accounts, organizations, sla_policies, teams, users
+from hub.sla import policies as sla_policies
 
 pytestmark = pytest.mark.anyio
 

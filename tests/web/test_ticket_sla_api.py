@@ -7,10 +7,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from hub.delivery import delivery
+from hub.delivery import reports as delivery_reports
 from hub.domain import ChannelKind, Role
 from hub.models import Outbox, TicketSla
-from hub.services import delivery, delivery_reports, tickets
-from hub.services.sla_sweep import sweep
+from hub.sla.sweep import sweep
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import desk, sh
 from tests.loopback import Answer, CallbackServer

@@ -13,8 +13,8 @@ from litestar.testing import AsyncTestClient
 from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus
+from hub.intake import channel_instances
 from hub.models import Channel, RawInbound
-from hub.services import channel_instances
 from tests.web.conftest import cast  # noqa: F401 - the logged-in cast, for page and API tests
 from tests.wechat import pushes
 from tests.wechat_fake import FakeWeChat

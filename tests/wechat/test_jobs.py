@@ -8,11 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from channels.wechat import jobs
+from hub.delivery import delivery
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.errors import RetryLater
+from hub.intake import ingest
+from hub.intake.ingest import failed_inbound
 from hub.models import Attachment, Contact, ContactIdentity, Message, Outbox, Ticket
-from hub.services import delivery, ingest, tickets
-from hub.services.ingest import failed_inbound
+from hub.tickets import tickets
 from tests import factories
 from tests.broken_messages import break_messages, repair_messages
 from tests.wechat import pushes

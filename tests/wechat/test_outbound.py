@@ -10,11 +10,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from hub.delivery import delivery
 from hub.domain import DeliveryStatus, Role
 from hub.errors import RetryLater
 from hub.models import Message, Outbox, ReplyWindow, Ticket
-from hub.services import delivery, tickets
-from hub.services.windows import WindowClosed
+from hub.tickets import tickets
+from hub.tickets.windows import WindowClosed
 from tests import factories
 from tests.conftest import ManualClock
 from tests.wechat import pushes

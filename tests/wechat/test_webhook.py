@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from hub.domain import RawStatus
+from hub.intake.ingest import PROCESS_JOB
 from hub.models import Message, RawInbound, Ticket
-from hub.services.ingest import PROCESS_JOB
 from tests.wechat import pushes
 from tests.wechat.conftest import Pusher, process_pending
 from tests.wechat_fake import FakeWeChat
@@ -160,7 +160,7 @@ async def test_malformed_xml_is_400_and_kept_for_inspection(hub, runtime, push: 
 
 async def test_a_disabled_channel_refuses(hub, client, wechat) -> None:
     from hub.actors import CLI
-    from hub.services import channel_instances
+    from hub.intake import channel_instances
 
     await channel_instances.update_channel(hub, CLI, wechat.id, is_active=False)
     response = await client.post(f"/channels/wechat/{wechat.id}", params=pushes.query(), content=b"<xml/>")

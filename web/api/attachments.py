@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
-from hub.views import attachments
+from hub.tickets import attachments
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 

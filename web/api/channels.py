@@ -22,8 +22,8 @@ from channels.spec import form_fields
 from hub.commands import fits
 from hub.core import Hub
 from hub.domain import ChannelKind
+from hub.intake import channel_instances
 from hub.models import Channel
-from hub.services import channel_instances
 from web.auth.guards import admins
 from web.auth.identity import CurrentUser
 

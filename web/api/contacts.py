@@ -13,11 +13,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.contacts import avatars, contacts, views
 from hub.core import Hub
 from hub.models import ContactIdentity, Ticket
-from hub.services import contacts
-from hub.views import avatars
-from hub.views import contacts as views
 from web.api.attachments import FALLBACK_TYPE
 from web.auth.guards import staff
 from web.auth.identity import CurrentUser

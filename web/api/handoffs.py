@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from hub.core import Hub
 from hub.domain import HandoffStatus
 from hub.models import Handoff
-from hub.services import handoffs
+from hub.requirements import handoffs
 from web.auth.guards import staff
 from web.auth.identity import CurrentUser
 

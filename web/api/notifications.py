@@ -13,10 +13,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import notifications
 from hub.core import Hub
 from hub.i18n import negotiate
 from hub.models import Notification
-from hub.services import notifications
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 

@@ -12,11 +12,10 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import scope
+from hub.accounts import directory, organizations
 from hub.actors import Actor
 from hub.core import Hub
 from hub.models import Organization
-from hub.services import organizations
-from hub.views import directory
 from web.auth.guards import admins, any_user
 from web.auth.identity import CurrentUser
 

@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.domain import Priority, RequirementStatus
 from hub.models import Requirement, RequirementEvent
-from hub.services import requirements
-from hub.views import requirements as views
+from hub.requirements import requirements, views
 from web.auth.guards import staff
 from web.auth.identity import CurrentUser
 

@@ -12,8 +12,8 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
-from hub.services import sla_policies
-from hub.services.sla_policies import NewPolicy, PolicyChanges, PolicyView
+from hub.sla import policies as sla_policies
+from hub.sla.policies import NewPolicy, PolicyChanges, PolicyView
 from web.auth.guards import admins
 from web.auth.identity import CurrentUser
 

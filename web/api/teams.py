@@ -15,10 +15,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.accounts import directory, teams
 from hub.core import Hub
 from hub.models import Team
-from hub.services import teams
-from hub.views import directory
 from web.auth.guards import admins, staff
 from web.auth.identity import CurrentUser
 

@@ -12,8 +12,8 @@ from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import TicketSla
+from hub.sla import views
 from hub.sla.targets import Target
-from hub.views import sla as views
 from web.auth.guards import staff
 from web.auth.identity import CurrentUser
 

@@ -19,9 +19,8 @@ from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
 from hub.errors import InvalidInput
 from hub.models import Attachment, Contact, Message, Ticket
-from hub.services import escalation, tickets
-from hub.services.windows import WindowState
-from hub.views import tickets as views
+from hub.tickets import escalation, tickets, views
+from hub.tickets.windows import WindowState
 from web.auth.guards import any_user, staff, supervisors
 from web.auth.identity import CurrentUser
 from web.edge import NUL_OPT, STRIP

@@ -15,11 +15,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.accounts import accounts, directory, users
 from hub.core import Hub
 from hub.domain import Role
 from hub.models import User
-from hub.services import accounts, reassignment, users
-from hub.views import directory
+from hub.tickets import reassignment
 from web.auth.guards import admins, any_user, staff, supervisors
 from web.auth.identity import CurrentUser
 

@@ -15,11 +15,11 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, WebSocketException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from hub.accounts import accounts
 from hub.core import Hub
 from hub.domain import Role
 from hub.models import User
 from hub.security import PERSONAL_TOKEN_PREFIX
-from hub.services import accounts
 from web.auth import bearer
 from web.auth.identity import AuthInfo, CurrentUser
 from web.auth.sessions import CSRF_HEADER, SESSION_COOKIE, SessionStore

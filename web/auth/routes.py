@@ -12,12 +12,12 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from hub.accounts import accounts
 from hub.commands import fits
 from hub.core import Hub
 from hub.errors import HubError
 from hub.i18n import negotiate, translate
 from hub.models import ApiToken
-from hub.services import accounts
 from web.auth import bearer
 from web.auth.guards import any_user, staff
 from web.auth.identity import AuthInfo, CurrentUser

@@ -35,7 +35,7 @@ def calendar_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def calendar_list(as_json: bool) -> None:
     """List the calendars (the built-in `cn` is always there)."""
-    from hub.services import calendars
+    from hub.calendars import service as calendars
 
     async def work(runtime: Any) -> list[Any]:
         return await calendars.list_calendars(runtime.hub)
@@ -66,7 +66,7 @@ def _day_json(day: SpecialDay, calendar: Calendar) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def calendar_show(name: str, year: int | None, as_json: bool) -> None:
     """Print a calendar's week and the year's holidays and make-up workdays."""
-    from hub.services import calendars
+    from hub.calendars import service as calendars
 
     async def work(runtime: Any) -> tuple[Calendar, int]:
         found = await calendars.load_calendar(runtime.hub, name)
@@ -118,7 +118,7 @@ def calendar_show(name: str, year: int | None, as_json: bool) -> None:
 )
 def calendar_create(name: str, time_zone: str, week_specs: tuple[str, ...], base: str) -> None:
     """Create a calendar (for an organization with its own hours or zone)."""
-    from hub.services import calendars
+    from hub.calendars import service as calendars
 
     try:
         week = parse_week(week_specs or ["mon-fri=09:00-12:00,13:00-18:00"])
@@ -144,7 +144,7 @@ def calendar_create(name: str, time_zone: str, week_specs: tuple[str, ...], base
 )
 def calendar_set_day(name: str, day: date, kind: str, note: str | None, periods: str | None) -> None:
     """Make DATE a holiday or a workday, overriding the statutory schedule and the week."""
-    from hub.services import calendars
+    from hub.calendars import service as calendars
 
     try:
         parsed = parse_periods(periods) if periods else ()
@@ -164,7 +164,7 @@ def calendar_set_day(name: str, day: date, kind: str, note: str | None, periods:
 @click.argument("day", metavar="DATE", type=Day())
 def calendar_remove_day(name: str, day: date) -> None:
     """Remove an override: DATE follows the statutory schedule and the week again."""
-    from hub.services import calendars
+    from hub.calendars import service as calendars
 
     async def work(runtime: Any) -> None:
         await calendars.remove_day(runtime.hub, CLI, name, day)

@@ -114,7 +114,7 @@ def _add(
     from channels.spec import SettingsProblem, check_form
     from hub.actors import CLI
     from hub.domain import ChannelKind
-    from hub.services import channel_instances
+    from hub.intake import channel_instances
 
     given = {
         key: list(value) if isinstance(value, tuple) else value
@@ -166,7 +166,7 @@ def _add(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def channel_list(as_json: bool) -> None:
     """List channels with their ids, and for watched mailboxes what the watcher does (or its error)."""
-    from hub.services import channel_instances, cursors
+    from hub.intake import channel_instances, cursors
 
     async def work(runtime: Any) -> tuple[list[Any], list[Any]]:
         return await channel_instances.list_channels(runtime.hub), await cursors.list_status(runtime.hub)

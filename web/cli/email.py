@@ -103,7 +103,7 @@ async def _only_mailbox(hub: Any, mailboxes: list[uuid.UUID]) -> uuid.UUID:
         raise click.ClickException(
             "there is no mailbox (e-mail) channel yet; add one with `hub channel add email`"
         )
-    from hub.services.channel_instances import list_channels
+    from hub.intake.channel_instances import list_channels
 
     names = {c.id: c.name for c in await list_channels(hub) if c.id in mailboxes}
     choices = "; ".join(f"--channel {i} ({names.get(i, '?')})" for i in mailboxes)

@@ -24,7 +24,7 @@ def inbound() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def inbound_failed(as_json: bool) -> None:
     """List inbound messages that were stored but failed to process."""
-    from hub.services.ingest import failed_inbound
+    from hub.intake.ingest import failed_inbound
 
     async def work(runtime: Any) -> list[Any]:
         return await failed_inbound(runtime.hub)
@@ -47,7 +47,7 @@ def inbound_failed(as_json: bool) -> None:
 def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
     """Payloads that were authentic but unreadable (malformed XML...), kept for inspection."""
     from hub.domain import RawStatus
-    from hub.services.ingest import failed_inbound
+    from hub.intake.ingest import failed_inbound
 
     async def work(runtime: Any) -> list[Any]:
         return await failed_inbound(runtime.hub, status=RawStatus.REJECTED)
@@ -87,8 +87,8 @@ def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
 @click.argument("raw_ids", nargs=-1, type=click.UUID)
 def inbound_retry(raw_ids: tuple[uuid.UUID, ...]) -> None:
     """Process failed inbound messages again (all of them, or the ids given)."""
-    from hub.services import ingest
-    from hub.services.ingest import failed_inbound
+    from hub.intake import ingest
+    from hub.intake.ingest import failed_inbound
 
     async def work(runtime: Any) -> tuple[int, list[str]]:
         ids = list(raw_ids) or [r.id for r in await failed_inbound(runtime.hub)]

@@ -21,7 +21,7 @@ def outbox() -> None:
 def outbox_retry(include_failed: bool) -> None:
     """Re-enqueue deliveries whose job was lost (and, with --failed, the failed ones)."""
 
-    from hub.services import delivery
+    from hub.delivery import delivery
 
     async def work(runtime: Any) -> int:
         return await delivery.redrive(runtime.hub, include_failed=include_failed)

@@ -49,8 +49,8 @@ def sla_due(start: datetime, spec: DurationSpec, calendar_name: str) -> None:
     time (m, h, d) is elapsed time. A year whose holidays the calendar does not know is counted by
     the weekly schedule, with a warning on stderr.
     """
+    from hub.calendars import service as calendars
     from hub.calendars.due import compute_due
-    from hub.services import calendars
 
     async def work(runtime: Any) -> Calendar:
         return await calendars.load_calendar(runtime.hub, calendar_name)
@@ -79,7 +79,7 @@ def _criteria(view: Any) -> str:
 def sla_policies(as_json: bool) -> None:
     """List SLA policies in the order they are tried: for a ticket, the first active one that
     matches its channel, priority and client tier applies. Built-in defaults come last."""
-    from hub.services.sla_policies import list_policies
+    from hub.sla.policies import list_policies
 
     async def work(runtime: Any) -> list[Any]:
         async with runtime.hub.uow() as uow:
@@ -130,7 +130,7 @@ def sla_recompute(number: int | None) -> None:
     otherwise) or after changing policies or calendars, to apply them to open tickets now.
     Warnings and breaches now owed are recorded by the next sweep.
     """
-    from hub.services.sla import recompute
+    from hub.sla.service import recompute
 
     async def work(runtime: Any) -> int:
         return await recompute(runtime.hub, ticket_number=number)
@@ -143,8 +143,8 @@ def sla_recompute(number: int | None) -> None:
 def sla_sweep() -> None:
     """Record the SLA warnings, breaches and complaint escalations due now, and the requirement
     feedback and hand-off ones, and notify (what the worker does every 30 s)."""
-    from hub.services import followup_sweep
-    from hub.services.sla_sweep import sweep
+    from hub.requirements import followup_sweep
+    from hub.sla.sweep import sweep
 
     async def work(runtime: Any) -> Any:
         return await sweep(runtime.hub), await followup_sweep.sweep(runtime.hub)

@@ -45,8 +45,8 @@ def create_user(
     locale: str,
 ) -> None:
     """Create a user who can log in."""
+    from hub.accounts import accounts
     from hub.actors import CLI
-    from hub.services import accounts
 
     if password is None:
         if not sys.stdin.isatty():

@@ -18,10 +18,10 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.accounts import directory
 from hub.domain import ACTIVE_STATUSES, ChannelKind, Scenario, TicketStatus
-from hub.views import directory
-from hub.views import sla as sla_views
-from hub.views import tickets as ticket_views
+from hub.sla import views as sla_views
+from hub.tickets import views as ticket_views
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render

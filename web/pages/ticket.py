@@ -1,6 +1,6 @@
 """One ticket: header, thread, details and (for staff) the composer and controls.
 
-Reads go through the hub's views (:mod:`hub.views.tickets`, ``contacts``, ``directory``), which
+Reads go through the hub's views (:mod:`hub.tickets.views`, ``contacts``, ``directory``), which
 scope partners to their organization and hide internal notes from them; the template then leaves
 out every staff control for a partner. The browser never decides what a role may see.
 
@@ -25,12 +25,13 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.accounts import directory
+from hub.contacts import avatars
+from hub.contacts import views as contact_views
 from hub.domain import Priority, Role, Scenario, TicketStatus
-from hub.status import can_move
-from hub.views import avatars, directory
-from hub.views import contacts as contact_views
-from hub.views import sla as sla_views
-from hub.views import tickets as ticket_views
+from hub.sla import views as sla_views
+from hub.tickets import views as ticket_views
+from hub.tickets.status import can_move
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render

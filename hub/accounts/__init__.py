@@ -1,0 +1,1 @@
+"""Accounts: users, teams, organisations, sign-in codes, the staff directory."""

@@ -1,0 +1,1 @@
+"""Contacts: one person across their identities, profiles, what a contact page shows."""

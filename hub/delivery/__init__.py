@@ -1,0 +1,1 @@
+"""Replies out: the outbox, delivery through the channel kinds' senders, delivery reports."""

@@ -1,0 +1,55 @@
+"""How much text a message body holds, per channel kind, and where the rest goes.
+
+A body is what agents read, what search indexes and what every page of the ticket renders; a
+customer's own words fit in far less than these limits. What exceeds one is a paste, a log or a
+data dump (a 1 MB line posted through the API made the ticket page unusable): it is kept whole as a
+text attachment, stored like any attachment, and the body keeps its first part, with the cut noted
+in ``meta["truncated"]`` so the page says so in the reader's language. Nothing is lost: the
+attachment holds every character and the raw row keeps the payload as it arrived.
+
+The limits count characters (a Chinese character is one), and are documented in the README's
+channel section; change them there too.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from hub.domain import ChannelKind
+from hub.intake.inbound import InboundAttachment, InboundMessage
+from hub.ports import AttachmentStore
+
+#: Characters of body text per channel kind. Mail gets room for long threads (the full original,
+#: quotes included, is kept beside it); chat-like channels carry short messages.
+BODY_LIMITS: dict[ChannelKind, int] = {
+    ChannelKind.EMAIL: 50_000,
+    ChannelKind.API: 50_000,
+    ChannelKind.WECHAT: 10_000,
+    ChannelKind.WEBCHAT: 10_000,
+    ChannelKind.PHONE: 10_000,
+}
+#: The attachment holding the whole text of a message cut to its channel's limit.
+FULL_TEXT_FILENAME = "message-full-text.txt"
+
+
+def within_limit(storage: AttachmentStore, message: InboundMessage, kind: ChannelKind) -> InboundMessage:
+    """``message`` with its body cut to ``kind``'s limit and the whole text attached, or unchanged."""
+    limit = BODY_LIMITS[kind]
+    if len(message.text) <= limit:
+        return message
+    whole = message.text.encode("utf-8")
+    attachment = InboundAttachment(
+        filename=FULL_TEXT_FILENAME,
+        content_type="text/plain; charset=utf-8",
+        sha256=storage.put(whole),
+        size=len(whole),
+    )
+    return msgspec.structs.replace(
+        message,
+        text=message.text[:limit],
+        attachments=(*message.attachments, attachment),
+        meta={
+            **message.meta,
+            "truncated": {"chars": len(message.text), "kept": limit, "attachment": FULL_TEXT_FILENAME},
+        },
+    )

@@ -1,0 +1,1 @@
+"""Requirements and hand-offs: client requirements with their feedback promise, questions between departments."""

@@ -1,1 +1,0 @@
-"""Use-cases: each module owns one thing the hub does."""
