@@ -14,18 +14,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.calendars.durations import parse_duration
-from hub.core import Hub
 from hub.domain import Role
 from hub.errors import InvalidInput, NotFound
+from hub.events.base import DomainEvent
 from hub.i18n import translate
 from hub.models import Notification, Team, User
+
+if TYPE_CHECKING:
+    from hub.core import Hub
+    from hub.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +77,7 @@ def rows_for(
 ) -> list[dict[str, Any]]:
     """One notification per distinct person (the assignee who is also a lead hears once).
 
-    Plain rows, inserted together by :func:`add_rows`: a sweep tells thousands of people at once.
+    Plain rows, given to :func:`tell` and inserted together: a sweep tells thousands of people at once.
     """
     return [
         {
@@ -88,9 +92,27 @@ def rows_for(
     ]
 
 
-async def add_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PeopleTold(DomainEvent):
+    """Staff were told something: the rows of :func:`rows_for`. Written by a subscriber with the
+    change that caused them (a rolled-back escalation tells nobody), with their e-mail copies
+    queued after commit when a mailer is set."""
+
+    rows: tuple[dict[str, Any], ...]
+
+
+def tell(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
+    """The use case decides who is told; the bus writes it (:func:`write`)."""
     if rows:
-        await session.execute(sa.insert(Notification), list(rows))
+        uow.emit(PeopleTold(at=uow.hub.clock.now(), rows=tuple(rows)))
+
+
+async def write(uow: UnitOfWork, events: Sequence[PeopleTold]) -> None:
+    """Subscribed before commit: every notification of the transaction in one statement."""
+    rows = [row for event in events for row in event.rows]
+    await uow.session.execute(sa.insert(Notification), rows)
+    for function, notification_id in email_jobs(uow.hub, rows):
+        uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
 
 
 def render(notification: Notification, locale: str, time_zone: str) -> str:

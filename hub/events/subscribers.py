@@ -1,11 +1,12 @@
-"""The core's own subscribers: the audit trail and live updates. Channels add theirs at start-up."""
+"""The core's own subscribers: the audit trail, staff notifications and live updates. Channels add
+theirs at start-up."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hub import bulk
+from hub import bulk, notifications
 from hub.events.base import DomainEvent
 from hub.events.bus import EventBus
 from hub.models import AuditEvent
@@ -63,5 +64,6 @@ async def publish_live(hub: Hub, events: Sequence[DomainEvent]) -> None:
 def core_bus() -> EventBus:
     bus = EventBus()
     bus.before_commit(DomainEvent, write_audit)
+    bus.before_commit(notifications.PeopleTold, notifications.write)
     bus.after_commit(DomainEvent, publish_live)
     return bus

@@ -57,9 +57,7 @@ async def _tell(
         params={"number": ticket.number, "subject": ticket.subject, **params},
         now=now,
     )
-    await notifications.add_rows(uow.session, rows)
-    for function, notification_id in notifications.email_jobs(uow.hub, rows):
-        uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
+    notifications.tell(uow, rows)
 
 
 async def request(hub: Hub, actor: Actor, ticket_id: uuid.UUID, *, team_id: uuid.UUID, note: str) -> Handoff:

@@ -124,9 +124,7 @@ async def _tell(
         },
         now=uow.hub.clock.now(),
     )
-    await notifications.add_rows(uow.session, rows)
-    for function, notification_id in notifications.email_jobs(uow.hub, rows):
-        uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
+    notifications.tell(uow, rows)
 
 
 async def _team_of(session: AsyncSession, user_id: uuid.UUID) -> uuid.UUID | None:

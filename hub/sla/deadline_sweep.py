@@ -132,9 +132,7 @@ async def sweep_once(hub: Hub, kind: DeadlineKind[Any], *, now: datetime, batch:
             else:
                 tally.warnings += 1
         told = await kind.tell(uow, recorded, now)
-        await notifications.add_rows(uow.session, told)
-        for function, notification_id in notifications.email_jobs(hub, told):
-            uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
+        notifications.tell(uow, told)
         tally.notified = len(told)
         await kind.reschedule(uow, due, now, tally)
         tally.rows = len(rows)

@@ -141,9 +141,7 @@ async def climb(
         },
         now=now,
     )
-    await notifications.add_rows(uow.session, rows)
-    for function, notification_id in notifications.email_jobs(uow.hub, rows):
-        uow.enqueue(function, notification_id, job_id=f"notify:{notification_id}")
+    notifications.tell(uow, rows)
     uow.emit(
         events.Escalated(
             at=now,
