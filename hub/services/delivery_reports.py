@@ -15,10 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.core import Hub
-from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
+from hub.domain import DeliveryStatus, Direction, OutboxStatus
 from hub.models import Message, Outbox
-from hub.services import timeline
-from hub.services.delivery import announce
+from hub.services.delivery import announce, mark_failed
 
 
 async def failed_after_sending(
@@ -42,8 +41,6 @@ async def failed_after_sending(
         if message.delivery_status is DeliveryStatus.FAILED and message.delivery_error == reason:
             return message.id
         now = hub.clock.now()
-        message.delivery_status = DeliveryStatus.FAILED
-        message.delivery_error = reason
         if report:
             message.meta = {**message.meta, "delivery_report": report}
         await uow.session.execute(
@@ -51,15 +48,7 @@ async def failed_after_sending(
             .where(Outbox.message_id == message.id)
             .values(status=OutboxStatus.FAILED, last_error=reason)
         )
-        timeline.append(
-            uow.session,
-            message.ticket_id,
-            TicketEventKind.DELIVERY_FAILED,
-            at=now,
-            message_id=message.id,
-            reason=reason,
-            after_sending=True,
-        )
+        mark_failed(uow.session, message, reason, now=now, after_sending=True)
         await announce(uow, message)
         await uow.commit()
         return message.id
