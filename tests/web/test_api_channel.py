@@ -166,14 +166,17 @@ async def test_another_channels_token_is_401(
     )
 
 
+async def post_raw(client: AsyncTestClient, channel_id: uuid.UUID, body: bytes, token: str) -> httpx.Response:
+    """The body as the bytes given, so the endpoint meets what is not (or not yet) JSON."""
+    return await client.post(
+        url(channel_id), content=body, headers={**bearer(token), "Content-Type": "application/json"}
+    )
+
+
 async def test_the_token_is_checked_before_the_body_is_read(
     client: AsyncTestClient, api: factories.ApiChannel
 ) -> None:
-    response = await client.post(
-        url(api.channel.id),
-        content=b"{not json",
-        headers={**bearer("hub_ch_wrong"), "Content-Type": "application/json"},
-    )
+    response = await post_raw(client, api.channel.id, b"{not json", "hub_ch_wrong")
     problem(response, 401, "invalid_channel_token")
 
 
@@ -189,11 +192,7 @@ async def test_a_disabled_channel_is_403(
 async def test_malformed_json_is_400_with_a_clear_message(
     client: AsyncTestClient, api: factories.ApiChannel
 ) -> None:
-    response = await client.post(
-        url(api.channel.id),
-        content=b'{"external_id": "m-1", "sender": ',
-        headers={**bearer(api.token), "Content-Type": "application/json"},
-    )
+    response = await post_raw(client, api.channel.id, b'{"external_id": "m-1", "sender": ', api.token)
     detail = problem(response, 400, "http_400")["detail"]
     assert detail == "The request body is not valid JSON: Input data was truncated"
 
