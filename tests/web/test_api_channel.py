@@ -261,17 +261,22 @@ async def test_base64_attachments_are_stored_and_shown_on_the_ticket(
     assert hub.storage.get(digests[0]) == invoice and hub.storage.get(digests[1]) == b"\x00\x01\x02"
 
 
+async def post_attachment(
+    client: AsyncTestClient, api: factories.ApiChannel, filename: str, data_base64: str
+) -> httpx.Response:
+    """A message carrying one attachment, for the tests of the size limits."""
+    return await client.post(
+        url(api.channel.id),
+        json=message(attachments=[{"filename": filename, "data_base64": data_base64}]),
+        headers=bearer(api.token),
+    )
+
+
 async def test_an_attachment_over_the_limit_is_422_and_nothing_is_stored(
     runtime: Runtime, hub: Hub, api: factories.ApiChannel
 ) -> None:
     async with client_with(runtime, attachment_max_bytes=1000) as client:
-        response = await client.post(
-            url(api.channel.id),
-            json=message(
-                attachments=[{"filename": "big.pdf", "data_base64": base64.b64encode(b"x" * 1001).decode()}]
-            ),
-            headers=bearer(api.token),
-        )
+        response = await post_attachment(client, api, "big.pdf", base64.b64encode(b"x" * 1001).decode())
     assert "big.pdf" in problem(response, 422, "invalid_input")["detail"]
     assert await counts(hub) == dict.fromkeys(
         ["raw_inbound", "tickets", "messages", "contacts", "attachments"], 0
@@ -284,11 +289,7 @@ async def test_an_attachment_within_the_default_limit_is_accepted(
 ) -> None:
     # 8 MB is well under HUB_ATTACHMENT_MAX_BYTES (25 MB), but its base64 body is over 10 MB.
     scan = bytes(range(256)) * (8 * 1024 * 1024 // 256)
-    response = await client.post(
-        url(api.channel.id),
-        json=message(attachments=[{"filename": "scan.tiff", "data_base64": base64.b64encode(scan).decode()}]),
-        headers=bearer(api.token),
-    )
+    response = await post_attachment(client, api, "scan.tiff", base64.b64encode(scan).decode())
     assert response.status_code == 200, response.text
     async with hub.uow() as uow:
         assert await uow.session.scalar(sa.select(Attachment.size)) == len(scan)
@@ -298,11 +299,7 @@ async def test_a_body_far_over_the_limit_is_refused_before_it_is_read(
     runtime: Runtime, hub: Hub, api: factories.ApiChannel
 ) -> None:
     async with client_with(runtime, attachment_max_bytes=1000) as client:
-        response = await client.post(
-            url(api.channel.id),
-            json=message(attachments=[{"filename": "huge.bin", "data_base64": "QUFB" * (1024 * 1024)}]),
-            headers=bearer(api.token),
-        )
+        response = await post_attachment(client, api, "huge.bin", "QUFB" * (1024 * 1024))
     problem(response, 413, "http_413")
     assert await factories.count(hub, RawInbound) == 0
 
