@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from hub.actors import Actor
@@ -25,6 +26,31 @@ class SettingsChanged(DomainEvent):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     reason: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        actor: Actor,
+        action: str,
+        subject_id: uuid.UUID | str,
+        *,
+        at: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> SettingsChanged:
+        """The change of the thing its action names before the dot (``team.created``: a team), which is
+        the subject of every action but a few (an API token's is its user, so it names it itself)."""
+        return cls(
+            actor=actor,
+            action=action,
+            subject_type=action.partition(".")[0],
+            subject_id=subject_id,
+            at=at,
+            before=before,
+            after=after,
+            reason=reason,
+        )
 
     def audit(self) -> AuditLine:
         return AuditLine(

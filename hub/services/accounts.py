@@ -92,11 +92,10 @@ async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
         except IntegrityError:
             raise Conflict(detail=f"a user with e-mail {email} already exists") from None
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="user.created",
-                subject_type="user",
-                subject_id=user.id,
+            SettingsChanged.of(
+                actor,
+                "user.created",
+                user.id,
                 at=hub.clock.now(),
                 after={"email": email, "role": new.role.value},
             )
@@ -162,12 +161,8 @@ async def confirm_totp(hub: Hub, actor: Actor, user_id: uuid.UUID, code: str, *,
         if not enable:
             user.totp_secret = None
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="user.totp_enabled" if enable else "user.totp_disabled",
-                subject_type="user",
-                subject_id=user.id,
-                at=hub.clock.now(),
+            SettingsChanged.of(
+                actor, "user.totp_enabled" if enable else "user.totp_disabled", user.id, at=hub.clock.now()
             )
         )
         await uow.commit()
@@ -240,11 +235,10 @@ async def set_presence(hub: Hub, actor: Actor, user_id: uuid.UUID, presence: Pre
         before = user.presence
         user.presence = presence
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="user.presence_changed",
-                subject_type="user",
-                subject_id=user.id,
+            SettingsChanged.of(
+                actor,
+                "user.presence_changed",
+                user.id,
                 at=hub.clock.now(),
                 before={"presence": before.value},
                 after={"presence": presence.value},

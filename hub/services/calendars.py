@@ -149,11 +149,10 @@ async def create_calendar(
         except IntegrityError:
             raise Conflict(detail=f"a calendar named {name!r} already exists") from None
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="calendar.created",
-                subject_type="calendar",
-                subject_id=row.id,
+            SettingsChanged.of(
+                actor,
+                "calendar.created",
+                row.id,
                 at=hub.clock.now(),
                 after={
                     "name": name,
@@ -211,11 +210,10 @@ async def set_day(
         row.note = (note or "").strip() or None
         await uow.session.flush()
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="calendar.day_set",
-                subject_type="calendar",
-                subject_id=calendar.id,
+            SettingsChanged.of(
+                actor,
+                "calendar.day_set",
+                calendar.id,
                 at=hub.clock.now(),
                 before=before,
                 after=_day_json(name, row),
@@ -238,13 +236,6 @@ async def remove_day(hub: Hub, actor: Actor, name: str, day: date) -> None:
         before = _day_json(name, row)
         await uow.session.delete(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="calendar.day_removed",
-                subject_type="calendar",
-                subject_id=calendar.id,
-                at=hub.clock.now(),
-                before=before,
-            )
+            SettingsChanged.of(actor, "calendar.day_removed", calendar.id, at=hub.clock.now(), before=before)
         )
         await uow.commit()

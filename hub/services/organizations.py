@@ -124,14 +124,7 @@ async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> O
         uow.session.add(org)
         await _flush(uow.session, org.name)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="organization.created",
-                subject_type="organization",
-                subject_id=org.id,
-                at=hub.clock.now(),
-                after=snapshot(org),
-            )
+            SettingsChanged.of(actor, "organization.created", org.id, at=hub.clock.now(), after=snapshot(org))
         )
         await uow.commit()
         return org
@@ -155,11 +148,10 @@ async def update_organization(
             setattr(org, key, wanted[key])
         await _flush(uow.session, org.name)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="organization.updated",
-                subject_type="organization",
-                subject_id=org.id,
+            SettingsChanged.of(
+                actor,
+                "organization.updated",
+                org.id,
                 at=hub.clock.now(),
                 before=before,
                 after=snapshot(org, changed),

@@ -114,16 +114,7 @@ async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
         row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, **wanted)
         uow.session.add(row)
         await _flush(uow.session, row.name)
-        uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="sla_policy.created",
-                subject_type="sla_policy",
-                subject_id=row.id,
-                at=now,
-                after=policy_json(row),
-            )
-        )
+        uow.emit(SettingsChanged.of(actor, "sla_policy.created", row.id, at=now, after=policy_json(row)))
         await uow.commit()
         return row
 
@@ -145,11 +136,10 @@ async def update_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID, changes: P
         await _flush(uow.session, row.name)
         after = policy_json(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="sla_policy.updated",
-                subject_type="sla_policy",
-                subject_id=row.id,
+            SettingsChanged.of(
+                actor,
+                "sla_policy.updated",
+                row.id,
                 at=row.updated_at,
                 before={k: before[k] for k in changed},
                 after={k: after[k] for k in changed},
@@ -168,14 +158,7 @@ async def delete_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID) -> None:
         before = policy_json(row)
         await uow.session.delete(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="sla_policy.deleted",
-                subject_type="sla_policy",
-                subject_id=policy_id,
-                at=hub.clock.now(),
-                before=before,
-            )
+            SettingsChanged.of(actor, "sla_policy.deleted", policy_id, at=hub.clock.now(), before=before)
         )
         await uow.commit()
 

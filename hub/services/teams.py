@@ -88,16 +88,7 @@ async def create_team(hub: Hub, actor: Actor, new: NewTeam) -> Team:
         team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         uow.session.add(team)
         await _flush(uow.session, team.name)
-        uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="team.created",
-                subject_type="team",
-                subject_id=team.id,
-                at=hub.clock.now(),
-                after=_plain(wanted),
-            )
-        )
+        uow.emit(SettingsChanged.of(actor, "team.created", team.id, at=hub.clock.now(), after=_plain(wanted)))
         await uow.commit()
         return team
 
@@ -116,11 +107,10 @@ async def update_team(hub: Hub, actor: Actor, team_id: uuid.UUID, changes: TeamC
             setattr(team, key, wanted[key])
         await _flush(uow.session, team.name)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="team.updated",
-                subject_type="team",
-                subject_id=team.id,
+            SettingsChanged.of(
+                actor,
+                "team.updated",
+                team.id,
                 at=hub.clock.now(),
                 before=_plain(before),
                 after=_plain({k: wanted[k] for k in before}),
