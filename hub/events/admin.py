@@ -38,13 +38,14 @@ class SettingsChanged(DomainEvent):
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
         reason: str | None = None,
+        subject_type: str | None = None,
     ) -> SettingsChanged:
-        """The change of the thing its action names before the dot (``team.created``: a team), which is
-        the subject of every action but a few (an API token's is its user, so it names it itself)."""
+        """The subject type is, unless given, what the action names before its dot (``team.created``:
+        a team); only a few actions say it (an API token's changes are filed under its user)."""
         return cls(
             actor=actor,
             action=action,
-            subject_type=action.partition(".")[0],
+            subject_type=subject_type or action.partition(".")[0],
             subject_id=subject_id,
             at=at,
             before=before,

@@ -180,13 +180,13 @@ async def create_api_token(hub: Hub, actor: Actor, name: str) -> tuple[ApiToken,
         )
         uow.session.add(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="api_token.created",
-                subject_type="user",
-                subject_id=actor.user_id,
+            SettingsChanged.of(
+                actor,
+                "api_token.created",
+                actor.user_id,
                 at=hub.clock.now(),
                 after={"token_id": str(row.id), "name": row.name},
+                subject_type="user",
             )
         )
         await uow.commit()
@@ -200,13 +200,13 @@ async def revoke_api_token(hub: Hub, actor: Actor, token_id: uuid.UUID) -> None:
             raise NotFound(what="user")
         row.revoked_at = row.revoked_at or hub.clock.now()
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="api_token.revoked",
-                subject_type="user",
-                subject_id=row.user_id,
+            SettingsChanged.of(
+                actor,
+                "api_token.revoked",
+                row.user_id,
                 at=hub.clock.now(),
                 after={"token_id": str(row.id)},
+                subject_type="user",
             )
         )
         await uow.commit()
