@@ -7,12 +7,12 @@ from typing import Annotated
 
 import pyotp
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from hub import one_time_codes, permissions, profiles
 from hub.actors import Actor
 from hub.commands import Command, fits
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import Presence, Role
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
@@ -87,10 +87,7 @@ async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
             password_hash=hash_password(new.password) if new.password else None,
         )
         uow.session.add(user)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict(detail=f"a user with e-mail {email} already exists") from None
+        await flush_unique(uow.session, f"a user with e-mail {email}")
         uow.emit(
             SettingsChanged.of(
                 actor,

@@ -14,13 +14,13 @@ from typing import Annotated, Any
 import msgspec
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions, profiles
 from hub.actors import Actor
 from hub.commands import Command, fits
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import OrganizationKind, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
@@ -108,13 +108,6 @@ def snapshot(org: Organization, keys: list[str] | None = None) -> dict[str, Any]
     return {k: str(v) if isinstance(v, uuid.UUID) else v for k in keys for v in [getattr(org, k)]}
 
 
-async def _flush(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(detail=f"an organization named {name!r} already exists") from None
-
-
 async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> Organization:
     permissions.require_admin(actor)
     wanted = _cleaned(msgspec.structs.asdict(new))
@@ -122,7 +115,7 @@ async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> O
         org = Organization(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         await _check_references(uow.session, wanted, org.id)
         uow.session.add(org)
-        await _flush(uow.session, org.name)
+        await flush_unique(uow.session, f"an organization named {org.name!r}")
         uow.emit(
             SettingsChanged.of(actor, "organization.created", org.id, at=hub.clock.now(), after=snapshot(org))
         )
@@ -146,7 +139,7 @@ async def update_organization(
         before = snapshot(org, changed)
         for key in changed:
             setattr(org, key, wanted[key])
-        await _flush(uow.session, org.name)
+        await flush_unique(uow.session, f"an organization named {org.name!r}")
         uow.emit(
             SettingsChanged.of(
                 actor,

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import msgspec
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions, profiles
@@ -23,8 +22,9 @@ from hub.actors import Actor
 from hub.calendars.durations import parse_duration
 from hub.commands import Command, fits
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import ChannelKind, Priority, Tier
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.errors import InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import SlaPolicy
 from hub.sla.defaults import BUILTIN_POLICIES
@@ -99,13 +99,6 @@ def policy_json(row: SlaPolicy) -> dict[str, Any]:
     }
 
 
-async def _flush(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(detail=f"an SLA policy named {name!r} already exists") from None
-
-
 async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
     permissions.require_admin(actor)
     wanted = _cleaned(new)
@@ -113,7 +106,7 @@ async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
         now = hub.clock.now()
         row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, **wanted)
         uow.session.add(row)
-        await _flush(uow.session, row.name)
+        await flush_unique(uow.session, f"an SLA policy named {row.name!r}")
         uow.emit(SettingsChanged.of(actor, "sla_policy.created", row.id, at=now, after=policy_json(row)))
         await uow.commit()
         return row
@@ -133,7 +126,7 @@ async def update_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID, changes: P
         for key, value in changed.items():
             setattr(row, key, value)
         row.updated_at = hub.clock.now()
-        await _flush(uow.session, row.name)
+        await flush_unique(uow.session, f"an SLA policy named {row.name!r}")
         after = policy_json(row)
         uow.emit(
             SettingsChanged.of(
