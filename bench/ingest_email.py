@@ -35,7 +35,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime
 from pathlib import Path
 
-import sqlalchemy as sa
+from fresh_schema import reset
 
 from channels.email.importer import DEFAULT_PARSE_WORKERS, import_mail
 from channels.email.ingest import EmailIngest, RedisClaims
@@ -43,10 +43,8 @@ from channels.email.parse import Mailbox, parse
 from channels.email.sources import items
 from hub.actors import CLI
 from hub.config import load_settings
-from hub.db import create_engine
 from hub.domain import ChannelKind
 from hub.intake.channel_instances import add_channel
-from hub.migrate import upgrade
 from web.runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,15 +121,6 @@ def parse_only(files: list[Path]) -> float:
     for file in files:
         parser.parsebytes(file.read_bytes())
     return time.perf_counter() - began
-
-
-async def reset(database_url: str) -> None:
-    engine = create_engine(database_url, pool_size=1)
-    async with engine.begin() as connection:
-        await connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        await connection.execute(sa.text("CREATE SCHEMA public"))
-    await engine.dispose()
-    await upgrade(database_url)
 
 
 async def ingest_all(

@@ -35,12 +35,11 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from fresh_schema import reset
 
 from hub.calendars.builtin import builtin
 from hub.config import load_settings
-from hub.db import create_engine
 from hub.domain import ChannelKind, Priority, TicketEventKind
-from hub.migrate import upgrade
 from hub.models import Ticket
 from hub.sla import service as sla
 from hub.sla.alerts import pending_alerts
@@ -70,15 +69,6 @@ async def timed(label: str, work: Callable[[], Awaitable[T]]) -> tuple[T, float]
     elapsed = time.perf_counter() - began
     print(f"  {label}: {elapsed * 1000:.1f} ms" if elapsed < 1 else f"  {label}: {elapsed:.2f} s")
     return result, elapsed
-
-
-async def reset(database_url: str) -> None:
-    engine = create_engine(database_url, pool_size=1)
-    async with engine.begin() as connection:
-        await connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        await connection.execute(sa.text("CREATE SCHEMA public"))
-    await engine.dispose()
-    await upgrade(database_url)
 
 
 PEOPLE = """

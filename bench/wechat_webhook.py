@@ -47,15 +47,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from fresh_schema import reset
 from wechatpy.crypto import WeChatCrypto
 
 from channels.wechat.callback import signature
 from hub.actors import CLI
 from hub.config import load_settings
-from hub.db import create_engine
 from hub.domain import ChannelKind
 from hub.intake import channel_instances
-from hub.migrate import upgrade
 from web.runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,15 +89,6 @@ def encrypted(xml: str, nonce: str) -> tuple[str, dict[str, str]]:
         f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>",
         params,
     )
-
-
-async def reset(database_url: str) -> None:
-    engine = create_engine(database_url, pool_size=1)
-    async with engine.begin() as connection:
-        await connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        await connection.execute(sa.text("CREATE SCHEMA public"))
-    await engine.dispose()
-    await upgrade(database_url)
 
 
 #: How long the floor (a static file at the push rate) is measured before the pushes.

@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from hub.domain import STAFF_ROLES, Role
 
 
-@dataclass(frozen=True)
-class Actor:
-    kind: str  # user | channel | system | cli
-    user_id: uuid.UUID | None = None
-    role: Role | None = None
-    organization_id: uuid.UUID | None = None
-    name: str | None = None
+class RoleHolder:
+    """Staff or partner follows from the role alone, for an actor and for the web's logged-in user."""
+
+    role: Role | None
 
     @property
     def is_staff(self) -> bool:
@@ -23,6 +20,15 @@ class Actor:
     @property
     def is_partner(self) -> bool:
         return self.role is Role.PARTNER
+
+
+@dataclass(frozen=True)
+class Actor(RoleHolder):
+    kind: str  # user | channel | system | cli
+    user_id: uuid.UUID | None = None
+    role: Role | None = None
+    organization_id: uuid.UUID | None = None
+    name: str | None = None
 
 
 SYSTEM = Actor(kind="system")

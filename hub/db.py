@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Dialect, event
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from hub.errors import Conflict
 
 #: Connections a process keeps open (and as many again while busy).
 POOL_SIZE = 10
@@ -86,3 +88,12 @@ async def open_connections(engine: AsyncEngine, count: int) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def flush_unique(session: AsyncSession, taken: str) -> None:
+    """Flush, a unique index's refusal becoming a 409 that names what is ``taken``: the database
+    decides whether a name or an address is free, as a look-up first would race a second writer."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(detail=f"{taken} already exists") from None

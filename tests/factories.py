@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from hub.accounts import accounts
 from hub.actors import CLI, Actor
 from hub.core import Hub
-from hub.domain import ChannelKind, OrganizationKind, Presence, Role, Tier
+from hub.domain import ChannelKind, OrganizationKind, Presence, Role, TicketEventKind, Tier
 from hub.intake import channel_instances, ingest
 from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Channel, Organization, Team, TicketEvent, User
@@ -175,6 +175,18 @@ async def events(hub: Hub, ticket_id: uuid.UUID) -> list[TicketEvent]:
             .order_by(TicketEvent.at, TicketEvent.id)
         )
         return list(rows)
+
+
+async def events_of_kind(
+    hub: Hub, kinds: list[TicketEventKind], ticket_id: uuid.UUID | None = None
+) -> list[TicketEvent]:
+    """Events of these kinds in the order they were written, of one ticket or of all: what a sweep or
+    a ladder recorded, without the log entries around them."""
+    async with hub.uow() as uow:
+        query = sa.select(TicketEvent).where(TicketEvent.kind.in_(kinds))
+        if ticket_id is not None:
+            query = query.where(TicketEvent.ticket_id == ticket_id)
+        return list(await uow.session.scalars(query.order_by(TicketEvent.id)))
 
 
 async def audit_trail(hub: Hub, subject_id: uuid.UUID) -> list[AuditEvent]:

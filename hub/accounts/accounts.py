@@ -7,7 +7,6 @@ from typing import Annotated
 
 import pyotp
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from hub import permissions
 from hub.accounts import one_time_codes
@@ -15,6 +14,7 @@ from hub.actors import Actor
 from hub.commands import Command, fits
 from hub.contacts import profiles
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import Presence, Role
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
@@ -89,16 +89,12 @@ async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
             password_hash=hash_password(new.password) if new.password else None,
         )
         uow.session.add(user)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict(detail=f"a user with e-mail {email} already exists") from None
+        await flush_unique(uow.session, f"a user with e-mail {email}")
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="user.created",
-                subject_type="user",
-                subject_id=user.id,
+            SettingsChanged.of(
+                actor,
+                "user.created",
+                user.id,
                 at=hub.clock.now(),
                 after={"email": email, "role": new.role.value},
             )
@@ -164,12 +160,8 @@ async def confirm_totp(hub: Hub, actor: Actor, user_id: uuid.UUID, code: str, *,
         if not enable:
             user.totp_secret = None
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="user.totp_enabled" if enable else "user.totp_disabled",
-                subject_type="user",
-                subject_id=user.id,
-                at=hub.clock.now(),
+            SettingsChanged.of(
+                actor, "user.totp_enabled" if enable else "user.totp_disabled", user.id, at=hub.clock.now()
             )
         )
         await uow.commit()
@@ -187,13 +179,13 @@ async def create_api_token(hub: Hub, actor: Actor, name: str) -> tuple[ApiToken,
         )
         uow.session.add(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="api_token.created",
-                subject_type="user",
-                subject_id=actor.user_id,
+            SettingsChanged.of(
+                actor,
+                "api_token.created",
+                actor.user_id,
                 at=hub.clock.now(),
                 after={"token_id": str(row.id), "name": row.name},
+                subject_type="user",
             )
         )
         await uow.commit()
@@ -207,13 +199,13 @@ async def revoke_api_token(hub: Hub, actor: Actor, token_id: uuid.UUID) -> None:
             raise NotFound(what="user")
         row.revoked_at = row.revoked_at or hub.clock.now()
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="api_token.revoked",
-                subject_type="user",
-                subject_id=row.user_id,
+            SettingsChanged.of(
+                actor,
+                "api_token.revoked",
+                row.user_id,
                 at=hub.clock.now(),
                 after={"token_id": str(row.id)},
+                subject_type="user",
             )
         )
         await uow.commit()
@@ -242,11 +234,10 @@ async def set_presence(hub: Hub, actor: Actor, user_id: uuid.UUID, presence: Pre
         before = user.presence
         user.presence = presence
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="user.presence_changed",
-                subject_type="user",
-                subject_id=user.id,
+            SettingsChanged.of(
+                actor,
+                "user.presence_changed",
+                user.id,
                 at=hub.clock.now(),
                 before={"presence": before.value},
                 after={"presence": presence.value},

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import msgspec
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
@@ -23,6 +22,7 @@ from hub.actors import Actor
 from hub.commands import Command, fits
 from hub.contacts import profiles
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import OrganizationKind, Tier
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
@@ -109,13 +109,6 @@ def snapshot(org: Organization, keys: list[str] | None = None) -> dict[str, Any]
     return {k: str(v) if isinstance(v, uuid.UUID) else v for k in keys for v in [getattr(org, k)]}
 
 
-async def _flush(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(detail=f"an organization named {name!r} already exists") from None
-
-
 async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> Organization:
     permissions.require_admin(actor)
     wanted = _cleaned(msgspec.structs.asdict(new))
@@ -123,16 +116,9 @@ async def create_organization(hub: Hub, actor: Actor, new: NewOrganization) -> O
         org = Organization(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         await _check_references(uow.session, wanted, org.id)
         uow.session.add(org)
-        await _flush(uow.session, org.name)
+        await flush_unique(uow.session, f"an organization named {org.name!r}")
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="organization.created",
-                subject_type="organization",
-                subject_id=org.id,
-                at=hub.clock.now(),
-                after=snapshot(org),
-            )
+            SettingsChanged.of(actor, "organization.created", org.id, at=hub.clock.now(), after=snapshot(org))
         )
         await uow.commit()
         return org
@@ -154,13 +140,12 @@ async def update_organization(
         before = snapshot(org, changed)
         for key in changed:
             setattr(org, key, wanted[key])
-        await _flush(uow.session, org.name)
+        await flush_unique(uow.session, f"an organization named {org.name!r}")
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="organization.updated",
-                subject_type="organization",
-                subject_id=org.id,
+            SettingsChanged.of(
+                actor,
+                "organization.updated",
+                org.id,
                 at=hub.clock.now(),
                 before=before,
                 after=snapshot(org, changed),

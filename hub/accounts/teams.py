@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any
 
 from msgspec import UNSET, UnsetType
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
@@ -17,7 +16,8 @@ from hub.calendars.names import check_name
 from hub.commands import Command, fits
 from hub.contacts import profiles
 from hub.core import Hub
-from hub.errors import Conflict, NotFound
+from hub.db import flush_unique
+from hub.errors import NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import Team
 
@@ -75,30 +75,14 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in values.items()}
 
 
-async def _flush(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(detail=f"a team named {name!r} already exists") from None
-
-
 async def create_team(hub: Hub, actor: Actor, new: NewTeam) -> Team:
     permissions.require_admin(actor)
     async with hub.uow() as uow:
         wanted = await _cleaned(uow.session, new)
         team = Team(id=uuid.uuid4(), created_at=hub.clock.now(), **wanted)
         uow.session.add(team)
-        await _flush(uow.session, team.name)
-        uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="team.created",
-                subject_type="team",
-                subject_id=team.id,
-                at=hub.clock.now(),
-                after=_plain(wanted),
-            )
-        )
+        await flush_unique(uow.session, f"a team named {team.name!r}")
+        uow.emit(SettingsChanged.of(actor, "team.created", team.id, at=hub.clock.now(), after=_plain(wanted)))
         await uow.commit()
         return team
 
@@ -115,13 +99,12 @@ async def update_team(hub: Hub, actor: Actor, team_id: uuid.UUID, changes: TeamC
             return team
         for key in before:
             setattr(team, key, wanted[key])
-        await _flush(uow.session, team.name)
+        await flush_unique(uow.session, f"a team named {team.name!r}")
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="team.updated",
-                subject_type="team",
-                subject_id=team.id,
+            SettingsChanged.of(
+                actor,
+                "team.updated",
+                team.id,
                 at=hub.clock.now(),
                 before=_plain(before),
                 after=_plain({k: wanted[k] for k in before}),

@@ -85,11 +85,10 @@ async def _apply(hub: Hub, actor: Actor, user: User, wanted: dict[str, Any], uow
     for key in before:
         setattr(user, key, wanted[key])
     uow.emit(
-        SettingsChanged(
-            actor=actor,
-            action="user.updated",
-            subject_type="user",
-            subject_id=user.id,
+        SettingsChanged.of(
+            actor,
+            "user.updated",
+            user.id,
             at=hub.clock.now(),
             before=before,
             after={k: _plain(wanted[k]) for k in before},

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actors import Actor
@@ -22,6 +21,7 @@ from hub.calendars.names import check_name
 from hub.calendars.periods import Period, check_periods
 from hub.calendars.weekly import Week, describe_week, week_from_json, week_to_json
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import BusinessCalendar, CalendarDay
@@ -144,16 +144,12 @@ async def create_calendar(
     async with hub.uow() as uow:
         row = BusinessCalendar(name=name, time_zone=time_zone, weekly_periods=week_to_json(week), base=base)
         uow.session.add(row)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict(detail=f"a calendar named {name!r} already exists") from None
+        await flush_unique(uow.session, f"a calendar named {name!r}")
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="calendar.created",
-                subject_type="calendar",
-                subject_id=row.id,
+            SettingsChanged.of(
+                actor,
+                "calendar.created",
+                row.id,
                 at=hub.clock.now(),
                 after={
                     "name": name,
@@ -211,11 +207,10 @@ async def set_day(
         row.note = (note or "").strip() or None
         await uow.session.flush()
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="calendar.day_set",
-                subject_type="calendar",
-                subject_id=calendar.id,
+            SettingsChanged.of(
+                actor,
+                "calendar.day_set",
+                calendar.id,
                 at=hub.clock.now(),
                 before=before,
                 after=_day_json(name, row),
@@ -238,13 +233,6 @@ async def remove_day(hub: Hub, actor: Actor, name: str, day: date) -> None:
         before = _day_json(name, row)
         await uow.session.delete(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="calendar.day_removed",
-                subject_type="calendar",
-                subject_id=calendar.id,
-                at=hub.clock.now(),
-                before=before,
-            )
+            SettingsChanged.of(actor, "calendar.day_removed", calendar.id, at=hub.clock.now(), before=before)
         )
         await uow.commit()

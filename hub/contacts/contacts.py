@@ -165,12 +165,11 @@ async def merge(
     if target.organization_id is None and source.organization_id is not None:
         target.organization_id = source.organization_id
     uow.emit(
-        SettingsChanged(
+        SettingsChanged.of(
+            actor,
+            "contact.merged",
+            target.id,
             at=now,
-            actor=actor,
-            action="contact.merged",
-            subject_type="contact",
-            subject_id=target.id,
             before={"source_id": str(source.id)},
             after={
                 "identities_moved": cast("sa.CursorResult[Any]", moved_identities).rowcount,

@@ -242,22 +242,13 @@ async def _record_failure(
             await _learn(uow.session, message, error.code, now=now)
         if final:
             outbox.status = OutboxStatus.FAILED
-            message.delivery_status = DeliveryStatus.FAILED
             spent = message.meta.get("window")
             if spent and message.channel_id and error.code not in (WINDOW_CLOSED, QUOTA_EXHAUSTED):
                 await windows.give_back(uow.session, message.channel_id, spent)
             reason = (
                 error.reason if not error.transient else f"gave up after {attempts} attempts: {error.reason}"
             )
-            message.delivery_error = reason[:2000]
-            timeline.append(
-                uow.session,
-                message.ticket_id,
-                TicketEventKind.DELIVERY_FAILED,
-                at=now,
-                message_id=message.id,
-                reason=message.delivery_error,
-            )
+            mark_failed(uow.session, message, reason[:2000], now=now)
             await reopen_clocks(uow, message)
         else:
             delay = backoff(attempts)
@@ -304,6 +295,24 @@ async def reopen_clocks(uow: UnitOfWork, message: Message) -> None:
     assert ticket is not None
     await sla.refresh(uow, ticket)
     await requirements.on_delivery_failed(uow, message.id, now=uow.hub.clock.now())
+
+
+def mark_failed(
+    session: AsyncSession, message: Message, reason: str, *, now: datetime, **detail: Any
+) -> None:
+    """A message that failed for good, whether at sending or reported after it, reads the same on
+    its ticket's timeline: one ``delivery_failed`` event with the reason the message keeps."""
+    message.delivery_status = DeliveryStatus.FAILED
+    message.delivery_error = reason
+    timeline.append(
+        session,
+        message.ticket_id,
+        TicketEventKind.DELIVERY_FAILED,
+        at=now,
+        message_id=message.id,
+        reason=reason,
+        **detail,
+    )
 
 
 async def announce(uow: UnitOfWork, message: Message) -> None:

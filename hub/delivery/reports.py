@@ -15,10 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.core import Hub
-from hub.delivery.delivery import announce, reopen_clocks
-from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
+from hub.delivery.delivery import announce, mark_failed, reopen_clocks
+from hub.domain import DeliveryStatus, Direction, OutboxStatus
 from hub.models import Message, Outbox
-from hub.tickets import timeline
 
 
 async def failed_after_sending(
@@ -42,8 +41,6 @@ async def failed_after_sending(
         if message.delivery_status is DeliveryStatus.FAILED and message.delivery_error == reason:
             return message.id
         now = hub.clock.now()
-        message.delivery_status = DeliveryStatus.FAILED
-        message.delivery_error = reason
         said = {"code": "delivery_bounced", "params": {"detail": reason}}
         message.meta = {
             **message.meta,
@@ -55,15 +52,7 @@ async def failed_after_sending(
             .where(Outbox.message_id == message.id)
             .values(status=OutboxStatus.FAILED, last_error=reason)
         )
-        timeline.append(
-            uow.session,
-            message.ticket_id,
-            TicketEventKind.DELIVERY_FAILED,
-            at=now,
-            message_id=message.id,
-            reason=reason,
-            after_sending=True,
-        )
+        mark_failed(uow.session, message, reason, now=now, after_sending=True)
         await reopen_clocks(uow, message)
         await announce(uow, message)
         await uow.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from hub.actors import Actor
@@ -25,6 +26,32 @@ class SettingsChanged(DomainEvent):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     reason: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        actor: Actor,
+        action: str,
+        subject_id: uuid.UUID | str,
+        *,
+        at: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        reason: str | None = None,
+        subject_type: str | None = None,
+    ) -> SettingsChanged:
+        """The subject type is, unless given, what the action names before its dot (``team.created``:
+        a team); only a few actions say it (an API token's changes are filed under its user)."""
+        return cls(
+            actor=actor,
+            action=action,
+            subject_type=subject_type or action.partition(".")[0],
+            subject_id=subject_id,
+            at=at,
+            before=before,
+            after=after,
+            reason=reason,
+        )
 
     def audit(self) -> AuditLine:
         return AuditLine(

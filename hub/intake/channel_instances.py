@@ -9,13 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
-from sqlalchemy.exc import IntegrityError
 
 from hub import permissions
 from hub.actors import Actor
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import ChannelKind
-from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.errors import HubError, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import Channel, Team
 from hub.security import CHANNEL_TOKEN_PREFIX, new_token, token_digest, webhook_secret
@@ -68,20 +68,9 @@ async def add_channel(
             token_hash=token_digest(token) if token else None,
         )
         uow.session.add(channel)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict(detail=f"a channel named {name!r} already exists") from None
-        uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="channel.created",
-                subject_type="channel",
-                subject_id=channel.id,
-                at=hub.clock.now(),
-                after={"kind": kind.value, "name": channel.name, "config": config},
-            )
-        )
+        await flush_unique(uow.session, f"a channel named {name!r}")
+        after = {"kind": kind.value, "name": channel.name, "config": config}
+        uow.emit(SettingsChanged.of(actor, "channel.created", channel.id, at=hub.clock.now(), after=after))
         await uow.commit()
     secret = webhook_secret(hub.settings.secret_key, channel.id) if token else None
     return CreatedChannel(channel=channel, token=token, webhook_secret=secret)
@@ -131,20 +120,11 @@ async def update_channel(
         if after == before:
             return channel
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="channel.updated",
-                subject_type="channel",
-                subject_id=channel.id,
-                at=hub.clock.now(),
-                before=before,
-                after=after,
+            SettingsChanged.of(
+                actor, "channel.updated", channel.id, at=hub.clock.now(), before=before, after=after
             )
         )
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict(detail=f"a channel named {after['name']!r} already exists") from None
+        await flush_unique(uow.session, f"a channel named {after['name']!r}")
         await uow.commit()
         return channel
 

@@ -18,6 +18,7 @@ from hub import permissions, scope
 from hub.actors import Actor
 from hub.domain import RequirementStatus
 from hub.errors import InvalidInput, NotFound
+from hub.filters import equal_where_given
 from hub.models import Organization, Requirement, RequirementEvent
 
 MAX_PAGE = 200
@@ -56,12 +57,12 @@ async def list_requirements(
             sa.or_(Organization.account_manager_id == person, Organization.backup_manager_id == person)
         )
         query = query.where(Requirement.organization_id.in_(managed))
-    if f.organization_id:
-        query = query.where(Requirement.organization_id == f.organization_id)
-    if f.team_id:
-        query = query.where(Requirement.team_id == f.team_id)
-    if f.ticket_id:
-        query = query.where(Requirement.ticket_id == f.ticket_id)
+    query = equal_where_given(
+        query,
+        (Requirement.organization_id, f.organization_id),
+        (Requirement.team_id, f.team_id),
+        (Requirement.ticket_id, f.ticket_id),
+    )
     if f.status:
         query = query.where(Requirement.status.in_([s.value for s in f.status]))
     rows = await session.scalars(

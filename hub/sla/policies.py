@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import msgspec
 import sqlalchemy as sa
 from msgspec import UNSET, UnsetType
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
@@ -24,8 +23,9 @@ from hub.calendars.durations import parse_duration
 from hub.commands import Command, fits
 from hub.contacts import profiles
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import ChannelKind, Priority, Tier
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.errors import InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import SlaPolicy
 from hub.sla.defaults import BUILTIN_POLICIES
@@ -100,13 +100,6 @@ def policy_json(row: SlaPolicy) -> dict[str, Any]:
     }
 
 
-async def _flush(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(detail=f"an SLA policy named {name!r} already exists") from None
-
-
 async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
     permissions.require_admin(actor)
     wanted = _cleaned(new)
@@ -114,17 +107,8 @@ async def create_policy(hub: Hub, actor: Actor, new: NewPolicy) -> SlaPolicy:
         now = hub.clock.now()
         row = SlaPolicy(id=uuid.uuid4(), created_at=now, updated_at=now, **wanted)
         uow.session.add(row)
-        await _flush(uow.session, row.name)
-        uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="sla_policy.created",
-                subject_type="sla_policy",
-                subject_id=row.id,
-                at=now,
-                after=policy_json(row),
-            )
-        )
+        await flush_unique(uow.session, f"an SLA policy named {row.name!r}")
+        uow.emit(SettingsChanged.of(actor, "sla_policy.created", row.id, at=now, after=policy_json(row)))
         await uow.commit()
         return row
 
@@ -143,14 +127,13 @@ async def update_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID, changes: P
         for key, value in changed.items():
             setattr(row, key, value)
         row.updated_at = hub.clock.now()
-        await _flush(uow.session, row.name)
+        await flush_unique(uow.session, f"an SLA policy named {row.name!r}")
         after = policy_json(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="sla_policy.updated",
-                subject_type="sla_policy",
-                subject_id=row.id,
+            SettingsChanged.of(
+                actor,
+                "sla_policy.updated",
+                row.id,
                 at=row.updated_at,
                 before={k: before[k] for k in changed},
                 after={k: after[k] for k in changed},
@@ -169,14 +152,7 @@ async def delete_policy(hub: Hub, actor: Actor, policy_id: uuid.UUID) -> None:
         before = policy_json(row)
         await uow.session.delete(row)
         uow.emit(
-            SettingsChanged(
-                actor=actor,
-                action="sla_policy.deleted",
-                subject_type="sla_policy",
-                subject_id=policy_id,
-                at=hub.clock.now(),
-                before=before,
-            )
+            SettingsChanged.of(actor, "sla_policy.deleted", policy_id, at=hub.clock.now(), before=before)
         )
         await uow.commit()
 

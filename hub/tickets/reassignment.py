@@ -85,11 +85,10 @@ async def hand_over(
         ticket.updated_at = now
         result.moved.append(Moved(ticket.id, ticket.number, target, reason))
     uow.emit(
-        SettingsChanged(
-            actor=actor,
-            action="user.handed_over",
-            subject_type="user",
-            subject_id=user_id,
+        SettingsChanged.of(
+            actor,
+            "user.handed_over",
+            user_id,
             at=now,
             after={
                 "tickets": len(result.moved),

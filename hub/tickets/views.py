@@ -17,6 +17,7 @@ from hub import permissions, scope
 from hub.actors import Actor
 from hub.domain import ChannelKind, Direction, Scenario, TicketStatus
 from hub.errors import HubError, InvalidInput
+from hub.filters import equal_where_given
 from hub.models import Attachment, Channel, Contact, Message, Ticket, TicketEvent, TicketSla
 from hub.scope import Row
 from hub.sla.targets import ClockStatus, Target
@@ -79,16 +80,14 @@ def _filtered(query: sa.Select[*Row], actor: Actor, f: TicketFilter) -> sa.Selec
             query = query.where(Ticket.assignee_id == uuid.UUID(f.assignee))
         except ValueError:
             raise InvalidInput(detail="assignee must be a user id, 'me' or 'none'") from None
-    if f.team_id:
-        query = query.where(Ticket.team_id == f.team_id)
-    if f.channel:
-        query = query.where(Ticket.channel_kind == f.channel)
-    if f.organization_id:
-        query = query.where(Ticket.organization_id == f.organization_id)
-    if f.contact_id:
-        query = query.where(Ticket.contact_id == f.contact_id)
-    if f.scenario:
-        query = query.where(Ticket.scenario == f.scenario)
+    query = equal_where_given(
+        query,
+        (Ticket.team_id, f.team_id),
+        (Ticket.channel_kind, f.channel),
+        (Ticket.organization_id, f.organization_id),
+        (Ticket.contact_id, f.contact_id),
+        (Ticket.scenario, f.scenario),
+    )
     if f.tag:
         query = query.where(Ticket.tags.contains([f.tag.strip().lower()]))
     if f.breached:

@@ -77,20 +77,22 @@ async def test_2_in_reply_to_and_references_match_any_stored_message_id(hub) -> 
     assert reply.outcome is Outcome.THREADED and reply.ticket_id == first.ticket_id
 
 
-async def test_3_subject_number_threads_for_a_participant(hub) -> None:
+async def _numbered(hub):
+    """A mailbox, its ingestor, a first mail's result and its ticket's number, to cite in a subject."""
     box = await mailbox(hub)
     email = await ingestor(hub)
     first = await email.ingest(box.id, mail())
-    number = (await _ticket(hub, first.ticket_id)).number
+    return box, email, first, (await _ticket(hub, first.ticket_id)).number
+
+
+async def test_3_subject_number_threads_for_a_participant(hub) -> None:
+    box, email, first, number = await _numbered(hub)
     again = await email.ingest(box.id, mail(subject=f"补充信息 [#{number}]", text="电话 138..."))
     assert again.outcome is Outcome.THREADED and again.ticket_id == first.ticket_id
 
 
 async def test_3_subject_number_from_a_stranger_opens_a_linked_ticket(hub) -> None:
-    box = await mailbox(hub)
-    email = await ingestor(hub)
-    first = await email.ingest(box.id, mail())
-    number = (await _ticket(hub, first.ticket_id)).number
+    box, email, first, number = await _numbered(hub)
     stranger = await email.ingest(box.id, mail(sender="someone@else.example", subject=f"关于 [#{number}]"))
     assert stranger.outcome is Outcome.CREATED and stranger.ticket_id != first.ticket_id
     linked = await _ticket(hub, stranger.ticket_id)

@@ -63,11 +63,7 @@ async def _complaint(hub, ladder: Ladder, sender: str = "angry@client.example") 
 
 
 async def _ladder_events(hub, ticket_id: uuid.UUID | None = None) -> list[TicketEvent]:
-    async with hub.uow() as uow:
-        query = sa.select(TicketEvent).where(TicketEvent.kind.in_([K.ESCALATED, K.DEESCALATED]))
-        if ticket_id is not None:
-            query = query.where(TicketEvent.ticket_id == ticket_id)
-        return list(await uow.session.scalars(query.order_by(TicketEvent.id)))
+    return await factories.events_of_kind(hub, [K.ESCALATED, K.DEESCALATED], ticket_id)
 
 
 async def _told(hub) -> list[tuple[uuid.UUID, int]]:

@@ -8,7 +8,7 @@ neither undo a change nor keep the others from hearing of it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from hub.core import Hub
 from hub.domain import ChannelKind, TicketStatus
 from hub.events import DomainEvent, TicketRef
+from hub.events.bus import EventBus
 from hub.events.subscribers import core_bus
 from hub.models import AuditEvent, Ticket
 from hub.ports import RealtimeEvent
@@ -43,12 +44,19 @@ class Recorder:
         self.heard.extend(heard)
 
 
+def rewired(hub: Hub, recorder: Recorder, first: Callable[[EventBus], None] = lambda bus: None) -> Hub:
+    """The hub on a fresh core bus: ``first`` subscribes, then the recorder hears ticket events after
+    commit, so a test can put a subscriber ahead of the one it listens with."""
+    bus = core_bus()
+    first(bus)
+    bus.after_commit(events.TicketEvent, recorder.hear)
+    return dataclasses.replace(hub, bus=bus)
+
+
 @pytest.fixture
 async def setup(hub: Hub):
     recorder = Recorder()
-    bus = core_bus()
-    bus.after_commit(events.TicketEvent, recorder.hear)
-    observed = dataclasses.replace(hub, publisher=recorder, bus=bus)
+    observed = dataclasses.replace(rewired(hub, recorder), publisher=recorder)
     mailbox = await factories.channel(hub, ChannelKind.EMAIL)
     ticket_id = (await factories.inbound(hub, mailbox.id)).ticket_id
     assert ticket_id is not None
@@ -126,10 +134,7 @@ async def test_a_failing_subscriber_neither_undoes_the_change_nor_silences_the_o
     async def broken(_hub: Hub, _heard: Sequence[DomainEvent]) -> None:
         raise RuntimeError("a projection with a bug")
 
-    bus = core_bus()
-    bus.after_commit(DomainEvent, broken)
-    bus.after_commit(events.TicketEvent, recorder.hear)
-    hub = dataclasses.replace(hub, bus=bus)
+    hub = rewired(hub, recorder, lambda bus: bus.after_commit(DomainEvent, broken))
 
     await tickets.change_tags(hub, factories.actor(agent), ticket_id, add=["vip"], remove=[])
 
@@ -145,10 +150,7 @@ async def test_before_commit_subscribers_write_in_the_same_transaction(setup) ->
     async def refuses(_uow: UnitOfWork, _heard: Sequence[DomainEvent]) -> None:
         raise RuntimeError("the audit store is full")
 
-    bus = core_bus()
-    bus.before_commit(DomainEvent, refuses)
-    bus.after_commit(events.TicketEvent, recorder.hear)
-    hub = dataclasses.replace(hub, bus=bus)
+    hub = rewired(hub, recorder, lambda bus: bus.before_commit(DomainEvent, refuses))
 
     with pytest.raises(RuntimeError):
         await tickets.change_tags(hub, factories.actor(agent), ticket_id, add=["vip"], remove=[])

@@ -13,8 +13,18 @@ from hub.core import Hub
 from hub.domain import ChannelKind, RawStatus, Role, TicketEventKind, TicketStatus
 from hub.errors import IngestFailed
 from hub.intake import ingest
-from hub.intake.inbound import InboundAttachment, InboundMessage, Sender
-from hub.models import Attachment, Contact, ContactIdentity, Message, RawInbound, Ticket, TicketEvent
+from hub.intake.inbound import InboundAttachment, InboundMessage, IngestResult, Sender
+from hub.models import (
+    Attachment,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Message,
+    RawInbound,
+    Ticket,
+    TicketEvent,
+    User,
+)
 from hub.tickets import tickets
 from tests import factories
 from tests.broken_messages import break_messages, repair_messages
@@ -389,15 +399,24 @@ async def test_a_reply_within_the_reopen_window_reopens_a_closed_ticket(
     assert ticket.status is TicketStatus.OPEN and ticket.reopen_count == 1
 
 
-async def test_a_late_reply_to_a_closed_ticket_opens_a_linked_new_one(
-    clocked_hub, clock: ManualClock, email, agent
-) -> None:
-    hub = clocked_hub
+async def _late_reply(
+    hub: Hub, clock: ManualClock, email: Channel, agent: User
+) -> tuple[IngestResult, str, IngestResult]:
+    """A ticket the agent closed, a day past the reopen window; its reply token; and a reply to it now,
+    by token and by the first mail's Message-ID."""
     first = await factories.inbound(hub, email.id, external_id="<old@client>")
     await tickets.set_status(hub, factories.actor(agent), first.ticket_id, TicketStatus.CLOSED)
     clock.advance(days=hub.settings.reopen_window_days + 1)
     token = (await factories.get(hub, Ticket, first.ticket_id)).reply_token
     late = await factories.inbound(hub, email.id, reply_token=token, references=("<old@client>",))
+    return first, token, late
+
+
+async def test_a_late_reply_to_a_closed_ticket_opens_a_linked_new_one(
+    clocked_hub, clock: ManualClock, email, agent
+) -> None:
+    hub = clocked_hub
+    first, _, late = await _late_reply(hub, clock, email, agent)
     assert late.created_ticket and late.ticket_id != first.ticket_id
     new = await factories.get(hub, Ticket, late.ticket_id)
     assert new.linked_ticket_id == first.ticket_id
@@ -413,11 +432,7 @@ async def test_a_second_late_reply_joins_the_linked_ticket_instead_of_a_third(
     clocked_hub, clock: ManualClock, email, agent
 ) -> None:
     hub = clocked_hub
-    first = await factories.inbound(hub, email.id, external_id="<old@client>")
-    await tickets.set_status(hub, factories.actor(agent), first.ticket_id, TicketStatus.CLOSED)
-    clock.advance(days=hub.settings.reopen_window_days + 1)
-    token = (await factories.get(hub, Ticket, first.ticket_id)).reply_token
-    late = await factories.inbound(hub, email.id, reply_token=token, references=("<old@client>",))
+    _, token, late = await _late_reply(hub, clock, email, agent)
     clock.advance(days=2)  # beyond the thread window too: only the old thread's keys connect them
     later = await factories.inbound(hub, email.id, reply_token=token, references=("<old@client>",))
     assert later.ticket_id == late.ticket_id

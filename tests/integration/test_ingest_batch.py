@@ -266,7 +266,8 @@ def _outcomes(results: list[Any]) -> list[Any]:
 
 
 @pytest.fixture
-async def corpus(tmp_path: Path) -> list[bytes]:
+async def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    monkeypatch.syspath_prepend(ROOT / "bench")  # as when run as a script: it imports its neighbours
     return [f.read_bytes() for f in CORPUS] + _generated(tmp_path / "gen", 160)
 
 

@@ -13,6 +13,7 @@ from aiosmtplib import SMTPResponse
 from channels.email.listener import start_listener
 from hub.core import Hub
 from hub.models import Message, RawInbound
+from tests.broken_messages import accept_inserts, refuse_inserts
 from tests.email_helpers import mail, mail_listener_command, mailbox
 from web.runtime import Runtime
 
@@ -99,28 +100,14 @@ async def test_storage_failure_answers_451_and_the_retry_is_stored(
 ) -> None:
     await mailbox(hub, "support@hub.example")
     raw = mail(subject="retried by the sender")
-    async with runtime.engine.begin() as connection:
-        await connection.execute(
-            sa.text(
-                "CREATE FUNCTION test_refuse_raw() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$"
-            )
-        )
-        await connection.execute(
-            sa.text(
-                "CREATE TRIGGER test_refuse_raw BEFORE INSERT ON raw_inbound "
-                "FOR EACH ROW EXECUTE FUNCTION test_refuse_raw()"
-            )
-        )
+    await refuse_inserts(runtime, "raw_inbound", "could not extend file: No space left on device")
     try:
         with pytest.raises(aiosmtplib.SMTPDataError) as refused:
             await deliver(smtp_port, raw, ["support@hub.example"])
         assert refused.value.code == 451
         assert "4.3.0" in refused.value.message
     finally:
-        async with runtime.engine.begin() as connection:
-            await connection.execute(sa.text("DROP TRIGGER test_refuse_raw ON raw_inbound"))
-            await connection.execute(sa.text("DROP FUNCTION test_refuse_raw()"))
+        await accept_inserts(runtime, "raw_inbound")
     assert await raw_count(hub) == 0
     # The sender retries once the database takes writes again.
     assert (await deliver(smtp_port, raw, ["support@hub.example"])).code == 250

@@ -102,6 +102,14 @@ def at(hub: Hub, clock: StepClock) -> Hub:
     return dataclasses.replace(hub, clock=clock)
 
 
+async def replied_on_step_clock(hub: Hub, callback_url: str) -> tuple[Hub, StepClock, uuid.UUID]:
+    """The hub on a clock the test steps by hand, and the outbox row of an agent's reply made on it."""
+    clock = StepClock()
+    hub = at(hub, clock)
+    _, outbox_id = await reply(hub, await conversation(hub, callback_url))
+    return hub, clock, outbox_id
+
+
 async def poll(condition: Callable[[], object], within: float = 10.0) -> None:
     """Wait until ``condition()`` (sync or async) holds, checking often; fail after ``within`` seconds."""
     async with asyncio.timeout(within):
@@ -154,10 +162,7 @@ async def test_reply_is_posted_once_signed_and_marked_sent(
 async def test_transient_failures_back_off_keep_the_error_visible_then_succeed(
     runtime: Runtime, hub: Hub, callback: CallbackServer
 ) -> None:
-    clock = StepClock()
-    hub = at(hub, clock)
-    conv = await conversation(hub, callback.url)
-    _, outbox_id = await reply(hub, conv)
+    hub, clock, outbox_id = await replied_on_step_clock(hub, callback.url)
     callback.answer(Answer(503, b"down for maintenance"), Answer(503, b"down for maintenance"))
 
     # The worker's job turns the transient failure into an arq retry after the row's backoff.
@@ -315,10 +320,7 @@ async def test_two_jobs_for_one_row_at_once_send_one_webhook(
 async def test_a_reply_whose_job_was_lost_is_redriven_and_delivered(
     runtime: Runtime, hub: Hub, callback: CallbackServer
 ) -> None:
-    clock = StepClock()
-    hub = at(hub, clock)
-    conv = await conversation(hub, callback.url)
-    _, outbox_id = await reply(hub, conv)
+    hub, clock, outbox_id = await replied_on_step_clock(hub, callback.url)
     await runtime.redis.flushdb()  # the enqueue after commit was lost
 
     assert await delivery.redrive(hub) == 0, "within the grace period the job may still be on its way"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from typing import Any
 
 import pytest
 
 from hub.core import Hub
 from hub.domain import ChannelKind, Presence, Role, TicketEventKind, TicketStatus
 from hub.intake.inbound import IngestResult
-from hub.models import Ticket
+from hub.models import Ticket, User
 from hub.tickets import tickets
 from tests import factories
 
@@ -45,6 +46,16 @@ async def _assert_assigned(hub: Hub, result: IngestResult, user_id: uuid.UUID, r
     assert audit[0].reason == assigned[0].data["reason"]
 
 
+async def _acme(
+    hub: Hub, manager: dict[str, Any] | None = None, backup: dict[str, Any] | None = None
+) -> tuple[User, User]:
+    """New users as acme.cn's account manager and its backup, made with these ``factories.user`` fields."""
+    manager_user = await factories.user(hub, **(manager or {}))
+    backup_user = await factories.user(hub, **(backup or {}))
+    await factories.organization(hub, manager=manager_user.id, backup=backup_user.id, domains=["acme.cn"])
+    return manager_user, backup_user
+
+
 @pytest.fixture
 async def team(hub: Hub):
     return await factories.team(hub)
@@ -57,26 +68,20 @@ async def mailbox(hub: Hub, team):
 
 async def test_a_clients_ticket_goes_to_the_account_manager(hub, team, mailbox) -> None:
     await factories.user(hub, team_id=team.id)  # an idle team agent does not take it
-    manager = await factories.user(hub)
-    backup = await factories.user(hub)
-    await factories.organization(hub, manager=manager.id, backup=backup.id, domains=["acme.cn"])
+    manager, _ = await _acme(hub)
     result = await _new_ticket(hub, mailbox.id, "acme.cn")
     await _assert_assigned(hub, result, manager.id, "account manager")
 
 
 async def test_the_backup_takes_it_when_the_manager_is_away(hub, team, mailbox) -> None:
     await factories.user(hub, team_id=team.id)
-    manager = await factories.user(hub, presence=Presence.AWAY)
-    backup = await factories.user(hub)
-    await factories.organization(hub, manager=manager.id, backup=backup.id, domains=["acme.cn"])
+    _, backup = await _acme(hub, {"presence": Presence.AWAY})
     result = await _new_ticket(hub, mailbox.id, "acme.cn")
     await _assert_assigned(hub, result, backup.id, "away")
 
 
 async def test_the_backup_takes_it_when_the_manager_is_at_capacity(hub, team, mailbox) -> None:
-    manager = await factories.user(hub, capacity=2)
-    backup = await factories.user(hub)
-    await factories.organization(hub, manager=manager.id, backup=backup.id, domains=["acme.cn"])
+    manager, backup = await _acme(hub, {"capacity": 2})
     first = await _new_ticket(hub, mailbox.id, "acme.cn")
     second = await _new_ticket(hub, mailbox.id, "acme.cn")
     third = await _new_ticket(hub, mailbox.id, "acme.cn")
@@ -85,9 +90,7 @@ async def test_the_backup_takes_it_when_the_manager_is_at_capacity(hub, team, ma
 
 
 async def test_resolved_tickets_do_not_count_against_capacity(hub, team, mailbox) -> None:
-    manager = await factories.user(hub, capacity=1)
-    backup = await factories.user(hub)
-    await factories.organization(hub, manager=manager.id, backup=backup.id, domains=["acme.cn"])
+    manager, _ = await _acme(hub, {"capacity": 1})
     first = await _new_ticket(hub, mailbox.id, "acme.cn")
     await tickets.set_status(hub, factories.actor(manager), first.ticket_id, TicketStatus.RESOLVED)
     second = await _new_ticket(hub, mailbox.id, "acme.cn")
@@ -96,9 +99,7 @@ async def test_resolved_tickets_do_not_count_against_capacity(hub, team, mailbox
 
 async def test_the_team_takes_it_when_manager_and_backup_cannot(hub, team, mailbox) -> None:
     agent = await factories.user(hub, team_id=team.id)
-    manager = await factories.user(hub, presence=Presence.OFFLINE)
-    backup = await factories.user(hub, presence=Presence.AWAY)
-    await factories.organization(hub, manager=manager.id, backup=backup.id, domains=["acme.cn"])
+    await _acme(hub, {"presence": Presence.OFFLINE}, {"presence": Presence.AWAY})
     result = await _new_ticket(hub, mailbox.id, "acme.cn")
     await _assert_assigned(hub, result, agent.id, "least-loaded")
 
@@ -171,9 +172,7 @@ async def test_simultaneous_tickets_spread_over_the_team(hub, team, mailbox) -> 
 
 
 async def test_simultaneous_tickets_never_push_a_manager_past_capacity(hub, team, mailbox) -> None:
-    manager = await factories.user(hub, capacity=2)
-    backup = await factories.user(hub, capacity=2)
-    await factories.organization(hub, manager=manager.id, backup=backup.id, domains=["acme.cn"])
+    manager, backup = await _acme(hub, {"capacity": 2}, {"capacity": 2})
     agent = await factories.user(hub, team_id=team.id)
     results = await asyncio.gather(*(_new_ticket(hub, mailbox.id, "acme.cn") for _ in range(6)))
     loads = Counter([await _assignee(hub, r) for r in results])

@@ -31,11 +31,7 @@ def hub(clocked_hub, clock):
 
 
 async def _sla_events(hub, ticket_id: uuid.UUID | None = None) -> list[TicketEvent]:
-    async with hub.uow() as uow:
-        query = sa.select(TicketEvent).where(TicketEvent.kind.in_([K.SLA_WARNING, K.SLA_BREACHED]))
-        if ticket_id is not None:
-            query = query.where(TicketEvent.ticket_id == ticket_id)
-        return list(await uow.session.scalars(query.order_by(TicketEvent.id)))
+    return await factories.events_of_kind(hub, [K.SLA_WARNING, K.SLA_BREACHED], ticket_id)
 
 
 async def _notified(hub) -> list[tuple[uuid.UUID, str]]:

@@ -10,36 +10,7 @@ from hub.domain import TicketEventKind as E
 from hub.domain import TicketStatus as S
 from hub.tickets.status import can_move, events_for
 
-ALLOWED_MOVES = {
-    (S.NEW, S.OPEN),
-    (S.NEW, S.PENDING),
-    (S.NEW, S.RESOLVED),
-    (S.NEW, S.CLOSED),
-    (S.OPEN, S.PENDING),
-    (S.OPEN, S.RESOLVED),
-    (S.OPEN, S.CLOSED),
-    (S.PENDING, S.OPEN),
-    (S.PENDING, S.RESOLVED),
-    (S.PENDING, S.CLOSED),
-    (S.RESOLVED, S.OPEN),
-    (S.RESOLVED, S.CLOSED),
-    (S.CLOSED, S.OPEN),
-}
-
-
-@pytest.mark.parametrize(("current", "target"), list(itertools.product(S, S)))
-def test_only_the_agreed_moves_are_allowed(current: S, target: S) -> None:
-    assert can_move(current, target) is ((current, target) in ALLOWED_MOVES)
-
-
-def test_nothing_goes_back_to_new() -> None:
-    assert not any(can_move(current, S.NEW) for current in S)
-
-
-def test_a_closed_ticket_can_only_be_reopened() -> None:
-    assert [t for t in S if can_move(S.CLOSED, t)] == [S.OPEN]
-
-
+#: The agreed moves, each with the typed events it writes; a move not in the table is refused.
 EXPECTED_EVENTS = {
     (S.NEW, S.OPEN): [],
     (S.NEW, S.PENDING): [E.PENDING_ON],
@@ -59,8 +30,17 @@ EXPECTED_EVENTS = {
 }
 
 
-def test_the_expected_table_covers_every_allowed_move() -> None:
-    assert set(EXPECTED_EVENTS) == ALLOWED_MOVES
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(S, S)))
+def test_only_the_agreed_moves_are_allowed(current: S, target: S) -> None:
+    assert can_move(current, target) is ((current, target) in EXPECTED_EVENTS)
+
+
+def test_nothing_goes_back_to_new() -> None:
+    assert not any(can_move(current, S.NEW) for current in S)
+
+
+def test_a_closed_ticket_can_only_be_reopened() -> None:
+    assert [t for t in S if can_move(S.CLOSED, t)] == [S.OPEN]
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(EXPECTED_EVENTS, key=lambda m: (m[0], m[1])))

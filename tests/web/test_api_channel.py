@@ -166,14 +166,17 @@ async def test_another_channels_token_is_401(
     )
 
 
+async def post_raw(client: AsyncTestClient, channel_id: uuid.UUID, body: bytes, token: str) -> httpx.Response:
+    """The body as the bytes given, so the endpoint meets what is not (or not yet) JSON."""
+    return await client.post(
+        url(channel_id), content=body, headers={**bearer(token), "Content-Type": "application/json"}
+    )
+
+
 async def test_the_token_is_checked_before_the_body_is_read(
     client: AsyncTestClient, api: factories.ApiChannel
 ) -> None:
-    response = await client.post(
-        url(api.channel.id),
-        content=b"{not json",
-        headers={**bearer("hub_ch_wrong"), "Content-Type": "application/json"},
-    )
+    response = await post_raw(client, api.channel.id, b"{not json", "hub_ch_wrong")
     problem(response, 401, "invalid_channel_token")
 
 
@@ -189,11 +192,7 @@ async def test_a_disabled_channel_is_403(
 async def test_malformed_json_is_400_with_a_clear_message(
     client: AsyncTestClient, api: factories.ApiChannel
 ) -> None:
-    response = await client.post(
-        url(api.channel.id),
-        content=b'{"external_id": "m-1", "sender": ',
-        headers={**bearer(api.token), "Content-Type": "application/json"},
-    )
+    response = await post_raw(client, api.channel.id, b'{"external_id": "m-1", "sender": ', api.token)
     detail = problem(response, 400, "http_400")["detail"]
     assert detail == "The request body is not valid JSON: Input data was truncated"
 
@@ -262,17 +261,22 @@ async def test_base64_attachments_are_stored_and_shown_on_the_ticket(
     assert hub.storage.get(digests[0]) == invoice and hub.storage.get(digests[1]) == b"\x00\x01\x02"
 
 
+async def post_attachment(
+    client: AsyncTestClient, api: factories.ApiChannel, filename: str, data_base64: str
+) -> httpx.Response:
+    """A message carrying one attachment, for the tests of the size limits."""
+    return await client.post(
+        url(api.channel.id),
+        json=message(attachments=[{"filename": filename, "data_base64": data_base64}]),
+        headers=bearer(api.token),
+    )
+
+
 async def test_an_attachment_over_the_limit_is_422_and_nothing_is_stored(
     runtime: Runtime, hub: Hub, api: factories.ApiChannel
 ) -> None:
     async with client_with(runtime, attachment_max_bytes=1000) as client:
-        response = await client.post(
-            url(api.channel.id),
-            json=message(
-                attachments=[{"filename": "big.pdf", "data_base64": base64.b64encode(b"x" * 1001).decode()}]
-            ),
-            headers=bearer(api.token),
-        )
+        response = await post_attachment(client, api, "big.pdf", base64.b64encode(b"x" * 1001).decode())
     assert "big.pdf" in problem(response, 422, "invalid_input")["detail"]
     assert await counts(hub) == dict.fromkeys(
         ["raw_inbound", "tickets", "messages", "contacts", "attachments"], 0
@@ -285,11 +289,7 @@ async def test_an_attachment_within_the_default_limit_is_accepted(
 ) -> None:
     # 8 MB is well under HUB_ATTACHMENT_MAX_BYTES (25 MB), but its base64 body is over 10 MB.
     scan = bytes(range(256)) * (8 * 1024 * 1024 // 256)
-    response = await client.post(
-        url(api.channel.id),
-        json=message(attachments=[{"filename": "scan.tiff", "data_base64": base64.b64encode(scan).decode()}]),
-        headers=bearer(api.token),
-    )
+    response = await post_attachment(client, api, "scan.tiff", base64.b64encode(scan).decode())
     assert response.status_code == 200, response.text
     async with hub.uow() as uow:
         assert await uow.session.scalar(sa.select(Attachment.size)) == len(scan)
@@ -299,11 +299,7 @@ async def test_a_body_far_over_the_limit_is_refused_before_it_is_read(
     runtime: Runtime, hub: Hub, api: factories.ApiChannel
 ) -> None:
     async with client_with(runtime, attachment_max_bytes=1000) as client:
-        response = await client.post(
-            url(api.channel.id),
-            json=message(attachments=[{"filename": "huge.bin", "data_base64": "QUFB" * (1024 * 1024)}]),
-            headers=bearer(api.token),
-        )
+        response = await post_attachment(client, api, "huge.bin", "QUFB" * (1024 * 1024))
     problem(response, 413, "http_413")
     assert await factories.count(hub, RawInbound) == 0
 

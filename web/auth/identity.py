@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from hub.actors import Actor
-from hub.domain import STAFF_ROLES, Role
+from hub.actors import Actor, RoleHolder
+from hub.domain import Role
 from hub.models import User
 
 
 @dataclass(frozen=True)
-class CurrentUser:
+class CurrentUser(RoleHolder):
     id: uuid.UUID
     email: str
     name: str
@@ -35,14 +35,6 @@ class CurrentUser:
             time_zone=user.time_zone,
             totp_enabled=user.totp_enabled,
         )
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_partner(self) -> bool:
-        return self.role is Role.PARTNER
 
     @property
     def actor(self) -> Actor:

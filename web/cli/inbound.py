@@ -13,11 +13,29 @@ from web.cli import common
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Callable
 
 
 @click.group()
 def inbound() -> None:
     """Stored inbound messages whose processing failed, and payloads rejected as unreadable."""
+
+
+def _show(
+    rows: list[Any],
+    as_json: bool,
+    record: Callable[[Any], dict[str, Any]],
+    line: Callable[[Any], str],
+    none: str,
+) -> None:
+    """Both listings print alike: a JSON array for scripts, or a line a row (or ``none``) for people."""
+    if as_json:
+        click.echo(json.dumps([record(r) for r in rows], ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(none)
+    for r in rows:
+        click.echo(line(r))
 
 
 @inbound.command("failed")
@@ -29,16 +47,13 @@ def inbound_failed(as_json: bool) -> None:
     async def work(runtime: Any) -> list[Any]:
         return await failed_inbound(runtime.hub)
 
-    rows = common.run(work)
-    if as_json:
-        click.echo(
-            json.dumps([{"id": str(r.id), "external_id": r.external_id, "error": r.error} for r in rows])
-        )
-        return
-    if not rows:
-        click.echo("no failed inbound messages")
-    for r in rows:
-        click.echo(f"{r.id}  {r.external_id}  attempts={r.attempts}  {r.error}")
+    _show(
+        common.run(work),
+        as_json,
+        lambda r: {"id": str(r.id), "external_id": r.external_id, "error": r.error},
+        lambda r: f"{r.id}  {r.external_id}  attempts={r.attempts}  {r.error}",
+        "no failed inbound messages",
+    )
 
 
 @inbound.command("rejected")
@@ -59,28 +74,20 @@ def inbound_rejected(as_json: bool, show_id: uuid.UUID | None) -> None:
             raise click.ClickException(f"no rejected payload {show_id}")
         click.echo((match.payload or b"").decode("utf-8", errors="replace"))
         return
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "id": str(r.id),
-                        "channel_id": str(r.channel_id),
-                        "received_at": r.received_at.isoformat(),
-                        "times": r.attempts,
-                        "size": len(r.payload or b""),
-                        "error": r.error,
-                    }
-                    for r in rows
-                ],
-                ensure_ascii=False,
-            )
-        )
-        return
-    if not rows:
-        click.echo("no rejected inbound payloads")
-    for r in rows:
-        click.echo(f"{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S}  {len(r.payload or b'')} bytes  {r.error}")
+    _show(
+        rows,
+        as_json,
+        lambda r: {
+            "id": str(r.id),
+            "channel_id": str(r.channel_id),
+            "received_at": r.received_at.isoformat(),
+            "times": r.attempts,
+            "size": len(r.payload or b""),
+            "error": r.error,
+        },
+        lambda r: f"{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S}  {len(r.payload or b'')} bytes  {r.error}",
+        "no rejected inbound payloads",
+    )
 
 
 @inbound.command("retry")

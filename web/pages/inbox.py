@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,23 +118,32 @@ async def _rows(
 Limit = Annotated[int, QueryParameter(ge=1, le=ticket_views.MAX_PAGE)]
 
 
-@get("/", guards=[any_user], name="inbox")
-async def inbox_page(
+def inbox_filters(
     request: Request,
-    db: NamedDependency[AsyncSession],
     view: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     channel: FromQuery[str | None] = None,
     scenario: FromQuery[str | None] = None,
     q: FromQuery[str | None] = None,
+) -> InboxQuery:
+    """The filters of the query string, read alike for the whole page and for more of its rows."""
+    return InboxQuery.parse(request.user, view, status, channel, scenario, q)
+
+
+#: ``query`` is a name Litestar keeps for the raw query string.
+_FILTERS = {"filters": Provide(inbox_filters, sync_to_thread=False)}
+
+
+@get("/", guards=[any_user], name="inbox", dependencies=_FILTERS)
+async def inbox_page(
+    request: Request, db: NamedDependency[AsyncSession], filters: NamedDependency[InboxQuery]
 ) -> Template:
     user: CurrentUser = request.user
-    query = InboxQuery.parse(user, view, status, channel, scenario, q)
-    rows = await _rows(db, user, query, None, PAGE_SIZE, request.app.state.hub.clock.now())
+    rows = await _rows(db, user, filters, None, PAGE_SIZE, request.app.state.hub.clock.now())
     return render(
         request,
         "inbox.html",
-        query=query,
+        query=filters,
         views=list(STAFF_VIEWS if user.is_staff else PARTNER_VIEWS),
         statuses=list(TicketStatus),
         channels=list(ChannelKind),
@@ -143,21 +152,16 @@ async def inbox_page(
     )
 
 
-@get("/inbox/rows", guards=[any_user], name="inbox-rows")
+@get("/inbox/rows", guards=[any_user], name="inbox-rows", dependencies=_FILTERS)
 async def inbox_rows(
     request: Request,
     db: NamedDependency[AsyncSession],
-    view: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
-    channel: FromQuery[str | None] = None,
-    scenario: FromQuery[str | None] = None,
-    q: FromQuery[str | None] = None,
+    filters: NamedDependency[InboxQuery],
     cursor: FromQuery[str | None] = None,
     limit: Limit = PAGE_SIZE,
 ) -> Template:
     user: CurrentUser = request.user
-    query = InboxQuery.parse(user, view, status, channel, scenario, q)
-    rows = await _rows(db, user, query, cursor, limit, request.app.state.hub.clock.now())
-    response = render(request, "_inbox_rows.html", query=query, **rows)
+    rows = await _rows(db, user, filters, cursor, limit, request.app.state.hub.clock.now())
+    response = render(request, "_inbox_rows.html", query=filters, **rows)
     response.headers["X-Next-Cursor"] = rows["page"].next_cursor or ""
     return response
