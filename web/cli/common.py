@@ -65,8 +65,16 @@ async def ready_schema(runtime: Any, *, embedded: bool) -> None:
     database is the operator's: migrating it is a deliberate step (backups, several app versions),
     so a command only says in one line what to run.
     """
-    from hub.migrate import current_revision, head_revision, upgrade_exclusively
+    from hub.migrate import (
+        current_revision,
+        head_revision,
+        numbered_head,
+        stamped_revision,
+        upgrade_exclusively,
+    )
 
+    if await stamped_revision(runtime.engine) == numbered_head():
+        return  # the usual case, without loading Alembic
     if embedded:
         before, after = await upgrade_exclusively(runtime.engine, runtime.database_url)
         if before != after:
