@@ -8,7 +8,8 @@ phone) is adding a folder and one line in :data:`channels.catalogue.KINDS`:
   options and into the admin form's fields (:func:`form_fields`), published by the API;
 * how given settings become the stored config (:attr:`ChannelSpec.store`: WeChat seals its token);
 * what it needs at run time, built once per process by :attr:`ChannelSpec.connect` from the shared
-  :class:`Resources`: its sender, its jobs, its follow-ups after ingest, its long-running watchers;
+  :class:`Resources`: its sender, its follow-ups after ingest, its long-running watchers, and the
+  state its routes and :attr:`ChannelSpec.jobs` share;
 * the HTTP routes its traffic arrives on, as plain functions over :class:`WebhookRequest` that
   ``web/`` mounts without knowing what they do.
 
