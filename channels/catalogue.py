@@ -110,6 +110,9 @@ class Catalogue:
     def issues_token(self, kind: str) -> bool:
         return spec(kind).issues_token
 
+    def body_limit(self, kind: str) -> int:
+        return spec(kind).body_limit
+
     def connection(self, kind: str) -> Connection:
         found = self._connections.get(kind)
         if found is None:

@@ -208,6 +208,9 @@ class ChannelSpec:
     store: Callable[[Any, uuid.UUID, str, Mapping[str, Any]], dict[str, Any]] = _store_as_given
     #: Channels of this kind get an inbound token (shown once) that authenticates their traffic.
     issues_token: bool = False
+    #: Characters of a message body; a longer text is kept whole as an attachment
+    #: (:mod:`hub.intake.message_size`). Chat-like kinds carry short messages.
+    body_limit: int = 10_000
     connect: Callable[[Resources], Connection] = _plain
     #: Built when the web app is (the routes' types may import the core).
     routes: Callable[[], Sequence[Route]] = _no_routes

@@ -80,6 +80,10 @@ class ChannelCatalogue(Protocol):
         """Channels of this kind get an inbound token when added (shown once, stored hashed)."""
         ...
 
+    def body_limit(self, kind: str) -> int:
+        """Characters of a message body on this kind; the rest is kept as an attachment."""
+        ...
+
     def sender_for(self, channel_kind: str) -> ChannelSender | None: ...
 
 

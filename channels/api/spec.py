@@ -85,6 +85,7 @@ SPEC = ChannelSpec(
     title={"zh-CN": "API 集成", "en": "API integration"},
     form=ApiSettings,
     issues_token=True,
+    body_limit=50_000,
     connect=_connect,
     routes=_routes,
     announce=_announce,

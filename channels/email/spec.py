@@ -44,6 +44,8 @@ SPEC = ChannelSpec(
     title={"zh-CN": "邮箱", "en": "Mailbox"},
     form=MailboxConfig,
     store=_store,
+    # Room for long threads (the full original, quotes included, is kept beside the body).
+    body_limit=50_000,
     connect=_connect,
     example=(
         "hub channel add email --name 客服邮箱 --address support@example.com --smtp-host smtp.example.com "

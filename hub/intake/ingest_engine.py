@@ -298,7 +298,12 @@ class Engine:
         nows = [self.hub.clock.now() for _ in items]
         await self._load_channels([m for _, m in items])
         items = [
-            (raw_id, message_size.within_limit(self.hub.storage, m, self.channels[m.channel_id].kind))
+            (
+                raw_id,
+                message_size.within_limit(
+                    self.hub.storage, m, self.hub.channels.body_limit(self.channels[m.channel_id].kind)
+                ),
+            )
             for raw_id, m in items
         ]
         messages = [m for _, m in items]

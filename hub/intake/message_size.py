@@ -1,4 +1,4 @@
-"""How much text a message body holds, per channel kind, and where the rest goes.
+"""How much text a message body holds, and where the rest goes.
 
 A body is what agents read, what search indexes and what every page of the ticket renders; a
 customer's own words fit in far less than these limits. What exceeds one is a paste, a log or a
@@ -7,34 +7,24 @@ text attachment, stored like any attachment, and the body keeps its first part, 
 in ``meta["truncated"]`` so the page says so in the reader's language. Nothing is lost: the
 attachment holds every character and the raw row keeps the payload as it arrived.
 
-The limits count characters (a Chinese character is one), and are documented in the README's
-channel section; change them there too.
+Each channel kind says its limit in its spec (``body_limit``), read through
+:meth:`hub.ports.ChannelCatalogue.body_limit`. The limits count characters (a Chinese character is
+one), and are documented in the README's channel section; change them there too.
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from hub.domain import ChannelKind
 from hub.intake.inbound import InboundAttachment, InboundMessage
 from hub.ports import AttachmentStore
 
-#: Characters of body text per channel kind. Mail gets room for long threads (the full original,
-#: quotes included, is kept beside it); chat-like channels carry short messages.
-BODY_LIMITS: dict[ChannelKind, int] = {
-    ChannelKind.EMAIL: 50_000,
-    ChannelKind.API: 50_000,
-    ChannelKind.WECHAT: 10_000,
-    ChannelKind.WEBCHAT: 10_000,
-    ChannelKind.PHONE: 10_000,
-}
 #: The attachment holding the whole text of a message cut to its channel's limit.
 FULL_TEXT_FILENAME = "message-full-text.txt"
 
 
-def within_limit(storage: AttachmentStore, message: InboundMessage, kind: ChannelKind) -> InboundMessage:
-    """``message`` with its body cut to ``kind``'s limit and the whole text attached, or unchanged."""
-    limit = BODY_LIMITS[kind]
+def within_limit(storage: AttachmentStore, message: InboundMessage, limit: int) -> InboundMessage:
+    """``message`` with its body cut to ``limit`` characters and the whole text attached, or unchanged."""
     if len(message.text) <= limit:
         return message
     whole = message.text.encode("utf-8")

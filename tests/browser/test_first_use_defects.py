@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
+from channels import catalogue
 from hub.core import Hub
 from hub.delivery import delivery
 from hub.domain import ChannelKind, Role
@@ -158,7 +159,7 @@ async def test_long_messages_are_folded_cut_to_the_limit_and_wrap(hub: Hub, new_
     await expect(bodies).to_have_count(2)
     toggles = page.get_by_role("button", name="显示全部")
     await expect(toggles).to_have_count(2)
-    kept = message_size.BODY_LIMITS[ChannelKind.API]
+    kept = catalogue.spec("api").body_limit
     await expect(page.locator("#part-thread [data-truncated]")).to_have_text(
         f"消息过长，此处只显示 200000 个字符中的前 {kept} 个；完整内容见附件 {message_size.FULL_TEXT_FILENAME}。"
     )

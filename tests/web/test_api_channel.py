@@ -17,9 +17,10 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
+from channels import catalogue
 from hub.actors import CLI
 from hub.core import Hub
-from hub.domain import ChannelKind, RawStatus, Role
+from hub.domain import RawStatus, Role
 from hub.intake import channel_instances, ingest, message_size
 from hub.intake.inbound import InboundMessage, Sender
 from hub.models import Attachment, Contact, Message, RawInbound, Ticket
@@ -401,7 +402,7 @@ async def test_a_message_past_the_channels_limit_keeps_its_whole_text_as_an_atta
     assert posted.status_code == 200, posted.text
     ticket = (await client.get(f"/api/v1/tickets/{posted.json()['ticket_id']}", headers=agent)).json()
     (shown,) = ticket["messages"]
-    limit = message_size.BODY_LIMITS[ChannelKind.API]
+    limit = catalogue.spec("api").body_limit
     assert shown["text"] == text[:limit]
     assert shown["meta"]["truncated"] == {
         "chars": len(text),
@@ -416,7 +417,7 @@ async def test_a_message_past_the_channels_limit_keeps_its_whole_text_as_an_atta
 
 async def test_a_message_within_the_limit_is_kept_as_it_came(hub: Hub, client: AsyncTestClient) -> None:
     erp = await factories.api_channel(hub)
-    text = "y" * message_size.BODY_LIMITS[ChannelKind.API]
+    text = "y" * catalogue.spec("api").body_limit
     posted = await client.post(url(erp.channel.id), json=message(text=text), headers=bearer(erp.token))
     stored = await factories.get(hub, Message, uuid.UUID(posted.json()["message_id"]))
     assert stored.text == text and "truncated" not in stored.meta
