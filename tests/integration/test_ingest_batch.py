@@ -1,4 +1,4 @@
-"""Batches of any size (``hub.ingest_many``, used by ``hub ingest email``) against batches of one
+"""Batches of any size (``ingest.ingest_many``, used by ``hub ingest email``) against batches of one
 (``ingest.ingest``, a mail at a time): the same mails on two clean databases give the same normalised
 tickets, messages, events, audit rows, threading, routing, SLA clocks, raw rows and realtime
 events; re-runs add nothing; a failing mail does not sink its batch; a batch and single ingests

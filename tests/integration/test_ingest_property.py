@@ -3,7 +3,7 @@ an API channel; replies by reference and conversation key, quoted ticket numbers
 notices, duplicates, agents' outbound calls, survey answers; agents resolving, closing and parking tickets between bursts; time gaps just
 inside and just past the thread and reopen windows) gives the same tickets, messages, events,
 assignments, results and realtime events whether every message is ingested alone (``ingest.ingest``)
-or the bursts are cut into batches anywhere (``hub.ingest_many``).
+or the bursts are cut into batches anywhere (``ingest.ingest_many``).
 
 Messages of one burst arrive together; batches never span a time gap, as in production where a
 batch is what arrived while the previous one was processed.
