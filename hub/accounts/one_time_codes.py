@@ -23,6 +23,8 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
     candidate = code.strip()
+    if not (candidate.isascii() and candidate.isdigit()):
+        return None  # compare_digest refuses non-ASCII text; no such code is ever right anyway
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if hmac.compare_digest(totp.generate_otp(step), candidate):
             return step

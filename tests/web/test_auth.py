@@ -251,6 +251,18 @@ async def test_totp_enrolment_then_login_needs_the_code(client, agent) -> None:
     assert right.json()["user"]["totp_enabled"] is True
 
 
+@pytest.mark.parametrize("typed", ["１２３４５６", "ÃÎÙUUP", "12 34 56", "", "💡"])
+async def test_a_code_of_any_text_is_a_wrong_code_never_an_error(client, agent, typed: str) -> None:
+    """Found by fuzzing: comparing non-ASCII text in constant time raised, and answered 500."""
+    headers = await factories.login(client, agent)
+    secret = await _enrol(client, headers)
+    disabled = await client.post("/api/v1/auth/2fa/disable", json={"code": typed}, headers=headers)
+    assert disabled.status_code in (400, 401, 422), disabled.text
+    login = await _login(client, agent.email, otp=typed)
+    assert login.status_code == 401, login.text
+    assert (await _login(client, agent.email, otp=pyotp.TOTP(secret).now())).status_code == 200
+
+
 async def test_a_totp_code_logs_in_once(client, agent) -> None:
     """RFC 6238 §5.2: a code seen by someone else must not open a second session."""
     secret = await _enrol(client, await factories.login(client, agent))
