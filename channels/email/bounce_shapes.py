@@ -71,19 +71,23 @@ SUBJECTS = _marks(
     ("Postfix, sendmail (success report)", r"^Successful Mail Delivery Report"),
     ("sendmail, AOL", r"^Returned mail:"),
     ("sendmail (delay)", r"^Warning: could not send message for past"),
-    ("Exim", r"^Mail delivery failed"),
+    ("Exim, many gateways", r"^(Mail delivery (failed|failure)|Delivery failure|Message delivery failure)"),
     ("Exim (delay)", r"^Warning: message \S+ delayed"),
     ("qmail, Yahoo", r"^failure (notice|delivery)"),
     ("Gmail, Hotmail, Exchange (DSN)", r"^Delivery Status Notification"),
     ("Exchange, Outlook", r"^Undeliverable( mail)?:"),
     ("Exchange (delay)", r"^Delivery delayed:"),
-    ("Exchange, localised", r"^(Unzustellbar|Non remis|Non recapitabile|No se puede entregar|Onbestelbaar):"),
+    (
+        "Exchange, localised",
+        r"^(Unzustellbar|Non remis|Non recapitabile|No se puede entregar|Onbestelbaar)\s*:",
+    ),
+    ("hMailServer, Kerio, Exchange Online Protection", r"^(Message undeliverable|Undeliverable message)"),
     ("Exchange, Outlook (Chinese)", r"^(无法送达|無法傳遞|无法传递|未送達)[:：]"),
     ("Lotus Notes, Domino", r"^(DELIVERY FAILURE:|Delivery Notification: Delivery has failed)"),
     ("GroupWise", r"^Message status - undeliverable"),
     ("Smail", r"^mail failed, returning to sender"),
     ("MDaemon", r"^Permanent Delivery Failure"),
-    ("mail gateways", r"^(Mail System Error - Returned Mail|Message Delivery Failure|Nondeliverable mail)"),
+    ("mail gateways", r"^(Mail System Error - Returned Mail|Nondeliverable mail)"),
     ("QQ Mail, Tencent Exmail, NetEase 163/126", r"^(系统退信|系統退信|退信[:：])"),
     ("Aliyun Mail", r"^退信通知"),
     ("Sina Mail", r"^邮件投递失败"),
@@ -105,6 +109,7 @@ BODY_MARKS = _marks(
     ("Exchange 5.5", r"^did not reach the following recipient"),
     ("Microsoft 365", r"^Your message to \S+ couldn't be delivered"),
     ("Exchange (German)", r"Die Zustellung an folgende Empfänger"),
+    ("Exchange (French)", r"La remise aux destinataires ou groupes suivants a échoué"),
     ("Exchange (Chinese)", r"传递给这些收件人或组失败|下列收件者或群組傳遞失敗"),
     ("Lotus Notes, Domino", r"^was not delivered to:|\*+ Delivery Report \*+"),
     ("GroupWise", r"The message that you sent was undeliverable to the following"),
@@ -123,6 +128,9 @@ BODY_MARKS = _marks(
     ("NetEase (Traditional Chinese)", r"您的郵件無法傳遞給以下收件人"),
     ("Aliyun Mail", r"您发送的邮件未能成功投递"),
 )
+
+#: Tags a spam filter or gateway puts before a subject (``[SPAM]``, ``***SPAM***``): not the sender's words.
+SUBJECT_TAGS = re.compile(r"^\s*((\[[^\]]{1,40}\]|\*{1,3}[^*\s]{1,20}\*{1,3})\s*)+")
 
 #: Words of a warning that delivery is late but still being tried.
 DELAY_MARKS = _marks(

@@ -82,7 +82,8 @@ def _is_notice(message: Message, sender: str, subject: str, notice: str) -> bool
     if found(bounce_shapes.DAEMON_SENDERS, sender):
         return True
     return _from_a_robot(message, sender) and bool(
-        found(bounce_shapes.SUBJECTS, subject.strip()) or found(bounce_shapes.BODY_MARKS, notice)
+        found(bounce_shapes.SUBJECTS, bounce_shapes.SUBJECT_TAGS.sub("", subject).strip())
+        or found(bounce_shapes.BODY_MARKS, notice)
     )
 
 
