@@ -23,7 +23,7 @@ from email.errors import HeaderParseError
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
-from email.utils import collapse_rfc2231_value, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, parseaddr, parsedate_to_datetime
 from typing import Any, Literal
 
 from channels.email import bounces, charsets, headers, ids, loops, quotes
@@ -112,12 +112,18 @@ def _parse(raw: bytes, mailbox: Mailbox) -> ParsedMail:
     # The policy's message factory is EmailMessage; the parser's annotation only says Message.
     assert isinstance(mail, EmailMessage)
     senders = headers.addresses(mail, "From") or headers.addresses(mail, "Sender")
-    if not senders:
-        raise Unparsable("no sender address (From)")
-    name, sender = senders[0]
     raw_id = headers.message_ids(headers.raw(mail, "Message-ID"))
     message_id = ids.normalise(raw_id[0]) if raw_id else ids.artificial(raw)
     subject = headers.header(mail, "Subject")
+    if not senders:
+        # Some MTAs sign notices with no domain (``MAILER-DAEMON``) or none at all (Courier's
+        # ``<@>``): still a bounce, though no client could be the sender of such a mail.
+        local = parseaddr(headers.raw(mail, "From") or "")[1].strip("<>@ ").lower()
+        bounce = bounces.detect(mail, local, subject)
+        if bounce is None:
+            raise Unparsable("no sender address (From)")
+        return ParsedMail("bounce", message_id, bounce=bounce, reason=bounce.reason, sender=local)
+    name, sender = senders[0]
 
     if _is_ours(sender, mailbox) or (raw_id and ids.parse_ours(raw_id[0], mailbox.our_domains)):
         return ParsedMail("own", message_id, reason=f"sent by us ({sender})", sender=sender)

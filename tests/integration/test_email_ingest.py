@@ -16,6 +16,7 @@ from hub.models import Message, Outbox, RawInbound, Ticket
 from hub.tickets import tickets
 from tests import factories
 from tests.email_helpers import ingestor, mail, mailbox
+from tests.fixtures.email.bounces.build_bounces import LOOKALIKES, OUR_ID, SAMPLES
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -277,6 +278,34 @@ async def test_a_bounce_of_a_mail_we_do_not_know_is_ignored(hub) -> None:
     result = await email.ingest(box.id, _dsn("<hub.0123456789abcdef01234567.ffff@hub.example>"))
     assert result.outcome is Outcome.IGNORED and "do not know" in (result.reason or "")
     assert await factories.count(hub, Ticket) == 0
+
+
+async def test_no_bounce_shape_opens_a_ticket_and_no_look_alike_is_hidden(hub) -> None:
+    box = await mailbox(hub)
+    email = await ingestor(hub)
+    reply, our_id = await _sent_reply(hub, box, email)
+    assert our_id != OUR_ID  # the corpus names a mail this hub did not send: ignored, not threaded
+    for sample in SAMPLES:
+        result = await email.ingest(box.id, sample.raw)
+        assert result.outcome is Outcome.IGNORED and result.ticket_id is None, sample.name
+    assert await factories.count(hub, Ticket) == 1
+    for name, raw in LOOKALIKES.items():
+        result = await email.ingest(box.id, raw)
+        assert result.outcome is Outcome.CREATED, name
+    assert await factories.count(hub, Ticket) == 1 + len(LOOKALIKES)
+    assert (await factories.get(hub, Message, reply.id)).delivery_status is DeliveryStatus.SENT
+
+
+async def test_a_free_text_bounce_marks_our_message_failed(hub) -> None:
+    box = await mailbox(hub)
+    email = await ingestor(hub)
+    reply, our_id = await _sent_reply(hub, box, email)
+    lotus = next(s for s in SAMPLES if s.name == "lotus_notes_r5")
+    result = await email.ingest(box.id, lotus.raw.replace(OUR_ID.encode(), our_id.encode()))
+    assert result.outcome is Outcome.IGNORED and "marked failed" in (result.reason or "")
+    failed = await factories.get(hub, Message, reply.id)
+    assert failed.delivery_status is DeliveryStatus.FAILED
+    assert failed.meta["delivery_report"]["recipients"] == [lotus.recipient]
 
 
 async def test_an_unreadable_mail_is_stored_raw_and_reported(hub) -> None:
