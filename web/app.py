@@ -139,7 +139,6 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),
-            security=[{"bearer": []}],
         ),
         debug=False,
     )

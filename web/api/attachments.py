@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core import Hub
 from hub.tickets import attachments
-from web.auth.guards import any_user
+from web.auth.guards import BEARER, any_user
 from web.auth.identity import CurrentUser
 
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
@@ -38,7 +38,7 @@ def media_type(declared: str) -> str:
     return value if _MEDIA_TYPE.match(value) else FALLBACK_TYPE
 
 
-@get("/api/v1/attachments/{attachment_id:uuid}", guards=[any_user], tags=["attachments"])
+@get("/api/v1/attachments/{attachment_id:uuid}", guards=[any_user], tags=["attachments"], security=BEARER)
 async def download_attachment(
     request: Request,
     hub: NamedDependency[Hub],

@@ -24,7 +24,7 @@ from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.intake import channel_instances
 from hub.models import Channel
-from web.auth.guards import admins
+from web.auth.guards import BEARER, admins
 from web.auth.identity import CurrentUser
 
 
@@ -103,6 +103,7 @@ class ChannelPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 class ChannelController(Controller):
     path = "/api/v1/channels"
+    security = BEARER
     tags = ["channels"]
     guards = [admins]
 

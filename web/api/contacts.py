@@ -17,7 +17,7 @@ from hub.contacts import avatars, contacts, views
 from hub.core import Hub
 from hub.models import ContactIdentity, Ticket
 from web.api.attachments import FALLBACK_TYPE
-from web.auth.guards import staff
+from web.auth.guards import BEARER, staff
 from web.auth.identity import CurrentUser
 
 
@@ -99,6 +99,7 @@ PICTURE_CACHE = "private, max-age=86400"
 
 class ContactController(Controller):
     path = "/api/v1/contacts"
+    security = BEARER
     tags = ["contacts"]
     guards = [staff]
 

@@ -15,7 +15,7 @@ from hub.core import Hub
 from hub.domain import HandoffStatus
 from hub.models import Handoff
 from hub.requirements import handoffs
-from web.auth.guards import staff
+from web.auth.guards import BEARER, staff
 from web.auth.identity import CurrentUser
 
 
@@ -70,6 +70,7 @@ class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class HandoffController(Controller):
     path = "/api/v1"
+    security = BEARER
     tags = ["handoffs"]
 
     @post("/tickets/{ticket_id:uuid}/handoffs", guards=[staff])

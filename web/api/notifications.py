@@ -17,7 +17,7 @@ from hub import notifications
 from hub.core import Hub
 from hub.i18n import negotiate
 from hub.models import Notification
-from web.auth.guards import any_user
+from web.auth.guards import BEARER, any_user
 from web.auth.identity import CurrentUser
 
 
@@ -55,6 +55,7 @@ def _locale(request: Request, user: CurrentUser) -> str:
 
 class NotificationController(Controller):
     path = "/api/v1/notifications"
+    security = BEARER
     tags = ["notifications"]
 
     @get("/", guards=[any_user])

@@ -16,7 +16,7 @@ from hub.accounts import directory, organizations
 from hub.actors import Actor
 from hub.core import Hub
 from hub.models import Organization
-from web.auth.guards import admins, any_user
+from web.auth.guards import BEARER, admins, any_user
 from web.auth.identity import CurrentUser
 
 
@@ -62,6 +62,7 @@ class OrganizationPatch(organizations.OrganizationChanges):
 
 class OrganizationController(Controller):
     path = "/api/v1/organizations"
+    security = BEARER
     tags = ["organizations"]
 
     @get("/", guards=[any_user])

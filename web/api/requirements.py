@@ -17,7 +17,7 @@ from hub.core import Hub
 from hub.domain import Priority, RequirementStatus
 from hub.models import Requirement, RequirementEvent
 from hub.requirements import requirements, views
-from web.auth.guards import staff
+from web.auth.guards import BEARER, staff
 from web.auth.identity import CurrentUser
 
 
@@ -113,6 +113,7 @@ class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class RequirementController(Controller):
     path = "/api/v1"
+    security = BEARER
     tags = ["requirements"]
 
     @post("/tickets/{ticket_id:uuid}/requirements", guards=[staff])

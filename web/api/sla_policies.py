@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.core import Hub
 from hub.sla import policies as sla_policies
 from hub.sla.policies import NewPolicy, PolicyChanges, PolicyView
-from web.auth.guards import admins
+from web.auth.guards import BEARER, admins
 from web.auth.identity import CurrentUser
 
 SPEC_DOC = "Duration spec: 30m, 24h, 2d (calendar time) or 3bm, 2bh, 1bd (business time); null: no target."
@@ -57,6 +57,7 @@ class PolicyPatch(PolicyChanges):
 
 class SlaPolicyController(Controller):
     path = "/api/v1/sla-policies"
+    security = BEARER
     tags = ["sla"]
 
     @get("/", guards=[admins])

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts import directory, teams
 from hub.core import Hub
 from hub.models import Team
-from web.auth.guards import admins, staff
+from web.auth.guards import BEARER, admins, staff
 from web.auth.identity import CurrentUser
 
 
@@ -61,6 +61,7 @@ class TeamPatch(teams.TeamChanges):
 
 class TeamController(Controller):
     path = "/api/v1/teams"
+    security = BEARER
     tags = ["teams"]
 
     @get("/", guards=[staff])

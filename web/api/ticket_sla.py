@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.models import TicketSla
 from hub.sla import views
 from hub.sla.targets import Target
-from web.auth.guards import staff
+from web.auth.guards import BEARER, staff
 from web.auth.identity import CurrentUser
 
 
@@ -73,7 +73,7 @@ class TicketSlaOut(msgspec.Struct):
         )
 
 
-@get("/api/v1/tickets/{ticket_id:uuid}/sla", guards=[staff], tags=["sla"])
+@get("/api/v1/tickets/{ticket_id:uuid}/sla", guards=[staff], tags=["sla"], security=BEARER)
 async def ticket_sla(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> TicketSlaOut:

@@ -21,7 +21,7 @@ from hub.errors import InvalidInput
 from hub.models import Attachment, Contact, Message, Ticket
 from hub.tickets import escalation, tickets, views
 from hub.tickets.windows import WindowState
-from web.auth.guards import any_user, staff, supervisors
+from web.auth.guards import BEARER, any_user, staff, supervisors
 from web.auth.identity import CurrentUser
 from web.edge import NUL_OPT, STRIP
 
@@ -270,6 +270,7 @@ class TagsIn(msgspec.Struct):
 
 class TicketController(Controller):
     path = "/api/v1/tickets"
+    security = BEARER
     tags = ["tickets"]
 
     @get("/", guards=[any_user])

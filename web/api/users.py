@@ -20,7 +20,7 @@ from hub.core import Hub
 from hub.domain import Role
 from hub.models import User
 from hub.tickets import reassignment
-from web.auth.guards import admins, any_user, staff, supervisors
+from web.auth.guards import BEARER, admins, any_user, staff, supervisors
 from web.auth.identity import CurrentUser
 
 
@@ -98,6 +98,7 @@ class HandoverOut(msgspec.Struct):
 
 class UserController(Controller):
     path = "/api/v1/users"
+    security = BEARER
     tags = ["users"]
 
     @get("/", guards=[staff])

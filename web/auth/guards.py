@@ -13,6 +13,9 @@ from hub.domain import Role
 from web.auth.identity import CurrentUser
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+#: What the API description says a guarded route needs: a user's bearer token. Routes without it
+#: are public on purpose (logging in, health, the channels' webhooks), and the document says so.
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 class RoleDenied(PermissionDeniedException):

@@ -19,7 +19,7 @@ from hub.errors import HubError
 from hub.i18n import negotiate, translate
 from hub.models import ApiToken
 from web.auth import bearer
-from web.auth.guards import any_user, staff
+from web.auth.guards import BEARER, any_user, staff
 from web.auth.identity import AuthInfo, CurrentUser
 from web.auth.ratelimit import LoginThrottle
 from web.auth.sessions import CSRF_COOKIE, SESSION_COOKIE, SessionStore
@@ -163,7 +163,7 @@ class AuthController(Controller):
             ],
         )
 
-    @post("/logout", guards=[any_user], status_code=HTTP_204_NO_CONTENT)
+    @post("/logout", guards=[any_user], security=BEARER, status_code=HTTP_204_NO_CONTENT)
     async def logout(self, request: Request) -> Response[None]:
         info: AuthInfo = request.auth
         if info.session_id:
@@ -173,34 +173,34 @@ class AuthController(Controller):
         response.delete_cookie(CSRF_COOKIE, path="/")
         return response
 
-    @get("/me", guards=[any_user])
+    @get("/me", guards=[any_user], security=BEARER)
     async def me(self, request: Request) -> UserOut:
         return UserOut.of(request.user)
 
-    @post("/2fa/setup", guards=[any_user], status_code=HTTP_200_OK)
+    @post("/2fa/setup", guards=[any_user], security=BEARER, status_code=HTTP_200_OK)
     async def totp_setup(self, request: Request) -> TotpSetupOut:
         """Start enrolment: scan the URI with an authenticator app, then confirm a code."""
         secret, uri = await accounts.begin_totp(request.app.state.hub, request.user.id)
         return TotpSetupOut(secret=secret, otpauth_uri=uri)
 
-    @post("/2fa/enable", guards=[any_user], status_code=HTTP_204_NO_CONTENT)
+    @post("/2fa/enable", guards=[any_user], security=BEARER, status_code=HTTP_204_NO_CONTENT)
     async def totp_enable(self, request: Request, data: JSONBody[CodeIn]) -> None:
         user: CurrentUser = request.user
         await accounts.confirm_totp(request.app.state.hub, user.actor, user.id, data.code, enable=True)
 
-    @post("/2fa/disable", guards=[any_user], status_code=HTTP_204_NO_CONTENT)
+    @post("/2fa/disable", guards=[any_user], security=BEARER, status_code=HTTP_204_NO_CONTENT)
     async def totp_disable(self, request: Request, data: JSONBody[CodeIn]) -> None:
         user: CurrentUser = request.user
         await accounts.confirm_totp(request.app.state.hub, user.actor, user.id, data.code, enable=False)
 
-    @post("/tokens", guards=[staff])
+    @post("/tokens", guards=[staff], security=BEARER)
     async def create_token(self, request: Request, data: JSONBody[TokenIn]) -> TokenOut:
         """A personal API token for an integration; shown once, stored only as a hash."""
         user: CurrentUser = request.user
         row, token = await accounts.create_api_token(request.app.state.hub, user.actor, data.name)
         return TokenOut(id=row.id, name=row.name, created_at=row.created_at, token=token)
 
-    @delete("/tokens/{token_id:uuid}", guards=[staff], status_code=HTTP_204_NO_CONTENT)
+    @delete("/tokens/{token_id:uuid}", guards=[staff], security=BEARER, status_code=HTTP_204_NO_CONTENT)
     async def revoke_token(self, request: Request, token_id: FromPath[uuid.UUID]) -> None:
         user: CurrentUser = request.user
         await accounts.revoke_api_token(request.app.state.hub, user.actor, token_id)
