@@ -23,7 +23,10 @@ async def test_every_operation_says_whether_it_needs_a_token(client) -> None:
                 if operation is None:
                     continue
                 public = bool(handler.opt.get("exclude_from_auth"))
-                assert operation.get("security", []) == ([] if public else BEARER), (method, route.path_format)
+                assert operation.get("security", []) == ([] if public else BEARER), (
+                    method,
+                    route.path_format,
+                )
                 checked += 1
     assert checked > 50
     paths = described["paths"]
