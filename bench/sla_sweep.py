@@ -16,7 +16,9 @@ arrived in the last five hours and are not due before Thursday. Then it times:
 * one sweep (every due ticket: breach recorded, assignee and two team leads notified, live events);
 * an idle sweep (nothing due: what the 30-second cron costs most of the time);
 * ``compute_clocks`` alone, in process, on three kinds of event log (due dates per second);
-* recomputing stored clocks through the database, as ``hub sla recompute`` does (tickets per second).
+* recomputing stored clocks through the database, as ``hub sla recompute`` does (tickets per second);
+* the machine's floor in the same run: a bare ``SELECT 1`` round trip on the same pool (median of
+  200), printed beside the idle sweep and the per-ticket cost of the sweep as ratios.
 
 Its results are in the README's *Measured*.
 """
@@ -27,6 +29,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import statistics
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -257,6 +260,17 @@ async def recompute_rate(hub: Any, count: int) -> float:
     return len(ids) / (time.perf_counter() - began)
 
 
+async def round_trip(engine: Any, samples: int = 200) -> float:
+    """The floor: one bare query on the same pool, in seconds (median)."""
+    times = []
+    async with engine.connect() as db:
+        for _ in range(samples):
+            began = time.perf_counter()
+            await db.execute(sa.text("SELECT 1"))
+            times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -293,8 +307,13 @@ async def main() -> None:
             f"    {result.tickets:,} tickets, {result.breaches:,} breaches, {result.warnings:,} warnings, "
             f"{result.notified:,} notifications: {result.tickets / swept:,.0f} due tickets/s"
         )
-        idle, _ = await timed("idle sweep (nothing due)", lambda: sweep(hub))
+        idle, idle_seconds = await timed("idle sweep (nothing due)", lambda: sweep(hub))
         assert idle.tickets == 0
+        floor = await round_trip(runtime.engine)
+        print(
+            f"floor: a bare SELECT 1 round trip {floor * 1000:.2f} ms; idle sweep {idle_seconds / floor:.1f}x it, "
+            f"one due ticket {swept / max(result.tickets, 1) / floor:.2f}x it"
+        )
         print("due-date computation:")
         rate = pure_rate(args.pure_sample)
         print(f"  compute_clocks + alerts, in process: {rate:,.0f} tickets/s ({args.pure_sample:,} logs)")
