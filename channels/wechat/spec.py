@@ -126,16 +126,17 @@ def _store(
     return stored
 
 
-@dataclass
-class WeChatConnection(Connection):
-    api: WeChatApi | None = None
-    accounts: WeChatAccounts = field(default_factory=lambda: _accounts())
-
-
 def _accounts() -> WeChatAccounts:
     from channels.wechat.accounts import WeChatAccounts
 
     return WeChatAccounts()
+
+
+@dataclass
+class WeChatConnection(Connection):
+    api: WeChatApi | None = None
+    #: The callback's per-channel config cache, one per process.
+    accounts: WeChatAccounts = field(default_factory=_accounts)
 
 
 def _connect(resources: Resources) -> WeChatConnection:
