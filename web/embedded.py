@@ -100,6 +100,12 @@ class EmbeddedServers:
             self._holding = True
         return ServerUrls(database_url=database_url, redis_url=redis_url)
 
+    def other_holders(self) -> list[int]:
+        """Live processes other than this one using the servers (a ``hub serve``, a worker, a command)."""
+        holders = _Holders(self.run_dir)
+        with holders.lock:
+            return [pid for pid in holders.read_alive() if pid != os.getpid()]
+
     def release(self) -> bool:
         """Leave; stop the servers if no other live process holds them. Returns True if stopped."""
         if not self._holding:

@@ -17,6 +17,7 @@ from web.cli.lazy import LazyGroup
 
 #: Command name -> where it lives (``module:attribute``).
 COMMANDS = {
+    "backup": "web.cli.backup:backup",
     "calendar": "web.cli.calendar:calendar_group",
     "channel": "web.cli.channel:channel",
     "create-user": "web.cli.users:create_user",
@@ -25,6 +26,7 @@ COMMANDS = {
     "mail-listener": "web.cli.email:mail_listener",
     "migrate": "web.cli.database:migrate",
     "outbox": "web.cli.outbox:outbox",
+    "restore": "web.cli.backup:restore",
     "seed-demo": "web.cli.database:seed_demo_command",
     "serve": "web.cli.serve:serve",
     "sla": "web.cli.sla:sla_group",
