@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from channels.spec import (
     ChannelSpec,
     Connection,
+    Finding,
     Resources,
     SettingsProblem,
     check_form,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from hub.events import EventBus
     from hub.intake.events import MessageIngested
     from hub.intake.inbound import InboundMessage, IngestResult
+    from hub.models import Channel
     from hub.ports import ChannelSender, JobRequest
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,11 @@ class Catalogue:
         if found is None:
             found = self._connections[kind] = spec(kind).connect(self.resources)
         return found
+
+    async def check(self, hub: Hub, channel: Channel) -> list[Finding]:
+        """The kind's self-test of one channel (``hub doctor``)."""
+        kind = str(channel.kind)
+        return await spec(kind).check(self.connection(kind), hub, channel)
 
     def sender_for(self, channel_kind: str) -> ChannelSender | None:
         return self.connection(str(channel_kind)).sender

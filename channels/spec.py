@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from hub.config import Settings
     from hub.core import Hub
     from hub.intake.inbound import InboundMessage, IngestResult
+    from hub.models import Channel
     from hub.ports import AttachmentStore, ChannelSender, JobRequest
 
 #: The name of an environment variable: where a secret is read from, never the secret itself.
@@ -166,6 +167,24 @@ class Connection:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One thing a channel's self-test found (``hub doctor``): ``fail`` means its traffic stops."""
+
+    level: Literal["ok", "warn", "fail"]
+    #: What was tried: "SMTP", "IMAP", "access token", "callback URL".
+    part: str
+    detail: str
+
+
+#: Tries what a channel of the kind needs (a login, a token) without sending anything to anyone.
+Check = Callable[[Any, "Hub", "Channel"], Awaitable[list[Finding]]]
+
+
+async def _nothing_to_check(connection: Any, hub: Hub, channel: Channel) -> list[Finding]:
+    return []
+
+
+@dataclass(frozen=True)
 class Announcement:
     """What ``hub channel add`` (and the admin page) tells the admin once a channel exists."""
 
@@ -218,6 +237,7 @@ class ChannelSpec:
     announce: Callable[[str, uuid.UUID, Mapping[str, Any]], Announcement] = _announce_nothing
     #: Examples shown under ``hub channel add <kind> --help``.
     example: str = ""
+    check: Check = _nothing_to_check
 
 
 @dataclass(frozen=True)

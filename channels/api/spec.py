@@ -14,6 +14,7 @@ from channels.spec import (
     Announcement,
     ChannelSpec,
     Connection,
+    Finding,
     Resources,
     Route,
     WebhookRequest,
@@ -23,6 +24,7 @@ from channels.spec import (
 
 if TYPE_CHECKING:
     from hub.core import Hub
+    from hub.models import Channel
 
 PATH = "/api/v1/channels/{channel_id:uuid}/messages"
 
@@ -60,6 +62,14 @@ async def _post(connection: Connection, hub: Hub, request: WebhookRequest) -> We
     return await post_message(connection, hub, request)
 
 
+async def _check(connection: Connection, hub: Hub, channel: Channel) -> list[Finding]:
+    """Nothing is posted (the integration would take it for a reply); only what is missing is said."""
+    url = channel.config.get("callback_url")
+    if not url:
+        return [Finding("warn", "callback URL", "none set: agents' replies stay undelivered until one is")]
+    return [Finding("ok", "callback URL", f"replies are posted to {url}")]
+
+
 def _announce(base_url: str, channel_id: uuid.UUID, config: Mapping[str, Any]) -> Announcement:
     return Announcement(lines=(f"post messages to: /api/v1/channels/{channel_id}/messages",))
 
@@ -89,5 +99,6 @@ SPEC = ChannelSpec(
     connect=_connect,
     routes=_routes,
     announce=_announce,
+    check=_check,
     example="hub channel add api --name 'ERP integration' --callback-url https://erp.example/hub-replies",
 )

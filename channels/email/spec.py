@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from channels.email.config import MailboxConfig
-from channels.spec import ChannelSpec, Connection, Resources
+from channels.spec import ChannelSpec, Connection, Finding, Resources
 
 if TYPE_CHECKING:
     from channels.email.watching import MailboxWatchers
     from hub.core import Hub
+    from hub.models import Channel
 
 
 def _store(
@@ -39,6 +40,12 @@ def _connect(resources: Resources) -> Connection:
     return Connection(sender=SmtpSender(storage=resources.storage), watch=watch)
 
 
+async def _check(connection: Connection, hub: Hub, channel: Channel) -> list[Finding]:
+    from channels.email.checks import check_mailbox
+
+    return await check_mailbox(connection, hub, channel)
+
+
 SPEC = ChannelSpec(
     kind="email",
     title={"zh-CN": "邮箱", "en": "Mailbox"},
@@ -47,6 +54,7 @@ SPEC = ChannelSpec(
     # Room for long threads (the full original, quotes included, is kept beside the body).
     body_limit=50_000,
     connect=_connect,
+    check=_check,
     example=(
         "hub channel add email --name 客服邮箱 --address support@example.com --smtp-host smtp.example.com "
         "--smtp-user support@example.com --smtp-password-env HUB_SMTP_PASSWORD "

@@ -23,6 +23,7 @@ from channels.spec import (
     Announcement,
     ChannelSpec,
     Connection,
+    Finding,
     Job,
     Resources,
     Route,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from channels.wechat.accounts import WeChatAccounts
     from channels.wechat.api import WeChatApi
     from hub.core import Hub
+    from hub.models import Channel
 
 #: The text field of the template used outside the 48-hour window, when none is configured.
 DEFAULT_TEMPLATE_FIELD = "content"
@@ -149,6 +151,12 @@ def _connect(resources: Resources) -> WeChatConnection:
     return WeChatConnection(sender=sender, follow_ups=jobs.follow_ups, api=api)
 
 
+async def _check(connection: WeChatConnection, hub: Hub, channel: Channel) -> list[Finding]:
+    from channels.wechat.checks import check_account
+
+    return await check_account(connection, hub, channel)
+
+
 async def _verify(connection: WeChatConnection, hub: Hub, request: WebhookRequest) -> WebhookResponse:
     from channels.wechat.webhook import verify
 
@@ -196,6 +204,7 @@ SPEC = ChannelSpec(
     form=WeChatSettings,
     store=_store,
     connect=_connect,
+    check=_check,
     routes=lambda: (
         Route("GET", PATH, _verify, "WeChat server URL check (echostr)"),
         Route("POST", PATH, _push, "WeChat push (messages, events)"),

@@ -21,6 +21,7 @@ COMMANDS = {
     "calendar": "web.cli.calendar:calendar_group",
     "channel": "web.cli.channel:channel",
     "create-user": "web.cli.users:create_user",
+    "doctor": "web.cli.doctor:doctor",
     "inbound": "web.cli.inbound:inbound",
     "ingest": "web.cli.email:ingest_group",
     "mail-listener": "web.cli.email:mail_listener",
