@@ -15,9 +15,9 @@ from web.edge import SERVER_OPTIONS
 
 
 @contextlib.contextmanager
-def serve(settings: Settings) -> Iterator[str]:
+def serve(settings: Settings, *, log_level: str = "warning") -> Iterator[str]:
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on", **SERVER_OPTIONS
+        create_app(settings), host="127.0.0.1", port=0, log_level=log_level, lifespan="on", **SERVER_OPTIONS
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="hub-live-server", daemon=True)

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from hub.config import Settings
 from hub.db import POOL_SIZE, open_connections
+from web import access_log
 from web.api.attachments import download_attachment
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
     """
     if not (settings.database_url and settings.redis_url):
         raise ValueError("create_app needs resolved server URLs; see web.runtime.resolve_servers")
+    access_log.install()
     pubsub_redis = Redis.from_url(settings.redis_url)
 
     @contextlib.asynccontextmanager
