@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from wechatpy import parse_message
@@ -117,9 +118,13 @@ def parse(xml: bytes) -> Any:
     if not data.get("FromUserName") or not data.get("CreateTime"):
         raise Malformed("no <FromUserName> or <CreateTime>")
     try:
-        int(data["CreateTime"])
+        created = int(data["CreateTime"])
     except (TypeError, ValueError):
         raise Malformed("<CreateTime> is not a number") from None
+    try:
+        datetime.fromtimestamp(created, UTC)
+    except (OverflowError, OSError, ValueError):  # found by tests/fuzz: a number no calendar holds
+        raise Malformed("<CreateTime> is not a time") from None
     return message
 
 
