@@ -246,6 +246,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The channel refused the message ({detail}).",
         "zh-CN": "渠道拒绝了该消息（{detail}）。",
     },
+    "delivery_outcome_unknown": {
+        "en": "The hub stopped while sending this message, so it may or may not have reached the client. "
+        "Check with the client before sending it again.",
+        "zh-CN": "发送过程中系统中断，无法确认客户是否已收到此消息。请先向客户确认，再决定是否重新发送。",
+    },
     "delivery_no_sender": {
         "en": "No sender is set up for {kind} channels; an administrator must check the installation.",
         "zh-CN": "{kind} 渠道没有可用的发送程序，请管理员检查安装配置。",

@@ -51,6 +51,12 @@ class SystemClock:
 
 
 class ChannelSender(Protocol):
+    #: The receiving end recognises a second send of the same message and drops it (the API
+    #: channel's ``X-Hub-Delivery``). When False (SMTP, WeChat: a second send is a second message a
+    #: client reads), a send cut short by a dead worker is never repeated: it fails visibly as
+    #: "outcome unknown" for an agent to check (:func:`hub.delivery.delivery.deliver`).
+    resend_safe: bool
+
     async def send(self, message: OutboundMessage) -> DeliveryResult:
         """Deliver or raise :class:`hub.errors.DeliveryError` (transient or permanent)."""
         ...

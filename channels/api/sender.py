@@ -24,6 +24,9 @@ _TRANSIENT_STATUSES = {408, 425, 429}
 
 
 class WebhookSender:
+    #: The integration drops a repeat by its ``X-Hub-Delivery`` id.
+    resend_safe = True
+
     def __init__(self, *, http: httpx.AsyncClient, master_key: str, storage: AttachmentStore) -> None:
         self.http = http
         self.master_key = master_key

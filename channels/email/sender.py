@@ -37,6 +37,9 @@ def reply_subject(subject: str, number: int) -> str:
 class SmtpSender:
     """:class:`hub.ports.ChannelSender` for mailbox channels."""
 
+    #: A second SMTP submission is a second mail in the client's inbox.
+    resend_safe = False
+
     def __init__(self, *, storage: AttachmentStore) -> None:
         self.storage = storage
 

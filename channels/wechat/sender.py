@@ -39,6 +39,9 @@ def _plain(message: OutboundMessage) -> str:
 
 
 class WeChatSender:
+    #: WeChat's customer-service API has no idempotency key: a repeat is a second message.
+    resend_safe = False
+
     def __init__(self, *, api: WeChatApi, storage: AttachmentStore, master_key: str) -> None:
         self.api = api
         self.storage = storage

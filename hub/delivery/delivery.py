@@ -2,8 +2,13 @@
 
 A worker *claims* a row by moving it to ``delivering`` with a lease (``next_attempt_at`` in the
 future) in its own short transaction, sends with no database lock held, then records the outcome.
-If the worker dies mid-send, the lease runs out and :func:`redrive` hands the row to another job.
 The claim is a single conditional UPDATE, so two jobs for the same row never both send.
+
+If the worker dies mid-send, the lease runs out and :func:`redrive` hands the row to another job,
+which cannot know whether the message left. A channel whose receiver drops repeats (the API
+channel's delivery id) sends it again; any other (a mail, a WeChat message) is never sent twice:
+the row fails as "outcome unknown", on the ticket for an agent to check and retry. At most once,
+and never silently lost.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
     and for a row still waiting out its backoff."""
     claimed = await _claim(hub, outbox_id)
     if claimed is None:
-        return "skipped"
+        return await _interrupted(hub, outbox_id)
     outbound, attempts, kind = claimed
     sender = hub.channels.sender_for(kind)
     try:
@@ -78,16 +83,58 @@ async def deliver(hub: Hub, outbox_id: uuid.UUID) -> str:
     return "sent"
 
 
-async def _claim(hub: Hub, outbox_id: uuid.UUID) -> tuple[OutboundMessage, int, str] | None:
+async def _interrupted(hub: Hub, outbox_id: uuid.UUID) -> str:
+    """A row left ``delivering`` by a worker that died mid-send (its lease ran out): sent again
+    where a repeat is harmless, else failed as "outcome unknown" (see the module's docstring)."""
+    async with hub.uow() as uow:
+        found = (
+            await uow.session.execute(
+                sa.select(Outbox.attempts, Channel.kind)
+                .join(Channel, Channel.id == Outbox.channel_id)
+                .where(
+                    Outbox.id == outbox_id,
+                    Outbox.status == OutboxStatus.DELIVERING,
+                    Outbox.next_attempt_at <= hub.clock.now(),
+                )
+            )
+        ).one_or_none()
+    if found is None:
+        return "skipped"
+    attempts, kind = found
+    sender = hub.channels.sender_for(kind.value)
+    if sender is not None and getattr(sender, "resend_safe", False):
+        claimed = await _claim(hub, outbox_id, interrupted=True)
+        if claimed is None:
+            return "skipped"
+        outbound, attempts, kind_name = claimed
+        try:
+            result = await sender.send(outbound)
+        except DeliveryError as exc:
+            return await _record_failure(hub, outbox_id, exc, attempts=attempts, kind=kind_name)
+        await _record_success(hub, outbox_id, result)
+        metrics.DELIVERIES.labels(channel=kind_name, outcome="sent").inc()
+        return "sent"
+    unknown = DeliveryError(
+        "the worker stopped while sending this message: it may or may not have arrived",
+        transient=False,
+        code="delivery_outcome_unknown",
+    )
+    return await _record_failure(hub, outbox_id, unknown, attempts=attempts, kind=kind.value)
+
+
+async def _claim(
+    hub: Hub, outbox_id: uuid.UUID, *, interrupted: bool = False
+) -> tuple[OutboundMessage, int, str] | None:
+    """Move a due row to ``delivering``. A due row is a pending one past its backoff (a duplicate
+    job, a re-drive or a second enqueue, must not spend the next attempt early); with
+    ``interrupted``, a ``delivering`` one whose lease ran out."""
     async with hub.uow() as uow:
         now = hub.clock.now()
         row = await uow.session.execute(
             sa.update(Outbox)
             .where(
                 Outbox.id == outbox_id,
-                # A pending row is due only once its backoff has run out: a duplicate job (a re-drive,
-                # a second enqueue) must not spend the next attempt early.
-                Outbox.status.in_(_ACTIVE),
+                Outbox.status == (OutboxStatus.DELIVERING if interrupted else OutboxStatus.PENDING),
                 Outbox.next_attempt_at <= now,
             )
             .values(status=OutboxStatus.DELIVERING, attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE)
@@ -178,6 +225,8 @@ async def _record_success(hub: Hub, outbox_id: uuid.UUID, result: DeliveryResult
         now = hub.clock.now()
         outbox = await uow.session.get(Outbox, outbox_id, with_for_update=True)
         assert outbox is not None
+        # A send that outlived its lease and was given up as "outcome unknown" did arrive after all.
+        was_given_up = outbox.status is OutboxStatus.FAILED
         outbox.status = OutboxStatus.SENT
         outbox.sent_at = now
         outbox.last_error = None
@@ -189,6 +238,10 @@ async def _record_success(hub: Hub, outbox_id: uuid.UUID, result: DeliveryResult
             message.meta = {k: v for k, v in message.meta.items() if k != "delivery_error"}
         if result.external_id and message.external_id is None:
             await _keep_external_id(uow.session, message, result.external_id[:500])
+        if was_given_up:
+            ticket = await uow.session.get(Ticket, message.ticket_id)
+            assert ticket is not None
+            await sla.refresh(uow, ticket)  # the reply answers the client again
         await announce(uow, message)
         await uow.commit()
 
