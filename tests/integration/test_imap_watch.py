@@ -23,6 +23,7 @@ from hub.config import Settings
 from hub.core import Hub
 from hub.intake.cursors import list_status, read_cursor
 from hub.models import Channel, RawInbound, Ticket
+from hub.models.cursors import SourceCursor
 from tests.certificates import TestCA, make_ca
 from tests.conftest import make_settings
 from tests.dovecot import PASSWORD, Dovecot, unavailable
@@ -162,6 +163,29 @@ async def test_restart_continues_from_the_cursor(hub: Hub, dovecot: Dovecot, use
     async with hub.uow() as uow:
         subjects = set(await uow.session.scalars(sa.select(Ticket.subject)))
     assert {"first", "second", "arrived while the worker was down"} <= subjects
+
+
+async def test_a_lost_cursor_rereads_the_folder_without_duplicates(
+    hub: Hub, dovecot: Dovecot, user: str, watchers
+) -> None:
+    """The cursor row is gone (a restore of an older backup, an operator's cleanup): the watcher
+    starts from UID 1 again, and every mail it already has is recognised by its Message-ID."""
+    for n in range(3):
+        dovecot.append(user, mail(subject=f"kept {n}"))
+    channel = await watched(hub, dovecot, user)
+    first = watchers()
+    await eventually(lambda: handled(first, channel.id) == 3, what="three mails stored")
+    await first.stop()
+    async with hub.uow() as uow:
+        await uow.session.execute(sa.delete(SourceCursor).where(SourceCursor.channel_id == channel.id))
+        await uow.commit()
+    dovecot.append(user, mail(subject="new while the cursor was lost"))
+    second = watchers()
+    await eventually(lambda: handled(second, channel.id) == 4, what="the folder read again")
+    assert second.watchers[channel.id].counts == {"duplicate": 3, "created": 1}
+    assert await stored(hub, channel.id) == 4
+    cursor = await read_cursor(hub, channel.id, "INBOX")
+    assert cursor is not None and cursor.position == 4
 
 
 async def test_uidvalidity_change_rereads_without_duplicates(
