@@ -18,7 +18,8 @@ from redis.asyncio import Redis
 
 from hub.config import Settings
 from hub.db import POOL_SIZE, open_connections
-from web import access_log
+from web import access_log, openapi_contract
+from web.allow import exact_allow
 from web.api.attachments import download_attachment
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
@@ -114,7 +115,7 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
                         await task
                 await pubsub_redis.aclose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, *channel_routes(), page_router(), static_router()],
         request_max_body_size=max_request_bytes(settings),
         lifespan=[runtime_lifespan],
@@ -142,5 +143,8 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),
         ),
+        before_send=[exact_allow],
         debug=False,
     )
+    openapi_contract.install(app)
+    return app
