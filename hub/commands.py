@@ -16,13 +16,33 @@ class Command(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Subclass it; ``msgspec.UNSET`` marks "leave alone" in the change commands."""
 
 
-def fits(column: Any) -> msgspec.Meta:
+#: Some character that is not whitespace (as ``str.split`` sees whitespace), and no NUL anywhere:
+#: what the use cases accept once they have stripped a name or a reason. The same expression in
+#: the API schema (ECMA-262) and at decoding (Python's ``re``), so a client can check it up front.
+WORDS = (
+    "^[^\\u0000]*"
+    "[^\\u0000\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    "[^\\u0000]*$"
+)
+#: An e-mail address as :func:`hub.accounts.accounts.normalise_email` takes it.
+EMAIL = "^[^\\u0000]*@[^\\u0000]*$"
+
+
+def fits(column: Any, *, words: bool = False) -> msgspec.Meta:
     """A text field's limit taken from the ``varchar(N)`` column it is stored in.
 
     Used as ``Annotated[str, fits(Team.name)]``: a longer value is refused while decoding (a 422
     saying so, and the API schema shows the ``maxLength``) instead of failing at the database.
+    ``words``: the value must also say something (:data:`WORDS`), as names must.
     """
     length = column.type.length
     if not isinstance(length, int):
         raise TypeError(f"{column} has no length to fit")
+    if words:
+        return msgspec.Meta(min_length=1, max_length=length, pattern=WORDS)
     return msgspec.Meta(max_length=length)
+
+
+def says_something(max_length: int) -> msgspec.Meta:
+    """A reason, a note, a requirement: up to ``max_length`` characters, not only whitespace."""
+    return msgspec.Meta(min_length=1, max_length=max_length, pattern=WORDS)

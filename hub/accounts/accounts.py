@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
+import msgspec
 import pyotp
 import sqlalchemy as sa
 
 from hub import permissions
 from hub.accounts import one_time_codes
 from hub.actors import Actor
-from hub.commands import Command, fits
+from hub.commands import EMAIL, Command, fits
 from hub.contacts import profiles
 from hub.core import Hub
 from hub.db import flush_unique
@@ -45,14 +46,14 @@ def normalise_email(email: str) -> str:
 
 
 class NewUser(Command, frozen=True, forbid_unknown_fields=True):
-    email: Annotated[str, fits(User.email)]
-    name: Annotated[str, fits(User.name)]
+    email: Annotated[str, fits(User.email), msgspec.Meta(pattern=EMAIL)]
+    name: Annotated[str, fits(User.name, words=True)]
     role: Role
     #: Optional: a user without a password cannot log in until one is set.
     password: str | None = None
     team_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
-    locale: Annotated[str, fits(User.locale)] = "zh-CN"
+    locale: Literal["zh-CN", "en"] = "zh-CN"
     time_zone: Annotated[str, fits(User.time_zone)] = "Asia/Shanghai"
     capacity: int = 0
 

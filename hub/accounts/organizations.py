@@ -34,7 +34,7 @@ MAX_DOMAINS = 50
 
 
 class NewOrganization(Command, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, fits(Organization.name)]
+    name: Annotated[str, fits(Organization.name, words=True)]
     kind: OrganizationKind
     tier: Tier = Tier.STANDARD
     domains: list[str] = msgspec.field(default_factory=list)
@@ -46,7 +46,7 @@ class NewOrganization(Command, frozen=True, forbid_unknown_fields=True):
 class OrganizationChanges(Command, frozen=True, forbid_unknown_fields=True):
     """UNSET leaves a field alone; ``None`` clears a manager."""
 
-    name: Annotated[str, fits(Organization.name)] | UnsetType = UNSET
+    name: Annotated[str, fits(Organization.name, words=True)] | UnsetType = UNSET
     kind: OrganizationKind | UnsetType = UNSET
     tier: Tier | UnsetType = UNSET
     domains: list[str] | UnsetType = UNSET

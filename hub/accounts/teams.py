@@ -25,7 +25,7 @@ MAX_NAME = 120  # teams.name and teams.name_zh are VARCHAR(120)
 
 
 class NewTeam(Command, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, fits(Team.name)]
+    name: Annotated[str, fits(Team.name, words=True)]
     name_zh: Annotated[str, fits(Team.name_zh)] | None = None
     liaison_id: uuid.UUID | None = None
     lead_id: uuid.UUID | None = None
@@ -37,7 +37,7 @@ class NewTeam(Command, frozen=True, forbid_unknown_fields=True):
 class TeamChanges(Command, frozen=True, forbid_unknown_fields=True):
     """UNSET leaves a field alone; ``None`` clears the field (all but the name)."""
 
-    name: Annotated[str, fits(Team.name)] | UnsetType = UNSET
+    name: Annotated[str, fits(Team.name, words=True)] | UnsetType = UNSET
     name_zh: Annotated[str, fits(Team.name_zh)] | UnsetType | None = UNSET
     liaison_id: uuid.UUID | UnsetType | None = UNSET
     lead_id: uuid.UUID | UnsetType | None = UNSET

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import sqlalchemy as sa
@@ -44,12 +44,12 @@ async def require_active_staff(session: AsyncSession, user_id: uuid.UUID, *, fie
 class UserChanges(Command, frozen=True, forbid_unknown_fields=True):
     """What an administrator may change; UNSET leaves a field alone (``team_id=None`` clears it)."""
 
-    name: Annotated[str, fits(User.name)] | UnsetType = UNSET
+    name: Annotated[str, fits(User.name, words=True)] | UnsetType = UNSET
     role: Role | UnsetType = UNSET
     team_id: uuid.UUID | UnsetType | None = UNSET
     capacity: int | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
-    locale: Annotated[str, fits(User.locale)] | UnsetType = UNSET
+    locale: Literal["zh-CN", "en"] | UnsetType = UNSET
     time_zone: Annotated[str, fits(User.time_zone)] | UnsetType = UNSET
     #: Escalation level 3 (management) hears of complaints at the top of the ladder.
     is_management: bool | UnsetType = UNSET
@@ -59,7 +59,7 @@ class ProfileChanges(Command, frozen=True, forbid_unknown_fields=True):
     """What every user may change about themselves."""
 
     presence: Presence | UnsetType = UNSET
-    locale: Annotated[str, fits(User.locale)] | UnsetType = UNSET
+    locale: Literal["zh-CN", "en"] | UnsetType = UNSET
     time_zone: Annotated[str, fits(User.time_zone)] | UnsetType = UNSET
 
 

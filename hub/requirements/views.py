@@ -8,6 +8,7 @@ backup of the requirement's organization).
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -34,13 +35,14 @@ class RequirementFilter:
     status: list[RequirementStatus] | None = None
 
 
+#: ``me`` or a user id written as the API writes ids (the API schema states the same pattern).
+USER_OR_ME = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+
+
 def _person(value: str, actor: Actor, field: str) -> uuid.UUID | None:
-    if value == "me":
-        return actor.user_id
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidInput(detail=f"{field} must be a user id or 'me'") from None
+    if not re.fullmatch(USER_OR_ME, value):
+        raise InvalidInput(detail=f"{field} must be a user id or 'me'")
+    return actor.user_id if value == "me" else uuid.UUID(value)
 
 
 async def list_requirements(

@@ -39,7 +39,7 @@ SPEC_FIELDS = ("first_response", "next_response", "resolution")
 class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):
     """Match criteria (``None`` matches any) and targets (duration specs, ``None`` for none)."""
 
-    name: Annotated[str, fits(SlaPolicy.name)]
+    name: Annotated[str, fits(SlaPolicy.name, words=True)]
     channel_kind: ChannelKind | None = None
     priority: Priority | None = None
     tier: Tier | None = None
@@ -53,7 +53,7 @@ class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):
 class PolicyChanges(Command, frozen=True, forbid_unknown_fields=True):
     """Every field of a policy; UNSET leaves it alone, ``None`` widens a criterion or removes a target."""
 
-    name: Annotated[str, fits(SlaPolicy.name)] | UnsetType = UNSET
+    name: Annotated[str, fits(SlaPolicy.name, words=True)] | UnsetType = UNSET
     channel_kind: ChannelKind | UnsetType | None = UNSET
     priority: Priority | UnsetType | None = UNSET
     tier: Tier | UnsetType | None = UNSET

@@ -60,6 +60,10 @@ class Subject:
         )
 
 
+#: Characters of an escalation's reason.
+MAX_REASON = 10_000
+
+
 async def people_for(session: AsyncSession, team_id: uuid.UUID | None, level: int) -> list[uuid.UUID]:
     """Who hears of a climb to ``level`` (see the module docstring for the fallbacks)."""
     if level >= MAX_ESCALATION_LEVEL:
@@ -187,6 +191,8 @@ async def escalate(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(detail="an escalation needs a reason")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(detail=f"an escalation's reason has at most {MAX_REASON} characters")
     async with hub.uow() as uow:
         now = hub.clock.now()
         # Supervisors see every ticket: no partner scoping to apply.

@@ -330,10 +330,14 @@ async def _set_field(
         return ticket
 
 
+#: Characters of a tag, as stored.
+MAX_TAG = 64
+
+
 def _clean_tag(tag: str) -> str:
     cleaned = " ".join(tag.split()).lower()
-    if not cleaned or len(cleaned) > 64:
-        raise InvalidInput(detail=f"tag {tag!r} must have 1 to 64 characters")
+    if not cleaned or len(cleaned) > MAX_TAG:
+        raise InvalidInput(detail=f"tag {tag!r} must have 1 to {MAX_TAG} characters")
     return cleaned
 
 

@@ -87,7 +87,7 @@ class ChannelKindOut(msgspec.Struct):
 
 class ChannelIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: ChannelKind
-    name: Annotated[str, fits(Channel.name)]
+    name: Annotated[str, fits(Channel.name, words=True)]
     team_id: uuid.UUID | None = None
     config: dict[str, Any] = msgspec.field(default_factory=dict)
 
@@ -95,7 +95,7 @@ class ChannelIn(msgspec.Struct, forbid_unknown_fields=True):
 class ChannelPatch(msgspec.Struct, forbid_unknown_fields=True):
     """Only the fields sent change; ``"team_id": null`` takes the channel away from its team."""
 
-    name: Annotated[str, fits(Channel.name)] | UnsetType = UNSET
+    name: Annotated[str, fits(Channel.name, words=True)] | UnsetType = UNSET
     team_id: uuid.UUID | UnsetType | None = UNSET
     config: dict[str, Any] | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET

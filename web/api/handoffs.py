@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from hub.commands import says_something
 from hub.core import Hub
 from hub.domain import HandoffStatus
 from hub.models import Handoff
@@ -61,7 +62,7 @@ class HandoffOut(msgspec.Struct):
 
 class HandoffIn(msgspec.Struct, forbid_unknown_fields=True):
     team_id: uuid.UUID
-    note: str
+    note: Annotated[str, says_something(handoffs.MAX_NOTE)]
 
 
 class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -100,7 +101,8 @@ class HandoffController(Controller):
         request: Request,
         hub: NamedDependency[Hub],
         to: Annotated[
-            str | None, QueryParameter(description="`me`: the ones you answer, as liaison or team member")
+            Literal["me"] | None,
+            QueryParameter(description="`me`: the ones you answer, as liaison or team member"),
         ] = None,
         team: FromQuery[uuid.UUID | None] = None,
         status: FromQuery[HandoffStatus | None] = None,

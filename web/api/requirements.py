@@ -13,10 +13,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.commands import says_something
 from hub.core import Hub
 from hub.domain import Priority, RequirementStatus
 from hub.models import Requirement, RequirementEvent
 from hub.requirements import requirements, views
+from hub.requirements.views import USER_OR_ME
 from web.auth.guards import BEARER, staff
 from web.auth.identity import CurrentUser
 
@@ -88,7 +90,7 @@ class RequirementDetailOut(RequirementOut, kw_only=True):
 
 
 class RequirementIn(msgspec.Struct, forbid_unknown_fields=True):
-    content: str
+    content: Annotated[str, says_something(requirements.MAX_CONTENT)]
     priority: Priority = Priority.NORMAL
     owner_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
@@ -96,7 +98,7 @@ class RequirementIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str
+    reason: Annotated[str, says_something(requirements.MAX_CONTENT)]
     owner_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
 
@@ -108,7 +110,7 @@ class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
     #: What the client was told, and how (a call, a visit).
-    note: str
+    note: Annotated[str, says_something(requirements.MAX_CONTENT)]
 
 
 class RequirementController(Controller):
@@ -134,9 +136,14 @@ class RequirementController(Controller):
         self,
         request: Request,
         db: NamedDependency[AsyncSession],
-        owner: Annotated[str | None, QueryParameter(description="A user id or `me`")] = None,
+        owner: Annotated[
+            str | None, QueryParameter(description="A user id or `me`", pattern=USER_OR_ME)
+        ] = None,
         manager: Annotated[
-            str | None, QueryParameter(description="`me` or a user id: the clients they manage (or back up)")
+            str | None,
+            QueryParameter(
+                description="`me` or a user id: the clients they manage (or back up)", pattern=USER_OR_ME
+            ),
         ] = None,
         organization: FromQuery[uuid.UUID | None] = None,
         team: FromQuery[uuid.UUID | None] = None,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import scope
 from hub.actors import Actor
-from hub.commands import fits
+from hub.commands import fits, says_something
 from hub.core import Hub
 from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
 from hub.errors import InvalidInput
@@ -246,7 +246,7 @@ class AssignIn(msgspec.Struct):
 
 
 class EscalateIn(msgspec.Struct):
-    reason: str
+    reason: Annotated[str, says_something(escalation.MAX_REASON)]
     #: 1 team lead, 2 department head, 3 management; default: one level up.
     level: int | None = None
 
@@ -264,7 +264,7 @@ class ScenarioIn(msgspec.Struct):
 
 
 class TagsIn(msgspec.Struct):
-    add: list[str] = msgspec.field(default_factory=list)
+    add: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
     remove: list[str] = msgspec.field(default_factory=list)
 
 
