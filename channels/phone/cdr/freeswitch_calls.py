@@ -101,7 +101,13 @@ def calls_of(channels: Iterable[Channel]) -> list[Leg]:
         for channel in members:
             leg = channel.leg
             leg.group = call_id
-            if channel is a_leg:
+            if channel is a_leg and channel.originated:
+                # Only a b-leg of this call is in the log: the phone it rang is who answered.
+                leg.sequence = 0
+                leg.person_answered = channel.answered
+                if channel.answered:
+                    leg.answered_by, leg.answered_by_direct = channel.destination or None, True
+            elif channel is a_leg:
                 leg.sequence = 0
                 # Answered through a b-leg in the log: that b-leg's phone and moment count.
                 leg.person_answered = channel.answered and channel.bridged and not answered_elsewhere
