@@ -223,3 +223,21 @@ def test_load_mapping_takes_toml_and_refuses_what_it_cannot_use() -> None:
 
 def test_the_mapping_fixture_is_valid_json() -> None:
     assert json.loads((HERE / "export_mapping.json").read_text())["columns"]["caller"] == "主叫"
+
+
+def test_the_mapping_documented_in_docs_phone_md_loads() -> None:
+    page = (HERE.parents[2] / "docs" / "phone.md").read_text()
+    example = page.split("```toml\n", 1)[1].split("```", 1)[0]
+    mapping = load_mapping(example.encode(), name="mapping.toml")
+    assert mapping.columns.caller == "主叫" and mapping.dispositions["呼损"] is Disposition.abandoned
+    text = (
+        "通话编号,主叫,被叫,客户,坐席,队列,开始时间,应答时间,结束时间,通话时长,结果,方向,录音\n"
+        "X-1,13812345678,4008001234,张三,,support,2026/10/08 9:10,,2026/10/08 9:12,120,呼损,呼入,\n"
+    )
+    (call,) = read(text, format="csv", mapping=mapping).calls
+    assert (call.call_id, call.disposition, call.direction, call.started_at) == (
+        "X-1",
+        Disposition.abandoned,
+        "inbound",
+        utc("2026-10-08 01:10:00"),
+    )

@@ -74,6 +74,11 @@ def cdr_csv_layout(fields: list[str]) -> dict[str, int] | None:
     count = len(fields)
     if count < 16 or count > 21:
         return None
+    single = (count - 16) % 3 == 1
+    return _LAYOUTS[count, single and bool(_UNIQUEID.match(fields[16].strip()))]
+
+
+def _layout(count: int, uniqueid: bool) -> dict[str, int]:
     layout = dict(_BASE)
     extra = count - 16
     if extra >= 3:
@@ -84,8 +89,13 @@ def cdr_csv_layout(fields: list[str]) -> dict[str, int] | None:
         layout["uniqueid"] = 16
         layout["userfield"] = 17
     elif extra == 1:
-        layout["uniqueid" if _UNIQUEID.match(fields[16].strip()) else "userfield"] = 16
+        layout["uniqueid" if uniqueid else "userfield"] = 16
     return layout
+
+
+_LAYOUTS = {
+    (count, uniqueid): _layout(count, uniqueid) for count in range(16, 22) for uniqueid in (False, True)
+}
 
 
 def _answered(lastapp: str, dstchannel: str) -> tuple[bool, Disposition]:
@@ -157,7 +167,8 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
     if outcome is Disposition.answered:
         person, outcome = _answered(lastapp, dstchannel)
     answered_by, direct = channel_endpoint(dstchannel) if person else (None, True)
-    caller_endpoint, _ = channel_endpoint(channel)
+    # Placed by an extension when the calling channel is that extension's phone (SIP/301-… from 301).
+    placed = bool(src) and f"/{src}" in channel and channel_endpoint(channel)[0] == src
     if person and answered_at is None:
         answered_at = _answer_from_billsec(fields[layout["billsec"]], ended)
     sequence = 0
@@ -172,7 +183,7 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
         caller=src,
         callee=dst,
         caller_name=caller_name(fields[layout["clid"]], src),
-        placed_by=src if src and caller_endpoint == src else None,
+        placed_by=src if placed else None,
         person_answered=person,
         answered_by=answered_by,
         answered_by_direct=direct,

@@ -50,7 +50,7 @@ def looks_like_cause(text: str) -> bool:
     return bool(text) and text.replace("_", "").isalpha() and text.isupper() and "_" in text
 
 
-class Channel(msgspec.Struct, kw_only=True):
+class Channel(msgspec.Struct, kw_only=True, gc=False):
     """One FreeSWITCH record read, before it knows which call it belongs to."""
 
     uuid: str
