@@ -241,3 +241,56 @@ def test_the_mapping_documented_in_docs_phone_md_loads() -> None:
         "inbound",
         utc("2026-10-08 01:10:00"),
     )
+
+
+def _fs_row(number: str, destination: str, start: str, answer: str, end: str, cause: str, uuid: str) -> str:
+    values = [
+        "",
+        number,
+        destination,
+        "public",
+        start,
+        answer,
+        end,
+        "0",
+        "0",
+        cause,
+        uuid,
+        "",
+        "",
+        "PCMA",
+        "PCMA",
+    ]
+    return ",".join(f'"{value}"' for value in values) + "\n"
+
+
+def test_two_calls_at_once_from_one_switchboard_number_stay_two_calls() -> None:
+    text = _fs_row(
+        "02161234567", "4008001234", "2026-10-08 09:00:00", "", "2026-10-08 09:01:00", "NO_ANSWER", "s-1"
+    )
+    text += _fs_row(
+        "02161234567", "4008001234", "2026-10-08 09:00:30", "", "2026-10-08 09:01:30", "NO_ANSWER", "s-2"
+    )
+    # ... while a phone rung for the first call, which names nobody, is a leg of it.
+    text += _fs_row(
+        "02161234567", "1002", "2026-10-08 09:00:01", "", "2026-10-08 09:01:00", "ORIGINATOR_CANCEL", "s-3"
+    )
+    reading = read(text)
+    assert [(call.call_id, call.legs) for call in reading.calls] == [("s-1", 2), ("s-2", 1)]
+    assert reading.calls[0].disposition is Disposition.no_answer
+
+
+def test_a_lone_freeswitch_b_leg_in_csv_is_its_own_call_when_nothing_was_ringing() -> None:
+    (call,) = read(
+        _fs_row("13812345678", "1002", "2026-10-08 09:00:00", "", "2026-10-08 09:00:20", "USER_BUSY", "b-1")
+    ).calls
+    assert (call.call_id, call.disposition) == ("b-1", Disposition.busy)
+
+
+def test_out_of_range_times_and_counts_are_problems() -> None:
+    text = _asterisk('"1.1"', '""').replace('"2026-10-08 09:00:00"', '"0001-01-01 00:00:00"')
+    text += _asterisk('"1.2"', '""', answer="").replace(",55,", ",99999999999999999999,")
+    reading = read(text)
+    assert [problem.line for problem in reading.problems] == [1]
+    (call,) = reading.calls
+    assert call.answered_at is None and call.disposition is Disposition.answered

@@ -16,7 +16,14 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from channels.phone.cdr.fields import LocalClock, caller_name, channel_endpoint, queue_name, recording
+from channels.phone.cdr.fields import (
+    LocalClock,
+    caller_name,
+    channel_endpoint,
+    queue_name,
+    recording,
+    whole,
+)
 from channels.phone.cdr.legs import Leg
 from channels.phone.records import Disposition, RowProblem
 
@@ -174,7 +181,7 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
     sequence = 0
     if "sequence" in layout:
         raw = fields[layout["sequence"]].strip()
-        sequence = int(raw) if raw.isdigit() else 0
+        sequence = whole(raw) or 0
     userfield = fields[layout["userfield"]] if "userfield" in layout else ""
     return Leg(
         line=line,
@@ -213,5 +220,10 @@ def _group(fields: list[str], layout: dict[str, int], channel: str, src: str, ds
 
 def _answer_from_billsec(billsec: str, ended: datetime) -> datetime | None:
     """An answered leg whose answer time was not kept: the talk time back from its end."""
-    billsec = billsec.strip()
-    return ended - timedelta(seconds=int(billsec)) if billsec.isdigit() else None
+    seconds = whole(billsec)
+    if seconds is None:
+        return None
+    try:
+        return ended - timedelta(seconds=seconds)
+    except OverflowError:
+        return None

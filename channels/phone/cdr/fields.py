@@ -32,10 +32,7 @@ class LocalClock:
         stripped = text.strip()
         if not stripped:
             return None
-        moment = datetime.fromisoformat(stripped)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.zone)
-        moment = moment.astimezone(UTC)
+        moment = _utc(datetime.fromisoformat(stripped), self.zone)
         if len(self._seen) >= 4096:  # a log goes forward in time: old stamps do not come back
             self._seen.clear()
         self._seen[text] = moment
@@ -46,10 +43,25 @@ class LocalClock:
         text = text.strip()
         if not text:
             return None
-        moment = datetime.strptime(text, pattern)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.zone)
+        return _utc(datetime.strptime(text, pattern), self.zone)
+
+
+def _utc(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A time read in ``zone`` (unless it names its own) in UTC; ValueError for a time whose UTC
+    falls outside what a datetime can hold (year 1 east of Greenwich)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    try:
         return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is out of range") from None
+
+
+def whole(text: str) -> int | None:
+    """A count of seconds or a sequence number (ASCII digits, a sane length), else None: ``²`` is
+    a digit to ``str.isdigit`` and not to ``int``."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
 
 
 def from_epoch(text: str, *, micro: bool = False) -> datetime | None:

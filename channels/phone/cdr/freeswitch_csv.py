@@ -18,6 +18,7 @@ from channels.phone.cdr.fields import (
     clid_number,
     looks_like_time,
     recording,
+    whole,
 )
 from channels.phone.cdr.freeswitch_calls import Channel, looks_like_cause, missed
 from channels.phone.cdr.legs import Leg
@@ -126,7 +127,7 @@ def _channel(fields: list[str], template: dict[str, int], line: int, clock: Loca
     if not uuid:
         return "no call id (uuid is empty)"
     billsec = fields[template["billsec"]].strip()
-    answered = answered_at is not None or (billsec.isdigit() and int(billsec) > 0)
+    answered = answered_at is not None or (whole(billsec) or 0) > 0
     number = fields[template["number"]].strip()
     if "clid" in template:
         clid = fields[template["clid"]]

@@ -20,6 +20,7 @@ from channels.phone.cdr.fields import (
     from_epoch,
     queue_name,
     recording,
+    whole,
 )
 from channels.phone.cdr.freeswitch_calls import Channel, missed
 from channels.phone.cdr.legs import Leg
@@ -174,7 +175,7 @@ def channel(document: object, *, line: int, clock: LocalClock) -> Channel | str:
     )
     originated = bool(originator) or direction == "outbound"
     billsec = variables.get("billsec", "").strip()
-    answered = answered_at is not None or (billsec.isdigit() and int(billsec) > 0)
+    answered = answered_at is not None or (whole(billsec) or 0) > 0
     bridge_channel = variables.get("bridge_channel", "").strip()
     bridged = bool(variables.get("bleg_uuid") or variables.get("bridge_uuid") or bridge_channel or bridged_at)
     applications = _applications(document.get("app_log"))

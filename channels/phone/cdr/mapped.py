@@ -210,7 +210,7 @@ def _time(text: str, clock: LocalClock, mapping: CsvMapping) -> datetime | None:
     text = text.strip()
     if not text:
         return None
-    if text.isdigit() and len(text) in {10, 13, 16}:
+    if text.isascii() and text.isdigit() and len(text) in {10, 13, 16}:
         value = int(text)
         return from_epoch(str(value // 1000) if len(text) == 13 else text, micro=len(text) == 16)
     if mapping.time_format:
