@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from channels.phone.cdr import read_cdr
@@ -62,9 +63,9 @@ def _call(rng: random.Random, n: int, start: datetime) -> list[AsteriskRow]:
     end = answer + timedelta(seconds=rng.randrange(20, 900))
     rows: list[AsteriskRow] = []
 
-    def leg(sequence: int, **fields: object) -> None:
+    def leg(sequence: int, **fields: Any) -> None:
         rows.append(
-            AsteriskRow(**common, uniqueid=f"{linkedid}{sequence}", sequence=n * 10 + sequence, **fields)  # type: ignore[arg-type]
+            AsteriskRow(**common, uniqueid=f"{linkedid}{sequence}", sequence=n * 10 + sequence, **fields)
         )
 
     if kind < 0.55:

@@ -4,11 +4,12 @@ the phone channel imports: one per call, legs merged, times in UTC, problems by 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from channels.phone.cdr import load_mapping, read_cdr, read_cdr_files
+from channels.phone.cdr import CdrReading, load_mapping, read_cdr, read_cdr_files
 from channels.phone.records import CallRecord, Disposition, RowProblem
 from tests.fixtures.phone.build_cdrs import A_LEG, B_LEG, HERE, files
 
@@ -19,8 +20,8 @@ def utc(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp).replace(tzinfo=UTC)
 
 
-def read(name: str, zone: ZoneInfo = SHANGHAI, **options: object):  # type: ignore[no-untyped-def]
-    return read_cdr((HERE / name).read_bytes(), name=name, timezone=zone, **options)  # type: ignore[arg-type]
+def read(name: str, zone: ZoneInfo = SHANGHAI, **options: Any) -> CdrReading:
+    return read_cdr((HERE / name).read_bytes(), name=name, timezone=zone, **options)
 
 
 def by_id(calls: list[CallRecord]) -> dict[str, CallRecord]:

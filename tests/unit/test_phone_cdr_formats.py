@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from channels.phone.cdr import CdrError, load_mapping, read_cdr, read_json_cdr
+from channels.phone.cdr import CdrError, CdrReading, load_mapping, read_cdr, read_json_cdr
 from channels.phone.records import Disposition, RowProblem
 from tests.fixtures.phone.build_cdrs import HERE, freeswitch_a_leg
 
@@ -21,9 +22,9 @@ def utc(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp).replace(tzinfo=UTC)
 
 
-def read(text: str, **options: object):  # type: ignore[no-untyped-def]
+def read(text: str, **options: Any) -> CdrReading:
     options.setdefault("timezone", SHANGHAI)
-    return read_cdr(text.encode(), name="log.csv", **options)  # type: ignore[arg-type]
+    return read_cdr(text.encode(), name="log.csv", **options)
 
 
 FS_VALUES = (

@@ -15,6 +15,7 @@ from channels.phone.cdr import FORMATS, CdrError, load_mapping, read_cdr, read_j
 from channels.phone.cdr.asterisk_writer import COLUMNS, AsteriskRow, line, write
 from channels.phone.cdr.text import records
 from channels.phone.records import Disposition
+from tests.fixtures.phone.build_cdrs import HERE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAPPING = load_mapping(
@@ -32,6 +33,24 @@ csv_field = st.one_of(
 csv_text = st.lists(st.lists(csv_field, min_size=1, max_size=22), max_size=6).map(
     lambda rows: "\n".join(",".join(row) for row in rows)
 )
+#: Real rows of each fixture, to be damaged field by field: deep enough to reach the merging.
+FIXTURE_ROWS = [
+    fields
+    for name in ("asterisk_21.csv", "asterisk_custom.csv", "freeswitch_example.csv")
+    for _, fields in records((HERE / name).read_text())
+    if isinstance(fields, list)
+]
+
+
+@st.composite
+def damaged_logs(draw: st.DrawFn) -> str:
+    rows = []
+    for _ in range(draw(st.integers(1, 6))):
+        fields = list(draw(st.sampled_from(FIXTURE_ROWS)))
+        for _ in range(draw(st.integers(0, 3))):
+            fields[draw(st.integers(0, len(fields) - 1))] = draw(csv_field)
+        rows.append(",".join('"' + field.replace('"', '""') + '"' for field in fields))
+    return "\n".join(rows)
 
 
 def _read_all(data: bytes) -> None:
@@ -42,7 +61,10 @@ def _read_all(data: bytes) -> None:
             continue
         for call in reading.calls:
             assert call.started_at.tzinfo is UTC and call.ended_at >= call.started_at
+            assert call.answered_at is None or call.disposition is Disposition.answered
         assert all(problem.line >= 1 for problem in reading.problems)
+        # Every row read is a leg of a call or a problem, never both, never lost.
+        assert reading.rows == sum(call.legs for call in reading.calls) + len(reading.problems)
     with contextlib.suppress(CdrError):
         read_json_cdr(data, timezone=SHANGHAI)
 
@@ -54,7 +76,7 @@ def test_arbitrary_bytes_raise_nothing_but_cdr_error(data: bytes) -> None:
 
 
 @BUDGET
-@given(csv_text)
+@given(st.one_of(csv_text, damaged_logs()))
 def test_csv_like_text_raises_nothing_but_cdr_error(text: str) -> None:
     _read_all(text.encode())
     _read_all(text.encode("gb18030", errors="replace"))
