@@ -291,7 +291,11 @@ def test_a_lone_freeswitch_b_leg_in_csv_is_its_own_call_when_nothing_was_ringing
 def test_out_of_range_times_and_counts_are_problems() -> None:
     text = _asterisk('"1.1"', '""').replace('"2026-10-08 09:00:00"', '"0001-01-01 00:00:00"')
     text += _asterisk('"1.2"', '""', answer="").replace(",55,", ",99999999999999999999,")
+    text += _asterisk('"1.3"', '""', answer='"2026-10-08 09:30:00"')
     reading = read(text)
-    assert [problem.line for problem in reading.problems] == [1]
+    assert reading.problems == [
+        RowProblem("log.csv", 1, "a time that is not a date and time: 0001-01-01 00:00:00 is out of range"),
+        RowProblem("log.csv", 3, "the answer time is outside the call"),
+    ]
     (call,) = reading.calls
     assert call.answered_at is None and call.disposition is Disposition.answered

@@ -62,6 +62,7 @@ def _read_all(data: bytes) -> None:
         for call in reading.calls:
             assert call.started_at.tzinfo is UTC and call.ended_at >= call.started_at
             assert call.answered_at is None or call.disposition is Disposition.answered
+            assert call.answered_at is None or call.started_at <= call.answered_at <= call.ended_at
         assert all(problem.line >= 1 for problem in reading.problems)
         # Every row read is a leg of a call or a problem, never both, never lost.
         assert reading.rows == sum(call.legs for call in reading.calls) + len(reading.problems)

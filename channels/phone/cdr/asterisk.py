@@ -24,7 +24,7 @@ from channels.phone.cdr.fields import (
     recording,
     whole,
 )
-from channels.phone.cdr.legs import Leg
+from channels.phone.cdr.legs import Leg, out_of_order
 from channels.phone.records import Disposition, RowProblem
 
 #: Column positions of the fields read, by layout.
@@ -156,8 +156,8 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
         return "no start time"
     if ended is None:
         return "no end time"
-    if ended < started:
-        return "the call ends before it starts"
+    if problem := out_of_order(started, answered_at, ended):
+        return problem
     word = fields[layout["disposition"]].strip().upper()
     outcome = DISPOSITIONS.get(word)
     if outcome is None:
@@ -178,6 +178,8 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
     placed = bool(src) and f"/{src}" in channel and channel_endpoint(channel)[0] == src
     if person and answered_at is None:
         answered_at = _answer_from_billsec(fields[layout["billsec"]], ended)
+        if answered_at is not None and answered_at < started:
+            answered_at = started  # more talk time than the whole call: it was answered at once
     sequence = 0
     if "sequence" in layout:
         raw = fields[layout["sequence"]].strip()

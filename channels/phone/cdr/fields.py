@@ -54,7 +54,7 @@ def _utc(moment: datetime, zone: ZoneInfo) -> datetime:
     try:
         return moment.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{moment.isoformat()} is out of range") from None
+        raise ValueError(f"{moment.replace(tzinfo=None).isoformat(sep=' ')} is out of range") from None
 
 
 def whole(text: str) -> int | None:

@@ -21,7 +21,7 @@ from channels.phone.cdr.fields import (
     whole,
 )
 from channels.phone.cdr.freeswitch_calls import Channel, looks_like_cause, missed
-from channels.phone.cdr.legs import Leg
+from channels.phone.cdr.legs import Leg, out_of_order
 from channels.phone.records import Disposition, RowProblem
 
 _EXAMPLE = {
@@ -121,8 +121,8 @@ def _channel(fields: list[str], template: dict[str, int], line: int, clock: Loca
         return "no start time"
     if ended is None:
         return "no end time"
-    if ended < started:
-        return "the call ends before it starts"
+    if problem := out_of_order(started, answered_at, ended):
+        return problem
     uuid = fields[template["uuid"]].strip()
     if not uuid:
         return "no call id (uuid is empty)"

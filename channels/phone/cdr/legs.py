@@ -53,6 +53,16 @@ class Leg(msgspec.Struct, kw_only=True, gc=False):
     ended_at: datetime
 
 
+def out_of_order(started: datetime, answered: datetime | None, ended: datetime) -> str | None:
+    """Why a row's times cannot be one leg's (the reason reported), or None when they can: every
+    wait and talk time measured from them is then zero or more."""
+    if ended < started:
+        return "the call ends before it starts"
+    if answered is not None and not started <= answered <= ended:
+        return "the answer time is outside the call"
+    return None
+
+
 #: When nobody answered, the outcome that says most about the caller wins: they left a message,
 #: else they gave up waiting, else nobody picked up, else every phone was busy, else it failed.
 _MISSED_RANK = {
