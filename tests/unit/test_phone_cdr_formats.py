@@ -227,7 +227,7 @@ def test_the_mapping_fixture_is_valid_json() -> None:
 
 
 def test_the_mapping_documented_in_docs_phone_md_loads() -> None:
-    page = (HERE.parents[2] / "docs" / "phone.md").read_text()
+    page = (HERE.parents[2] / "docs/phone.md").read_text()
     example = page.split("```toml\n", 1)[1].split("```", 1)[0]
     mapping = load_mapping(example.encode(), name="mapping.toml")
     assert mapping.columns.caller == "主叫" and mapping.dispositions["呼损"] is Disposition.abandoned
