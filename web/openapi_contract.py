@@ -1,4 +1,4 @@
-"""The API description says every answer the server can give, not only the happy one.
+"""The API description says every answer the server can give and every input it refuses.
 
 Litestar describes what a handler returns and a generic 400; every error here leaves as RFC 9457
 problem details (:mod:`web.errors`) with statuses the framework cannot see: 401 and 403 from the
@@ -6,10 +6,19 @@ auth middleware and role guards, 404 from a path id nobody may see, 409 from a s
 413 from the edge's body limit, 422 from the checks on input, 429 from throttling. Which of them
 an operation can answer follows from its shape (a login needed, a path id, a body, a change), so
 they are added here once, for every operation, rather than repeated on each handler.
+
+Two input rules hold for every request and are stated here too: the edge refuses the NUL
+character in any text (except on the routes that strip or keep it: agents' replies, channels'
+payloads), and a body type that refuses unknown fields says so (``additionalProperties: false``).
 """
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec.inspect as mi
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin  # not exported; see CompletingOpenAPIPlugin
 from litestar.openapi.spec import (
@@ -18,12 +27,19 @@ from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
+    Parameter,
     Reference,
+    RequestBody,
     Schema,
 )
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.routes import HTTPRoute
 
+from web.edge import NUL_OPT
 from web.errors import PROBLEM
+
+#: Text without the NUL character, for strings that state no pattern of their own.
+NO_NUL = "^[^\\u0000]*$"
 
 PROBLEM_SCHEMA = "Problem"
 #: Operations that throttle their callers (login attempts per address and account).
@@ -94,8 +110,108 @@ def statuses_of(method: str, path: str, operation: Operation) -> set[int]:
     return found
 
 
-def complete(openapi: OpenAPI) -> OpenAPI:
-    """Add the error answers to every operation of ``openapi`` (in place), and the problem schema."""
+def _structs(kind: Any, found: dict[str, type]) -> None:
+    """Every msgspec Struct reachable from a request body type, by name (as components are named)."""
+    info = mi.type_info(kind) if not isinstance(kind, mi.Type) else kind
+    if isinstance(info, mi.StructType):
+        if info.cls.__name__ in found:
+            return
+        found[info.cls.__name__] = info.cls
+        for field in info.fields:
+            _structs(field.type, found)
+    elif isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+        _structs(info.item_type, found)
+    elif isinstance(info, mi.DictType):
+        _structs(info.value_type, found)
+    elif isinstance(info, mi.UnionType):
+        for member in info.types:
+            _structs(member, found)
+    elif isinstance(info, mi.Metadata):
+        _structs(info.type, found)
+
+
+@dataclass
+class _Inputs:
+    """What the routes say about their inputs, beyond what Litestar puts in the description."""
+
+    #: (METHOD, path) of operations whose text may hold NUL (stripped or kept, not refused).
+    nul_allowed: set[tuple[str, str]] = field(default_factory=set)
+    #: Struct name -> refuses unknown fields.
+    strict: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, routes: Any) -> _Inputs:
+        inputs = cls()
+        structs: dict[str, type] = {}
+        for route in routes:
+            if not isinstance(route, HTTPRoute):
+                continue
+            for handler in route.route_handlers:
+                if handler.opt.get(NUL_OPT):
+                    inputs.nul_allowed |= {(method, route.path_format) for method in handler.http_methods}
+                data = handler.parsed_fn_signature.parameters.get("data")
+                if data is not None:
+                    with contextlib.suppress(TypeError, ValueError):
+                        _structs(data.annotation, structs)
+        inputs.strict = {
+            name: bool(cls.__struct_config__.forbid_unknown_fields) for name, cls in structs.items()
+        }
+        return inputs
+
+
+def _component(openapi: OpenAPI, ref: Any) -> tuple[str, Schema] | None:
+    if not isinstance(ref, Reference):
+        return None
+    name = ref.ref.rsplit("/", 1)[-1]
+    schemas = openapi.components.schemas if isinstance(openapi.components, Components) else None
+    found = (schemas or {}).get(name)
+    return (name, found) if isinstance(found, Schema) else None
+
+
+def _tighten(openapi: OpenAPI, schema: Any, inputs: _Inputs, *, no_nul: bool, seen: set[str]) -> None:
+    """State the input rules on a request body's schema and the schemas it refers to."""
+    named = _component(openapi, schema)
+    if named is not None:
+        name, schema = named
+        if name in seen:
+            return
+        seen.add(name)
+        if inputs.strict.get(name) and schema.type == OpenAPIType.OBJECT:
+            schema.additional_properties = False
+    if not isinstance(schema, Schema):
+        return
+    if (
+        no_nul
+        and schema.type == OpenAPIType.STRING
+        and not (schema.pattern or schema.format or schema.enum or schema.const)
+    ):
+        schema.pattern = NO_NUL
+    for child in [
+        *(schema.properties or {}).values(),
+        *([schema.items] if schema.items is not None else []),
+        *(schema.one_of or []),
+        *(schema.any_of or []),
+        *(schema.all_of or []),
+    ]:
+        _tighten(openapi, child, inputs, no_nul=no_nul, seen=seen)
+
+
+def _tighten_inputs(openapi: OpenAPI, path: str, method: str, operation: Operation, inputs: _Inputs) -> None:
+    no_nul = (method, path) not in inputs.nul_allowed
+    for parameter in operation.parameters or []:
+        if isinstance(parameter, Parameter) and parameter.param_in != "path" and parameter.schema is not None:
+            _tighten(openapi, parameter.schema, inputs, no_nul=True, seen=set())
+    body = operation.request_body
+    if isinstance(body, RequestBody):
+        for media in body.content.values():
+            if media.schema is not None:
+                _tighten(openapi, media.schema, inputs, no_nul=no_nul, seen=set())
+
+
+def complete(openapi: OpenAPI, routes: Any = ()) -> OpenAPI:
+    """Add the error answers to every operation of ``openapi`` (in place), and the problem schema;
+    with the app's ``routes``, state the input rules too."""
+    inputs = _Inputs.of(routes)
     components = openapi.components if isinstance(openapi.components, Components) else Components()
     components.schemas = {**(components.schemas or {}), PROBLEM_SCHEMA: _problem_schema()}
     openapi.components = components
@@ -114,6 +230,8 @@ def complete(openapi: OpenAPI) -> OpenAPI:
                 if status == "204" and isinstance(answer, OpenAPIResponse):
                     answer.content = None
             operation.responses = responses
+            if routes:
+                _tighten_inputs(openapi, path, method.upper(), operation, inputs)
     return openapi
 
 
@@ -126,7 +244,7 @@ class CompletingOpenAPIPlugin(OpenAPIPlugin):
     __slots__ = ()
 
     def _build_openapi(self) -> OpenAPI:
-        return complete(super()._build_openapi())
+        return complete(super()._build_openapi(), self.app.routes)
 
 
 def install(app: Litestar) -> None:

@@ -28,7 +28,9 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import Organization
 
-_CALENDAR = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: A calendar's name as organizations name it (the API schema states the same pattern).
+CALENDAR_NAME = "^[a-z0-9][a-z0-9_-]{0,63}$"
+_CALENDAR = re.compile(CALENDAR_NAME)
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_DOMAINS = 50
 
@@ -40,7 +42,7 @@ class NewOrganization(Command, frozen=True, forbid_unknown_fields=True):
     domains: list[str] = msgspec.field(default_factory=list)
     account_manager_id: uuid.UUID | None = None
     backup_manager_id: uuid.UUID | None = None
-    calendar: Annotated[str, fits(Organization.calendar)] = "cn"
+    calendar: Annotated[str, fits(Organization.calendar), msgspec.Meta(pattern=CALENDAR_NAME)] = "cn"
 
 
 class OrganizationChanges(Command, frozen=True, forbid_unknown_fields=True):
@@ -52,7 +54,9 @@ class OrganizationChanges(Command, frozen=True, forbid_unknown_fields=True):
     domains: list[str] | UnsetType = UNSET
     account_manager_id: uuid.UUID | UnsetType | None = UNSET
     backup_manager_id: uuid.UUID | UnsetType | None = UNSET
-    calendar: Annotated[str, fits(Organization.calendar)] | UnsetType = UNSET
+    calendar: Annotated[str, fits(Organization.calendar), msgspec.Meta(pattern=CALENDAR_NAME)] | UnsetType = (
+        UNSET
+    )
 
 
 def normalise_domain(value: str) -> str:
@@ -75,7 +79,7 @@ def _domains(values: list[str]) -> list[str]:
 
 
 def _calendar(value: str) -> str:
-    if not _CALENDAR.match(value):
+    if not _CALENDAR.fullmatch(value):
         raise InvalidInput(detail="calendar must be a short lower-case name such as 'cn'")
     return value
 

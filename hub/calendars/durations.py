@@ -16,7 +16,9 @@ from hub.errors import InvalidInput
 
 #: Large enough for any promise (100000 minutes is 69 days), small enough to stay far from year 9999.
 MAX_AMOUNT = 100_000
-_SPEC = re.compile(r"^\s*(\d+)\s*(b?)([mhd])\s*$", re.IGNORECASE)
+#: The API schema states this same expression, so a client can check a duration up front.
+PATTERN = r"^[ \t]*0*(100000|[0-9]{1,5})[ \t]*([bB]?)([mhdMHD])[ \t]*$"
+_SPEC = re.compile(PATTERN)
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 HELP = "<n>m, <n>h or <n>d for calendar time; <n>bm, <n>bh or <n>bd for business time (e.g. 30m, 24h, 3bd)"
 
@@ -37,11 +39,13 @@ class DurationSpec:
         return f"{self.amount}{'b' if self.business else ''}{self.unit}"
 
 
+_NUMBER_AND_UNIT = re.compile(r"^[ \t]*[0-9]+[ \t]*[bB]?[mhdMHD][ \t]*$")
+
+
 def parse_duration(text: str) -> DurationSpec:
-    match = _SPEC.match(text)
+    match = _SPEC.fullmatch(text)
     if not match:
+        if _NUMBER_AND_UNIT.fullmatch(text):
+            raise InvalidInput(detail=f"{text!r} is too long; at most {MAX_AMOUNT} units")
         raise InvalidInput(detail=f"{text!r} is not a duration; use {HELP}")
-    amount = int(match[1])
-    if amount > MAX_AMOUNT:
-        raise InvalidInput(detail=f"{text!r} is too long; at most {MAX_AMOUNT} units")
-    return DurationSpec(amount=amount, unit=match[3].lower(), business=bool(match[2]))
+    return DurationSpec(amount=int(match[1]), unit=match[3].lower(), business=bool(match[2]))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
 from hub.actors import Actor
+from hub.calendars import durations
 from hub.calendars.durations import parse_duration
 from hub.commands import Command, fits
 from hub.contacts import profiles
@@ -34,6 +35,8 @@ from hub.sla.policy_choice import PolicyRule, SlaTargets
 MAX_NAME = 120  # sla_policies.name is VARCHAR(120)
 MAX_POSITION = 1_000_000
 SPEC_FIELDS = ("first_response", "next_response", "resolution")
+#: A target as :func:`hub.calendars.durations.parse_duration` reads it, stated in the API schema too.
+DURATION = msgspec.Meta(pattern=durations.PATTERN)
 
 
 class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):
@@ -43,9 +46,9 @@ class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):
     channel_kind: ChannelKind | None = None
     priority: Priority | None = None
     tier: Tier | None = None
-    first_response: Annotated[str, fits(SlaPolicy.first_response)] | None = None
-    next_response: Annotated[str, fits(SlaPolicy.next_response)] | None = None
-    resolution: Annotated[str, fits(SlaPolicy.resolution)] | None = None
+    first_response: Annotated[str, fits(SlaPolicy.first_response), DURATION] | None = None
+    next_response: Annotated[str, fits(SlaPolicy.next_response), DURATION] | None = None
+    resolution: Annotated[str, fits(SlaPolicy.resolution), DURATION] | None = None
     position: int = 0
     is_active: bool = True
 
@@ -57,9 +60,9 @@ class PolicyChanges(Command, frozen=True, forbid_unknown_fields=True):
     channel_kind: ChannelKind | UnsetType | None = UNSET
     priority: Priority | UnsetType | None = UNSET
     tier: Tier | UnsetType | None = UNSET
-    first_response: Annotated[str, fits(SlaPolicy.first_response)] | UnsetType | None = UNSET
-    next_response: Annotated[str, fits(SlaPolicy.next_response)] | UnsetType | None = UNSET
-    resolution: Annotated[str, fits(SlaPolicy.resolution)] | UnsetType | None = UNSET
+    first_response: Annotated[str, fits(SlaPolicy.first_response), DURATION] | UnsetType | None = UNSET
+    next_response: Annotated[str, fits(SlaPolicy.next_response), DURATION] | UnsetType | None = UNSET
+    resolution: Annotated[str, fits(SlaPolicy.resolution), DURATION] | UnsetType | None = UNSET
     position: int | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
 

@@ -68,6 +68,10 @@ def decode_cursor(cursor: str) -> int:
     return int(match[1])
 
 
+#: ``me``, ``none`` or a user id written as the API writes ids; the API schema states it too.
+ASSIGNEE = "^(me|none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+
+
 def _filtered(query: sa.Select[*Row], actor: Actor, f: TicketFilter) -> sa.Select[*Row]:
     if f.status:
         query = query.where(Ticket.status.in_([s.value for s in f.status]))
@@ -76,10 +80,9 @@ def _filtered(query: sa.Select[*Row], actor: Actor, f: TicketFilter) -> sa.Selec
     elif f.assignee == "none":
         query = query.where(Ticket.assignee_id.is_(None))
     elif f.assignee:
-        try:
-            query = query.where(Ticket.assignee_id == uuid.UUID(f.assignee))
-        except ValueError:
-            raise InvalidInput(detail="assignee must be a user id, 'me' or 'none'") from None
+        if not re.fullmatch(ASSIGNEE, f.assignee):
+            raise InvalidInput(detail="assignee must be a user id, 'me' or 'none'")
+        query = query.where(Ticket.assignee_id == uuid.UUID(f.assignee))
     query = equal_where_given(
         query,
         (Ticket.team_id, f.team_id),

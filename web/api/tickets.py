@@ -16,7 +16,7 @@ from hub import scope
 from hub.actors import Actor
 from hub.commands import fits, says_something
 from hub.core import Hub
-from hub.domain import ChannelKind, Priority, Scenario, TicketStatus
+from hub.domain import MAX_ESCALATION_LEVEL, ChannelKind, Priority, Scenario, TicketStatus
 from hub.errors import InvalidInput
 from hub.models import Attachment, Contact, Message, Ticket
 from hub.tickets import escalation, tickets, views
@@ -248,7 +248,7 @@ class AssignIn(msgspec.Struct):
 class EscalateIn(msgspec.Struct):
     reason: Annotated[str, says_something(escalation.MAX_REASON)]
     #: 1 team lead, 2 department head, 3 management; default: one level up.
-    level: int | None = None
+    level: Annotated[int, msgspec.Meta(ge=1, le=MAX_ESCALATION_LEVEL)] | None = None
 
 
 class StatusIn(msgspec.Struct):
@@ -265,7 +265,7 @@ class ScenarioIn(msgspec.Struct):
 
 class TagsIn(msgspec.Struct):
     add: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
-    remove: list[str] = msgspec.field(default_factory=list)
+    remove: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
 
 
 class TicketController(Controller):
@@ -281,7 +281,9 @@ class TicketController(Controller):
         status: Annotated[
             list[TicketStatus] | None, QueryParameter(description="One or more statuses")
         ] = None,
-        assignee: Annotated[str | None, QueryParameter(description="A user id, `me` or `none`")] = None,
+        assignee: Annotated[
+            str | None, QueryParameter(description="A user id, `me` or `none`", pattern=views.ASSIGNEE)
+        ] = None,
         team: FromQuery[uuid.UUID | None] = None,
         channel: FromQuery[ChannelKind | None] = None,
         organization: FromQuery[uuid.UUID | None] = None,
