@@ -58,6 +58,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "bad_cursor": {"en": "The page cursor is not valid.", "zh-CN": "分页游标无效。"},
     "too_long": {"en": "at most {limit} characters", "zh-CN": "最多 {limit} 个字符"},
+    "too_short": {"en": "at least {limit} characters", "zh-CN": "至少 {limit} 个字符"},
+    "pattern_words": {
+        "en": "must say something (not empty, not only spaces)",
+        "zh-CN": "不能为空，也不能只有空格",
+    },
+    "pattern_duration": {
+        "en": "not a duration of at most 100000 units: use <n>m, <n>h or <n>d for calendar time, "
+        "<n>bm, <n>bh or <n>bd for business time (e.g. 30m, 24h, 3bd)",
+        "zh-CN": "不是有效的时长（最多 100000 个单位）：自然时间用 <n>m、<n>h、<n>d，工作时间用 <n>bm、<n>bh、<n>bd（例如 30m、24h、3bd）",
+    },
+    "pattern_user_or_me": {"en": "must be a user id or 'me'", "zh-CN": "必须是用户 ID 或 'me'"},
+    "pattern_assignee": {"en": "must be a user id, 'me' or 'none'", "zh-CN": "必须是用户 ID、'me' 或 'none'"},
+    "pattern_calendar": {
+        "en": "must be a short lower-case name such as 'cn'",
+        "zh-CN": "必须是简短的小写名称，例如 'cn'",
+    },
+    "pattern_email": {"en": "not an e-mail address", "zh-CN": "不是有效的电子邮件地址"},
+    "pattern_other": {
+        "en": "does not have the expected form ({pattern})",
+        "zh-CN": "格式不正确（应符合 {pattern}）",
+    },
     "nul_character": {
         "en": "Text must not contain the NUL character (U+0000).",
         "zh-CN": "文本不能包含 NUL 字符（U+0000）。",

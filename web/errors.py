@@ -116,6 +116,42 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 
 #: msgspec's words for a text over a length limit, said in the reader's language.
 _TOO_LONG = re.compile(r"Expected `str` of length <= (\d+)")
+_TOO_SHORT = re.compile(r"Expected `str` of length >= (\d+)")
+_PATTERN = re.compile(r"Expected `str` matching regex '(.*)'", re.DOTALL)
+
+
+def _patterns() -> dict[str, str]:
+    """The input patterns the API states, each with the words that explain it (i18n codes)."""
+    from hub.accounts.organizations import CALENDAR_NAME
+    from hub.calendars.durations import PATTERN as DURATION
+    from hub.commands import EMAIL, WORDS
+    from hub.requirements.views import USER_OR_ME
+    from hub.tickets.views import ASSIGNEE
+    from web.openapi_contract import NO_NUL
+
+    return {
+        WORDS: "pattern_words",
+        DURATION: "pattern_duration",
+        USER_OR_ME: "pattern_user_or_me",
+        ASSIGNEE: "pattern_assignee",
+        CALENDAR_NAME: "pattern_calendar",
+        EMAIL: "pattern_email",
+        NO_NUL: "nul_character",
+    }
+
+
+def _explained(message: str, locale: str) -> str:
+    """msgspec's words for a value that breaks a constraint, in the reader's language."""
+    if too_long := _TOO_LONG.fullmatch(message):
+        return translate("too_long", locale, limit=too_long[1])
+    if too_short := _TOO_SHORT.fullmatch(message):
+        return translate("too_short", locale, limit=too_short[1])
+    if pattern := _PATTERN.fullmatch(message):
+        # msgspec shows the pattern with its backslashes doubled (repr-style).
+        written = pattern[1].replace("\\\\", "\\")
+        code = _patterns().get(written)
+        return translate(code, locale) if code else translate("pattern_other", locale, pattern=written)
+    return message
 
 
 def _validation_detail(errors: Any, locale: str) -> str | None:
@@ -127,8 +163,7 @@ def _validation_detail(errors: Any, locale: str) -> str | None:
         if not isinstance(error, dict) or not error.get("message"):
             continue
         key = error.get("key")
-        if too_long := _TOO_LONG.fullmatch(str(error["message"])):
-            error = {**error, "message": translate("too_long", locale, limit=too_long[1])}
+        error = {**error, "message": _explained(str(error["message"]), locale)}
         parts.append(f"{key}: {error['message']}" if key and key != "data" else str(error["message"]))
     return "; ".join(parts) if parts else None
 

@@ -55,7 +55,7 @@ class NewUser(Command, frozen=True, forbid_unknown_fields=True):
     organization_id: uuid.UUID | None = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
     time_zone: Annotated[str, fits(User.time_zone)] = "Asia/Shanghai"
-    capacity: int = 0
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=profiles.MAX_CAPACITY)] = 0
 
 
 async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:

@@ -47,7 +47,7 @@ class UserChanges(Command, frozen=True, forbid_unknown_fields=True):
     name: Annotated[str, fits(User.name, words=True)] | UnsetType = UNSET
     role: Role | UnsetType = UNSET
     team_id: uuid.UUID | UnsetType | None = UNSET
-    capacity: int | UnsetType = UNSET
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=profiles.MAX_CAPACITY)] | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
     locale: Literal["zh-CN", "en"] | UnsetType = UNSET
     time_zone: Annotated[str, fits(User.time_zone)] | UnsetType = UNSET

@@ -86,7 +86,7 @@ class ContactPageOut(msgspec.Struct):
     next_cursor: str | None
 
 
-class MergeIn(msgspec.Struct):
+class MergeIn(msgspec.Struct, forbid_unknown_fields=True):
     source_id: uuid.UUID
     target_id: uuid.UUID
 

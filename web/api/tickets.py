@@ -207,13 +207,13 @@ class EventOut(msgspec.Struct):
     data: dict[str, Any]
 
 
-class AttachmentIn(msgspec.Struct):
+class AttachmentIn(msgspec.Struct, forbid_unknown_fields=True):
     filename: Annotated[str, fits(Attachment.filename)]
     data_base64: str
     content_type: Annotated[str, fits(Attachment.content_type)] | None = None
 
 
-class DraftIn(msgspec.Struct):
+class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
     text: str = ""
     html: str | None = None
     attachments: list[AttachmentIn] = msgspec.field(default_factory=list)
@@ -240,30 +240,30 @@ class DraftIn(msgspec.Struct):
         )
 
 
-class AssignIn(msgspec.Struct):
+class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
     assignee_id: uuid.UUID | None
     reason: str | None = None
 
 
-class EscalateIn(msgspec.Struct):
+class EscalateIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, says_something(escalation.MAX_REASON)]
     #: 1 team lead, 2 department head, 3 management; default: one level up.
     level: Annotated[int, msgspec.Meta(ge=1, le=MAX_ESCALATION_LEVEL)] | None = None
 
 
-class StatusIn(msgspec.Struct):
+class StatusIn(msgspec.Struct, forbid_unknown_fields=True):
     status: TicketStatus
 
 
-class PriorityIn(msgspec.Struct):
+class PriorityIn(msgspec.Struct, forbid_unknown_fields=True):
     priority: Priority
 
 
-class ScenarioIn(msgspec.Struct):
+class ScenarioIn(msgspec.Struct, forbid_unknown_fields=True):
     scenario: Scenario
 
 
-class TagsIn(msgspec.Struct):
+class TagsIn(msgspec.Struct, forbid_unknown_fields=True):
     add: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
     remove: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
 

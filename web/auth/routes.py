@@ -28,7 +28,7 @@ from web.net import client_address
 from web.pages.context import LANG_COOKIE
 
 
-class LoginIn(msgspec.Struct):
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     email: str
     password: str
     otp: str | None = None
@@ -73,11 +73,11 @@ class TotpSetupOut(msgspec.Struct):
     otpauth_uri: str
 
 
-class CodeIn(msgspec.Struct):
+class CodeIn(msgspec.Struct, forbid_unknown_fields=True):
     code: str
 
 
-class TokenIn(msgspec.Struct):
+class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, fits(ApiToken.name)]
 
 
