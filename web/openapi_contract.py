@@ -14,11 +14,10 @@ payloads), and a body type that refuses unknown fields says so (``additionalProp
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec.inspect as mi
+import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin  # not exported; see CompletingOpenAPIPlugin
 from litestar.openapi.spec import (
@@ -110,110 +109,117 @@ def statuses_of(method: str, path: str, operation: Operation) -> set[int]:
     return found
 
 
-def _structs(kind: Any, found: dict[str, type]) -> None:
-    """Every msgspec Struct reachable from a request body type, by name (as components are named)."""
-    info = mi.type_info(kind) if not isinstance(kind, mi.Type) else kind
-    if isinstance(info, mi.StructType):
-        if info.cls.__name__ in found:
-            return
-        found[info.cls.__name__] = info.cls
-        for field in info.fields:
-            _structs(field.type, found)
-    elif isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
-        _structs(info.item_type, found)
-    elif isinstance(info, mi.DictType):
-        _structs(info.value_type, found)
-    elif isinstance(info, mi.UnionType):
-        for member in info.types:
-            _structs(member, found)
-    elif isinstance(info, mi.Metadata):
-        _structs(info.type, found)
-
-
 @dataclass
-class _Inputs:
-    """What the routes say about their inputs, beyond what Litestar puts in the description."""
+class _Bodies:
+    """The request bodies as the server decodes them: msgspec's own JSON Schema of each body type
+    (every constraint, ``additionalProperties: false`` where unknown fields are refused, fields
+    that may be left out not required), which Litestar's generator partly loses (constraints
+    inside lists and unions)."""
 
-    #: (METHOD, path) of operations whose text may hold NUL (stripped or kept, not refused).
-    nul_allowed: set[tuple[str, str]] = field(default_factory=set)
-    #: Struct name -> refuses unknown fields.
-    strict: dict[str, bool] = field(default_factory=dict)
+    #: (METHOD, path) -> the body's schema (a ``$ref`` into the components, usually).
+    by_operation: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, routes: Any) -> _Inputs:
-        inputs = cls()
-        structs: dict[str, type] = {}
+    def of(cls, routes: Any) -> _Bodies:
+        typed: list[tuple[tuple[str, str], Any, bool]] = []
         for route in routes:
             if not isinstance(route, HTTPRoute):
                 continue
             for handler in route.route_handlers:
-                if handler.opt.get(NUL_OPT):
-                    inputs.nul_allowed |= {(method, route.path_format) for method in handler.http_methods}
                 data = handler.parsed_fn_signature.parameters.get("data")
-                if data is not None:
-                    with contextlib.suppress(TypeError, ValueError):
-                        _structs(data.annotation, structs)
-        inputs.strict = {
-            name: bool(cls.__struct_config__.forbid_unknown_fields) for name, cls in structs.items()
-        }
-        return inputs
+                if data is None:
+                    continue
+                nul_refused = not handler.opt.get(NUL_OPT)
+                typed += [
+                    ((method, route.path_format), data.annotation, nul_refused)
+                    for method in handler.http_methods
+                ]
+        if not typed:
+            return cls()
+        schemas, components = msgspec.json.schema_components(
+            [kind for _, kind, _ in typed], ref_template=f"{_COMPONENTS}{{name}}"
+        )
+        bodies = cls(components=components)
+        nul_allowed: set[str] = set()
+        for (key, _, nul_refused), schema in zip(typed, schemas, strict=True):
+            bodies.by_operation[key] = schema
+            if not nul_refused:
+                nul_allowed |= bodies._names(schema)
+        # Text without NUL, for strings that state no pattern of their own, in every body type only
+        # used where the edge refuses NUL (agents' replies strip it, channels' payloads keep it).
+        for name, component in components.items():
+            if name not in nul_allowed:
+                _no_nul(component)
+        for key, schema in bodies.by_operation.items():
+            if key not in {k for k, _, refused in typed if not refused}:
+                _no_nul(schema)
+        return bodies
+
+    def _names(self, schema: Any, found: set[str] | None = None) -> set[str]:
+        """The components ``schema`` refers to, directly or through others."""
+        found = set() if found is None else found
+        if isinstance(schema, dict):
+            ref = schema.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_COMPONENTS):
+                name = ref[len(_COMPONENTS) :]
+                if name not in found:
+                    found.add(name)
+                    self._names(self.components.get(name), found)
+            for value in schema.values():
+                self._names(value, found)
+        elif isinstance(schema, list):
+            for value in schema:
+                self._names(value, found)
+        return found
 
 
-def _component(openapi: OpenAPI, ref: Any) -> tuple[str, Schema] | None:
-    if not isinstance(ref, Reference):
-        return None
-    name = ref.ref.rsplit("/", 1)[-1]
-    schemas = openapi.components.schemas if isinstance(openapi.components, Components) else None
-    found = (schemas or {}).get(name)
-    return (name, found) if isinstance(found, Schema) else None
+_COMPONENTS = "#/components/schemas/"
 
 
-def _tighten(openapi: OpenAPI, schema: Any, inputs: _Inputs, *, no_nul: bool, seen: set[str]) -> None:
-    """State the input rules on a request body's schema and the schemas it refers to."""
-    named = _component(openapi, schema)
-    if named is not None:
-        name, schema = named
-        if name in seen:
-            return
-        seen.add(name)
-        if inputs.strict.get(name) and schema.type == OpenAPIType.OBJECT:
-            schema.additional_properties = False
-    if not isinstance(schema, Schema):
-        return
-    if (
-        no_nul
-        and schema.type == OpenAPIType.STRING
-        and not (schema.pattern or schema.format or schema.enum or schema.const)
-    ):
-        schema.pattern = NO_NUL
-    for child in [
-        *(schema.properties or {}).values(),
-        *([schema.items] if schema.items is not None else []),
-        *(schema.one_of or []),
-        *(schema.any_of or []),
-        *(schema.all_of or []),
-    ]:
-        _tighten(openapi, child, inputs, no_nul=no_nul, seen=seen)
+def _no_nul(schema: Any) -> None:
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and not ({"pattern", "format", "enum", "const"} & schema.keys()):
+            schema["pattern"] = NO_NUL
+        for key, value in schema.items():
+            if key != "$ref":
+                _no_nul(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _no_nul(value)
 
 
-def _tighten_inputs(openapi: OpenAPI, path: str, method: str, operation: Operation, inputs: _Inputs) -> None:
-    no_nul = (method, path) not in inputs.nul_allowed
+def _tighten_parameters(operation: Operation) -> None:
+    """Query and header text refuses NUL too (the edge checks the whole query string)."""
     for parameter in operation.parameters or []:
         if isinstance(parameter, Parameter) and parameter.param_in != "path" and parameter.schema is not None:
-            _tighten(openapi, parameter.schema, inputs, no_nul=True, seen=set())
-    body = operation.request_body
-    if isinstance(body, RequestBody):
-        for media in body.content.values():
-            if media.schema is not None:
-                _tighten(openapi, media.schema, inputs, no_nul=no_nul, seen=set())
+            _no_nul_parameter(parameter.schema)
+
+
+def _no_nul_parameter(schema: Any) -> None:
+    if isinstance(schema, Schema):
+        if schema.type == OpenAPIType.STRING and not (
+            schema.pattern or schema.format or schema.enum or schema.const
+        ):
+            schema.pattern = NO_NUL
+        for child in [
+            *(schema.one_of or []),
+            *(schema.any_of or []),
+            *([schema.items] if schema.items else []),
+        ]:
+            _no_nul_parameter(child)
 
 
 def complete(openapi: OpenAPI, routes: Any = ()) -> OpenAPI:
     """Add the error answers to every operation of ``openapi`` (in place), and the problem schema;
-    with the app's ``routes``, state the input rules too."""
-    inputs = _Inputs.of(routes)
+    with the app's ``routes``, describe the request bodies as the server decodes them."""
+    bodies = _Bodies.of(routes)
     components = openapi.components if isinstance(openapi.components, Components) else Components()
-    components.schemas = {**(components.schemas or {}), PROBLEM_SCHEMA: _problem_schema()}
+    components.schemas = {
+        **(components.schemas or {}),
+        **bodies.components,
+        PROBLEM_SCHEMA: _problem_schema(),
+    }  # type: ignore[dict-item]
     openapi.components = components
     for path, item in (openapi.paths or {}).items():
         for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
@@ -230,8 +236,11 @@ def complete(openapi: OpenAPI, routes: Any = ()) -> OpenAPI:
                 if status == "204" and isinstance(answer, OpenAPIResponse):
                     answer.content = None
             operation.responses = responses
-            if routes:
-                _tighten_inputs(openapi, path, method.upper(), operation, inputs)
+            _tighten_parameters(operation)
+            body = bodies.by_operation.get((method.upper(), path))
+            if body is not None and isinstance(operation.request_body, RequestBody):
+                for media in operation.request_body.content.values():
+                    media.schema = body  # type: ignore[assignment]
     return openapi
 
 
