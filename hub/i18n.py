@@ -68,6 +68,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "<n>bm, <n>bh or <n>bd for business time (e.g. 30m, 24h, 3bd)",
         "zh-CN": "不是有效的时长（最多 100000 个单位）：自然时间用 <n>m、<n>h、<n>d，工作时间用 <n>bm、<n>bh、<n>bd（例如 30m、24h、3bd）",
     },
+    "pattern_target": {
+        "en": "a target must be at least one unit and at most 100000: use <n>m, <n>h or <n>d for calendar "
+        "time, <n>bm, <n>bh or <n>bd for business time (e.g. 3bm, 24h, 3bd)",
+        "zh-CN": "目标时长至少 1 个单位、最多 100000 个单位：自然时间用 <n>m、<n>h、<n>d，工作时间用 <n>bm、<n>bh、<n>bd（例如 3bm、24h、3bd）",
+    },
     "pattern_user_or_me": {"en": "must be a user id or 'me'", "zh-CN": "必须是用户 ID 或 'me'"},
     "pattern_assignee": {"en": "must be a user id, 'me' or 'none'", "zh-CN": "必须是用户 ID、'me' 或 'none'"},
     "pattern_calendar": {

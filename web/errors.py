@@ -126,12 +126,14 @@ def _patterns() -> dict[str, str]:
     from hub.calendars.durations import PATTERN as DURATION
     from hub.commands import EMAIL, WORDS
     from hub.requirements.views import USER_OR_ME
+    from hub.sla.policies import TARGET
     from hub.tickets.views import ASSIGNEE
     from web.openapi_contract import NO_NUL
 
     return {
         WORDS: "pattern_words",
         DURATION: "pattern_duration",
+        TARGET: "pattern_target",
         USER_OR_ME: "pattern_user_or_me",
         ASSIGNEE: "pattern_assignee",
         CALENDAR_NAME: "pattern_calendar",

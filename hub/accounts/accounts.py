@@ -47,10 +47,10 @@ def normalise_email(email: str) -> str:
 
 class NewUser(Command, frozen=True, forbid_unknown_fields=True):
     email: Annotated[str, fits(User.email), msgspec.Meta(pattern=EMAIL)]
-    name: Annotated[str, fits(User.name, words=True)]
+    name: Annotated[str, fits(User.name)]
     role: Role
     #: Optional: a user without a password cannot log in until one is set.
-    password: str | None = None
+    password: Annotated[str, msgspec.Meta(min_length=MIN_PASSWORD_LENGTH)] | None = None
     team_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
     locale: Literal["zh-CN", "en"] = "zh-CN"

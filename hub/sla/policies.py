@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
 from hub.actors import Actor
-from hub.calendars import durations
 from hub.calendars.durations import parse_duration
 from hub.commands import Command, fits
 from hub.contacts import profiles
@@ -35,8 +34,10 @@ from hub.sla.policy_choice import PolicyRule, SlaTargets
 MAX_NAME = 120  # sla_policies.name is VARCHAR(120)
 MAX_POSITION = 1_000_000
 SPEC_FIELDS = ("first_response", "next_response", "resolution")
-#: A target as :func:`hub.calendars.durations.parse_duration` reads it, stated in the API schema too.
-DURATION = msgspec.Meta(pattern=durations.PATTERN)
+#: A target: a duration (:func:`hub.calendars.durations.parse_duration`) of at least one unit,
+#: stated in the API schema too.
+TARGET = r"^[ \t]*0*([1-9][0-9]{0,4}|100000)[ \t]*([bB]?)([mhdMHD])[ \t]*$"
+DURATION = msgspec.Meta(pattern=TARGET)
 
 
 class NewPolicy(Command, frozen=True, forbid_unknown_fields=True):

@@ -67,7 +67,7 @@ async def test_create_read_update_and_delete_a_policy_with_an_audit_line_each(cl
     [
         ({"name": "x", "first_response": "soon"}, "first_response"),
         ({"name": "x", "resolution": "0bd"}, "at least one unit"),
-        ({"name": "x", "next_response": "999999bm"}, "at most 100000 units"),
+        ({"name": "x", "next_response": "999999bm"}, "at most 100000"),
         ({"name": "   "}, "name"),
         ({"name": "x", "channel_kind": "fax"}, "channel_kind"),
         ({"name": "x", "colour": "red"}, "colour"),
