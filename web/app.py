@@ -38,7 +38,7 @@ from web.channel_routes import channel_routes
 from web.deps import provide_hub, provide_session
 from web.edge import EdgeMiddleware
 from web.errors import EXCEPTION_HANDLERS
-from web.pages import page_router, static_router, template_config
+from web.pages import page_router, static_router, template_config, widget_js
 from web.pages.errors import page_aware
 from web.realtime import channels_plugin, event_stream
 from web.runtime import open_runtime
@@ -66,6 +66,7 @@ ROUTES = [
     event_stream,
     healthz,
     prometheus_metrics,
+    widget_js,
 ]
 
 

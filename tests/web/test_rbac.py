@@ -40,6 +40,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/channels/{channel_id:uuid}/messages"): PUBLIC,
     ("GET", "/channels/wechat/{channel_id:uuid}"): PUBLIC,
     ("POST", "/channels/wechat/{channel_id:uuid}"): PUBLIC,
+    ("GET", "/widget.js"): PUBLIC,
+    ("GET", "/widget/demo"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): ANY,
     ("GET", "/api/v1/auth/me"): ANY,
     ("POST", "/api/v1/auth/2fa/setup"): ANY,

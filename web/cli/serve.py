@@ -75,6 +75,13 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
                     await prepare(runtime)
                     if demo:
                         await catch_demo_mail(demo_mail, runtime)
+                        from hub.demo import allow_demo_chat_from
+
+                        origins = demo_origins(
+                            resolved.base_url, host or resolved.host, port or resolved.port
+                        )
+                        if await allow_demo_chat_from(runtime.hub, origins):
+                            click.echo(f"  demo shop page with the web chat: {resolved.base_url}/widget/demo")
                 await serve_app()
 
         async def serve_app() -> None:
@@ -115,6 +122,22 @@ def _say_ready(config: Any, seconds: float, *, demo: bool, embedded: bool) -> No
     if demo:
         click.echo("  demo logins (password demo1234): admin@ supervisor@ agent1@ agent2@ partner@demo.test")
     click.echo("  stop with Ctrl-C")
+
+
+#: Addresses a browser on this machine reaches a hub listening on any of them by.
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}  # noqa: S104 - names, not a bind
+
+
+def demo_origins(base_url: str, host: str, port: int) -> list[str]:
+    """The origins the demo shop page is opened at: the hub's public URL, and the address it
+    listens on (both loopback names when it listens on loopback or everywhere)."""
+    from urllib.parse import urlsplit
+
+    public = urlsplit(base_url)
+    found = [f"{public.scheme}://{public.netloc}"]
+    names = ["127.0.0.1", "localhost"] if host in _LOOPBACK else [host]
+    found += [f"http://{name}:{port}" for name in names]
+    return list(dict.fromkeys(found))
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

@@ -272,6 +272,92 @@ UI: dict[str, dict[str, str]] = {
     "size.bytes": {"en": "{n} B", "zh-CN": "{n} B"},
     "size.kib": {"en": "{n} KB", "zh-CN": "{n} KB"},
     "size.mib": {"en": "{n} MB", "zh-CN": "{n} MB"},
+    # The web-chat widget (web/static/widget.js gets these when it is served; see web/pages/widget.py).
+    "widget.title": {"en": "Chat with us", "zh-CN": "在线客服"},
+    "widget.launcher": {"en": "Chat with us", "zh-CN": "在线咨询"},
+    "widget.launcher_unread": {"en": "Chat with us ({count} new)", "zh-CN": "在线咨询（{count} 条新消息）"},
+    "widget.close": {"en": "Close the chat", "zh-CN": "关闭聊天窗口"},
+    "widget.online": {"en": "Online", "zh-CN": "在线"},
+    "widget.offline": {"en": "Offline", "zh-CN": "离线"},
+    "widget.agent_typing": {"en": "{name} is typing…", "zh-CN": "{name} 正在输入…"},
+    "widget.someone_typing": {"en": "Typing…", "zh-CN": "对方正在输入…"},
+    "widget.input_label": {"en": "Your message", "zh-CN": "您的消息"},
+    "widget.input_placeholder": {
+        "en": "Type a message (Enter sends, Shift+Enter for a new line)",
+        "zh-CN": "输入消息（Enter 发送，Shift+Enter 换行）",
+    },
+    "widget.send": {"en": "Send", "zh-CN": "发送"},
+    "widget.attach": {"en": "Attach a file", "zh-CN": "添加附件"},
+    "widget.attachment": {"en": "Attachment", "zh-CN": "附件"},
+    "widget.status_sending": {"en": "Sending…", "zh-CN": "发送中…"},
+    "widget.status_retrying": {"en": "Not sent yet, trying again…", "zh-CN": "尚未发出，正在重试…"},
+    "widget.status_failed": {"en": "Not sent", "zh-CN": "未发送"},
+    "widget.status_sent": {"en": "Sent", "zh-CN": "已发送"},
+    "widget.status_delivered": {"en": "Delivered", "zh-CN": "已送达"},
+    "widget.status_read": {"en": "Read", "zh-CN": "已读"},
+    "widget.file_too_large": {"en": "the file is larger than {limit}", "zh-CN": "文件超过 {limit} 上限"},
+    "widget.file_type": {"en": "files of this type cannot be sent", "zh-CN": "不能发送此类型的文件"},
+    "widget.offline_notice": {
+        "en": "We are not online right now. Leave your e-mail address and we will answer you by e-mail; "
+        "you can still write your question below.",
+        "zh-CN": "我们现在不在线。请留下您的邮箱，我们会通过邮件回复您；您也可以先在下方留言。",
+    },
+    "widget.email_label": {"en": "Your e-mail address", "zh-CN": "您的邮箱"},
+    "widget.email_submit": {"en": "Answer me by e-mail", "zh-CN": "通过邮件回复我"},
+    "widget.email_invalid": {"en": "Please enter a valid e-mail address.", "zh-CN": "请输入有效的邮箱地址。"},
+    "widget.email_thanks": {
+        "en": "Thank you. We will answer you at {email}.",
+        "zh-CN": "谢谢！我们会回复到 {email}。",
+    },
+    "widget.unreachable": {
+        "en": "The chat could not be reached. Please try again in a moment.",
+        "zh-CN": "暂时无法连接在线客服，请稍后再试。",
+    },
+    "widget.prechat_intro": {
+        "en": "Before we start, please tell us who you are.",
+        "zh-CN": "开始对话前，请留下您的联系方式。",
+    },
+    "widget.prechat_name": {"en": "Name", "zh-CN": "姓名"},
+    "widget.prechat_email": {"en": "E-mail", "zh-CN": "邮箱"},
+    "widget.prechat_phone": {"en": "Phone", "zh-CN": "电话"},
+    "widget.optional": {"en": "(optional)", "zh-CN": "（选填）"},
+    "widget.prechat_missing": {"en": "Please fill in: {field}.", "zh-CN": "请填写{field}。"},
+    "widget.prechat_start": {"en": "Start the chat", "zh-CN": "开始对话"},
+    # The demo shop page that embeds the widget (/widget/demo, `hub serve --demo` only).
+    "demo_shop.title": {"en": "Demo shop · web chat", "zh-CN": "演示商城 · 网页在线客服"},
+    "demo_shop.name": {"en": "East China Precision Parts (demo shop)", "zh-CN": "华东精密零件商城（演示）"},
+    "demo_shop.nav": {"en": "Shop", "zh-CN": "商城导航"},
+    "demo_shop.products": {"en": "Products", "zh-CN": "产品"},
+    "demo_shop.about": {"en": "About us", "zh-CN": "关于我们"},
+    "demo_shop.heading": {
+        "en": "A customer's web site, with the hub's chat",
+        "zh-CN": "客户网站示例：嵌入了 hub 在线客服",
+    },
+    "demo_shop.explain": {
+        "en": "This page stands for a company's own web site. The chat button in the corner is the hub's "
+        "web-chat widget, added with this one line:",
+        "zh-CN": "本页模拟企业自己的网站。角落里的聊天按钮就是 hub 的网页在线客服，只需加入下面这一行代码：",
+    },
+    "demo_shop.agents": {
+        "en": "What you write reaches the demo agents' inbox; log in there in another window "
+        "(agent1@demo.test / demo1234) and answer.",
+        "zh-CN": "您发出的消息会进入演示坐席的收件箱；请在另一个窗口登录（agent1@demo.test / demo1234）后回复。",
+    },
+    "demo_shop.inbox": {"en": "Open the inbox", "zh-CN": "打开收件箱"},
+    "demo_shop.p1": {"en": "Deep-groove ball bearing 6204", "zh-CN": "深沟球轴承 6204"},
+    "demo_shop.p1_text": {"en": "Chrome steel, sealed both sides.", "zh-CN": "轴承钢，双面密封。"},
+    "demo_shop.p2": {"en": "Linear guide rail, 1 m", "zh-CN": "直线导轨 1 米"},
+    "demo_shop.p2_text": {
+        "en": "Ground to 0.01 mm, with two carriages.",
+        "zh-CN": "精磨至 0.01 毫米，含两个滑块。",
+    },
+    "demo_shop.p3": {"en": "Flexible shaft coupling", "zh-CN": "弹性联轴器"},
+    "demo_shop.p3_text": {"en": "Aluminium, bores 8 to 14 mm.", "zh-CN": "铝合金，孔径 8 至 14 毫米。"},
+    "demo_shop.about_text": {
+        "en": "A made-up shop for the demo. Ask the chat about an order, a delivery or a price.",
+        "zh-CN": "这是演示用的虚构商城。可以在在线客服里咨询订单、发货或价格。",
+    },
+    "nav.widget_demo": {"en": "Web chat demo", "zh-CN": "网页客服演示"},
 }
 
 #: Singular forms for the languages that inflect, chosen when the ``count`` field is 1 ("Reopened
