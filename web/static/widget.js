@@ -633,10 +633,11 @@
       }
     }
     var before = firstPending;
-    if (at) {
+    var when = at ? Date.parse(at) : NaN;
+    if (!isNaN(when)) {
       for (var j = nodes.length - 1; j >= 0; j--) {
-        var other = nodes[j].getAttribute("data-at");
-        if (!nodes[j].getAttribute("data-state") && other && other > at) before = nodes[j];
+        var other = Date.parse(nodes[j].getAttribute("data-at") || "");
+        if (!nodes[j].getAttribute("data-state") && other > when) before = nodes[j];
       }
     }
     ui.log.insertBefore(node, before);
@@ -871,7 +872,8 @@
       if (state.socket !== ws) return;
       state.socket = null;
       clearInterval(state.pingTimer);
-      if (event.code === 4401 || event.code === 4403) {
+      if (event.code === 4403) return; // this page's origin is refused: trying again cannot help
+      if (event.code === 4401) {
         // The hub no longer takes the token (another channel's, expired): a fresh session decides.
         state.sessionPromise = null;
       }

@@ -1,0 +1,287 @@
+"""The web-chat widget in Chromium, embedded with its one line in a shop page on ANOTHER origin.
+
+The hub runs as ``hub serve`` does (tests/live.py) on ``http://127.0.0.1:<port>``; the shop page is
+served by a tiny HTTP server on its own port, so the widget talks to the hub cross-origin exactly as
+on a customer's site. The same shop server reached as ``localhost`` is an origin the channel does
+not allow. Nothing is mocked: the widget's REST calls, its WebSocket, the funnel and the agent's
+reply through the API are the real ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from playwright.async_api import BrowserContext, Page, expect
+
+from hub.actors import CLI
+from hub.core import Hub
+from hub.domain import ChannelKind, Direction, Role
+from hub.intake import channel_instances
+from hub.models import Message
+from tests import factories
+from web.pages.widget import widget_script
+
+pytestmark = pytest.mark.anyio
+
+LAUNCHER = "[data-hub-chat=launcher]"
+INPUT = "[data-hub-chat=input]"
+SEND = "[data-hub-chat=send]"
+MESSAGES = "[data-hub-chat=message]"
+MINE = "[data-hub-chat=message][data-direction=in]"
+THEIRS = "[data-hub-chat=message][data-direction=out]"
+#: A message the hub acknowledged carries its id.
+ACKNOWLEDGED = re.compile(r".+")
+
+
+@dataclass
+class Shop:
+    """The customer's site: ``/`` carries the embed, ``/plain`` the same page without it."""
+
+    port: int
+    embed: str = ""
+
+    @property
+    def allowed(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def refused(self) -> str:
+        return f"http://localhost:{self.port}"
+
+
+def _page(body: str) -> bytes:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
+        f"{body}</head><body><h1>Precision bearings</h1><p>Ask us anything.</p></body></html>"
+    ).encode()
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    found = Shop(port=0)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = _page(found.embed if self.path.split("?")[0] == "/" else "")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    found.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, name="shop", daemon=True)
+    thread.start()
+    try:
+        yield found
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+async def chat(hub: Hub, shop: Shop, live_server: str) -> uuid.UUID:
+    """A web-chat channel that allows the shop's 127.0.0.1 origin, and the shop page embedding it."""
+    team = await factories.team(hub)
+    created = await channel_instances.add_channel(
+        hub,
+        CLI,
+        kind=ChannelKind.WEBCHAT,
+        name="Shop chat",
+        team_id=team.id,
+        config={"origins": [shop.allowed]},
+    )
+    channel_id = created.channel.id
+    shop.embed = f'<script src="{live_server}/widget.js" data-channel="{channel_id}" async></script>'
+    return channel_id
+
+
+@pytest.fixture
+async def visitor(new_page) -> Page:
+    """A visitor's browser (English), with its own storage."""
+    page: Page = await new_page(locale="en")
+    return page
+
+
+async def _window_keys(page: Page) -> set[str]:
+    return set(await page.evaluate("Object.keys(window)"))
+
+
+async def _agent_token(live_server: str, hub: Hub) -> str:
+    agent = await factories.user(hub, Role.AGENT)
+    async with httpx.AsyncClient(base_url=live_server) as client:
+        response = await client.post(
+            "/api/v1/auth/login", json={"email": agent.email, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["token"])
+
+
+async def _ticket_of(hub: Hub, text: str) -> uuid.UUID:
+    async with hub.uow() as uow:
+        found = await uow.session.scalar(sa.select(Message.ticket_id).where(Message.text == text))
+    assert found is not None, f"no message {text!r} reached the hub"
+    return found
+
+
+async def _count(hub: Hub, text: str) -> int:
+    async with hub.uow() as uow:
+        return int(await uow.session.scalar(sa.select(sa.func.count()).where(Message.text == text)) or 0)
+
+
+async def test_a_visitor_chats_from_another_origin_and_an_agent_reply_arrives_live(
+    hub: Hub, shop: Shop, chat: uuid.UUID, visitor: Page, live_server: str
+) -> None:
+    page = visitor
+    await page.goto(shop.allowed + "/plain")
+    before = await _window_keys(page)
+    await page.goto(shop.allowed + "/")
+    launcher = page.locator(LAUNCHER)
+    await expect(launcher).to_be_visible()
+    assert await _window_keys(page) - before == {"HubChat"}, "the widget leaked globals"
+    await expect(launcher).to_have_attribute("aria-expanded", "false")
+
+    await launcher.click()
+    box = page.locator(INPUT)
+    await expect(box).to_be_focused()
+    await expect(page.locator("[data-hub-chat=greeting]")).to_be_visible()
+    await box.fill("Hello, is order PO-77 shipped?")
+    await box.press("Shift+Enter")
+    await box.press_sequentially("Second line")
+    await box.press("Enter")
+    mine = page.locator(MINE)
+    await expect(mine).to_have_count(1)
+    await expect(mine.first).to_have_attribute("data-id", ACKNOWLEDGED)  # acknowledged by the hub
+    await expect(mine.first.locator(".hc-bubble")).to_have_text("Hello, is order PO-77 shipped?\nSecond line")
+    await expect(box).to_have_value("")
+
+    text = "Hello, is order PO-77 shipped?\nSecond line"
+    ticket_id = await _ticket_of(hub, text)
+    token = await _agent_token(live_server, hub)
+    async with httpx.AsyncClient(base_url=live_server) as client:
+        reply = await client.post(
+            f"/api/v1/tickets/{ticket_id}/reply",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"text": "Yes, it left <b>today</b>."},
+        )
+        assert reply.status_code in (200, 201), reply.text
+    theirs = page.locator(THEIRS)
+    await expect(theirs).to_have_count(1)
+    # Plain text, never HTML: the tags show as typed.
+    await expect(theirs.first.locator(".hc-bubble")).to_have_text("Yes, it left <b>today</b>.")
+    assert await theirs.first.locator("b").count() == 0
+
+    # Escape closes the panel and gives the focus back to the launcher.
+    await box.press("Escape")
+    await expect(page.locator("[data-hub-chat=panel]")).to_be_hidden()
+    await expect(launcher).to_be_focused()
+
+    # Reload: the same visitor, the history shown again, nothing doubled.
+    await page.reload()
+    await page.locator(LAUNCHER).click()
+    await expect(page.locator(MESSAGES)).to_have_count(2)
+    await expect(page.locator(MINE).first.locator(".hc-bubble")).to_have_text(text)
+    await expect(page.locator(THEIRS).first.locator(".hc-bubble")).to_have_text("Yes, it left <b>today</b>.")
+    assert await _count(hub, text) == 1
+
+
+async def test_a_page_of_an_origin_not_allowed_gets_no_session(
+    hub: Hub, shop: Shop, chat: uuid.UUID, visitor: Page
+) -> None:
+    page = visitor
+    sessions: list[str] = []
+    page.on("request", lambda r: sessions.append(r.url) if r.url.endswith("/sessions") else None)
+    async with page.expect_response(lambda r: r.url.endswith("/config")) as answered:
+        await page.goto(shop.refused + "/")
+    assert (await answered.value).status == 403
+    await page.evaluate("new Promise((resolve) => setTimeout(resolve, 300))")  # let a wrong widget try
+    assert await page.locator(LAUNCHER).count() == 0
+    assert sessions == []
+    async with hub.uow() as uow:
+        assert not await uow.session.scalar(sa.select(sa.func.count()).select_from(Message))
+
+
+async def test_enter_while_composing_with_an_input_method_never_sends(
+    hub: Hub, shop: Shop, chat: uuid.UUID, visitor: Page
+) -> None:
+    page = visitor
+    await page.goto(shop.allowed + "/")
+    await page.locator(LAUNCHER).click()
+    box = page.locator(INPUT)
+    await box.fill("nihao")
+    # Chrome and Firefox: the Enter that picks the Latin letters comes with isComposing.
+    await box.dispatch_event("compositionstart", {"data": ""})
+    await box.evaluate(
+        "el => el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', isComposing: true,"
+        " bubbles: true, cancelable: true}))"
+    )
+    await box.dispatch_event("compositionend", {"data": "nihao"})
+    # Safari: compositionend first, then a keydown of keyCode 229 for the same Enter.
+    await box.evaluate(
+        "el => el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', keyCode: 229,"
+        " bubbles: true, cancelable: true}))"
+    )
+    assert await page.locator(MESSAGES).count() == 0
+    await expect(box).to_have_value("nihao")
+    await box.fill("你好")
+    await box.press("Enter")
+    await expect(page.locator(MINE)).to_have_count(1)
+    await expect(page.locator(MINE).first).to_have_attribute("data-id", ACKNOWLEDGED)
+    assert await _count(hub, "你好") == 1
+    assert await _count(hub, "nihao") == 0
+
+
+async def test_words_typed_offline_are_sent_once_when_the_network_returns(
+    hub: Hub, shop: Shop, chat: uuid.UUID, visitor: Page
+) -> None:
+    page = visitor
+    context: BrowserContext = page.context
+    await page.goto(shop.allowed + "/")
+    await page.locator(LAUNCHER).click()
+    box = page.locator(INPUT)
+    await box.fill("first, online")
+    await box.press("Enter")
+    await expect(page.locator(MINE).first).to_have_attribute("data-id", ACKNOWLEDGED)
+
+    await context.set_offline(True)
+    await box.fill("typed with no network")
+    await box.press("Enter")
+    pending = page.locator(MINE).nth(1)
+    await expect(pending).to_have_attribute("data-state", "retrying")
+    outbox = await page.evaluate(
+        f"JSON.parse(localStorage.getItem('hubchat:{chat}:outbox') || '[]').map(item => item.text)"
+    )
+    assert outbox == ["typed with no network"]
+    # The page is even reloaded before the network returns: the outbox is in localStorage.
+    with contextlib.suppress(Exception):
+        await page.reload(timeout=2000)
+    await context.set_offline(False)
+    await page.goto(shop.allowed + "/")
+    await page.locator(LAUNCHER).click()
+    await expect(page.locator(MINE)).to_have_count(2)
+    await expect(page.locator(MINE).nth(1)).to_have_attribute("data-id", ACKNOWLEDGED)
+    await expect(page.locator(MINE).nth(1).locator(".hc-bubble")).to_have_text("typed with no network")
+    assert await page.evaluate(f"localStorage.getItem('hubchat:{chat}:outbox')") is None
+    assert await _count(hub, "typed with no network") == 1
+    async with hub.uow() as uow:
+        inbound = await uow.session.scalar(
+            sa.select(sa.func.count()).select_from(Message).where(Message.direction == Direction.INBOUND)
+        )
+    assert inbound == 2
+
+
+def test_the_served_script_is_under_30_kb_gzipped() -> None:
+    assert len(widget_script().gzipped) < 30 * 1024
