@@ -50,6 +50,8 @@ DEMO_CHANNEL_CONFIG: dict[ChannelKind, dict[str, object]] = {
         "token": "demo-wechat-token",
         "secret_env": "DEMO_WECHAT_APPSECRET",
     },
+    # The demo shop page's origins are added at each start (``hub serve --demo``).
+    ChannelKind.WEBCHAT: {"origins": ["http://localhost:8000"]},
 }
 
 

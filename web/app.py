@@ -29,6 +29,7 @@ from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
+from web.api.typing import ticket_typing
 from web.api.users import UserController
 from web.auth.middleware import HubAuthMiddleware
 from web.auth.ratelimit import LoginThrottle
@@ -62,6 +63,7 @@ ROUTES = [
     RequirementController,
     HandoffController,
     ticket_sla,
+    ticket_typing,
     download_attachment,
     event_stream,
     healthz,
