@@ -11,6 +11,12 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
+from hub.actors import CLI
+from hub.core import Hub
+from hub.demo import DEMO_WEBCHAT_NAME
+from hub.domain import ChannelKind, Role
+from hub.intake import channel_instances
+from tests import factories
 from web.pages.text import UI
 from web.pages.widget import TEXT_MARK, widget_script
 
@@ -69,3 +75,38 @@ async def test_the_plain_url_revalidates_and_the_versioned_one_is_immutable(clie
     assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
     stale = await client.get("/widget.js?v=0123")
     assert stale.headers["cache-control"] == "public, max-age=300"
+
+
+async def test_the_demo_page_exists_only_with_the_demo_web_chat(hub: Hub, client: AsyncTestClient) -> None:
+    assert (await client.get("/widget/demo")).status_code == 404
+    created = await channel_instances.add_channel(
+        hub,
+        CLI,
+        kind=ChannelKind.WEBCHAT,
+        name=DEMO_WEBCHAT_NAME,
+        config={"origins": ["http://127.0.0.1:8000"]},
+    )
+    channel_id = created.channel.id
+    page = await client.get("/widget/demo", headers={"accept-language": "en"})
+    assert page.status_code == 200
+    embed = f'<script src="{client.base_url}/widget.js" data-channel="{channel_id}" async></script>'
+    assert embed.replace('"', "&#34;").replace("<", "&lt;").replace(">", "&gt;") in page.text
+    assert f'data-channel="{channel_id}" async></script>' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    await channel_instances.update_channel(hub, CLI, channel_id, is_active=False)
+    assert (await client.get("/widget/demo")).status_code == 404
+
+
+async def test_staff_find_the_demo_page_from_the_inbox(hub: Hub, client: AsyncTestClient) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    login = {"email": agent.email, "password": factories.PASSWORD}
+    assert (await client.post("/api/v1/auth/login", json=login)).status_code == 200
+    assert 'href="/widget/demo"' not in (await client.get("/")).text
+    await channel_instances.add_channel(
+        hub,
+        CLI,
+        kind=ChannelKind.WEBCHAT,
+        name=DEMO_WEBCHAT_NAME,
+        config={"origins": ["http://127.0.0.1:8000"]},
+    )
+    assert 'href="/widget/demo"' in (await client.get("/")).text
