@@ -289,3 +289,21 @@ async def test_words_typed_offline_are_sent_once_when_the_network_returns(
 
 def test_the_served_script_is_under_30_kb_gzipped() -> None:
     assert len(widget_script().gzipped) < 30 * 1024
+
+
+async def test_the_demo_shop_page_chats_with_the_hub_it_is_served_by(
+    hub: Hub, new_page, live_server: str
+) -> None:
+    from hub.demo import DEMO_WEBCHAT_NAME
+
+    await channel_instances.add_channel(
+        hub, CLI, kind=ChannelKind.WEBCHAT, name=DEMO_WEBCHAT_NAME, config={"origins": [live_server]}
+    )
+    page: Page = await new_page(locale="zh-CN")
+    await page.goto("/widget/demo")
+    await page.locator(LAUNCHER).click()
+    await expect(page.locator("[data-hub-chat=greeting]")).to_have_text("您好！有什么可以帮您？")
+    await page.locator(INPUT).fill("演示页面的问题")
+    await page.locator(INPUT).press("Enter")
+    await expect(page.locator(MINE).first).to_have_attribute("data-id", ACKNOWLEDGED)
+    assert await _count(hub, "演示页面的问题") == 1
