@@ -80,8 +80,7 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
                         origins = demo_origins(
                             resolved.base_url, host or resolved.host, port or resolved.port
                         )
-                        if await allow_demo_chat_from(runtime.hub, origins):
-                            click.echo(f"  demo shop page with the web chat: {resolved.base_url}/widget/demo")
+                        await allow_demo_chat_from(runtime.hub, origins)
                 await serve_app()
 
         async def serve_app() -> None:
@@ -121,6 +120,7 @@ def _say_ready(config: Any, seconds: float, *, demo: bool, embedded: bool) -> No
     click.echo(f"  API reference: {where}/schema   health: {where}/healthz")
     if demo:
         click.echo("  demo logins (password demo1234): admin@ supervisor@ agent1@ agent2@ partner@demo.test")
+        click.echo(f"  demo shop page with the web chat: {where}/widget/demo")
     click.echo("  stop with Ctrl-C")
 
 

@@ -294,9 +294,10 @@ UI: dict[str, dict[str, str]] = {
     "widget.agent_typing": {"en": "{name} is typing…", "zh-CN": "{name} 正在输入…"},
     "widget.someone_typing": {"en": "Typing…", "zh-CN": "对方正在输入…"},
     "widget.input_label": {"en": "Your message", "zh-CN": "您的消息"},
-    "widget.input_placeholder": {
-        "en": "Type a message (Enter sends, Shift+Enter for a new line)",
-        "zh-CN": "输入消息（Enter 发送，Shift+Enter 换行）",
+    "widget.input_placeholder": {"en": "Type a message…", "zh-CN": "输入消息…"},
+    "widget.input_hint": {
+        "en": "Enter sends, Shift+Enter starts a new line.",
+        "zh-CN": "按 Enter 发送，Shift+Enter 换行。",
     },
     "widget.send": {"en": "Send", "zh-CN": "发送"},
     "widget.attach": {"en": "Attach a file", "zh-CN": "添加附件"},

@@ -267,7 +267,8 @@
     ".hc input{font:inherit;padding:7px 8px;border:1px solid #c5ccd6;border-radius:8px;color:#1f2933;background:#fff}" +
     ".hc-error{color:#b42318;font-size:13px;min-height:1em;margin:0}" +
     ".hc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
-    ".hc button:focus-visible,.hc input:focus-visible,.hc textarea:focus-visible,.hc a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
+    ".hc button:focus-visible,.hc input:focus-visible,.hc textarea:focus-visible,.hc a:focus-visible,.hc-log:focus-visible{outline:2px solid var(--hc-accent);outline-offset:2px}" +
+    ".hc-head .hc-close:focus-visible{outline-color:var(--hc-on-accent)}" +
     "@media (max-width:480px){.hc-panel{inset:0;top:0;left:0;right:0;bottom:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}" +
     ".hc-left .hc-panel{left:0}.hc-input,.hc input{font-size:16px}}" +
     "@media (prefers-reduced-motion:no-preference){.hc-panel{transition:opacity .15s}}";
@@ -403,7 +404,14 @@
       ui.file.value = "";
     });
     ui.inputLabel = el("label", { class: "hc-sr", for: "hc-input" });
-    ui.input = el("textarea", { id: "hc-input", class: "hc-input", rows: "1", "data-hub-chat": "input" });
+    ui.input = el("textarea", {
+      id: "hc-input",
+      class: "hc-input",
+      rows: "1",
+      "aria-describedby": "hc-input-hint",
+      "data-hub-chat": "input",
+    });
+    ui.inputHint = el("span", { class: "hc-sr", id: "hc-input-hint" });
     ui.send = el("button", { type: "button", class: "hc-btn", "data-hub-chat": "send" });
     ui.send.addEventListener("click", function () {
       sendTyped();
@@ -414,6 +422,7 @@
     ui.compose.appendChild(ui.attach);
     ui.compose.appendChild(ui.inputLabel);
     ui.compose.appendChild(ui.input);
+    ui.compose.appendChild(ui.inputHint);
     ui.compose.appendChild(ui.send);
 
     ui.panel.appendChild(head);
@@ -474,6 +483,7 @@
     ui.attach.setAttribute("title", t("attach"));
     ui.inputLabel.textContent = t("input_label");
     ui.input.setAttribute("placeholder", t("input_placeholder"));
+    ui.inputHint.textContent = t("input_hint");
     ui.send.textContent = t("send");
     ui.noticeText.textContent = t("offline_notice");
     ui.emailLabel.textContent = t("email_label");
