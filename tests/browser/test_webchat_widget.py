@@ -9,6 +9,7 @@ reply through the API are the real ones.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.server
 import re
@@ -26,7 +27,7 @@ from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, Direction, Role
 from hub.intake import channel_instances
-from hub.models import Message
+from hub.models import Message, WebchatVisitor
 from tests import factories
 from web.pages.widget import widget_script
 
@@ -38,6 +39,10 @@ SEND = "[data-hub-chat=send]"
 MESSAGES = "[data-hub-chat=message]"
 MINE = "[data-hub-chat=message][data-direction=in]"
 THEIRS = "[data-hub-chat=message][data-direction=out]"
+#: A real 2x2 PNG: the browser must decode it for the test to see it shown.
+PICTURE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4YGAARAwQCgAhzgSBU+xT6wAAAABJRU5ErkJggg=="
+)
 #: A message the hub acknowledged carries its id.
 ACKNOWLEDGED = re.compile(r".+")
 
@@ -307,3 +312,67 @@ async def test_the_demo_shop_page_chats_with_the_hub_it_is_served_by(
     await page.locator(INPUT).press("Enter")
     await expect(page.locator(MINE).first).to_have_attribute("data-id", ACKNOWLEDGED)
     assert await _count(hub, "演示页面的问题") == 1
+
+
+async def test_pre_chat_form_offline_e_mail_a_picture_and_the_agent_typing(
+    hub: Hub, shop: Shop, live_server: str, new_page
+) -> None:
+    """A channel that asks the name (required) and e-mail (optional), with nobody available: the
+    form comes first, then the offline notice takes an e-mail; a picture goes up and shows; the
+    agent's typing shows while they write."""
+    team = await factories.team(hub)
+    created = await channel_instances.add_channel(
+        hub,
+        CLI,
+        kind=ChannelKind.WEBCHAT,
+        name="Shop chat, pre-chat",
+        team_id=team.id,
+        config={"origins": [shop.allowed], "prechat_name": "required", "prechat_email": "optional"},
+    )
+    shop.embed = f'<script src="{live_server}/widget.js" data-channel="{created.channel.id}" async></script>'
+    page: Page = await new_page(locale="zh-CN")
+    await page.goto(shop.allowed + "/")
+    await page.locator(LAUNCHER).click()
+    name = page.locator("[data-hub-chat=prechat-name]")
+    await expect(name).to_be_focused()
+    await expect(page.locator(INPUT)).to_be_hidden()
+    await page.get_by_role("button", name="开始对话").click()
+    await expect(page.get_by_role("alert")).to_have_text("请填写姓名。")
+    await expect(name).to_have_attribute("aria-invalid", "true")
+    await name.fill("陈静")
+    await page.get_by_role("button", name="开始对话").click()
+    await expect(page.locator(INPUT)).to_be_focused()
+
+    notice = page.locator("[data-hub-chat=offline]")
+    await expect(notice).to_be_visible()
+    await page.locator("[data-hub-chat=email]").fill("chen.jing@ecprecision.cn")
+    await page.get_by_role("button", name="通过邮件回复我").click()
+    await expect(notice).to_contain_text("我们会回复到 chen.jing@ecprecision.cn")
+    async with hub.uow() as uow:
+        visitor = await uow.session.scalar(
+            sa.select(WebchatVisitor).where(WebchatVisitor.channel_id == created.channel.id)
+        )
+    assert visitor is not None and (visitor.name, visitor.email) == ("陈静", "chen.jing@ecprecision.cn")
+
+    await page.locator("[data-hub-chat=panel] input[type=file]").set_input_files(
+        {"name": "nameplate.png", "mimeType": "image/png", "buffer": PICTURE}
+    )
+    mine = page.locator(MINE)
+    await expect(mine.first).to_have_attribute("data-id", ACKNOWLEDGED)
+    picture = mine.first.locator("img")
+    await expect(picture).to_have_attribute("alt", "nameplate.png")
+    await expect(picture).to_have_js_property("naturalWidth", 2)  # fetched from the hub and decoded
+
+    async with hub.uow() as uow:
+        ticket_id = await uow.session.scalar(
+            sa.select(Message.ticket_id).where(Message.direction == Direction.INBOUND)
+        )
+    token = await _agent_token(live_server, hub)
+    async with httpx.AsyncClient(base_url=live_server) as client:
+        typing = await client.post(
+            f"/api/v1/tickets/{ticket_id}/typing",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"typing": True},
+        )
+        assert typing.status_code == 204, typing.text
+    await expect(page.locator("[data-hub-chat=typing]")).to_contain_text("正在输入")
