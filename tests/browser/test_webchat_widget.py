@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.server
+import json
 import re
 import threading
 import uuid
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import sqlalchemy as sa
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 
 from hub.actors import CLI
 from hub.core import Hub
@@ -376,3 +377,72 @@ async def test_pre_chat_form_offline_e_mail_a_picture_and_the_agent_typing(
         )
         assert typing.status_code == 204, typing.text
     await expect(page.locator("[data-hub-chat=typing]")).to_contain_text("正在输入")
+
+
+async def test_replies_sent_while_the_socket_was_down_arrive_on_reconnect(
+    hub: Hub, shop: Shop, chat: uuid.UUID, visitor: Page, live_server: str
+) -> None:
+    """The socket drops (the test cuts it between the page and the hub) and stays down while the
+    agent answers twice; when it comes back the widget resumes after the last message the hub had
+    pushed to it and shows each answer once, counted as unread on the launcher while the panel is
+    closed."""
+    page = visitor
+    auths: list[dict[str, object]] = []
+    sockets: list[WebSocketRoute] = []
+    down = False
+
+    async def route(socket: WebSocketRoute) -> None:
+        if down:  # the network is still out: the connection fails, the widget backs off
+            await socket.close(code=1013, reason="down")
+            return
+        hub_side = socket.connect_to_server()
+
+        def forward(frame: str | bytes) -> None:
+            if isinstance(frame, str) and '"auth"' in frame:
+                auths.append(json.loads(frame))
+            hub_side.send(frame)
+
+        socket.on_message(forward)
+        sockets.append(socket)
+
+    async def agent_says(text: str) -> None:
+        async with httpx.AsyncClient(base_url=live_server) as client:
+            reply = await client.post(
+                f"/api/v1/tickets/{ticket_id}/reply",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"text": text},
+            )
+            assert reply.status_code in (200, 201), reply.text
+
+    await page.route_web_socket(re.compile(r"/socket$"), route)
+    await page.goto(shop.allowed + "/")
+    launcher = page.locator(LAUNCHER)
+    await launcher.click()
+    await page.locator(INPUT).fill("Are you there?")
+    await page.locator(INPUT).press("Enter")
+    await expect(page.locator(MINE).first).to_have_attribute("data-id", ACKNOWLEDGED)
+    ticket_id = await _ticket_of(hub, "Are you there?")
+    token = await _agent_token(live_server, hub)
+    await agent_says("Yes, Li Wei here.")
+    theirs = page.locator(THEIRS)
+    await expect(theirs).to_have_count(1)
+    await page.locator(INPUT).press("Escape")
+    assert len(sockets) == 1 and len(auths) == 1
+
+    down = True
+    await sockets[0].close(code=1012, reason="cut by the test")
+    await agent_says("Which order is it about?")
+    await agent_says("I can see PO-77 left today.")
+    assert await theirs.count() == 1
+    down = False
+    await page.evaluate("window.dispatchEvent(new Event('online'))")  # the browser is back online
+
+    await expect(launcher).to_have_attribute("aria-label", "Chat with us (2 new)")
+    await expect(page.locator("[data-hub-chat=root] .hc-badge")).to_have_text("2")
+    await launcher.click()
+    await expect(theirs.locator(".hc-bubble")).to_have_text(
+        ["Yes, Li Wei here.", "Which order is it about?", "I can see PO-77 left today."]
+    )
+    await expect(page.locator("[data-hub-chat=root] .hc-badge")).to_be_hidden()
+    first_reply = await theirs.first.get_attribute("data-id")
+    assert [frame["after"] for frame in auths] == [None, first_reply]
