@@ -24,11 +24,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 
+from channels.webchat import tokens
+from channels.webchat.spec import channel_secret
 from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import ChannelKind, Direction, Role
 from hub.intake import channel_instances
-from hub.models import Message, WebchatVisitor
+from hub.models import Channel, Message, WebchatVisitor
 from tests import factories
 from web.pages.widget import widget_script
 
@@ -189,6 +191,8 @@ async def test_a_visitor_chats_from_another_origin_and_an_agent_reply_arrives_li
     # Plain text, never HTML: the tags show as typed.
     await expect(theirs.first.locator(".hc-bubble")).to_have_text("Yes, it left <b>today</b>.")
     assert await theirs.first.locator("b").count() == 0
+    # The panel is open: the widget marks it read, and the hub's status comes back on the socket.
+    await expect(theirs.first).to_have_attribute("data-status", "read")
 
     # Escape closes the panel and gives the focus back to the launcher.
     await box.press("Escape")
@@ -446,3 +450,39 @@ async def test_replies_sent_while_the_socket_was_down_arrive_on_reconnect(
     await expect(page.locator("[data-hub-chat=root] .hc-badge")).to_be_hidden()
     first_reply = await theirs.first.get_attribute("data-id")
     assert [frame["after"] for frame in auths] == [None, first_reply]
+
+
+async def test_set_user_with_the_right_hash_verifies_the_visitor_and_a_wrong_one_changes_nothing(
+    hub: Hub, shop: Shop, chat: uuid.UUID, new_page
+) -> None:
+    async with hub.uow() as uow:
+        config = await uow.session.scalar(sa.select(Channel.config).where(Channel.id == chat))
+    secret = channel_secret(hub.settings.secret_key, chat, config)
+    assert secret is not None
+
+    async def visit(user_id: str, digest: str) -> tuple[bool, WebchatVisitor]:
+        page: Page = await new_page(locale="en")
+        await page.goto(shop.allowed + "/")
+        await expect(page.locator(LAUNCHER)).to_be_visible()
+        async with page.expect_response(lambda r: r.url.endswith("/identify")) as answered:
+            await page.evaluate(
+                "([id, hash]) => { HubChat.setUser({id, name: 'Chen Jing', email: 'chen@ecp.example', hash});"
+                " HubChat.open(); }",
+                [user_id, digest],
+            )
+        verified = bool((await (await answered.value).json())["verified"])
+        await expect(page.locator("[data-hub-chat=panel]")).to_be_visible()
+        await expect(page.locator(INPUT)).to_be_focused()
+        await page.evaluate("HubChat.close()")
+        await expect(page.locator("[data-hub-chat=panel]")).to_be_hidden()
+        token = await page.evaluate(f"JSON.parse(localStorage.getItem('hubchat:{chat}:token'))")
+        visitor_id = tokens.read(hub.settings.secret_key, chat, token)
+        async with hub.uow() as uow:
+            row = await uow.session.get(WebchatVisitor, visitor_id)
+        assert row is not None
+        return verified, row
+
+    verified, row = await visit("customer-42", tokens.identity_hash(secret, "customer-42"))
+    assert verified and row.verified_id == "customer-42"
+    verified, row = await visit("customer-43", tokens.identity_hash(secret, "customer-42"))
+    assert not verified and row.verified_id is None

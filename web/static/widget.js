@@ -164,6 +164,12 @@
     });
   }
 
+  /** Milliseconds of an ISO 8601 instant; the hub's microseconds cut to the three digits every
+   * engine reads (older Safari answers NaN to more). */
+  function parseTime(iso) {
+    return Date.parse(String(iso || "").replace(/(\.\d{3})\d+/, "$1"));
+  }
+
   function humanSize(bytes) {
     if (bytes < 1024) return bytes + " B";
     if (bytes < 1048576) return Math.round(bytes / 102.4) / 10 + " KB";
@@ -522,7 +528,7 @@
     var at = node.getAttribute("data-at");
     var parts = [];
     if (at) {
-      var d = new Date(at);
+      var d = new Date(parseTime(at));
       if (!isNaN(d.getTime())) parts.push(d.toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" }));
     }
     if (node.getAttribute("data-direction") === "in") {
@@ -643,10 +649,10 @@
       }
     }
     var before = firstPending;
-    var when = at ? Date.parse(at) : NaN;
+    var when = parseTime(at);
     if (!isNaN(when)) {
       for (var j = nodes.length - 1; j >= 0; j--) {
-        var other = Date.parse(nodes[j].getAttribute("data-at") || "");
+        var other = parseTime(nodes[j].getAttribute("data-at"));
         if (!nodes[j].getAttribute("data-state") && other > when) before = nodes[j];
       }
     }
