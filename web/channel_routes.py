@@ -132,11 +132,19 @@ class _Socket:
     async def subscribe(
         self, channels: Sequence[str], forward: Callable[[bytes], Awaitable[None]]
     ) -> AsyncIterator[None]:
-        async with (
-            self._plugin.start_subscription(list(channels)) as subscriber,
-            subscriber.run_in_background(forward),
-        ):
-            yield
+        try:
+            async with (
+                self._plugin.start_subscription(list(channels)) as subscriber,
+                subscriber.run_in_background(forward),
+            ):
+                yield
+        finally:
+            # A kind's socket listens on names of its own (web chat: one per visitor), and the
+            # plugin keeps every name it ever saw (Litestar #4867): drop the ones nobody hears now.
+            known = self._plugin._channels
+            for name in channels:
+                if not known.get(name):
+                    known.pop(name, None)
 
 
 def _mount_socket(kind: str, declared: SocketRoute) -> WebsocketRouteHandler:

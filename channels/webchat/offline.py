@@ -29,10 +29,12 @@ async def by_email(hub: Hub, message: OutboundMessage, visitor_id: uuid.UUID | N
         ticket = await session.get(Ticket, message.ticket_id)
         webchat = await session.get(Channel, message.channel_id)
         team_id = webchat.team_id if webchat is not None else None
+        # The team's own mailbox first, then the oldest one.
+        order = [(Channel.team_id == team_id).desc()] if team_id else []
         mailbox = await session.scalar(
             sa.select(Channel)
             .where(Channel.kind == ChannelKind.EMAIL, Channel.is_active)
-            .order_by((Channel.team_id == team_id).desc() if team_id else sa.true(), Channel.created_at)
+            .order_by(*order, Channel.created_at)
             .limit(1)
         )
         if mailbox is None:

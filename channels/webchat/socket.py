@@ -95,6 +95,7 @@ async def _serve(
 
     socket_id = uuid.uuid4().hex
     redis = connection.redis
+    watchers: tuple[str, list[str]] | None = None
 
     async def forward(payload: bytes) -> None:
         await socket.send_text(payload.decode())
@@ -123,7 +124,8 @@ async def _serve(
             await socket.send_text(msgspec.json.encode({"event": "ready", "messages": missed}).decode())
             online = await connection.online(hub, await connection.channel(hub, channel_id))
             await socket.send_text(msgspec.json.encode({"event": "online", "online": online}).decode())
-            await _announce_presence(connection, hub, channel_id, visitor_id)
+            watchers = await _watchers(hub, channel_id, visitor_id)
+            await _announce_presence(connection, hub, channel_id, visitor_id, watchers)
             while True:
                 try:
                     async with asyncio.timeout(live.PRESENCE_RENEW_SECONDS):
@@ -144,30 +146,44 @@ async def _serve(
         except SocketClosed:
             pass
         finally:
+            # Redis only (the ticket's watchers were found on arrival): a socket may close while
+            # the process shuts down.
             with contextlib.suppress(Exception):
                 await live.left(redis, channel_id, visitor_id, socket_id)
-                await _announce_presence(connection, hub, channel_id, visitor_id)
+                await _announce_presence(connection, hub, channel_id, visitor_id, watchers)
 
 
-async def _announce_presence(
-    connection: WebchatConnection, hub: Hub, channel_id: uuid.UUID, visitor_id: uuid.UUID
-) -> None:
-    """The agent's ticket page shows whether the visitor is on the page: tell it to look again."""
-    from hub.ports import RealtimeEvent
+async def _watchers(hub: Hub, channel_id: uuid.UUID, visitor_id: uuid.UUID) -> tuple[str, list[str]] | None:
+    """The visitor's current ticket and who watches it, for the presence updates."""
     from hub.realtime import for_ticket
 
     async with hub.session_factory() as session:
         ticket = await visitors.current_ticket(session, channel_id, visitor_id)
     if ticket is None:
+        return None
+    return str(ticket.id), for_ticket(
+        team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None
+    )
+
+
+async def _announce_presence(
+    connection: WebchatConnection,
+    hub: Hub,
+    channel_id: uuid.UUID,
+    visitor_id: uuid.UUID,
+    watchers: tuple[str, list[str]] | None,
+) -> None:
+    """The agent's ticket page shows whether the visitor is on the page: tell it to look again."""
+    from hub.ports import RealtimeEvent
+
+    if watchers is None:
         return
+    ticket_id, channels = watchers
     here = await live.present(connection.redis, channel_id, visitor_id)
-    channels = for_ticket(team_id=ticket.team_id, assignee_id=ticket.assignee_id, organization_id=None)
     await hub.publisher.publish(
         [
             RealtimeEvent(
-                name="ticket.visitor",
-                channels=tuple(channels),
-                data={"ticket_id": str(ticket.id), "here": here},
+                name="ticket.visitor", channels=tuple(channels), data={"ticket_id": ticket_id, "here": here}
             )
         ]
     )
