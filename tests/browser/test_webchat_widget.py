@@ -382,6 +382,14 @@ async def test_pre_chat_form_offline_e_mail_a_picture_and_the_agent_typing(
         assert typing.status_code == 204, typing.text
     await expect(page.locator("[data-hub-chat=typing]")).to_contain_text("正在输入")
 
+    # Back on another page of the site: no form again, the address is remembered, the picture is there.
+    await page.reload()
+    await page.locator(LAUNCHER).click()
+    await expect(page.locator(INPUT)).to_be_focused()
+    await expect(notice).to_contain_text("我们会回复到 chen.jing@ecprecision.cn")
+    await expect(page.locator("[data-hub-chat=email]")).to_be_hidden()
+    await expect(page.locator(MINE).first.locator("img")).to_have_js_property("naturalWidth", 2)
+
 
 async def test_replies_sent_while_the_socket_was_down_arrive_on_reconnect(
     hub: Hub, shop: Shop, chat: uuid.UUID, visitor: Page, live_server: str

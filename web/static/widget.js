@@ -23,8 +23,11 @@
     document.querySelector('script[data-channel][src*="widget.js"]');
   if (!script || !script.getAttribute("data-channel")) return;
   var CHANNEL = script.getAttribute("data-channel");
-  var SRC = new URL(script.src, location.href);
-  var BASE = SRC.origin + SRC.pathname.replace(/\/widget\.js$/, "");
+  // An <a> parses the script's address in every browser (URL() is missing from some in-app ones).
+  var SRC = document.createElement("a");
+  SRC.href = script.src;
+  var ORIGIN = SRC.protocol + "//" + SRC.host;
+  var BASE = ORIGIN + ("/" + SRC.pathname.replace(/^\//, "")).replace(/\/widget\.js$/, "");
   var API = BASE + "/widget/v1/" + encodeURIComponent(CHANNEL);
   var KEY = "hubchat:" + CHANNEL + ":";
 
@@ -178,12 +181,9 @@
 
   /** Only http(s) links and pictures, resolved against the hub: never javascript: or data:. */
   function safeUrl(raw) {
-    try {
-      var url = new URL(raw, BASE + "/");
-      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-    } catch (e) {
-      return null;
-    }
+    var text = String(raw || "");
+    if (/^\/(?!\/)/.test(text)) return ORIGIN + text; // the hub's own path
+    return /^https?:\/\/[^\s]+$/i.test(text) ? text : null;
   }
 
   /** The colour from the config if it is a hex colour, and black or white text that reads on it. */
@@ -500,6 +500,7 @@
     ui.greeting.hidden = !greeting;
     renderLauncher();
     renderHeader();
+    renderEmail();
     renderPrechat(true);
     var nodes = ui.log.querySelectorAll("[data-hub-chat=message]");
     for (var i = 0; i < nodes.length; i++) renderMeta(nodes[i]);
@@ -1044,12 +1045,19 @@
       })
       .then(function (result) {
         if (result.status >= 200 && result.status < 300) {
-          ui.emailForm.hidden = true;
-          ui.emailStatus.textContent = t("email_thanks", { email: email });
+          store.set("email", email);
+          renderEmail();
         } else {
           ui.emailStatus.textContent = problem(result) || t("unreachable");
         }
       });
+  }
+
+  /** Once the visitor left an address, the notice thanks them instead of asking again. */
+  function renderEmail() {
+    var email = store.get("email");
+    ui.emailForm.hidden = !!email;
+    ui.emailStatus.textContent = email ? t("email_thanks", { email: email }) : "";
   }
 
   // ---------------------------------------------------------------- pre-chat form
@@ -1205,6 +1213,9 @@
     ui.wrap.style.setProperty("--hc-accent", c.accent);
     ui.wrap.style.setProperty("--hc-on-accent", c.text);
     if (config.position === "left") ui.wrap.className += " hc-left";
+    var limits = config.attachments || {};
+    ui.attach.hidden = !(limits.max_bytes > 0);
+    if (limits.types && limits.types.length) ui.file.setAttribute("accept", limits.types.join(","));
     applyText();
     var items = outbox();
     items.forEach(showPending);
