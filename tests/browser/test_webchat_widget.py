@@ -28,10 +28,12 @@ from channels.webchat import tokens
 from channels.webchat.spec import channel_secret
 from hub.actors import CLI
 from hub.core import Hub
+from hub.demo import DEMO_PASSWORD, allow_demo_chat_from, seed_demo
 from hub.domain import ChannelKind, Direction, Role
 from hub.intake import channel_instances
 from hub.models import Channel, Message, WebchatVisitor
 from tests import factories
+from tests.browser.conftest import log_in
 from web.pages.widget import widget_script
 
 pytestmark = pytest.mark.anyio
@@ -301,24 +303,6 @@ def test_the_served_script_is_under_30_kb_gzipped() -> None:
     assert len(widget_script().gzipped) < 30 * 1024
 
 
-async def test_the_demo_shop_page_chats_with_the_hub_it_is_served_by(
-    hub: Hub, new_page, live_server: str
-) -> None:
-    from hub.demo import DEMO_WEBCHAT_NAME
-
-    await channel_instances.add_channel(
-        hub, CLI, kind=ChannelKind.WEBCHAT, name=DEMO_WEBCHAT_NAME, config={"origins": [live_server]}
-    )
-    page: Page = await new_page(locale="zh-CN")
-    await page.goto("/widget/demo")
-    await page.locator(LAUNCHER).click()
-    await expect(page.locator("[data-hub-chat=greeting]")).to_have_text("您好！有什么可以帮您？")
-    await page.locator(INPUT).fill("演示页面的问题")
-    await page.locator(INPUT).press("Enter")
-    await expect(page.locator(MINE).first).to_have_attribute("data-id", ACKNOWLEDGED)
-    assert await _count(hub, "演示页面的问题") == 1
-
-
 async def test_pre_chat_form_offline_e_mail_a_picture_and_the_agent_typing(
     hub: Hub, shop: Shop, live_server: str, new_page
 ) -> None:
@@ -498,3 +482,31 @@ async def test_set_user_with_the_right_hash_verifies_the_visitor_and_a_wrong_one
     assert verified and row.verified_id == "customer-42"
     verified, row = await visit("customer-43", tokens.identity_hash(secret, "customer-42"))
     assert not verified and row.verified_id is None
+
+
+async def test_in_the_demo_a_visitor_on_the_shop_page_chats_with_agent1(
+    hub: Hub, new_page, live_server: str
+) -> None:
+    """What `make demo` promises: the demo shop page, linked from the inbox, reaches the demo's
+    agents, and an answer written on the ticket page arrives on the shop page live."""
+    await seed_demo(hub)
+    assert await allow_demo_chat_from(hub, [live_server])
+    agent: Page = await new_page(locale="zh-CN")
+    await log_in(agent, "agent1@demo.test", DEMO_PASSWORD)
+    await expect(agent.get_by_role("link", name="网页客服演示")).to_have_attribute("href", "/widget/demo")
+
+    shopper: Page = await new_page(locale="zh-CN")
+    await shopper.goto("/widget/demo")
+    await shopper.locator(LAUNCHER).click()
+    await shopper.locator(INPUT).fill("请问 6204 轴承有现货吗？")
+    await shopper.locator(INPUT).press("Enter")
+    await expect(shopper.locator(MINE).first).to_have_attribute("data-id", ACKNOWLEDGED)
+
+    await agent.goto(f"/tickets/{await _ticket_of(hub, '请问 6204 轴承有现货吗？')}")
+    await expect(agent.locator("#part-thread .msg--inbound")).to_contain_text("请问 6204 轴承有现货吗？")
+    await agent.get_by_label("回复客户").fill("有现货，今天下单明天发货。")
+    await agent.get_by_role("button", name="发送回复").click()
+    theirs = shopper.locator(THEIRS)
+    await expect(theirs.locator(".hc-bubble")).to_have_text(["有现货，今天下单明天发货。"])
+    await expect(theirs.first.locator(".hc-author")).to_have_text("李伟 Li Wei")
+    await expect(shopper.locator("[data-hub-chat=agent]")).to_contain_text("李伟 Li Wei")
