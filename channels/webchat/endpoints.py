@@ -177,7 +177,11 @@ async def _get_config(call: Call) -> WebhookResponse:
 
 
 def _clip(value: str | None, limit: int) -> str | None:
-    return value.strip()[:limit] if value and value.strip() else None
+    """A visitor's short text as it can be stored: no NUL, no lone surrogate, trimmed, cut."""
+    if not value:
+        return None
+    value = value.replace("\x00", "").encode("utf-8", "replace").decode().strip()
+    return value[:limit] or None
 
 
 def _page(page: Page, headers: Any) -> dict[str, Any]:
@@ -362,7 +366,7 @@ async def _post_identify(call: Call) -> WebhookResponse:
     visitor_id = call.visitor()
     await call.limit()
     data = await call.decode(IdentifyIn)
-    user_id = data.id.strip()[:200]
+    user_id = _clip(data.id, 200) or ""
     if not tokens.identity_verified(call.channel.secret, user_id, data.hash):
         return answers.json({"verified": False})
     email = _clip(data.email, 320)

@@ -107,9 +107,7 @@ async def _serve(
         try:
             message = msgspec.json.decode(payload)["message"]
             if message.get("direction") == "out" and message.get("status") == "sent":
-                await read_mark(
-                    connection, hub, channel_id, visitor_id, uuid.UUID(message["id"]), "delivered"
-                )
+                await _mark_delivered(connection, hub, channel_id, visitor_id, uuid.UUID(message["id"]))
         except Exception:  # a mark lost is a mark shown later; the socket must go on
             import logging
 
@@ -184,6 +182,38 @@ async def _announce_presence(
         [
             RealtimeEvent(
                 name="ticket.visitor", channels=tuple(channels), data={"ticket_id": ticket_id, "here": here}
+            )
+        ]
+    )
+
+
+async def _mark_delivered(
+    connection: WebchatConnection,
+    hub: Hub,
+    channel_id: uuid.UUID,
+    visitor_id: uuid.UUID,
+    message_id: uuid.UUID,
+) -> None:
+    """The visitor's other tabs and the agent's ticket page hear that the message arrived."""
+    from hub.ports import RealtimeEvent
+    from hub.realtime import for_ticket
+
+    moved = await visitors.mark_delivered(hub, message_id)
+    if moved is None:
+        return
+    ticket_id, team_id, assignee_id = moved
+    frame = msgspec.json.encode({"event": "status", "id": str(message_id), "status": "delivered"})
+    await connection.redis.publish(live.conversation(channel_id, visitor_id), frame)
+    await hub.publisher.publish(
+        [
+            RealtimeEvent(
+                name="message.updated",
+                channels=tuple(for_ticket(team_id=team_id, assignee_id=assignee_id, organization_id=None)),
+                data={
+                    "ticket_id": str(ticket_id),
+                    "message_id": str(message_id),
+                    "webchat_status": "delivered",
+                },
             )
         ]
     )

@@ -250,3 +250,28 @@ async def mark(
         moved = [(t, m) for t, m in rows]
         await session.commit()
     return moved
+
+
+async def mark_delivered(
+    hub: Hub, message_id: uuid.UUID
+) -> tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None] | None:
+    """An agent's message reached a socket of its visitor (our own sender published it there): mark
+    it delivered, in one statement, unless it is already further along. Its ticket, team and
+    assignee (who hear of it), or None when nothing moved."""
+    marked = sa.func.coalesce(Message.meta["webchat_status"].astext, "sent")
+    async with hub.session_factory() as session:
+        row = (
+            await session.execute(
+                sa.update(Message)
+                .where(
+                    Message.id == message_id,
+                    Message.direction == Direction.OUTBOUND,
+                    marked == "sent",
+                    Ticket.id == Message.ticket_id,
+                )
+                .values(meta=Message.meta.op("||")(sa.func.jsonb_build_object("webchat_status", "delivered")))
+                .returning(Ticket.id, Ticket.team_id, Ticket.assignee_id)
+            )
+        ).one_or_none()
+        await session.commit()
+    return (row[0], row[1], row[2]) if row is not None else None
