@@ -1,8 +1,10 @@
 /* hub web chat: the widget a company's site embeds with one line,
  *   <script src="HUB/widget.js" data-channel="CHANNEL_ID" async></script>
  *
- * Plain ES2015 with no framework and no build step, so that it runs unchanged in current
- * browsers and in WeChat's in-app browser. Everything lives in this closure; the only global is
+ * ES5 plus Promise, no framework and no build step, so that it runs unchanged in current
+ * browsers and in WeChat's in-app browser; what an older engine may lack (shadow DOM, constructed
+ * style sheets, crypto.randomUUID, localStorage, WebSocket) has a fallback beside its use.
+ * Everything lives in this closure; the only global is
  * window.HubChat. The UI sits in an open shadow root (the host page's CSS cannot reach it), and
  * every piece of text is set with textContent: visitor and agent text is never parsed as HTML.
  *
