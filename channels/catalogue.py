@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from hub.intake.inbound import InboundMessage, IngestResult
     from hub.models import Channel
     from hub.ports import ChannelSender, JobRequest
+    from hub.tickets.events import AutomaticReplyQueued, ReplyQueued
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ KINDS: dict[str, str] = {
     "email": "channels.email.spec",
     "wechat": "channels.wechat.spec",
     "api": "channels.api.spec",
+    "webchat": "channels.webchat.spec",
 }
 
 
@@ -109,6 +111,13 @@ class Catalogue:
         except SettingsProblem as exc:
             raise InvalidInput(detail=str(exc)) from None
 
+    def bind(self, hub: Hub) -> None:
+        """The hub the kinds' connections serve (built lazily, after it exists)."""
+        import dataclasses
+
+        self.resources = dataclasses.replace(self.resources, hub=hub)
+        self._connections.clear()
+
     def issues_token(self, kind: str) -> bool:
         return spec(kind).issues_token
 
@@ -145,8 +154,40 @@ class Catalogue:
         if jobs:
             await hub.jobs.enqueue(jobs)
 
+    async def deliver_at_once(self, hub: Hub, queued: Sequence[ReplyQueued | AutomaticReplyQueued]) -> None:
+        """Subscribed to replies queued, after commit: on kinds that ask for it (a chat, whose visitor
+        waits on the answer), deliver now from this process rather than when the worker polls.
+        The queued job stays: it finds the row sent and skips it, or delivers it if this failed."""
+        kinds = [k for k in KINDS if spec(k).deliver_at_once]
+        if not kinds or not queued:
+            return
+        import sqlalchemy as sa
+
+        from hub.delivery import delivery
+        from hub.errors import RetryLater
+        from hub.models import Channel, Outbox
+
+        async with hub.session_factory() as session:
+            rows = await session.scalars(
+                sa.select(Outbox.id)
+                .join(Channel, Channel.id == Outbox.channel_id)
+                .where(Outbox.message_id.in_([e.message_id for e in queued]), Channel.kind.in_(kinds))
+                .order_by(Outbox.created_at)
+            )
+            outbox_ids = list(rows)
+        for outbox_id in outbox_ids:
+            try:
+                await delivery.deliver(hub, outbox_id)
+            except RetryLater:
+                pass  # a transient failure: the queued job tries again after its back-off
+            except Exception:
+                log.exception("delivering %s at once failed; the queued job will", outbox_id)
+
     def subscribe(self, bus: EventBus) -> None:
         """What the shipped kinds do when the hub's events happen."""
         from hub.intake.events import MessageIngested
+        from hub.tickets.events import AutomaticReplyQueued, ReplyQueued
 
         bus.after_commit(MessageIngested, self.queue_follow_ups)
+        bus.after_commit(ReplyQueued, self.deliver_at_once)
+        bus.after_commit(AutomaticReplyQueued, self.deliver_at_once)

@@ -20,6 +20,7 @@ them to build its options and must start in well under a second.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -87,6 +88,10 @@ class Resources:
     http: httpx.AsyncClient
     redis: Redis
     storage: AttachmentStore
+    #: The hub these resources serve, once it exists (:meth:`channels.catalogue.Catalogue.bind`):
+    #: a sender that must read more than the outbound message (web chat's visitor, gone from the
+    #: page, continues by e-mail) reads it through the hub.
+    hub: Hub | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,8 @@ class WebhookResponse:
     status: int
     body: bytes | str
     media_type: str = "text/plain"
+    #: Further response headers (a browser-facing kind's CORS answer, ``Retry-After``).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 #: A route's handler gets its kind's :class:`Connection` (as the kind built it) and the hub.
@@ -121,7 +128,8 @@ class Route:
     """An endpoint the kind's traffic arrives on. ``path`` has one ``{channel_id:uuid}`` parameter;
     the route is public (its handler authenticates the caller: a signature or the channel's token)."""
 
-    method: Literal["GET", "POST"]
+    #: ``OPTIONS`` answers a browser's CORS preflight itself (web chat's widget on another origin).
+    method: Literal["GET", "POST", "OPTIONS"]
     path: str
     handler: Handler
     summary: str
@@ -131,6 +139,50 @@ class Route:
     body_type: type | None = None
     #: What a 200 answer holds, for the API description, when it is JSON.
     answer_type: type | None = None
+
+
+class ChannelSocket(Protocol):
+    """A WebSocket to a kind's socket route, without the web framework (web chat's visitors).
+
+    ``subscribe`` listens to live-update channels (Redis pub/sub, shared by every socket of the
+    process) while its context is open, handing each payload to ``forward``."""
+
+    channel_id: uuid.UUID
+    headers: Mapping[str, str]
+    client: str
+
+    async def accept(self) -> None: ...
+
+    async def receive_text(self) -> str:
+        """The next text frame; :class:`SocketClosed` once the client went away (bound the wait
+        with ``asyncio.timeout``)."""
+        ...
+
+    async def send_text(self, text: str) -> None: ...
+
+    async def close(self, code: int = 1000) -> None: ...
+
+    def subscribe(
+        self, channels: Sequence[str], forward: Callable[[bytes], Awaitable[None]]
+    ) -> AbstractAsyncContextManager[None]: ...
+
+
+class SocketClosed(Exception):
+    """The client closed its socket (or the connection dropped)."""
+
+
+#: A socket route's handler: the kind's connection, the hub, the socket (not yet accepted).
+SocketHandler = Callable[[Any, "Hub", ChannelSocket], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SocketRoute:
+    """A WebSocket endpoint of the kind (``path`` with one ``{channel_id:uuid}``); public, like
+    :class:`Route`: the handler authenticates the client before it subscribes to anything."""
+
+    path: str
+    handler: SocketHandler
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -164,6 +216,14 @@ class Connection:
     follow_ups: FollowUps | None = None
     #: Started by the worker, stopped with it.
     watch: Callable[[Hub], Watcher] | None = None
+    #: An agent is typing a reply on a ticket of this kind (``True``) or stopped: a live channel
+    #: (web chat) tells the person on the other side. Called with the hub, the ticket's id and
+    #: the agent's name.
+    typing: Callable[[Hub, uuid.UUID, bool, str], Awaitable[None]] | None = None
+    #: What the kind knows of the person on a ticket right now (web chat: the page they are on,
+    #: their browser, whether they are still there), shown to the agent beside the ticket as
+    #: label → text pairs (labels are i18n keys, texts are shown as plain text).
+    context: Callable[[Hub, uuid.UUID], Awaitable[Sequence[tuple[str, str]]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +263,14 @@ def _store_as_given(
     return {k: v for k, v in msgspec.to_builtins(form).items() if v is not None}
 
 
+def _no_secrets(master_key: str, channel_id: uuid.UUID, config: Mapping[str, Any]) -> Mapping[str, str]:
+    return {}
+
+
+def _no_sockets() -> Sequence[SocketRoute]:
+    return ()
+
+
 def _plain(resources: Resources) -> Connection:
     return Connection()
 
@@ -235,6 +303,15 @@ class ChannelSpec:
     routes: Callable[[], Sequence[Route]] = _no_routes
     jobs: Sequence[Job] = ()
     announce: Callable[[str, uuid.UUID, Mapping[str, Any]], Announcement] = _announce_nothing
+    #: WebSocket endpoints beside the routes (web chat's visitors), mounted like them.
+    sockets: Callable[[], Sequence[SocketRoute]] = _no_sockets
+    #: Secrets the kind issued itself when the channel was created (web chat's identity secret),
+    #: opened from the stored config to be shown to the admin once: ``hub channel add --json``.
+    issued_secrets: Callable[[str, uuid.UUID, Mapping[str, Any]], Mapping[str, str]] = _no_secrets
+    #: Replies are delivered by the process that committed them, right after the commit, instead
+    #: of waiting for the worker to pick the job up (it polls every 200 ms): a chat's visitor waits
+    #: on the reply. The queued job stays as the fallback and finds the row already sent.
+    deliver_at_once: bool = False
     #: Examples shown under ``hub channel add <kind> --help``.
     example: str = ""
     check: Check = _nothing_to_check

@@ -34,6 +34,8 @@ DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
 DEMO_DOMAIN = "demo.test"
 DEMO_MAILBOX = "support@company.example"
 DEMO_MAILBOX_NAME = f"客服邮箱 {DEMO_MAILBOX}"
+#: The web chat of the demo shop page (``/widget/demo`` finds its channel by this name).
+DEMO_WEBCHAT_NAME = "网站在线客服 Website chat"
 #: What a WeChat user's message grants, as the connector records it: 48 hours, 5 replies.
 WECHAT_WINDOW = WindowGrant(seconds=48 * 3600, replies=5)
 DEMO_WECHAT_APP = "wx1234567890abcdef"
@@ -48,6 +50,8 @@ DEMO_CHANNEL_CONFIG: dict[ChannelKind, dict[str, object]] = {
         "token": "demo-wechat-token",
         "secret_env": "DEMO_WECHAT_APPSECRET",
     },
+    # The demo shop page's origins are added at each start (``hub serve --demo``).
+    ChannelKind.WEBCHAT: {"origins": ["http://localhost:8000"]},
 }
 
 
@@ -102,6 +106,24 @@ async def deliver_demo_mail_to(hub: Hub, host: str, port: int) -> bool:
         return False
     smtp = {"address": DEMO_MAILBOX, "smtp_host": host, "smtp_port": port, "smtp_tls": "none"}
     await channel_instances.update_channel(hub, CLI, found[0].id, config={**found[0].config, **smtp})
+    return True
+
+
+async def allow_demo_chat_from(hub: Hub, origins: list[str]) -> bool:
+    """Let the demo shop page (``/widget/demo``, served by this very hub) use the demo's web chat:
+    its channel allows the origins the hub is reached at this start (``hub serve --demo`` may run
+    on another port each time). False when the data holds no demo web chat."""
+    found = [c for c in await channel_instances.list_channels(hub) if c.name == DEMO_WEBCHAT_NAME]
+    if not found or found[0].kind is not ChannelKind.WEBCHAT:
+        return False
+    config = found[0].config
+    allowed = list(config.get("origins") or [])
+    if all(origin in allowed for origin in origins):
+        return True
+    # Sealed settings (the identity secret) are kept by the update when they are not given again.
+    settings = {key: value for key, value in config.items() if not key.endswith("_sealed")}
+    settings["origins"] = allowed + [origin for origin in origins if origin not in allowed]
+    await channel_instances.update_channel(hub, CLI, found[0].id, config=settings)
     return True
 
 
@@ -199,7 +221,7 @@ async def _people_and_places(hub: Hub) -> _Cast:
     for kind, name, team in [
         (ChannelKind.EMAIL, DEMO_MAILBOX_NAME, service),
         (ChannelKind.WECHAT, "微信公众号 Company Official Account", service),
-        (ChannelKind.WEBCHAT, "网站在线客服 Website chat", service),
+        (ChannelKind.WEBCHAT, DEMO_WEBCHAT_NAME, service),
         (ChannelKind.PHONE, "客服热线 400-800-1234", after_sales),
         (ChannelKind.API, "ERP 集成 ERP integration", after_sales),
     ]:

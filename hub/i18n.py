@@ -317,6 +317,43 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file could not be downloaded from the channel: {detail}",
         "zh-CN": "无法从渠道下载该文件：{detail}",
     },
+    "delivery_webchat_no_mailbox": {
+        "en": "The visitor left the chat and asked to continue by e-mail ({email}), but there is no e-mail "
+        "channel to send from: add one (hub channel add email) or answer them another way.",
+        "zh-CN": "访客已离开聊天并希望通过邮件继续（{email}），但没有可用的邮件渠道发送："
+        "请添加邮件渠道（hub channel add email），或通过其他方式回复。",
+    },
+    "webchat_origin_refused": {
+        "en": "This site is not allowed to open a chat with us.",
+        "zh-CN": "此网站未获准开启与我们的聊天。",
+    },
+    "webchat_token_required": {
+        "en": "The chat session is missing or not valid; reload the page.",
+        "zh-CN": "聊天会话缺失或无效，请刷新页面。",
+    },
+    "webchat_rate_limited": {
+        "en": "Too many messages; try again in {seconds} s.",
+        "zh-CN": "发送过于频繁，请 {seconds} 秒后再试。",
+    },
+    "webchat_too_long": {
+        "en": "The message is longer than {limit} characters.",
+        "zh-CN": "消息超过 {limit} 个字符。",
+    },
+    "webchat_too_large": {"en": "The request is too large.", "zh-CN": "请求内容过大。"},
+    "webchat_empty": {"en": "The message is empty.", "zh-CN": "消息为空。"},
+    "webchat_bad_email": {"en": "That is not an e-mail address.", "zh-CN": "邮箱地址格式不正确。"},
+    "webchat_prechat_required": {
+        "en": "Please fill in before chatting: {fields}.",
+        "zh-CN": "开始聊天前请填写：{fields}。",
+    },
+    "webchat_attachment_refused": {
+        "en": "Files of this type are not accepted here: {filename}",
+        "zh-CN": "不接收此类型的文件：{filename}",
+    },
+    "webchat_attachment_too_large": {
+        "en": "{filename} is larger than {limit} bytes.",
+        "zh-CN": "{filename} 超过 {limit} 字节。",
+    },
 }
 
 

@@ -112,6 +112,7 @@ _SETTINGS: dict[ChannelKind, Callable[[int], dict[str, Any]]] = {
         "token": "test-token",
         "secret_env": "HUB_TEST_UNSET",
     },
+    ChannelKind.WEBCHAT: lambda n: {"origins": ["https://shop.example"]},
 }
 
 

@@ -31,6 +31,7 @@ from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
+from web.api.typing import ticket_typing
 from web.api.users import UserController
 from web.auth.middleware import HubAuthMiddleware
 from web.auth.ratelimit import LoginThrottle
@@ -40,7 +41,7 @@ from web.channel_routes import channel_routes
 from web.deps import provide_hub, provide_session
 from web.edge import EdgeMiddleware
 from web.errors import EXCEPTION_HANDLERS
-from web.pages import page_router, static_router, template_config
+from web.pages import page_router, static_router, template_config, widget_js
 from web.pages.errors import page_aware
 from web.realtime import channels_plugin, event_stream
 from web.runtime import open_runtime
@@ -64,10 +65,12 @@ ROUTES = [
     RequirementController,
     HandoffController,
     ticket_sla,
+    ticket_typing,
     download_attachment,
     event_stream,
     healthz,
     prometheus_metrics,
+    widget_js,
 ]
 
 

@@ -9,22 +9,31 @@ the OpenAPI document.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from litestar import Request, Response, route
+from litestar import Request, Response, WebSocket, route, websocket
+from litestar.channels import ChannelsPlugin
 from litestar.connection import ASGIConnection
-from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler, WebsocketRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from channels import catalogue
-from channels.spec import Route, WebhookRequest
+from channels.spec import Route, SocketClosed, SocketRoute, WebhookRequest
 from web.edge import KEEP, NUL_OPT
 from web.runtime import Runtime
 
 
-def channel_routes() -> list[HTTPRouteHandler]:
-    return [_mount(kind.kind, item) for kind in catalogue.shipped() for item in kind.routes()]
+def channel_routes() -> list[HTTPRouteHandler | WebsocketRouteHandler]:
+    routes: list[HTTPRouteHandler | WebsocketRouteHandler] = [
+        _mount(kind.kind, item) for kind in catalogue.shipped() for item in kind.routes()
+    ]
+    routes += [_mount_socket(kind.kind, item) for kind in catalogue.shipped() for item in kind.sockets()]
+    return routes
 
 
 def _webhook_request(connection: ASGIConnection, data: Any = None) -> WebhookRequest:
@@ -52,7 +61,12 @@ def _mount(kind: str, declared: Route) -> HTTPRouteHandler:
         runtime: Runtime = request.app.state.runtime
         webhook = _webhook_request(request, data)
         answered = await declared.handler(runtime.channels.connection(kind), runtime.hub, webhook)
-        return Response(answered.body, status_code=answered.status, media_type=answered.media_type)
+        return Response(
+            answered.body,
+            status_code=answered.status,
+            media_type=answered.media_type,
+            headers=dict(answered.headers) or None,
+        )
 
     async def with_body(request: Request, channel_id: uuid.UUID, data: Any) -> Response[Any]:
         return await answer(request, data)
@@ -82,3 +96,62 @@ def _mount(kind: str, declared: Route) -> HTTPRouteHandler:
         # from every channel's messages.
         opt={NUL_OPT: KEEP},
     )(endpoint)
+
+
+class _Socket:
+    """:class:`channels.spec.ChannelSocket` over a Litestar WebSocket and the process's one
+    pub/sub subscription (:mod:`web.realtime`)."""
+
+    def __init__(self, socket: WebSocket, plugin: ChannelsPlugin) -> None:
+        self._socket = socket
+        self._plugin = plugin
+        self.channel_id = socket.path_params["channel_id"]
+        self.headers: Mapping[str, str] = socket.headers
+        self.client = socket.client.host if socket.client else "?"
+
+    async def accept(self) -> None:
+        await self._socket.accept()
+
+    async def receive_text(self) -> str:
+        try:
+            return await self._socket.receive_data(mode="text")
+        except WebSocketDisconnect:
+            raise SocketClosed from None
+
+    async def send_text(self, text: str) -> None:
+        try:
+            await self._socket.send_text(text)
+        except (WebSocketDisconnect, RuntimeError):
+            raise SocketClosed from None
+
+    async def close(self, code: int = 1000) -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await self._socket.close(code=code)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, channels: Sequence[str], forward: Callable[[bytes], Awaitable[None]]
+    ) -> AsyncIterator[None]:
+        try:
+            async with (
+                self._plugin.start_subscription(list(channels)) as subscriber,
+                subscriber.run_in_background(forward),
+            ):
+                yield
+        finally:
+            # A kind's socket listens on names of its own (web chat: one per visitor), and the
+            # plugin keeps every name it ever saw (Litestar #4867): drop the ones nobody hears now.
+            known = self._plugin._channels
+            for name in channels:
+                if not known.get(name):
+                    known.pop(name, None)
+
+
+def _mount_socket(kind: str, declared: SocketRoute) -> WebsocketRouteHandler:
+    async def endpoint(socket: WebSocket, channels: NamedDependency[ChannelsPlugin]) -> None:
+        runtime: Runtime = socket.app.state.runtime
+        with contextlib.suppress(SocketClosed):
+            await declared.handler(runtime.channels.connection(kind), runtime.hub, _Socket(socket, channels))
+
+    endpoint.__name__ = endpoint.__qualname__ = f"{kind}_socket"
+    return websocket(declared.path, exclude_from_auth=True, opt={NUL_OPT: KEEP})(endpoint)

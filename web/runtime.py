@@ -129,6 +129,7 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
         storage=storage,
         channels=channels,
     )
+    channels.bind(hub)
     channels.subscribe(hub.bus)
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)

@@ -13,6 +13,7 @@ from hub.models.pipeline import Outbox, RawInbound
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
+from hub.models.webchat import WebchatVisitor
 from hub.models.windows import ReplyWindow
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "TicketEvent",
     "TicketSla",
     "User",
+    "WebchatVisitor",
 ]

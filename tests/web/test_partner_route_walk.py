@@ -73,7 +73,12 @@ NOT_WALKED = {
     ),
 }
 #: The websocket routes and the test below that walks each.
-WEBSOCKETS = {"/api/v1/stream": "test_the_stream_carries_nothing_of_the_other_organization"}
+WEBSOCKETS = {
+    "/api/v1/stream": "test_the_stream_carries_nothing_of_the_other_organization",
+    # A web-chat visitor's socket takes the visitor's token, never a login: what one token reads
+    # is tests/web/test_webchat.py's (a token reads only its own conversation).
+    "/widget/v1/{channel_id:uuid}/socket": "test_a_token_reads_only_its_own_conversation",
+}
 #: Refusals; 401 for the routes that take other credentials than a login (channel tokens).
 REFUSED = {401, 403, 404}
 #: Walked last: it ends partner A's session.

@@ -39,7 +39,26 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/login"): PUBLIC,
     ("POST", "/api/v1/channels/{channel_id:uuid}/messages"): PUBLIC,
     ("GET", "/channels/wechat/{channel_id:uuid}"): PUBLIC,
+    # Web chat's widget on a customer's site: the allowed origin and the visitor's signed token
+    # (docs/webchat.md), never a login.
+    **{
+        (method, f"/widget/v1/{{channel_id:uuid}}/{name}"): PUBLIC
+        for method, name in [
+            ("GET", "config"),
+            ("POST", "sessions"),
+            ("POST", "messages"),
+            ("GET", "messages"),
+            ("POST", "attachments"),
+            ("POST", "identify"),
+            ("POST", "typing"),
+            ("POST", "read"),
+            ("POST", "email"),
+            ("GET", "files"),
+        ]
+    },
     ("POST", "/channels/wechat/{channel_id:uuid}"): PUBLIC,
+    ("GET", "/widget.js"): PUBLIC,
+    ("GET", "/widget/demo"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): ANY,
     ("GET", "/api/v1/auth/me"): ANY,
     ("POST", "/api/v1/auth/2fa/setup"): ANY,
@@ -97,11 +116,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tickets/{ticket_id:uuid}/handoffs"): STAFF,
     ("GET", "/api/v1/handoffs"): STAFF,
     ("POST", "/api/v1/handoffs/{handoff_id:uuid}/answer"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/typing"): STAFF,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).
 PUBLIC_PREFIXES = ("/schema", "/static")
-WEBSOCKETS = {"/api/v1/stream"}
+WEBSOCKETS = {"/api/v1/stream", "/widget/v1/{channel_id:uuid}/socket"}
+#: Sockets a web-chat visitor opens: authenticated by the first frame (the visitor's token).
+PUBLIC_SOCKETS = {"/widget/v1/{channel_id:uuid}/socket"}
 _PARAM = re.compile(r"\{[^}:]+:([a-z]+)\}")
 
 
@@ -141,7 +163,8 @@ async def test_every_route_is_classified_and_guarded(client) -> None:
     sockets = [r for r in client.app.routes if isinstance(r, WebSocketRoute)]
     assert {r.path for r in sockets} == WEBSOCKETS
     for route in sockets:
-        assert route.route_handler.resolve_guards(), f"{route.path} has no role guard"
+        if route.path not in PUBLIC_SOCKETS:
+            assert route.route_handler.resolve_guards(), f"{route.path} has no role guard"
 
 
 async def test_anonymous_requests_are_refused_except_on_public_routes(client) -> None:

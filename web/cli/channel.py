@@ -145,13 +145,14 @@ def _add(
 
     created = common.run(work, settings)
     told = spec.announce(settings.base_url, created.channel.id, created.channel.config)
+    issued = spec.issued_secrets(settings.secret_key, created.channel.id, created.channel.config)
     if as_json:
         printed = {
             "id": str(created.channel.id),
             "token": created.token,
             "webhook_secret": created.webhook_secret,
         }
-        click.echo(json.dumps({**printed, **told.fields}))
+        click.echo(json.dumps({**printed, **told.fields, **issued}))
         return
     click.echo(f"channel {created.channel.name} ({spec.kind}): {created.channel.id}")
     for line in told.lines:
@@ -160,6 +161,8 @@ def _add(
         click.echo(f"inbound token (keep it secret, shown once): {created.token}")
     if created.webhook_secret:
         click.echo(f"webhook signing secret (X-Hub-Signature-256): {created.webhook_secret}")
+    for name, value in issued.items():
+        click.echo(f"{name} (keep it secret, shown once): {value}")
 
 
 @channel.command("list")

@@ -75,6 +75,12 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
                     await prepare(runtime)
                     if demo:
                         await catch_demo_mail(demo_mail, runtime)
+                        from hub.demo import allow_demo_chat_from
+
+                        origins = demo_origins(
+                            resolved.base_url, host or resolved.host, port or resolved.port
+                        )
+                        await allow_demo_chat_from(runtime.hub, origins)
                 await serve_app()
 
         async def serve_app() -> None:
@@ -114,7 +120,24 @@ def _say_ready(config: Any, seconds: float, *, demo: bool, embedded: bool) -> No
     click.echo(f"  API reference: {where}/schema   health: {where}/healthz")
     if demo:
         click.echo("  demo logins (password demo1234): admin@ supervisor@ agent1@ agent2@ partner@demo.test")
+        click.echo(f"  demo shop page with the web chat: {where}/widget/demo")
     click.echo("  stop with Ctrl-C")
+
+
+#: Addresses a browser on this machine reaches a hub listening on any of them by.
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}  # noqa: S104 - names, not a bind
+
+
+def demo_origins(base_url: str, host: str, port: int) -> list[str]:
+    """The origins the demo shop page is opened at: the hub's public URL, and the address it
+    listens on (both loopback names when it listens on loopback or everywhere)."""
+    from urllib.parse import urlsplit
+
+    public = urlsplit(base_url)
+    found = [f"{public.scheme}://{public.netloc}"]
+    names = ["127.0.0.1", "localhost"] if host in _LOOPBACK else [host]
+    found += [f"http://{name}:{port}" for name in names]
+    return list(dict.fromkeys(found))
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

@@ -20,6 +20,7 @@ from web.pages.login import login_page
 from web.pages.security import PAGE_HEADERS
 from web.pages.static import static_router
 from web.pages.ticket import ticket_page, ticket_parts
+from web.pages.widget import widget_demo, widget_js
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -27,7 +28,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def page_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_parts],
+        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_parts, widget_demo],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
         include_in_schema=False,
@@ -47,4 +48,4 @@ def template_config() -> TemplateConfig:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
-__all__ = ["page_router", "static_router", "template_config"]
+__all__ = ["page_router", "static_router", "template_config", "widget_js"]

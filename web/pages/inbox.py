@@ -26,6 +26,7 @@ from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render
 from web.pages.sla_summary import SlaSummary, summarise
+from web.pages.widget import demo_chat_channel
 
 PAGE_SIZE = 50
 _ACTIVE = sorted(ACTIVE_STATUSES, key=list(TicketStatus).index)
@@ -148,6 +149,8 @@ async def inbox_page(
         statuses=list(TicketStatus),
         channels=list(ChannelKind),
         scenarios=list(Scenario),
+        # With the demo data loaded, staff find the demo shop page (and its chat) from here.
+        widget_demo=user.is_staff and await demo_chat_channel(db) is not None,
         **rows,
     )
 

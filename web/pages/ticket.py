@@ -43,7 +43,7 @@ LONG_TEXT, LONG_LINES, LONG_HTML = 3_000, 40, 20_000
 
 
 async def _context(
-    db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID, now: datetime
+    db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID, now: datetime, runtime: Any = None
 ) -> dict[str, Any]:
     thread = await ticket_views.ticket_thread(db, user.actor, ticket_id)
     ticket = thread.ticket
@@ -68,6 +68,7 @@ async def _context(
         "long_text": LONG_TEXT,
         "long_lines": LONG_LINES,
         "long_html": LONG_HTML,
+        "channel_context": (),
     }
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)
@@ -88,6 +89,10 @@ async def _context(
             # refreshed live, and the window may close while the agent types.
             via = window.alternatives or await ticket_views.reply_alternatives(db, ticket)
             data.update(window=window, via=via)
+        # What the ticket's channel knows of the person right now (a web-chat visitor's page).
+        context = runtime.channels.connection(ticket.channel_kind.value).context if runtime else None
+        if context is not None:
+            data["channel_context"] = await context(runtime.hub, ticket.id)
     return data
 
 
@@ -95,7 +100,11 @@ async def _context(
 async def ticket_page(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
-    return render(request, "ticket.html", **await _context(db, request.user, ticket_id, _now(request)))
+    return render(
+        request,
+        "ticket.html",
+        **await _context(db, request.user, ticket_id, _now(request), _runtime(request)),
+    )
 
 
 @get("/tickets/{ticket_id:uuid}/parts", guards=[any_user], name="ticket-parts")
@@ -103,7 +112,15 @@ async def ticket_parts(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
     """The page's live parts, each in a ``<template data-part>``, for the script to swap in."""
-    return render(request, "_ticket_parts.html", **await _context(db, request.user, ticket_id, _now(request)))
+    return render(
+        request,
+        "_ticket_parts.html",
+        **await _context(db, request.user, ticket_id, _now(request), _runtime(request)),
+    )
+
+
+def _runtime(request: Request) -> Any:
+    return request.app.state.runtime
 
 
 def _now(request: Request) -> datetime:

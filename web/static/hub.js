@@ -470,8 +470,41 @@ function initTicket() {
     }
   });
 
+  // Web chat: the visitor's typing shows under the thread (and clears itself if the "stopped"
+  // never comes); the agent's typing goes to the visitor, at most every two seconds.
+  const typingNote = document.getElementById("visitor-typing");
+  let typingClear = null;
+  const showTyping = (on) => {
+    if (!typingNote) return;
+    typingNote.hidden = !on;
+    clearTimeout(typingClear);
+    if (on) typingClear = setTimeout(() => (typingNote.hidden = true), 6000);
+  };
+  let typingSent = 0;
+  let typingStop = null;
+  root.addEventListener("input", (event) => {
+    if (!typingNote || !event.target.matches(".compose textarea")) return;
+    const now = Date.now();
+    if (now - typingSent > 2000) {
+      typingSent = now;
+      api(apiBase + "typing", { body: { typing: true } });
+    }
+    clearTimeout(typingStop);
+    typingStop = setTimeout(() => {
+      typingSent = 0;
+      api(apiBase + "typing", { body: { typing: false } });
+    }, 3000);
+  });
+
   const later = debounced(refresh, 200);
-  connectLive((event) => event.ticket_id === ticketId && later(), later);
+  connectLive((event) => {
+    if (event.ticket_id !== ticketId) return;
+    if (event.event === "ticket.typing") showTyping(event.typing);
+    else {
+      if (event.event === "message.created") showTyping(false);
+      later();
+    }
+  }, later);
   applyWindow();
 }
 
