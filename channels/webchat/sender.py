@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 
 class WebchatSender:
+    #: The widget shows a message once by its id, so a push repeated after a dead worker is harmless.
+    resend_safe = True
+
     def __init__(self, connection: WebchatConnection) -> None:
         self.connection = connection
 
