@@ -14,6 +14,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from hub import problems
 from hub.accounts.accounts import LoginFailed, OtpInvalid, OtpRequired
 from hub.errors import Conflict, Forbidden, HubError, IngestFailed, InvalidInput, InvalidTransition, NotFound
 from hub.i18n import negotiate, translate
@@ -22,7 +23,7 @@ from hub.tickets.windows import WindowClosed
 
 log = logging.getLogger(__name__)
 
-PROBLEM = "application/problem+json"
+PROBLEM = problems.MEDIA_TYPE
 
 _STATUS: dict[type[HubError], int] = {
     NotFound: 404,
@@ -39,22 +40,6 @@ _STATUS: dict[type[HubError], int] = {
     WindowClosed: 409,
 }
 
-_TITLES = {
-    400: ("Bad request", "请求有误"),
-    401: ("Not authenticated", "未登录或凭据无效"),
-    403: ("Forbidden", "禁止访问"),
-    404: ("Not found", "未找到"),
-    405: ("Method not allowed", "不允许的方法"),
-    408: ("Request timeout", "请求超时"),
-    409: ("Conflict", "冲突"),
-    413: ("Too large", "内容过大"),
-    422: ("Invalid input", "输入无效"),
-    429: ("Too many requests", "请求过多"),
-    431: ("Request headers too large", "请求头过大"),
-    500: ("Internal error", "服务器内部错误"),
-    503: ("Service unavailable", "服务不可用"),
-}
-
 
 def locale_of(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), default="en")
@@ -69,17 +54,8 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    english, chinese = _TITLES.get(status, ("Error", "错误"))
-    body = {
-        "type": f"https://hub.dev/problems/{code.replace('_', '-')}",
-        "title": chinese if locale_of(request) == "zh-CN" else english,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "instance": request.url.path,
-        **extra,
-    }
-    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+    found = problems.body(status, code, detail, locale=locale_of(request), instance=request.url.path, **extra)
+    return Response(found, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def hub_error(request: Request, exc: HubError) -> Response:
@@ -110,7 +86,7 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         reason = _validation_detail(exc.extra, locale_of(request)) or exc.detail
         detail = translate("invalid_input", locale_of(request), detail=reason)
         return problem(request, 422, "invalid_input", detail, headers=exc.headers, errors=exc.extra or [])
-    detail = exc.detail or _TITLES.get(status, ("Error", ""))[0]
+    detail = exc.detail or problems.title(status, "en")
     return problem(request, status, f"http_{status}", detail, headers=exc.headers)
 
 

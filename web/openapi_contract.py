@@ -231,6 +231,9 @@ def complete(openapi: OpenAPI, routes: Any = ()) -> OpenAPI:
                 existing = responses.get(str(status))
                 if existing is None or (isinstance(existing, OpenAPIResponse) and status == 400):
                     responses[str(status)] = _answer(status, plain_too=path.startswith(CHANNEL_TRAFFIC))
+            if method == "options":
+                # A CORS preflight (the web-chat widget's routes) is answered 204 with its headers.
+                responses.setdefault("204", OpenAPIResponse(description="The methods and headers allowed."))
             for status, answer in responses.items():
                 # No content means no body: Litestar describes a 204 with the handler's media type.
                 if status == "204" and isinstance(answer, OpenAPIResponse):

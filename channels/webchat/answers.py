@@ -9,9 +9,10 @@ from typing import Any
 import msgspec
 
 from channels.spec import WebhookResponse
+from hub import problems
 from hub.i18n import negotiate, translate
 
-PROBLEM = "application/problem+json"
+PROBLEM = problems.MEDIA_TYPE
 _CORS_STATIC = {
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
@@ -51,5 +52,5 @@ def problem(
     **params: Any,
 ) -> WebhookResponse:
     locale = negotiate(headers_in.get("accept-language"), default="en")
-    body = {"status": status, "code": code, "detail": translate(code, locale, **params)}
-    return WebhookResponse(status, msgspec.json.encode(body), PROBLEM, dict(headers or {}))
+    found = problems.body(status, code, translate(code, locale, **params), locale=locale)
+    return WebhookResponse(status, msgspec.json.encode(found), PROBLEM, dict(headers or {}))

@@ -458,12 +458,12 @@ async def get_file(connection: WebchatConnection, hub: Hub, request: WebhookRequ
     try:
         attachment_id = uuid.UUID(request.query.get("id", ""))
     except ValueError:
-        return WebhookResponse(404, b"")
+        return answers.problem(request.headers, 404, "not_found", what="file")
     expected = tokens.file_signature(connection.master_key, request.channel_id, attachment_id)
     import hmac
 
     if not hmac.compare_digest(request.query.get("sig", ""), expected):
-        return WebhookResponse(404, b"")
+        return answers.problem(request.headers, 404, "not_found", what="file")
     async with hub.session_factory() as session:
         found = await session.scalar(
             sa.select(Attachment)
@@ -472,7 +472,7 @@ async def get_file(connection: WebchatConnection, hub: Hub, request: WebhookRequ
             .where(Attachment.id == attachment_id, Ticket.channel_id == request.channel_id)
         )
     if found is None:
-        return WebhookResponse(404, b"")
+        return answers.problem(request.headers, 404, "not_found", what="file")
     inline = found.content_type.startswith("image/") and found.content_type != "image/svg+xml"
     disposition = "inline" if inline else "attachment"
     return WebhookResponse(
