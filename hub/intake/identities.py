@@ -8,7 +8,10 @@ from hub.errors import InvalidInput
 DEFAULT_PHONE_REGION = "CN"
 
 
-def normalise(kind: ChannelKind, value: str) -> str:
+def normalise(kind: ChannelKind, value: str, *, keep_unparseable: bool = False) -> str:
+    """The identity as stored. ``keep_unparseable``: the funnel's way, where a phone number a PBX
+    logged that is no number we can read (a withheld caller, an operator's short code) is kept as
+    given rather than losing the call; the channel flags it on the message."""
     value = value.strip()
     if not value:
         raise InvalidInput(detail="sender identity is empty")
@@ -17,7 +20,12 @@ def normalise(kind: ChannelKind, value: str) -> str:
             raise InvalidInput(detail=f"not an e-mail address: {value!r}")
         return value.lower()
     if kind is ChannelKind.PHONE:
-        return normalise_phone(value)
+        try:
+            return normalise_phone(value)
+        except InvalidInput:
+            if keep_unparseable:
+                return value
+            raise
     return value
 
 

@@ -70,6 +70,14 @@ def _validate(hub: Hub, message: InboundMessage) -> None:
             raise InvalidInput(detail=f"{name} is longer than {limit} characters")
     if (message.direction == "outbound") != (message.author_user_id is not None):
         raise InvalidInput(detail="an outbound message needs its author_user_id, and only it has one")
+    if not message.reached and message.direction != "outbound":
+        raise InvalidInput(detail="only an outbound message can be an attempt that reached nobody")
+    if message.answered_at is not None and message.direction != "inbound":
+        raise InvalidInput(detail="only an inbound message can be answered on the channel")
+    if message.answered_by_user_id is not None and message.answered_at is None:
+        raise InvalidInput(detail="answered_by_user_id needs answered_at")
+    if message.at_sent_time and (message.sent_at is None or message.sent_at.tzinfo is None):
+        raise InvalidInput(detail="at_sent_time needs sent_at with its time zone")
     if not (message.text.strip() or message.html or message.attachments or message.type != "text"):
         raise InvalidInput(detail="the message has no text, html or attachments")
     for item in message.attachments:
