@@ -40,6 +40,7 @@ KINDS: dict[str, str] = {
     "email": "channels.email.spec",
     "wechat": "channels.wechat.spec",
     "api": "channels.api.spec",
+    "phone": "channels.phone.spec",
 }
 
 

@@ -613,6 +613,53 @@ async def keep_unreadable(
     return StoredInbound(raw_id=row[0], new=bool(row[1]), channel_kind=kind)
 
 
+async def keep_logged(hub: Hub, items: Sequence[tuple[InboundMessage, bytes | None]]) -> list[bool]:
+    """Keep traffic the channel logs but that asks nothing of anyone (a call between two of our
+    own extensions): stored raw and marked processed at once, with no ticket, so it stays in the
+    channel's log (``raw_inbound``) and is never processed later. Idempotent like every store:
+    per item, whether it is new."""
+    now = hub.clock.now()
+    rows: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+    for message, payload in items:
+        message = _storable(message)
+        _validate(hub, message)
+        rows.setdefault(
+            (message.channel_id, message.external_id),
+            {
+                "id": uuid.uuid4(),
+                "channel_id": message.channel_id,
+                "external_id": message.external_id,
+                "message": msgspec.to_builtins(message),
+                "payload": payload,
+                "status": RawStatus.PROCESSED,
+                "attempts": 1,
+                "received_at": now,
+                "processed_at": now,
+            },
+        )
+    if not rows:
+        return []
+    async with hub.uow() as uow:
+        inserted = set(
+            (
+                await uow.session.execute(
+                    insert(_RAW)
+                    .values(list(rows.values()))
+                    .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+                    .returning(_RAW.c.id)
+                )
+            ).scalars()
+        )
+        await uow.commit()
+    seen: set[tuple[uuid.UUID, str]] = set()
+    new = []
+    for message, _ in items:
+        key = (message.channel_id, message.external_id)
+        new.append(key not in seen and rows[key]["id"] in inserted)
+        seen.add(key)
+    return new
+
+
 async def redrive_received(hub: Hub, *, older_than: timedelta = REDRIVE_GRACE, limit: int = 500) -> int:
     """Queue processing again for payloads accepted but still unprocessed (their job was lost)."""
     async with hub.uow() as uow:
