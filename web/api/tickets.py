@@ -294,6 +294,9 @@ class TicketController(Controller):
         breached: Annotated[
             bool, QueryParameter(description="Only tickets with an SLA target breached or past due (staff)")
         ] = False,
+        callback: Annotated[
+            bool, QueryParameter(description="Only phone tickets owing a callback for a missed call (staff)")
+        ] = False,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 50,
     ) -> TicketPageOut:
@@ -312,6 +315,7 @@ class TicketController(Controller):
                 tag=tag,
                 q=q,
                 breached=breached,
+                callback=callback,
             ),
             cursor=cursor,
             limit=limit,

@@ -1,0 +1,77 @@
+"""Calls as the pages show them: the call card on the ticket page (direction, numbers, agent,
+queue, times, wait and talk, the outcome in the viewer's language, the recording played when it is
+http(s) and otherwise shown as text) and the inbox's callbacks due."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from channels.phone import lines
+from channels.phone.calls import to_message
+from channels.phone.records import CallRecord, Disposition
+from hub.core import Hub
+from hub.domain import ChannelKind, Role
+from hub.intake import ingest
+from tests import factories
+from tests.web.helpers import login
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+async def _call(
+    hub: Hub, line: lines.Line, call_id: str, caller: str, disposition: Disposition, **fields: object
+):
+    record = CallRecord(
+        call_id=call_id,
+        caller=caller,
+        callee="4008001234",
+        started_at=START,
+        answered_at=START + timedelta(seconds=15) if disposition is Disposition.answered else None,
+        ended_at=START + timedelta(minutes=2),
+        disposition=disposition,
+        **fields,  # type: ignore[arg-type]
+    )
+    message, _ = to_message(record, line)
+    return await ingest.ingest(hub, message)
+
+
+async def test_a_call_on_the_ticket_page_and_the_callbacks_due(client: AsyncTestClient, hub: Hub) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    channel = await factories.channel(hub, ChannelKind.PHONE, numbers=["4008001234"])
+    line = await lines.load(hub, channel.id)
+    answered = await _call(
+        hub,
+        line,
+        "pbx-1",
+        "13812345678",
+        Disposition.answered,
+        queue="售后",
+        caller_name="<b>王</b>",
+        recording_url="https://pbx.example/rec/1.wav",
+    )
+    missed = await _call(
+        hub, line, "pbx-2", "not-a-number", Disposition.no_answer, recording_url="/var/spool/asterisk/2.wav"
+    )
+    headers = await login(client, agent.email)
+
+    page = (await client.get(f"/tickets/{answered.ticket_id}", headers=headers)).text
+    assert 'data-call="inbound"' in page and 'data-disposition="answered"' in page
+    assert "+8613812345678" in page and "售后" in page and "&lt;b&gt;王&lt;/b&gt;" in page
+    assert '<audio controls preload="none" src="https://pbx.example/rec/1.wav">' in page
+    assert "<dd data-wait>0:15</dd>" in page and "<dd data-talk>1:45</dd>" in page
+    assert "已接通" in page or "Answered" in page
+
+    page = (await client.get(f"/tickets/{missed.ticket_id}", headers=headers)).text
+    assert "<audio" not in page and "<code>/var/spool/asterisk/2.wav</code>" in page
+    assert "data-unreadable" in page and "not-a-number" in page
+
+    due = (await client.get("/?view=callbacks", headers=headers)).text
+    assert f'data-id="{missed.ticket_id}"' in due and f'data-id="{answered.ticket_id}"' not in due
+    assert "tag--callback" in due
+    api = (await client.get("/api/v1/tickets", params={"callback": "true"}, headers=headers)).json()
+    assert [t["id"] for t in api["items"]] == [str(missed.ticket_id)]
