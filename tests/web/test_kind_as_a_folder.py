@@ -5,7 +5,9 @@ bodies kept for inspection, calls between extensions kept off the tickets."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +31,39 @@ CALL: dict[str, Any] = {
     "started_at": "2026-03-02T10:00:00+08:00",
     "ended_at": "2026-03-02T10:02:00+08:00",
     "disposition": "no_answer",
+}
+
+#: A FreeSWITCH mod_json_cdr document as the PBX posts it (values URL-encoded), cut to what is read.
+FREESWITCH: dict[str, Any] = {
+    "core-uuid": "6f6b0e0e-core",
+    "channel_data": {"direction": "inbound"},
+    "variables": {
+        "uuid": "fs-a-1",
+        "direction": "inbound",
+        "caller_id_number": "13812345678",
+        "caller_id_name": "%E7%8E%8B",
+        "destination_number": "4008001234",
+        "start_epoch": "1772416920",
+        "answer_epoch": "0",
+        "end_epoch": "1772416950",
+        "hangup_cause": "NO_ANSWER",
+        "duration": "30",
+        "billsec": "0",
+    },
+    "callflow": [
+        {
+            "caller_profile": {
+                "caller_id_number": "13812345678",
+                "destination_number": "4008001234",
+                "uuid": "fs-a-1",
+            },
+            "times": {
+                "created_time": "1772416920000000",
+                "answered_time": "0",
+                "hangup_time": "1772416950000000",
+            },
+        }
+    ],
 }
 
 
@@ -60,6 +95,19 @@ async def test_the_kind_is_configured_mounted_and_authenticated(
     assert set(first.json()) == {"ticket_id", "message_id", "duplicate"} and not first.json()["duplicate"]
     again = await client.post(calls, json=CALL, headers=bearer)
     assert again.json() == {**first.json(), "duplicate": True}
+
+    freeswitch = json.dumps(FREESWITCH).encode()
+    posted = await client.post(calls, content=freeswitch, headers=bearer)
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["ticket_id"] == first.json()["ticket_id"]  # the same client's open ticket
+    as_form = await client.post(
+        calls,
+        content=b"cdr=" + quote_from_bytes(freeswitch).encode(),
+        headers={**bearer, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert as_form.json() == {**posted.json(), "duplicate": True}
+    from_fs = await factories.get(hub, Message, posted.json()["message_id"])
+    assert from_fs.meta["call"]["caller_name"] == "王" and from_fs.meta["call"]["disposition"] == "no_answer"
 
     message = await factories.get(hub, Message, first.json()["message_id"])
     assert message.type == "call" and message.meta["call"]["caller"] == "+8613812345678"

@@ -94,24 +94,38 @@ def ingest_phone(
 def _read(
     paths: tuple[Path, ...], cdr_format: str, mapping: Path | None, timezone: str, summary: Any
 ) -> list[Any]:
-    """Every call of the files, in order (a file that cannot be read at all is one problem)."""
-    from channels.phone.cdr import CdrError, load_mapping, read_cdr
+    """Every call of the files, in order, the legs of one call merged even when they were filed
+    apart (a FreeSWITCH a-leg and b-leg, a rotated Master.csv)."""
+    from zoneinfo import ZoneInfo
 
+    from channels.phone.cdr import CdrError, load_mapping, read_cdr, read_cdr_files
     from channels.phone.importer import Sourced
 
-    columns = load_mapping(mapping.read_bytes(), name=str(mapping)) if mapping is not None else None
+    summary.files = len(paths)
+    zone = ZoneInfo(timezone)
+    try:
+        columns = load_mapping(mapping.read_bytes(), name=str(mapping)) if mapping is not None else None
+        files = [(str(path), path.read_bytes()) for path in paths]
+    except (CdrError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        readings = read_cdr_files(files, format=cdr_format, mapping=columns, timezone=zone)
+    except CdrError:
+        # One file is no CDR we can read: it is the problem, and the others go in (read alone).
+        readable = []
+        for name, data in files:
+            try:
+                read_cdr(data, name=name, format=cdr_format, mapping=columns, timezone=zone)
+            except CdrError as exc:
+                summary.reject((name, 0), str(exc))
+            else:
+                readable.append((name, data))
+        files = readable
+        readings = read_cdr_files(files, format=cdr_format, mapping=columns, timezone=zone)
     calls: list[Sourced] = []
-    for path in paths:
-        summary.files += 1
-        try:
-            reading = read_cdr(
-                path.read_bytes(), name=str(path), format=cdr_format, mapping=columns, timezone=timezone
-            )
-        except (CdrError, OSError) as exc:
-            summary.reject((str(path), 0), str(exc))
-            continue
+    for (name, _), reading in zip(files, readings, strict=True):
         summary.rows += reading.rows
-        calls += [Sourced(call, str(path)) for call in reading.calls]
+        calls += [Sourced(call, name) for call in reading.calls]
         for problem in reading.problems:
             summary.reject((problem.file, problem.line), problem.reason)
     return calls
