@@ -15,6 +15,8 @@ from channels.phone.records import CallRecord, Disposition
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
 from hub.intake import ingest
+from hub.models import TicketSla
+from hub.sla.targets import ClockStatus
 from tests import factories
 from tests.web.helpers import login
 
@@ -75,3 +77,51 @@ async def test_a_call_on_the_ticket_page_and_the_callbacks_due(client: AsyncTest
     assert "tag--callback" in due
     api = (await client.get("/api/v1/tickets", params={"callback": "true"}, headers=headers)).json()
     assert [t["id"] for t in api["items"]] == [str(missed.ticket_id)]
+
+
+async def test_an_agent_logs_a_call_by_hand(client: AsyncTestClient, hub: Hub) -> None:
+    """On any ticket (here an e-mail one), at the call's own time, read by the clocks as a PBX's call."""
+    agent = await factories.user(hub, Role.AGENT)
+    mailbox = await factories.channel(hub, ChannelKind.EMAIL)
+    written = await factories.inbound(
+        hub,
+        mailbox.id,
+        sender="chen@client.example",
+        text="请回电",
+        sent_at=START - timedelta(minutes=2),
+        at_sent_time=True,
+    )
+    headers = await login(client, agent.email)
+    url = f"/api/v1/tickets/{written.ticket_id}/calls"
+
+    attempt = {"direction": "outbound", "number": "138 1234 5678", "started_at": "2026-03-02T10:00:00+08:00"}
+    tried = await client.post(url, json={**attempt, "outcome": "no_answer"}, headers=headers)
+    assert tried.status_code == 201, tried.text
+    assert tried.json()["type"] == "call" and tried.json()["meta"]["call"]["callee"] == "+8613812345678"
+    assert (await factories.get(hub, TicketSla, written.ticket_id)).first_response_at is None
+
+    reached = {
+        **attempt,
+        "started_at": "2026-03-02T10:05:00+08:00",
+        "duration_seconds": 95,
+        "notes": "已约周五上门",
+    }
+    logged = (await client.post(url, json=reached, headers=headers)).json()
+    call = logged["meta"]["call"]
+    assert call["logged_by_hand"] and call["talk_seconds"] == 95 and call["agent"]["name"] == agent.name
+    assert logged["text"] == "已约周五上门" and logged["author_user_id"] == str(agent.id)
+    assert logged["sent_at"] == "2026-03-02T02:05:00Z"
+    clocks = await factories.get(hub, TicketSla, written.ticket_id)
+    assert clocks.first_response_state is ClockStatus.MET and clocks.first_response_at == START + timedelta(
+        minutes=5
+    )
+
+    page = (await client.get(f"/tickets/{written.ticket_id}", headers=headers)).text
+    assert 'data-call="outbound"' in page and "已约周五上门" in page
+
+    for bad in (
+        {**attempt, "duration_seconds": -1},
+        {**attempt, "outcome": "lost"},
+        {**attempt, "started_at": "2099-01-01T00:00:00Z"},
+    ):
+        assert (await client.post(url, json=bad, headers=headers)).status_code in (400, 422), bad
