@@ -125,3 +125,21 @@ async def test_an_agent_logs_a_call_by_hand(client: AsyncTestClient, hub: Hub) -
         {**attempt, "started_at": "2099-01-01T00:00:00Z"},
     ):
         assert (await client.post(url, json=bad, headers=headers)).status_code in (400, 422), bad
+
+
+async def test_admins_map_extensions_over_the_api(client: AsyncTestClient, hub: Hub) -> None:
+    admin = await factories.user(hub, Role.ADMIN)
+    agent = await factories.user(hub, Role.AGENT, email="agent9@demo.test")
+    channel = await factories.channel(hub, ChannelKind.PHONE)
+    url = f"/api/v1/channels/{channel.id}/extensions"
+    as_agent = await login(client, agent.email)
+    assert (await client.put(f"{url}/301", json={"user": agent.email}, headers=as_agent)).status_code == 403
+    as_admin = await login(client, admin.email)
+    mapped = await client.put(f"{url}/301", json={"user": "AGENT9@demo.test"}, headers=as_admin)
+    assert mapped.status_code == 200, mapped.text
+    assert (await client.get(url, headers=as_admin)).json() == [
+        {"extension": "301", "user_id": str(agent.id), "email": agent.email, "name": agent.name}
+    ]
+    assert (await client.delete(f"{url}/301", headers=as_admin)).status_code == 204
+    assert (await client.get(url, headers=as_admin)).json() == []
+    assert (await client.delete(f"{url}/301", headers=as_admin)).status_code == 404
