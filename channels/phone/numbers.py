@@ -8,6 +8,7 @@ kept as given and flagged, never dropped: the call still happened.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -37,7 +38,12 @@ class Number:
 
 def read(raw: str | None, region: str) -> Number:
     """``raw`` read with the line's ``region`` for numbers without a country code."""
-    given = (raw or "").strip()
+    return _read((raw or "").strip(), region)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _read(given: str, region: str) -> Number:
+    """Cached: a day's log holds the same clients and extensions again and again."""
     match = _SIP.match(given)
     text = match.group(1) if match else given
     if not text or looks_like_extension(text):

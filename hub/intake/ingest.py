@@ -145,6 +145,11 @@ def _storable(message: InboundMessage) -> InboundMessage:
     left in, the raw insert itself fails and the message could never be stored. The channel's
     original bytes (``payload``) are kept untouched.
     """
+    try:  # the usual case, in one pass of C: no lone surrogate (the encoder refuses those), no NUL
+        if b"\\u0000" not in msgspec.json.encode(message):
+            return message
+    except UnicodeEncodeError:
+        pass
     builtins = msgspec.to_builtins(message)
     cleaned = _without_unstorable(builtins)
     return message if cleaned == builtins else msgspec.convert(cleaned, InboundMessage)
