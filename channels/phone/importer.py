@@ -101,9 +101,9 @@ async def import_calls(
             for new in await ingest.keep_logged(hub, internal):
                 summary.internal += 1 if new else 0
                 summary.duplicate += 0 if new else 1
-        storing = asyncio.create_task(
-            ingest.store_many(hub, [(m, msgspec.json.encode(s.call)) for s, m in ready])
-        )
+        # No payload beside the message: the raw row's message holds the whole call already.
+        items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in ready]
+        storing = asyncio.create_task(ingest.store_many(hub, items))
         if pending is not None:
             await _finish(hub, *pending, summary)
             if on_done is not None:
@@ -138,7 +138,7 @@ async def _prepare(
             summary.reject((sourced.file, sourced.line), f"call {sourced.call.call_id}: {exc}")
             continue
         if is_internal:
-            internal.append((message, msgspec.json.encode(sourced.call)))
+            internal.append((message, None))
         else:
             ready.append((sourced, message))
     return ready, internal
