@@ -122,7 +122,7 @@ async def test_the_kinds_and_their_settings_are_published_for_admin_forms(client
     response = await client.get("/api/v1/channels/kinds", headers=cast.as_(Role.ADMIN))
     assert response.status_code == 200, response.text
     kinds = {k["kind"]: k for k in response.json()}
-    assert set(kinds) == {"email", "wechat", "api"}
+    assert set(kinds) == {"email", "wechat", "api", "phone"}
     assert kinds["api"]["issues_token"] and not kinds["email"]["issues_token"]
     email = {s["name"]: s for s in kinds["email"]["settings"]}
     assert email["address"]["required"] and email["address"]["help"]["zh-CN"] == "邮箱地址"
