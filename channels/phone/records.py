@@ -32,8 +32,10 @@ class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
     caller: str
     callee: str
     caller_name: str | None = None
-    #: ``inbound`` or ``outbound`` when the log says so (the webhook, FreeSWITCH's ``direction``);
-    #: None lets the channel decide from its numbers and extensions.
+    #: ``inbound`` or ``outbound`` when the log says so (the webhook, an export's direction column);
+    #: None lets the channel decide from its numbers and extensions. FreeSWITCH's ``direction``
+    #: is the leg's direction at the switch (an agent's call out starts with an "inbound" a-leg),
+    #: so its readers leave this None.
     direction: str | None = None
     #: The extension that answered (or placed) the call, when the log names one.
     agent_extension: str | None = None

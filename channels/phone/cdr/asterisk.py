@@ -16,8 +16,15 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from channels.phone.cdr.fields import LocalClock, caller_name, channel_endpoint, queue_name, recording
-from channels.phone.cdr.legs import Leg
+from channels.phone.cdr.fields import (
+    LocalClock,
+    caller_name,
+    channel_endpoint,
+    queue_name,
+    recording,
+    whole,
+)
+from channels.phone.cdr.legs import Leg, out_of_order
 from channels.phone.records import Disposition, RowProblem
 
 #: Column positions of the fields read, by layout.
@@ -74,6 +81,11 @@ def cdr_csv_layout(fields: list[str]) -> dict[str, int] | None:
     count = len(fields)
     if count < 16 or count > 21:
         return None
+    single = (count - 16) % 3 == 1
+    return _LAYOUTS[count, single and bool(_UNIQUEID.match(fields[16].strip()))]
+
+
+def _layout(count: int, uniqueid: bool) -> dict[str, int]:
     layout = dict(_BASE)
     extra = count - 16
     if extra >= 3:
@@ -84,8 +96,13 @@ def cdr_csv_layout(fields: list[str]) -> dict[str, int] | None:
         layout["uniqueid"] = 16
         layout["userfield"] = 17
     elif extra == 1:
-        layout["uniqueid" if _UNIQUEID.match(fields[16].strip()) else "userfield"] = 16
+        layout["uniqueid" if uniqueid else "userfield"] = 16
     return layout
+
+
+_LAYOUTS = {
+    (count, uniqueid): _layout(count, uniqueid) for count in range(16, 22) for uniqueid in (False, True)
+}
 
 
 def _answered(lastapp: str, dstchannel: str) -> tuple[bool, Disposition]:
@@ -139,8 +156,8 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
         return "no start time"
     if ended is None:
         return "no end time"
-    if ended < started:
-        return "the call ends before it starts"
+    if problem := out_of_order(started, answered_at, ended):
+        return problem
     word = fields[layout["disposition"]].strip().upper()
     outcome = DISPOSITIONS.get(word)
     if outcome is None:
@@ -157,13 +174,16 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
     if outcome is Disposition.answered:
         person, outcome = _answered(lastapp, dstchannel)
     answered_by, direct = channel_endpoint(dstchannel) if person else (None, True)
-    caller_endpoint, _ = channel_endpoint(channel)
+    # Placed by an extension when the calling channel is that extension's phone (SIP/301-… from 301).
+    placed = bool(src) and f"/{src}" in channel and channel_endpoint(channel)[0] == src
     if person and answered_at is None:
         answered_at = _answer_from_billsec(fields[layout["billsec"]], ended)
+        if answered_at is not None and answered_at < started:
+            answered_at = started  # more talk time than the whole call: it was answered at once
     sequence = 0
     if "sequence" in layout:
         raw = fields[layout["sequence"]].strip()
-        sequence = int(raw) if raw.isdigit() else 0
+        sequence = whole(raw) or 0
     userfield = fields[layout["userfield"]] if "userfield" in layout else ""
     return Leg(
         line=line,
@@ -172,7 +192,7 @@ def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock
         caller=src,
         callee=dst,
         caller_name=caller_name(fields[layout["clid"]], src),
-        placed_by=src if src and caller_endpoint == src else None,
+        placed_by=src if placed else None,
         person_answered=person,
         answered_by=answered_by,
         answered_by_direct=direct,
@@ -202,5 +222,10 @@ def _group(fields: list[str], layout: dict[str, int], channel: str, src: str, ds
 
 def _answer_from_billsec(billsec: str, ended: datetime) -> datetime | None:
     """An answered leg whose answer time was not kept: the talk time back from its end."""
-    billsec = billsec.strip()
-    return ended - timedelta(seconds=int(billsec)) if billsec.isdigit() else None
+    seconds = whole(billsec)
+    if seconds is None:
+        return None
+    try:
+        return ended - timedelta(seconds=seconds)
+    except OverflowError:
+        return None

@@ -50,7 +50,7 @@ def looks_like_cause(text: str) -> bool:
     return bool(text) and text.replace("_", "").isalpha() and text.isupper() and "_" in text
 
 
-class Channel(msgspec.Struct, kw_only=True):
+class Channel(msgspec.Struct, kw_only=True, gc=False):
     """One FreeSWITCH record read, before it knows which call it belongs to."""
 
     uuid: str
@@ -92,8 +92,9 @@ def calls_of(channels: Iterable[Channel]) -> list[Leg]:
     calls = _join_strays(list(groups.values()))
     legs: list[Leg] = []
     for members in calls:
-        members.sort(key=lambda c: (c.originated, c.leg.started_at, not c.bridged, c.leg.line))
-        a_leg = members[0]
+        a_leg = _a_leg(members)
+        members.remove(a_leg)
+        members.insert(0, a_leg)
         others = members[1:]
         # A b-leg whose a-leg is not in this log (posted or filed apart) still carries its call's id.
         call_id = a_leg.originator if a_leg.originated and a_leg.originator else a_leg.uuid
@@ -101,7 +102,13 @@ def calls_of(channels: Iterable[Channel]) -> list[Leg]:
         for channel in members:
             leg = channel.leg
             leg.group = call_id
-            if channel is a_leg:
+            if channel is a_leg and channel.originated:
+                # Only a b-leg of this call is in the log: the phone it rang is who answered.
+                leg.sequence = 0
+                leg.person_answered = channel.answered
+                if channel.answered:
+                    leg.answered_by, leg.answered_by_direct = channel.destination or None, True
+            elif channel is a_leg:
                 leg.sequence = 0
                 # Answered through a b-leg in the log: that b-leg's phone and moment count.
                 leg.person_answered = channel.answered and channel.bridged and not answered_elsewhere
@@ -109,6 +116,10 @@ def calls_of(channels: Iterable[Channel]) -> list[Leg]:
                 leg.sequence = 1
                 leg.caller = leg.caller or a_leg.leg.caller
                 leg.person_answered = channel.answered
+                if leg.outcome is Disposition.abandoned:
+                    # A phone's leg is cancelled when the caller's goes, whyever it went: the
+                    # caller's own leg says whether they gave up; this phone just did not answer.
+                    leg.outcome = Disposition.no_answer
                 if channel.answered and channel.destination != a_leg.destination:
                     leg.answered_by, leg.answered_by_direct = channel.destination or None, True
                 elif channel.answered:
@@ -119,7 +130,9 @@ def calls_of(channels: Iterable[Channel]) -> list[Leg]:
 
 def _join_strays(groups: list[list[Channel]]) -> list[list[Channel]]:
     """Lone unanswered channels joined to the call of the same caller that was ringing when they
-    started: the b-legs a CSV log cannot link (a ring group's losers, a ring-no-answer)."""
+    started: the b-legs a CSV log cannot link (a ring group's losers, a ring-no-answer). One that
+    dialled the same number as that call's a-leg is another call from the same line (a company's
+    switchboard number calling twice at once) and stays one."""
     groups.sort(key=lambda members: min(c.leg.started_at for c in members))
     kept: list[list[Channel]] = []
     ringing: dict[str, list[Channel]] = {}
@@ -130,12 +143,19 @@ def _join_strays(groups: list[list[Channel]]) -> list[list[Channel]]:
             if (
                 host is not None
                 and stray.leg.caller
-                and host[0].leg.started_at <= stray.leg.started_at <= max(c.leg.ended_at for c in host)
+                and stray.destination != _a_leg(host).destination  # a b-leg rings a phone, not the line
+                and min(c.leg.started_at for c in host)
+                <= stray.leg.started_at
+                <= max(c.leg.ended_at for c in host)
             ):
                 host.append(stray)
                 continue
         kept.append(members)
-        caller = min(members, key=lambda c: (c.originated, c.leg.started_at)).leg.caller
+        caller = _a_leg(members).leg.caller
         if caller:
             ringing[caller] = members
     return kept
+
+
+def _a_leg(members: list[Channel]) -> Channel:
+    return min(members, key=lambda c: (c.originated, c.leg.started_at, not c.bridged, c.leg.line))

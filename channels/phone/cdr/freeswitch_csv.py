@@ -18,9 +18,10 @@ from channels.phone.cdr.fields import (
     clid_number,
     looks_like_time,
     recording,
+    whole,
 )
 from channels.phone.cdr.freeswitch_calls import Channel, looks_like_cause, missed
-from channels.phone.cdr.legs import Leg
+from channels.phone.cdr.legs import Leg, out_of_order
 from channels.phone.records import Disposition, RowProblem
 
 _EXAMPLE = {
@@ -120,13 +121,13 @@ def _channel(fields: list[str], template: dict[str, int], line: int, clock: Loca
         return "no start time"
     if ended is None:
         return "no end time"
-    if ended < started:
-        return "the call ends before it starts"
+    if problem := out_of_order(started, answered_at, ended):
+        return problem
     uuid = fields[template["uuid"]].strip()
     if not uuid:
         return "no call id (uuid is empty)"
     billsec = fields[template["billsec"]].strip()
-    answered = answered_at is not None or (billsec.isdigit() and int(billsec) > 0)
+    answered = answered_at is not None or (whole(billsec) or 0) > 0
     number = fields[template["number"]].strip()
     if "clid" in template:
         clid = fields[template["clid"]]

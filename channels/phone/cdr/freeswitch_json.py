@@ -20,9 +20,10 @@ from channels.phone.cdr.fields import (
     from_epoch,
     queue_name,
     recording,
+    whole,
 )
 from channels.phone.cdr.freeswitch_calls import Channel, missed
-from channels.phone.cdr.legs import Leg
+from channels.phone.cdr.legs import Leg, out_of_order
 from channels.phone.records import Disposition
 
 
@@ -148,8 +149,10 @@ def channel(document: object, *, line: int, clock: LocalClock) -> Channel | str:
         return "no start time"
     if ended is None:
         return "no end time"
-    if ended < started:
-        return "the call ends before it starts"
+    if problem := out_of_order(started, answered_at, ended):
+        return problem
+    if bridged_at is not None and not started <= bridged_at <= ended:
+        bridged_at = None  # a bridge outside the call is no moment of it
     uuid = get("uuid") or variables.get("call_uuid", "").strip()
     if not uuid:
         return "no call id (uuid is empty)"
@@ -174,7 +177,7 @@ def channel(document: object, *, line: int, clock: LocalClock) -> Channel | str:
     )
     originated = bool(originator) or direction == "outbound"
     billsec = variables.get("billsec", "").strip()
-    answered = answered_at is not None or (billsec.isdigit() and int(billsec) > 0)
+    answered = answered_at is not None or (whole(billsec) or 0) > 0
     bridge_channel = variables.get("bridge_channel", "").strip()
     bridged = bool(variables.get("bleg_uuid") or variables.get("bridge_uuid") or bridge_channel or bridged_at)
     applications = _applications(document.get("app_log"))

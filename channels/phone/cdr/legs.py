@@ -20,8 +20,9 @@ class CdrError(ValueError):
     """A file or document that cannot be read at all; the message says why, in plain words."""
 
 
-class Leg(msgspec.Struct, kw_only=True):
-    """What one row of a log shows about its call."""
+class Leg(msgspec.Struct, kw_only=True, gc=False):
+    """What one row of a log shows about its call. Only plain values: never tracked by the cyclic
+    garbage collector, which a log of 100,000 rows would otherwise make walk them again and again."""
 
     line: int
     #: Which of the files read together this row is in (their position).
@@ -52,6 +53,16 @@ class Leg(msgspec.Struct, kw_only=True):
     ended_at: datetime
 
 
+def out_of_order(started: datetime, answered: datetime | None, ended: datetime) -> str | None:
+    """Why a row's times cannot be one leg's (the reason reported), or None when they can: every
+    wait and talk time measured from them is then zero or more."""
+    if ended < started:
+        return "the call ends before it starts"
+    if answered is not None and not started <= answered <= ended:
+        return "the answer time is outside the call"
+    return None
+
+
 #: When nobody answered, the outcome that says most about the caller wins: they left a message,
 #: else they gave up waiting, else nobody picked up, else every phone was busy, else it failed.
 _MISSED_RANK = {
@@ -72,7 +83,9 @@ def merge(legs: list[Leg]) -> CallRecord:
     """The call the legs of one group make: the caller and number dialled from the first leg,
     answered if any leg was answered by a person (at the first such answer, by that leg's
     phone), the call's span from the earliest start to the latest end."""
-    legs = sorted(legs, key=_order) if len(legs) > 1 else legs
+    if len(legs) == 1:
+        return _alone(legs[0])
+    legs = sorted(legs, key=_order)
     first = legs[0]
     answering = [leg for leg in legs if leg.person_answered]
     agent = first.placed_by
@@ -104,6 +117,26 @@ def merge(legs: list[Leg]) -> CallRecord:
         disposition=disposition,
         recording_url=recording,
         legs=len(legs),
+    )
+
+
+def _alone(leg: Leg) -> CallRecord:
+    """A call of one leg (most of them): what :func:`merge` gives, without its loops."""
+    person = leg.person_answered
+    return CallRecord(
+        call_id=leg.group,
+        caller=leg.caller,
+        callee=leg.callee,
+        caller_name=leg.caller_name,
+        direction=leg.direction,
+        agent_extension=leg.placed_by or (leg.answered_by if person else None),
+        queue=leg.queue,
+        started_at=leg.started_at,
+        answered_at=leg.answered_at if person else None,
+        ended_at=leg.ended_at,
+        disposition=Disposition.answered if person else leg.outcome,
+        recording_url=leg.recording_url,
+        legs=1,
     )
 
 

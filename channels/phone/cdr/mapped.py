@@ -30,7 +30,7 @@ from typing import Literal
 import msgspec
 
 from channels.phone.cdr.fields import LocalClock, channel_endpoint, from_epoch, queue_name, recording
-from channels.phone.cdr.legs import CdrError, Leg
+from channels.phone.cdr.legs import CdrError, Leg, out_of_order
 from channels.phone.records import Disposition, RowProblem
 
 
@@ -210,7 +210,7 @@ def _time(text: str, clock: LocalClock, mapping: CsvMapping) -> datetime | None:
     text = text.strip()
     if not text:
         return None
-    if text.isdigit() and len(text) in {10, 13, 16}:
+    if text.isascii() and text.isdigit() and len(text) in {10, 13, 16}:
         value = int(text)
         return from_epoch(str(value // 1000) if len(text) == 13 else text, micro=len(text) == 16)
     if mapping.time_format:
@@ -261,8 +261,8 @@ def _leg(reader: _Row, fields: list[str], line: int, clock: LocalClock, mapping:
         return "a duration too long for a call"
     if ended is None:
         return "no end time"
-    if ended < started:
-        return "the call ends before it starts"
+    if problem := out_of_order(started, answered_at, ended):
+        return problem
     caller = get(fields, "caller")
     word = get(fields, "disposition")
     if word:
