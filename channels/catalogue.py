@@ -44,6 +44,7 @@ KINDS: dict[str, str] = {
     "wechat": "channels.wechat.spec",
     "api": "channels.api.spec",
     "webchat": "channels.webchat.spec",
+    "phone": "channels.phone.spec",
 }
 
 

@@ -43,6 +43,7 @@ DEMO_WECHAT_APP = "wx1234567890abcdef"
 #: account has an app id and WeChat's reply window, but no credentials: nothing to connect to.
 DEMO_CHANNEL_CONFIG: dict[ChannelKind, dict[str, object]] = {
     ChannelKind.EMAIL: {"address": DEMO_MAILBOX},
+    ChannelKind.PHONE: {"numbers": ["4008001234"]},
     # Set up as a real account is (its token answers the console's URL check); with no AppSecret
     # in the environment, replies and profile fetches say so instead of reaching WeChat.
     ChannelKind.WECHAT: {

@@ -14,6 +14,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_found": {"en": "{what} not found.", "zh-CN": "未找到{what}。"},
     "forbidden": {"en": "You are not allowed to do this.", "zh-CN": "您无权执行此操作。"},
     "invalid_input": {"en": "Invalid input: {detail}", "zh-CN": "输入无效：{detail}"},
+    "malformed_call": {"en": "Not a call record: {detail}", "zh-CN": "无法识别的通话记录：{detail}"},
     "conflict": {"en": "Conflict: {detail}", "zh-CN": "冲突：{detail}"},
     "invalid_transition": {
         "en": "A ticket cannot go from {current} to {target}.",
@@ -112,6 +113,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ticket": {"en": "Ticket", "zh-CN": "工单"},
     "contact": {"en": "Contact", "zh-CN": "联系人"},
     "user": {"en": "User", "zh-CN": "用户"},
+    "extension": {"en": "Extension", "zh-CN": "分机"},
     "team": {"en": "Team", "zh-CN": "团队"},
     "channel": {"en": "Channel", "zh-CN": "渠道"},
     "organization": {"en": "Organization", "zh-CN": "组织"},

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 from hub.domain import ChannelKind
 from hub.errors import InvalidInput
 
 DEFAULT_PHONE_REGION = "CN"
 
 
-def normalise(kind: ChannelKind, value: str) -> str:
+def normalise(kind: ChannelKind, value: str, *, keep_unparseable: bool = False) -> str:
+    """The identity as stored. ``keep_unparseable``: the funnel's way, where a phone number a PBX
+    logged that is no number we can read (a withheld caller, an operator's short code) is kept as
+    given rather than losing the call; the channel flags it on the message."""
     value = value.strip()
     if not value:
         raise InvalidInput(detail="sender identity is empty")
@@ -17,12 +22,19 @@ def normalise(kind: ChannelKind, value: str) -> str:
             raise InvalidInput(detail=f"not an e-mail address: {value!r}")
         return value.lower()
     if kind is ChannelKind.PHONE:
-        return normalise_phone(value)
+        try:
+            return normalise_phone(value)
+        except InvalidInput:
+            if keep_unparseable:
+                return value
+            raise
     return value
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
-    """E.164; numbers without a country code are read as Chinese numbers."""
+    """E.164; numbers without a country code are read as Chinese numbers. Cached: an import of a
+    call log reads the same clients' numbers again and again, and parsing one costs ~60 µs."""
     # Imported here: its metadata costs every process that stores contacts (each `hub` command)
     # tens of milliseconds, and only phone identities need it.
     import phonenumbers

@@ -81,6 +81,20 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     direction: Literal["inbound", "outbound"] = "inbound"
     #: The agent who placed an ``outbound`` message (required with it, refused without it).
     author_user_id: uuid.UUID | None = None
+    #: False for an agent's ``outbound`` attempt that reached nobody (a call nobody picked up): kept
+    #: on the ticket as theirs, it answers nothing (no clock is met), takes nothing up and assigns
+    #: nobody; only reaching the client is a response.
+    reached: bool = True
+    #: When an agent answered this ``inbound`` message on the channel itself (a call picked up):
+    #: the conversation happened there, so it is the team's response, logged at that instant.
+    answered_at: datetime | None = None
+    #: The agent who answered it, when the channel knows them (a mapped PBX extension).
+    answered_by_user_id: uuid.UUID | None = None
+    #: ``sent_at`` is the channel's own, trusted record of when this happened (a PBX's call log,
+    #: not a mail's Date header that anyone writes): the ticket's events, hence its clocks and
+    #: metrics, are logged at that instant, so a log imported today for yesterday is measured at
+    #: yesterday's times.
+    at_sent_time: bool = False
     #: The visitor's own id for the message (web chat), sent again with every retry of it. A channel
     #: with no message ids of its own leaves ``external_id`` empty and the funnel keys the message by
     #: this id scoped to the sender, so a retry is recognised as the same message.

@@ -296,6 +296,11 @@ class Engine:
     async def run(self, items: list[tuple[uuid.UUID, InboundMessage]]) -> dict[uuid.UUID, IngestResult]:
         """Process the messages in order; each raw row's result (it is marked processed)."""
         nows = [self.hub.clock.now() for _ in items]
+        # When each message happened: now, or the channel's own trusted time (a call's start).
+        moments = [
+            m.sent_at if m.at_sent_time and m.sent_at else now
+            for (_, m), now in zip(items, nows, strict=True)
+        ]
         await self._load_channels([m for _, m in items])
         items = [
             (
@@ -309,14 +314,14 @@ class Engine:
         messages = [m for _, m in items]
         await self._load_contacts(messages, nows)
         await self._load_routing(nows[0])
-        await self._load_tickets(messages, nows[0])
-        for n, ((raw_id, message), now) in enumerate(zip(items, nows, strict=True)):
+        await self._load_tickets(messages, min(nows[0], *moments))
+        for n, ((raw_id, message), now, moment) in enumerate(zip(items, nows, moments, strict=True)):
             if n and n % _YIELD_EVERY == 0:
                 # Hand the event loop back now and then: an in-process worker (``hub serve`` with
                 # the embedded servers) shares it with the web server, which must answer WeChat
                 # within 5 s, and this loop never waits on I/O by itself.
                 await asyncio.sleep(0)
-            self._decide(raw_id, message, now)
+            self._decide(raw_id, message, moment, received=now)
         await self._write()
         return self.results
 
@@ -324,7 +329,7 @@ class Engine:
 
     def _key(self, message: InboundMessage) -> tuple[ChannelKind, str]:
         kind = self.channels[message.channel_id].kind
-        return kind, normalise(kind, message.sender.identity)
+        return kind, normalise(kind, message.sender.identity, keep_unparseable=True)
 
     async def _load_channels(self, messages: list[InboundMessage]) -> None:
         wanted = sorted({m.channel_id for m in messages})
@@ -564,7 +569,10 @@ class Engine:
 
     # -- decide ----------------------------------------------------------------------------------
 
-    def _decide(self, raw_id: uuid.UUID, message: InboundMessage, now: datetime) -> None:
+    def _decide(
+        self, raw_id: uuid.UUID, message: InboundMessage, now: datetime, *, received: datetime
+    ) -> None:
+        """``now`` is when the message happened (its log's instant), ``received`` when it reached us."""
         channel = self.channels[message.channel_id]
         key = self._key(message)
         contact = self.contacts[key]
@@ -587,7 +595,7 @@ class Engine:
                 # A notice (an unfollow, a menu link) from someone with no conversation here: kept
                 # raw and on their identity; a ticket of its own would only be work for nobody.
                 notice = IngestResult(ticket_id=None, message_id=None, duplicate=False)
-                self._processed(raw_id, notice, now)
+                self._processed(raw_id, notice, received)
                 self._announce_message(channel, message, notice, None, now)
                 return
         created = ticket is None
@@ -604,15 +612,18 @@ class Engine:
             row["ticket_id"] = ticket.id
         message_id = self._append(ticket, channel, contact, message, now)
         if message.direction == "outbound":
-            self._human_response(ticket, message, now)
-        elif created:
+            if message.reached:
+                self._human_response(ticket, message.author_user_id, now)
+        elif created and message.answered_by_user_id is None:
             self._route(ticket, now)
-        self.touched[ticket.id] = now
+        if message.answered_at is not None:
+            self._answered_on_channel(ticket, message, message_id, message.answered_at)
+        self.touched[ticket.id] = max(received, self.touched.get(ticket.id, received))
         result = IngestResult(
             ticket_id=ticket.id, message_id=message_id, duplicate=False, created_ticket=created
         )
         self._announce_message(channel, message, result, ticket, now)
-        self._processed(raw_id, result, now)
+        self._processed(raw_id, result, received)
 
     def _ref(self, ticket: TicketRecord) -> Callable[[], TicketRef]:
         """The ticket as it is now, its number read when the event is built (new tickets are
@@ -830,9 +841,12 @@ class Engine:
         self.index.refs[message.external_id].append((now, self.order, ticket.id))
         if not outbound:
             self.index.authors.add((ticket.id, contact.id))
-        ticket.last_message_at = now
+        # A call log imported late may be older than what the ticket already holds.
+        ticket.last_message_at = max(now, ticket.last_message_at or now)
         ticket.dirty.update(("last_message_at", "updated_at"))
         if outbound:
+            if not message.reached:  # an attempt that reached nobody: on the ticket, in no clock
+                return message_id
             self._event(
                 ticket,
                 TicketEventKind.HUMAN_RESPONSE,
@@ -846,14 +860,22 @@ class Engine:
             self._event(ticket, kind, now, message_id=message_id, channel_kind=channel.kind)
         return message_id
 
-    def _human_response(self, ticket: TicketRecord, message: InboundMessage, now: datetime) -> None:
+    def _human_response(self, ticket: TicketRecord, agent: uuid.UUID | None, now: datetime) -> None:
         """An agent's outbound message (a call they placed) answers the ticket as a reply would:
         a new ticket is taken up, and an unassigned one goes to that agent."""
-        agent = message.author_user_id
         if ticket.status is TicketStatus.NEW:
             self._move(ticket, TicketStatus.OPEN, now, by="agent", actor=agent)
         if ticket.assignee_id is None and agent is not None:
             self._assign(ticket, agent, now, actor=agent, reason=ANSWERED)
+
+    def _answered_on_channel(
+        self, ticket: TicketRecord, message: InboundMessage, message_id: uuid.UUID, at: datetime
+    ) -> None:
+        """A client's message an agent answered on the channel itself (a call picked up): the
+        response happened there, at that instant; the ticket is taken up like after a reply."""
+        agent = message.answered_by_user_id
+        self._event(ticket, TicketEventKind.HUMAN_RESPONSE, at, actor_user_id=agent, message_id=message_id)
+        self._human_response(ticket, agent, at)
 
     def _route(self, ticket: TicketRecord, now: datetime) -> None:
         manager_id, backup_id = (

@@ -2,7 +2,7 @@
 
 from hub.models.base import Base
 from hub.models.calendars import BusinessCalendar, CalendarDay
-from hub.models.channels import Channel
+from hub.models.channels import Channel, PhoneExtension
 from hub.models.contacts import Contact, ContactIdentity
 from hub.models.cursors import SourceCursor
 from hub.models.handoffs import Handoff
@@ -32,6 +32,7 @@ __all__ = [
     "Notification",
     "Organization",
     "Outbox",
+    "PhoneExtension",
     "RawInbound",
     "ReplyWindow",
     "Requirement",

@@ -28,3 +28,21 @@ class Channel(Base):
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     created_at: Mapped[datetime] = created_at()
+
+
+class PhoneExtension(Base):
+    """A PBX extension of a phone line and the user who answers on it.
+
+    A table rather than the channel's settings: an extension names a user, and a user deleted
+    takes their mappings along (the calls they took keep the extension and the name they had in
+    the message's call record, so no call becomes unreadable).
+    """
+
+    __tablename__ = "phone_extensions"
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    extension: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = created_at()

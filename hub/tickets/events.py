@@ -114,6 +114,23 @@ class AutomaticReplyQueued(TicketEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class CallLogged(TicketEvent):
+    """An agent logged a call by hand on the ticket (a phone outside the PBX)."""
+
+    message_id: uuid.UUID
+    direction: str
+
+    def live(self) -> RealtimeEvent:
+        return self._update(
+            "message.created",
+            self.ticket.channels(),
+            status=self.ticket.status,
+            message_id=str(self.message_id),
+            direction=self.direction,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class NoteAdded(TicketEvent):
     """An internal note: staff hear of it, the client's portal never does."""
 

@@ -371,3 +371,87 @@ async def change_tags(
         )
         await uow.commit()
         return ticket
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    """A call an agent had outside any PBX, told by hand: the same ``call`` message a line's log
+    makes (its ``meta`` written by the phone channel), on this ticket."""
+
+    direction: Direction
+    started_at: datetime
+    #: The client picked up (outbound) or an agent did (inbound).
+    answered: bool
+    notes: str
+    meta: dict[str, object]
+
+
+async def log_call(hub: Hub, actor: Actor, ticket_id: uuid.UUID, call: LoggedCall) -> Message:
+    """Put a call on the ticket at its own time. The clocks read it as they read a PBX's calls: a
+    client's call answered, or an agent's call that reached the client, is the team's response at
+    the call's start; a client's call nobody took owes a callback; an attempt that reached nobody
+    answers nothing and takes nothing up."""
+    _require_staff(actor)
+    if call.direction not in (Direction.INBOUND, Direction.OUTBOUND):
+        raise InvalidInput(detail="a call is inbound or outbound")
+    if call.started_at.tzinfo is None:
+        raise InvalidInput(detail="the call's start needs its time zone")
+    now = hub.clock.now()
+    if call.started_at > now:
+        raise InvalidInput(detail="the call's start is in the future")
+    async with hub.uow() as uow:
+        ticket = await load_for(uow.session, actor, ticket_id, lock=True)
+        inbound = call.direction is Direction.INBOUND
+        at = call.started_at
+        message = Message(
+            id=uuid.uuid4(),
+            ticket_id=ticket.id,
+            direction=call.direction,
+            type="call",
+            channel_id=ticket.channel_id,
+            author_user_id=None if inbound else actor.user_id,
+            author_contact_id=ticket.contact_id if inbound else None,
+            text=call.notes,
+            meta={"call": call.meta},
+            sent_at=at,
+            created_at=at,
+            search=search.document(call.notes),
+        )
+        uow.session.add(message)
+        await uow.session.flush()
+        if inbound:
+            timeline.append(
+                uow.session,
+                ticket.id,
+                TicketEventKind.CUSTOMER_MESSAGE,
+                at=at,
+                message_id=message.id,
+                channel_kind=ticket.channel_kind,
+            )
+        if call.answered:
+            timeline.append(
+                uow.session,
+                ticket.id,
+                TicketEventKind.HUMAN_RESPONSE,
+                at=at,
+                actor_user_id=actor.user_id,
+                message_id=message.id,
+            )
+            if ticket.status is TicketStatus.NEW:
+                await _move(uow, ticket, TicketStatus.OPEN, actor, now=now)
+            if ticket.assignee_id is None and actor.user_id is not None:
+                await assignment.assign(
+                    uow, ticket, actor.user_id, actor=actor, reason="answered the ticket", now=now
+                )
+        elif inbound and ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED):
+            await _move(uow, ticket, TicketStatus.OPEN, actor, now=now)  # the client called: they wait
+        ticket.last_message_at = max(ticket.last_message_at or at, at)
+        ticket.updated_at = now
+        await sla.refresh(uow, ticket)
+        uow.emit(
+            events.CallLogged(
+                at=now, ticket=TicketRef.of(ticket), message_id=message.id, direction=call.direction.value
+            )
+        )
+        await uow.commit()
+        return message

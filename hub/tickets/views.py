@@ -45,6 +45,9 @@ class TicketFilter:
     q: str | None = None
     #: Only tickets with an SLA target breached, or running past its due time (staff only).
     breached: bool = False
+    #: Only phone tickets owing a callback: a client's call nobody picked up and nobody has called
+    #: back yet (the client waits on the team; staff only).
+    callback: bool = False
 
 
 def encode_cursor(number: int) -> str:
@@ -96,6 +99,10 @@ def _filtered(query: sa.Select[*Row], actor: Actor, f: TicketFilter) -> sa.Selec
     if f.breached:
         permissions.require_staff(actor)
         query = query.where(Ticket.id.in_(_late_ids()))
+    if f.callback:
+        permissions.require_staff(actor)
+        waiting = sa.select(TicketSla.ticket_id).where(TicketSla.waiting_since.is_not(None))
+        query = query.where(Ticket.channel_kind == ChannelKind.PHONE, Ticket.id.in_(waiting))
     if f.q and f.q.strip():
         terms = search.tsquery_terms(f.q)
         if not terms:  # only punctuation: nothing can match

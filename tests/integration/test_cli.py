@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.domain import ChannelKind, Role
-from hub.models import Channel, Ticket, User
+from hub.domain import ChannelKind, Direction, Role
+from hub.models import Channel, Message, Ticket, User
 from tests.conftest import cli_env
 
 pytestmark = pytest.mark.anyio
@@ -93,6 +93,16 @@ async def test_seed_demo_is_complete_and_idempotent(run_cli, hub, client) -> Non
     assert kinds == set(ChannelKind)
     assert len(statuses) >= 4
     assert channel_count == 5
+
+    async with hub.uow() as uow:  # the phone line's imported log: a missed call and its callback
+        calls = {
+            m.external_id: m
+            for m in await uow.session.scalars(sa.select(Message).where(Message.type == "call"))
+        }
+    missed, callback = calls["demo-pbx-1001"], calls["demo-pbx-1002"]
+    assert missed.meta["call"]["callback"] and missed.ticket_id == callback.ticket_id
+    assert callback.direction is Direction.OUTBOUND and callback.meta["call"]["disposition"] == "answered"
+    assert "demo-pbx-1004" not in calls  # between two desks: in the log, on no ticket
 
     for email in roles:
         login = await client.post("/api/v1/auth/login", json={"email": email, "password": "demo1234"})

@@ -1,6 +1,7 @@
 """One engine, any batching: a generated stream of inbound messages (a few contacts on a mailbox and
 an API channel; replies by reference and conversation key, quoted ticket numbers, auto-replies,
-notices, duplicates, agents' outbound calls, survey answers; agents resolving, closing and parking tickets between bursts; time gaps just
+notices, duplicates, agents' outbound calls (reaching the client or not), clients' calls answered on the
+phone, calls logged at their own time, survey answers; agents resolving, closing and parking tickets between bursts; time gaps just
 inside and just past the thread and reopen windows) gives the same tickets, messages, events,
 assignments, results and realtime events whether every message is ingested alone (``ingest.ingest``)
 or the bursts are cut into batches anywhere (``ingest.ingest_many``).
@@ -85,7 +86,21 @@ _specs = st.builds(
     channel=st.sampled_from(["email", "api"]),
     sender=st.integers(0, 2),
     kind=st.sampled_from(
-        ["new", "reply", "reply", "hint", "auto", "notice", "thread", "again", "call", "survey"]
+        [
+            "new",
+            "reply",
+            "reply",
+            "hint",
+            "auto",
+            "notice",
+            "thread",
+            "again",
+            "call",
+            "attempt",
+            "answered",
+            "logged",
+            "survey",
+        ]
     ),
     pick=st.integers(0, 50),
 )
@@ -212,6 +227,13 @@ def _messages(world: World, bursts: list[Burst]) -> list[list[list[InboundMessag
                     fields["thread_ref"] = f"conversation-{spec.pick % 3}"
                 elif spec.kind == "call":  # an agent's outbound call (the first agent)
                     fields.update(direction="outbound", author_user_id=uuid.UUID(int=1))
+                elif spec.kind == "attempt":  # an agent's call nobody picked up: answers nothing
+                    fields.update(direction="outbound", author_user_id=uuid.UUID(int=1), reached=False)
+                elif spec.kind == "answered":  # a client's call an agent picked up
+                    answered_at = START + timedelta(minutes=spec.pick)
+                    fields.update(answered_at=answered_at, answered_by_user_id=uuid.UUID(int=1))
+                elif spec.kind == "logged":  # a call from a PBX's log, measured at its own time
+                    fields.update(sent_at=START + timedelta(minutes=spec.pick), at_sent_time=True)
                 elif spec.kind == "survey":
                     fields["survey_ticket_id"] = world.seed_ids[spec.pick % len(world.seed_ids)]
                 message = InboundMessage(

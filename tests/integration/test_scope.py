@@ -14,7 +14,7 @@ from hub.accounts import teams
 from hub.actors import CLI, Actor
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.intake.inbound import InboundAttachment
-from hub.models import ApiToken, Base, Message, Notification, Outbox, RawInbound, ThreadRef
+from hub.models import ApiToken, Base, Message, Notification, Outbox, PhoneExtension, RawInbound, ThreadRef
 from hub.requirements import handoffs, requirements
 from hub.tickets import tickets
 from tests import factories
@@ -28,6 +28,7 @@ CLOSED_TO_PARTNERS = {
     Outbox: "the delivery queue",
     Notification: "a person's own alerts, read by their user id (hub.notifications)",
     ApiToken: "staff's integration credentials",
+    PhoneExtension: "which staff user answers each PBX extension: admins' channel settings",
 }
 LINKS = {"organization_id", "ticket_id", "contact_id", "message_id", "requirement_id", "user_id"}
 

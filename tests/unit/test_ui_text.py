@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from channels.phone.records import Disposition
 from channels.wechat.inbound import KNOWN_TYPES as WECHAT_TYPES
 from hub import i18n
 from hub.domain import ChannelKind, DeliveryStatus, Direction, Priority, Role, Scenario, TicketStatus
@@ -55,6 +56,8 @@ def test_every_literal_key_in_the_templates_exists() -> None:
         ("sla.state.", [s.value for s in ClockStatus]),
         # Text shows as text; "call" is a phone call log (the phone channel, the demo).
         ("msgtype.", [*sorted(WECHAT_TYPES - {"text"}), "event", "unknown", "call"]),
+        ("disposition.", [d.value for d in Disposition]),
+        ("call.", ["inbound", "outbound", "internal"]),
     ],
 )
 def test_keys_built_from_values_exist(prefix: str, values: list[str]) -> None:

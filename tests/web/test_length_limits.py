@@ -70,6 +70,8 @@ NOT_STORED: dict[str, str] = {
     "ChannelMessageIn": "the inbound funnel checks each limit of a message from any channel",
     "SenderIn": "the inbound funnel checks each limit of a message from any channel",
     "channels.api.inbound.AttachmentIn": "the inbound funnel checks each limit of a message from any channel",
+    "ExtensionIn": "the user's address or id, looked up, never written",
+    "CallLogIn": "the notes go into the message text (text), the number into its call record (jsonb)",
 }
 
 

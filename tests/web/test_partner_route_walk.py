@@ -248,6 +248,7 @@ async def _make_world(hub, client, cast) -> World:
         # Not any organization's: the walk names them so partner A is seen refused there too.
         "team_id": liaisons.id,
         "channel_id": api.channel.id,
+        "extension": "301",  # a phone line's extension: admins' settings
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
     }

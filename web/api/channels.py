@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
 from channels import catalogue
+from channels.phone import extensions
 from channels.spec import form_fields
 from hub.commands import fits
 from hub.core import Hub
@@ -101,6 +102,20 @@ class ChannelPatch(msgspec.Struct, forbid_unknown_fields=True):
     is_active: bool | UnsetType = UNSET
 
 
+class ExtensionOut(msgspec.Struct):
+    """A phone line's PBX extension and the user who answers on it."""
+
+    extension: str
+    user_id: uuid.UUID
+    email: str
+    name: str
+
+
+class ExtensionIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: The user's e-mail address or id.
+    user: Annotated[str, msgspec.Meta(min_length=1, max_length=320)]
+
+
 class ChannelController(Controller):
     path = "/api/v1/channels"
     security = BEARER
@@ -158,3 +173,36 @@ class ChannelController(Controller):
             is_active=data.is_active,
         )
         return ChannelOut.of(channel)
+
+    @get("/{channel_id:uuid}/extensions")
+    async def list_extensions(
+        self, request: Request, hub: NamedDependency[Hub], channel_id: FromPath[uuid.UUID]
+    ) -> list[ExtensionOut]:
+        """A phone line's extensions and who answers on each (how calls find their agent)."""
+        user: CurrentUser = request.user
+        found = await extensions.list_extensions(hub, user.actor, channel_id)
+        return [msgspec.convert(m, ExtensionOut, from_attributes=True) for m in found]
+
+    @put("/{channel_id:uuid}/extensions/{extension:str}")
+    async def map_extension(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        channel_id: FromPath[uuid.UUID],
+        extension: FromPath[str],
+        data: JSONBody[ExtensionIn],
+    ) -> ExtensionOut:
+        user: CurrentUser = request.user
+        mapped = await extensions.map_extension(hub, user.actor, channel_id, extension, data.user)
+        return msgspec.convert(mapped, ExtensionOut, from_attributes=True)
+
+    @delete("/{channel_id:uuid}/extensions/{extension:str}")
+    async def unmap_extension(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        channel_id: FromPath[uuid.UUID],
+        extension: FromPath[str],
+    ) -> None:
+        user: CurrentUser = request.user
+        await extensions.unmap_extension(hub, user.actor, channel_id, extension)

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channels.phone import manual
 from hub import scope
 from hub.actors import Actor
 from hub.commands import fits, says_something
@@ -296,6 +297,9 @@ class TicketController(Controller):
         breached: Annotated[
             bool, QueryParameter(description="Only tickets with an SLA target breached or past due (staff)")
         ] = False,
+        callback: Annotated[
+            bool, QueryParameter(description="Only phone tickets owing a callback for a missed call (staff)")
+        ] = False,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 50,
     ) -> TicketPageOut:
@@ -314,6 +318,7 @@ class TicketController(Controller):
                 tag=tag,
                 q=q,
                 breached=breached,
+                callback=callback,
             ),
             cursor=cursor,
             limit=limit,
@@ -387,6 +392,20 @@ class TicketController(Controller):
     ) -> MessageOut:
         user: CurrentUser = request.user
         message = await tickets.note(hub, user.actor, ticket_id, data.draft())
+        return MessageOut.of(message, [], user.actor)
+
+    @post("/{ticket_id:uuid}/calls", guards=[staff], opt={NUL_OPT: STRIP})
+    async def log_call(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[manual.CallLogIn],
+    ) -> MessageOut:
+        """Log a call had outside the PBX (direction, number, start, duration, outcome, notes): the
+        same call message a line's log makes, on this ticket, at the call's own time."""
+        user: CurrentUser = request.user
+        message = await manual.log_call(hub, user.actor, ticket_id, data)
         return MessageOut.of(message, [], user.actor)
 
     @post("/{ticket_id:uuid}/assign", guards=[staff], status_code=200)

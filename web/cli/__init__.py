@@ -28,6 +28,7 @@ COMMANDS = {
     "migrate": "web.cli.database:migrate",
     "outbox": "web.cli.outbox:outbox",
     "restore": "web.cli.backup:restore",
+    "phone": "web.cli.phone:phone",
     "seed-demo": "web.cli.database:seed_demo_command",
     "serve": "web.cli.serve:serve",
     "sla": "web.cli.sla:sla_group",

@@ -32,6 +32,9 @@ def seed_demo_command() -> None:
 
     async def work(runtime: Any) -> str:
         await upgrade_exclusively(runtime.engine, runtime.database_url)
-        return await seed_demo(runtime.hub)
+        from channels.phone.demo import seed_calls
+
+        said = await seed_demo(runtime.hub)
+        return f"{said}\n{await seed_calls(runtime.hub)}"
 
     click.echo(common.run(work, schema=False))

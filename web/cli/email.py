@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from web.cli import common
+from web.cli.lazy import LazyGroup
 
 if TYPE_CHECKING:
     import uuid
 
 
-@click.group("ingest")
+@click.group("ingest", cls=LazyGroup, lazy_commands={"phone": "web.cli.phone:ingest_phone"})
 def ingest_group() -> None:
     """Bring existing traffic into the hub (idempotent: running it again adds nothing)."""
 

@@ -56,9 +56,11 @@ def serve(host: str | None, port: int | None, demo: bool, worker: bool | None) -
             if before != after:
                 click.echo(f"database migrated: {before or 'empty'} -> {after}")
             if demo:
+                from channels.phone.demo import seed_calls
                 from hub.demo import seed_demo
 
                 click.echo(await seed_demo(runtime.hub))
+                click.echo(await seed_calls(runtime.hub))
 
         async def catch_demo_mail(stack: contextlib.AsyncExitStack, runtime: Any) -> None:
             from channels.email.catcher import HOST, mail_catcher

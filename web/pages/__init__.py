@@ -14,6 +14,7 @@ from litestar import Router
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from web.pages import calls
 from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
@@ -45,6 +46,9 @@ def template_config() -> TemplateConfig:
         lstrip_blocks=True,
     )
     env.filters["inline_images"] = inline_images
+    env.filters["call_time"] = calls.when
+    env.filters["call_length"] = calls.seconds
+    env.filters["playable"] = calls.playable
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 

@@ -35,6 +35,7 @@ STAFF_VIEWS = {
     "unassigned": ticket_views.TicketFilter(assignee="none", status=_ACTIVE),
     "open": ticket_views.TicketFilter(status=_ACTIVE),
     "breached": ticket_views.TicketFilter(status=_ACTIVE, breached=True),
+    "callbacks": ticket_views.TicketFilter(status=_ACTIVE, callback=True),
     "all": ticket_views.TicketFilter(),
 }
 #: Partners have nobody's "mine": their organization's open tickets, or all of them.

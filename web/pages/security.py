@@ -18,6 +18,8 @@ CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # Call recordings are played from the PBX's own server (channels/phone).
+        "media-src 'self' https: http:",
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",

@@ -32,6 +32,8 @@ class SlaSummary:
     #: A target of the current cycle was breached, maybe one no longer shown (an earlier wait for a
     #: next response, answered late): the same rule as the Breached view and the sweep's.
     cycle_breached: bool = False
+    #: The client's oldest message not yet answered (on a phone line: a missed call's callback due).
+    waiting_since: datetime | None = None
 
     @property
     def breached(self) -> bool:
@@ -61,4 +63,6 @@ def summarise(row: TicketSla | None, now: datetime) -> SlaSummary | None:
         if state is ClockStatus.ACTIVE and due_at is not None and due_at <= now:
             state = ClockStatus.BREACHED
         lines.append(TargetLine(target.value, state.value, due_at, getattr(row, f"{target}_at")))
-    return SlaSummary(tuple(lines), row.policy_name, row.calendar, row.paused_since, bool(row.breached))
+    return SlaSummary(
+        tuple(lines), row.policy_name, row.calendar, row.paused_since, bool(row.breached), row.waiting_since
+    )

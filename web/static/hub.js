@@ -274,6 +274,12 @@ async function formJson(form) {
     if (!element.name || element.disabled) continue;
     if (element.type === "file") {
       body[element.name] = await Promise.all([...element.files].map(readFile));
+    } else if ("scale" in element.dataset) {
+      // A number the API takes in another unit (minutes typed, seconds sent).
+      body[element.name] = Math.round(Number(element.value || 0) * Number(element.dataset.scale));
+    } else if ("localTime" in element.dataset) {
+      // A datetime-local value is the viewer's wall clock: sent as an instant, with its zone.
+      body[element.name] = element.value ? new Date(element.value).toISOString() : null;
     } else if ("list" in element.dataset) {
       body[element.name] = element.value.trim() ? [element.value.trim()] : [];
     } else {

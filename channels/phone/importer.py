@@ -1,0 +1,152 @@
+"""Call records into the hub in batches: ``hub ingest phone`` and ``bench/ingest_phone.py`` run this.
+
+Calls go through the one ingest engine like every message, a batch at a time (``batch_size``),
+as a pipeline of two stages that overlap: batch k+1's raw rows are committed
+(:func:`hub.intake.ingest.store_many`, on a connection of its own) while batch k is processed
+(:func:`hub.intake.ingest.process_many`). Batches are processed strictly in order, so a callback
+logged after a missed call finds the ticket the missed call opened. Every call ends in one
+outcome; one the rules cannot place is a problem with its reason, kept raw (rejected) for
+``hub inbound rejected``, while the rest go in. Importing the same calls again changes nothing:
+each is keyed by the PBX's call id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from channels.phone.calls import CallProblem, to_message
+from channels.phone.lines import Line
+from channels.phone.records import CallRecord
+from hub.core import Hub
+from hub.errors import HubError
+from hub.intake import ingest
+from hub.intake.inbound import InboundMessage, IngestResult
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class Summary:
+    """What ``--json`` prints: counts of files, CDR rows, calls and each call's outcome."""
+
+    files: int = 0
+    rows: int = 0
+    calls: int = 0
+    created: int = 0
+    threaded: int = 0
+    duplicate: int = 0
+    #: Calls between two extensions, kept in the line's log on no ticket.
+    internal: int = 0
+    rejected: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "rows": self.rows,
+            "calls": self.calls,
+            "created": self.created,
+            "threaded": self.threaded,
+            "duplicate": self.duplicate,
+            "internal": self.internal,
+            "rejected": self.rejected,
+            "problems": self.problems,
+        }
+
+    def count(self, outcome: IngestResult | HubError, where: tuple[str, int], call_id: str) -> None:
+        if isinstance(outcome, HubError):
+            self.reject(where, f"call {call_id}: {outcome}")
+        elif outcome.duplicate:
+            self.duplicate += 1
+        elif outcome.created_ticket:
+            self.created += 1
+        else:
+            self.threaded += 1
+
+    def reject(self, where: tuple[str, int], reason: str) -> None:
+        self.rejected += 1
+        self.problems.append({"file": where[0], "line": where[1], "reason": reason})
+
+
+@dataclass(frozen=True, slots=True)
+class Sourced:
+    """A call and where it came from (a file, the line of its first row; 0 when not known)."""
+
+    call: CallRecord
+    file: str
+    line: int = 0
+
+
+async def import_calls(
+    hub: Hub,
+    line: Line,
+    calls: Sequence[Sourced],
+    summary: Summary,
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_done: Callable[[int], None] | None = None,
+) -> Summary:
+    """Place ``calls`` on their tickets (or in the log), counting each outcome in ``summary``."""
+    summary.calls += len(calls)
+    pending: tuple[ingest.StoredMany, list[tuple[Sourced, InboundMessage]]] | None = None
+    for start in range(0, len(calls), batch_size):
+        chunk = calls[start : start + batch_size]
+        ready, internal = await _prepare(hub, line, chunk, summary)
+        if internal:
+            for new in await ingest.keep_logged(hub, internal):
+                summary.internal += 1 if new else 0
+                summary.duplicate += 0 if new else 1
+        # No payload beside the message: the raw row's message holds the whole call already.
+        items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in ready]
+        storing = asyncio.create_task(ingest.store_many(hub, items))
+        if pending is not None:
+            await _finish(hub, *pending, summary)
+            if on_done is not None:
+                on_done(len(pending[1]))
+        pending = (await storing, ready)
+        if on_done is not None:
+            on_done(len(chunk) - len(ready))
+    if pending is not None:
+        await _finish(hub, *pending, summary)
+        if on_done is not None:
+            on_done(len(pending[1]))
+    return summary
+
+
+async def _prepare(
+    hub: Hub, line: Line, chunk: Sequence[Sourced], summary: Summary
+) -> tuple[list[tuple[Sourced, InboundMessage]], list[tuple[InboundMessage, bytes | None]]]:
+    ready: list[tuple[Sourced, InboundMessage]] = []
+    internal: list[tuple[InboundMessage, bytes | None]] = []
+    for sourced in chunk:
+        try:
+            message, is_internal = to_message(sourced.call, line)
+        except CallProblem as exc:
+            payload = msgspec.json.encode(sourced.call)
+            await ingest.keep_unreadable(
+                hub,
+                line.channel_id,
+                external_id=f"rejected:{sourced.call.call_id}",
+                payload=payload,
+                reason=str(exc),
+            )
+            summary.reject((sourced.file, sourced.line), f"call {sourced.call.call_id}: {exc}")
+            continue
+        if is_internal:
+            internal.append((message, None))
+        else:
+            ready.append((sourced, message))
+    return ready, internal
+
+
+async def _finish(
+    hub: Hub, stored: ingest.StoredMany, ready: list[tuple[Sourced, InboundMessage]], summary: Summary
+) -> None:
+    outcomes = await ingest.process_many(hub, stored)
+    for (sourced, _), outcome in zip(ready, outcomes, strict=True):
+        summary.count(outcome, (sourced.file, sourced.line), sourced.call.call_id)
