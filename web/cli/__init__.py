@@ -25,6 +25,7 @@ COMMANDS = {
     "mail-listener": "web.cli.email:mail_listener",
     "migrate": "web.cli.database:migrate",
     "outbox": "web.cli.outbox:outbox",
+    "playbooks": "web.cli.playbooks:playbooks_group",
     "seed-demo": "web.cli.database:seed_demo_command",
     "serve": "web.cli.serve:serve",
     "sla": "web.cli.sla:sla_group",
