@@ -24,6 +24,7 @@ from web.api.contacts import ContactController
 from web.api.handoffs import HandoffController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
+from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook
 from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
@@ -62,6 +63,9 @@ ROUTES = [
     RequirementController,
     HandoffController,
     ticket_sla,
+    list_playbooks,
+    ticket_playbook,
+    act_on_playbook,
     download_attachment,
     event_stream,
     healthz,
