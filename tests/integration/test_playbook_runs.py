@@ -1,0 +1,149 @@
+"""Playbook runs as use cases: the pinned version, actions through the hub's own use cases, the
+WeChat window, and due instants in business time."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from hub.domain import ChannelKind, Priority, Role
+from hub.errors import InvalidInput
+from hub.intake.inbound import WindowGrant
+from hub.models import Notification, PlaybookVersionRow, Requirement, Ticket
+from hub.playbooks import runs
+from playbooks.catalogue import LIBRARY, Catalogue
+from tests import factories
+from tests.conftest import ManualClock
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+async def _ticket(hub, kind: ChannelKind = ChannelKind.EMAIL, **channel):
+    row = await factories.channel(hub, kind, **channel)
+    if kind is ChannelKind.EMAIL:
+        return (await factories.inbound(hub, row.id, name="王女士", text="我要投诉")).ticket_id
+    # As the WeChat channel says of each follower's message: 48 hours, 5 replies.
+    sender, window = f"{row.config['app_id']}:oClient", WindowGrant(seconds=48 * 3600, replies=5)
+    return (
+        await factories.inbound(hub, row.id, sender=sender, name="王女士", text="我要投诉", window=window)
+    ).ticket_id
+
+
+async def test_a_run_keeps_its_version_when_the_file_changes(hub, tmp_path: Path) -> None:
+    actor = factories.actor(await factories.user(hub))
+    first = await _ticket(hub)
+    started = await runs.start(hub, actor, first, "complaint")
+    assert started.run is not None and started.run.version == 1
+
+    company = tmp_path / "company"
+    company.mkdir()
+    text = (LIBRARY / "complaint.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2")
+    text = text.replace(
+        "  - id: holding\n    kind: reply\n", "  - id: holding\n    kind: reply\n    required: true\n"
+    )
+    (company / "complaint.yaml").write_text(text, encoding="utf-8")
+    shutil.copy(LIBRARY / "snippets.yaml", company / "snippets.yaml")
+    edited = dataclasses.replace(hub, playbooks=Catalogue([LIBRARY, company]))
+
+    # The running instance keeps v1's steps (holding optional); a new ticket gets v2.
+    kept = await runs.show(edited, actor, first)
+    assert kept.run is not None and kept.run.version == 1
+    assert not next(s for s in kept.run.steps if s.id == "holding").required
+    second = await _ticket(hub)
+    newer = await runs.start(edited, actor, second, "complaint")
+    assert newer.run is not None and newer.run.version == 2
+    assert next(s for s in newer.run.steps if s.id == "holding").required
+    async with hub.uow() as uow:
+        versions = (
+            await uow.session.execute(sa.select(PlaybookVersionRow.playbook_id, PlaybookVersionRow.version))
+        ).all()
+    assert sorted(versions) == [("complaint", 1), ("complaint", 2)]
+
+
+async def test_a_red_complaint_escalates_through_the_action_step(hub) -> None:
+    lead = await factories.user(hub, Role.SUPERVISOR)
+    team = await factories.team(hub, lead_id=lead.id)
+    agent = await factories.user(hub, team_id=team.id)
+    actor = factories.actor(agent)
+    ticket_id = await _ticket(hub, team_id=team.id)
+    await runs.start(hub, actor, ticket_id, "complaint")
+    form = {"order_no": "SO-123456", "category": "product_quality", "severity": "red", "expectation": "退款"}
+    after_form = await runs.complete(hub, actor, ticket_id, "collect", runs.StepInput(fields=form))
+    assert after_form.run is not None
+    states = {s.id: s.state for s in after_form.run.steps}
+    assert states["escalate_now"] == "open" and states["investigate"] == "open"
+    done = await runs.complete(hub, actor, ticket_id, "escalate_now", runs.StepInput())
+    assert done.run is not None
+    record = next(s for s in done.run.steps if s.id == "escalate_now").record
+    assert record is not None and record["evidence"]["actions"] == [
+        "set_priority: urgent",
+        "notify: team_lead (1)",
+    ]
+    ticket = await factories.get(hub, Ticket, ticket_id)
+    assert ticket.priority is Priority.URGENT
+    async with hub.uow() as uow:
+        told = (
+            await uow.session.scalars(sa.select(Notification).where(Notification.kind == "playbook"))
+        ).all()
+    assert [(n.user_id, n.params["playbook"]) for n in told] == [(lead.id, "complaint")]
+
+
+async def test_requirement_intake_records_the_requirement_in_the_loop(hub) -> None:
+    actor = factories.actor(await factories.user(hub))
+    ticket_id = await _ticket(hub)
+    await runs.start(hub, actor, ticket_id, "requirement_intake")
+    await runs.complete(
+        hub,
+        actor,
+        ticket_id,
+        "record",
+        runs.StepInput(fields={"requirement": "发票抬头支持英文", "priority": "high"}),
+    )
+    await runs.complete(hub, actor, ticket_id, "hand_on", runs.StepInput())
+    async with hub.uow() as uow:
+        requirement = await uow.session.scalar(
+            sa.select(Requirement).where(Requirement.ticket_id == ticket_id)
+        )
+    assert requirement is not None
+    assert requirement.content == "发票抬头支持英文" and requirement.priority is Priority.HIGH
+    assert requirement.owner_id == actor.user_id
+    ticket = await factories.get(hub, Ticket, ticket_id)
+    assert "requirement" in ticket.tags
+
+
+async def test_outside_the_wechat_window_only_the_template_variant_is_offered(hub) -> None:
+    actor = factories.actor(await factories.user(hub))
+    ticket_id = await _ticket(hub, ChannelKind.WECHAT)
+    await runs.start(hub, actor, ticket_id, "complaint")
+    inside = await runs.render_reply(hub, actor, ticket_id, "callback", locale="zh-CN", ask={})
+    assert inside.variant == "text" and inside.text.startswith("王女士您好")
+    later = dataclasses.replace(hub, clock=ManualClock(hub.clock.now() + timedelta(hours=49)))
+    outside = await runs.render_reply(later, actor, ticket_id, "callback", locale="zh-CN", ask={})
+    assert outside.variant == "wechat_template" and outside.text.startswith("您反馈的问题（工单 ")
+    # A reply with no template variant asks for another channel instead of sending into a closed window.
+    with pytest.raises(InvalidInput, match="no WeChat template variant; answer on another channel"):
+        await runs.render_reply(later, actor, ticket_id, "acknowledge", locale="zh-CN", ask={})
+
+
+async def test_step_due_instants_count_business_time_on_chinas_calendar(hub) -> None:
+    """``propose`` is due 3bd after the start: from Tue 2025-09-30 17:30 (National Day week
+    between) it is Sat 2025-10-11 17:30, a make-up working day: 0.5 h on 09-30, 8 h on 10-09,
+    8 h on 10-10 and 7.5 h on 10-11."""
+    start = datetime(2025, 9, 30, 17, 30, tzinfo=SHANGHAI)
+    clocked = dataclasses.replace(hub, clock=ManualClock(start.astimezone(UTC)))
+    actor = factories.actor(await factories.user(hub))
+    ticket_id = await _ticket(hub)
+    panel = await runs.start(clocked, actor, ticket_id, "complaint")
+    assert panel.run is not None
+    due = {s.id: s.due_at for s in panel.run.steps}
+    assert due["propose"] == datetime(2025, 10, 11, 17, 30, tzinfo=SHANGHAI)
+    # Counted from another step: not before that step is done.
+    assert due["collect"] is None
