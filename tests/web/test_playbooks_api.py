@@ -176,3 +176,27 @@ async def test_the_body_names_one_thing_to_do(hub, client, cast) -> None:
     assert_problem(
         await client.post(url, json={"step": "collect", "skip": "x"}, headers=agent), 409, "conflict"
     )
+
+
+async def test_the_ticket_page_shows_suggestions_then_the_running_steps(hub, client) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    ticket_id = await _complaint_ticket(hub)
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": agent.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 200
+    page = (await client.get(f"/tickets/{ticket_id}")).text  # the agent's locale: zh-CN
+    assert 'data-suggested="complaint"' in page and "客户提到“投诉”" in page
+    started = await client.post(
+        f"/api/v1/tickets/{ticket_id}/playbook",
+        json={"playbook": "complaint"},
+        headers={"x-csrf-token": client.cookies["hub_csrf"]},
+    )
+    assert started.status_code == 200, started.text
+    parts = (await client.get(f"/tickets/{ticket_id}/parts")).text
+    assert 'data-playbook="complaint" data-run="active"' in parts
+    assert 'id="pb-gate" data-missing="acknowledge collect grade"' in parts
+    assert "解决工单前还需完成：先听完，再致歉，并承诺答复时间；问清事实并定级；红色投诉立即上报。" in parts
+    assert 'name="done.fields.severity"' in parts and 'id="pb-insert-acknowledge"' in parts
+    # Branch steps are decided, never shown as something to do.
+    assert 'id="pb-step-grade"' not in parts

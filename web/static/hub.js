@@ -267,17 +267,34 @@ function readFile(file) {
   });
 }
 
-/** Named fields as JSON: ``data-list`` wraps a value in a list, files become base64 attachments. */
+/** Set ``a.b.c`` in a nested object (the playbook panel's ``done.fields.order_no``). */
+function put(body, name, value) {
+  const keys = name.split(".");
+  let target = body;
+  for (const key of keys.slice(0, -1)) target = target[key] ??= {};
+  target[keys[keys.length - 1]] = value;
+}
+
+function lookup(body, name) {
+  return name.split(".").reduce((target, key) => (target == null ? undefined : target[key]), body);
+}
+
+/** Named fields as JSON: ``data-list`` wraps a value in a list, ``data-int-list`` collects the
+ * ticked checkboxes' numbers, dotted names nest, files become base64 attachments. */
 async function formJson(form) {
   const body = {};
   for (const element of form.elements) {
     if (!element.name || element.disabled) continue;
     if (element.type === "file") {
-      body[element.name] = await Promise.all([...element.files].map(readFile));
+      put(body, element.name, await Promise.all([...element.files].map(readFile)));
+    } else if ("intList" in element.dataset) {
+      const list = lookup(body, element.name) ?? [];
+      if (element.checked) list.push(Number(element.value));
+      put(body, element.name, list);
     } else if ("list" in element.dataset) {
-      body[element.name] = element.value.trim() ? [element.value.trim()] : [];
+      put(body, element.name, element.value.trim() ? [element.value.trim()] : []);
     } else {
-      body[element.name] = element.value;
+      put(body, element.name, element.value);
     }
   }
   return body;
@@ -299,7 +316,10 @@ function initTicket() {
     for (const select of side.querySelectorAll("select[data-initial]")) {
       if (select.value !== select.dataset.initial) return true;
     }
-    return [...side.querySelectorAll("input:not([type=hidden])")].some((input) => input.value.trim());
+    if ([...side.querySelectorAll("input[type=checkbox]")].some((box) => box.checked)) return true;
+    return [...side.querySelectorAll("input:not([type=hidden]):not([type=checkbox]), textarea")].some((input) =>
+      input.value.trim(),
+    );
   }
 
   let latest = 0;
@@ -379,7 +399,10 @@ function initTicket() {
       if (ok) select.dataset.initial = select.value;
       else select.value = select.dataset.initial;
     }
-    for (const input of form.querySelectorAll("input:not([type=hidden])")) input.value = "";
+    for (const input of form.querySelectorAll("input:not([type=hidden]), textarea")) {
+      if (input.type === "checkbox") input.checked = false;
+      else input.value = "";
+    }
   }
 
   /** Run the API calls in order, stop at the first refusal, then show the server's new state. */
@@ -404,7 +427,22 @@ function initTicket() {
     settle(form, failure === null);
     if (composer) say(statusOf(form), failure ?? form.dataset.done, failure ? "error" : "ok");
     if (form.id === "reply-form" && !failure && answer?.data?.id) form.dataset.sentId = answer.data.id;
+    const filled = !failure && "insertReply" in form.dataset ? answer?.data?.reply : null;
     await refresh();
+    if (filled) {
+      // A playbook reply, filled in by the server: into the composer to read, adapt and send;
+      // a phone script is read aloud, never sent, so it is only shown.
+      const again = document.querySelector(`#${form.dataset.statusIn} .form-status`);
+      if (filled.script_only) {
+        say(again, TEXT["pb.script"].replace("{text}", filled.text), "ok");
+      } else {
+        const area = document.getElementById("reply-text");
+        area.value = filled.text;
+        area.focus();
+        say(again, TEXT["pb.filled"], "ok");
+      }
+      return;
+    }
     // Side forms were just re-rendered: say how it went in the new copy of the form.
     const again = !composer && document.querySelector(`#${form.dataset.statusIn} .form-status`);
     if (again && (failure || form.dataset.done)) say(again, failure ?? form.dataset.done, failure ? "error" : "ok");
