@@ -26,6 +26,7 @@ from channels.spec import Resources
 from hub.config import Settings
 from hub.core import Hub
 from hub.db import create_engine, create_session_factory
+from hub.playbooks import suggestions as playbook_suggestions
 from hub.ports import JobRequest
 from hub.storage import LocalAttachmentStore
 from playbooks.catalogue import Catalogue as PlaybookLibrary
@@ -133,6 +134,7 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
         playbooks=PlaybookLibrary(playbook_folders(settings.playbooks_dir or "")),
     )
     channels.subscribe(hub.bus)
+    playbook_suggestions.subscribe(hub.bus)
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)
     try:

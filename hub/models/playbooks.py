@@ -59,3 +59,19 @@ class PlaybookRun(Base):
     steps: Mapped[dict[str, Any]] = mapped_column(pg.JSONB, default=dict, server_default="{}")
     #: The form values collected so far (the playbook's fields, stored on the ticket's run).
     fields: Mapped[dict[str, Any]] = mapped_column(pg.JSONB, default=dict, server_default="{}")
+
+
+class PlaybookSuggestionRow(Base):
+    """The playbooks suggested for a ticket when it opened or its scenario last changed, with why
+    (written by an event-bus subscriber, :mod:`hub.playbooks.suggestions`)."""
+
+    __tablename__ = "playbook_suggestions"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: ``opened`` or ``scenario``: what made the hub look.
+    cause: Mapped[str] = mapped_column(sa.String(16))
+    #: ``[{"playbook", "version", "title", "reason", "detail"}]``, best first.
+    suggestions: Mapped[list[dict[str, Any]]] = mapped_column(pg.JSONB, default=list, server_default="[]")
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -29,11 +29,22 @@ from hub.core import Hub
 from hub.domain import ChannelKind, Direction, PlaybookRunStatus, TicketEventKind
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events import TicketRef
-from hub.models import Contact, Message, Organization, PlaybookRun, PlaybookVersionRow, Team, Ticket, User
+from hub.models import (
+    Contact,
+    Message,
+    Organization,
+    PlaybookRun,
+    PlaybookSuggestionRow,
+    PlaybookVersionRow,
+    Team,
+    Ticket,
+    User,
+)
 from hub.playbooks import actions
 from hub.playbooks import plan as plans
 from hub.playbooks.events import PlaybookChanged
 from hub.playbooks.gate import active_run, document, values
+from hub.playbooks.suggestions import from_json
 from hub.ports import PlaybookSuggestion, RenderedReply, TicketFacts
 from hub.requirements import handoffs
 from hub.tickets import timeline, windows
@@ -130,11 +141,15 @@ async def panel(hub: Hub, session: AsyncSession, actor: Actor, ticket_id: uuid.U
         .limit(1)
     )
     view = await _view(hub, session, run) if run is not None else None
-    suggestions = (
-        []
-        if view is not None and view.status == "active"
-        else hub.playbooks.suggest(await facts(session, ticket))
-    )
+    if view is not None and view.status == "active":
+        return Panel(run=view, suggestions=[])
+    # What the subscriber stored when the ticket opened or its scenario changed; computed now for
+    # a ticket it has not seen (opened before the library was loaded, or the subscriber failed).
+    stored = await session.get(PlaybookSuggestionRow, ticket.id)
+    if stored is not None:
+        suggestions = [from_json(row) for row in stored.suggestions]
+    else:
+        suggestions = hub.playbooks.suggest(await facts(session, ticket))
     return Panel(run=view, suggestions=suggestions)
 
 

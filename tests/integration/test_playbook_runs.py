@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from hub.domain import ChannelKind, Priority, Role
+from hub.domain import ChannelKind, Priority, Role, Scenario
 from hub.errors import InvalidInput
 from hub.intake.inbound import WindowGrant
-from hub.models import Notification, PlaybookVersionRow, Requirement, Ticket
+from hub.models import Notification, PlaybookSuggestionRow, PlaybookVersionRow, Requirement, Ticket
 from hub.playbooks import runs
+from hub.tickets import tickets
 from playbooks.catalogue import LIBRARY, Catalogue
 from tests import factories
 from tests.conftest import ManualClock
@@ -147,3 +148,23 @@ async def test_step_due_instants_count_business_time_on_chinas_calendar(hub) -> 
     assert due["propose"] == datetime(2025, 10, 11, 17, 30, tzinfo=SHANGHAI)
     # Counted from another step: not before that step is done.
     assert due["collect"] is None
+
+
+async def test_suggestions_are_stored_when_a_ticket_opens_and_when_its_scenario_changes(hub) -> None:
+    actor = factories.actor(await factories.user(hub))
+    ticket_id = await _ticket(hub)  # "我要投诉", scenario inquiry by default
+    stored = await factories.get(hub, PlaybookSuggestionRow, ticket_id)
+    assert stored.cause == "opened"
+    assert [(s["playbook"], s["reason"], s["detail"]) for s in stored.suggestions] == [
+        ("inquiry", "scenario", "inquiry"),
+        ("complaint", "keyword", "投诉"),
+    ]
+    await tickets.set_scenario(hub, actor, ticket_id, Scenario.AFTER_SALES)
+    stored = await factories.get(hub, PlaybookSuggestionRow, ticket_id)
+    assert stored.cause == "scenario"
+    assert [(s["playbook"], s["reason"]) for s in stored.suggestions] == [
+        ("after_sales", "scenario"),
+        ("complaint", "keyword"),
+    ]
+    panel = await runs.show(hub, actor, ticket_id)
+    assert [s.playbook_id for s in panel.suggestions] == ["after_sales", "complaint"]

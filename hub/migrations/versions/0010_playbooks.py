@@ -7,6 +7,7 @@ Create Date: 2026-12-06 07:00:00
 * ``playbook_versions``: one row per playbook version a run started with (the file as data).
 * ``playbook_runs``: a playbook on a ticket (steps done or skipped, form values); at most one
   active primary run per ticket.
+* ``playbook_suggestions``: what was suggested for a ticket when it opened or its scenario changed.
 * Ticket event kinds ``playbook_started``, ``playbook_step_done``, ``playbook_step_skipped`` and
   ``playbook_completed``.
 """
@@ -120,12 +121,29 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("is_primary AND status = 'active'"),
     )
+    op.create_table(
+        "playbook_suggestions",
+        sa.Column("ticket_id", sa.UUID(), nullable=False),
+        sa.Column("cause", sa.String(length=16), nullable=False),
+        sa.Column(
+            "suggestions", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_playbook_suggestions_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_playbook_suggestions")),
+    )
     _event_kinds((*EVENT_KINDS, *NEW_EVENT_KINDS))
 
 
 def downgrade() -> None:
     op.execute(sa.text("DELETE FROM ticket_events WHERE kind LIKE 'playbook_%'"))
     _event_kinds(EVENT_KINDS)
+    op.drop_table("playbook_suggestions")
     op.drop_index("uq_playbook_runs_active_primary", table_name="playbook_runs")
     op.drop_index(op.f("ix_playbook_runs_ticket_id"), table_name="playbook_runs")
     op.drop_table("playbook_runs")
