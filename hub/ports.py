@@ -212,6 +212,13 @@ class PlaybookCatalogue(Protocol):
         """A branch rule's ``when`` over the run's values (``fields.severity == 'red'``)."""
         ...
 
+    def automatic_reply(
+        self, kind: str, *, channel: str, values: Mapping[str, Any]
+    ) -> tuple[RenderedReply, str] | None:
+        """The library's automatic message ``kind`` (``acknowledgement``) on this channel kind,
+        filled in, with its ``once_per`` duration; ``None`` when the library has none."""
+        ...
+
 
 class NoPlaybooks:
     """No library loaded: nothing is suggested and nothing can be started."""
@@ -246,3 +253,8 @@ class NoPlaybooks:
 
     def condition(self, expression: str, values: Mapping[str, Any]) -> bool:
         return False
+
+    def automatic_reply(
+        self, kind: str, *, channel: str, values: Mapping[str, Any]
+    ) -> tuple[RenderedReply, str] | None:
+        return None

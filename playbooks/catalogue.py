@@ -26,7 +26,7 @@ from hub.ports import (
     ToneIssue,
 )
 from playbooks import tone
-from playbooks.format import Playbook, Snippet, Template
+from playbooks.format import AutoReply, Playbook, Snippet, Template
 from playbooks.render import RenderError, environment, nest
 from playbooks.render import render as fill
 from playbooks.validate import Loaded, validate_paths
@@ -52,7 +52,10 @@ class Catalogue:
         self.problems = [str(problem) for problem in problems]
         self.by_id: dict[str, Loaded] = {}
         self.snippets: list[Snippet] = []
+        self.autoreplies: dict[str, AutoReply] = {}
         for item in self.loaded:
+            if item.autoreply is not None and not item.problems:
+                self.autoreplies[item.autoreply.id] = item.autoreply
             if item.playbook is not None:
                 self.by_id[item.playbook.id] = item  # a later folder's playbook replaces the shipped one
             if item.snippets is not None and not item.problems:
@@ -133,6 +136,23 @@ class Catalogue:
             ToneIssue(hit.phrase, hit.severity, hit.rule)
             for hit in tone.check(book.tone, locale, text, first_reply=first_reply)
         ]
+
+    def automatic_reply(
+        self, kind: str, *, channel: str, values: Mapping[str, Any]
+    ) -> tuple[RenderedReply, str] | None:
+        reply = self.autoreplies.get(kind)
+        if reply is None or channel not in reply.channels:
+            return None
+        try:
+            text = "\n\n".join(fill(reply.text[locale], values) for locale in ("zh-CN", "en"))
+            subject = (
+                " / ".join(fill(reply.subject[locale], values) for locale in ("zh-CN", "en"))
+                if reply.subject
+                else None
+            )
+        except RenderError as exc:
+            raise InvalidInput(detail=f"the automatic reply {kind} cannot be filled in: {exc}") from None
+        return RenderedReply(text, subject=subject, variant=channel), reply.once_per
 
     def condition(self, expression: str, values: Mapping[str, Any]) -> bool:
         try:

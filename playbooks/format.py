@@ -14,6 +14,7 @@ import msgspec
 
 PLAYBOOK_SCHEMA = "hub.playbook/v1"
 SNIPPETS_SCHEMA = "hub.snippets/v1"
+AUTOREPLY_SCHEMA = "hub.autoreply/v1"
 
 #: The ticket scenarios a playbook is written for (``hub.domain.Scenario``).
 SCENARIOS = ("inquiry", "complaint", "after_sales", "requirement", "partner", "other")
@@ -177,3 +178,20 @@ class Snippet(_Struct, kw_only=True):
 class Snippets(_Struct, kw_only=True):
     schema: str
     snippets: list[Snippet]
+
+
+class AutoReply(_Struct, kw_only=True):
+    """A message the hub sends by itself (the e-mail acknowledgement of a new ticket). It goes to
+    someone whose language the hub does not know yet, so it says it in both: the zh-CN text, then
+    the English (subjects joined by " / ")."""
+
+    schema: str
+    id: str
+    version: int
+    #: What makes the hub send it: a new ticket.
+    event: Literal["ticket_opened"] = "ticket_opened"
+    channels: list[str]
+    #: At most one automatic message per contact within this time (calendar units: ``1h``).
+    once_per: str = "1h"
+    subject: Localised | None = None
+    text: Localised

@@ -60,6 +60,11 @@ def _build(node: yaml.Node, path: Path, source: Source, constructor: yaml.SafeLo
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise SourceError(key_node.start_mark.line + 1, "merge keys (<<) are not supported")
             key = constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise SourceError(
+                    key_node.start_mark.line + 1,
+                    f"key {key_node.value!r} is read as {key!r}: quote it (YAML takes on, yes, no as true or false)",
+                )
             if key in result:
                 raise SourceError(key_node.start_mark.line + 1, f"duplicate key {key!r}")
             result[key] = _build(value_node, (*path, str(key)), source, constructor)

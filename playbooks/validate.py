@@ -21,12 +21,14 @@ from hub.calendars.durations import parse_duration
 from hub.errors import InvalidInput
 from playbooks import actions, tone
 from playbooks.format import (
+    AUTOREPLY_SCHEMA,
     CHANNELS,
     FIELD_TYPES,
     PLAYBOOK_SCHEMA,
     SCENARIOS,
     SNIPPETS_SCHEMA,
     STEP_KINDS,
+    AutoReply,
     Playbook,
     Snippets,
     Template,
@@ -62,6 +64,7 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)
     playbook: Playbook | None = None
     snippets: Snippets | None = None
+    autoreply: AutoReply | None = None
     #: The file's data as plain JSON-able values: what a running instance pins.
     document: dict[str, Any] | None = None
 
@@ -93,14 +96,15 @@ def load_text(text: str, path: FilePath, loaded: Loaded | None = None) -> Loaded
         loaded.problems.append(Problem(name, 1, "the file must be a mapping"))
         return loaded
     schema = source.data.get("schema")
-    kind: type[Playbook] | type[Snippets]
-    if schema == PLAYBOOK_SCHEMA:
-        kind = Playbook
-    elif schema == SNIPPETS_SCHEMA:
-        kind = Snippets
-    else:
+    kinds: dict[str, type[Playbook] | type[Snippets] | type[AutoReply]] = {
+        PLAYBOOK_SCHEMA: Playbook,
+        SNIPPETS_SCHEMA: Snippets,
+        AUTOREPLY_SCHEMA: AutoReply,
+    }
+    kind = kinds.get(str(schema))
+    if kind is None:
         loaded.problems.append(
-            Problem(name, source.line(("schema",)), f"schema must be {PLAYBOOK_SCHEMA} or {SNIPPETS_SCHEMA}")
+            Problem(name, source.line(("schema",)), f"schema must be one of {', '.join(kinds)}")
         )
         return loaded
     try:
@@ -114,6 +118,9 @@ def load_text(text: str, path: FilePath, loaded: Loaded | None = None) -> Loaded
     if isinstance(decoded, Playbook):
         check.playbook(decoded, path)
         loaded.playbook = decoded
+    elif isinstance(decoded, AutoReply):
+        check.autoreply(decoded, path)
+        loaded.autoreply = decoded
     else:
         check.snippets(decoded)
         loaded.snippets = decoded
@@ -177,6 +184,26 @@ class Checker:
             self.localised((*path, "text"), snippet.text)
             for locale, text in snippet.text.items():
                 self.template_text((*path, "text", locale), text, set(CONTEXT), None, "webchat")
+
+    # -- automatic replies -------------------------------------------------------------------
+
+    def autoreply(self, reply: AutoReply, path: FilePath) -> None:
+        if not _ID.match(reply.id) or (path.suffix in (".yaml", ".yml") and path.stem != reply.id):
+            self.add(
+                ("id",), f"id {reply.id!r} must be lower-case letters, digits and _, and match the file name"
+            )
+        if not reply.channels:
+            self.add(("channels",), "an automatic reply needs the channels it answers on")
+        for index, value in enumerate(reply.channels):
+            self.choice(("channels", index), value, CHANNELS, "channel")
+        self.duration(("once_per",), reply.once_per)
+        allowed = {"ticket.number", "ticket.subject", "contact.display_name"}
+        for key, texts in (("subject", reply.subject), ("text", reply.text)):
+            if texts is None:
+                continue
+            self.localised((key,), texts)
+            for locale, text in texts.items():
+                self.template_text((key, locale), text, allowed, None, "email")
 
     # -- playbooks ---------------------------------------------------------------------------
 

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from hub.domain import ChannelKind, Priority, Role, Scenario
 from hub.errors import InvalidInput
 from hub.intake.inbound import WindowGrant
-from hub.models import Notification, PlaybookSuggestionRow, PlaybookVersionRow, Requirement, Ticket
+from hub.models import Message, Notification, PlaybookSuggestionRow, PlaybookVersionRow, Requirement, Ticket
 from hub.playbooks import runs
 from hub.tickets import tickets
 from playbooks.catalogue import LIBRARY, Catalogue
 from tests import factories
 from tests.conftest import ManualClock
+from tests.email_helpers import ingestor, mail, mailbox
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -168,3 +169,40 @@ async def test_suggestions_are_stored_when_a_ticket_opens_and_when_its_scenario_
     ]
     panel = await runs.show(hub, actor, ticket_id)
     assert [s.playbook_id for s in panel.suggestions] == ["after_sales", "complaint"]
+
+
+async def test_the_email_acknowledgement_comes_from_the_library_unless_the_mailbox_has_its_own(
+    hub, tmp_path: Path
+) -> None:
+    box = await mailbox(hub, auto_ack=True)
+    email = await ingestor(hub)
+    first = await email.ingest(box.id, mail(subject="发票问题"))
+    number = (await factories.get(hub, Ticket, first.ticket_id)).number
+    assert first.acknowledged
+    ack = await _ack_of(hub, first.ticket_id)
+    assert ack.is_auto and ack.meta["automatic"] == "acknowledgement"
+    assert ack.meta["subject"] == f"[#{number}] 我们已收到您的邮件 / We received your message: 发票问题"
+    assert ack.text == (
+        f"您好，\n\n我们已收到您的邮件，工单号 #{number}。客服人员会尽快回复您；回复本邮件即可补充信息。\n\n"
+        f"Hello,\n\nwe received your message and opened ticket #{number}. An agent will answer soon; "
+        "reply to this mail to add anything."
+    )
+    # A company's folder replaces the shipped acknowledgement, checked like any playbook file.
+    company = tmp_path / "company"
+    company.mkdir()
+    text = (LIBRARY / "acknowledgement.yaml").read_text(encoding="utf-8")
+    (company / "acknowledgement.yaml").write_text(
+        text.replace("客服人员会尽快回复您", "我们会在一个工作日内回复您"), encoding="utf-8"
+    )
+    theirs = dataclasses.replace(hub, playbooks=Catalogue([LIBRARY, company]))
+    second = await (await ingestor(theirs)).ingest(box.id, mail(sender="other@client.example", subject="x"))
+    assert "我们会在一个工作日内回复您" in (await _ack_of(hub, second.ticket_id)).text
+
+
+async def _ack_of(hub, ticket_id) -> Message:
+    async with hub.uow() as uow:
+        found = await uow.session.scalar(
+            sa.select(Message).where(Message.ticket_id == ticket_id, Message.is_auto)
+        )
+    assert found is not None
+    return found
