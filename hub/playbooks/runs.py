@@ -47,6 +47,7 @@ from hub.playbooks.gate import active_run, document, values
 from hub.playbooks.suggestions import from_json
 from hub.ports import PlaybookSuggestion, RenderedReply, TicketFacts
 from hub.requirements import handoffs
+from hub.sla import service as sla
 from hub.tickets import timeline, windows
 from hub.tickets.tickets import load_for
 
@@ -277,6 +278,8 @@ async def start(hub: Hub, actor: Actor, ticket_id: uuid.UUID, playbook_id: str) 
             digest=version.digest,
         )
         ticket.updated_at = now
+        await session.flush()
+        await sla.refresh(uow, ticket)  # the playbook's targets replace the policy's while it runs
         uow.emit(
             PlaybookChanged(
                 at=now,
@@ -427,6 +430,8 @@ async def _record(
                 actor_user_id=actor.user_id,
                 playbook=run.playbook_id,
             )
+            await session.flush()
+            await sla.refresh(uow, ticket)  # back to the policy's targets
         ticket.updated_at = now
         await uow.commit()
 

@@ -12,10 +12,21 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from hub.calendars.due import compute_due
+from hub.calendars.durations import parse_duration
+from hub.calendars.service import load_calendar
 from hub.domain import ChannelKind, Priority, Role, Scenario
 from hub.errors import InvalidInput
 from hub.intake.inbound import WindowGrant
-from hub.models import Message, Notification, PlaybookSuggestionRow, PlaybookVersionRow, Requirement, Ticket
+from hub.models import (
+    Message,
+    Notification,
+    PlaybookSuggestionRow,
+    PlaybookVersionRow,
+    Requirement,
+    Ticket,
+    TicketSla,
+)
 from hub.playbooks import runs
 from hub.tickets import tickets
 from playbooks.catalogue import LIBRARY, Catalogue
@@ -206,3 +217,23 @@ async def _ack_of(hub, ticket_id) -> Message:
         )
     assert found is not None
     return found
+
+
+async def test_the_playbooks_targets_replace_the_policys_while_it_runs(hub) -> None:
+    """The complaint playbook promises a resolution within 3bd; the default e-mail policy none.
+    The ticket's clocks say so, named after the playbook, and go back once it completes."""
+    actor = factories.actor(await factories.user(hub))
+    ticket_id = await _ticket(hub)
+    before = await factories.get(hub, TicketSla, ticket_id)
+    assert before.policy_name == "default-email" and before.resolution_due_at is None
+    await runs.start(hub, actor, ticket_id, "complaint")
+    during = await factories.get(hub, TicketSla, ticket_id)
+    assert during.policy_name == "playbook:complaint" and during.resolution_state == "active"
+    assert during.first_response_due_at == before.first_response_due_at  # e-mail: 1bd either way
+    opened = (await factories.get(hub, Ticket, ticket_id)).created_at
+    calendar_due = compute_due(await load_calendar(hub, "cn"), opened, parse_duration("3bd")).at
+    assert during.resolution_due_at == calendar_due
+    for step in ("acknowledge", "collect", "investigate", "propose", "execute", "callback"):
+        await runs.skip(hub, actor, ticket_id, step, "测试：跳过")
+    after = await factories.get(hub, TicketSla, ticket_id)
+    assert after.policy_name == "default-email" and after.resolution_due_at is None

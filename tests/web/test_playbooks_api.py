@@ -200,3 +200,5 @@ async def test_the_ticket_page_shows_suggestions_then_the_running_steps(hub, cli
     assert 'name="done.fields.severity"' in parts and 'id="pb-insert-acknowledge"' in parts
     # Branch steps are decided, never shown as something to do.
     assert 'id="pb-step-grade"' not in parts
+    # The playbook's targets are the ticket's SLA while it runs, and the panel says whose they are.
+    assert "话术手册 complaint 执行期间的时限，日历 cn" in parts

@@ -227,6 +227,10 @@ UI: dict[str, dict[str, str]] = {
         "zh-CN": "等待客户回复：计时自 {at} 起暂停。",
     },
     "sla.policy": {"en": "Policy {name}, calendar {calendar}", "zh-CN": "策略 {name}，日历 {calendar}"},
+    "sla.by_playbook": {
+        "en": "The targets of playbook {name} while it runs, calendar {calendar}",
+        "zh-CN": "话术手册 {name} 执行期间的时限，日历 {calendar}",
+    },
     "pb.title": {"en": "Playbook", "zh-CN": "话术手册"},
     "pb.suggested": {"en": "Suggested for this ticket", "zh-CN": "建议使用"},
     "pb.no_suggestion": {"en": "No playbook matches this ticket yet.", "zh-CN": "暂无匹配此工单的话术手册。"},
