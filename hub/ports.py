@@ -177,6 +177,17 @@ class ToneIssue(msgspec.Struct, frozen=True):
     rule: str
 
 
+class FilledSnippet(msgspec.Struct, frozen=True):
+    """A canned answer (``::shortcut`` in the composer) filled in for one ticket; ``problem`` says
+    which value is missing when it could not be (never a hole in the client's message)."""
+
+    id: str
+    shortcut: str
+    title: dict[str, str]
+    text: str | None
+    problem: str | None = None
+
+
 class PlaybookCatalogue(Protocol):
     """The playbook library this deployment loaded (``playbooks/``: the shipped one and the
     company's folder). The core runs playbooks without knowing their file format or Jinja."""
@@ -211,6 +222,8 @@ class PlaybookCatalogue(Protocol):
     def condition(self, expression: str, values: Mapping[str, Any]) -> bool:
         """A branch rule's ``when`` over the run's values (``fields.severity == 'red'``)."""
         ...
+
+    def snippets(self, *, locale: str, values: Mapping[str, Any]) -> list[FilledSnippet]: ...
 
     def automatic_reply(
         self, kind: str, *, channel: str, values: Mapping[str, Any]
@@ -253,6 +266,9 @@ class NoPlaybooks:
 
     def condition(self, expression: str, values: Mapping[str, Any]) -> bool:
         return False
+
+    def snippets(self, *, locale: str, values: Mapping[str, Any]) -> list[FilledSnippet]:
+        return []
 
     def automatic_reply(
         self, kind: str, *, channel: str, values: Mapping[str, Any]

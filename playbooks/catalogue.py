@@ -18,6 +18,7 @@ import msgspec
 
 from hub.errors import InvalidInput
 from hub.ports import (
+    FilledSnippet,
     PlaybookListing,
     PlaybookSuggestion,
     PlaybookVersion,
@@ -51,7 +52,7 @@ class Catalogue:
         self.loaded, problems = validate_paths(paths if paths is not None else folders())
         self.problems = [str(problem) for problem in problems]
         self.by_id: dict[str, Loaded] = {}
-        self.snippets: list[Snippet] = []
+        self.snippets_loaded: list[Snippet] = []
         self.autoreplies: dict[str, AutoReply] = {}
         for item in self.loaded:
             if item.autoreply is not None and not item.problems:
@@ -59,7 +60,7 @@ class Catalogue:
             if item.playbook is not None:
                 self.by_id[item.playbook.id] = item  # a later folder's playbook replaces the shipped one
             if item.snippets is not None and not item.problems:
-                self.snippets.extend(item.snippets.snippets)
+                self.snippets_loaded.extend(item.snippets.snippets)
 
     def listing(self) -> list[PlaybookListing]:
         return [
@@ -136,6 +137,20 @@ class Catalogue:
             ToneIssue(hit.phrase, hit.severity, hit.rule)
             for hit in tone.check(book.tone, locale, text, first_reply=first_reply)
         ]
+
+    def snippets(self, *, locale: str, values: Mapping[str, Any]) -> list[FilledSnippet]:
+        filled: list[FilledSnippet] = []
+        for snippet in self.snippets_loaded:
+            text = snippet.text.get(locale) or snippet.text["en"]
+            try:
+                filled.append(
+                    FilledSnippet(snippet.id, snippet.shortcut, dict(snippet.title), fill(text, values))
+                )
+            except RenderError as exc:
+                filled.append(
+                    FilledSnippet(snippet.id, snippet.shortcut, dict(snippet.title), None, str(exc))
+                )
+        return filled
 
     def automatic_reply(
         self, kind: str, *, channel: str, values: Mapping[str, Any]

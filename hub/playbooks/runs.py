@@ -45,7 +45,7 @@ from hub.playbooks import plan as plans
 from hub.playbooks.events import PlaybookChanged
 from hub.playbooks.gate import active_run, document, values
 from hub.playbooks.suggestions import from_json
-from hub.ports import PlaybookSuggestion, RenderedReply, TicketFacts
+from hub.ports import FilledSnippet, PlaybookSuggestion, RenderedReply, TicketFacts
 from hub.requirements import handoffs
 from hub.sla import service as sla
 from hub.tickets import timeline, windows
@@ -550,6 +550,18 @@ async def render_reply(
     )
 
 
+async def snippets(hub: Hub, actor: Actor, ticket_id: uuid.UUID, *, locale: str) -> list[FilledSnippet]:
+    """The canned answers filled in for this ticket (the playbook's form values too, if one runs)."""
+    permissions.require_staff(actor)
+    async with hub.uow() as uow:
+        session, now = uow.session, hub.clock.now()
+        ticket = await load_for(session, actor, ticket_id)
+        run = await active_run(session, ticket.id)
+        doc = await document(session, run.digest) if run is not None else {}
+        context = await _context(session, ticket, actor, run, doc, now)
+    return hub.playbooks.snippets(locale=locale, values=context)
+
+
 async def _channel(session: AsyncSession, ticket: Ticket) -> Any:
     from hub.models import Channel
 
@@ -557,7 +569,12 @@ async def _channel(session: AsyncSession, ticket: Ticket) -> Any:
 
 
 async def _context(
-    session: AsyncSession, ticket: Ticket, actor: Actor, run: PlaybookRun, doc: dict[str, Any], now: datetime
+    session: AsyncSession,
+    ticket: Ticket,
+    actor: Actor,
+    run: PlaybookRun | None,
+    doc: dict[str, Any],
+    now: datetime,
 ) -> dict[str, Any]:
     contact = await session.get(Contact, ticket.contact_id)
     agent = await session.get(User, actor.user_id) if actor.user_id else None
@@ -567,13 +584,13 @@ async def _context(
         "agent.display_name": agent.name if agent is not None else None,
         "ticket.number": str(ticket.number),
         "ticket.subject": ticket.subject,
-        **values(run),
+        **(values(run) if run is not None else {}),
     }
     if ticket.organization_id is not None:
         organization = await session.get(Organization, ticket.organization_id)
         context["organization.name"] = organization.name if organization is not None else None
     resolution = (doc.get("sla") or {}).get("resolution")
-    if resolution:
+    if resolution and run is not None:
         calendar = await calendar_in(session, names.DEFAULT)
         due = compute_due(calendar, run.started_at, parse_duration(resolution)).at
         context["sla.resolution_due_local"] = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")

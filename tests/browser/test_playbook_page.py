@@ -33,6 +33,15 @@ async def test_an_agent_runs_the_complaint_playbook(hub: Hub, new_page) -> None:
     await log_in(page, agent.email)
     await page.goto(f"/tickets/{ticket_id}")
 
+    # A canned answer: ::shortcut and Tab, filled in for this ticket.
+    composer = page.get_by_label("回复客户")
+    await composer.fill("好的。::thanks")
+    await composer.press("Tab")
+    await expect(composer).to_have_value(
+        re.compile(r"^好的。感谢您的耐心，如果还有其他问题，随时联系我们。工单号 \d+。$")
+    )
+    await composer.fill("")
+
     suggestion = page.locator('[data-suggested="complaint"]')
     await expect(suggestion).to_contain_text("客户投诉处理")
     await expect(suggestion).to_contain_text("客户提到“投诉”")
@@ -52,7 +61,6 @@ async def test_an_agent_runs_the_complaint_playbook(hub: Hub, new_page) -> None:
 
     # The first reply: filled in for this client and channel, inserted into the composer, sent.
     await page.locator("#pb-insert-acknowledge").click()
-    composer = page.get_by_label("回复客户")
     await expect(composer).to_have_value(re.compile(r"^王女士您好：\n\n我是.+深感抱歉"))
     await page.get_by_role("button", name="发送回复").click()
     await expect(page.locator("#part-thread .msg--outbound")).to_contain_text("深感抱歉")

@@ -237,3 +237,25 @@ async def test_the_playbooks_targets_replace_the_policys_while_it_runs(hub) -> N
         await runs.skip(hub, actor, ticket_id, step, "测试：跳过")
     after = await factories.get(hub, TicketSla, ticket_id)
     assert after.policy_name == "default-email" and after.resolution_due_at is None
+
+
+async def test_the_demo_tickets_have_playbooks_suggested(invoke_cli, hub) -> None:
+    """`hub serve --demo` (seed-demo) shows the playbooks at work: each demo ticket is suggested the
+    playbook of its scenario, the complaint one the complaint playbook."""
+    result = await invoke_cli("seed-demo")
+    assert result.code == 0, result.err
+    async with hub.uow() as uow:
+        rows = (
+            await uow.session.execute(
+                sa.select(Ticket.scenario, PlaybookSuggestionRow.suggestions).join(
+                    PlaybookSuggestionRow, PlaybookSuggestionRow.ticket_id == Ticket.id
+                )
+            )
+        ).all()
+        total = await uow.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+    assert len(rows) == total
+    suggested = {scenario.value: {s["playbook"] for s in found} for scenario, found in rows}
+    assert "complaint" in suggested["complaint"]
+    assert "after_sales" in suggested["after_sales"]
+    assert "requirement_intake" in suggested["requirement"]
+    assert "inquiry" in suggested["inquiry"]

@@ -202,3 +202,15 @@ async def test_the_ticket_page_shows_suggestions_then_the_running_steps(hub, cli
     assert 'id="pb-step-grade"' not in parts
     # The playbook's targets are the ticket's SLA while it runs, and the panel says whose they are.
     assert "话术手册 complaint 执行期间的时限，日历 cn" in parts
+
+
+async def test_snippets_are_filled_in_for_the_ticket(hub, client, cast) -> None:
+    ticket_id = await _complaint_ticket(hub)
+    url = f"/api/v1/tickets/{ticket_id}/snippets"
+    listed = await client.get(url, params={"locale": "zh-CN"}, headers=cast.as_(Role.AGENT))
+    assert listed.status_code == 200, listed.text
+    by_shortcut = {s["shortcut"]: s for s in listed.json()}
+    assert by_shortcut["hi"]["text"].startswith("王女士您好，我是Agent")
+    english = (await client.get(url, params={"locale": "en"}, headers=cast.as_(Role.AGENT))).json()
+    assert next(s for s in english if s["shortcut"] == "wait")["text"].startswith("Let me check that")
+    assert_problem(await client.get(url, headers=cast.as_(Role.PARTNER)), 403, "forbidden")

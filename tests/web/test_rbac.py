@@ -88,6 +88,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/playbooks"): STAFF,
     ("GET", "/api/v1/tickets/{ticket_id:uuid}/playbook"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/playbook"): STAFF,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}/snippets"): STAFF,
     ("GET", "/api/v1/notifications"): ANY,
     ("POST", "/api/v1/notifications/{notification_id:uuid}/read"): ANY,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/requirements"): STAFF,

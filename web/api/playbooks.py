@@ -1,6 +1,7 @@
 """Playbooks over HTTP: the library, and the playbook running on a ticket (staff only).
 
-``GET /api/v1/playbooks`` lists the loaded playbooks with their versions and problems.
+``GET /api/v1/playbooks`` lists the loaded playbooks with their versions and problems;
+``GET /api/v1/tickets/{id}/snippets`` gives the canned answers (``::shortcut``) filled in for a ticket.
 ``GET /api/v1/tickets/{id}/playbook`` shows the run (steps with their state, due instant, who did
 them and the evidence) or, while none runs, the playbooks suggested with the reason.
 ``POST`` on the same path does one thing, named by the body:
@@ -25,7 +26,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.core import Hub
 from hub.errors import InvalidInput
@@ -232,3 +233,28 @@ async def act_on_playbook(
         hub, actor, ticket_id, data.step, locale=data.render.locale, ask=data.render.ask
     )
     return _out(await runs.show(hub, actor, ticket_id), reply=msgspec.to_builtins(rendered))
+
+
+class SnippetOut(msgspec.Struct):
+    id: str
+    shortcut: str
+    title: dict[str, str]
+    #: Filled in for the ticket; ``None`` with ``problem`` naming the missing value.
+    text: str | None
+    problem: str | None
+
+
+@get("/api/v1/tickets/{ticket_id:uuid}/snippets", guards=[staff], tags=["playbooks"], security=BEARER)
+async def ticket_snippets(
+    request: Request,
+    hub: NamedDependency[Hub],
+    ticket_id: FromPath[uuid.UUID],
+    locale: FromQuery[Annotated[str, msgspec.Meta(pattern="^(zh-CN|en)$")]] = "zh-CN",
+) -> list[SnippetOut]:
+    """The canned answers, filled in for this ticket in ``locale`` (agents, supervisors, admins):
+    the composer inserts one when the agent types ``::shortcut`` and Tab."""
+    user: CurrentUser = request.user
+    return [
+        SnippetOut(s.id, s.shortcut, s.title, s.text, s.problem)
+        for s in await runs.snippets(hub, user.actor, ticket_id, locale=locale)
+    ]

@@ -232,6 +232,10 @@ UI: dict[str, dict[str, str]] = {
         "zh-CN": "话术手册 {name} 执行期间的时限，日历 {calendar}",
     },
     "pb.title": {"en": "Playbook", "zh-CN": "话术手册"},
+    "compose.snippets": {
+        "en": "Type ::shortcut and press Tab to insert a canned answer.",
+        "zh-CN": "输入 ::快捷词 后按 Tab 键插入常用语。",
+    },
     "pb.suggested": {"en": "Suggested for this ticket", "zh-CN": "建议使用"},
     "pb.no_suggestion": {"en": "No playbook matches this ticket yet.", "zh-CN": "暂无匹配此工单的话术手册。"},
     "pb.reason.scenario": {"en": "Scenario: {detail}", "zh-CN": "场景：{detail}"},

@@ -500,7 +500,36 @@ function initTicket() {
     for (const names of event.target.querySelectorAll(".file-names")) names.textContent = "";
   });
 
-  root.addEventListener("keydown", (event) => {
+  /** ``::shortcut`` then Tab in the reply box: the snippet, filled in for this ticket by the server. */
+  let snippets = null;
+  async function expandSnippet(area) {
+    const before = area.value.slice(0, area.selectionStart);
+    const typed = before.match(/::([a-z0-9][a-z0-9_-]*)$/i);
+    if (!typed) return false;
+    if (snippets === null) {
+      const answer = await api(`${apiBase}snippets?locale=${encodeURIComponent(LANG)}`, { method: "GET" });
+      snippets = answer.ok ? answer.data : [];
+    }
+    const found = snippets.find((snippet) => snippet.shortcut === typed[1].toLowerCase());
+    if (!found) return false;
+    if (found.text === null) {
+      say(statusOf(area.form), found.problem, "error");
+      return true;
+    }
+    const start = before.length - typed[0].length;
+    area.setRangeText(found.text, start, area.selectionStart, "end");
+    return true;
+  }
+
+  root.addEventListener("keydown", async (event) => {
+    if (event.key === "Tab" && !event.shiftKey && event.target.id === "reply-text") {
+      const area = event.target;
+      if (/::[a-z0-9][a-z0-9_-]*$/i.test(area.value.slice(0, area.selectionStart))) {
+        event.preventDefault();
+        await expandSnippet(area);
+      }
+      return;
+    }
     if (typingWithIme(event)) return; // Enter confirms a Chinese input method's candidate
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.matches(".compose textarea")) {
       event.preventDefault();
