@@ -214,3 +214,43 @@ async def test_snippets_are_filled_in_for_the_ticket(hub, client, cast) -> None:
     english = (await client.get(url, params={"locale": "en"}, headers=cast.as_(Role.AGENT))).json()
     assert next(s for s in english if s["shortcut"] == "wait")["text"].startswith("Let me check that")
     assert_problem(await client.get(url, headers=cast.as_(Role.PARTNER)), 403, "forbidden")
+
+
+async def test_the_library_page_lists_versions_and_checks_for_staff(hub, client) -> None:
+    agent = await factories.user(hub, Role.AGENT)
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": agent.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 200
+    page = (await client.get("/playbooks")).text
+    assert '<a href="/playbooks">话术手册</a>' in page
+    assert (
+        'data-playbook="complaint" data-valid="yes"' in page and "客户投诉处理" in page and "第 1 版" in page
+    )
+
+
+async def test_a_companys_broken_playbook_is_listed_with_its_problems_and_cannot_start(
+    hub, make_client, tmp_path
+) -> None:
+    from playbooks.catalogue import LIBRARY
+
+    company = tmp_path / "company"
+    company.mkdir()
+    text = (LIBRARY / "inquiry.yaml").read_text(encoding="utf-8").replace("{{ answer_text }}", "{{ answer }}")
+    (company / "inquiry.yaml").write_text(text, encoding="utf-8")
+    agent = await factories.user(hub, Role.AGENT)
+    ticket_id = await _complaint_ticket(hub)
+    async with make_client(HUB_PLAYBOOKS_DIR=str(company)) as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"email": agent.email, "password": factories.PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        listed = {p["id"]: p for p in (await client.get("/api/v1/playbooks", headers=headers)).json()}
+        assert listed["inquiry"]["source"] == str(company / "inquiry.yaml")
+        assert any("variable answer is not declared" in line for line in listed["inquiry"]["problems"])
+        refused = await client.post(
+            f"/api/v1/tickets/{ticket_id}/playbook", json={"playbook": "inquiry"}, headers=headers
+        )
+        assert_problem(refused, 404, "not_found")
+        page = (await client.get("/playbooks")).text
+        assert 'data-playbook="inquiry" data-valid="no"' in page and "variable answer is not declared" in page

@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
+from web.pages.playbooks import playbooks_page
 from web.pages.security import PAGE_HEADERS
 from web.pages.static import static_router
 from web.pages.ticket import ticket_page, ticket_parts
@@ -27,7 +28,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def page_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_parts],
+        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_parts, playbooks_page],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
         include_in_schema=False,

@@ -232,6 +232,21 @@ UI: dict[str, dict[str, str]] = {
         "zh-CN": "话术手册 {name} 执行期间的时限，日历 {calendar}",
     },
     "pb.title": {"en": "Playbook", "zh-CN": "话术手册"},
+    "pb.library": {"en": "Playbooks", "zh-CN": "话术手册"},
+    "pb.library_note": {
+        "en": "The shipped playbooks and the company's own (HUB_PLAYBOOKS_DIR), as loaded at start-up. "
+        "Edit the YAML files and check them with `hub playbooks validate`; a running playbook keeps the version it started with.",
+        "zh-CN": "系统自带的话术手册和本公司的话术手册（HUB_PLAYBOOKS_DIR），启动时加载。"
+        "修改 YAML 文件后用 `hub playbooks validate` 检查；已开始执行的手册沿用开始时的版本。",
+    },
+    "pb.col.title": {"en": "Playbook", "zh-CN": "手册"},
+    "pb.col.version": {"en": "Version", "zh-CN": "版本"},
+    "pb.col.digest": {"en": "Content digest", "zh-CN": "内容摘要"},
+    "pb.col.source": {"en": "File", "zh-CN": "文件"},
+    "pb.col.state": {"en": "Checks", "zh-CN": "检查结果"},
+    "pb.valid": {"en": "No problems", "zh-CN": "检查通过"},
+    "pb.problems": {"en": "{count} problems", "zh-CN": "{count} 个问题"},
+    "pb.none": {"en": "No playbook is loaded.", "zh-CN": "没有加载任何话术手册。"},
     "compose.snippets": {
         "en": "Type ::shortcut and press Tab to insert a canned answer.",
         "zh-CN": "输入 ::快捷词 后按 Tab 键插入常用语。",
@@ -327,6 +342,7 @@ UI: dict[str, dict[str, str]] = {
 #: once", never "Reopened 1 times"); Chinese nouns do not inflect, so it needs none.
 ONE: dict[str, dict[str, str]] = {
     "ticket.reopened": {"en": "Reopened once"},
+    "pb.problems": {"en": "1 problem"},
 }
 
 #: The strings the browser module needs, sent in a JSON data block (no inline script).
