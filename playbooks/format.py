@@ -53,19 +53,14 @@ class Field(_Struct, kw_only=True):
     optional: bool = False
 
 
-class EscalationRung(_Struct, kw_only=True):
-    after: str
-    notify: str
-    set_priority: str | None = None
-
-
 class Sla(_Struct, kw_only=True):
-    """Targets while the playbook runs, in the SLA engine's units (``3bm``, ``2bh``, ``1bd``)."""
+    """Targets while the playbook runs, in the SLA engine's units (``3bm``, ``2bh``, ``1bd``); they
+    replace the ticket's policy's. A complaint's escalation ladder is the hub's own (1/3/5 business
+    days, ``hub.sla.escalation``); a playbook escalates further with the ``escalate`` action."""
 
     first_response: dict[str, str] | str | None = None
     next_response: str | None = None
     resolution: str | None = None
-    escalation: list[EscalationRung] = msgspec.field(default_factory=list)
 
 
 class ForbiddenPhrase(_Struct, kw_only=True):

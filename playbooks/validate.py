@@ -278,16 +278,6 @@ class Checker:
             self.duration(("sla", "first_response"), first)
         self.duration(("sla", "next_response"), book.sla.next_response)
         self.duration(("sla", "resolution"), book.sla.resolution)
-        for index, rung in enumerate(book.sla.escalation):
-            self.duration(("sla", "escalation", index, "after"), rung.after)
-            self.choice(("sla", "escalation", index, "notify"), rung.notify, actions.AUDIENCES, "audience")
-            if rung.set_priority is not None:
-                self.choice(
-                    ("sla", "escalation", index, "set_priority"),
-                    rung.set_priority,
-                    actions.PRIORITIES,
-                    "priority",
-                )
 
     def tone_rules(self, book: Playbook) -> None:
         if book.tone is None:

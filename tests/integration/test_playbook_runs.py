@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from hub.accounts import teams
+from hub.actors import CLI
 from hub.calendars.due import compute_due
 from hub.calendars.durations import parse_duration
 from hub.calendars.service import load_calendar
@@ -19,6 +21,7 @@ from hub.domain import ChannelKind, Priority, Role, Scenario
 from hub.errors import InvalidInput
 from hub.intake.inbound import WindowGrant
 from hub.models import (
+    Handoff,
     Message,
     Notification,
     PlaybookSuggestionRow,
@@ -259,3 +262,26 @@ async def test_the_demo_tickets_have_playbooks_suggested(invoke_cli, hub) -> Non
     assert "after_sales" in suggested["after_sales"]
     assert "requirement_intake" in suggested["requirement"]
     assert "inquiry" in suggested["inquiry"]
+
+
+async def test_a_hand_off_step_asks_the_other_teams_liaison(hub) -> None:
+    sales = await factories.team(hub, "Sales", name_zh="销售部")
+    liaison = await factories.user(hub, team_id=sales.id)
+    await teams.update_team(hub, CLI, sales.id, teams.TeamChanges(liaison_id=liaison.id))
+    actor = factories.actor(await factories.user(hub))
+    ticket_id = await _ticket(hub)
+    await runs.start(hub, actor, ticket_id, "partner_delivery_delay")
+    facts = {"order_no": "PO-7788", "new_date": "2026-12-20", "cause": "原材料短缺", "client_impact": "true"}
+    after = await runs.complete(hub, actor, ticket_id, "facts", runs.StepInput(fields=facts))
+    assert after.run is not None and after.run.fields["client_impact"] is True
+    done = await runs.complete(hub, actor, ticket_id, "tell_owner", runs.StepInput())
+    assert done.run is not None
+    record = next(s for s in done.run.steps if s.id == "tell_owner").record
+    async with hub.uow() as uow:
+        handoff = await uow.session.scalar(sa.select(Handoff).where(Handoff.ticket_id == ticket_id))
+    assert handoff is not None and record is not None and record["evidence"]["handoff_id"] == str(handoff.id)
+    assert handoff.to_team_id == sales.id and handoff.liaison_id == liaison.id
+    assert handoff.note == "合作方交付延迟，影响客户订单，请评估并通知相关客户。"
+    # The confirmation fills in the form's values.
+    reply = await runs.render_reply(hub, actor, ticket_id, "confirm", locale="zh-CN", ask={})
+    assert "采购单 PO-7788 的新交货日期为 2026-12-20" in reply.text
