@@ -1,4 +1,4 @@
-"""Starting a playbook on a ticket, doing or skipping its steps, and what the ticket shows of it.
+"""Starting a playbook on a ticket, and doing or skipping its steps.
 
 The run pins the version it started with (the document is stored in ``playbook_versions``), so
 a later edit of the file changes new runs only. Every step done or skipped is written to the
@@ -8,12 +8,10 @@ steps) are carried out by the hub's own use cases after the run's change commits
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -21,78 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
 from hub.actors import Actor
-from hub.calendars import names
-from hub.calendars.due import compute_due
-from hub.calendars.durations import parse_duration
-from hub.calendars.service import calendar_in
 from hub.core import Hub
-from hub.domain import ChannelKind, Direction, PlaybookRunStatus, TicketEventKind
+from hub.domain import Direction, PlaybookRunStatus, TicketEventKind
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events import TicketRef
-from hub.models import (
-    Contact,
-    Message,
-    Organization,
-    PlaybookRun,
-    PlaybookSuggestionRow,
-    PlaybookVersionRow,
-    Team,
-    Ticket,
-    User,
-)
-from hub.playbooks import actions
+from hub.models import Message, PlaybookRun, PlaybookVersionRow, Team
+from hub.playbooks import actions, forms
 from hub.playbooks import plan as plans
 from hub.playbooks.events import PlaybookChanged
 from hub.playbooks.gate import active_run, document, values
-from hub.playbooks.suggestions import from_json
-from hub.ports import FilledSnippet, PlaybookSuggestion, RenderedReply, TicketFacts
+from hub.playbooks.views import Panel, show
 from hub.requirements import handoffs
 from hub.sla import service as sla
-from hub.tickets import timeline, windows
+from hub.tickets import timeline
 from hub.tickets.tickets import load_for
 
 MAX_REASON = 2000
-MAX_VALUE = 4000
-
-
-@dataclass(frozen=True)
-class StepView:
-    id: str
-    kind: str
-    title: dict[str, str]
-    required: bool
-    #: ``done``, ``skipped``, ``open``, ``later`` (applies once the steps before it are done) or
-    #: ``not_applicable`` (a branch went elsewhere).
-    state: str
-    due_at: datetime | None = None
-    record: dict[str, Any] | None = None
-    items: list[dict[str, str]] = field(default_factory=list)
-    fields: list[plans.PlanField] = field(default_factory=list)
-    template: str | None = None
-    ask: list[dict[str, Any]] = field(default_factory=list)
-    goto: str | None = None
-
-
-@dataclass(frozen=True)
-class RunView:
-    id: uuid.UUID
-    playbook_id: str
-    version: int
-    digest: str
-    title: dict[str, str]
-    status: str
-    started_at: datetime
-    started_by_id: uuid.UUID | None
-    steps: list[StepView]
-    missing: list[str]
-    fields: dict[str, Any]
-    sla: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class Panel:
-    run: RunView | None
-    suggestions: list[PlaybookSuggestion]
 
 
 @dataclass(frozen=True)
@@ -104,129 +46,6 @@ class StepInput:
     note: str | None = None
     #: Hand-off steps: the language of the question put to the other team.
     locale: str = "zh-CN"
-
-
-# -- reading -------------------------------------------------------------------------------------
-
-
-async def facts(session: AsyncSession, ticket: Ticket) -> TicketFacts:
-    """What triggers look at: scenario, channel, the subject and the client's first words."""
-    first = await session.scalar(
-        sa.select(Message.text)
-        .where(Message.ticket_id == ticket.id, Message.direction == Direction.INBOUND)
-        .order_by(Message.created_at, Message.id)
-        .limit(1)
-    )
-    tier = kind = None
-    if ticket.organization_id is not None:
-        organization = await session.get(Organization, ticket.organization_id)
-        if organization is not None:
-            tier, kind = organization.tier.value, organization.kind.value
-    return TicketFacts(
-        scenario=ticket.scenario.value,
-        channel=ticket.channel_kind.value,
-        text=f"{ticket.subject}\n{first or ''}",
-        tier=tier,
-        organization_kind=kind,
-    )
-
-
-async def panel(hub: Hub, session: AsyncSession, actor: Actor, ticket_id: uuid.UUID) -> Panel:
-    """The run on the ticket (if any) and, while none runs, the playbooks suggested with why."""
-    permissions.require_staff(actor)
-    ticket = await load_for(session, actor, ticket_id)
-    run = await session.scalar(
-        sa.select(PlaybookRun)
-        .where(PlaybookRun.ticket_id == ticket.id, PlaybookRun.is_primary)
-        .order_by(PlaybookRun.started_at.desc())
-        .limit(1)
-    )
-    view = await _view(hub, session, run) if run is not None else None
-    if view is not None and view.status == "active":
-        return Panel(run=view, suggestions=[])
-    # What the subscriber stored when the ticket opened or its scenario changed; computed now for
-    # a ticket it has not seen (opened before the library was loaded, or the subscriber failed).
-    stored = await session.get(PlaybookSuggestionRow, ticket.id)
-    if stored is not None:
-        suggestions = [from_json(row) for row in stored.suggestions]
-    else:
-        suggestions = hub.playbooks.suggest(await facts(session, ticket))
-    return Panel(run=view, suggestions=suggestions)
-
-
-async def _view(hub: Hub, session: AsyncSession, run: PlaybookRun) -> RunView:
-    doc = await document(session, run.digest)
-    plan = plans.decode(doc)
-    route = plans.walk(plan, run.steps, values(run), hub.playbooks.condition)
-    calendar = await calendar_in(session, names.DEFAULT)
-    templates = doc.get("templates") or {}
-    steps: list[StepView] = []
-    reached = set(route.applicable)
-    for step in plan.steps:
-        record = run.steps.get(step.id)
-        if record is not None:
-            state = record["state"]
-        elif step.id in reached and step.kind == "branch" and step.id in route.decided:
-            state = "done"
-        elif step.id in reached:
-            state = "open"
-        elif route.undecided is not None and plan.steps.index(step) > _index(plan, route.undecided):
-            state = "later"
-        else:
-            state = "not_applicable"
-        steps.append(
-            StepView(
-                id=step.id,
-                kind=step.kind,
-                title=step.title,
-                required=step.required,
-                state=state,
-                due_at=_due(calendar, run, step),
-                record=record,
-                items=step.items,
-                fields=[f for key in step.fields if (f := plan.field(key)) is not None],
-                template=step.template,
-                ask=list((templates.get(step.template) or {}).get("ask") or []) if step.template else [],
-                goto=route.decided.get(step.id),
-            )
-        )
-    return RunView(
-        id=run.id,
-        playbook_id=run.playbook_id,
-        version=run.version,
-        digest=run.digest,
-        title=plan.title,
-        status=run.status.value,
-        started_at=run.started_at,
-        started_by_id=run.started_by_id,
-        steps=steps,
-        missing=plans.open_required(plan, run.steps, route) if run.status is PlaybookRunStatus.ACTIVE else [],
-        fields=dict(run.fields),
-        sla=doc.get("sla"),
-    )
-
-
-def _index(plan: plans.Plan, step_id: str) -> int:
-    return next(number for number, step in enumerate(plan.steps) if step.id == step_id)
-
-
-def _due(calendar: Any, run: PlaybookRun, step: plans.PlanStep) -> datetime | None:
-    """When the step falls due: its ``within`` from the run's start or from another step's doing,
-    in business or calendar time on the default business calendar."""
-    if step.due is None:
-        return None
-    origin: datetime | None = run.started_at
-    if step.due.start.startswith("step:"):
-        record = run.steps.get(step.due.start[5:])
-        origin = datetime.fromisoformat(record["at"]) if record else None
-    if origin is None:
-        return None
-    return compute_due(calendar, origin, parse_duration(step.due.within)).at
-
-
-async def show(hub: Hub, actor: Actor, ticket_id: uuid.UUID) -> Panel:
-    async with hub.uow() as uow:
-        return await panel(hub, uow.session, actor, ticket_id)
 
 
 # -- starting ------------------------------------------------------------------------------------
@@ -313,7 +132,7 @@ async def complete(hub: Hub, actor: Actor, ticket_id: uuid.UUID, step_id: str, g
         if step.kind == "reply":
             evidence["message_id"] = await _reply_sent(uow.session, ticket.id, run.started_at)
         elif step.kind == "form":
-            evidence["fields"] = _check_form(plan, step, given.fields)
+            evidence["fields"] = forms.check(plan, step, given.fields)
         elif step.kind == "checklist":
             missing = [n for n in range(len(step.items)) if n not in given.items]
             if missing:
@@ -453,54 +272,6 @@ async def _reply_sent(session: AsyncSession, ticket_id: uuid.UUID, since: dateti
     return str(message_id)
 
 
-def _check_form(plan: plans.Plan, step: plans.PlanStep, given: dict[str, Any]) -> dict[str, Any]:
-    """The step's fields from ``given``, each checked against its declaration."""
-    unknown = sorted(set(given) - set(step.fields))
-    if unknown:
-        raise InvalidInput(detail=f"{', '.join(unknown)}: not fields of step {step.id}")
-    clean: dict[str, Any] = {}
-    for key in step.fields:
-        declared = plan.field(key)
-        assert declared is not None  # the library checked every form's fields
-        value = given.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if declared.optional:
-                continue
-            raise InvalidInput(detail=f"{key} is required")
-        clean[key] = _typed(declared, value)
-    return clean
-
-
-def _typed(declared: plans.PlanField, value: Any) -> Any:
-    key = declared.key
-    if declared.type == "bool":
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("true", "yes", "1", "on"):
-            return True
-        if str(value).lower() in ("false", "no", "0", "off"):
-            return False
-        raise InvalidInput(detail=f"{key} must be yes or no")
-    if declared.type == "int":
-        try:
-            return int(str(value))
-        except ValueError:
-            raise InvalidInput(detail=f"{key} must be a whole number") from None
-    text = str(value).strip()
-    if len(text) > MAX_VALUE:
-        raise InvalidInput(detail=f"{key} must have at most {MAX_VALUE} characters")
-    if declared.type == "enum" and text not in declared.values:
-        raise InvalidInput(detail=f"{key} must be one of {', '.join(declared.values)}")
-    if declared.type == "date":
-        try:
-            date.fromisoformat(text)
-        except ValueError:
-            raise InvalidInput(detail=f"{key} must be a date (YYYY-MM-DD)") from None
-    if declared.pattern is not None and not re.fullmatch(declared.pattern, text):
-        raise InvalidInput(detail=f"{key} does not have the expected form")
-    return text
-
-
 async def _hand_off(
     hub: Hub, actor: Actor, ticket_id: uuid.UUID, step: plans.PlanStep, locale: str
 ) -> uuid.UUID:
@@ -514,84 +285,3 @@ async def _hand_off(
     note = question.get(locale) or question.get("zh-CN") or next(iter(question.values()), "")
     handoff = await handoffs.request(hub, actor, ticket_id, team_id=team_id, note=note)
     return handoff.id
-
-
-# -- reply templates -----------------------------------------------------------------------------
-
-
-async def render_reply(
-    hub: Hub, actor: Actor, ticket_id: uuid.UUID, step_id: str, *, locale: str, ask: dict[str, str]
-) -> RenderedReply:
-    """The step's reply filled in for this ticket, on its channel (the WeChat template variant
-    when the 48-hour window is closed); a missing value is refused with the variable named."""
-    permissions.require_staff(actor)
-    async with hub.uow() as uow:
-        session, now = uow.session, hub.clock.now()
-        ticket = await load_for(session, actor, ticket_id)
-        run = await active_run(session, ticket.id)
-        if run is None:
-            raise Conflict(detail="no playbook is running on this ticket")
-        doc = await document(session, run.digest)
-        step = plans.decode(doc).step(step_id)
-        if step is None or step.template is None:
-            raise NotFound(what="playbook_step")
-        closed = False
-        if ticket.channel_kind is ChannelKind.WECHAT:
-            state = await windows.state(session, await _channel(session, ticket), ticket.contact_id, now=now)
-            closed = state is not None and not state.is_open
-        context = await _context(session, ticket, actor, run, doc, now)
-    return hub.playbooks.render(
-        doc,
-        step.template,
-        locale=locale,
-        channel=ticket.channel_kind.value,
-        values={**context, **{key: value for key, value in ask.items() if value.strip()}},
-        template_fallback=closed,
-    )
-
-
-async def snippets(hub: Hub, actor: Actor, ticket_id: uuid.UUID, *, locale: str) -> list[FilledSnippet]:
-    """The canned answers filled in for this ticket (the playbook's form values too, if one runs)."""
-    permissions.require_staff(actor)
-    async with hub.uow() as uow:
-        session, now = uow.session, hub.clock.now()
-        ticket = await load_for(session, actor, ticket_id)
-        run = await active_run(session, ticket.id)
-        doc = await document(session, run.digest) if run is not None else {}
-        context = await _context(session, ticket, actor, run, doc, now)
-    return hub.playbooks.snippets(locale=locale, values=context)
-
-
-async def _channel(session: AsyncSession, ticket: Ticket) -> Any:
-    from hub.models import Channel
-
-    return await session.get(Channel, ticket.channel_id)
-
-
-async def _context(
-    session: AsyncSession,
-    ticket: Ticket,
-    actor: Actor,
-    run: PlaybookRun | None,
-    doc: dict[str, Any],
-    now: datetime,
-) -> dict[str, Any]:
-    contact = await session.get(Contact, ticket.contact_id)
-    agent = await session.get(User, actor.user_id) if actor.user_id else None
-    zone = ZoneInfo(agent.time_zone if agent is not None else "Asia/Shanghai")
-    context: dict[str, Any] = {
-        "contact.display_name": contact.name if contact is not None else None,
-        "agent.display_name": agent.name if agent is not None else None,
-        "ticket.number": str(ticket.number),
-        "ticket.subject": ticket.subject,
-        **(values(run) if run is not None else {}),
-    }
-    if ticket.organization_id is not None:
-        organization = await session.get(Organization, ticket.organization_id)
-        context["organization.name"] = organization.name if organization is not None else None
-    resolution = (doc.get("sla") or {}).get("resolution")
-    if resolution and run is not None:
-        calendar = await calendar_in(session, names.DEFAULT)
-        due = compute_due(calendar, run.started_at, parse_duration(resolution)).at
-        context["sla.resolution_due_local"] = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    return context

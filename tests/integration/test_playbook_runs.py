@@ -30,7 +30,7 @@ from hub.models import (
     Ticket,
     TicketSla,
 )
-from hub.playbooks import runs
+from hub.playbooks import replies, runs, views
 from hub.tickets import tickets
 from playbooks.catalogue import LIBRARY, Catalogue
 from tests import factories
@@ -70,7 +70,7 @@ async def test_a_run_keeps_its_version_when_the_file_changes(hub, tmp_path: Path
     edited = dataclasses.replace(hub, playbooks=Catalogue([LIBRARY, company]))
 
     # The running instance keeps v1's steps (holding optional); a new ticket gets v2.
-    kept = await runs.show(edited, actor, first)
+    kept = await views.show(edited, actor, first)
     assert kept.run is not None and kept.run.version == 1
     assert not next(s for s in kept.run.steps if s.id == "holding").required
     second = await _ticket(hub)
@@ -139,14 +139,14 @@ async def test_outside_the_wechat_window_only_the_template_variant_is_offered(hu
     actor = factories.actor(await factories.user(hub))
     ticket_id = await _ticket(hub, ChannelKind.WECHAT)
     await runs.start(hub, actor, ticket_id, "complaint")
-    inside = await runs.render_reply(hub, actor, ticket_id, "callback", locale="zh-CN", ask={})
+    inside = await replies.render_reply(hub, actor, ticket_id, "callback", locale="zh-CN", ask={})
     assert inside.variant == "text" and inside.text.startswith("王女士您好")
     later = dataclasses.replace(hub, clock=ManualClock(hub.clock.now() + timedelta(hours=49)))
-    outside = await runs.render_reply(later, actor, ticket_id, "callback", locale="zh-CN", ask={})
+    outside = await replies.render_reply(later, actor, ticket_id, "callback", locale="zh-CN", ask={})
     assert outside.variant == "wechat_template" and outside.text.startswith("您反馈的问题（工单 ")
     # A reply with no template variant asks for another channel instead of sending into a closed window.
     with pytest.raises(InvalidInput, match="no WeChat template variant; answer on another channel"):
-        await runs.render_reply(later, actor, ticket_id, "acknowledge", locale="zh-CN", ask={})
+        await replies.render_reply(later, actor, ticket_id, "acknowledge", locale="zh-CN", ask={})
 
 
 async def test_step_due_instants_count_business_time_on_chinas_calendar(hub) -> None:
@@ -181,7 +181,7 @@ async def test_suggestions_are_stored_when_a_ticket_opens_and_when_its_scenario_
         ("after_sales", "scenario"),
         ("complaint", "keyword"),
     ]
-    panel = await runs.show(hub, actor, ticket_id)
+    panel = await views.show(hub, actor, ticket_id)
     assert [s.playbook_id for s in panel.suggestions] == ["after_sales", "complaint"]
 
 
@@ -283,5 +283,5 @@ async def test_a_hand_off_step_asks_the_other_teams_liaison(hub) -> None:
     assert handoff.to_team_id == sales.id and handoff.liaison_id == liaison.id
     assert handoff.note == "合作方交付延迟，影响客户订单，请评估并通知相关客户。"
     # The confirmation fills in the form's values.
-    reply = await runs.render_reply(hub, actor, ticket_id, "confirm", locale="zh-CN", ask={})
+    reply = await replies.render_reply(hub, actor, ticket_id, "confirm", locale="zh-CN", ask={})
     assert "采购单 PO-7788 的新交货日期为 2026-12-20" in reply.text

@@ -30,7 +30,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.core import Hub
 from hub.errors import InvalidInput
-from hub.playbooks import runs
+from hub.playbooks import replies, runs, views
 from web.auth.guards import BEARER, staff
 from web.auth.identity import CurrentUser
 
@@ -127,7 +127,7 @@ class PlaybookIn(msgspec.Struct, forbid_unknown_fields=True):
     render: RenderIn | None = None
 
 
-def _run(view: runs.RunView) -> RunOut:
+def _run(view: views.RunView) -> RunOut:
     return RunOut(
         id=view.id,
         playbook=view.playbook_id,
@@ -160,7 +160,7 @@ def _run(view: runs.RunView) -> RunOut:
     )
 
 
-def _out(panel: runs.Panel, reply: dict[str, Any] | None = None) -> TicketPlaybookOut:
+def _out(panel: views.Panel, reply: dict[str, Any] | None = None) -> TicketPlaybookOut:
     return TicketPlaybookOut(
         run=_run(panel.run) if panel.run is not None else None,
         suggestions=[
@@ -195,7 +195,7 @@ async def ticket_playbook(
     """The ticket's playbook run with its steps, or the suggested playbooks and why (agents,
     supervisors, admins; a ticket the user may not see is 404)."""
     user: CurrentUser = request.user
-    return _out(await runs.show(hub, user.actor, ticket_id))
+    return _out(await views.show(hub, user.actor, ticket_id))
 
 
 @post(
@@ -229,10 +229,10 @@ async def act_on_playbook(
     if data.skip is not None:
         return _out(await runs.skip(hub, actor, ticket_id, data.step, data.skip))
     assert data.render is not None
-    rendered = await runs.render_reply(
+    rendered = await replies.render_reply(
         hub, actor, ticket_id, data.step, locale=data.render.locale, ask=data.render.ask
     )
-    return _out(await runs.show(hub, actor, ticket_id), reply=msgspec.to_builtins(rendered))
+    return _out(await views.show(hub, actor, ticket_id), reply=msgspec.to_builtins(rendered))
 
 
 class SnippetOut(msgspec.Struct):
@@ -256,5 +256,5 @@ async def ticket_snippets(
     user: CurrentUser = request.user
     return [
         SnippetOut(s.id, s.shortcut, s.title, s.text, s.problem)
-        for s in await runs.snippets(hub, user.actor, ticket_id, locale=locale)
+        for s in await replies.snippets(hub, user.actor, ticket_id, locale=locale)
     ]

@@ -29,7 +29,7 @@ from hub.accounts import directory
 from hub.contacts import avatars
 from hub.contacts import views as contact_views
 from hub.domain import Priority, Role, Scenario, TicketStatus
-from hub.playbooks import runs as playbook_runs
+from hub.playbooks import views as playbook_views
 from hub.sla import views as sla_views
 from hub.tickets import views as ticket_views
 from hub.tickets.status import can_move
@@ -85,7 +85,7 @@ async def _context(
             assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
         )
         hub = request.app.state.hub
-        panel = await playbook_runs.panel(hub, db, user.actor, ticket.id)
+        panel = await playbook_views.panel(hub, db, user.actor, ticket.id)
         data.update(
             playbook=panel,
             playbook_done=_records(panel, {p.id: p.name for p in people}),
@@ -121,7 +121,7 @@ async def ticket_parts(
     )
 
 
-def _records(panel: playbook_runs.Panel, names: dict[uuid.UUID, str]) -> dict[str, tuple[str, datetime]]:
+def _records(panel: playbook_views.Panel, names: dict[uuid.UUID, str]) -> dict[str, tuple[str, datetime]]:
     """Who did or skipped each step and when, for the panel (stored as ids and ISO instants)."""
     if panel.run is None:
         return {}
