@@ -70,6 +70,9 @@ NOT_STORED: dict[str, str] = {
     "ChannelMessageIn": "the inbound funnel checks each limit of a message from any channel",
     "SenderIn": "the inbound funnel checks each limit of a message from any channel",
     "channels.api.inbound.AttachmentIn": "the inbound funnel checks each limit of a message from any channel",
+    "PlaybookIn": "the playbook's id is looked up in the library, the step in its version; the skip reason goes into jsonb",
+    "DoneIn": "form values and the note go into the run's jsonb, each checked against its field",
+    "RenderIn": "fills a reply in, stores nothing",
 }
 
 
