@@ -29,6 +29,7 @@ test: install
 	$(BIN)/mypy
 	./.ci/ensure-chromium
 	./.ci/ensure-dovecot
+	$(BIN)/hub playbooks validate
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install

@@ -224,6 +224,14 @@ class Settings:
         ),
     )
     log_level: str = field(default="INFO", metadata=_env("HUB_LOG_LEVEL", "Log level.", normalise=str.upper))
+    playbooks_dir: str | None = field(
+        default=None,
+        metadata=_env(
+            "HUB_PLAYBOOKS_DIR",
+            "Folder of the company's own playbooks and snippets (YAML), loaded after the shipped library; "
+            "one with a shipped playbook's id replaces it.",
+        ),
+    )
 
     @property
     def embedded_database(self) -> bool:

@@ -22,7 +22,9 @@ from hub.ports import (
     Clock,
     EventPublisher,
     JobQueue,
+    NoPlaybooks,
     NotificationMailer,
+    PlaybookCatalogue,
     SystemClock,
 )
 from hub.uow import UnitOfWork
@@ -41,6 +43,8 @@ class Hub:
     #: The channel kinds this build ships: their settings schemas and senders.
     channels: ChannelCatalogue
     clock: Clock = field(default_factory=SystemClock)
+    #: The playbook library (``playbooks/``, wired by the composition root); none by default.
+    playbooks: PlaybookCatalogue = field(default_factory=NoPlaybooks)
     #: E-mail for staff notifications; ``None`` keeps them in-app only.
     mailer: NotificationMailer | None = None
     #: Who hears of the domain events the use cases raise (:mod:`hub.events`); composition roots

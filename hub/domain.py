@@ -135,6 +135,17 @@ class TicketEventKind(enum.StrEnum):
     HANDOFF_ANSWERED = "handoff_answered"
     HANDOFF_WARNING = "handoff_warning"
     HANDOFF_BREACHED = "handoff_breached"
+    #: A playbook run: started (with the version it pins), a step done or skipped (with who and
+    #: the evidence or reason), every required step done.
+    PLAYBOOK_STARTED = "playbook_started"
+    PLAYBOOK_STEP_DONE = "playbook_step_done"
+    PLAYBOOK_STEP_SKIPPED = "playbook_step_skipped"
+    PLAYBOOK_COMPLETED = "playbook_completed"
+
+
+class PlaybookRunStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
 
 
 #: The complaint escalation ladder's top level (1 team lead, 2 department head, 3 management).

@@ -137,6 +137,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notification_subject": {"en": "[hub] Ticket #{number}: reminder", "zh-CN": "[hub] 工单 #{number}：提醒"},
     "requirement": {"en": "Requirement", "zh-CN": "需求"},
     "handoff": {"en": "Hand-off", "zh-CN": "转交"},
+    "playbook": {"en": "Playbook", "zh-CN": "话术手册"},
+    "playbook_step": {"en": "Playbook step", "zh-CN": "话术手册步骤"},
+    "playbook_steps_open": {
+        "en": "The ticket cannot be resolved yet: required steps of playbook {playbook} are open ({steps}).",
+        "zh-CN": "工单暂不能解决：话术手册 {playbook} 还有必做步骤未完成（{steps}）。",
+    },
+    "playbook_tone_blocked": {
+        "en": "The reply was not sent: it breaks the playbook's tone rules ({phrases}).",
+        "zh-CN": "回复未发送：不符合话术手册的用语要求（{phrases}）。",
+    },
+    "notification_playbook": {
+        "en": "Ticket #{number} ({subject}): playbook {playbook} asks for your attention.",
+        "zh-CN": "工单 #{number}（{subject}）：话术手册 {playbook} 请您关注。",
+    },
     "invalid_requirement_transition": {
         "en": "A requirement cannot go from {current} to {target}.",
         "zh-CN": "需求不能从“{current}”变为“{target}”。",

@@ -121,3 +121,162 @@ class NullPublisher:
 class NullSenders:
     def sender_for(self, channel_kind: str) -> ChannelSender | None:
         return None
+
+
+class PlaybookVersion(msgspec.Struct, frozen=True):
+    """One immutable version of a playbook: ``digest`` names its content; ``document`` is the whole
+    file as plain data, stored when a run starts so the run keeps it after the file changes."""
+
+    playbook_id: str
+    version: int
+    digest: str
+    scenario: str
+    title: dict[str, str]
+    document: dict[str, Any]
+
+
+class PlaybookListing(msgspec.Struct, frozen=True):
+    playbook_id: str
+    version: int
+    digest: str
+    scenario: str
+    title: dict[str, str]
+    source: str
+    #: ``file:line: message`` for each problem; a playbook with problems cannot be started.
+    problems: tuple[str, ...] = ()
+
+
+class TicketFacts(msgspec.Struct, frozen=True):
+    """What triggers look at: the scenario, channel kind, the client's words and who they are."""
+
+    scenario: str
+    channel: str
+    text: str
+    tier: str | None = None
+    organization_kind: str | None = None
+
+
+class PlaybookSuggestion(msgspec.Struct, frozen=True):
+    playbook_id: str
+    version: int
+    title: dict[str, str]
+    #: ``scenario``, ``keyword`` or ``organization``; ``detail`` is the scenario or word that matched.
+    reason: str
+    detail: str
+
+
+class RenderedReply(msgspec.Struct, frozen=True):
+    text: str
+    #: E-mail only.
+    subject: str | None = None
+    #: ``phone``: a script the agent reads aloud, never sent.
+    script_only: bool = False
+    #: The variant used: ``text``, ``email``, ``wechat``, ``wechat_template``, ``webchat``, ``phone``.
+    variant: str = "text"
+
+
+class ToneIssue(msgspec.Struct, frozen=True):
+    phrase: str
+    #: ``warn`` (sent, reported) or ``block`` (not sent).
+    severity: str
+    #: ``forbidden`` or ``missing`` (the first reply lacks a required phrase).
+    rule: str
+
+
+class FilledSnippet(msgspec.Struct, frozen=True):
+    """A canned answer (``::shortcut`` in the composer) filled in for one ticket; ``problem`` says
+    which value is missing when it could not be (never a hole in the client's message)."""
+
+    id: str
+    shortcut: str
+    title: dict[str, str]
+    text: str | None
+    problem: str | None = None
+
+
+class PlaybookCatalogue(Protocol):
+    """The playbook library this deployment loaded (``playbooks/``: the shipped one and the
+    company's folder). The core runs playbooks without knowing their file format or Jinja."""
+
+    def listing(self) -> list[PlaybookListing]: ...
+
+    def current(self, playbook_id: str) -> PlaybookVersion | None:
+        """The newest loaded version without problems, or ``None``."""
+        ...
+
+    def suggest(self, facts: TicketFacts) -> list[PlaybookSuggestion]: ...
+
+    def render(
+        self,
+        document: Mapping[str, Any],
+        template: str,
+        *,
+        locale: str,
+        channel: str,
+        values: Mapping[str, Any],
+        template_fallback: bool = False,
+    ) -> RenderedReply:
+        """The template of a pinned version filled in; a missing value raises
+        :class:`hub.errors.InvalidInput` naming the variable. ``template_fallback``: the WeChat
+        window is closed, so the ``wechat_template`` variant is wanted (refused if there is none)."""
+        ...
+
+    def tone(
+        self, document: Mapping[str, Any], text: str, *, locale: str, first_reply: bool
+    ) -> list[ToneIssue]: ...
+
+    def condition(self, expression: str, values: Mapping[str, Any]) -> bool:
+        """A branch rule's ``when`` over the run's values (``fields.severity == 'red'``)."""
+        ...
+
+    def snippets(self, *, locale: str, values: Mapping[str, Any]) -> list[FilledSnippet]: ...
+
+    def automatic_reply(
+        self, kind: str, *, channel: str, values: Mapping[str, Any]
+    ) -> tuple[RenderedReply, str] | None:
+        """The library's automatic message ``kind`` (``acknowledgement``) on this channel kind,
+        filled in, with its ``once_per`` duration; ``None`` when the library has none."""
+        ...
+
+
+class NoPlaybooks:
+    """No library loaded: nothing is suggested and nothing can be started."""
+
+    def listing(self) -> list[PlaybookListing]:
+        return []
+
+    def current(self, playbook_id: str) -> PlaybookVersion | None:
+        return None
+
+    def suggest(self, facts: TicketFacts) -> list[PlaybookSuggestion]:
+        return []
+
+    def render(
+        self,
+        document: Mapping[str, Any],
+        template: str,
+        *,
+        locale: str,
+        channel: str,
+        values: Mapping[str, Any],
+        template_fallback: bool = False,
+    ) -> RenderedReply:
+        from hub.errors import InvalidInput
+
+        raise InvalidInput(detail="no playbook library is loaded")
+
+    def tone(
+        self, document: Mapping[str, Any], text: str, *, locale: str, first_reply: bool
+    ) -> list[ToneIssue]:
+        return []
+
+    def condition(self, expression: str, values: Mapping[str, Any]) -> bool:
+        return False
+
+    def snippets(self, *, locale: str, values: Mapping[str, Any]) -> list[FilledSnippet]:
+        return []
+
+    def automatic_reply(
+        self, kind: str, *, channel: str, values: Mapping[str, Any]
+    ) -> tuple[RenderedReply, str] | None:
+        return None

@@ -26,6 +26,7 @@ from web.api.contacts import ContactController
 from web.api.handoffs import HandoffController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
+from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
 from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
@@ -66,6 +67,10 @@ ROUTES = [
     HandoffController,
     ticket_sla,
     ticket_typing,
+    list_playbooks,
+    ticket_playbook,
+    act_on_playbook,
+    ticket_snippets,
     download_attachment,
     event_stream,
     healthz,

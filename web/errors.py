@@ -63,8 +63,9 @@ def hub_error(request: Request, exc: HubError) -> Response:
     extra = {"raw_id": exc.params["raw_id"]} if "raw_id" in exc.params else {}
     if isinstance(exc, OtpRequired):
         extra["otp_required"] = True
-    if isinstance(exc, WindowClosed):
-        extra.update(exc.extra)
+    if isinstance(exc, WindowClosed) or isinstance(getattr(exc, "extra", None), dict):
+        # What the client can act on: the window's alternatives, a playbook's open steps or tone.
+        extra.update(exc.extra)  # type: ignore[attr-defined]
     return problem(request, status, exc.code, translate(exc.code, locale_of(request), **exc.params), **extra)
 
 

@@ -26,8 +26,11 @@ from channels.spec import Resources
 from hub.config import Settings
 from hub.core import Hub
 from hub.db import create_engine, create_session_factory
+from hub.playbooks import suggestions as playbook_suggestions
 from hub.ports import JobRequest
 from hub.storage import LocalAttachmentStore
+from playbooks.catalogue import Catalogue as PlaybookLibrary
+from playbooks.catalogue import folders as playbook_folders
 from web.embedded import EmbeddedServers
 from web.publisher import RedisEventPublisher
 
@@ -128,9 +131,11 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
         jobs=ArqJobQueue(arq_pool),
         storage=storage,
         channels=channels,
+        playbooks=PlaybookLibrary(playbook_folders(settings.playbooks_dir or "")),
     )
     channels.bind(hub)
     channels.subscribe(hub.bus)
+    playbook_suggestions.subscribe(hub.bus)
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)
     try:

@@ -26,7 +26,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from channels.email import ids
-from channels.email.config import MailboxConfig
+from channels.email.config import DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEXT, MailboxConfig
 from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from hub.core import Hub
 from hub.delivery.reports import failed_after_sending
@@ -295,11 +295,14 @@ class EmailIngest:
         config = self.mailboxes.configs[channel_id]
         if not config.auto_ack:
             return False
+        # The mailbox's own text wins; left at the default, the playbook library's acknowledgement
+        # (playbooks/library/acknowledgement.yaml, or the company's own) is sent.
+        custom = config.ack_text != DEFAULT_ACK_TEXT or config.ack_subject != DEFAULT_ACK_SUBJECT
         sent = await send_automatic_reply(
             self.hub,
             ticket_id,
-            text=config.ack_text,
-            subject=config.ack_subject,
+            text=config.ack_text if custom else None,
+            subject=config.ack_subject if custom else None,
             kind="acknowledgement",
             once_per=ACK_ONCE_PER,
         )

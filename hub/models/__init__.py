@@ -10,6 +10,7 @@ from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
+from hub.models.playbooks import PlaybookRun, PlaybookSuggestionRow, PlaybookVersionRow
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -33,6 +34,9 @@ __all__ = [
     "Organization",
     "Outbox",
     "PhoneExtension",
+    "PlaybookRun",
+    "PlaybookSuggestionRow",
+    "PlaybookVersionRow",
     "RawInbound",
     "ReplyWindow",
     "Requirement",

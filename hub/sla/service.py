@@ -26,12 +26,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.calendars import names
 from hub.calendars import service as calendars
+from hub.calendars.durations import parse_duration
 from hub.calendars.model import Calendar
 from hub.config import Settings
 from hub.core import Hub
-from hub.domain import ChannelKind, DeliveryStatus, Priority, Scenario, TicketEventKind, Tier
+from hub.domain import (
+    ChannelKind,
+    DeliveryStatus,
+    PlaybookRunStatus,
+    Priority,
+    Scenario,
+    TicketEventKind,
+    Tier,
+)
 from hub.errors import NotFound
-from hub.models import Message, Organization, Ticket, TicketEvent, TicketSla
+from hub.models import Message, Organization, PlaybookRun, PlaybookVersionRow, Ticket, TicketEvent, TicketSla
 from hub.sla.alerts import Alert, next_due, pending_alerts
 from hub.sla.clock import CLOCK_EVENTS, ClockState, compute_clocks
 from hub.sla.escalation import Step, next_step_due, owed_steps
@@ -58,6 +67,10 @@ class TicketFacts:
     calendar: str
     scenario: Scenario = Scenario.INQUIRY
     escalation_level: int = 0
+    #: The primary playbook running on the ticket and its ``sla`` section: its targets replace the
+    #: policy's while it runs (``hub.playbooks``).
+    playbook: str | None = None
+    playbook_sla: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,8 +120,11 @@ class SlaContext:
     async def evaluate(
         self, facts: TicketFacts, events: Sequence[ClockInput], recorded: set[str], now: datetime
     ) -> Evaluation:
-        rule = choose_policy(
-            self.rules, channel_kind=facts.channel_kind, priority=facts.priority, tier=facts.tier
+        rule = with_playbook(
+            choose_policy(
+                self.rules, channel_kind=facts.channel_kind, priority=facts.priority, tier=facts.tier
+            ),
+            facts,
         )
         calendar = await self.calendar(facts.calendar)
         targets = rule.targets if rule is not None else _NO_TARGETS
@@ -132,6 +148,29 @@ class SlaContext:
                     "escalation of ticket %s cannot be computed on %r", facts.ticket_id, calendar.name
                 )
         return Evaluation(facts, rule, calendar, state, pending_alerts(state, recorded), escalations)
+
+
+def with_playbook(rule: PolicyRule | None, facts: TicketFacts) -> PolicyRule | None:
+    """The policy with a running playbook's targets in place of its own (a complaint answered
+    within 3 business minutes on chat, resolved within 3 business days); named after the playbook
+    so the ticket's SLA panel says where the promise comes from."""
+    sla = facts.playbook_sla
+    if not sla:
+        return rule
+    first = sla.get("first_response")
+    if isinstance(first, dict):
+        first = first.get(facts.channel_kind.value)
+    base = rule.targets if rule is not None else _NO_TARGETS
+    targets = SlaTargets(
+        first_response=parse_duration(first) if first else base.first_response,
+        next_response=parse_duration(sla["next_response"])
+        if sla.get("next_response")
+        else base.next_response,
+        resolution=parse_duration(sla["resolution"]) if sla.get("resolution") else base.resolution,
+    )
+    return PolicyRule(
+        name=f"playbook:{facts.playbook}"[:120], targets=targets, id=rule.id if rule is not None else None
+    )
 
 
 def stored_values(
@@ -205,6 +244,18 @@ async def facts_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> d
         .outerjoin(Organization, Organization.id == Ticket.organization_id)
         .where(Ticket.id.in_(ticket_ids))
     )
+    running = {
+        ticket_id: (playbook_id, sla)
+        for ticket_id, playbook_id, sla in await session.execute(
+            sa.select(PlaybookRun.ticket_id, PlaybookRun.playbook_id, PlaybookVersionRow.document["sla"])
+            .join(PlaybookVersionRow, PlaybookVersionRow.digest == PlaybookRun.digest)
+            .where(
+                PlaybookRun.ticket_id.in_(ticket_ids),
+                PlaybookRun.is_primary,
+                PlaybookRun.status == PlaybookRunStatus.ACTIVE,
+            )
+        )
+    }
     return {
         row.id: TicketFacts(
             row.id,
@@ -214,6 +265,7 @@ async def facts_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> d
             row.calendar or names.DEFAULT,
             row.scenario,
             row.escalation_level,
+            *running.get(row.id, (None, None)),
         )
         for row in rows
     }

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from hub.calendars.durations import parse_duration
 from hub.core import Hub
 from hub.domain import DeliveryStatus, Direction, TicketEventKind
 from hub.events import TicketRef
@@ -25,14 +26,17 @@ async def send_automatic_reply(
     hub: Hub,
     ticket_id: uuid.UUID,
     *,
-    text: str,
+    text: str | None = None,
     subject: str | None = None,
     kind: str = "acknowledgement",
     once_per: timedelta = timedelta(hours=1),
 ) -> Message | None:
-    """Queue an automatic message to the ticket's contact; ``None`` when one went out too recently.
+    """Queue an automatic message to the ticket's contact; ``None`` when one went out too recently,
+    or when no text is given and the playbook library has none of this ``kind`` for the channel.
 
-    ``text`` and ``subject`` may name ``{number}`` (the ticket's) and ``{subject}`` (its subject).
+    Without ``text``, the library's automatic reply (``playbooks/library/acknowledgement.yaml``, or
+    the company's own) is filled in for the ticket and its ``once_per`` applies. A given ``text``
+    and ``subject`` (a mailbox's own acknowledgement) may name ``{number}`` and ``{subject}``.
     """
     async with hub.uow() as uow:
         now = hub.clock.now()
@@ -40,7 +44,25 @@ async def send_automatic_reply(
         if ticket is None:
             return None
         # Serialise per contact, so two mails arriving together cannot both be acknowledged.
-        await uow.session.get(Contact, ticket.contact_id, with_for_update=True)
+        contact = await uow.session.get(Contact, ticket.contact_id, with_for_update=True)
+        if text is None:
+            found = hub.playbooks.automatic_reply(
+                kind,
+                channel=ticket.channel_kind.value,
+                values={
+                    "ticket.number": str(ticket.number),
+                    "ticket.subject": ticket.subject,
+                    "contact.display_name": contact.name if contact is not None else None,
+                },
+            )
+            if found is None:
+                return None
+            rendered, every = found
+            once_per = parse_duration(every).length(timedelta(hours=8))
+            text, subject = rendered.text, rendered.subject
+        else:
+            fill = _Fill(number=ticket.number, subject=ticket.subject)
+            text, subject = _filled(text, fill), _filled(subject, fill) if subject else None
         recent = await uow.session.scalar(
             sa.select(Message.id)
             .join(Ticket, Ticket.id == Message.ticket_id)
@@ -54,11 +76,9 @@ async def send_automatic_reply(
         )
         if recent is not None:
             return None
-        fill = _Fill(number=ticket.number, subject=ticket.subject)
-        text = _filled(text, fill)
         meta: dict[str, str] = {"automatic": kind}
         if subject:
-            meta["subject"] = _filled(subject, fill)[:500]
+            meta["subject"] = subject[:500]
         message = Message(
             id=uuid.uuid4(),
             ticket_id=ticket.id,

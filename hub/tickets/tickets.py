@@ -31,6 +31,7 @@ from hub.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from hub.events import TicketRef
 from hub.html import sanitise
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, Ticket, User
+from hub.playbooks import gate as playbook_gate
 from hub.requirements import handoffs, requirements
 from hub.sla import service as sla
 from hub.tickets import assignment, escalation, events, search, timeline, windows
@@ -98,6 +99,8 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
             spent = None
         else:
             spent = await windows.spend(uow.session, channel, ticket.contact_id, now=now)
+        # A running playbook's tone rules: a blocking phrase stops the reply, a warning is kept on it.
+        tone = await playbook_gate.check_reply(uow, ticket, draft.text, locale="zh-CN", now=now)
         message = _new_message(ticket, actor, Direction.OUTBOUND, draft, now=now)
         message.channel_id = channel.id
         message.delivery_status = DeliveryStatus.QUEUED
@@ -105,6 +108,11 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
             message.meta = {"via": "template"}
         elif spent:
             message.meta = {"window": spent}
+        if tone:
+            message.meta = {
+                **(message.meta or {}),
+                "tone": [{"phrase": i.phrase, "rule": i.rule} for i in tone],
+            }
         uow.session.add(message)
         await uow.session.flush()
         _add_attachments(hub, uow, message.id, draft, now)
@@ -250,6 +258,10 @@ async def _move(
     if not can_move(current, target):
         # Catalogue codes, so a Chinese reader sees 已关闭 rather than "closed" (hub.i18n).
         raise InvalidTransition(current=f"status_{current.value}", target=f"status_{target.value}")
+    if target is TicketStatus.RESOLVED or (
+        target is TicketStatus.CLOSED and current not in RESOLVED_CATEGORY
+    ):
+        await playbook_gate.gate(uow, ticket)  # required playbook steps open: 409 naming them
     ticket.status = target
     if target is TicketStatus.RESOLVED:
         ticket.resolved_at = now

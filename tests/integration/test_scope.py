@@ -14,7 +14,18 @@ from hub.accounts import teams
 from hub.actors import CLI, Actor
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.intake.inbound import InboundAttachment
-from hub.models import ApiToken, Base, Message, Notification, Outbox, PhoneExtension, RawInbound, ThreadRef
+from hub.models import (
+    ApiToken,
+    Base,
+    Message,
+    Notification,
+    Outbox,
+    PhoneExtension,
+    PlaybookRun,
+    PlaybookSuggestionRow,
+    RawInbound,
+    ThreadRef,
+)
 from hub.requirements import handoffs, requirements
 from hub.tickets import tickets
 from tests import factories
@@ -29,6 +40,8 @@ CLOSED_TO_PARTNERS = {
     Notification: "a person's own alerts, read by their user id (hub.notifications)",
     ApiToken: "staff's integration credentials",
     PhoneExtension: "which staff user answers each PBX extension: admins' channel settings",
+    PlaybookRun: "the staff's working script on a ticket (steps, form values, skip reasons)",
+    PlaybookSuggestionRow: "which of the staff's scripts fit a ticket",
 }
 LINKS = {"organization_id", "ticket_id", "contact_id", "message_id", "requirement_id", "user_id"}
 

@@ -54,6 +54,9 @@ def test_every_literal_key_in_the_templates_exists() -> None:
         ("lang.", list(i18n.SUPPORTED_LOCALES)),
         ("sla.target.", [t.value for t in Target]),
         ("sla.state.", [s.value for s in ClockStatus]),
+        ("pb.state.", ["done", "skipped", "open", "later", "not_applicable"]),
+        ("pb.run.", ["active", "completed"]),
+        ("pb.reason.", ["scenario", "keyword", "organization"]),
         # Text shows as text; "call" is a phone call log (the phone channel, the demo).
         ("msgtype.", [*sorted(WECHAT_TYPES - {"text"}), "event", "unknown", "call"]),
         ("disposition.", [d.value for d in Disposition]),

@@ -72,6 +72,9 @@ NOT_STORED: dict[str, str] = {
     "channels.api.inbound.AttachmentIn": "the inbound funnel checks each limit of a message from any channel",
     "ExtensionIn": "the user's address or id, looked up, never written",
     "CallLogIn": "the notes go into the message text (text), the number into its call record (jsonb)",
+    "PlaybookIn": "the playbook's id is looked up in the library, the step in its version; the skip reason goes into jsonb",
+    "DoneIn": "form values and the note go into the run's jsonb, each checked against its field",
+    "RenderIn": "fills a reply in, stores nothing",
 }
 
 

@@ -18,6 +18,7 @@ from web.pages import calls
 from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
+from web.pages.playbooks import playbooks_page
 from web.pages.security import PAGE_HEADERS
 from web.pages.static import static_router
 from web.pages.ticket import ticket_page, ticket_parts
@@ -29,7 +30,15 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def page_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[login_page, inbox_page, inbox_rows, ticket_page, ticket_parts, widget_demo],
+        route_handlers=[
+            login_page,
+            inbox_page,
+            inbox_rows,
+            ticket_page,
+            ticket_parts,
+            widget_demo,
+            playbooks_page,
+        ],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
         include_in_schema=False,

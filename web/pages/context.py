@@ -97,6 +97,8 @@ def base_context(request: Request) -> dict[str, Any]:
         "static": static_url,
         "size": lambda n: human_size(t, n),
         "script_text": t.script_texts(),
+        # A text given in each language (a playbook's titles): the viewer's, else English.
+        "loc": lambda texts: (texts or {}).get(locale) or (texts or {}).get("en") or "",
     }
 
 

@@ -241,6 +241,70 @@ UI: dict[str, dict[str, str]] = {
         "zh-CN": "等待客户回复：计时自 {at} 起暂停。",
     },
     "sla.policy": {"en": "Policy {name}, calendar {calendar}", "zh-CN": "策略 {name}，日历 {calendar}"},
+    "sla.by_playbook": {
+        "en": "The targets of playbook {name} while it runs, calendar {calendar}",
+        "zh-CN": "话术手册 {name} 执行期间的时限，日历 {calendar}",
+    },
+    "pb.title": {"en": "Playbook", "zh-CN": "话术手册"},
+    "pb.library": {"en": "Playbooks", "zh-CN": "话术手册"},
+    "pb.library_note": {
+        "en": "The shipped playbooks and the company's own (HUB_PLAYBOOKS_DIR), as loaded at start-up. "
+        "Edit the YAML files and check them with `hub playbooks validate`; a running playbook keeps the version it started with.",
+        "zh-CN": "系统自带的话术手册和本公司的话术手册（HUB_PLAYBOOKS_DIR），启动时加载。"
+        "修改 YAML 文件后用 `hub playbooks validate` 检查；已开始执行的手册沿用开始时的版本。",
+    },
+    "pb.col.title": {"en": "Playbook", "zh-CN": "手册"},
+    "pb.col.version": {"en": "Version", "zh-CN": "版本"},
+    "pb.col.digest": {"en": "Content digest", "zh-CN": "内容摘要"},
+    "pb.col.source": {"en": "File", "zh-CN": "文件"},
+    "pb.col.state": {"en": "Checks", "zh-CN": "检查结果"},
+    "pb.valid": {"en": "No problems", "zh-CN": "检查通过"},
+    "pb.problems": {"en": "{count} problems", "zh-CN": "{count} 个问题"},
+    "pb.none": {"en": "No playbook is loaded.", "zh-CN": "没有加载任何话术手册。"},
+    "compose.snippets": {
+        "en": "Type ::shortcut and press Tab to insert a canned answer.",
+        "zh-CN": "输入 ::快捷词 后按 Tab 键插入常用语。",
+    },
+    "pb.suggested": {"en": "Suggested for this ticket", "zh-CN": "建议使用"},
+    "pb.no_suggestion": {"en": "No playbook matches this ticket yet.", "zh-CN": "暂无匹配此工单的话术手册。"},
+    "pb.reason.scenario": {"en": "Scenario: {detail}", "zh-CN": "场景：{detail}"},
+    "pb.reason.keyword": {"en": "The client wrote “{detail}”", "zh-CN": "客户提到“{detail}”"},
+    "pb.reason.organization": {"en": "A partner's ticket", "zh-CN": "合作方的工单"},
+    "pb.start": {"en": "Start", "zh-CN": "开始"},
+    "pb.choose": {"en": "Another playbook", "zh-CN": "其他话术手册"},
+    "pb.started": {"en": "Playbook started.", "zh-CN": "已开始执行话术手册。"},
+    "pb.version": {"en": "version {version}", "zh-CN": "第 {version} 版"},
+    "pb.run.active": {"en": "Running", "zh-CN": "进行中"},
+    "pb.run.completed": {"en": "Completed", "zh-CN": "已完成"},
+    "pb.gate": {
+        "en": "Before this ticket can be resolved: {steps}.",
+        "zh-CN": "解决工单前还需完成：{steps}。",
+    },
+    "pb.required": {"en": "Required", "zh-CN": "必做"},
+    "pb.state.done": {"en": "Done", "zh-CN": "已完成"},
+    "pb.state.skipped": {"en": "Skipped", "zh-CN": "已跳过"},
+    "pb.state.open": {"en": "To do", "zh-CN": "待办"},
+    "pb.state.later": {"en": "Later", "zh-CN": "稍后"},
+    "pb.state.not_applicable": {"en": "Not needed", "zh-CN": "不适用"},
+    "pb.due": {"en": "Due {at}", "zh-CN": "截止 {at}"},
+    "pb.by": {"en": "{name}, {at}", "zh-CN": "{name} 于 {at}"},
+    "pb.reason": {"en": "Reason: {reason}", "zh-CN": "原因：{reason}"},
+    "pb.save": {"en": "Save", "zh-CN": "保存"},
+    "pb.done": {"en": "Mark done", "zh-CN": "标记完成"},
+    "pb.run_actions": {"en": "Run these actions", "zh-CN": "执行"},
+    "pb.fill": {"en": "Fill in the reply box", "zh-CN": "填入回复框"},
+    "pb.sent_done": {"en": "Reply sent: mark done", "zh-CN": "已发送，标记完成"},
+    "pb.filled": {
+        "en": "The reply is in the reply box: read it, adapt it, send it.",
+        "zh-CN": "已填入回复框，请核对修改后发送。",
+    },
+    "pb.script": {"en": "Read aloud: {text}", "zh-CN": "请照此说明：{text}"},
+    "pb.skip": {"en": "Skip", "zh-CN": "跳过"},
+    "pb.skip_reason": {"en": "Why skip it", "zh-CN": "跳过原因"},
+    "pb.choose_value": {"en": "Choose…", "zh-CN": "请选择…"},
+    "pb.yes": {"en": "Yes", "zh-CN": "是"},
+    "pb.no": {"en": "No", "zh-CN": "否"},
+    "pb.saved": {"en": "Saved.", "zh-CN": "已保存。"},
     "msgtype.image": {"en": "Image", "zh-CN": "图片"},
     "msgtype.voice": {"en": "Voice", "zh-CN": "语音"},
     "msgtype.video": {"en": "Video", "zh-CN": "视频"},
@@ -413,6 +477,7 @@ UI: dict[str, dict[str, str]] = {
 #: once", never "Reopened 1 times"); Chinese nouns do not inflect, so it needs none.
 ONE: dict[str, dict[str, str]] = {
     "ticket.reopened": {"en": "Reopened once"},
+    "pb.problems": {"en": "1 problem"},
 }
 
 #: The strings the browser module needs, sent in a JSON data block (no inline script).
@@ -430,6 +495,8 @@ SCRIPT_KEYS = (
     "compose.reply_failed",
     "msg.show_all",
     "msg.show_less",
+    "pb.filled",
+    "pb.script",
 )
 
 

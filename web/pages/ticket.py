@@ -29,6 +29,7 @@ from hub.accounts import directory
 from hub.contacts import avatars
 from hub.contacts import views as contact_views
 from hub.domain import Priority, Role, Scenario, TicketStatus
+from hub.playbooks import views as playbook_views
 from hub.sla import views as sla_views
 from hub.tickets import views as ticket_views
 from hub.tickets.status import can_move
@@ -43,7 +44,7 @@ LONG_TEXT, LONG_LINES, LONG_HTML = 3_000, 40, 20_000
 
 
 async def _context(
-    db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID, now: datetime, runtime: Any = None
+    request: Request, db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID, now: datetime
 ) -> dict[str, Any]:
     thread = await ticket_views.ticket_thread(db, user.actor, ticket_id)
     ticket = thread.ticket
@@ -69,6 +70,7 @@ async def _context(
         "long_lines": LONG_LINES,
         "long_html": LONG_HTML,
         "channel_context": (),
+        "playbook": None,
     }
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)
@@ -83,6 +85,15 @@ async def _context(
             people={p.id: p for p in people},
             assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
         )
+        hub = request.app.state.hub
+        panel = await playbook_views.panel(hub, db, user.actor, ticket.id)
+        data.update(
+            playbook=panel,
+            playbook_done=_records(panel, {p.id: p.name for p in people}),
+            playbook_choices=sorted(
+                (row for row in hub.playbooks.listing() if not row.problems), key=lambda row: row.playbook_id
+            ),
+        )
         window = await ticket_views.reply_window(db, ticket, now=now)
         if window is not None:
             # The composer offers the ways past a closed window even while it is open: it is not
@@ -90,7 +101,8 @@ async def _context(
             via = window.alternatives or await ticket_views.reply_alternatives(db, ticket)
             data.update(window=window, via=via)
         # What the ticket's channel knows of the person right now (a web-chat visitor's page).
-        context = runtime.channels.connection(ticket.channel_kind.value).context if runtime else None
+        runtime = request.app.state.runtime
+        context = runtime.channels.connection(ticket.channel_kind.value).context
         if context is not None:
             data["channel_context"] = await context(runtime.hub, ticket.id)
     return data
@@ -101,9 +113,7 @@ async def ticket_page(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
     return render(
-        request,
-        "ticket.html",
-        **await _context(db, request.user, ticket_id, _now(request), _runtime(request)),
+        request, "ticket.html", **await _context(request, db, request.user, ticket_id, _now(request))
     )
 
 
@@ -113,14 +123,25 @@ async def ticket_parts(
 ) -> Template:
     """The page's live parts, each in a ``<template data-part>``, for the script to swap in."""
     return render(
-        request,
-        "_ticket_parts.html",
-        **await _context(db, request.user, ticket_id, _now(request), _runtime(request)),
+        request, "_ticket_parts.html", **await _context(request, db, request.user, ticket_id, _now(request))
     )
 
 
-def _runtime(request: Request) -> Any:
-    return request.app.state.runtime
+def _records(panel: playbook_views.Panel, names: dict[uuid.UUID, str]) -> dict[str, tuple[str, datetime]]:
+    """Who did or skipped each step and when, for the panel (stored as ids and ISO instants)."""
+    if panel.run is None:
+        return {}
+    done: dict[str, tuple[str, datetime]] = {}
+    for step in panel.run.steps:
+        if step.record is None:
+            continue
+        by = step.record.get("by", "")
+        try:
+            name = names.get(uuid.UUID(by), by)
+        except ValueError:
+            name = by
+        done[step.id] = (name, datetime.fromisoformat(step.record["at"]))
+    return done
 
 
 def _now(request: Request) -> datetime:

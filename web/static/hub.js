@@ -267,23 +267,40 @@ function readFile(file) {
   });
 }
 
-/** Named fields as JSON: ``data-list`` wraps a value in a list, files become base64 attachments. */
+/** Set ``a.b.c`` in a nested object (the playbook panel's ``done.fields.order_no``). */
+function put(body, name, value) {
+  const keys = name.split(".");
+  let target = body;
+  for (const key of keys.slice(0, -1)) target = target[key] ??= {};
+  target[keys[keys.length - 1]] = value;
+}
+
+function lookup(body, name) {
+  return name.split(".").reduce((target, key) => (target == null ? undefined : target[key]), body);
+}
+
+/** Named fields as JSON: ``data-list`` wraps a value in a list, ``data-int-list`` collects the
+ * ticked checkboxes' numbers, dotted names nest, files become base64 attachments. */
 async function formJson(form) {
   const body = {};
   for (const element of form.elements) {
     if (!element.name || element.disabled) continue;
     if (element.type === "file") {
-      body[element.name] = await Promise.all([...element.files].map(readFile));
+      put(body, element.name, await Promise.all([...element.files].map(readFile)));
     } else if ("scale" in element.dataset) {
       // A number the API takes in another unit (minutes typed, seconds sent).
-      body[element.name] = Math.round(Number(element.value || 0) * Number(element.dataset.scale));
+      put(body, element.name, Math.round(Number(element.value || 0) * Number(element.dataset.scale)));
     } else if ("localTime" in element.dataset) {
       // A datetime-local value is the viewer's wall clock: sent as an instant, with its zone.
-      body[element.name] = element.value ? new Date(element.value).toISOString() : null;
+      put(body, element.name, element.value ? new Date(element.value).toISOString() : null);
+    } else if ("intList" in element.dataset) {
+      const list = lookup(body, element.name) ?? [];
+      if (element.checked) list.push(Number(element.value));
+      put(body, element.name, list);
     } else if ("list" in element.dataset) {
-      body[element.name] = element.value.trim() ? [element.value.trim()] : [];
+      put(body, element.name, element.value.trim() ? [element.value.trim()] : []);
     } else {
-      body[element.name] = element.value;
+      put(body, element.name, element.value);
     }
   }
   return body;
@@ -305,7 +322,10 @@ function initTicket() {
     for (const select of side.querySelectorAll("select[data-initial]")) {
       if (select.value !== select.dataset.initial) return true;
     }
-    return [...side.querySelectorAll("input:not([type=hidden])")].some((input) => input.value.trim());
+    if ([...side.querySelectorAll("input[type=checkbox]")].some((box) => box.checked)) return true;
+    return [...side.querySelectorAll("input:not([type=hidden]):not([type=checkbox]), textarea")].some((input) =>
+      input.value.trim(),
+    );
   }
 
   let latest = 0;
@@ -385,7 +405,10 @@ function initTicket() {
       if (ok) select.dataset.initial = select.value;
       else select.value = select.dataset.initial;
     }
-    for (const input of form.querySelectorAll("input:not([type=hidden])")) input.value = "";
+    for (const input of form.querySelectorAll("input:not([type=hidden]), textarea")) {
+      if (input.type === "checkbox") input.checked = false;
+      else input.value = "";
+    }
   }
 
   /** Run the API calls in order, stop at the first refusal, then show the server's new state. */
@@ -410,7 +433,22 @@ function initTicket() {
     settle(form, failure === null);
     if (composer) say(statusOf(form), failure ?? form.dataset.done, failure ? "error" : "ok");
     if (form.id === "reply-form" && !failure && answer?.data?.id) form.dataset.sentId = answer.data.id;
+    const filled = !failure && "insertReply" in form.dataset ? answer?.data?.reply : null;
     await refresh();
+    if (filled) {
+      // A playbook reply, filled in by the server: into the composer to read, adapt and send;
+      // a phone script is read aloud, never sent, so it is only shown.
+      const again = document.querySelector(`#${form.dataset.statusIn} .form-status`);
+      if (filled.script_only) {
+        say(again, TEXT["pb.script"].replace("{text}", filled.text), "ok");
+      } else {
+        const area = document.getElementById("reply-text");
+        area.value = filled.text;
+        area.focus();
+        say(again, TEXT["pb.filled"], "ok");
+      }
+      return;
+    }
     // Side forms were just re-rendered: say how it went in the new copy of the form.
     const again = !composer && document.querySelector(`#${form.dataset.statusIn} .form-status`);
     if (again && (failure || form.dataset.done)) say(again, failure ?? form.dataset.done, failure ? "error" : "ok");
@@ -468,7 +506,36 @@ function initTicket() {
     for (const names of event.target.querySelectorAll(".file-names")) names.textContent = "";
   });
 
-  root.addEventListener("keydown", (event) => {
+  /** ``::shortcut`` then Tab in the reply box: the snippet, filled in for this ticket by the server. */
+  let snippets = null;
+  async function expandSnippet(area) {
+    const before = area.value.slice(0, area.selectionStart);
+    const typed = before.match(/::([a-z0-9][a-z0-9_-]*)$/i);
+    if (!typed) return false;
+    if (snippets === null) {
+      const answer = await api(`${apiBase}snippets?locale=${encodeURIComponent(LANG)}`, { method: "GET" });
+      snippets = answer.ok ? answer.data : [];
+    }
+    const found = snippets.find((snippet) => snippet.shortcut === typed[1].toLowerCase());
+    if (!found) return false;
+    if (found.text === null) {
+      say(statusOf(area.form), found.problem, "error");
+      return true;
+    }
+    const start = before.length - typed[0].length;
+    area.setRangeText(found.text, start, area.selectionStart, "end");
+    return true;
+  }
+
+  root.addEventListener("keydown", async (event) => {
+    if (event.key === "Tab" && !event.shiftKey && event.target.id === "reply-text") {
+      const area = event.target;
+      if (/::[a-z0-9][a-z0-9_-]*$/i.test(area.value.slice(0, area.selectionStart))) {
+        event.preventDefault();
+        await expandSnippet(area);
+      }
+      return;
+    }
     if (typingWithIme(event)) return; // Enter confirms a Chinese input method's candidate
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.matches(".compose textarea")) {
       event.preventDefault();

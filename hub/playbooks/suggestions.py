@@ -1,0 +1,126 @@
+"""Suggesting playbooks when a ticket opens or its scenario changes: an event-bus subscriber.
+
+After the change commits, every ticket of the batch that opened (or whose scenario staff changed)
+is matched against the library's triggers (scenario, channel, the client's words in either
+language, tier, organisation kind) in one transaction, and the suggestions with their reason are
+stored for the ticket page and the API. Best effort like every after-commit subscriber: a lost
+suggestion is computed again when the page is opened.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+
+from hub.domain import Direction, PlaybookRunStatus
+from hub.events import EventBus
+from hub.models import Message, Organization, PlaybookRun, PlaybookSuggestionRow, Ticket
+from hub.ports import PlaybookSuggestion, TicketFacts
+from hub.tickets.events import FieldChanged, TicketOpened
+
+if TYPE_CHECKING:
+    from hub.core import Hub
+
+
+def subscribe(bus: EventBus) -> None:
+    bus.after_commit(TicketOpened, opened)
+    bus.after_commit(FieldChanged, scenario_changed)
+
+
+async def opened(hub: Hub, events: Sequence[TicketOpened]) -> None:
+    await suggest(hub, [event.ticket.id for event in events], cause="opened")
+
+
+async def scenario_changed(hub: Hub, events: Sequence[FieldChanged]) -> None:
+    changed = [event.ticket.id for event in events if event.field == "scenario"]
+    if changed:
+        await suggest(hub, changed, cause="scenario")
+
+
+def as_json(suggestion: PlaybookSuggestion) -> dict[str, object]:
+    return {
+        "playbook": suggestion.playbook_id,
+        "version": suggestion.version,
+        "title": suggestion.title,
+        "reason": suggestion.reason,
+        "detail": suggestion.detail,
+    }
+
+
+def from_json(row: dict[str, object]) -> PlaybookSuggestion:
+    return PlaybookSuggestion(
+        playbook_id=str(row["playbook"]),
+        version=int(str(row["version"])),
+        title=dict(row["title"]),  # type: ignore[call-overload]
+        reason=str(row["reason"]),
+        detail=str(row["detail"]),
+    )
+
+
+async def suggest(hub: Hub, ticket_ids: list[uuid.UUID], *, cause: str) -> None:
+    """Store the suggestions for these tickets: four statements for the whole batch."""
+    wanted = list(dict.fromkeys(ticket_ids))
+    if not wanted or not hub.playbooks.listing():
+        return
+    async with hub.uow() as uow:
+        session, now = uow.session, hub.clock.now()
+        tickets = list(await session.scalars(sa.select(Ticket).where(Ticket.id.in_(wanted))))
+        first_words: dict[uuid.UUID, str] = {
+            ticket_id: text
+            for ticket_id, text in (
+                await session.execute(
+                    sa.select(Message.ticket_id, Message.text)
+                    .where(Message.ticket_id.in_(wanted), Message.direction == Direction.INBOUND)
+                    .order_by(Message.ticket_id, Message.created_at, Message.id)
+                    .ext(distinct_on(Message.ticket_id))
+                )
+            ).all()
+        }
+        organizations = {
+            org.id: org
+            for org in await session.scalars(
+                sa.select(Organization).where(
+                    Organization.id.in_({t.organization_id for t in tickets if t.organization_id})
+                )
+            )
+        }
+        running = set(
+            await session.scalars(
+                sa.select(PlaybookRun.ticket_id).where(
+                    PlaybookRun.ticket_id.in_(wanted),
+                    PlaybookRun.is_primary,
+                    PlaybookRun.status == PlaybookRunStatus.ACTIVE,
+                )
+            )
+        )
+        rows = []
+        for ticket in tickets:
+            if ticket.id in running:
+                continue
+            organization = organizations.get(ticket.organization_id) if ticket.organization_id else None
+            facts = TicketFacts(
+                scenario=ticket.scenario.value,
+                channel=ticket.channel_kind.value,
+                text=f"{ticket.subject}\n{first_words.get(ticket.id) or ''}",
+                tier=organization.tier.value if organization else None,
+                organization_kind=organization.kind.value if organization else None,
+            )
+            found = [as_json(s) for s in hub.playbooks.suggest(facts)]
+            rows.append({"ticket_id": ticket.id, "cause": cause, "suggestions": found, "at": now})
+        if rows:
+            statement = insert(PlaybookSuggestionRow).values(rows)
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["ticket_id"],
+                    set_={
+                        "cause": statement.excluded.cause,
+                        "suggestions": statement.excluded.suggestions,
+                        "at": statement.excluded.at,
+                    },
+                )
+            )
+        await uow.commit()
