@@ -34,10 +34,9 @@ class Mapping:
 
 async def _line(session: AsyncSession, channel_id: uuid.UUID) -> Channel:
     channel: Channel | None = await session.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound(what="channel")
-    if channel.kind is not ChannelKind.PHONE:
-        raise InvalidInput(detail=f"channel {channel_id} is not a phone line")
+    # Another kind of channel has no extensions to show: as absent as a channel that is not there.
+    if channel is None or channel.kind is not ChannelKind.PHONE:
+        raise NotFound(what="phone line")
     return channel
 
 

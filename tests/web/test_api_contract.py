@@ -87,5 +87,6 @@ async def test_the_api_keeps_its_described_contract(hub: Hub, tmp_path: Path, ro
         )
         out, _ = await asyncio.wait_for(process.communicate(), timeout=600)
     report = out.decode(errors="replace")
-    assert process.returncode == 0, report[-6000:]
+    failures = report.find("FAILURES")
+    assert process.returncode == 0, report[failures:][:12000] if failures >= 0 else report[-6000:]
     assert "No issues found" in report or "passed" in report, report[-2000:]
