@@ -279,13 +279,19 @@ async def main() -> None:
                 await alone.open(url)
                 floor_pings = await pings([alone], 200)
                 floor = await replies(api, [targets[0]], args.replies, args.rate, "floor")
+                print(f"    floor measured: reply → visitor {summary(floor)}", flush=True)
                 await alone.close()
                 await asyncio.sleep(0.5)  # its presence and subscription let go before the count
                 before = rss_mb(server.pid)
                 # 2. The load: every socket open, then the same replies spread over the conversations.
                 opened_at = time.perf_counter()
-                for batch in range(0, len(visitors), 200):
-                    await asyncio.gather(*(v.open(url) for v in visitors[batch : batch + 200]))
+                for batch in range(0, len(visitors), 100):
+                    await asyncio.gather(*(v.open(url) for v in visitors[batch : batch + 100]))
+                    if (batch + 100) % 1000 == 0:
+                        print(
+                            f"    … {batch + 100:,} sockets open after {time.perf_counter() - opened_at:.0f} s",
+                            flush=True,
+                        )
                 opening = time.perf_counter() - opened_at
                 await asyncio.sleep(2)  # settled: no handshake in flight when memory is read
                 after = rss_mb(server.pid)
