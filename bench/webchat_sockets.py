@@ -145,6 +145,9 @@ class Api:
         self.pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
 
     async def open(self, connections: int) -> None:
+        """Fresh connections: the server lets idle keep-alive ones go after a few seconds
+        (``web.edge.SERVER_OPTIONS``), as while the sockets open."""
+        self.close()
         for _ in range(connections):
             self.pool.put_nowait(await asyncio.open_connection(self.host, self.port))
 
@@ -306,7 +309,6 @@ async def main() -> None:
                 )
                 login.raise_for_status()
             api = Api("127.0.0.1", port, login.json()["token"])
-            await api.open(8)
             print(
                 f"Web chat: {args.sockets:,} visitor sockets on one hub serve (--no-worker), "
                 f"{args.replies} agent replies through the API at {args.rate:.0f}/s, embedded PostgreSQL and Redis"
@@ -315,6 +317,7 @@ async def main() -> None:
             alone = talking[0]
             await alone.open(url)
             floor_pings = await pings([alone], 200)
+            await api.open(8)
             floor = await replies(api, [targets[0]], args.replies, args.rate, "floor")
             print(f"    floor measured: reply → visitor {summary(floor)}", flush=True)
             await alone.close()
@@ -333,6 +336,7 @@ async def main() -> None:
             await asyncio.sleep(2)  # settled: no handshake in flight when memory is read
             after = rss_mb(server.pid)
             loaded_pings = await pings(visitors, 200)
+            await api.open(8)
             loaded = await replies(api, targets, args.replies, args.rate, "load")
             api.close()
         finally:
