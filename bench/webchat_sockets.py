@@ -135,8 +135,47 @@ class Visitor:
             self.reader.cancel()
 
 
+class Api:
+    """Keep-alive HTTP/1.1 connections to the API, each request written in one piece: a hand-written
+    client as in ``bench/wechat_webhook.py``, cheap enough not to be the bottleneck, and one write
+    per request, so that no header/body split waits on a delayed ACK."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port, self.token = host, port, token
+        self.pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+
+    async def open(self, connections: int) -> None:
+        """Fresh connections: the server lets idle keep-alive ones go after a few seconds
+        (``web.edge.SERVER_OPTIONS``), as while the sockets open."""
+        self.close()
+        for _ in range(connections):
+            self.pool.put_nowait(await asyncio.open_connection(self.host, self.port))
+
+    async def post(self, path: str, body: dict[str, object]) -> tuple[int, bytes]:
+        data = json.dumps(body).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {self.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        reader, writer = await self.pool.get()
+        try:
+            writer.write(head.encode() + data)
+            answer = await reader.readuntil(b"\r\n\r\n")
+            lines = answer.split(b"\r\n")
+            length = next(
+                (int(x.split(b":", 1)[1]) for x in lines if x.lower().startswith(b"content-length:")), 0
+            )
+            return int(answer.split(b" ", 2)[1]), await reader.readexactly(length)
+        finally:
+            self.pool.put_nowait((reader, writer))
+
+    def close(self) -> None:
+        while not self.pool.empty():
+            self.pool.get_nowait()[1].close()
+
+
 async def replies(
-    api: httpx.AsyncClient, targets: list[tuple[Visitor, uuid.UUID]], count: int, rate: float, label: str
+    api: Api, targets: list[tuple[Visitor, uuid.UUID]], count: int, rate: float, label: str
 ) -> list[float]:
     """``count`` replies at ``rate``/s, round-robin over ``targets``; each timed from the POST leaving
     to the frame arriving on the visitor's socket (open loop: a slow one does not delay the next)."""
@@ -148,9 +187,9 @@ async def replies(
         arrived = loop.create_future()
         visitor.waiting[text] = arrived
         started = time.perf_counter()
-        answer = await api.post(f"/api/v1/tickets/{ticket_id}/reply", json={"text": text})
-        if answer.status_code != 201:
-            raise RuntimeError(f"reply refused: {answer.status_code} {answer.text[:200]}")
+        status, answer = await api.post(f"/api/v1/tickets/{ticket_id}/reply", {"text": text})
+        if status != 201:
+            raise RuntimeError(f"reply refused: {status} {answer[:200]!r}")
         try:
             latencies.append((await asyncio.wait_for(arrived, 30)) - started)
         except TimeoutError:
@@ -264,33 +303,42 @@ async def main() -> None:
                 pass
             base = f"http://127.0.0.1:{port}"
             url = f"ws://127.0.0.1:{port}/widget/v1/{channel_id}/socket"
-            async with httpx.AsyncClient(base_url=base, timeout=30) as api:
-                login = await api.post(
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+                login = await http.post(
                     "/api/v1/auth/login", json={"email": AGENT_EMAIL, "password": AGENT_PASSWORD}
                 )
                 login.raise_for_status()
-                api.headers["Authorization"] = f"Bearer {login.json()['token']}"
-                print(
-                    f"Web chat: {args.sockets:,} visitor sockets on one hub serve (--no-worker), "
-                    f"{args.replies} agent replies through the API at {args.rate:.0f}/s, embedded PostgreSQL and Redis"
-                )
-                # 1. The floor: one socket, nothing else open.
-                alone = talking[0]
-                await alone.open(url)
-                floor_pings = await pings([alone], 200)
-                floor = await replies(api, [targets[0]], args.replies, args.rate, "floor")
-                await alone.close()
-                await asyncio.sleep(0.5)  # its presence and subscription let go before the count
-                before = rss_mb(server.pid)
-                # 2. The load: every socket open, then the same replies spread over the conversations.
-                opened_at = time.perf_counter()
-                for batch in range(0, len(visitors), 200):
-                    await asyncio.gather(*(v.open(url) for v in visitors[batch : batch + 200]))
-                opening = time.perf_counter() - opened_at
-                await asyncio.sleep(2)  # settled: no handshake in flight when memory is read
-                after = rss_mb(server.pid)
-                loaded_pings = await pings(visitors, 200)
-                loaded = await replies(api, targets, args.replies, args.rate, "load")
+            api = Api("127.0.0.1", port, login.json()["token"])
+            print(
+                f"Web chat: {args.sockets:,} visitor sockets on one hub serve (--no-worker), "
+                f"{args.replies} agent replies through the API at {args.rate:.0f}/s, embedded PostgreSQL and Redis"
+            )
+            # 1. The floor: one socket, nothing else open.
+            alone = talking[0]
+            await alone.open(url)
+            floor_pings = await pings([alone], 200)
+            await api.open(8)
+            floor = await replies(api, [targets[0]], args.replies, args.rate, "floor")
+            print(f"    floor measured: reply → visitor {summary(floor)}", flush=True)
+            await alone.close()
+            await asyncio.sleep(0.5)  # its presence and subscription let go before the count
+            before = rss_mb(server.pid)
+            # 2. The load: every socket open, then the same replies spread over the conversations.
+            opened_at = time.perf_counter()
+            for batch in range(0, len(visitors), 100):
+                await asyncio.gather(*(v.open(url) for v in visitors[batch : batch + 100]))
+                if (batch + 100) % 1000 == 0:
+                    print(
+                        f"    … {batch + 100:,} sockets open after {time.perf_counter() - opened_at:.0f} s",
+                        flush=True,
+                    )
+            opening = time.perf_counter() - opened_at
+            await asyncio.sleep(2)  # settled: no handshake in flight when memory is read
+            after = rss_mb(server.pid)
+            loaded_pings = await pings(visitors, 200)
+            await api.open(8)
+            loaded = await replies(api, targets, args.replies, args.rate, "load")
+            api.close()
         finally:
             await asyncio.gather(*(v.close() for v in visitors), return_exceptions=True)
             server.terminate()

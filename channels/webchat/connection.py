@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from channels.spec import Connection, Resources
 from channels.webchat.limits import Limits
+from channels.webchat.live import Presence as VisitorPresence
 from channels.webchat.spec import WebchatSettings, channel_secret, widget_settings
 from hub.domain import ChannelKind, Presence, Role
 from hub.errors import NotFound
@@ -39,6 +40,7 @@ class WidgetChannel:
 class WebchatConnection(Connection):
     resources: Resources | None = None
     limits: Limits | None = None
+    presence: VisitorPresence | None = None
     _channels: dict[uuid.UUID, tuple[float, WidgetChannel]] = field(default_factory=dict)
     _online: dict[uuid.UUID, tuple[float, bool]] = field(default_factory=dict)
 
@@ -46,7 +48,9 @@ class WebchatConnection(Connection):
     def build(cls, resources: Resources) -> WebchatConnection:
         from channels.webchat import context, sender, typing
 
-        connection = cls(resources=resources, limits=Limits(resources.redis))
+        connection = cls(
+            resources=resources, limits=Limits(resources.redis), presence=VisitorPresence(resources.redis)
+        )
         connection.sender = sender.WebchatSender(connection)
         connection.typing = lambda hub, ticket_id, on, name: typing.agent_typing(
             connection, hub, ticket_id, on, name

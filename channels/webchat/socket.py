@@ -94,7 +94,8 @@ async def _serve(
     from channels.webchat.typing import visitor_typing
 
     socket_id = uuid.uuid4().hex
-    redis = connection.redis
+    presence = connection.presence
+    assert presence is not None
     watchers: tuple[str, list[str]] | None = None
 
     async def forward(payload: bytes) -> None:
@@ -114,7 +115,7 @@ async def _serve(
             logging.getLogger(__name__).exception("marking a web-chat message delivered")
 
     async with socket.subscribe([live.conversation(channel_id, visitor_id)], forward):
-        await live.arrived(redis, channel_id, visitor_id, socket_id)
+        await presence.arrived(channel_id, visitor_id, socket_id)
         try:
             missed = await visitors.transcript(
                 hub, connection.master_key, channel_id, visitor_id, after=after
@@ -125,17 +126,10 @@ async def _serve(
             watchers = await _watchers(hub, channel_id, visitor_id)
             await _announce_presence(connection, hub, channel_id, visitor_id, watchers)
             while True:
-                try:
-                    async with asyncio.timeout(live.PRESENCE_RENEW_SECONDS):
-                        text = await socket.receive_text()
-                except TimeoutError:
-                    await live.arrived(redis, channel_id, visitor_id, socket_id)
-                    continue
-                frame = _frame(text)
+                frame = _frame(await socket.receive_text())
                 if frame is None:
                     continue
                 if frame.type == "ping":
-                    await live.arrived(redis, channel_id, visitor_id, socket_id)
                     await socket.send_text('{"event":"pong"}')
                 elif frame.type == "typing":
                     await visitor_typing(connection, hub, channel_id, visitor_id, frame.typing)
@@ -147,7 +141,7 @@ async def _serve(
             # Redis only (the ticket's watchers were found on arrival): a socket may close while
             # the process shuts down.
             with contextlib.suppress(Exception):
-                await live.left(redis, channel_id, visitor_id, socket_id)
+                await presence.left(channel_id, visitor_id, socket_id)
                 await _announce_presence(connection, hub, channel_id, visitor_id, watchers)
 
 

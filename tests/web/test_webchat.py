@@ -474,3 +474,16 @@ async def test_a_visitor_sends_a_file_within_the_limits(client, hub) -> None:
     assert (await client.get(attachment["url"].replace("sig=", "sig=0"))).status_code == 404
     assert_problem(await send("big.png", png * 20, "image/png"), 413, "webchat_attachment_too_large")
     assert_problem(await send("page.html", b"<script>", "text/html"), 415, "webchat_attachment_refused")
+
+
+async def test_a_visitors_text_is_kept_as_text(client, hub) -> None:
+    channel = await _chat(hub)
+    session = await _session(client, channel, prechat={"name": "王\u0000先生 <img src=x>"})
+    visitor = await factories.get(hub, WebchatVisitor, uuid.UUID(session["visitor_id"]))
+    assert visitor.name == "王先生 <img src=x>", "no NUL reaches the database; the rest is kept as typed"
+    sent = await _say(client, channel, session["token"], "<script>alert(1)</script>\u0000")
+    assert sent.json()["message"]["text"] == "<script>alert(1)</script>"
+    bad = await client.post(
+        f"{_base(channel)}/email", json={"email": "not-an-address"}, headers=_auth(session["token"])
+    )
+    assert_problem(bad, 422, "webchat_bad_email")
