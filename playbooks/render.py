@@ -62,6 +62,8 @@ def variables(source: str) -> dict[str, bool]:
         tree = environment().parse(source)
     except TemplateError as exc:
         raise RenderError(f"the template does not parse: {exc.message}") from None
+    except RecursionError:
+        raise RenderError("the template does not parse: it nests too deeply") from None
     found: dict[str, bool] = {}
     for path, optional in _paths(tree, optional=False):
         found[path] = found.get(path, True) and optional
@@ -123,6 +125,10 @@ def render(source: str, values: Mapping[str, Any]) -> str:
         raise RenderError(f"the template is not allowed: {exc}") from None
     except TemplateError as exc:
         raise RenderError(f"the template failed: {exc}") from None
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as exc:
+        # Found by tests/fuzz: Jinja folds constants while compiling ({{ "a" * "b" }}), so a
+        # template can fail with Python's own errors before it renders.
+        raise RenderError(f"the template failed: {type(exc).__name__}: {exc}") from None
 
 
 def _blank(value: Any) -> bool:

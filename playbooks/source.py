@@ -44,11 +44,25 @@ def parse(text: str) -> Source:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise SourceError(mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem}") from None
+    except yaml.reader.ReaderError as exc:  # found by tests/fuzz: a control character in the file
+        line = text.count("\n", 0, exc.position) + 1
+        raise SourceError(line, f"not valid YAML: character U+{exc.character:04X} is not allowed") from None
     if node is None:
         raise SourceError(1, "the file is empty")
     source = Source(data=None)
     constructor = yaml.SafeLoader("")
-    source.data = _build(node, (), source, constructor)
+    try:
+        source.data = _build(node, (), source, constructor)
+    except yaml.MarkedYAMLError as exc:  # found by tests/fuzz: a value no safe constructor reads
+        mark = exc.problem_mark or exc.context_mark
+        raise SourceError(mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem}") from None
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+    ) as exc:  # a date out of range, an unhashable key
+        raise SourceError(max(source.lines.values(), default=1), f"not valid YAML: {exc}") from None
     return source
 
 

@@ -380,7 +380,14 @@ class Checker:
             try:
                 used = template_variables("{{ " + rule.when + " }}")
                 environment().compile_expression(rule.when)
-            except (RenderError, TemplateError) as exc:
+            except (
+                RenderError,
+                TemplateError,
+                ArithmeticError,
+                TypeError,
+                ValueError,
+                RecursionError,
+            ) as exc:
                 self.add((*where, "when"), f"step {step.id}: when does not parse: {exc}")
                 continue
             for name in used:
