@@ -98,7 +98,8 @@ async def _apply(hub: Hub, actor: Actor, user: User, wanted: dict[str, Any], uow
 
 async def update_user(hub: Hub, actor: Actor, user_id: uuid.UUID, changes: UserChanges) -> User:
     """An administrator's edit. Partner accounts stay partner accounts (they belong to an
-    organization), and the last active administrator cannot be demoted or deactivated."""
+    organization); no administrator demotes or deactivates themselves, and the last active one
+    cannot be demoted or deactivated at all."""
     permissions.require_admin(actor)
     wanted = _cleaned(changes)
     async with hub.uow() as uow:
@@ -115,6 +116,12 @@ async def update_user(hub: Hub, actor: Actor, user_id: uuid.UUID, changes: UserC
             raise NotFound(what="team")
         stays_admin = role is Role.ADMIN and wanted.get("is_active", user.is_active)
         if user.role is Role.ADMIN and user.is_active and not stays_admin:
+            if user.id == actor.user_id:
+                # One slip (a wrong row in a form, a script with the wrong id) must not lock an
+                # administrator out of the page where it could be undone.
+                raise Conflict(
+                    detail="you cannot demote or deactivate your own account; another administrator can"
+                )
             await _keep_an_admin(uow.session, user.id)
         deactivated = user.is_active and wanted.get("is_active", True) is False
         await _apply(hub, actor, user, wanted, uow)

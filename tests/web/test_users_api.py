@@ -117,7 +117,7 @@ async def test_admin_edits_users_audited(hub, client, cast) -> None:
     assert events[1].before == {"team_id": str(team.id)} and events[1].after == {"team_id": None}
 
 
-async def test_user_edit_errors(client, cast) -> None:
+async def test_user_edit_errors(hub, client, cast) -> None:
     admin = cast.as_(Role.ADMIN)
     missing = f"/api/v1/users/{uuid.uuid4()}"
     assert_problem(await client.patch(missing, json={"name": "x"}, headers=admin), 404, "not_found")
@@ -141,6 +141,12 @@ async def test_user_edit_errors(client, cast) -> None:
     own = f"/api/v1/users/{cast.admin.id}"
     assert_problem(await client.patch(own, json={"role": "agent"}, headers=admin), 409, "conflict")
     assert_problem(await client.patch(own, json={"is_active": False}, headers=admin), 409, "conflict")
+    # With another administrator about, still not by their own hand: the other one can.
+    other = await factories.user(hub, Role.ADMIN)
+    refused = await client.patch(own, json={"is_active": False}, headers=admin)
+    assert "your own account" in assert_problem(refused, 409, "conflict")["detail"]
+    other_admin = await factories.login(client, other)
+    assert (await client.patch(own, json={"role": "supervisor"}, headers=other_admin)).status_code == 200
     denied = await client.patch(agent_url, json={"capacity": 3}, headers=cast.as_(Role.SUPERVISOR))
     assert_problem(denied, 403, "forbidden")
 
