@@ -19,11 +19,11 @@ class Command(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 #: Some character that is not whitespace (as ``str.split`` sees whitespace), and no NUL anywhere:
 #: what the use cases accept once they have stripped a name or a reason. The same expression in
 #: the API schema (ECMA-262) and at decoding (Python's ``re``), so a client can check it up front.
-WORDS = (
-    "^[^\\u0000]*"
+#: One character that is neither whitespace (as ``str.split`` sees it) nor NUL.
+NON_SPACE = (
     "[^\\u0000\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-    "[^\\u0000]*$"
 )
+WORDS = f"^[^\\u0000]*{NON_SPACE}[^\\u0000]*$"
 #: An e-mail address as :func:`hub.accounts.accounts.normalise_email` takes it.
 EMAIL = "^[^\\u0000]*@[^\\u0000]*$"
 

@@ -56,7 +56,7 @@ _WHY = {
 }
 #: Where a channel's own traffic arrives: those routes speak the channel's protocol, so their
 #: refusals may be plain text (WeChat reads "forbidden", not JSON).
-CHANNEL_TRAFFIC = "/channels/"
+CHANNEL_TRAFFIC = ("/channels/", "/widget/v1/")
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -103,7 +103,7 @@ def statuses_of(method: str, path: str, operation: Operation) -> set[int]:
         if not operation.security:
             found |= {401, 403}  # the credentials are in the request itself (a login, a channel token)
     if path.startswith(CHANNEL_TRAFFIC):
-        found |= {401, 403, 404, 413, 503}
+        found |= {401, 403, 404, 413, 429, 503}
     if (method, path) in THROTTLED:
         found.add(429)
     return found
@@ -189,6 +189,17 @@ def _no_nul(schema: Any) -> None:
             _no_nul(value)
 
 
+def _kinds_own_answers(responses: dict[str, Any]) -> None:
+    """A channel route that declares no answer type answers in its kind's own protocol (WeChat's
+    XML or text, a file, the widget's JSON): Litestar would describe it as a JSON string."""
+    for status, answer in responses.items():
+        if not (status.startswith("2") and isinstance(answer, OpenAPIResponse) and answer.content):
+            continue
+        media = answer.content.get("application/json")
+        if media is not None and isinstance(media.schema, Schema) and media.schema.type == OpenAPIType.STRING:
+            answer.content = {"*/*": OpenAPIMediaType(schema=Schema(description="The kind's own answer."))}
+
+
 def _tighten_parameters(operation: Operation) -> None:
     """Query and header text refuses NUL too (the edge checks the whole query string)."""
     for parameter in operation.parameters or []:
@@ -238,6 +249,8 @@ def complete(openapi: OpenAPI, routes: Any = ()) -> OpenAPI:
                 # No content means no body: Litestar describes a 204 with the handler's media type.
                 if status == "204" and isinstance(answer, OpenAPIResponse):
                     answer.content = None
+            if path.startswith(CHANNEL_TRAFFIC):
+                _kinds_own_answers(responses)
             operation.responses = responses
             _tighten_parameters(operation)
             body = bodies.by_operation.get((method.upper(), path))

@@ -6,6 +6,7 @@ call from a mapped extension is the agent's). Changes are audited like every cha
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
 from hub.actors import Actor
+from hub.commands import NON_SPACE
 from hub.core import Hub
 from hub.domain import STAFF_ROLES, ChannelKind
 from hub.errors import InvalidInput, NotFound
@@ -40,9 +42,13 @@ async def _line(session: AsyncSession, channel_id: uuid.UUID) -> Channel:
     return channel
 
 
+#: What an extension may be: the API schema states the same expression for the path's segment.
+EXTENSION = f"^{NON_SPACE}{{1,{_EXTENSION_LENGTH or 32}}}$"
+
+
 def _checked(extension: str) -> str:
     extension = extension.strip()
-    if not extension or len(extension) > (_EXTENSION_LENGTH or 32) or any(c.isspace() for c in extension):
+    if not re.fullmatch(EXTENSION, extension):
         raise InvalidInput(detail=f"extension must be 1 to {_EXTENSION_LENGTH} characters without spaces")
     return extension
 

@@ -14,7 +14,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 from msgspec import UNSET, UnsetType
 
 from channels import catalogue
@@ -189,7 +189,7 @@ class ChannelController(Controller):
         request: Request,
         hub: NamedDependency[Hub],
         channel_id: FromPath[uuid.UUID],
-        extension: FromPath[str],
+        extension: Annotated[str, PathParameter(pattern=extensions.EXTENSION)],
         data: JSONBody[ExtensionIn],
     ) -> ExtensionOut:
         user: CurrentUser = request.user
@@ -202,7 +202,7 @@ class ChannelController(Controller):
         request: Request,
         hub: NamedDependency[Hub],
         channel_id: FromPath[uuid.UUID],
-        extension: FromPath[str],
+        extension: Annotated[str, PathParameter(pattern=extensions.EXTENSION)],
     ) -> None:
         user: CurrentUser = request.user
         await extensions.unmap_extension(hub, user.actor, channel_id, extension)
