@@ -14,7 +14,6 @@ install: $(STAMP)
 # --no-compile: pip would byte-compile every installed module (mypy, playwright, the dev tools...),
 # half of a cold install's time; Python compiles the modules a command imports the first time it
 # runs, and only those.
-
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hub needs Python 3.11 or newer (found %d.%d)" % sys.version_info[:2])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

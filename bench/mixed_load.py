@@ -102,6 +102,9 @@ class Record:
         self.visitor_messages = 0
         self.pushes = 0
         self.closed_sockets = 0
+        #: Set when a minute's pushes are all answered: each minute's batch ends a little after its
+        #: minute (the last answers), and its line waits for them.
+        self.pushed = [asyncio.Event() for _ in range(minutes)]
 
     def minute(self, at: float) -> Minute:
         return self.minutes[min(len(self.minutes) - 1, max(0, int((at - self.start) // 60)))]
@@ -148,6 +151,7 @@ async def pushes(record: Record, port: int, path: str, rate: float, minutes: int
         target.latencies["push"].extend(x * 1000 for x in latencies)
         target.errors["push"] += errors
         record.pushes += len(requests)
+        record.pushed[minute].set()
         if (late := time.perf_counter() - (began + 60)) > 1:
             print(f"    (pushes of minute {minute + 1} ended {late:.1f} s late)", flush=True)
 
@@ -484,6 +488,7 @@ async def report_minutes(record: Record, minutes: int) -> None:
     for minute in range(minutes):
         if (wait := record.start + 60 * (minute + 1) + 3 - time.perf_counter()) > 0:
             await asyncio.sleep(wait)
+        await record.pushed[minute].wait()
         print(line(minute, record.minutes[minute]), flush=True)
 
 
@@ -559,6 +564,11 @@ def conclude(
         print(
             f"  memory      hub serve {second.rss[0]:.0f} → {last.rss[0]:.0f} MB ({grew[0]:+.1%}), "
             f"worker {second.rss[1]:.0f} → {last.rss[1]:.0f} MB ({grew[1]:+.1%}) from minute 2 to {len(record.minutes)}"
+        )
+        half = record.minutes[len(record.minutes) // 2]
+        print(  # a climb that stopped (caches filled) reads differently from one still going on
+            f"              second half: hub serve {half.rss[0]:.0f} → {last.rss[0]:.0f} MB, "
+            f"worker {half.rss[1]:.0f} → {last.rss[1]:.0f} MB"
         )
     total_errors = sum(errors.values())
     detail = ", ".join(f"{k} {v}" for k, v in errors.items() if v)
