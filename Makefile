@@ -11,11 +11,14 @@ TEST_WORKERS ?= auto
 
 install: $(STAMP)
 
+# --no-compile: pip would byte-compile every installed module (mypy, playwright, the dev tools...),
+# half of a cold install's time; Python compiles the modules a command imports the first time it
+# runs, and only those.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hub needs Python 3.11 or newer (found %d.%d)" % sys.version_info[:2])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	touch $(STAMP)
 
 # `hub serve --demo` migrates, loads the demo data (once) and serves, booting the servers once.

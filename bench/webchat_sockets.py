@@ -157,17 +157,29 @@ class Api:
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {self.token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
         )
+        return await self._send(head.encode() + data)
+
+    async def _send(self, request: bytes) -> tuple[int, bytes]:
         reader, writer = await self.pool.get()
         try:
-            writer.write(head.encode() + data)
+            writer.write(request)
             answer = await reader.readuntil(b"\r\n\r\n")
             lines = answer.split(b"\r\n")
             length = next(
                 (int(x.split(b":", 1)[1]) for x in lines if x.lower().startswith(b"content-length:")), 0
             )
             return int(answer.split(b" ", 2)[1]), await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            writer.close()  # a broken connection goes back to the pool as a fresh one
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+            raise
         finally:
             self.pool.put_nowait((reader, writer))
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        return await self._send(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {self.token}\r\n\r\n".encode()
+        )
 
     def close(self) -> None:
         while not self.pool.empty():

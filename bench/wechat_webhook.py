@@ -101,12 +101,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def prepare(path: str, host: str, count: int, encrypted_percent: float) -> list[bytes]:
+def prepare(path: str, host: str, count: int, encrypted_percent: float, first: int = 0) -> list[bytes]:
     """Whole HTTP requests, signed and encoded before the clock starts: the client's work is not the
-    server's time, and the load generator must stay far lighter than the server it measures."""
+    server's time, and the load generator must stay far lighter than the server it measures.
+    ``first`` numbers them on from an earlier batch (a longer run signs each minute's pushes when
+    it starts, as WeChat's are signed when sent), so every MsgId stays unique."""
     requests = []
     every = round(100 / encrypted_percent) if encrypted_percent > 0 else 0
-    for n in range(count):
+    for n in range(first, first + count):
         xml = text_push(f"oBench{n % SENDERS}", f"压测消息 {n}：订单什么时候发货？", 7_000_000 + n)
         if every and n % every == 0:
             body, params = encrypted(xml, f"n{n}")

@@ -18,8 +18,22 @@ from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 
 
+class PubSubBackend(RedisChannelsPubSubBackend):
+    """Litestar's Redis pub/sub backend, its connection opened at start-up rather than by the first
+    subscription.
+
+    redis-py's ``PubSub`` connects on its first command, and first commands that overlap each open a
+    connection and keep the last one: the channels subscribed over the others are never heard. A
+    burst of sockets after a start (every widget reconnecting after a restart) lost its visitors'
+    replies that way, silently, until the process restarted (found by ``bench/mixed_load.py``).
+    """
+
+    async def on_startup(self) -> None:
+        await self._pub_sub.connect()
+
+
 def channels_plugin(redis: Redis) -> ChannelsPlugin:
-    return ChannelsPlugin(backend=RedisChannelsPubSubBackend(redis=redis), arbitrary_channels_allowed=True)
+    return ChannelsPlugin(backend=PubSubBackend(redis=redis), arbitrary_channels_allowed=True)
 
 
 def subscriptions_for(user: CurrentUser) -> list[str]:

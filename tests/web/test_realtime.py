@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import uuid
 
 import pytest
 from litestar.exceptions import WebSocketDisconnect
@@ -71,3 +73,26 @@ async def test_the_stream_requires_a_login(client) -> None:
     ):
         socket.receive_text(timeout=5)
     assert refused.value.code == 4401
+
+
+async def test_sockets_that_subscribe_at_once_after_start_up_all_hear_their_channel(runtime) -> None:
+    """A burst of first subscriptions (every widget reconnecting after a restart) must not race
+    redis-py into several pub/sub connections, of which only one is read."""
+    from web.realtime import PubSubBackend
+
+    backend = PubSubBackend(redis=runtime.redis)
+    await backend.on_startup()
+    try:
+        names = [f"burst-{uuid.uuid4()}" for _ in range(30)]
+        await asyncio.gather(*(backend.subscribe([name]) for name in names))
+        for name in names:
+            await backend.publish(name.encode(), [name])
+        heard: set[str] = set()
+        events = backend.stream_events()
+        async with asyncio.timeout(10):
+            while heard != set(names):
+                channel, data = await anext(events)
+                assert data == channel.encode()
+                heard.add(channel)
+    finally:
+        await backend.on_shutdown()
