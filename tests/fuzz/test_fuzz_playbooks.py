@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from playbooks.validate import Loaded, load_text
@@ -62,7 +62,20 @@ def test_a_damaged_library_file_loads_or_says_where_it_is_wrong(text: str) -> No
     _read(text)
 
 
+#: Inputs that once crashed the loader (found by these tests), tried first on every run.
+CRASHED = [
+    "\x1f",  # a control character: PyYAML's reader refuses it before any mark exists
+    "=",  # YAML's value tag, which no safe constructor reads
+    (LIBRARY / "complaint.yaml")
+    .read_text(encoding="utf-8")
+    .replace("{{", '{{ "a" * "b" }}{{', 1),  # Jinja folds it
+]
+
+
 @fuzz
 @given(st.text(max_size=400))
+@example(CRASHED[0])
+@example(CRASHED[1])
+@example(CRASHED[2])
 def test_any_text_loads_or_says_where_it_is_wrong(text: str) -> None:
     _read(text)
