@@ -24,7 +24,7 @@ from channels.phone.cdr.fields import (
     recording,
     whole,
 )
-from channels.phone.cdr.legs import Leg, out_of_order
+from channels.phone.cdr.legs import Leg, row_times
 from channels.phone.records import Disposition, RowProblem
 
 #: Column positions of the fields read, by layout.
@@ -146,18 +146,10 @@ def read(
 
 
 def _leg(fields: list[str], layout: dict[str, int], line: int, clock: LocalClock) -> Leg | str:
-    try:
-        started = clock.read(fields[layout["start"]])
-        answered_at = clock.read(fields[layout["answer"]])
-        ended = clock.read(fields[layout["end"]])
-    except ValueError as error:
-        return f"a time that is not a date and time: {error}"
-    if started is None:
-        return "no start time"
-    if ended is None:
-        return "no end time"
-    if problem := out_of_order(started, answered_at, ended):
-        return problem
+    times = row_times(fields, layout, clock)
+    if isinstance(times, str):
+        return times
+    started, answered_at, ended = times
     word = fields[layout["disposition"]].strip().upper()
     outcome = DISPOSITIONS.get(word)
     if outcome is None:

@@ -21,7 +21,7 @@ from channels.phone.cdr.fields import (
     whole,
 )
 from channels.phone.cdr.freeswitch_calls import Channel, looks_like_cause, missed
-from channels.phone.cdr.legs import Leg, out_of_order
+from channels.phone.cdr.legs import Leg, row_times
 from channels.phone.records import Disposition, RowProblem
 
 _EXAMPLE = {
@@ -111,18 +111,10 @@ def read(
 
 
 def _channel(fields: list[str], template: dict[str, int], line: int, clock: LocalClock) -> Channel | str:
-    try:
-        started = clock.read(fields[template["start"]])
-        answered_at = clock.read(fields[template["answer"]])
-        ended = clock.read(fields[template["end"]])
-    except ValueError as error:
-        return f"a time that is not a date and time: {error}"
-    if started is None:
-        return "no start time"
-    if ended is None:
-        return "no end time"
-    if problem := out_of_order(started, answered_at, ended):
-        return problem
+    times = row_times(fields, template, clock)
+    if isinstance(times, str):
+        return times
+    started, answered_at, ended = times
     uuid = fields[template["uuid"]].strip()
     if not uuid:
         return "no call id (uuid is empty)"

@@ -9,11 +9,16 @@ rules (who answered, when, what a missed call was) are written once for every fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from channels.phone.records import CallRecord, Disposition
+
+if TYPE_CHECKING:
+    from channels.phone.cdr.fields import LocalClock
 
 
 class CdrError(ValueError):
@@ -51,6 +56,24 @@ class Leg(msgspec.Struct, kw_only=True, gc=False):
     started_at: datetime
     answered_at: datetime | None = None
     ended_at: datetime
+
+
+def row_times(
+    fields: list[str], columns: Mapping[str, int], clock: LocalClock
+) -> tuple[datetime, datetime | None, datetime] | str:
+    """A CSV row's start, answer and end (the ``start``, ``answer`` and ``end`` columns), or the
+    reason they cannot be one leg's, as every CSV format reports it."""
+    try:
+        started = clock.read(fields[columns["start"]])
+        answered_at = clock.read(fields[columns["answer"]])
+        ended = clock.read(fields[columns["end"]])
+    except ValueError as error:
+        return f"a time that is not a date and time: {error}"
+    if started is None:
+        return "no start time"
+    if ended is None:
+        return "no end time"
+    return out_of_order(started, answered_at, ended) or (started, answered_at, ended)
 
 
 def out_of_order(started: datetime, answered: datetime | None, ended: datetime) -> str | None:
