@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from hub.domain import STAFF_ROLES, Role
+from hub.domain import STAFF_ROLES, PortalPermission, Role
 
 
 class RoleHolder:
@@ -29,6 +29,8 @@ class Actor(RoleHolder):
     role: Role | None = None
     organization_id: uuid.UUID | None = None
     name: str | None = None
+    #: A partner user's permissions in the portal (:mod:`hub.portal.permissions`); empty for staff.
+    portal_permissions: frozenset[PortalPermission] = frozenset()
 
 
 SYSTEM = Actor(kind="system")

@@ -16,6 +16,23 @@ class Role(enum.StrEnum):
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
 
+class PortalPermission(enum.StrEnum):
+    """What a partner user may do beyond reading its organization's tickets and orders.
+
+    A partner company decides who of its people sees prices or answers quality cases, as a
+    buyer's supplier portal lets it; ``admin`` invites and removes the company's own users.
+    """
+
+    PRICES = "prices"
+    DELIVERIES = "deliveries"
+    QUALITY = "quality"
+    ADMIN = "admin"
+
+
+#: A partner's first user, set up by the company, can do everything and then hands out the rest.
+ALL_PORTAL_PERMISSIONS = frozenset(PortalPermission)
+
+
 class Presence(enum.StrEnum):
     AVAILABLE = "available"
     AWAY = "away"

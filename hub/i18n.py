@@ -13,6 +13,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hub_error": {"en": "Something went wrong.", "zh-CN": "出错了。"},
     "not_found": {"en": "{what} not found.", "zh-CN": "未找到{what}。"},
     "forbidden": {"en": "You are not allowed to do this.", "zh-CN": "您无权执行此操作。"},
+    "portal_permission_needed": {
+        "en": "This needs the portal permission “{permission}”; ask your company's portal admin.",
+        "zh-CN": "此操作需要门户权限“{permission}”，请联系贵公司的门户管理员。",
+    },
     "invalid_input": {"en": "Invalid input: {detail}", "zh-CN": "输入无效：{detail}"},
     "malformed_call": {"en": "Not a call record: {detail}", "zh-CN": "无法识别的通话记录：{detail}"},
     "conflict": {"en": "Conflict: {detail}", "zh-CN": "冲突：{detail}"},

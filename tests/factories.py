@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from hub.accounts import accounts
 from hub.actors import CLI, Actor
 from hub.core import Hub
-from hub.domain import ChannelKind, OrganizationKind, Presence, Role, TicketEventKind, Tier
+from hub.domain import ChannelKind, OrganizationKind, PortalPermission, Presence, Role, TicketEventKind, Tier
 from hub.intake import channel_instances, ingest
 from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import AuditEvent, Channel, Organization, Team, TicketEvent, User
@@ -42,6 +42,7 @@ async def user(
     email: str | None = None,
     presence: Presence = Presence.AVAILABLE,
     capacity: int = 0,
+    portal_permissions: frozenset[PortalPermission] | None = None,
 ) -> User:
     created = await accounts.create_user(
         hub,
@@ -54,6 +55,7 @@ async def user(
             team_id=team_id,
             organization_id=organization_id,
             capacity=capacity,
+            portal_permissions=portal_permissions,
         ),
     )
     if presence is not Presence.AVAILABLE:
@@ -164,6 +166,7 @@ def actor(person: User) -> Actor:
         role=person.role,
         organization_id=person.organization_id,
         name=person.name,
+        portal_permissions=frozenset(PortalPermission(p) for p in person.portal_permissions),
     )
 
 

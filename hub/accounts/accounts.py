@@ -16,7 +16,7 @@ from hub.commands import EMAIL, Command, fits
 from hub.contacts import profiles
 from hub.core import Hub
 from hub.db import flush_unique
-from hub.domain import Presence, Role
+from hub.domain import ALL_PORTAL_PERMISSIONS, PortalPermission, Presence, Role
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.events.admin import SettingsChanged
 from hub.models import ApiToken, Organization, Team, User
@@ -56,6 +56,18 @@ class NewUser(Command, frozen=True, forbid_unknown_fields=True):
     locale: Literal["zh-CN", "en"] = "zh-CN"
     time_zone: Annotated[str, fits(User.time_zone)] = "Asia/Shanghai"
     capacity: Annotated[int, msgspec.Meta(ge=0, le=profiles.MAX_CAPACITY)] = 0
+    #: A partner user's portal permissions; left out, a partner user gets them all (the first
+    #: user of a partner hands the rest out) and staff none.
+    portal_permissions: frozenset[PortalPermission] | None = None
+
+
+def _portal_permissions(new: NewUser) -> list[str]:
+    if new.role is not Role.PARTNER:
+        if new.portal_permissions:
+            raise InvalidInput(detail="only partner users have portal permissions")
+        return []
+    wanted = ALL_PORTAL_PERMISSIONS if new.portal_permissions is None else new.portal_permissions
+    return sorted(permission.value for permission in wanted)
 
 
 async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
@@ -69,6 +81,7 @@ async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
         raise InvalidInput(detail=f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if (new.role is Role.PARTNER) != (new.organization_id is not None):
         raise InvalidInput(detail="partner users need an organization, and only partner users have one")
+    portal_permissions = _portal_permissions(new)
     async with hub.uow() as uow:
         if (
             new.organization_id is not None
@@ -88,6 +101,7 @@ async def create_user(hub: Hub, actor: Actor, new: NewUser) -> User:
             time_zone=new.time_zone,
             capacity=new.capacity,
             password_hash=hash_password(new.password) if new.password else None,
+            portal_permissions=portal_permissions,
         )
         uow.session.add(user)
         await flush_unique(uow.session, f"a user with e-mail {email}")

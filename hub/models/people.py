@@ -48,6 +48,11 @@ class User(Base):
         sa.CheckConstraint(
             "(role = 'partner') = (organization_id IS NOT NULL)", name="partner_has_organization"
         ),
+        sa.CheckConstraint(
+            "portal_permissions <@ ARRAY['prices', 'deliveries', 'quality', 'admin']::text[]"
+            " AND (role = 'partner' OR cardinality(portal_permissions) = 0)",
+            name="portal_permissions_known",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -73,6 +78,10 @@ class User(Base):
     #: The last TOTP time step accepted: a code is good once (:mod:`hub.accounts.one_time_codes`).
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    #: A partner user's :class:`~hub.domain.PortalPermission` values; staff have none.
+    portal_permissions: Mapped[list[str]] = mapped_column(
+        pg.ARRAY(sa.Text), default=list, server_default="{}"
+    )
     #: Escalation level 3: management hears of every complaint that reaches the top of the ladder.
     is_management: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     last_assigned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from hub.actors import Actor, RoleHolder
-from hub.domain import Role
+from hub.domain import PortalPermission, Role
 from hub.models import User
 
 
@@ -21,6 +21,7 @@ class CurrentUser(RoleHolder):
     locale: str
     time_zone: str
     totp_enabled: bool
+    portal_permissions: frozenset[PortalPermission] = frozenset()
 
     @classmethod
     def of(cls, user: User) -> CurrentUser:
@@ -34,12 +35,18 @@ class CurrentUser(RoleHolder):
             locale=user.locale,
             time_zone=user.time_zone,
             totp_enabled=user.totp_enabled,
+            portal_permissions=frozenset(PortalPermission(p) for p in user.portal_permissions),
         )
 
     @property
     def actor(self) -> Actor:
         return Actor(
-            kind="user", user_id=self.id, role=self.role, organization_id=self.organization_id, name=self.name
+            kind="user",
+            user_id=self.id,
+            role=self.role,
+            organization_id=self.organization_id,
+            name=self.name,
+            portal_permissions=self.portal_permissions,
         )
 
 
