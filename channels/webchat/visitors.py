@@ -220,19 +220,12 @@ async def transcript(
             )
         }
         surveyed = [m.id for m in rows if m.meta.get("csat")]
-        ratings: dict[uuid.UUID | None, int | None] = (
-            dict(
-                (
-                    await session.execute(
-                        sa.select(CsatSurvey.message_id, CsatSurvey.rating).where(
-                            CsatSurvey.message_id.in_(surveyed)
-                        )
-                    )
-                ).tuples()
+        ratings: dict[uuid.UUID | None, int | None] = {}
+        if surveyed:
+            found = await session.execute(
+                sa.select(CsatSurvey.message_id, CsatSurvey.rating).where(CsatSurvey.message_id.in_(surveyed))
             )
-            if surveyed
-            else {}
-        )
+            ratings = {message_id: rating for message_id, rating in found}
     url = file_url(master_key, channel_id)
     return [
         message_json(
