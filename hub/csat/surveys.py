@@ -39,7 +39,19 @@ from hub.domain import (
 )
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events import TicketRef
-from hub.models import Contact, CsatSurvey, Message, Organization, Outbox, Ticket, TicketEvent, User
+from hub.i18n import negotiate
+from hub.models import (
+    Contact,
+    CsatSurvey,
+    Message,
+    Organization,
+    Outbox,
+    ThreadRef,
+    Ticket,
+    TicketEvent,
+    User,
+    WebchatVisitor,
+)
 from hub.tickets import events, timeline
 from hub.tickets.tickets import DELIVER_JOB
 
@@ -190,8 +202,7 @@ async def _send_one(
         survey.state, survey.reason = "not_sent", reason
         timeline.append(session, ticket.id, TicketEventKind.CSAT_NOT_SENT, at=now, reason=reason)
         return "not_sent"
-    contact = await session.get(Contact, ticket.contact_id)
-    locale = contact.locale if contact is not None and contact.locale in ("zh-CN", "en") else "zh-CN"
+    locale = await _locale(session, ticket)
     token = tokens.sign(uow.hub.settings.secret_key, survey.id)
     kind = route.channel.kind
     said = content.compose(
@@ -241,6 +252,23 @@ async def _send_one(
     uow.enqueue(DELIVER_JOB, str(outbox.id), job_id=f"deliver:{outbox.id}:0")
     uow.emit(events.AutomaticReplyQueued(at=now, ticket=TicketRef.of(ticket), message_id=message.id))
     return "sent"
+
+
+async def _locale(session: AsyncSession, ticket: Ticket) -> str:
+    """The contact's language if known, else (web chat) their browser's, else Chinese."""
+    contact = await session.get(Contact, ticket.contact_id)
+    if contact is not None and contact.locale:
+        return negotiate(contact.locale)
+    if ticket.channel_kind is ChannelKind.WEBCHAT:
+        ref = await session.scalar(sa.select(ThreadRef.ref).where(ThreadRef.ticket_id == ticket.id).limit(1))
+        try:
+            visitor = await session.get(WebchatVisitor, uuid.UUID(ref)) if ref else None
+        except ValueError:
+            visitor = None
+        language = (visitor.page or {}).get("language") if visitor is not None else None
+        if language:
+            return negotiate(str(language))
+    return "zh-CN"
 
 
 async def _why_not(
