@@ -88,6 +88,8 @@ async def on_status_changed(uow: UnitOfWork, changes: Sequence[events.StatusChan
     for change in changes:
         if change.status == TicketStatus.RESOLVED.value:
             await plan(uow, change.ticket.id, at=change.at)
+        elif change.previous != TicketStatus.RESOLVED.value:
+            continue  # no survey waits on a ticket that was not resolved
         elif change.status == TicketStatus.CLOSED.value:
             await cancel(uow, [change.ticket.id], reason="closed", at=change.at)
         elif change.status in {s.value for s in ACTIVE_STATUSES}:
