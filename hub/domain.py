@@ -158,6 +158,13 @@ class TicketEventKind(enum.StrEnum):
     PLAYBOOK_STEP_DONE = "playbook_step_done"
     PLAYBOOK_STEP_SKIPPED = "playbook_step_skipped"
     PLAYBOOK_COMPLETED = "playbook_completed"
+    #: A satisfaction survey: sent (``{"channel"}``: the kind it went through), not sent
+    #: (``{"reason"}``: ``window_closed``, ``contact_cap``, ``no_route``...), cancelled before sending
+    #: (``{"reason"}``: ``reopened``, ``closed``) and answered (``{"rating": 1-5, "comment"?}``).
+    CSAT_SENT = "csat_sent"
+    CSAT_NOT_SENT = "csat_not_sent"
+    CSAT_CANCELLED = "csat_cancelled"
+    CSAT_RESPONSE = "csat_response"
 
 
 class PlaybookRunStatus(enum.StrEnum):

@@ -377,6 +377,56 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# Satisfaction surveys (the defaults admins may replace), decisions to the front line, the audit log.
+MESSAGES.update(
+    {
+        "csat_email_subject": {
+            "en": "How did we do? Request #{number}",
+            "zh-CN": "请为我们的服务评分：工单 #{number}",
+        },
+        "csat_intro": {
+            "en": "Your request #{number} “{subject}” has been resolved. How satisfied are you with our help? "
+            "One click is enough.",
+            "zh-CN": "您的工单 #{number}“{subject}”已处理完毕。您对我们的服务满意吗？点击一下即可评分。",
+        },
+        "csat_chat_question": {
+            "en": "How would you rate this conversation?",
+            "zh-CN": "您对本次咨询满意吗？请评分。",
+        },
+        "csat_wechat_text": {
+            "en": "Your request #{number} has been resolved. Please rate our service: {link}",
+            "zh-CN": "您的工单 #{number} 已处理完毕，请为本次服务评分：{link}",
+        },
+        "csat_comment_prompt": {
+            "en": "Anything you would like to tell us? (optional)",
+            "zh-CN": "还有什么想告诉我们的吗？（选填）",
+        },
+        "csat_thanks": {"en": "Thank you for your feedback!", "zh-CN": "感谢您的评价！"},
+        "csat_rating_1": {"en": "Very dissatisfied", "zh-CN": "非常不满意"},
+        "csat_rating_2": {"en": "Dissatisfied", "zh-CN": "不满意"},
+        "csat_rating_3": {"en": "Neutral", "zh-CN": "一般"},
+        "csat_rating_4": {"en": "Satisfied", "zh-CN": "满意"},
+        "csat_rating_5": {"en": "Very satisfied", "zh-CN": "非常满意"},
+        "csat_survey": {"en": "Survey", "zh-CN": "满意度调查"},
+        "csat_closed": {
+            "en": "This survey is closed: it was answered already, it expired or the request was closed.",
+            "zh-CN": "此调查已结束：已评价过、已过期或工单已关闭。",
+        },
+        "notification_csat_low": {
+            "en": "Ticket #{number} was rated {rating}/5 by the client: please follow it up. {comment}",
+            "zh-CN": "工单 #{number} 被客户评为 {rating}/5 分，请跟进。{comment}",
+        },
+        "decision": {"en": "Decision", "zh-CN": "决策"},
+        "notification_decision_published": {
+            "en": "New {kind_word}: “{title}”. Please confirm you have read it by {due}.",
+            "zh-CN": "新{kind_word}：“{title}”，请在 {due} 前确认已读。",
+        },
+        "decision_kind_decision": {"en": "decision", "zh-CN": "决策"},
+        "decision_kind_guideline": {"en": "guideline", "zh-CN": "指引"},
+    }
+)
+
+
 def negotiate(accept_language: str | None, default: str = "zh-CN") -> str:
     """Pick zh-CN or en from an Accept-Language header (first supported language wins)."""
     if not accept_language:

@@ -21,8 +21,11 @@ from hub.db import POOL_SIZE, open_connections
 from web import access_log, openapi_contract
 from web.allow import exact_allow
 from web.api.attachments import download_attachment
+from web.api.audit import AuditController
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
+from web.api.csat import CsatController
+from web.api.decisions import DecisionController
 from web.api.handoffs import HandoffController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
@@ -65,6 +68,9 @@ ROUTES = [
     NotificationController,
     RequirementController,
     HandoffController,
+    CsatController,
+    DecisionController,
+    AuditController,
     ticket_sla,
     ticket_typing,
     list_playbooks,

@@ -25,6 +25,7 @@ from channels.email.notify import EmailNotificationMailer
 from channels.spec import Resources
 from hub.config import Settings
 from hub.core import Hub
+from hub.csat import surveys as csat_surveys
 from hub.db import create_engine, create_session_factory
 from hub.playbooks import suggestions as playbook_suggestions
 from hub.ports import JobRequest
@@ -136,6 +137,7 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
     channels.bind(hub)
     channels.subscribe(hub.bus)
     playbook_suggestions.subscribe(hub.bus)
+    csat_surveys.subscribe(hub.bus)
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)
     try:

@@ -21,6 +21,7 @@ from arq.worker import func
 from channels import catalogue
 from channels.spec import Job
 from hub import metrics, notifications
+from hub.csat import surveys as csat_surveys
 from hub.delivery import delivery
 from hub.errors import HubError, RetryLater
 from hub.intake import ingest
@@ -42,6 +43,8 @@ SLA_SWEEP_EVERY_SECONDS = {0, 30}
 #: Requirement feedback (3 business days) and hand-offs (2 business hours): interleaved with the
 #: SLA sweep so the two do not start on the same tick.
 FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
+#: Satisfaction surveys whose job was lost (each is queued for its due instant): once a minute.
+CSAT_SWEEP_EVERY_SECONDS = {20}
 
 
 async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
@@ -152,6 +155,23 @@ async def followups_sweep(ctx: dict[str, Any]) -> dict[str, int]:
     }
 
 
+async def csat_send(ctx: dict[str, Any], survey_id: str) -> str:
+    """One survey, at its due instant (a reopen since then cancels it)."""
+    runtime: Runtime = ctx["runtime"]
+    result = await csat_surveys.send_due(runtime.hub, survey_id=uuid.UUID(survey_id))
+    return "sent" if result.sent else "not sent" if result.not_sent else "cancelled or not due"
+
+
+async def csat_sweep(ctx: dict[str, Any]) -> int:
+    runtime: Runtime = ctx["runtime"]
+    result = await csat_surveys.send_due(runtime.hub)
+    if result.sent or result.not_sent or result.cancelled:
+        log.info(
+            "CSAT sweep: %d sent, %d not sent, %d cancelled", result.sent, result.not_sent, result.cancelled
+        )
+    return result.sent
+
+
 async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
     runtime: Runtime = ctx["runtime"]
     return await notifications.email(runtime.hub, uuid.UUID(notification_id))
@@ -192,6 +212,7 @@ def build_worker(
             func(deliver_outbox, name=DELIVER_JOB, max_tries=1000, keep_result=0, timeout=60),
             func(email_notification, name=notifications.EMAIL_JOB, max_tries=5, keep_result=0, timeout=60),
             func(process_inbound, name=PROCESS_JOB, max_tries=3, keep_result=0, timeout=120),
+            func(csat_send, name=csat_surveys.SEND_JOB, max_tries=3, keep_result=0, timeout=60),
             *(
                 func(
                     channel_job(kind.kind, job),
@@ -209,6 +230,7 @@ def build_worker(
             cron(redrive_inbound, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
             cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
+            cron(csat_sweep, second=CSAT_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=120),
         ]
         if crons
         else [],

@@ -22,10 +22,11 @@ from channels.webchat import answers, live, tokens, visitors
 from channels.webchat.answers import WidgetProblem
 from channels.webchat.connection import WebchatConnection, WidgetChannel
 from hub.core import Hub
+from hub.csat import surveys
 from hub.errors import HubError, InvalidInput, NotFound
 from hub.intake import ingest
 from hub.intake.inbound import InboundAttachment, InboundMessage, Sender
-from hub.models import Attachment, Message, Ticket, User
+from hub.models import Attachment, CsatSurvey, Message, Ticket, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: A body the widget sends is small; an attachment's limit is the channel's own.
@@ -75,6 +76,12 @@ class ReadIn(msgspec.Struct, forbid_unknown_fields=False):
 
 class EmailIn(msgspec.Struct, forbid_unknown_fields=False):
     email: str
+
+
+class CsatIn(msgspec.Struct, forbid_unknown_fields=False):
+    message_id: uuid.UUID
+    rating: int
+    comment: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -449,6 +456,31 @@ async def _post_email(call: Call) -> WebhookResponse:
     return answers.json({"email": email})
 
 
+async def _post_csat(call: Call) -> WebhookResponse:
+    """The visitor's rating of the survey in their conversation (the faces under its question)."""
+    visitor_id = call.visitor()
+    await call.limit(visitor_id)
+    data = await call.decode(CsatIn)
+    async with call.hub.session_factory() as session:
+        contact_id = await visitors.contact_of(session, visitor_id)
+        survey_id = await session.scalar(
+            sa.select(CsatSurvey.id).where(
+                CsatSurvey.message_id == data.message_id,
+                CsatSurvey.contact_id == contact_id,
+                CsatSurvey.channel_id == call.channel.id,
+            )
+        )
+    if contact_id is None or survey_id is None:
+        raise WidgetProblem(404, "not_found", what="csat_survey")
+    if not 1 <= data.rating <= 5:
+        raise WidgetProblem(422, "invalid_input", detail="rating must be 1 to 5")
+    try:
+        survey = await surveys.answer(call.hub, survey_id, data.rating, data.comment)
+    except surveys.SurveyClosed:
+        raise WidgetProblem(409, "csat_closed") from None
+    return answers.json({"message_id": str(data.message_id), "csat": visitors.survey_json(survey.rating)})
+
+
 # --- attachments, read back by link --------------------------------------------------------------
 
 
@@ -505,6 +537,7 @@ def routes(base: str) -> tuple[Route, ...]:
         ("POST", "/typing", _post_typing, "The visitor is typing (or stopped)"),
         ("POST", "/read", _post_read, "The visitor read the agent's messages up to one"),
         ("POST", "/email", _post_email, "Offline: continue the conversation by e-mail"),
+        ("POST", "/csat", _post_csat, "The visitor's answer to a satisfaction survey (1-5 and a comment)"),
     ]
     # The preflights first: a path whose first handler is not OPTIONS gets the framework's own
     # (which knows nothing of CORS), and a second one for it is refused.

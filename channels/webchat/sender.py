@@ -47,6 +47,8 @@ class WebchatSender:
         }
         if message.author_name:
             data["author"] = {"name": message.author_name}
+        if message.csat:
+            data["csat"] = visitors.survey_json()
         hub = self.connection.hub
         if message.attachments and hub is not None:
             # Their links name the stored rows, which the outbound message does not carry.

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channels.webchat import tokens
 from hub.core import Hub
 from hub.domain import ChannelKind, Direction
-from hub.models import Attachment, ContactIdentity, Message, Ticket, User, WebchatVisitor
+from hub.models import Attachment, ContactIdentity, CsatSurvey, Message, Ticket, User, WebchatVisitor
 
 #: What a new session and the socket's ``ready`` carry at most; older ones come with ``after``.
 HISTORY = 50
@@ -122,7 +122,12 @@ def status_of(message: Message) -> str:
 
 
 def message_json(
-    message: Message, attachments: list[Attachment], *, author: str | None, file_url: Any
+    message: Message,
+    attachments: list[Attachment],
+    *,
+    author: str | None,
+    file_url: Any,
+    rating: int | None = None,
 ) -> dict[str, Any]:
     """A message as the protocol's ``Message``: plain text only (an HTML mail's text part)."""
     data: dict[str, Any] = {
@@ -141,7 +146,15 @@ def message_json(
         data["client_message_id"] = client_id
     if author:
         data["author"] = {"name": author}
+    if message.meta.get("csat"):
+        data["csat"] = survey_json(rating)
     return data
+
+
+def survey_json(rating: int | None = None) -> dict[str, Any]:
+    """A satisfaction survey in the conversation: the widget draws 1–5 faces under the question
+    and posts the answer with the message's id (the survey's signed link stays out of the page)."""
+    return {"rating": rating}
 
 
 def file_url(master_key: str, channel_id: uuid.UUID) -> Any:
@@ -206,6 +219,13 @@ async def transcript(
                 sa.select(User).where(User.id.in_({m.author_user_id for m in rows if m.author_user_id}))
             )
         }
+        surveyed = [m.id for m in rows if m.meta.get("csat")]
+        ratings: dict[uuid.UUID | None, int | None] = {}
+        if surveyed:
+            found = await session.execute(
+                sa.select(CsatSurvey.message_id, CsatSurvey.rating).where(CsatSurvey.message_id.in_(surveyed))
+            )
+            ratings = {message_id: rating for message_id, rating in found}
     url = file_url(master_key, channel_id)
     return [
         message_json(
@@ -213,6 +233,7 @@ async def transcript(
             attachments.get(m.id, []),
             author=authors.get(m.author_user_id) if m.author_user_id else None,
             file_url=url,
+            rating=ratings.get(m.id),
         )
         for m in rows
     ]

@@ -86,6 +86,8 @@ class WeChatSender:
             "template_id": config.template_id,
             "data": {config.template_field: {"value": text}},
         }
+        if message.csat and message.csat.get("url"):
+            body["url"] = message.csat["url"]  # a survey's template message opens its rating page
         msg_id = await self.api.send_template(config, body)
         return DeliveryResult(external_id=template_external_id(msg_id) if msg_id else None)
 

@@ -216,6 +216,7 @@ async def _outbound(
         thread_ref=thread_ref,
         is_auto=message.is_auto,
         template=message.meta.get("via") == "template",
+        csat=message.meta.get("csat"),
     )
     return outbound, channel.kind.value
 

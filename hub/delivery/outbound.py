@@ -40,6 +40,9 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     #: Send as the channel's approved template (``channel_config["template_id"]``): the way to reach
     #: a contact whose reply window is closed.
     template: bool = False
+    #: A satisfaction survey (``{"survey_id", "url"}``): web chat draws its rating faces for it, a
+    #: WeChat template message links to its page.
+    csat: dict[str, Any] | None = None
 
 
 class DeliveryResult(msgspec.Struct, frozen=True):

@@ -4,7 +4,9 @@ from hub.models.base import Base
 from hub.models.calendars import BusinessCalendar, CalendarDay
 from hub.models.channels import Channel, PhoneExtension
 from hub.models.contacts import Contact, ContactIdentity
+from hub.models.csat import CsatSettings, CsatSurvey
 from hub.models.cursors import SourceCursor
+from hub.models.decisions import Decision, DecisionReceipt
 from hub.models.handoffs import Handoff
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification
@@ -28,6 +30,10 @@ __all__ = [
     "Channel",
     "Contact",
     "ContactIdentity",
+    "CsatSettings",
+    "CsatSurvey",
+    "Decision",
+    "DecisionReceipt",
     "Handoff",
     "Message",
     "Notification",

@@ -23,7 +23,11 @@ APPEND_ONLY_TABLES = ("audit_events", "ticket_events", "requirement_events")
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),
+        # The audit viewer's period search and its newest-first pages.
+        sa.Index("ix_audit_events_at", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     at: Mapped[datetime] = created_at()

@@ -17,6 +17,8 @@ from hub.intake.inbound import InboundAttachment
 from hub.models import (
     ApiToken,
     Base,
+    CsatSurvey,
+    DecisionReceipt,
     Message,
     Notification,
     Outbox,
@@ -42,6 +44,8 @@ CLOSED_TO_PARTNERS = {
     PhoneExtension: "which staff user answers each PBX extension: admins' channel settings",
     PlaybookRun: "the staff's working script on a ticket (steps, form values, skip reasons)",
     PlaybookSuggestionRow: "which of the staff's scripts fit a ticket",
+    CsatSurvey: "satisfaction surveys and their ratings: the staff's measure (answered by signed link)",
+    DecisionReceipt: "a staff member's own read and feedback of a decision",
 }
 LINKS = {"organization_id", "ticket_id", "contact_id", "message_id", "requirement_id", "user_id"}
 

@@ -195,6 +195,12 @@ async def _make_world(hub, client, cast) -> World:
         headers=admin,
     )
     assert token.status_code == 201 and policy.status_code == 201, (token.text, policy.text)
+    decision = await client.post(
+        "/api/v1/decisions/",
+        json={"title": "walk decision", "body": "to the staff, not to partners"},
+        headers=admin,
+    )
+    assert decision.status_code == 201, decision.text
 
     async with hub.uow() as uow:
         await uow.session.execute(
@@ -251,6 +257,9 @@ async def _make_world(hub, client, cast) -> World:
         "extension": "301",  # a phone line's extension: admins' settings
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
+        "decision_id": decision.json()["id"],
+        # A survey's landing page takes its signed link, never a login: an unsigned one is refused.
+        "token": "0" * 64,
     }
     a_attachment = await _scalar(
         hub,

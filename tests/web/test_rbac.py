@@ -22,11 +22,14 @@ pytestmark = pytest.mark.anyio
 PUBLIC, ANY, STAFF, SUPERVISOR, ADMIN, PAGE = "public", "any", "staff", "supervisor", "admin", "page"
 #: A page for staff only (the playbook library): anonymous visitors go to the login page, partners get 403.
 STAFF_PAGE = "staff page"
-PAGES = {PAGE, STAFF_PAGE}
+#: A page for supervisors and admins (the audit log).
+SUPERVISOR_PAGE = "supervisor page"
+PAGES = {PAGE, STAFF_PAGE, SUPERVISOR_PAGE}
 ALLOWED = {
     ANY: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     STAFF_PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
+    SUPERVISOR_PAGE: {Role.SUPERVISOR, Role.ADMIN},
     STAFF: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
     SUPERVISOR: {Role.SUPERVISOR, Role.ADMIN},
     ADMIN: {Role.ADMIN},
@@ -39,6 +42,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/tickets/{ticket_id:uuid}"): PAGE,
     ("GET", "/tickets/{ticket_id:uuid}/parts"): PAGE,
     ("GET", "/playbooks"): STAFF_PAGE,
+    ("GET", "/decisions"): STAFF_PAGE,
+    ("GET", "/decisions/{decision_id:uuid}"): STAFF_PAGE,
+    ("GET", "/audit"): SUPERVISOR_PAGE,
+    # A satisfaction survey's landing page: the link's signature is the credential.
+    ("GET", "/csat/{token:str}"): PUBLIC,
+    ("POST", "/csat/{token:str}"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
@@ -58,6 +67,7 @@ ACCESS: dict[tuple[str, str], str] = {
             ("POST", "typing"),
             ("POST", "read"),
             ("POST", "email"),
+            ("POST", "csat"),
             ("GET", "files"),
         ]
     },
@@ -131,6 +141,17 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/handoffs"): STAFF,
     ("POST", "/api/v1/handoffs/{handoff_id:uuid}/answer"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/typing"): STAFF,
+    ("GET", "/api/v1/csat/settings"): ADMIN,
+    ("PUT", "/api/v1/csat/settings"): ADMIN,
+    ("POST", "/api/v1/decisions"): SUPERVISOR,
+    ("GET", "/api/v1/decisions"): SUPERVISOR,
+    ("GET", "/api/v1/decisions/mine"): STAFF,
+    ("GET", "/api/v1/decisions/lateness"): SUPERVISOR,
+    ("GET", "/api/v1/decisions/{decision_id:uuid}"): STAFF,
+    ("POST", "/api/v1/decisions/{decision_id:uuid}/read"): STAFF,
+    ("POST", "/api/v1/decisions/{decision_id:uuid}/feedback"): STAFF,
+    ("GET", "/api/v1/audit"): SUPERVISOR,
+    ("GET", "/api/v1/audit/export.csv"): SUPERVISOR,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).

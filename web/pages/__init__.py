@@ -15,6 +15,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from web.pages import calls
+from web.pages.audit import audit_page
+from web.pages.csat import survey_answer, survey_page
+from web.pages.decisions import decision_page, decisions_page
 from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
@@ -38,6 +41,11 @@ def page_router() -> Router:
             ticket_parts,
             widget_demo,
             playbooks_page,
+            survey_page,
+            survey_answer,
+            decisions_page,
+            decision_page,
+            audit_page,
         ],
         opt={"page": True},
         response_headers=PAGE_HEADERS,

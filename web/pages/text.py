@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub import i18n
+from web.pages.text_supervisor import SUPERVISOR_SCRIPT_KEYS, SUPERVISOR_UI
 
 UI: dict[str, dict[str, str]] = {
     "app.name": {"en": "hub", "zh-CN": "hub"},
@@ -480,6 +481,8 @@ ONE: dict[str, dict[str, str]] = {
     "pb.problems": {"en": "1 problem"},
 }
 
+UI.update(SUPERVISOR_UI)
+
 #: The strings the browser module needs, sent in a JSON data block (no inline script).
 SCRIPT_KEYS = (
     "live.on",
@@ -497,6 +500,7 @@ SCRIPT_KEYS = (
     "msg.show_less",
     "pb.filled",
     "pb.script",
+    *SUPERVISOR_SCRIPT_KEYS,
 )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts import directory
 from hub.contacts import avatars
 from hub.contacts import views as contact_views
+from hub.csat import surveys as csat_surveys
 from hub.domain import Priority, Role, Scenario, TicketStatus
 from hub.playbooks import views as playbook_views
 from hub.sla import views as sla_views
@@ -71,6 +72,8 @@ async def _context(
         "long_html": LONG_HTML,
         "channel_context": (),
         "playbook": None,
+        "surveys": [],
+        "survey_of": {},
     }
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)
@@ -85,6 +88,8 @@ async def _context(
             people={p.id: p for p in people},
             assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
         )
+        surveys = await csat_surveys.for_ticket(db, ticket.id)
+        data.update(surveys=surveys, survey_of={s.message_id: s for s in surveys if s.message_id})
         hub = request.app.state.hub
         panel = await playbook_views.panel(hub, db, user.actor, ticket.id)
         data.update(

@@ -277,6 +277,13 @@
     ".hc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     ".hc button:focus-visible,.hc input:focus-visible,.hc textarea:focus-visible,.hc a:focus-visible,.hc-log:focus-visible{outline:2px solid var(--hc-accent);outline-offset:2px}" +
     ".hc-head .hc-close:focus-visible{outline-color:var(--hc-on-accent)}" +
+    ".hc-csat{display:flex;flex-direction:column;gap:6px;margin-top:6px;padding:8px;background:#fff;border:1px solid #e1e5ea;border-radius:10px}" +
+    ".hc-csat-faces{display:flex;gap:4px}" +
+    ".hc-csat-face{font-size:24px;line-height:1;background:transparent;border:2px solid transparent;border-radius:8px;padding:4px;cursor:pointer}" +
+    ".hc-csat-face[aria-checked=true]{border-color:var(--hc-accent);background:#eef3ff}" +
+    ".hc-csat-comment{font:inherit;resize:vertical;padding:6px;border:1px solid #c5ccd6;border-radius:8px}" +
+    ".hc-csat-send[disabled]{opacity:.5;cursor:default}" +
+    ".hc-csat-done{margin:0}" +
     "@media (max-width:480px){.hc-panel{inset:0;top:0;left:0;right:0;bottom:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}" +
     ".hc-left .hc-panel{left:0}.hc-input,.hc input{font-size:16px}}" +
     "@media (prefers-reduced-motion:no-preference){.hc-panel{transition:opacity .15s}}";
@@ -588,7 +595,66 @@
       }
       node.insertBefore(list, node.querySelector(".hc-meta"));
     }
+    var oldSurvey = node.querySelector(".hc-csat");
+    if (oldSurvey) node.removeChild(oldSurvey);
+    if (m.csat && m.id != null) node.insertBefore(surveyBlock(String(m.id), m.csat), node.querySelector(".hc-meta"));
     renderMeta(node);
+  }
+
+  var FACES = ["\ud83d\ude1e", "\ud83d\ude41", "\ud83d\ude10", "\ud83d\ude42", "\ud83d\ude04"];
+
+  /** A satisfaction survey under its question: five faces, an optional comment, one answer. */
+  function surveyBlock(id, survey) {
+    var box = el("div", { class: "hc-csat", "data-hub-chat": "csat" });
+    if (survey.rating) {
+      box.setAttribute("data-rating", String(survey.rating));
+      box.appendChild(el("p", { class: "hc-csat-done" }, FACES[survey.rating - 1] + " " + t("csat_thanks")));
+      return box;
+    }
+    var chosen = 0;
+    var faces = el("div", { class: "hc-csat-faces", role: "radiogroup", "aria-label": t("csat_rate") });
+    var buttons = [];
+    for (var i = 1; i <= 5; i++) {
+      var face = el("button", {
+        type: "button",
+        class: "hc-csat-face",
+        role: "radio",
+        "aria-checked": "false",
+        "aria-label": t("csat_" + i),
+        title: t("csat_" + i),
+        "data-rating": String(i),
+      }, FACES[i - 1]);
+      face.addEventListener("click", function (event) {
+        chosen = parseInt(event.currentTarget.getAttribute("data-rating"), 10);
+        for (var j = 0; j < buttons.length; j++) buttons[j].setAttribute("aria-checked", j + 1 === chosen ? "true" : "false");
+        send.disabled = false;
+      });
+      buttons.push(face);
+      faces.appendChild(face);
+    }
+    var comment = el("textarea", { class: "hc-csat-comment", rows: "2", maxlength: "4000", placeholder: t("csat_comment"), "aria-label": t("csat_comment") });
+    var send = el("button", { type: "button", class: "hc-btn hc-csat-send" }, t("csat_send"));
+    send.disabled = true;
+    var status = el("p", { class: "hc-error", role: "status" });
+    send.addEventListener("click", function () {
+      if (!chosen) return;
+      send.disabled = true;
+      request("POST", "/csat", { message_id: id, rating: chosen, comment: comment.value || null }).then(function (result) {
+        if (result.status === 200 && result.data && result.data.csat) {
+          box.parentNode.replaceChild(surveyBlock(id, result.data.csat), box);
+        } else if (result.status === 409) {
+          status.textContent = t("csat_closed");
+        } else {
+          status.textContent = problem(result) || t("csat_closed");
+          send.disabled = false;
+        }
+      });
+    });
+    box.appendChild(faces);
+    box.appendChild(comment);
+    box.appendChild(send);
+    box.appendChild(status);
+    return box;
   }
 
   function nearBottom() {
