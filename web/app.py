@@ -21,9 +21,11 @@ from hub.db import POOL_SIZE, open_connections
 from web import access_log, openapi_contract
 from web.allow import exact_allow
 from web.api.attachments import download_attachment
+from web.api.calendars import CalendarController
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
 from web.api.handoffs import HandoffController
+from web.api.notification_settings import NotificationSettingsController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
@@ -65,6 +67,8 @@ ROUTES = [
     NotificationController,
     RequirementController,
     HandoffController,
+    CalendarController,
+    NotificationSettingsController,
     ticket_sla,
     ticket_typing,
     list_playbooks,
