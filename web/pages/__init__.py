@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from web.pages import calls
+from web.pages.admin import ADMIN_PAGES
 from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
@@ -38,6 +39,7 @@ def page_router() -> Router:
             ticket_parts,
             widget_demo,
             playbooks_page,
+            *ADMIN_PAGES,
         ],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
