@@ -61,6 +61,18 @@ ADMIN_UI: dict[str, dict[str, str]] = {
         "zh-CN": "身份密钥（用于 HubChat.setUser 签名）",
     },
     "admin.channel.connect": {"en": "Connection", "zh-CN": "接入"},
+    "admin.channel.address.webhook_url": {
+        "en": "PBX webhook (Authorization: Bearer with the inbound token)",
+        "zh-CN": "PBX 回调地址（Authorization: Bearer 接入令牌）",
+    },
+    "admin.channel.address.callback_url": {
+        "en": "Server URL for the WeChat console",
+        "zh-CN": "公众号后台的服务器地址（URL）",
+    },
+    "admin.channel.address.messages_url": {
+        "en": "Messages in (Authorization: Bearer with the inbound token)",
+        "zh-CN": "消息接收地址（Authorization: Bearer 接入令牌）",
+    },
     "admin.channel.settings": {"en": "Settings", "zh-CN": "设置"},
     "admin.channel.embed": {
         "en": "Put this one line on every page of the site:",

@@ -25,6 +25,7 @@ from hub.accounts import directory
 from hub.core import Hub
 from hub.domain import ChannelKind
 from hub.intake import channel_instances
+from hub.models import Channel
 from web.auth.guards import admins
 from web.auth.identity import CurrentUser
 from web.pages.admin.common import admin_render
@@ -60,6 +61,15 @@ def settings_of(spec: ChannelSpec, config: dict[str, Any] | None, locale: str) -
         text = setting.help.get(locale) or setting.help.get("en", "")
         views.append(SettingView(setting, value, kept, text))
     return views
+
+
+def addresses(spec: ChannelSpec, base: str, channel: Channel) -> dict[str, str]:
+    """Where the channel's traffic arrives, by what the address is for (``webhook_url``,
+    ``callback_url``): what the kind tells ``hub channel add``, and the API channel's own."""
+    found = dict(spec.announce(base, channel.id, channel.config).fields)
+    if channel.kind is ChannelKind.API:
+        found["messages_url"] = f"{base}/api/v1/channels/{channel.id}/messages"
+    return found
 
 
 def _kind_spec(kind: str) -> ChannelSpec:
@@ -123,7 +133,7 @@ async def channel_page(
         spec=spec,
         settings=settings_of(spec, dict(channel.config), page_locale(request)),
         teams=await directory.list_teams(db, user.actor),
-        announcement=spec.announce(base, channel.id, channel.config),
+        addresses=addresses(spec, base, channel),
         embed=(
             f'<script src="{base}/widget.js" data-channel="{channel.id}" async></script>'
             if channel.kind is ChannelKind.WEBCHAT
