@@ -251,6 +251,9 @@ async def _make_world(hub, client, cast) -> World:
         "extension": "301",  # a phone line's extension: admins' settings
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
+        "name": "cn",  # a business calendar: admins' settings
+        "day": "2026-10-01",
+        "kind": "email",  # the admin page that adds a channel of a kind
     }
     a_attachment = await _scalar(
         hub,
