@@ -9,7 +9,7 @@ it did before the setting existed. The setting is read when the copy is about to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 import msgspec
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 #: Every kind of notification the hub writes (``notifications.kind``; its text is
 #: ``notification_<kind>`` in :mod:`hub.i18n`).
-KINDS = (
+Kind = Literal[
     "sla_warning",
     "sla_breached",
     "escalated",
@@ -41,7 +41,8 @@ KINDS = (
     "requirement_feedback_warning",
     "requirement_feedback_breached",
     "playbook",
-)
+]
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class KindSetting:
 class SettingsChange(Command, frozen=True, forbid_unknown_fields=True):
     """Per kind, whether its e-mail copy goes out; kinds left out keep their setting."""
 
-    email: dict[str, bool] = msgspec.field(default_factory=dict)
+    email: dict[Kind, bool] = msgspec.field(default_factory=dict)
 
 
 async def read(session: AsyncSession) -> list[KindSetting]:
@@ -76,7 +77,7 @@ async def update(hub: Hub, actor: Actor, change: SettingsChange) -> list[KindSet
         raise InvalidInput(detail=f"email: unknown notification kinds {', '.join(unknown)}")
     async with hub.uow() as uow:
         current = {s.kind: s.email for s in await read(uow.session)}
-        changed = {k: v for k, v in change.email.items() if current[k] != v}
+        changed: dict[str, bool] = {k: v for k, v in change.email.items() if current[k] != v}
         if changed:
             now = hub.clock.now()
             statement = insert(NotificationSetting).values(

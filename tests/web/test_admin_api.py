@@ -68,7 +68,7 @@ async def test_calendars_show_a_year_and_take_overrides_with_the_clis_checks(cli
     assert created.status_code == 201, created.text
     assert created.json()["week"] == "mon-sat 08:00-12:00 13:00-17:00" and created.json()["base"] == "cn"
     bad_week = await client.post("/api/v1/calendars", headers=admin, json={"name": "x1", "week": ["mon-fri"]})
-    assert "week: " in assert_problem(bad_week, 422, "invalid_input")["detail"]
+    assert "week[0]: not a DAYS=PERIODS line" in assert_problem(bad_week, 422, "invalid_input")["detail"]
     taken = await client.post("/api/v1/calendars", headers=admin, json={"name": "cn"})
     assert_problem(taken, 409, "conflict")
     unknown = await client.get("/api/v1/calendars/nowhere", headers=admin)
@@ -128,7 +128,7 @@ async def test_notification_settings_decide_which_copies_are_emailed(client, cas
     (line,) = await _audited(hub, "notification_settings.updated")
     assert line.before == {"sla_warning": True} and line.after == {"sla_warning": False}
     bad = await client.put("/api/v1/notification-settings", headers=headers, json={"email": {"gossip": True}})
-    assert "email: unknown notification kinds gossip" in assert_problem(bad, 422, "invalid_input")["detail"]
+    assert "gossip" in assert_problem(bad, 422, "invalid_input")["detail"]
 
     mailer = _Mailer()
     mailing = dataclasses.replace(hub, mailer=mailer)

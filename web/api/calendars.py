@@ -25,6 +25,13 @@ from web.auth.identity import CurrentUser
 
 CalendarName = Annotated[str, PathParameter(pattern=NAME_REGEX)]
 STANDARD_WEEK = "mon-fri=09:00-12:00,13:00-18:00"
+_CLOCK = "[0-2]?[0-9]:[0-5][0-9]"
+_PERIODS = f"{_CLOCK}-{_CLOCK}(?:[,\\s]+{_CLOCK}-{_CLOCK})*"
+_DAY = "(?:mon|tue|wed|thu|fri|sat|sun)"
+#: Working periods as ``hub calendar set-day --periods`` takes them (empty: a standard day).
+PERIODS = f"^\\s*(?:{_PERIODS})?\\s*$"
+#: One ``DAYS=PERIODS`` line of a week, as ``hub calendar create --week`` takes it.
+WEEK_LINE = f"^\\s*{_DAY}(?:-{_DAY})?={_PERIODS}\\s*$"
 
 
 class CalendarOut(msgspec.Struct):
@@ -67,9 +74,10 @@ class CalendarIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(pattern=NAME_REGEX)]
     time_zone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "Asia/Shanghai"
     #: ``DAYS=PERIODS`` lines, e.g. ``mon-fri=09:00-12:00,13:00-18:00``; days not named are off.
-    week: list[Annotated[str, msgspec.Meta(max_length=200)]] = msgspec.field(
-        default_factory=lambda: [STANDARD_WEEK]
-    )
+    week: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=200, pattern=WEEK_LINE)]],
+        msgspec.Meta(min_length=1, max_length=7),
+    ] = msgspec.field(default_factory=lambda: [STANDARD_WEEK])
     #: ``cn`` takes China's statutory holidays and make-up workdays.
     base: Literal["cn"] | None = None
 
@@ -77,7 +85,7 @@ class CalendarIn(msgspec.Struct, forbid_unknown_fields=True):
 class DayIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: DayKind
     #: A workday's own hours (``09:00-12:00,13:00-17:00``); empty: a standard day.
-    periods: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    periods: Annotated[str, msgspec.Meta(max_length=200, pattern=PERIODS)] | None = None
     note: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
