@@ -14,7 +14,7 @@ from playwright.async_api import Page, expect
 from hub import notification_settings
 from hub.actors import CLI
 from hub.core import Hub
-from hub.domain import ChannelKind, Presence, Role
+from hub.domain import ChannelKind, OrganizationKind, Presence, Role
 from hub.models import ApiToken, Channel, Organization, PhoneExtension, SlaPolicy, Team, Ticket, User
 from hub.sla.policies import NewPolicy, create_policy
 from hub.tickets import tickets
@@ -125,6 +125,7 @@ async def test_people_teams_and_organisations_are_edited(hub: Hub, new_page) -> 
     agent = await factories.user(hub, Role.AGENT, team_id=team.id)
     other = await factories.user(hub, Role.AGENT)
     org = await factories.organization(hub, manager=agent.id)
+    partner_org = await factories.organization(hub, kind=OrganizationKind.PARTNER)
     channel = await factories.channel(hub, ChannelKind.EMAIL)
     ticket = (await factories.inbound(hub, channel.id, sender="buyer@client.example")).ticket_id
     await tickets.assign(hub, CLI, ticket, agent.id)
@@ -150,6 +151,22 @@ async def test_people_teams_and_organisations_are_edited(hub: Hub, new_page) -> 
     saved = await _get(hub, User, agent.id)
     assert (saved.capacity, saved.presence, saved.is_active) == (5, Presence.AWAY, False)
     assert (await _get(hub, Ticket, ticket)).assignee_id != agent.id  # handed over on deactivation
+
+    # A partner company's user with some of the portal's permissions.
+    form = page.locator("#user-new")
+    await form.get_by_label("E-mail").fill("buyer@partner.example")
+    await form.get_by_label("Name", exact=True).fill("Zhou Qiang")
+    await form.get_by_label("Role").select_option("partner")
+    await form.get_by_label("Partner organisation").select_option(str(partner_org.id))
+    await form.get_by_label("Portal permissions").select_option(["prices", "deliveries"])
+    await _submit(page, "user-new")
+    await expect(page.locator('[data-user="buyer@partner.example"]')).to_contain_text("Partner")
+    async with hub.uow() as uow:
+        buyer = await uow.session.scalar(sa.select(User).where(User.email == "buyer@partner.example"))
+    assert buyer.organization_id == partner_org.id and sorted(buyer.portal_permissions) == [
+        "deliveries",
+        "prices",
+    ]
 
     other_row = page.locator(f'[data-user="{other.email}"]')
     await expect(other_row).to_contain_text("On")
@@ -213,6 +230,9 @@ async def test_policies_calendars_tokens_and_notifications_are_edited(hub: Hub, 
     await expect(page.locator('[data-date="2026-01-03"]')).to_be_visible()
 
     await page.goto("/admin/tokens")
+    await page.locator("#token-new").get_by_label("Name", exact=True).fill("E" * 121)
+    await _submit(page, "token-new")
+    await _refused(page, "token-new", "name", "at most 120 characters")
     await page.locator("#token-new").get_by_label("Name", exact=True).fill("ERP")
     await _submit(page, "token-new")
     await expect(page.locator("#new-token")).to_have_text(re.compile("^hub_"))

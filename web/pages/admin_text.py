@@ -136,6 +136,15 @@ ADMIN_UI: dict[str, dict[str, str]] = {
         "en": "Partner users only.",
         "zh-CN": "仅合作方用户需要。",
     },
+    "admin.user.portal_permissions": {"en": "Portal permissions", "zh-CN": "门户权限"},
+    "admin.user.portal_permissions_help": {
+        "en": "Partner users only; none chosen: all of them.",
+        "zh-CN": "仅合作方用户；不选则全部授予。",
+    },
+    "admin.portal.prices": {"en": "See prices", "zh-CN": "查看价格"},
+    "admin.portal.deliveries": {"en": "Handle deliveries", "zh-CN": "处理发货"},
+    "admin.portal.quality": {"en": "Answer quality cases", "zh-CN": "答复质量问题"},
+    "admin.portal.admin": {"en": "Administer the company's users", "zh-CN": "管理本单位用户"},
     "admin.user.password_help": {
         "en": "Optional: without one the user cannot log in yet.",
         "zh-CN": "可选：不设密码则该用户暂时无法登录。",

@@ -56,6 +56,10 @@ function say(element, message, kind) {
 function valueOf(input) {
   const kind = input.dataset.kind || "text";
   if (kind === "bool") return { value: input.checked };
+  if (kind === "multi") {
+    const chosen = [...input.selectedOptions].map((option) => option.value);
+    return chosen.length ? { value: chosen } : null; // none chosen: the API's default
+  }
   const raw = input.value.trim();
   if (raw === "") {
     const empty = input.dataset.empty || "omit";
