@@ -85,6 +85,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "必须是简短的小写名称，例如 'cn'",
     },
     "pattern_email": {"en": "not an e-mail address", "zh-CN": "不是有效的电子邮件地址"},
+    "pattern_week": {
+        "en": "not a DAYS=PERIODS line (e.g. mon-fri=09:00-12:00,13:00-18:00)",
+        "zh-CN": "不是 DAYS=PERIODS 格式（例如 mon-fri=09:00-12:00,13:00-18:00）",
+    },
+    "pattern_periods": {
+        "en": "not working periods HH:MM-HH:MM (e.g. 09:00-12:00,13:00-18:00)",
+        "zh-CN": "不是 HH:MM-HH:MM 格式的工作时段（例如 09:00-12:00,13:00-18:00）",
+    },
     "pattern_other": {
         "en": "does not have the expected form ({pattern})",
         "zh-CN": "格式不正确（应符合 {pattern}）",

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import notification_settings
 from hub.calendars.durations import parse_duration
 from hub.domain import Role
 from hub.errors import InvalidInput, NotFound
@@ -192,7 +193,8 @@ async def email(hub: Hub, notification_id: uuid.UUID) -> bool:
     async with hub.uow() as uow:
         row = await uow.session.get(Notification, notification_id)
         user = await uow.session.get(User, row.user_id) if row is not None else None
-    if row is None or user is None or not user.is_active:
+        wanted = row is not None and await notification_settings.emails(uow.session, row.kind)
+    if row is None or user is None or not user.is_active or not wanted:
         return False
     subject = translate("notification_subject", user.locale, number=row.params.get("number", ""))
     await hub.mailer.send_notification(

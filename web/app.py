@@ -22,11 +22,13 @@ from web import access_log, openapi_contract
 from web.allow import exact_allow
 from web.api.attachments import download_attachment
 from web.api.audit import AuditController
+from web.api.calendars import CalendarController
 from web.api.channels import ChannelController
 from web.api.contacts import ContactController
 from web.api.csat import CsatController
 from web.api.decisions import DecisionController
 from web.api.handoffs import HandoffController
+from web.api.notification_settings import NotificationSettingsController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
@@ -71,6 +73,8 @@ ROUTES = [
     CsatController,
     DecisionController,
     AuditController,
+    CalendarController,
+    NotificationSettingsController,
     ticket_sla,
     ticket_typing,
     list_playbooks,

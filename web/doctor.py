@@ -20,7 +20,10 @@ import sqlalchemy as sa
 from channels.spec import Finding
 
 if TYPE_CHECKING:
+    from channels.catalogue import Catalogue
     from hub.config import Settings
+    from hub.core import Hub
+    from hub.models import Channel
     from web.runtime import Runtime
 
 CHECK_TIMEOUT_S = 15.0
@@ -238,14 +241,20 @@ async def channels(runtime: Runtime) -> list[Finding]:
         if not channel.is_active:
             continue
         name = f'{channel.kind} "{channel.name}"'
-        try:
-            results = await asyncio.wait_for(runtime.channels.check(runtime.hub, channel), CHECK_TIMEOUT_S)
-        except TimeoutError:
-            results = [Finding("fail", "test", f"no answer within {CHECK_TIMEOUT_S:.0f} s")]
+        results = await channel_test(runtime.channels, runtime.hub, channel)
         found += [Finding(result.level, f"{name} {result.part}", result.detail) for result in results]
         if not results:
             found.append(Finding("ok", name, "nothing to test"))
     return found or [Finding("warn", "channels", "no channel yet: `hub channel add KIND --help`")]
+
+
+async def channel_test(catalogue: Catalogue, hub: Hub, channel: Channel) -> list[Finding]:
+    """One channel's self-test, bounded in time: ``hub doctor`` and the admin page's "test
+    connection" button run the same."""
+    try:
+        return await asyncio.wait_for(catalogue.check(hub, channel), CHECK_TIMEOUT_S)
+    except TimeoutError:
+        return [Finding("fail", "test", f"no answer within {CHECK_TIMEOUT_S:.0f} s")]
 
 
 SERVERS: tuple[tuple[str, Check], ...] = (

@@ -105,6 +105,7 @@ def _patterns() -> dict[str, str]:
     from hub.requirements.views import USER_OR_ME
     from hub.sla.policies import TARGET
     from hub.tickets.views import ASSIGNEE
+    from web.api.calendars import PERIODS, WEEK_LINE
     from web.openapi_contract import NO_NUL
 
     return {
@@ -116,6 +117,8 @@ def _patterns() -> dict[str, str]:
         CALENDAR_NAME: "pattern_calendar",
         EMAIL: "pattern_email",
         NO_NUL: "nul_character",
+        WEEK_LINE: "pattern_week",
+        PERIODS: "pattern_periods",
     }
 
 

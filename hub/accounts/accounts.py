@@ -226,6 +226,43 @@ async def revoke_api_token(hub: Hub, actor: Actor, token_id: uuid.UUID) -> None:
         await uow.commit()
 
 
+async def list_api_tokens(hub: Hub, actor: Actor) -> list[ApiToken]:
+    """The actor's own tokens that still work, newest first (never their secret: only a hash is kept)."""
+    async with hub.uow() as uow:
+        rows = await uow.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == actor.user_id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id)
+        )
+        return list(rows)
+
+
+async def reset_totp(hub: Hub, actor: Actor, user_id: uuid.UUID) -> User:
+    """An administrator turns off someone's two-factor login (a lost phone): they log in with their
+    password alone and can enrol again. Audited like every change of a user."""
+    permissions.require_admin(actor)
+    async with hub.uow() as uow:
+        user = await uow.session.get(User, user_id, with_for_update=True)
+        if user is None:
+            raise NotFound(what="user")
+        was = user.totp_enabled
+        user.totp_enabled = False
+        user.totp_secret = None
+        user.totp_last_step = None
+        uow.emit(
+            SettingsChanged.of(
+                actor,
+                "user.totp_reset",
+                user.id,
+                at=hub.clock.now(),
+                before={"totp_enabled": was},
+                after={"totp_enabled": False},
+            )
+        )
+        await uow.commit()
+        return user
+
+
 async def user_for_api_token(hub: Hub, token: str) -> User | None:
     async with hub.uow() as uow:
         row = await uow.session.scalar(

@@ -68,13 +68,13 @@ def normalise_domain(value: str) -> str:
         ascii_form = ""
     labels = ascii_form.split(".")
     if len(labels) < 2 or len(ascii_form) > 253 or not all(_LABEL.match(label) for label in labels):
-        raise InvalidInput(detail=f"not a mail domain: {value!r}")
+        raise InvalidInput(detail=f"domains: not a mail domain: {value!r}")
     return domain
 
 
 def _domains(values: list[str]) -> list[str]:
     if len(values) > MAX_DOMAINS:
-        raise InvalidInput(detail=f"at most {MAX_DOMAINS} domains")
+        raise InvalidInput(detail=f"domains: at most {MAX_DOMAINS}")
     return list(dict.fromkeys(normalise_domain(v) for v in values))
 
 

@@ -53,6 +53,9 @@ class UserChanges(Command, frozen=True, forbid_unknown_fields=True):
     time_zone: Annotated[str, fits(User.time_zone)] | UnsetType = UNSET
     #: Escalation level 3 (management) hears of complaints at the top of the ladder.
     is_management: bool | UnsetType = UNSET
+    #: Away (or busy) on someone's behalf: routing then gives their clients' new tickets to the
+    #: organisation's backup manager.
+    presence: Presence | UnsetType = UNSET
 
 
 class ProfileChanges(Command, frozen=True, forbid_unknown_fields=True):

@@ -9,7 +9,7 @@ from hub.models.cursors import SourceCursor
 from hub.models.decisions import Decision, DecisionReceipt
 from hub.models.handoffs import Handoff
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
-from hub.models.notifications import Notification
+from hub.models.notifications import Notification, NotificationSetting
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
 from hub.models.playbooks import PlaybookRun, PlaybookSuggestionRow, PlaybookVersionRow
@@ -37,6 +37,7 @@ __all__ = [
     "Handoff",
     "Message",
     "Notification",
+    "NotificationSetting",
     "Organization",
     "Outbox",
     "PhoneExtension",

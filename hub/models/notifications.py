@@ -31,3 +31,15 @@ class Notification(Base):
     params: Mapped[dict[str, Any]] = mapped_column(pg.JSONB, default=dict, server_default="{}")
     created_at: Mapped[datetime] = created_at()
     read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class NotificationSetting(Base):
+    """Whether a kind of notification also goes out by e-mail (a row only once an admin chose;
+    a kind without one is e-mailed, as every kind was before the setting existed)."""
+
+    __tablename__ = "notification_settings"
+
+    #: A notification kind (:data:`hub.notification_settings.KINDS`).
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    email: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    updated_at: Mapped[datetime] = created_at()

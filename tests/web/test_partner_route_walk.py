@@ -260,6 +260,9 @@ async def _make_world(hub, client, cast) -> World:
         "decision_id": decision.json()["id"],
         # A survey's landing page takes its signed link, never a login: an unsigned one is refused.
         "token": "0" * 64,
+        "name": "cn",  # a business calendar: admins' settings
+        "day": "2026-10-01",
+        "kind": "email",  # the admin page that adds a channel of a kind
     }
     a_attachment = await _scalar(
         hub,

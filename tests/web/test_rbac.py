@@ -22,14 +22,16 @@ pytestmark = pytest.mark.anyio
 PUBLIC, ANY, STAFF, SUPERVISOR, ADMIN, PAGE = "public", "any", "staff", "supervisor", "admin", "page"
 #: A page for staff only (the playbook library): anonymous visitors go to the login page, partners get 403.
 STAFF_PAGE = "staff page"
-#: A page for supervisors and admins (the audit log).
-SUPERVISOR_PAGE = "supervisor page"
-PAGES = {PAGE, STAFF_PAGE, SUPERVISOR_PAGE}
+#: The admin pages: administrators only, or supervisors too (read-only, their own tokens); the
+#: audit log is a supervisor page too.
+ADMIN_PAGE, SUPERVISOR_PAGE = "admin page", "supervisor page"
+PAGES = {PAGE, STAFF_PAGE, ADMIN_PAGE, SUPERVISOR_PAGE}
 ALLOWED = {
+    ADMIN_PAGE: {Role.ADMIN},
+    SUPERVISOR_PAGE: {Role.SUPERVISOR, Role.ADMIN},
     ANY: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     STAFF_PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
-    SUPERVISOR_PAGE: {Role.SUPERVISOR, Role.ADMIN},
     STAFF: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
     SUPERVISOR: {Role.SUPERVISOR, Role.ADMIN},
     ADMIN: {Role.ADMIN},
@@ -48,6 +50,28 @@ ACCESS: dict[tuple[str, str], str] = {
     # A satisfaction survey's landing page: the link's signature is the credential.
     ("GET", "/csat/{token:str}"): PUBLIC,
     ("POST", "/csat/{token:str}"): PUBLIC,
+    ("GET", "/admin"): SUPERVISOR_PAGE,
+    ("GET", "/admin/channels"): ADMIN_PAGE,
+    ("GET", "/admin/channels/new/{kind:str}"): ADMIN_PAGE,
+    ("GET", "/admin/channels/{channel_id:uuid}"): ADMIN_PAGE,
+    ("GET", "/admin/users"): SUPERVISOR_PAGE,
+    ("GET", "/admin/teams"): SUPERVISOR_PAGE,
+    ("GET", "/admin/organizations"): SUPERVISOR_PAGE,
+    ("GET", "/admin/sla"): ADMIN_PAGE,
+    ("GET", "/admin/calendars"): SUPERVISOR_PAGE,
+    ("GET", "/admin/calendars/{name:str}"): SUPERVISOR_PAGE,
+    ("GET", "/admin/tokens"): SUPERVISOR_PAGE,
+    ("GET", "/admin/notifications"): ADMIN_PAGE,
+    ("POST", "/api/v1/channels/{channel_id:uuid}/check"): ADMIN,
+    ("POST", "/api/v1/users/{user_id:uuid}/2fa/reset"): ADMIN,
+    ("GET", "/api/v1/auth/tokens"): STAFF,
+    ("GET", "/api/v1/calendars"): SUPERVISOR,
+    ("GET", "/api/v1/calendars/{name:str}"): SUPERVISOR,
+    ("POST", "/api/v1/calendars"): ADMIN,
+    ("PUT", "/api/v1/calendars/{name:str}/days/{day:date}"): ADMIN,
+    ("DELETE", "/api/v1/calendars/{name:str}/days/{day:date}"): ADMIN,
+    ("GET", "/api/v1/notification-settings"): ADMIN,
+    ("PUT", "/api/v1/notification-settings"): ADMIN,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
@@ -174,7 +198,7 @@ def _http_routes(app: Litestar) -> dict[tuple[str, str], object]:
 
 
 def _url(path: str) -> str:
-    samples = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "path": "x"}
+    samples = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "path": "x", "date": "2026-10-01"}
     return _PARAM.sub(lambda m: samples.get(m.group(1), "x"), path)
 
 

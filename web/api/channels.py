@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
@@ -23,10 +23,12 @@ from channels.spec import form_fields
 from hub.commands import fits
 from hub.core import Hub
 from hub.domain import ChannelKind
+from hub.errors import NotFound
 from hub.intake import channel_instances
 from hub.models import Channel
 from web.auth.guards import BEARER, admins
 from web.auth.identity import CurrentUser
+from web.doctor import channel_test
 
 
 class ChannelOut(msgspec.Struct):
@@ -56,6 +58,17 @@ class CreatedChannelOut(ChannelOut, kw_only=True):
     token: str | None
     #: Shown once (API channels): verifies the signature on the hub's outgoing webhooks.
     webhook_secret: str | None
+    #: Shown once: secrets the kind issued itself (web chat's ``secret``, which signs
+    #: ``HubChat.setUser``), as ``hub channel add --json`` prints them.
+    secrets: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class FindingOut(msgspec.Struct):
+    """One thing the channel's self-test found, as ``hub doctor`` reports it."""
+
+    level: str
+    part: str
+    detail: str
 
 
 class SettingOut(msgspec.Struct):
@@ -152,7 +165,20 @@ class ChannelController(Controller):
             hub, user.actor, kind=data.kind, name=data.name, team_id=data.team_id, config=data.config
         )
         base = msgspec.structs.asdict(ChannelOut.of(created.channel))
-        return CreatedChannelOut(**base, token=created.token, webhook_secret=created.webhook_secret)
+        spec = catalogue.spec(created.channel.kind.value)
+        issued = spec.issued_secrets(hub.settings.secret_key, created.channel.id, created.channel.config)
+        return CreatedChannelOut(
+            **base, token=created.token, webhook_secret=created.webhook_secret, secrets=dict(issued)
+        )
+
+    @post("/{channel_id:uuid}/check", status_code=200, cache_control=CacheControlHeader(no_store=True))
+    async def check(self, hub: NamedDependency[Hub], channel_id: FromPath[uuid.UUID]) -> list[FindingOut]:
+        """Test the connection as ``hub doctor`` does (a login, a token; nothing is sent to anyone)."""
+        channel = await channel_instances.get_channel(hub, channel_id)
+        if channel is None:
+            raise NotFound(what="channel")
+        found = await channel_test(cast(catalogue.Catalogue, hub.channels), hub, channel)
+        return [FindingOut(f.level, f.part, f.detail) for f in found]
 
     @patch("/{channel_id:uuid}")
     async def update(

@@ -143,6 +143,15 @@ class UserController(Controller):
             moved=[MovedOut(m.ticket_id, m.number, m.assignee_id, m.reason) for m in result.moved],
         )
 
+    @post("/{user_id:uuid}/2fa/reset", guards=[admins], status_code=200)
+    async def reset_two_factor(
+        self, request: Request, hub: NamedDependency[Hub], user_id: FromPath[uuid.UUID]
+    ) -> UserItem:
+        """Turn off the person's two-factor login (a lost phone); they can enrol again after
+        logging in with their password."""
+        user: CurrentUser = request.user
+        return UserItem.of(await accounts.reset_totp(hub, user.actor, user_id))
+
     @patch("/{user_id:uuid}", guards=[admins])
     async def update(
         self,

@@ -86,6 +86,7 @@ class TokenOut(msgspec.Struct):
     name: str
     created_at: datetime
     token: str | None = None
+    last_used_at: datetime | None = None
 
 
 class AuthController(Controller):
@@ -199,6 +200,15 @@ class AuthController(Controller):
         user: CurrentUser = request.user
         row, token = await accounts.create_api_token(request.app.state.hub, user.actor, data.name)
         return TokenOut(id=row.id, name=row.name, created_at=row.created_at, token=token)
+
+    @get("/tokens", guards=[staff], security=BEARER)
+    async def list_tokens(self, request: Request) -> list[TokenOut]:
+        """Your personal API tokens that still work (their secret is never shown again)."""
+        user: CurrentUser = request.user
+        rows = await accounts.list_api_tokens(request.app.state.hub, user.actor)
+        return [
+            TokenOut(id=r.id, name=r.name, created_at=r.created_at, last_used_at=r.last_used_at) for r in rows
+        ]
 
     @delete("/tokens/{token_id:uuid}", guards=[staff], security=BEARER, status_code=HTTP_204_NO_CONTENT)
     async def revoke_token(self, request: Request, token_id: FromPath[uuid.UUID]) -> None:

@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from web.pages import calls
+from web.pages.admin import ADMIN_PAGES
 from web.pages.audit import audit_page
 from web.pages.csat import survey_answer, survey_page
 from web.pages.decisions import decision_page, decisions_page
@@ -46,6 +47,7 @@ def page_router() -> Router:
             decisions_page,
             decision_page,
             audit_page,
+            *ADMIN_PAGES,
         ],
         opt={"page": True},
         response_headers=PAGE_HEADERS,

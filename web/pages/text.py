@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub import i18n
+from web.pages.admin_text import ADMIN_UI
 from web.pages.text_supervisor import SUPERVISOR_SCRIPT_KEYS, SUPERVISOR_UI
 
 UI: dict[str, dict[str, str]] = {
@@ -473,6 +474,8 @@ UI: dict[str, dict[str, str]] = {
     },
     "nav.widget_demo": {"en": "Web chat demo", "zh-CN": "网页客服演示"},
 }
+
+UI.update(ADMIN_UI)
 
 #: Singular forms for the languages that inflect, chosen when the ``count`` field is 1 ("Reopened
 #: once", never "Reopened 1 times"); Chinese nouns do not inflect, so it needs none.

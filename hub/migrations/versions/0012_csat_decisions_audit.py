@@ -1,6 +1,6 @@
 """Satisfaction surveys, decisions to the front line, and the audit viewer's index.
 
-Revision ID: 0018
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06 10:00:00
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0018"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
