@@ -11,6 +11,17 @@ from hub.models.notifications import Notification
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
 from hub.models.playbooks import PlaybookRun, PlaybookSuggestionRow, PlaybookVersionRow
+from hub.models.portal import (
+    DateProposal,
+    DeliverySchedule,
+    IntegrationToken,
+    PortalOrder,
+    PortalOrderLine,
+    ShippingNotice,
+    ShippingNoticeLine,
+    SyncIdempotency,
+    SyncLink,
+)
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -28,7 +39,10 @@ __all__ = [
     "Channel",
     "Contact",
     "ContactIdentity",
+    "DateProposal",
+    "DeliverySchedule",
     "Handoff",
+    "IntegrationToken",
     "Message",
     "Notification",
     "Organization",
@@ -37,12 +51,18 @@ __all__ = [
     "PlaybookRun",
     "PlaybookSuggestionRow",
     "PlaybookVersionRow",
+    "PortalOrder",
+    "PortalOrderLine",
     "RawInbound",
     "ReplyWindow",
     "Requirement",
     "RequirementEvent",
+    "ShippingNotice",
+    "ShippingNoticeLine",
     "SlaPolicy",
     "SourceCursor",
+    "SyncIdempotency",
+    "SyncLink",
     "Team",
     "ThreadRef",
     "Ticket",
