@@ -26,9 +26,12 @@ from web.api.contacts import ContactController
 from web.api.handoffs import HandoffController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
+from web.api.partner_orders import PartnerOrdersController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
+from web.api.portal import PortalController
 from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
+from web.api.sync import SyncController
 from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
@@ -65,6 +68,9 @@ ROUTES = [
     NotificationController,
     RequirementController,
     HandoffController,
+    PortalController,
+    PartnerOrdersController,
+    SyncController,
     ticket_sla,
     ticket_typing,
     list_playbooks,

@@ -43,7 +43,7 @@ MAX_NOTICE_LINES = 200
 
 class NoticeLineIn(Command, frozen=True, forbid_unknown_fields=True):
     line_id: uuid.UUID
-    quantity: Annotated[Decimal, msgspec.Meta(gt=0)]
+    quantity: Decimal
 
 
 class NewNotice(Command, frozen=True, forbid_unknown_fields=True):
@@ -74,6 +74,8 @@ async def _check_lines(
     """Every line the partner's own, open, and within its quantity and the tolerance."""
     wanted: dict[uuid.UUID, Decimal] = {}
     for item in new.lines:
+        if not item.quantity.is_finite() or item.quantity <= 0:
+            raise InvalidInput(detail="each line's quantity must be more than 0")
         wanted[item.line_id] = wanted.get(item.line_id, Decimal(0)) + item.quantity
     rows = (
         await session.execute(
@@ -100,7 +102,7 @@ async def _check_lines(
     )
     if root_id is not None:
         shipped_query = shipped_query.where(ShippingNotice.root_id != root_id)
-    shipped = dict((await session.execute(shipped_query)).tuples().all())
+    shipped = dict((await session.execute(shipped_query)).all())
     for line, order in rows:
         if order.status is not OrderStatus.OPEN or line.status not in SHIPPABLE:
             raise Conflict(detail=f"line {line.line_no} of order {order.number} is not open")

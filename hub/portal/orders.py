@@ -155,7 +155,7 @@ def _reason(text: str, *, required: bool) -> str:
 def _quantity(value: Decimal | None, line: PortalOrderLine) -> Decimal:
     if value is None:
         return line.quantity
-    if value <= 0:
+    if not value.is_finite() or value <= 0:
         raise InvalidInput(detail="the quantity must be more than 0")
     return value
 

@@ -33,7 +33,7 @@ from hub.commands import Command, fits
 from hub.core import Hub
 from hub.db import flush_unique
 from hub.domain import OrganizationKind, Role, Tier
-from hub.errors import Forbidden, HubError, InvalidInput, NotFound
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import DeliverySchedule, Organization, PortalOrder, PortalOrderLine, SyncLink
 from hub.portal.events import PortalChanged
 from hub.portal.states import LineStatus, OrderStatus, ScheduleStatus
@@ -43,7 +43,7 @@ Result = Literal["created", "updated", "unchanged"]
 MAX_LINES = 500
 
 
-class Stale(HubError):
+class Stale(Conflict):
     """An older ``source_updated_at`` than the one stored: an out-of-order push."""
 
     code = "sync_stale"
@@ -53,7 +53,7 @@ class Stale(HubError):
         self.extra = {"result": "stale", "stored_source_updated_at": stored.isoformat()}
 
 
-class SeveralMatches(HubError):
+class SeveralMatches(Conflict):
     code = "sync_several_matches"
 
     def __init__(self, candidates: list[dict[str, str]]) -> None:
@@ -185,6 +185,12 @@ async def upsert(
     return Outcome(object_id, "updated" if found else "created")
 
 
+def _positive(value: Decimal, name: str) -> None:
+    """Decimals have no bounds in the decoder: checked here (a NaN is refused too)."""
+    if not value.is_finite() or value <= 0:
+        raise InvalidInput(detail=f"{name} must be more than 0")
+
+
 def _key(value: str, name: str, length: int) -> str:
     value = value.strip()
     if not value or len(value) > length or "\x00" in value:
@@ -239,7 +245,7 @@ class Partners:
             .where(Organization.kind == OrganizationKind.PARTNER, match)
             .order_by(Organization.name)
         )
-        return [(row_id, name) for row_id, name in rows.tuples()]
+        return [(row_id, name) for row_id, name in rows]
 
     async def apply(
         self, uow: UnitOfWork, actor: Actor, source: str, body: PartnerBody, object_id: uuid.UUID | None
@@ -301,11 +307,11 @@ class PartnerRef(Command, frozen=True, forbid_unknown_fields=True):
 class LineBody(Command, frozen=True, forbid_unknown_fields=True):
     line: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
     item: Annotated[str, fits(PortalOrderLine.item, words=True)]
-    quantity: Annotated[Decimal, msgspec.Meta(gt=0)]
+    quantity: Decimal
     unit: Annotated[str, fits(PortalOrderLine.unit, words=True)]
     requested_date: date
     description: Annotated[str, fits(PortalOrderLine.description)] = ""
-    unit_price: Annotated[Decimal, msgspec.Meta(ge=0)] | None = None
+    unit_price: Decimal | None = None
 
 
 class OrderBody(Command, frozen=True, forbid_unknown_fields=True):
@@ -364,7 +370,7 @@ class Orders:
                 PortalOrder.organization_id == partner, PortalOrder.number == body.number.strip()
             )
         )
-        return [(row_id, number) for row_id, number in rows.tuples()]
+        return [(row_id, number) for row_id, number in rows]
 
     async def apply(
         self, uow: UnitOfWork, actor: Actor, source: str, body: OrderBody, object_id: uuid.UUID | None
@@ -373,6 +379,10 @@ class Orders:
         partner = await _partner(uow, source, body.partner)
         if len({line.line for line in body.lines}) != len(body.lines):
             raise InvalidInput(detail="lines: each line number once")
+        for item in body.lines:
+            _positive(item.quantity, f"line {item.line}: quantity")
+            if item.unit_price is not None and (not item.unit_price.is_finite() or item.unit_price < 0):
+                raise InvalidInput(detail=f"line {item.line}: unit_price must be 0 or more")
         if object_id is None:
             order = PortalOrder(
                 id=uuid.uuid4(),
@@ -464,9 +474,9 @@ class DeliveryBody(Command, frozen=True, forbid_unknown_fields=True):
     order: OrderRef
     line: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
     due_date: date
-    quantity: Annotated[Decimal, msgspec.Meta(gt=0)]
+    quantity: Decimal
     source_updated_at: datetime
-    received_quantity: Annotated[Decimal, msgspec.Meta(ge=0)] = Decimal(0)
+    received_quantity: Decimal = Decimal(0)
     received_at: datetime | None = None
     status: ScheduleStatus = ScheduleStatus.OPEN
 
@@ -504,6 +514,9 @@ class Deliveries:
         self, uow: UnitOfWork, actor: Actor, source: str, body: DeliveryBody, object_id: uuid.UUID | None
     ) -> uuid.UUID:
         session, now = uow.session, uow.hub.clock.now()
+        _positive(body.quantity, "quantity")
+        if not body.received_quantity.is_finite() or body.received_quantity < 0:
+            raise InvalidInput(detail="received_quantity must be 0 or more")
         order, line = await _line(uow, source, body)
         if object_id is None:
             schedule = DeliverySchedule(

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from hub.actors import Actor
 from hub.commands import Command
 from hub.core import Hub
-from hub.errors import HubError, InvalidInput
+from hub.errors import Conflict, Forbidden, HubError, InvalidInput, NotFound
 from hub.i18n import translate
 from hub.models import SyncIdempotency
 from hub.portal import sync
@@ -29,9 +29,11 @@ from hub.portal import sync
 KEEP = timedelta(hours=48)
 MAX_ITEMS = 500
 MAX_KEY = 200
+#: An item's status: what the single PUT answers for the same refusal.
+STATUS: dict[type[HubError], int] = {NotFound: 404, Forbidden: 403, InvalidInput: 422, Conflict: 409}
 
 
-class IdempotencyKeyReused(HubError):
+class IdempotencyKeyReused(InvalidInput):
     code = "idempotency_key_reused"
 
 
@@ -48,7 +50,7 @@ class Batch(Command, frozen=True, forbid_unknown_fields=True):
 
 
 def _error(exc: HubError) -> dict[str, Any]:
-    status = {"NotFound": 404, "InvalidInput": 422, "Forbidden": 403}.get(type(exc).__name__, 409)
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     found = {"status": status, "code": exc.code, "detail": translate(exc.code, "en", **exc.params)}
     found.update(getattr(exc, "extra", {}) or {})
     return found

@@ -64,7 +64,7 @@ async def orders_to_confirm(session: AsyncSession, actor: Actor, now: datetime) 
     )
     found = []
     calendars = {}
-    for order, count in rows.tuples():
+    for order, count in rows:
         if order.organization_id not in calendars:
             organization = await session.get(Organization, order.organization_id)
             assert organization is not None
@@ -113,7 +113,7 @@ async def proposals_answered(session: AsyncSession, actor: Actor, now: datetime)
             },
             due_at=proposal.decided_at,
         )
-        for proposal, line, order in rows.tuples()
+        for proposal, line, order in rows
     ]
 
 
@@ -148,7 +148,7 @@ async def deliveries_due(session: AsyncSession, actor: Actor, now: datetime) -> 
             },
             due_date=schedule.due_date,
         )
-        for schedule, line, order in rows.tuples()
+        for schedule, line, order in rows
     ]
 
 
