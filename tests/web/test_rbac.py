@@ -23,6 +23,8 @@ PUBLIC, ANY, STAFF, SUPERVISOR, ADMIN, PAGE = "public", "any", "staff", "supervi
 #: A page for staff only (the playbook library): anonymous visitors go to the login page, partners get 403.
 STAFF_PAGE = "staff page"
 PAGES = {PAGE, STAFF_PAGE}
+#: The partner portal's API: partner logins only (staff use the company-side routes).
+PARTNER = "partner"
 ALLOWED = {
     ANY: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
@@ -30,6 +32,7 @@ ALLOWED = {
     STAFF: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
     SUPERVISOR: {Role.SUPERVISOR, Role.ADMIN},
     ADMIN: {Role.ADMIN},
+    PARTNER: {Role.PARTNER},
 }
 
 ACCESS: dict[tuple[str, str], str] = {
@@ -131,6 +134,30 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/handoffs"): STAFF,
     ("POST", "/api/v1/handoffs/{handoff_id:uuid}/answer"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/typing"): STAFF,
+    ("GET", "/api/v1/portal/waiting"): PARTNER,
+    ("GET", "/api/v1/portal/orders"): PARTNER,
+    ("GET", "/api/v1/portal/orders/{order_id:uuid}"): PARTNER,
+    ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/confirm"): PARTNER,
+    ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/reject"): PARTNER,
+    ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/proposals"): PARTNER,
+    ("GET", "/api/v1/portal/deliveries"): PARTNER,
+    ("GET", "/api/v1/portal/shipping-notices"): PARTNER,
+    ("POST", "/api/v1/portal/shipping-notices"): PARTNER,
+    ("GET", "/api/v1/portal/shipping-notices/{notice_id:uuid}"): PARTNER,
+    ("PUT", "/api/v1/portal/shipping-notices/{notice_id:uuid}"): PARTNER,
+    ("POST", "/api/v1/portal/shipping-notices/{notice_id:uuid}/cancel"): PARTNER,
+    ("GET", "/api/v1/portal/users"): PARTNER,
+    ("POST", "/api/v1/portal/users"): PARTNER,
+    ("PATCH", "/api/v1/portal/users/{user_id:uuid}"): PARTNER,
+    ("DELETE", "/api/v1/portal/users/{user_id:uuid}"): PARTNER,
+    ("GET", "/api/v1/organizations/{organization_id:uuid}/orders"): STAFF,
+    ("GET", "/api/v1/organizations/{organization_id:uuid}/late-lines"): STAFF,
+    ("GET", "/api/v1/organizations/{organization_id:uuid}/scorecard"): STAFF,
+    ("GET", "/api/v1/date-proposals"): STAFF,
+    ("POST", "/api/v1/date-proposals/{proposal_id:uuid}/decision"): STAFF,
+    # The ERP sync: an integration token of scope sync (tests/web/test_portal_sync_api.py) or an admin.
+    ("PUT", "/api/v1/sync/{entity:str}/{source:str}/{external_ref:str}"): ADMIN,
+    ("POST", "/api/v1/sync/{batch:str}"): ADMIN,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).
