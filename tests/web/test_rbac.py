@@ -22,7 +22,9 @@ pytestmark = pytest.mark.anyio
 PUBLIC, ANY, STAFF, SUPERVISOR, ADMIN, PAGE = "public", "any", "staff", "supervisor", "admin", "page"
 #: A page for staff only (the playbook library): anonymous visitors go to the login page, partners get 403.
 STAFF_PAGE = "staff page"
-PAGES = {PAGE, STAFF_PAGE}
+#: The partner portal's pages: anonymous visitors go to the login page, staff get 403.
+PARTNER_PAGE = "partner page"
+PAGES = {PAGE, STAFF_PAGE, PARTNER_PAGE}
 #: The partner portal's API: partner logins only (staff use the company-side routes).
 PARTNER = "partner"
 ALLOWED = {
@@ -33,6 +35,7 @@ ALLOWED = {
     SUPERVISOR: {Role.SUPERVISOR, Role.ADMIN},
     ADMIN: {Role.ADMIN},
     PARTNER: {Role.PARTNER},
+    PARTNER_PAGE: {Role.PARTNER},
 }
 
 ACCESS: dict[tuple[str, str], str] = {
@@ -42,6 +45,13 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/tickets/{ticket_id:uuid}"): PAGE,
     ("GET", "/tickets/{ticket_id:uuid}/parts"): PAGE,
     ("GET", "/playbooks"): STAFF_PAGE,
+    ("GET", "/portal"): PARTNER_PAGE,
+    ("GET", "/portal/orders"): PARTNER_PAGE,
+    ("GET", "/portal/orders/{order_id:uuid}"): PARTNER_PAGE,
+    ("GET", "/portal/deliveries"): PARTNER_PAGE,
+    ("GET", "/portal/users"): PARTNER_PAGE,
+    ("GET", "/partners/{organization_id:uuid}"): STAFF_PAGE,
+    ("GET", "/date-proposals"): STAFF_PAGE,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
