@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain import OrganizationKind, Role
+from hub.domain import ChannelKind, OrganizationKind, Role
+from hub.models import Organization
 from tests import factories, portal
 from tests.web.helpers import login
 
@@ -44,5 +45,19 @@ async def test_the_partner_reads_its_portal_and_the_manager_the_company_side(hub
         and work.number in page.text
         and 'data-measure="on_time_delivery"' in page.text
     )
+    # From one of the partner's tickets, the company's page of its orders is one link away.
+    email = await factories.channel(hub, ChannelKind.EMAIL)
+    await _domain(hub, org.id, "portal-pages.example")
+    ticket = await factories.inbound(hub, email.id, sender="buyer@portal-pages.example")
+    side = await client.get(f"/tickets/{ticket.ticket_id}", headers=staff)
+    assert f'href="/partners/{org.id}"' in side.text
+    own = await client.get(f"/tickets/{ticket.ticket_id}", headers=headers)
+    assert own.status_code == 200 and "/partners/" not in own.text
     assert (await client.get("/date-proposals", headers=headers)).status_code == 403
     assert (await client.get(f"/partners/{org.id}", headers=headers)).status_code == 403
+
+
+async def _domain(hub, organization_id, domain: str) -> None:
+    async with hub.uow() as uow:
+        (await uow.session.get(Organization, organization_id)).domains = [domain]
+        await uow.commit()

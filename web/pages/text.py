@@ -602,6 +602,7 @@ UI: dict[str, dict[str, str]] = {
         "en": "Comment for the partner (required to reject)",
         "zh-CN": "给合作方的说明（拒绝时必填）",
     },
+    "ticket.partner_orders": {"en": "Orders, late lines and scorecard", "zh-CN": "订单、逾期行与绩效"},
     "proposals.none": {"en": "No proposals waiting.", "zh-CN": "暂无待审批的提议。"},
 }
 
