@@ -103,7 +103,7 @@ async def work(hub: Hub, partner: User) -> PortalWork:
         deliveries.NewNotice(
             number=f"ASN-{number}",
             ship_date=hub.clock.now().date() + timedelta(days=5),
-            lines=[deliveries.NoticeLineIn(line_id=lines[0], quantity=Decimal(60))],
+            lines=[deliveries.NoticeLineIn(line_id=lines[0], quantity=60)],
             carrier="顺丰",
             tracking_no=f"SF{number}",
         ),

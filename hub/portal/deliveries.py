@@ -43,7 +43,12 @@ MAX_NOTICE_LINES = 200
 
 class NoticeLineIn(Command, frozen=True, forbid_unknown_fields=True):
     line_id: uuid.UUID
-    quantity: Decimal
+    #: A JSON number above 0, taken as the decimal it spells.
+    quantity: Annotated[float, msgspec.Meta(gt=0, le=1e12)]
+
+    @property
+    def exact(self) -> Decimal:
+        return Decimal(str(self.quantity))
 
 
 class NewNotice(Command, frozen=True, forbid_unknown_fields=True):
@@ -74,9 +79,7 @@ async def _check_lines(
     """Every line the partner's own, open, and within its quantity and the tolerance."""
     wanted: dict[uuid.UUID, Decimal] = {}
     for item in new.lines:
-        if not item.quantity.is_finite() or item.quantity <= 0:
-            raise InvalidInput(detail="each line's quantity must be more than 0")
-        wanted[item.line_id] = wanted.get(item.line_id, Decimal(0)) + item.quantity
+        wanted[item.line_id] = wanted.get(item.line_id, Decimal(0)) + item.exact
     rows = (
         await session.execute(
             scope.restrict(
@@ -139,7 +142,7 @@ def _add_version(
     )
     uow.session.add(notice)
     uow.session.add_all(
-        ShippingNoticeLine(id=uuid.uuid4(), notice_id=notice.id, line_id=item.line_id, quantity=item.quantity)
+        ShippingNoticeLine(id=uuid.uuid4(), notice_id=notice.id, line_id=item.line_id, quantity=item.exact)
         for item in new.lines
     )
     return notice

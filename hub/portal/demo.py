@@ -165,7 +165,7 @@ async def seed(
             eta=first.requested_date,
             carrier="顺丰 SF Express",
             tracking_no="SF1234567890",
-            lines=[deliveries.NoticeLineIn(line_id=first.id, quantity=Decimal(500))],
+            lines=[deliveries.NoticeLineIn(line_id=first.id, quantity=500)],
         ),
     )
     return "2 partners with orders (partner@ and partner2@)"

@@ -82,7 +82,8 @@ NOT_STORED: dict[str, str] = {
     "RejectIn": "the line's reject reason (varchar 500), limited to it",
     "ProposalIn": "a date proposal's reason (varchar 500), limited to it",
     "CancelIn": "the reason goes into the audit trail (text)",
-    "DecisionIn": "the proposal's comment (varchar 500), limited to it",
+    "AcceptIn": "the proposal's comment (varchar 500), limited to it",
+    "RejectDecisionIn": "the proposal's comment (varchar 500), limited to it",
 }
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from hub.commands import says_something
 from hub.core import Hub
 from hub.portal import orders, scorecard
 from hub.portal.states import ProposalStatus
@@ -29,10 +30,16 @@ class QueueItem(msgspec.Struct):
     item: str
 
 
-class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
-    decision: Literal["accept", "reject"]
-    #: Required to reject: the partner reads it.
+class AcceptIn(msgspec.Struct, forbid_unknown_fields=True, tag_field="decision", tag="accept"):
+    """The line takes the proposed date (and quantity)."""
+
     comment: Annotated[str, msgspec.Meta(max_length=orders.MAX_REASON)] = ""
+
+
+class RejectDecisionIn(msgspec.Struct, forbid_unknown_fields=True, tag_field="decision", tag="reject"):
+    """The line keeps its date; the comment tells the partner why."""
+
+    comment: Annotated[str, says_something(orders.MAX_REASON)]
 
 
 class LateLine(msgspec.Struct):
@@ -129,11 +136,11 @@ class PartnerOrdersController(Controller):
         request: Request,
         hub: NamedDependency[Hub],
         proposal_id: FromPath[uuid.UUID],
-        data: JSONBody[DecisionIn],
+        data: JSONBody[AcceptIn | RejectDecisionIn],
     ) -> ProposalOut:
         """Accept (the line takes the date) or reject with a comment the partner reads."""
         user: CurrentUser = request.user
         proposal = await orders.decide_proposal(
-            hub, user.actor, proposal_id, accept=data.decision == "accept", comment=data.comment
+            hub, user.actor, proposal_id, accept=isinstance(data, AcceptIn), comment=data.comment
         )
         return ProposalOut.of(proposal)

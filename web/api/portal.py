@@ -161,11 +161,19 @@ class OrderOut(msgspec.Struct):
         )
 
 
+#: A quantity in a request: a JSON number above 0 (kept exact: read as the decimal it spells).
+Quantity = Annotated[float, msgspec.Meta(gt=0, le=1e12)]
+
+
+def exact(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
 class ConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
     """The requested date and quantity confirm the line; another date or quantity proposes it."""
 
     confirmed_date: date
-    quantity: Decimal | None = None
+    quantity: Quantity | None = None
     reason: Annotated[str, msgspec.Meta(max_length=orders.MAX_REASON)] = ""
 
 
@@ -175,7 +183,7 @@ class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class ProposalIn(msgspec.Struct, forbid_unknown_fields=True):
     proposed_date: date
-    quantity: Decimal | None = None
+    quantity: Quantity | None = None
     reason: Annotated[str, msgspec.Meta(max_length=orders.MAX_REASON)] = ""
 
 
@@ -355,7 +363,7 @@ class PortalController(Controller):
             order_id,
             line,
             confirmed_date=data.confirmed_date,
-            quantity=data.quantity,
+            quantity=exact(data.quantity),
             reason=data.reason,
         )
         return AnswerOut(
@@ -391,7 +399,7 @@ class PortalController(Controller):
             order_id,
             line,
             proposed_date=data.proposed_date,
-            quantity=data.quantity,
+            quantity=exact(data.quantity),
             reason=data.reason,
         )
         return ProposalOut.of(proposal)
