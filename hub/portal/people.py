@@ -33,12 +33,15 @@ from hub.security import hash_password
 class Invitation(Command, frozen=True, forbid_unknown_fields=True):
     email: Annotated[str, fits(User.email), msgspec.Meta(pattern=EMAIL)]
     name: Annotated[str, fits(User.name, words=True)]
-    permissions: frozenset[PortalPermission] = frozenset()
+    #: A list (a permission named twice counts once).
+    permissions: Annotated[list[PortalPermission], msgspec.Meta(max_length=8)] = msgspec.field(
+        default_factory=list
+    )
     locale: Literal["zh-CN", "en"] = "zh-CN"
 
 
 class PermissionChange(Command, frozen=True, forbid_unknown_fields=True):
-    permissions: frozenset[PortalPermission]
+    permissions: Annotated[list[PortalPermission], msgspec.Meta(max_length=8)]
 
 
 def _admin_of(actor: Actor) -> uuid.UUID:
@@ -74,7 +77,7 @@ async def invite(hub: Hub, actor: Actor, invitation: Invitation) -> tuple[User, 
             organization_id=organization_id,
             locale=invitation.locale,
             password_hash=hash_password(password),
-            portal_permissions=sorted(p.value for p in invitation.permissions),
+            portal_permissions=sorted({p.value for p in invitation.permissions}),
         )
         uow.session.add(user)
         await uow.session.flush()
@@ -105,7 +108,7 @@ async def set_permissions(hub: Hub, actor: Actor, user_id: uuid.UUID, change: Pe
     async with hub.uow() as uow:
         user = await _own_other(uow.session, actor, user_id)
         before = list(user.portal_permissions)
-        user.portal_permissions = sorted(p.value for p in change.permissions)
+        user.portal_permissions = sorted({p.value for p in change.permissions})
         uow.emit(
             SettingsChanged.of(
                 actor,
