@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import notifications, permissions, scope
 from hub.actors import Actor
 from hub.core import Hub
+from hub.domain import Presence
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.models import DateProposal, Organization, PortalOrder, PortalOrderLine, User
 from hub.portal.common import buyer_calendar, decode_cursor, encode_cursor, partner_of
@@ -169,7 +170,7 @@ async def _managers(session: AsyncSession, organization: Organization) -> list[u
     )
     if manager is not None and manager.is_active:
         told.append(manager.id)
-    if organization.backup_manager_id and (manager is None or manager.presence.value != "available"):
+    if organization.backup_manager_id and (manager is None or manager.presence is not Presence.AVAILABLE):
         told.append(organization.backup_manager_id)
     return told
 
@@ -398,6 +399,8 @@ async def decide_proposal(
             raise Conflict(detail=f"the proposal is already {proposal.status.value}")
         line = await session.get(PortalOrderLine, proposal.line_id, with_for_update=True)
         assert line is not None
+        if line.status not in ANSWERABLE:
+            raise Conflict(detail=f"line {line.line_no} is {line.status.value}")
         before = _line_state(line)
         if accept:
             line.confirmed_date = proposal.proposed_date

@@ -34,9 +34,9 @@ from hub.core import Hub
 from hub.db import flush_unique
 from hub.domain import OrganizationKind, Role, Tier
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hub.models import DeliverySchedule, Organization, PortalOrder, PortalOrderLine, SyncLink
+from hub.models import DateProposal, DeliverySchedule, Organization, PortalOrder, PortalOrderLine, SyncLink
 from hub.portal.events import PortalChanged
-from hub.portal.states import LineStatus, OrderStatus, ScheduleStatus
+from hub.portal.states import LineStatus, OrderStatus, ProposalStatus, ScheduleStatus
 from hub.uow import UnitOfWork
 
 Result = Literal["created", "updated", "unchanged"]
@@ -446,6 +446,13 @@ class Orders:
             dropped.status, dropped.updated_at = LineStatus.CANCELLED, now
             kept.append(dropped)
         await session.flush()
+        gone = [line.id for line in kept if line.status is LineStatus.CANCELLED]
+        if gone:  # a cancelled line's proposals leave the manager's queue
+            await session.execute(
+                sa.update(DateProposal)
+                .where(DateProposal.line_id.in_(gone), DateProposal.status == ProposalStatus.PROPOSED)
+                .values(status=ProposalStatus.SUPERSEDED)
+            )
         uow.emit(
             PortalChanged(
                 at=now,

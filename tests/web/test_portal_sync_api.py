@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from hub.accounts import integration_tokens
 from hub.actors import CLI
 from hub.domain import OrganizationKind, Role
-from hub.models import AuditEvent, Organization, PortalOrder, PortalOrderLine, SyncIdempotency, SyncLink
+from hub.models import (
+    AuditEvent,
+    DateProposal,
+    Organization,
+    PortalOrder,
+    PortalOrderLine,
+    SyncIdempotency,
+    SyncLink,
+)
 from tests import factories
 from tests.web.helpers import assert_problem, login
 
@@ -150,10 +158,21 @@ async def test_an_erp_push_never_overwrites_what_the_partner_answered(hub, clien
 
 
 async def test_a_cancellation_keeps_the_order_and_its_lines(hub, client, erp) -> None:
-    await client.put(
-        "/api/v1/sync/partners/sap/V-1", json={"name": "Supplier V1", "source_updated_at": T1}, headers=erp
-    )
+    org_id = (
+        await client.put(
+            "/api/v1/sync/partners/sap/V-1",
+            json={"name": "Supplier V1", "source_updated_at": T1},
+            headers=erp,
+        )
+    ).json()["id"]
     order_id = (await client.put("/api/v1/sync/orders/sap/4500002", json=_order(), headers=erp)).json()["id"]
+    person = await factories.user(hub, Role.PARTNER, organization_id=org_id)
+    proposed = await client.post(
+        f"/api/v1/portal/orders/{order_id}/lines/1/proposals",
+        json={"proposed_date": "2026-12-31"},
+        headers=await login(client, person.email),
+    )
+    assert proposed.status_code == 201, proposed.text
     cancelled = await client.put(
         "/api/v1/sync/orders/sap/4500002", json=_order(at=T2, status="cancelled"), headers=erp
     )
@@ -167,6 +186,10 @@ async def test_a_cancellation_keeps_the_order_and_its_lines(hub, client, erp) ->
             )
         )
     assert {s.value for s in statuses} == {"cancelled"}
+    proposal = await factories.get(hub, DateProposal, proposed.json()["id"])
+    assert proposal.status.value == "superseded", "a cancelled line's proposal leaves the queue"
+    detail = await client.get(f"/api/v1/portal/orders/{order_id}", headers=await login(client, person.email))
+    assert detail.json()["status"] == "cancelled" and len(detail.json()["lines"]) == 2
 
 
 async def test_deliveries_received_show_as_delivered(hub, client, erp) -> None:
