@@ -28,6 +28,7 @@ from hub.domain import (
 from hub.intake import channel_instances, ingest
 from hub.intake.inbound import InboundMessage, Sender, WindowGrant
 from hub.models import Channel, Message, Organization, Outbox, Team, User
+from hub.portal import demo as portal_demo
 from hub.tickets import tickets
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
@@ -96,7 +97,10 @@ async def seed_demo(hub: Hub) -> str:
     cast = await _people_and_places(demo_hub)
     count = await _conversations(demo_hub, clock, cast)
     await _mark_history_delivered(hub)
-    return f"demo data loaded: 3 clients, 1 partner, 2 teams, 5 users, 5 channels, {count} tickets"
+    orders = await portal_demo.seed(
+        hub, cast.partner, manager=cast.agent2, backup=cast.agent1, password=DEMO_PASSWORD, domain=DEMO_DOMAIN
+    )
+    return f"demo data loaded: 3 clients, 1 partner, 2 teams, 5 users, 5 channels, {count} tickets; {orders}"
 
 
 async def deliver_demo_mail_to(hub: Hub, host: str, port: int) -> bool:

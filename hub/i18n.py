@@ -382,6 +382,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{filename} is larger than {limit} bytes.",
         "zh-CN": "{filename} 超过 {limit} 字节。",
     },
+    # The partner portal's orders and the ERP sync.
+    "sync_stale": {
+        "en": "An older version than the one stored (source_updated_at {stored}): nothing was changed.",
+        "zh-CN": "比已保存的版本更旧（source_updated_at {stored}）：未作任何修改。",
+    },
+    "sync_several_matches": {
+        "en": "{count} records match; link one by its id and push again. Nothing was changed.",
+        "zh-CN": "有 {count} 条记录匹配，请用其 id 关联后重新推送。未作任何修改。",
+    },
+    "idempotency_key_reused": {
+        "en": "This Idempotency-Key was used with another body; use a new key for a new request.",
+        "zh-CN": "该 Idempotency-Key 已用于另一个请求体；新请求请使用新的键。",
+    },
+    "notification_date_proposal": {
+        "en": "{partner} proposes {new_date} instead of {old_date} for order {order} line {line}. Please decide by {due}.",
+        "zh-CN": "{partner} 建议将订单 {order} 第 {line} 行的日期由 {old_date} 改为 {new_date}，请在 {due} 前处理。",
+    },
+    "notification_date_proposal_applied": {
+        "en": "{partner} (trusted) moved order {order} line {line} from {old_date} to {new_date}.",
+        "zh-CN": "{partner}（受信任）已将订单 {order} 第 {line} 行的日期由 {old_date} 改为 {new_date}。",
+    },
+    "notification_order_line_rejected": {
+        "en": "{partner} rejected order {order} line {line}: {reason}",
+        "zh-CN": "{partner} 拒绝了订单 {order} 第 {line} 行：{reason}",
+    },
 }
 
 

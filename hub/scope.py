@@ -35,11 +35,17 @@ from hub.models import (
     Attachment,
     Contact,
     ContactIdentity,
+    DateProposal,
+    DeliverySchedule,
     Handoff,
     Message,
     Organization,
+    PortalOrder,
+    PortalOrderLine,
     Requirement,
     RequirementEvent,
+    ShippingNotice,
+    ShippingNoticeLine,
     Ticket,
     TicketEvent,
     TicketSla,
@@ -85,6 +91,18 @@ PARTNER_RULES: dict[type, Rule] = {
     ),
     Contact: _contacts,
     ContactIdentity: lambda org: ContactIdentity.contact_id.in_(sa.select(Contact.id).where(_contacts(org))),
+    # The portal: orders, proposals, schedules and shipping notices by organization; lines and a
+    # notice's lines through their parent.
+    PortalOrder: lambda org: PortalOrder.organization_id == org,
+    PortalOrderLine: lambda org: PortalOrderLine.order_id.in_(
+        sa.select(PortalOrder.id).where(PortalOrder.organization_id == org)
+    ),
+    DateProposal: lambda org: DateProposal.organization_id == org,
+    DeliverySchedule: lambda org: DeliverySchedule.organization_id == org,
+    ShippingNotice: lambda org: ShippingNotice.organization_id == org,
+    ShippingNoticeLine: lambda org: ShippingNoticeLine.notice_id.in_(
+        sa.select(ShippingNotice.id).where(ShippingNotice.organization_id == org)
+    ),
 }
 
 

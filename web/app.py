@@ -31,9 +31,12 @@ from web.api.handoffs import HandoffController
 from web.api.notification_settings import NotificationSettingsController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
+from web.api.partner_orders import PartnerOrdersController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
+from web.api.portal import PortalController
 from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
+from web.api.sync import SyncController
 from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
 from web.api.tickets import TicketController
@@ -75,6 +78,9 @@ ROUTES = [
     AuditController,
     CalendarController,
     NotificationSettingsController,
+    PortalController,
+    PartnerOrdersController,
+    SyncController,
     ticket_sla,
     ticket_typing,
     list_playbooks,

@@ -13,6 +13,17 @@ from hub.models.notifications import Notification, NotificationSetting
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
 from hub.models.playbooks import PlaybookRun, PlaybookSuggestionRow, PlaybookVersionRow
+from hub.models.portal import (
+    DateProposal,
+    DeliverySchedule,
+    IntegrationToken,
+    PortalOrder,
+    PortalOrderLine,
+    ShippingNotice,
+    ShippingNoticeLine,
+    SyncIdempotency,
+    SyncLink,
+)
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -32,9 +43,12 @@ __all__ = [
     "ContactIdentity",
     "CsatSettings",
     "CsatSurvey",
+    "DateProposal",
     "Decision",
     "DecisionReceipt",
+    "DeliverySchedule",
     "Handoff",
+    "IntegrationToken",
     "Message",
     "Notification",
     "NotificationSetting",
@@ -44,12 +58,18 @@ __all__ = [
     "PlaybookRun",
     "PlaybookSuggestionRow",
     "PlaybookVersionRow",
+    "PortalOrder",
+    "PortalOrderLine",
     "RawInbound",
     "ReplyWindow",
     "Requirement",
     "RequirementEvent",
+    "ShippingNotice",
+    "ShippingNoticeLine",
     "SlaPolicy",
     "SourceCursor",
+    "SyncIdempotency",
+    "SyncLink",
     "Team",
     "ThreadRef",
     "Ticket",

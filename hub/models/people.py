@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -109,6 +110,13 @@ class Organization(Base):
     #: since ``cn`` exists without a row).
     calendar: Mapped[str] = mapped_column(sa.String(64), default="cn", server_default="cn")
     created_at: Mapped[datetime] = created_at()
+    #: A trusted partner's date changes apply at once (the account manager is told) instead of
+    #: waiting for the manager's decision.
+    trusted_partner: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    #: How far over a line's quantity the partner's shipping notices may go, in percent.
+    over_delivery_tolerance_percent: Mapped[Decimal] = mapped_column(
+        sa.Numeric(5, 2), default=Decimal(0), server_default="0"
+    )
 
 
 class ApiToken(Base):

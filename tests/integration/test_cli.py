@@ -89,6 +89,7 @@ async def test_seed_demo_is_complete_and_idempotent(run_cli, hub, client) -> Non
         "agent1@demo.test": Role.AGENT,
         "agent2@demo.test": Role.AGENT,
         "partner@demo.test": Role.PARTNER,
+        "partner2@demo.test": Role.PARTNER,
     }
     assert kinds == set(ChannelKind)
     assert len(statuses) >= 4
@@ -115,6 +116,19 @@ async def test_seed_demo_is_complete_and_idempotent(run_cli, hub, client) -> Non
     page = await client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
     items = page.json()["items"]
     assert items and {i["organization_id"] for i in items} == {org_id}
+    # The portal: each of the two partners has its orders, and the manager a proposal to decide.
+    for email in ("partner@demo.test", "partner2@demo.test"):
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": "demo1234"})
+        bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+        orders = (await client.get("/api/v1/portal/orders", headers=bearer)).json()["items"]
+        assert orders and {o["organization_id"] for o in orders} == {login.json()["user"]["organization_id"]}
+    manager = await client.post(
+        "/api/v1/auth/login", json={"email": "agent2@demo.test", "password": "demo1234"}
+    )
+    queue = await client.get(
+        "/api/v1/date-proposals", headers={"Authorization": f"Bearer {manager.json()['token']}"}
+    )
+    assert len(queue.json()) == 1
 
 
 async def test_a_command_on_an_unmigrated_external_database_says_to_migrate(run_cli, settings, hub) -> None:

@@ -21,11 +21,15 @@ from hub.domain import ChannelKind, Role
 from hub.models import (
     ApiToken,
     Attachment,
+    BusinessCalendar,
+    CalendarDay,
     Channel,
+    Decision,
     Handoff,
     Message,
     Organization,
     Requirement,
+    ShippingNotice,
     SlaPolicy,
     Team,
     Ticket,
@@ -55,6 +59,11 @@ STORED_IN: dict[str, type] = {
     "PolicyPatch": SlaPolicy,
     "RequirementIn": Requirement,
     "HandoffIn": Handoff,
+    "NoticeIn": ShippingNotice,
+    "InvitationIn": User,
+    "CalendarIn": BusinessCalendar,
+    "DayIn": CalendarDay,
+    "DecisionIn": Decision,
 }
 #: Bodies whose text is not stored in a column of its own name, and why.
 NOT_STORED: dict[str, str] = {
@@ -75,6 +84,12 @@ NOT_STORED: dict[str, str] = {
     "PlaybookIn": "the playbook's id is looked up in the library, the step in its version; the skip reason goes into jsonb",
     "DoneIn": "form values and the note go into the run's jsonb, each checked against its field",
     "RenderIn": "fills a reply in, stores nothing",
+    "ConfirmIn": "a date proposal's reason (varchar 500), checked by the use case",
+    "RejectIn": "the line's reject reason (varchar 500), limited to it",
+    "ProposalIn": "a date proposal's reason (varchar 500), limited to it",
+    "CancelIn": "the reason goes into the audit trail (text)",
+    "AcceptIn": "the proposal's comment (varchar 500), limited to it",
+    "RejectDecisionIn": "the proposal's comment (varchar 500), limited to it",
 }
 
 

@@ -41,19 +41,25 @@ from hub.models import (
     Attachment,
     Contact,
     ContactIdentity,
+    DateProposal,
+    DeliverySchedule,
     Handoff,
     Message,
     Notification,
     Organization,
     Outbox,
+    PortalOrder,
+    PortalOrderLine,
     Requirement,
     RequirementEvent,
+    ShippingNotice,
+    ShippingNoticeLine,
     Ticket,
     TicketEvent,
     TicketSla,
     User,
 )
-from tests import factories
+from tests import factories, portal
 from tests.web.helpers import login
 
 pytestmark = pytest.mark.anyio
@@ -201,6 +207,8 @@ async def _make_world(hub, client, cast) -> World:
         headers=admin,
     )
     assert decision.status_code == 201, decision.text
+    # The portal: each partner has an order, a delivery schedule, a date proposal and a notice.
+    a_work, b_work = await portal.work(hub, a_user), await portal.work(hub, b_user)
 
     async with hub.uow() as uow:
         await uow.session.execute(
@@ -263,6 +271,16 @@ async def _make_world(hub, client, cast) -> World:
         "name": "cn",  # a business calendar: admins' settings
         "day": "2026-10-01",
         "kind": "email",  # the admin page that adds a channel of a kind
+        "order_id": b_work.order_id,
+        "line": 1,
+        "line_id": b_work.line_ids[0],
+        "notice_id": b_work.notice_id,
+        "proposal_id": b_work.proposal_id,
+        # The ERP sync's path names an entity, the ERP and its key: B's order's, refused to A.
+        "entity": "orders",
+        "source": "sap",
+        "external_ref": b_work.external_ref,
+        "batch": "orders:batch",
     }
     a_attachment = await _scalar(
         hub,
@@ -277,6 +295,11 @@ async def _make_world(hub, client, cast) -> World:
         "contact_id": await _scalar(hub, sa.select(Ticket.contact_id).where(Ticket.id == quoting.ticket_id)),
         "organization_id": a_org.id,
         "user_id": a_user.id,
+        "order_id": a_work.order_id,
+        "line": 1,
+        "line_id": a_work.line_ids[0],
+        "notice_id": a_work.notice_id,
+        "proposal_id": a_work.proposal_id,
     }
     secrets = [
         str(b_org.id),
@@ -294,6 +317,13 @@ async def _make_world(hub, client, cast) -> World:
         requirement.json()["id"],
         handoff.json()["id"],
         str(notification),
+        b_work.number,
+        b_work.external_ref,
+        str(b_work.order_id),
+        *(str(x) for x in b_work.line_ids),
+        str(b_work.notice_id),
+        str(b_work.proposal_id),
+        str(b_work.schedule_id),
     ]
     return World(
         a_headers=await login(client, a_user.email),
@@ -315,6 +345,8 @@ async def _b_rows(hub, world: World) -> dict[str, list[tuple]]:
     messages = sa.select(Message.id).where(Message.ticket_id.in_(tickets))
     contacts = sa.select(Contact.id).where(Contact.organization_id == world.b_org_id)
     requirements = sa.select(Requirement.id).where(Requirement.ticket_id.in_(tickets))
+    orders = sa.select(PortalOrder.id).where(PortalOrder.organization_id == world.b_org_id)
+    notices = sa.select(ShippingNotice.id).where(ShippingNotice.organization_id == world.b_org_id)
     queries = {
         "organization": sa.select(Organization.__table__).where(Organization.id == world.b_org_id),
         "users": sa.select(User.__table__).where(User.organization_id == world.b_org_id),
@@ -332,6 +364,18 @@ async def _b_rows(hub, world: World) -> dict[str, list[tuple]]:
         ),
         "handoffs": sa.select(Handoff.__table__).where(Handoff.ticket_id.in_(tickets)),
         "notifications": sa.select(Notification.__table__).where(Notification.ticket_id.in_(tickets)),
+        "orders": sa.select(PortalOrder.__table__).where(PortalOrder.organization_id == world.b_org_id),
+        "order_lines": sa.select(PortalOrderLine.__table__).where(PortalOrderLine.order_id.in_(orders)),
+        "proposals": sa.select(DateProposal.__table__).where(DateProposal.organization_id == world.b_org_id),
+        "schedules": sa.select(DeliverySchedule.__table__).where(
+            DeliverySchedule.organization_id == world.b_org_id
+        ),
+        "notices": sa.select(ShippingNotice.__table__).where(
+            ShippingNotice.organization_id == world.b_org_id
+        ),
+        "notice_lines": sa.select(ShippingNoticeLine.__table__).where(
+            ShippingNoticeLine.notice_id.in_(notices)
+        ),
     }
     async with hub.uow() as uow:
         return {
@@ -380,7 +424,7 @@ def _sample(world: World, name: str, info: mi.Type) -> Any:
         return {}
     if isinstance(info, mi.BoolType):
         return True
-    if isinstance(info, (mi.IntType, mi.FloatType)):
+    if isinstance(info, (mi.IntType, mi.FloatType, mi.DecimalType)):
         return 1
     if isinstance(info, mi.DateTimeType):
         return dt.datetime.now(dt.UTC).isoformat()

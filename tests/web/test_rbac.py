@@ -25,7 +25,11 @@ STAFF_PAGE = "staff page"
 #: The admin pages: administrators only, or supervisors too (read-only, their own tokens); the
 #: audit log is a supervisor page too.
 ADMIN_PAGE, SUPERVISOR_PAGE = "admin page", "supervisor page"
-PAGES = {PAGE, STAFF_PAGE, ADMIN_PAGE, SUPERVISOR_PAGE}
+#: The partner portal's pages: anonymous visitors go to the login page, staff get 403.
+PARTNER_PAGE = "partner page"
+PAGES = {PAGE, STAFF_PAGE, ADMIN_PAGE, SUPERVISOR_PAGE, PARTNER_PAGE}
+#: The partner portal's API: partner logins only (staff use the company-side routes).
+PARTNER = "partner"
 ALLOWED = {
     ADMIN_PAGE: {Role.ADMIN},
     SUPERVISOR_PAGE: {Role.SUPERVISOR, Role.ADMIN},
@@ -35,6 +39,8 @@ ALLOWED = {
     STAFF: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
     SUPERVISOR: {Role.SUPERVISOR, Role.ADMIN},
     ADMIN: {Role.ADMIN},
+    PARTNER: {Role.PARTNER},
+    PARTNER_PAGE: {Role.PARTNER},
 }
 
 ACCESS: dict[tuple[str, str], str] = {
@@ -72,6 +78,13 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/calendars/{name:str}/days/{day:date}"): ADMIN,
     ("GET", "/api/v1/notification-settings"): ADMIN,
     ("PUT", "/api/v1/notification-settings"): ADMIN,
+    ("GET", "/portal"): PARTNER_PAGE,
+    ("GET", "/portal/orders"): PARTNER_PAGE,
+    ("GET", "/portal/orders/{order_id:uuid}"): PARTNER_PAGE,
+    ("GET", "/portal/deliveries"): PARTNER_PAGE,
+    ("GET", "/portal/users"): PARTNER_PAGE,
+    ("GET", "/partners/{organization_id:uuid}"): STAFF_PAGE,
+    ("GET", "/date-proposals"): STAFF_PAGE,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
@@ -176,6 +189,30 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/decisions/{decision_id:uuid}/feedback"): STAFF,
     ("GET", "/api/v1/audit"): SUPERVISOR,
     ("GET", "/api/v1/audit/export.csv"): SUPERVISOR,
+    ("GET", "/api/v1/portal/waiting"): PARTNER,
+    ("GET", "/api/v1/portal/orders"): PARTNER,
+    ("GET", "/api/v1/portal/orders/{order_id:uuid}"): PARTNER,
+    ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/confirm"): PARTNER,
+    ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/reject"): PARTNER,
+    ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/proposals"): PARTNER,
+    ("GET", "/api/v1/portal/deliveries"): PARTNER,
+    ("GET", "/api/v1/portal/shipping-notices"): PARTNER,
+    ("POST", "/api/v1/portal/shipping-notices"): PARTNER,
+    ("GET", "/api/v1/portal/shipping-notices/{notice_id:uuid}"): PARTNER,
+    ("PUT", "/api/v1/portal/shipping-notices/{notice_id:uuid}"): PARTNER,
+    ("POST", "/api/v1/portal/shipping-notices/{notice_id:uuid}/cancel"): PARTNER,
+    ("GET", "/api/v1/portal/users"): PARTNER,
+    ("POST", "/api/v1/portal/users"): PARTNER,
+    ("PATCH", "/api/v1/portal/users/{user_id:uuid}"): PARTNER,
+    ("DELETE", "/api/v1/portal/users/{user_id:uuid}"): PARTNER,
+    ("GET", "/api/v1/organizations/{organization_id:uuid}/orders"): STAFF,
+    ("GET", "/api/v1/organizations/{organization_id:uuid}/late-lines"): STAFF,
+    ("GET", "/api/v1/organizations/{organization_id:uuid}/scorecard"): STAFF,
+    ("GET", "/api/v1/date-proposals"): STAFF,
+    ("POST", "/api/v1/date-proposals/{proposal_id:uuid}/decision"): STAFF,
+    # The ERP sync: an integration token of scope sync (tests/web/test_portal_sync_api.py) or an admin.
+    ("PUT", "/api/v1/sync/{entity:str}/{source:str}/{external_ref:str}"): ADMIN,
+    ("POST", "/api/v1/sync/{batch:str}"): ADMIN,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).

@@ -71,7 +71,8 @@ class YearOut(msgspec.Struct):
 
 
 class CalendarIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(pattern=NAME_REGEX)]
+    #: The pattern allows 64 characters; the length is said too, for readers of the schema.
+    name: Annotated[str, msgspec.Meta(pattern=NAME_REGEX, max_length=64)]
     time_zone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "Asia/Shanghai"
     #: ``DAYS=PERIODS`` lines, e.g. ``mon-fri=09:00-12:00,13:00-18:00``; days not named are off.
     week: Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -128,7 +128,7 @@ class LatenessOut(msgspec.Struct):
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     title: Annotated[str, says_something(200)]
     body: Annotated[str, says_something(decisions.MAX_BODY)]
-    kind: Annotated[str, msgspec.Meta(pattern="^(decision|guideline)$")] = "decision"
+    kind: Literal["decision", "guideline"] = "decision"
     #: The teams it goes to; empty or absent: everyone on the staff.
     team_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
     #: Publish the next version of this guideline.

@@ -10,7 +10,7 @@ from litestar.exceptions import PermissionDeniedException, WebSocketException
 from litestar.handlers import BaseRouteHandler
 
 from hub.domain import Role
-from web.auth.identity import CurrentUser
+from web.auth.identity import CurrentUser, IntegrationClient
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 #: What the API description says a guarded route needs: a user's bearer token. Routes without it
@@ -46,3 +46,16 @@ any_user = requires(Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER)
 staff = requires(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 supervisors = requires(Role.SUPERVISOR, Role.ADMIN)
 admins = requires(Role.ADMIN)
+partners = requires(Role.PARTNER)
+
+
+def sync_clients(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """The ERP sync: an integration token of scope ``sync``, or an administrator."""
+    if connection.scope.get("method") == "OPTIONS":
+        return
+    user = connection.user
+    if isinstance(user, IntegrationClient) and user.scope == "sync":
+        return
+    if isinstance(user, CurrentUser) and user.role is Role.ADMIN:
+        return
+    raise RoleDenied()

@@ -51,6 +51,22 @@ class CurrentUser(RoleHolder):
 
 
 @dataclass(frozen=True)
+class IntegrationClient:
+    """Another system (the ERP) authenticated by an integration token: no user, no role, only the
+    token's scope, so every role guard refuses it and only :data:`web.auth.guards.sync_clients`
+    lets it in."""
+
+    id: uuid.UUID
+    name: str
+    scope: str
+    role: None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind="integration", name=self.name)
+
+
+@dataclass(frozen=True)
 class AuthInfo:
     """How the request was authenticated; ``session`` requests must pass the CSRF check."""
 

@@ -15,13 +15,13 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, WebSocketException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from hub.accounts import accounts
+from hub.accounts import accounts, integration_tokens
 from hub.core import Hub
 from hub.domain import Role
 from hub.models import User
 from hub.security import PERSONAL_TOKEN_PREFIX
 from web.auth import bearer
-from web.auth.identity import AuthInfo, CurrentUser
+from web.auth.identity import AuthInfo, CurrentUser, IntegrationClient
 from web.auth.sessions import CSRF_HEADER, SESSION_COOKIE, SessionStore
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -67,6 +67,8 @@ class HubAuthMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             token = header[7:].strip()
+            if token.startswith(integration_tokens.INTEGRATION_TOKEN_PREFIX):
+                return await self._integration(hub, token)
             user, info = await self._from_bearer(hub, token)
         else:
             user, info = await self._from_session(hub, sessions, connection)
@@ -87,6 +89,14 @@ class HubAuthMiddleware(AbstractAuthenticationMiddleware):
     @staticmethod
     def _may_enrol(path: str) -> bool:
         return path.startswith(TWO_FACTOR_ENROLMENT_PREFIX) or path.rstrip("/") in TWO_FACTOR_ENROLMENT_PATHS
+
+    @staticmethod
+    async def _integration(hub: Hub, token: str) -> AuthenticationResult:
+        row = await integration_tokens.holder(hub, token)
+        if row is None:
+            raise AuthError("not_authenticated")
+        client = IntegrationClient(id=row.id, name=row.name, scope=row.scope)
+        return AuthenticationResult(user=client, auth=AuthInfo(method="integration_token"))
 
     @staticmethod
     async def _from_bearer(hub: Hub, token: str) -> tuple[User | None, AuthInfo]:

@@ -22,6 +22,7 @@ COMMANDS = {
     "channel": "web.cli.channel:channel",
     "create-user": "web.cli.users:create_user",
     "doctor": "web.cli.doctor:doctor",
+    "import": "web.cli.portal:import_group",
     "inbound": "web.cli.inbound:inbound",
     "ingest": "web.cli.email:ingest_group",
     "mail-listener": "web.cli.email:mail_listener",
@@ -33,6 +34,7 @@ COMMANDS = {
     "seed-demo": "web.cli.database:seed_demo_command",
     "serve": "web.cli.serve:serve",
     "sla": "web.cli.sla:sla_group",
+    "token": "web.cli.portal:token_group",
     "worker": "web.cli.serve:worker",
 }
 
