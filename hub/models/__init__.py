@@ -11,6 +11,15 @@ from hub.models.notifications import Notification
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
 from hub.models.playbooks import PlaybookRun, PlaybookSuggestionRow, PlaybookVersionRow
+from hub.models.portal_quality import (
+    ActionItem,
+    Meeting,
+    MeetingSeries,
+    PortalLink,
+    QualityCase,
+    QualityStep,
+    QualityTiming,
+)
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -19,6 +28,7 @@ from hub.models.windows import ReplyWindow
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "ActionItem",
     "ApiToken",
     "Attachment",
     "AuditEvent",
@@ -29,6 +39,8 @@ __all__ = [
     "Contact",
     "ContactIdentity",
     "Handoff",
+    "Meeting",
+    "MeetingSeries",
     "Message",
     "Notification",
     "Organization",
@@ -37,6 +49,10 @@ __all__ = [
     "PlaybookRun",
     "PlaybookSuggestionRow",
     "PlaybookVersionRow",
+    "PortalLink",
+    "QualityCase",
+    "QualityStep",
+    "QualityTiming",
     "RawInbound",
     "ReplyWindow",
     "Requirement",
