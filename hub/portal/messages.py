@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from hub import scope
 from hub.actors import CLI, Actor
@@ -166,19 +167,22 @@ class Conversation:
 
 def _waiting_replies() -> sa.ScalarSelect[int]:
     """Per ticket: the company's replies newer than the partner's own last message."""
+    own, reply = aliased(Message), aliased(Message)
     last_own = (
-        sa.select(sa.func.max(Message.created_at))
-        .where(Message.ticket_id == Ticket.id, Message.direction == Direction.INBOUND)
+        sa.select(sa.func.max(own.created_at))
+        .where(own.ticket_id == Ticket.id, own.direction == Direction.INBOUND)
+        .correlate(Ticket)
         .scalar_subquery()
     )
     return (
         sa.select(sa.func.count())
-        .select_from(Message)
+        .select_from(reply)
         .where(
-            Message.ticket_id == Ticket.id,
-            Message.direction == Direction.OUTBOUND,
-            sa.or_(last_own.is_(None), Message.created_at > last_own),
+            reply.ticket_id == Ticket.id,
+            reply.direction == Direction.OUTBOUND,
+            sa.or_(last_own.is_(None), reply.created_at > last_own),
         )
+        .correlate(Ticket)
         .scalar_subquery()
     )
 
