@@ -23,7 +23,10 @@ PUBLIC, ANY, STAFF, SUPERVISOR, ADMIN, PAGE = "public", "any", "staff", "supervi
 #: A page for staff only (the playbook library): anonymous visitors go to the login page, partners get 403.
 STAFF_PAGE = "staff page"
 PAGES = {PAGE, STAFF_PAGE}
+#: The portal's own actions (writing a message, answering a quality step): partner users only.
+PARTNER = "partner"
 ALLOWED = {
+    PARTNER: {Role.PARTNER},
     ANY: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER},
     STAFF_PAGE: {Role.AGENT, Role.SUPERVISOR, Role.ADMIN},
@@ -131,6 +134,26 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/handoffs"): STAFF,
     ("POST", "/api/v1/handoffs/{handoff_id:uuid}/answer"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/typing"): STAFF,
+    ("GET", "/api/v1/portal/quality-cases"): ANY,
+    ("GET", "/api/v1/portal/quality-cases/{case_id:uuid}"): ANY,
+    ("POST", "/api/v1/portal/quality-cases/{case_id:uuid}/steps/{discipline:str}/answer"): PARTNER,
+    ("POST", "/api/v1/portal/quality-cases/{case_id:uuid}/steps/{discipline:str}/review"): STAFF,
+    ("POST", "/api/v1/portal/quality-cases/{case_id:uuid}/cancel"): STAFF,
+    ("GET", "/api/v1/portal/action-items"): ANY,
+    ("PATCH", "/api/v1/portal/action-items/{item_id:uuid}"): ANY,
+    ("GET", "/api/v1/portal/meetings"): ANY,
+    ("GET", "/api/v1/portal/meetings/{meeting_id:uuid}"): ANY,
+    ("PUT", "/api/v1/portal/meetings/{meeting_id:uuid}/minutes"): STAFF,
+    ("POST", "/api/v1/portal/meetings/{meeting_id:uuid}/publish"): STAFF,
+    ("GET", "/api/v1/portal/messages"): ANY,
+    ("POST", "/api/v1/portal/messages"): PARTNER,
+    ("POST", "/api/v1/portal/links"): STAFF,
+    # A single-use link with its one-time code is the credential (tests/portal/test_messages_and_links.py).
+    ("POST", "/api/v1/portal/act/{token:str}"): PUBLIC,
+    ("POST", "/api/v1/organizations/{organization_id:uuid}/quality-cases"): STAFF,
+    ("PUT", "/api/v1/organizations/{organization_id:uuid}/quality-timings"): STAFF,
+    ("POST", "/api/v1/organizations/{organization_id:uuid}/meeting-series"): STAFF,
+    ("POST", "/api/v1/organizations/{organization_id:uuid}/action-items"): STAFF,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).
