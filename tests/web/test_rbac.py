@@ -154,6 +154,15 @@ ACCESS: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/organizations/{organization_id:uuid}/quality-timings"): STAFF,
     ("POST", "/api/v1/organizations/{organization_id:uuid}/meeting-series"): STAFF,
     ("POST", "/api/v1/organizations/{organization_id:uuid}/action-items"): STAFF,
+    ("GET", "/portal/quality"): PAGE,
+    ("GET", "/portal/quality/{case_id:uuid}"): PAGE,
+    ("GET", "/portal/meetings"): PAGE,
+    ("GET", "/portal/meetings/{meeting_id:uuid}"): PAGE,
+    ("GET", "/portal/action-items"): PAGE,
+    ("GET", "/portal/messages"): PAGE,
+    # The page a single-use link opens: the link is the credential, and acting needs its code too.
+    ("GET", "/portal/act/{token:str}"): PUBLIC,
+    ("GET", "/organizations/{organization_id:uuid}/portal"): STAFF_PAGE,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub import i18n
+from web.pages.portal_text import PORTAL_QUALITY_UI
 
 UI: dict[str, dict[str, str]] = {
     "app.name": {"en": "hub", "zh-CN": "hub"},
@@ -479,6 +480,8 @@ ONE: dict[str, dict[str, str]] = {
     "ticket.reopened": {"en": "Reopened once"},
     "pb.problems": {"en": "1 problem"},
 }
+
+UI.update(PORTAL_QUALITY_UI)
 
 #: The strings the browser module needs, sent in a JSON data block (no inline script).
 SCRIPT_KEYS = (
