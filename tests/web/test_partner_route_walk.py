@@ -38,14 +38,20 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.intake.inbound import InboundAttachment
 from hub.models import (
+    ActionItem,
     Attachment,
     Contact,
     ContactIdentity,
     Handoff,
+    Meeting,
+    MeetingSeries,
     Message,
     Notification,
     Organization,
     Outbox,
+    PortalLink,
+    QualityCase,
+    QualityStep,
     Requirement,
     RequirementEvent,
     Ticket,
@@ -53,6 +59,8 @@ from hub.models import (
     TicketSla,
     User,
 )
+from hub.portal import action_items, links, meetings, quality
+from hub.portal.terms import LinkObject, MeetingKind
 from tests import factories
 from tests.web.helpers import login
 
@@ -188,6 +196,40 @@ async def _make_world(hub, client, cast) -> World:
         headers=agent,
     )
     assert handoff.status_code == 201, handoff.text
+    portal = {}
+    for side, org in (("a", a_org), ("b", b_org)):
+        label = f"{side.upper()}walk"
+        case = await quality.open_case(
+            hub,
+            factories.actor(cast.agent),
+            org.id,
+            quality.NewCase(title=f"{label}-case 质量", description=label),
+        )
+        series = await meetings.create_series(
+            hub,
+            factories.actor(cast.agent),
+            org.id,
+            kind=MeetingKind.WEEKLY_SYNC,
+            title=f"{label}-sync",
+            starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+        )
+        item = await action_items.create(
+            hub, CLI, org.id, action_items.NewActionItem(title=f"{label}-item", owner_user_id=cast.agent.id)
+        )
+        meeting = await _scalar(hub, sa.select(Meeting.id).where(Meeting.series_id == series.id))
+        await meetings.save_minutes(hub, factories.actor(cast.agent), meeting, minutes=f"{label}-minutes")
+        await meetings.publish(
+            hub, factories.actor(cast.agent), meeting, [meetings.Decision(f"{label}-decision", cast.agent.id)]
+        )
+        portal[side] = {"case": case, "meeting": meeting, "item": item.id}
+    b_step = await _scalar(
+        hub,
+        sa.select(QualityStep.id).where(
+            QualityStep.case_id == portal["b"]["case"].id, QualityStep.discipline == "D3"
+        ),
+    )
+    b_link = await links.issue(hub, CLI, b_user.id, LinkObject.QUALITY_STEP, b_step)
+    await links.act(hub, b_link.token, b_link.code, answer="Bwalk-answer")  # spent: refused to anyone now
     token = await client.post("/api/v1/auth/tokens", json={"name": "walk"}, headers=admin)
     policy = await client.post(
         "/api/v1/sla-policies",
@@ -220,7 +262,9 @@ async def _make_world(hub, client, cast) -> World:
             sa.select(Notification.id).where(Notification.ticket_id == b_ticket).limit(1)
         )
         await uow.commit()
-    assert len(contacts) == 2 and len(attachments) == 2 and notification is not None
+    # Two who wrote by e-mail, and the portal's contacts: B itself (its quality case's
+    # conversation) and B's user (who answered a step).
+    assert len(contacts) == 4 and len(attachments) == 2 and notification is not None
     # One of A's people quotes B's ticket number: A gets a new ticket that follows B's.
     b_number = await _scalar(hub, sa.select(Ticket.number).where(Ticket.id == b_ticket))
     quoting = await factories.inbound(
@@ -251,6 +295,12 @@ async def _make_world(hub, client, cast) -> World:
         "extension": "301",  # a phone line's extension: admins' settings
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
+        "case_id": portal["b"]["case"].id,
+        "discipline": "D3",
+        "meeting_id": portal["b"]["meeting"],
+        "item_id": portal["b"]["item"],
+        # A single-use link of B's, already used: the link is its own credential, refused once spent.
+        "token": b_link.token,
     }
     a_attachment = await _scalar(
         hub,
@@ -265,6 +315,10 @@ async def _make_world(hub, client, cast) -> World:
         "contact_id": await _scalar(hub, sa.select(Ticket.contact_id).where(Ticket.id == quoting.ticket_id)),
         "organization_id": a_org.id,
         "user_id": a_user.id,
+        "case_id": portal["a"]["case"].id,
+        "discipline": "D3",
+        "meeting_id": portal["a"]["meeting"],
+        "item_id": portal["a"]["item"],
     }
     secrets = [
         str(b_org.id),
@@ -282,6 +336,12 @@ async def _make_world(hub, client, cast) -> World:
         requirement.json()["id"],
         handoff.json()["id"],
         str(notification),
+        str(portal["b"]["case"].id),
+        str(portal["b"]["case"].ticket_id),
+        portal["b"]["case"].number,
+        str(portal["b"]["meeting"]),
+        str(portal["b"]["item"]),
+        b_link.token,
     ]
     return World(
         a_headers=await login(client, a_user.email),
@@ -320,6 +380,18 @@ async def _b_rows(hub, world: World) -> dict[str, list[tuple]]:
         ),
         "handoffs": sa.select(Handoff.__table__).where(Handoff.ticket_id.in_(tickets)),
         "notifications": sa.select(Notification.__table__).where(Notification.ticket_id.in_(tickets)),
+        "quality_cases": sa.select(QualityCase.__table__).where(
+            QualityCase.organization_id == world.b_org_id
+        ),
+        "quality_steps": sa.select(QualityStep.__table__).where(
+            QualityStep.organization_id == world.b_org_id
+        ),
+        "meetings": sa.select(Meeting.__table__).where(Meeting.organization_id == world.b_org_id),
+        "meeting_series": sa.select(MeetingSeries.__table__).where(
+            MeetingSeries.organization_id == world.b_org_id
+        ),
+        "action_items": sa.select(ActionItem.__table__).where(ActionItem.organization_id == world.b_org_id),
+        "portal_links": sa.select(PortalLink.__table__).where(PortalLink.organization_id == world.b_org_id),
     }
     async with hub.uow() as uow:
         return {
@@ -497,7 +569,8 @@ async def test_the_walk_sees_what_partner_a_may_see(client, world) -> None:
     page = await client.get(f"/tickets/{world.a_ticket_id}", headers=world.a_headers)
     assert page.status_code == 200 and "Awalk-subject" in page.text
     listed = (await client.get("/api/v1/tickets", headers=world.a_headers)).json()["items"]
-    assert len(listed) == 3 and all("Awalk" in t["subject"] for t in listed)
+    # Two tickets, the one quoting B's, and its quality case's conversation.
+    assert len(listed) == 4 and all("Awalk" in t["subject"] for t in listed)
 
 
 async def test_the_stream_carries_nothing_of_the_other_organization(hub, client, world) -> None:
