@@ -11,7 +11,7 @@ account manager, and counted late (:func:`quality_step_lateness`).
 
 Every case talks on one ticket of the ``portal`` channel: the partner's answers are messages
 there too, so the account manager owns them with the e-mail promise. Nothing is deleted: a case
-is closed or cancelled, and every change leaves its audit line.
+is closed or cancelled, and every change leaves its audit line. The buyer's review comment is the team's reply there.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from hub.portal.terms import (
     Severity,
 )
 from hub.sla.deadline import Deadline
-from hub.tickets import timeline
+from hub.tickets import tickets, timeline
 from hub.uow import UnitOfWork
 
 #: What a partner owes when it has no timings of its own: the common 8D practice.
@@ -424,7 +424,12 @@ async def review_step(
             )
         )
         await uow.commit()
-        return step
+    if actor.user_id is not None:
+        # The review answers the partner's message on the case's conversation: the team's response.
+        await tickets.reply(
+            hub, actor, case.ticket_id, tickets.Draft(text=f"{step.discipline.value}: {said}")
+        )
+    return step
 
 
 async def cancel_case(hub: Hub, actor: Actor, case_id: uuid.UUID, *, reason: str) -> QualityCase:

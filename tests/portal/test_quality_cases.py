@@ -112,6 +112,14 @@ async def test_answer_reject_with_a_comment_answer_again_and_accept(hub) -> None
         comment="在途货物也要隔离 include in-transit",
     )
     assert step.status is QualityStepStatus.REJECTED and step.review_comment.startswith("在途")
+    async with hub.uow() as uow:  # the review is the team's reply to the partner's answer
+        last = await uow.session.scalar(
+            sa.select(Message)
+            .where(Message.ticket_id == case.ticket_id)
+            .order_by(Message.created_at.desc())
+            .limit(1)
+        )
+    assert last.direction is Direction.OUTBOUND and last.text == "D3: 在途货物也要隔离 include in-transit"
     await quality.answer_step(hub, who.engineer_actor, case.id, "D3", "In-transit 600 pcs held at the hub")
     for discipline in ("D3",):
         await quality.review_step(
