@@ -286,9 +286,13 @@ async def _step_for_update(
     assert ticket is not None  # the case's conversation is deleted only with the case
     case = await scope.one(uow.session, actor, QualityCase, case_id, lock=True)
     assert case is not None
+    try:
+        wanted = Discipline(discipline)
+    except ValueError:
+        raise NotFound(what="quality step") from None
     step = await uow.session.scalar(
         sa.select(QualityStep)
-        .where(QualityStep.case_id == case.id, QualityStep.discipline == discipline)
+        .where(QualityStep.case_id == case.id, QualityStep.discipline == wanted)
         .with_for_update()
     )
     if step is None:

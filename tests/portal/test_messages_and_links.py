@@ -122,3 +122,32 @@ async def test_links_expire_run_out_of_tries_and_refuse_closed_objects(clocked_h
     assert (await links.act(hub, fresh.token, fresh.code)).object_id == item.id
     assert (await factories.get(hub, type(item), item.id)).status is ActionItemStatus.DONE
     assert fresh.expires_at - clock.at == timedelta(hours=72)
+
+
+class _Outbox:
+    """The hub's mailer port as the e-mail channel implements it, keeping what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send_notification(self, *, to: str, subject: str, text: str) -> None:
+        self.sent.append((to, subject, text))
+
+
+async def test_a_new_case_mails_each_quality_person_a_link_and_its_code_apart(hub) -> None:
+    import dataclasses
+
+    outbox = _Outbox()
+    mailing = dataclasses.replace(hub, mailer=outbox)
+    who = await partner(mailing)
+    case = await open_case(mailing, who, "来料锈蚀 Rust on incoming parts")
+    assert [to for to, _, _ in outbox.sent] == [who.engineer.email, who.engineer.email]  # not the clerk
+    (link_mail, code_mail) = outbox.sent
+    assert case.number in link_mail[1] and "/portal/act/hub_pl_" in link_mail[2]
+    code = code_mail[2].split("验证码是 ")[1][:6]
+    assert code.isdigit() and code not in link_mail[2]
+    token = link_mail[2].split("/portal/act/")[1].split()[0].rstrip("\n")
+    await links.act(hub, token, code, answer="已清点锈蚀件 Counted the rusty parts")
+    async with hub.session_factory() as session:
+        steps = {s.discipline.value: s for s in (await quality.case_view(session, CLI, case.id)).steps}
+    assert steps["D3"].status is QualityStepStatus.ANSWERED

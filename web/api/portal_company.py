@@ -18,7 +18,7 @@ from hub.commands import says_something
 from hub.core import Hub
 from hub.models import QualityCase
 from hub.portal import action_items, links, meetings, quality
-from hub.portal.terms import LinkObject, MeetingKind, Severity
+from hub.portal.terms import Discipline, LinkObject, MeetingKind, Severity
 from web.api.portal_quality import ActionItemOut, CaseOut, MeetingOut, StepOut, meeting_out
 from web.auth.guards import BEARER, staff
 
@@ -140,7 +140,7 @@ class PortalCompanyController(Controller):
         request: Request,
         hub: NamedDependency[Hub],
         case_id: FromPath[uuid.UUID],
-        discipline: FromPath[str],
+        discipline: FromPath[Discipline],
         data: JSONBody[ReviewIn],
     ) -> StepOut:
         """Accept or reject the partner's answer, with a comment; a rejected step goes back to it."""

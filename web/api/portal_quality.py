@@ -24,7 +24,7 @@ from hub.commands import says_something
 from hub.core import Hub
 from hub.models import ActionItem, Meeting, QualityCase, QualityStep
 from hub.portal import action_items, links, meetings, messages, quality
-from hub.portal.terms import ActionItemStatus, QualityCaseStatus
+from hub.portal.terms import ActionItemStatus, Discipline, QualityCaseStatus
 from web.auth.guards import BEARER, any_user, partners
 from web.auth.identity import CurrentUser
 
@@ -286,7 +286,7 @@ class PortalQualityController(Controller):
         request: Request,
         hub: NamedDependency[Hub],
         case_id: FromPath[uuid.UUID],
-        discipline: FromPath[str],
+        discipline: FromPath[Discipline],
         data: JSONBody[AnswerIn],
     ) -> StepOut:
         """Answer a step the partner owes (the quality permission is needed); the buyer reviews it next."""
