@@ -26,7 +26,7 @@ from hub import scope
 from hub.actors import CLI, Actor
 from hub.core import Hub
 from hub.domain import ChannelKind, Direction, OrganizationKind
-from hub.errors import Forbidden, InvalidInput, NotFound
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.intake import channel_instances, ingest
 from hub.intake.inbound import InboundMessage, IngestResult, Sender
 from hub.models import Channel, Contact, ContactIdentity, Message, Organization, Ticket, User
@@ -46,7 +46,10 @@ async def portal_channel(hub: Hub) -> uuid.UUID:
         )
     if found is not None:
         return found
-    created = await channel_instances.add_channel(hub, CLI, kind=ChannelKind.PORTAL, name=CHANNEL_NAME)
+    try:
+        created = await channel_instances.add_channel(hub, CLI, kind=ChannelKind.PORTAL, name=CHANNEL_NAME)
+    except Conflict:  # another process made it first
+        return await portal_channel(hub)
     return created.channel.id
 
 

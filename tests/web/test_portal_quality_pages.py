@@ -51,6 +51,8 @@ async def test_each_side_sees_its_own_controls_and_another_partner_nothing(hub, 
     clerk = await factories.login(client, a.clerk)
     assert "门户权限“质量”" in (await client.get(f"/portal/quality/{case.id}", headers=clerk)).text
 
+    home = await client.get("/portal/quality", headers=partner_headers)
+    assert 'data-waiting="quality_step"' in home.text and "待您处理" in home.text
     listing = await client.get("/portal/quality", headers=other_headers)
     assert listing.status_code == 200 and "外壳划伤" not in listing.text and "暂无质量问题单" in listing.text
     for url in ("/portal/quality", "/portal/meetings", "/portal/action-items", "/portal/messages"):
