@@ -33,7 +33,10 @@ async def test_a_partner_answers_a_step_and_the_buyer_returns_it(hub: Hub, new_p
     page: Page = await new_page(locale="zh-CN")
     await log_in(page, who.engineer.email)
     await page.goto("/portal/quality")
-    await page.get_by_role("link", name="来料划伤").click()
+    waiting = page.locator('[data-waiting="quality_step"]')
+    await expect(waiting).to_have_count(4)  # D3, D4, D5 and D8 wait on the partner, earliest first
+    await expect(waiting.first).to_contain_text("D3")
+    await page.locator("a.portal-card-title", has_text="来料划伤").click()
     step = page.locator("#step-D3")
     await expect(step.locator(".step-status")).to_have_text("待答复")
     await step.get_by_label("您的答复").fill("已隔离库存 1,200 件并 100% 全检")
