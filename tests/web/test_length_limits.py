@@ -19,12 +19,16 @@ from litestar.testing import AsyncTestClient
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
 from hub.models import (
+    ActionItem,
     ApiToken,
     Attachment,
     Channel,
     Handoff,
+    Meeting,
+    MeetingSeries,
     Message,
     Organization,
+    QualityCase,
     Requirement,
     SlaPolicy,
     Team,
@@ -55,6 +59,11 @@ STORED_IN: dict[str, type] = {
     "PolicyPatch": SlaPolicy,
     "RequirementIn": Requirement,
     "HandoffIn": Handoff,
+    "NewCaseIn": QualityCase,
+    "SeriesIn": MeetingSeries,
+    "MinutesIn": Meeting,
+    "DecisionIn": ActionItem,
+    "ActionItemIn": ActionItem,
 }
 #: Bodies whose text is not stored in a column of its own name, and why.
 NOT_STORED: dict[str, str] = {
@@ -75,6 +84,10 @@ NOT_STORED: dict[str, str] = {
     "PlaybookIn": "the playbook's id is looked up in the library, the step in its version; the skip reason goes into jsonb",
     "DoneIn": "form values and the note go into the run's jsonb, each checked against its field",
     "RenderIn": "fills a reply in, stores nothing",
+    "ReviewIn": "the comment goes into the step's review (text) and the case's conversation (a message)",
+    "CancelIn": "the reason goes into the audit trail (text)",
+    "MessageIn": "the inbound funnel checks each limit of a message from any channel",
+    "ActIn": "the code is compared, never written; the answer is a step's answer (text)",
 }
 
 
