@@ -45,6 +45,7 @@ KINDS: dict[str, str] = {
     "api": "channels.api.spec",
     "webchat": "channels.webchat.spec",
     "phone": "channels.phone.spec",
+    "portal": "channels.portal.spec",
 }
 
 

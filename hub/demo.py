@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from hub import demo_quality
 from hub.accounts import accounts
 from hub.actors import CLI, Actor
 from hub.core import Hub
@@ -96,6 +97,14 @@ async def seed_demo(hub: Hub) -> str:
     demo_hub = dataclasses.replace(hub, clock=clock)
     cast = await _people_and_places(demo_hub)
     count = await _conversations(demo_hub, clock, cast)
+    await demo_quality.seed_quality(
+        demo_hub,
+        clock,
+        manager=cast.agent2,
+        backup=cast.agent1,
+        password=DEMO_PASSWORD,
+        domain=DEMO_DOMAIN,
+    )
     await _mark_history_delivered(hub)
     orders = await portal_demo.seed(
         hub, cast.partner, manager=cast.agent2, backup=cast.agent1, password=DEMO_PASSWORD, domain=DEMO_DOMAIN

@@ -55,6 +55,8 @@ class ChannelKind(enum.StrEnum):
     WEBCHAT = "webchat"
     PHONE = "phone"
     API = "api"
+    #: A partner's comments in the portal (quality cases, meetings, its messages to the company).
+    PORTAL = "portal"
 
 
 class TicketStatus(enum.StrEnum):
@@ -165,6 +167,12 @@ class TicketEventKind(enum.StrEnum):
     CSAT_NOT_SENT = "csat_not_sent"
     CSAT_CANCELLED = "csat_cancelled"
     CSAT_RESPONSE = "csat_response"
+    #: A quality case's 8D step on the case's portal ticket: the partner answered it, the buyer
+    #: accepted or rejected the answer (with a comment), or it passed its due time unanswered.
+    QUALITY_STEP_ANSWERED = "quality_step_answered"
+    QUALITY_STEP_ACCEPTED = "quality_step_accepted"
+    QUALITY_STEP_REJECTED = "quality_step_rejected"
+    QUALITY_STEP_OVERDUE = "quality_step_overdue"
 
 
 class PlaybookRunStatus(enum.StrEnum):

@@ -407,6 +407,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{partner} rejected order {order} line {line}: {reason}",
         "zh-CN": "{partner} 拒绝了订单 {order} 第 {line} 行：{reason}",
     },
+    # The partner portal, part 2: quality cases, meetings, action items, links.
+    "quality case": {"en": "Quality case", "zh-CN": "质量问题单"},
+    "quality step": {"en": "Quality step", "zh-CN": "8D 步骤"},
+    "meeting": {"en": "Meeting", "zh-CN": "会议"},
+    "action item": {"en": "Action item", "zh-CN": "待办事项"},
+    "quality_step": {"en": "Quality step", "zh-CN": "8D 步骤"},
+    "action_item": {"en": "Action item", "zh-CN": "待办事项"},
+    "stale": {
+        "en": "The record was changed by a newer push (stored {stored}); this one is older and was not applied.",
+        "zh-CN": "该记录已被更新的推送修改（已存 {stored}），本次推送较旧，未应用。",
+    },
+    "link_invalid": {
+        "en": "This link is not valid: it was used, it expired, or too many wrong codes were tried.",
+        "zh-CN": "此链接无效：已使用、已过期，或验证码错误次数过多。",
+    },
+    "link_object_closed": {
+        "en": "This link is for something already closed or cancelled; nothing is left to do there.",
+        "zh-CN": "此链接对应的事项已关闭或取消，无需再处理。",
+    },
+    "link_code_wrong": {
+        "en": "The code is wrong. Use the six digits from the second e-mail.",
+        "zh-CN": "验证码错误，请输入第二封邮件中的六位数字。",
+    },
+    "portal_link_subject": {"en": "Action needed: {title}", "zh-CN": "待您处理：{title}"},
+    "portal_link_text": {
+        "en": "Please answer “{title}” here, without logging in: {url}\n"
+        "The code it asks for comes in a separate e-mail. The link works once and for 72 hours.",
+        "zh-CN": "请通过以下链接直接处理“{title}”，无需登录：{url}\n"
+        "所需验证码将另行邮件发送。链接仅可使用一次，72 小时内有效。",
+    },
+    "portal_code_subject": {"en": "Your one-time code", "zh-CN": "您的一次性验证码"},
+    "portal_code_text": {
+        "en": "Your code is {otp}. Enter it on the page the link opened.",
+        "zh-CN": "您的验证码是 {otp}，请在链接打开的页面中输入。",
+    },
+    "notification_quality_step_answered": {
+        "en": "Ticket #{number}: the partner answered {discipline} of quality case {case}; please review it.",
+        "zh-CN": "工单 #{number}：合作方已答复质量问题单 {case} 的 {discipline}，请审核。",
+    },
+    "notification_quality_step_overdue": {
+        "en": "Ticket #{number}: {discipline} of quality case {case} was due at {due} and is still unanswered.",
+        "zh-CN": "工单 #{number}：质量问题单 {case} 的 {discipline} 应于 {due} 前答复，至今未答复。",
+    },
+    "notification_meeting_published": {
+        "en": "The minutes of “{meeting}” are published.",
+        "zh-CN": "会议“{meeting}”的纪要已发布。",
+    },
 }
 
 

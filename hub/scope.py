@@ -32,16 +32,22 @@ from hub import realtime
 from hub.actors import Actor
 from hub.domain import Direction
 from hub.models import (
+    ActionItem,
     Attachment,
     Contact,
     ContactIdentity,
     DateProposal,
     DeliverySchedule,
     Handoff,
+    Meeting,
+    MeetingSeries,
     Message,
     Organization,
     PortalOrder,
     PortalOrderLine,
+    QualityCase,
+    QualityStep,
+    QualityTiming,
     Requirement,
     RequirementEvent,
     ShippingNotice,
@@ -103,6 +109,15 @@ PARTNER_RULES: dict[type, Rule] = {
     ShippingNoticeLine: lambda org: ShippingNoticeLine.notice_id.in_(
         sa.select(ShippingNotice.id).where(ShippingNotice.organization_id == org)
     ),
+    # The portal's quality cases, their steps and the partner's own due times; its meeting series
+    # and meetings (minutes only once published: :func:`hub.portal.meetings.minutes_for`); its one
+    # list of action items.
+    QualityCase: lambda org: QualityCase.organization_id == org,
+    QualityStep: lambda org: QualityStep.organization_id == org,
+    QualityTiming: lambda org: QualityTiming.organization_id == org,
+    MeetingSeries: lambda org: MeetingSeries.organization_id == org,
+    Meeting: lambda org: Meeting.organization_id == org,
+    ActionItem: lambda org: ActionItem.organization_id == org,
 }
 
 

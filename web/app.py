@@ -34,6 +34,8 @@ from web.api.organizations import OrganizationController
 from web.api.partner_orders import PartnerOrdersController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
 from web.api.portal import PortalController
+from web.api.portal_company import PortalCompanyController
+from web.api.portal_quality import PortalQualityController, act_on_link
 from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
 from web.api.sync import SyncController
@@ -87,6 +89,9 @@ ROUTES = [
     ticket_playbook,
     act_on_playbook,
     ticket_snippets,
+    PortalQualityController,
+    PortalCompanyController,
+    act_on_link,
     download_attachment,
     event_stream,
     healthz,

@@ -26,6 +26,7 @@ from hub.delivery import delivery
 from hub.errors import HubError, RetryLater
 from hub.intake import ingest
 from hub.intake.ingest import PROCESS_JOB, redrive_received
+from hub.portal import meetings
 from hub.requirements import followup_sweep
 from hub.sla.sweep import sweep
 from hub.tickets.tickets import DELIVER_JOB
@@ -45,6 +46,8 @@ SLA_SWEEP_EVERY_SECONDS = {0, 30}
 FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
 #: Satisfaction surveys whose job was lost (each is queued for its due instant): once a minute.
 CSAT_SWEEP_EVERY_SECONDS = {20}
+#: Partners' meeting series are checked once an hour for a meeting that passed and needs its next.
+PORTAL_MEETINGS_MINUTE = {7}
 
 
 async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
@@ -150,6 +153,7 @@ async def followups_sweep(ctx: dict[str, Any]) -> dict[str, int]:
     return {
         "requirements": result.requirements,
         "handoffs": result.handoffs,
+        "quality_steps": result.rows.get("quality_step", 0),
         "warnings": result.warnings,
         "breaches": result.breaches,
     }
@@ -170,6 +174,15 @@ async def csat_sweep(ctx: dict[str, Any]) -> int:
             "CSAT sweep: %d sent, %d not sent, %d cancelled", result.sent, result.not_sent, result.cancelled
         )
     return result.sent
+
+
+async def portal_meetings(ctx: dict[str, Any]) -> int:
+    """Each partner's meeting series gets its next meeting once the latest one has passed."""
+    runtime: Runtime = ctx["runtime"]
+    made = await meetings.make_due_meetings(runtime.hub)
+    if made:
+        log.info("portal meetings: %d next meeting(s) made", made)
+    return made
 
 
 async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
@@ -231,6 +244,7 @@ def build_worker(
             cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(csat_sweep, second=CSAT_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=120),
+            cron(portal_meetings, minute=PORTAL_MEETINGS_MINUTE, run_at_startup=True, timeout=120),
         ]
         if crons
         else [],

@@ -24,6 +24,15 @@ from hub.models.portal import (
     SyncIdempotency,
     SyncLink,
 )
+from hub.models.portal_quality import (
+    ActionItem,
+    Meeting,
+    MeetingSeries,
+    PortalLink,
+    QualityCase,
+    QualityStep,
+    QualityTiming,
+)
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -32,6 +41,7 @@ from hub.models.windows import ReplyWindow
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "ActionItem",
     "ApiToken",
     "Attachment",
     "AuditEvent",
@@ -49,6 +59,8 @@ __all__ = [
     "DeliverySchedule",
     "Handoff",
     "IntegrationToken",
+    "Meeting",
+    "MeetingSeries",
     "Message",
     "Notification",
     "NotificationSetting",
@@ -58,8 +70,12 @@ __all__ = [
     "PlaybookRun",
     "PlaybookSuggestionRow",
     "PlaybookVersionRow",
+    "PortalLink",
     "PortalOrder",
     "PortalOrderLine",
+    "QualityCase",
+    "QualityStep",
+    "QualityTiming",
     "RawInbound",
     "ReplyWindow",
     "Requirement",

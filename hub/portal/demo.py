@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from hub.accounts import accounts
 from hub.actors import CLI, Actor
 from hub.core import Hub
+from hub.demo_quality import SUPPLIER_DOMAIN, SUPPLIER_NAME
 from hub.domain import ALL_PORTAL_PERMISSIONS, OrganizationKind, Role, Tier
 from hub.models import Organization, User
 from hub.portal import deliveries, orders, sync
@@ -83,24 +84,28 @@ async def seed(
 ) -> str:
     """Hengda (the demo's partner) and a second partner, Ningbo, each with orders and deliveries."""
     async with hub.uow() as uow:
-        ningbo = Organization(
-            id=uuid.uuid4(),
-            name="宁波精工五金 Ningbo Precision Hardware",
-            kind=OrganizationKind.PARTNER,
-            tier=Tier.STANDARD,
-            domains=["nb-hardware.cn"],
-            account_manager_id=manager.id,
-            backup_manager_id=backup.id,
-            over_delivery_tolerance_percent=Decimal(5),
-        )
-        uow.session.add(ningbo)
+        # The quality half of the demo may have made this partner already (its quality case and
+        # meetings); the orders go to the same company.
+        ningbo = await uow.session.scalar(sa.select(Organization).where(Organization.name == SUPPLIER_NAME))
+        if ningbo is None:
+            ningbo = Organization(
+                id=uuid.uuid4(),
+                name=SUPPLIER_NAME,
+                kind=OrganizationKind.PARTNER,
+                tier=Tier.STANDARD,
+                domains=[SUPPLIER_DOMAIN],
+                account_manager_id=manager.id,
+                backup_manager_id=backup.id,
+            )
+            uow.session.add(ningbo)
+        ningbo.over_delivery_tolerance_percent = Decimal(5)
         await uow.commit()
     ningbo_user = await accounts.create_user(
         hub,
         CLI,
         accounts.NewUser(
             email=f"partner2@{domain}",
-            name="陈静 Chen Jing (宁波精工)",
+            name="王磊 Wang Lei (宁波精工 销售)",
             role=Role.PARTNER,
             password=password,
             organization_id=ningbo.id,

@@ -11,8 +11,9 @@ from playwright.async_api import Page, expect
 
 from hub.core import Hub
 from hub.domain import OrganizationKind, Role
-from tests import factories, portal
+from tests import factories
 from tests.browser.conftest import log_in
+from tests.portal import orders as portal
 
 pytestmark = pytest.mark.anyio
 

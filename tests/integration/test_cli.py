@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.domain import ChannelKind, Direction, Role
-from hub.models import Channel, Message, Ticket, User
+from hub.models import Channel, Meeting, Message, QualityCase, Ticket, User
 from tests.conftest import cli_env
 
 pytestmark = pytest.mark.anyio
@@ -90,10 +90,18 @@ async def test_seed_demo_is_complete_and_idempotent(run_cli, hub, client) -> Non
         "agent2@demo.test": Role.AGENT,
         "partner@demo.test": Role.PARTNER,
         "partner2@demo.test": Role.PARTNER,
+        "quality@demo.test": Role.PARTNER,
     }
     assert kinds == set(ChannelKind)
     assert len(statuses) >= 4
-    assert channel_count == 5
+    assert channel_count == 6  # the five the demo adds, and the portal's own
+
+    async with hub.uow() as uow:  # the second partner's quality case and meeting series
+        cases = list(await uow.session.scalars(sa.select(QualityCase)))
+        meetings = list(await uow.session.scalars(sa.select(Meeting).order_by(Meeting.scheduled_at)))
+    assert len(cases) == 1 and cases[0].number.startswith("QC-")
+    assert [m.status.value for m in meetings] == ["published", "planned"]
+    assert len(meetings[1].agenda) == 3  # the case's open item and the meeting's two decisions
 
     async with hub.uow() as uow:  # the phone line's imported log: a missed call and its callback
         calls = {
@@ -104,6 +112,13 @@ async def test_seed_demo_is_complete_and_idempotent(run_cli, hub, client) -> Non
     assert missed.meta["call"]["callback"] and missed.ticket_id == callback.ticket_id
     assert callback.direction is Direction.OUTBOUND and callback.meta["call"]["disposition"] == "answered"
     assert "demo-pbx-1004" not in calls  # between two desks: in the log, on no ticket
+
+    quality = await client.post(
+        "/api/v1/auth/login", json={"email": "quality@demo.test", "password": "demo1234"}
+    )
+    quality_headers = {"Authorization": f"Bearer {quality.json()['token']}"}
+    (case,) = (await client.get("/api/v1/portal/quality-cases", headers=quality_headers)).json()["items"]
+    assert case["title"].startswith("轴承座尺寸超差")
 
     for email in roles:
         login = await client.post("/api/v1/auth/login", json={"email": email, "password": "demo1234"})

@@ -12,7 +12,8 @@ from hub.actors import CLI
 from hub.domain import OrganizationKind, Role
 from hub.errors import Forbidden
 from hub.portal import orders, scorecard, sync
-from tests import factories, portal
+from tests import factories
+from tests.portal import orders as portal
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 

@@ -5,6 +5,7 @@ an organization's data with no rule is named here as closed to partners, with th
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -26,14 +27,18 @@ from hub.models import (
     PhoneExtension,
     PlaybookRun,
     PlaybookSuggestionRow,
+    PortalLink,
     RawInbound,
     SyncIdempotency,
     SyncLink,
     ThreadRef,
 )
+from hub.portal import action_items, meetings, quality
+from hub.portal.terms import MeetingKind
 from hub.requirements import handoffs, requirements
 from hub.tickets import tickets
-from tests import factories, portal
+from tests import factories
+from tests.portal import orders as portal
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -49,6 +54,7 @@ CLOSED_TO_PARTNERS = {
     PlaybookSuggestionRow: "which of the staff's scripts fit a ticket",
     CsatSurvey: "satisfaction surveys and their ratings: the staff's measure (answered by signed link)",
     DecisionReceipt: "a staff member's own read and feedback of a decision",
+    PortalLink: "single-use credentials, read only by the use case that redeems them (hub.portal.links)",
 }
 #: Tables no partner reads though they name no organization: the ERP sync's own bookkeeping and
 #: the integrations' credentials (not in LINKS, so listed here only to say so).
@@ -104,14 +110,23 @@ async def _organization_with_work(hub, channel_id, agent, liaisons, domain: str)
     )
     await handoffs.request(hub, staff, result.ticket_id, team_id=liaisons.id, note="please check")
     await portal.work(hub, partner)
+    # The portal's records: a quality case (its steps), the partner's own timings, a meeting series
+    # with its first meeting, an action item.
+    await quality.open_case(hub, staff, org.id, quality.NewCase(title=f"quality {domain}"))
+    await quality.set_timings(hub, staff, org.id, {"D3": "2bd"})
+    await meetings.create_series(
+        hub, staff, org.id, kind=MeetingKind.WEEKLY_SYNC, title="sync", starts_at=datetime.now(UTC)
+    )
+    await action_items.create(hub, staff, org.id, action_items.NewActionItem(title="samples"))
     actor = Actor(kind="user", user_id=partner.id, role=Role.PARTNER, organization_id=org.id)
     return {"actor": actor, "note_id": note.id}
 
 
 async def _visible(hub, actor: Actor, model: type) -> set:
-    (key,) = sa.inspect(model).primary_key
+    keys = sa.inspect(model).primary_key  # several for a partner's own timings (partner, discipline)
     async with hub.uow() as uow:
-        return set(await uow.session.scalars(scope.restrict(sa.select(key), actor, model)))
+        rows = await uow.session.execute(scope.restrict(sa.select(*keys), actor, model))
+        return {tuple(row) for row in rows}
 
 
 async def test_each_partner_sees_only_its_own_rows_of_every_kind(hub) -> None:
@@ -130,5 +145,5 @@ async def test_each_partner_sees_only_its_own_rows_of_every_kind(hub) -> None:
         assert not mine & theirs, f"{model.__name__}: a row seen by both organizations"
         assert mine | theirs <= everything
     for world in (a, b):
-        assert world["note_id"] in await _visible(hub, CLI, Message)
-        assert world["note_id"] not in await _visible(hub, world["actor"], Message), "notes are staff's"
+        assert (world["note_id"],) in await _visible(hub, CLI, Message)
+        assert (world["note_id"],) not in await _visible(hub, world["actor"], Message), "notes are staff's"

@@ -35,7 +35,7 @@ def test_every_entry_has_both_languages() -> None:
 
 
 def test_every_literal_key_in_the_templates_exists() -> None:
-    used = {key for path in TEMPLATES.glob("*.html") for key in _LITERAL.findall(path.read_text())}
+    used = {key for path in TEMPLATES.glob("**/*.html") for key in _LITERAL.findall(path.read_text())}
     assert used, "the pattern found no keys"
     assert not {key for key in used if not _known(key)}
 

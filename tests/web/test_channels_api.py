@@ -122,7 +122,7 @@ async def test_the_kinds_and_their_settings_are_published_for_admin_forms(client
     response = await client.get("/api/v1/channels/kinds", headers=cast.as_(Role.ADMIN))
     assert response.status_code == 200, response.text
     kinds = {k["kind"]: k for k in response.json()}
-    assert set(kinds) == {"email", "wechat", "api", "webchat", "phone"}
+    assert set(kinds) == {"email", "wechat", "api", "webchat", "phone", "portal"}
     webchat = {s["name"]: s for s in kinds["webchat"]["settings"]}
     assert webchat["origins"]["required"] and webchat["origins"]["kind"] == "list"
     assert webchat["secret"]["sealed"] and not webchat["secret"]["required"], "issued when added"

@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 from hub.core import Hub
 from hub.domain import ChannelKind, Role
 from hub.models import (
+    ActionItem,
     ApiToken,
     Attachment,
     BusinessCalendar,
@@ -26,8 +27,11 @@ from hub.models import (
     Channel,
     Decision,
     Handoff,
+    Meeting,
+    MeetingSeries,
     Message,
     Organization,
+    QualityCase,
     Requirement,
     ShippingNotice,
     SlaPolicy,
@@ -63,7 +67,12 @@ STORED_IN: dict[str, type] = {
     "InvitationIn": User,
     "CalendarIn": BusinessCalendar,
     "DayIn": CalendarDay,
-    "DecisionIn": Decision,
+    "web.api.decisions.DecisionIn": Decision,
+    "NewCaseIn": QualityCase,
+    "SeriesIn": MeetingSeries,
+    "MinutesIn": Meeting,
+    "web.api.portal_company.DecisionIn": ActionItem,
+    "ActionItemIn": ActionItem,
 }
 #: Bodies whose text is not stored in a column of its own name, and why.
 NOT_STORED: dict[str, str] = {
@@ -90,6 +99,9 @@ NOT_STORED: dict[str, str] = {
     "CancelIn": "the reason goes into the audit trail (text)",
     "AcceptIn": "the proposal's comment (varchar 500), limited to it",
     "RejectDecisionIn": "the proposal's comment (varchar 500), limited to it",
+    "ReviewIn": "the comment goes into the step's review (text) and the case's conversation (a message)",
+    "MessageIn": "the inbound funnel checks each limit of a message from any channel",
+    "ActIn": "the code is compared, never written; the answer is a step's answer (text)",
 }
 
 

@@ -97,3 +97,63 @@ async def test_partners_see_only_their_own_organization(hub, client, cast) -> No
     for body in bodies:
         for word in forbidden_words:
             assert word not in body, f"{word!r} leaked to partner A: {body[:300]}"
+
+
+async def test_the_portal_keeps_internal_notes_and_other_partners_out(hub, client) -> None:
+    """A quality case's internal note, a meeting where both partners' people were invited by
+    mistake, and the owners offered on action items: partner A reads none of B, nor the note."""
+    from hub.portal import action_items, meetings, quality
+    from hub.portal.terms import MeetingKind
+    from hub.tickets import tickets
+    from tests.portal.helpers import partner
+
+    a, b = await partner(hub), await partner(hub)
+    case = await quality.open_case(
+        hub, a.manager_actor, a.organization.id, quality.NewCase(title="Awalk case")
+    )
+    await tickets.note(hub, a.manager_actor, case.ticket_id, tickets.Draft(text="INTERNAL-xyz 供应商不可见"))
+    series = await meetings.create_series(
+        hub,
+        a.manager_actor,
+        a.organization.id,
+        kind=MeetingKind.WEEKLY_SYNC,
+        title="Sync",
+        starts_at=case.opened_at,
+    )
+    async with hub.session_factory() as session:
+        (meeting,) = await meetings.list_meetings(session, a.manager_actor, organization_id=a.organization.id)
+    assert meeting.series_id == series.id
+    # B's person cannot be made an attendee or owner of A's meeting or items.
+    with pytest.raises(Exception, match="attendee"):
+        await meetings.save_minutes(
+            hub, a.manager_actor, meeting.id, minutes="m", attendee_ids=[b.engineer.id]
+        )
+    with pytest.raises(Exception, match="owner"):
+        await action_items.create(
+            hub, a.manager_actor, a.organization.id, action_items.NewActionItem("x", owner_user_id=b.clerk.id)
+        )
+    await meetings.save_minutes(
+        hub, a.manager_actor, meeting.id, minutes="m", attendee_ids=[a.manager.id, a.engineer.id]
+    )
+    await meetings.publish(hub, a.manager_actor, meeting.id)
+
+    headers = await login(client, a.engineer.email)
+    seen = []
+    for url in (
+        "/api/v1/portal/quality-cases",
+        f"/api/v1/portal/quality-cases/{case.id}",
+        f"/api/v1/tickets/{case.ticket_id}",
+        f"/tickets/{case.ticket_id}",
+        f"/portal/quality/{case.id}",
+        "/api/v1/portal/meetings",
+        f"/portal/meetings/{meeting.id}",
+        "/api/v1/portal/action-items",
+        "/api/v1/portal/messages",
+    ):
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        seen.append(response.text)
+    text = "\n".join(seen)
+    for word in ("INTERNAL-xyz", b.organization.name, b.engineer.name, b.clerk.name, str(b.organization.id)):
+        assert word not in text, word
+    assert a.engineer.name in text and "Awalk case" in text

@@ -38,18 +38,24 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.intake.inbound import InboundAttachment
 from hub.models import (
+    ActionItem,
     Attachment,
     Contact,
     ContactIdentity,
     DateProposal,
     DeliverySchedule,
     Handoff,
+    Meeting,
+    MeetingSeries,
     Message,
     Notification,
     Organization,
     Outbox,
+    PortalLink,
     PortalOrder,
     PortalOrderLine,
+    QualityCase,
+    QualityStep,
     Requirement,
     RequirementEvent,
     ShippingNotice,
@@ -59,7 +65,10 @@ from hub.models import (
     TicketSla,
     User,
 )
-from tests import factories, portal
+from hub.portal import action_items, links, meetings, quality
+from hub.portal.terms import LinkObject, MeetingKind
+from tests import factories
+from tests.portal import orders as portal_orders
 from tests.web.helpers import login
 
 pytestmark = pytest.mark.anyio
@@ -194,6 +203,40 @@ async def _make_world(hub, client, cast) -> World:
         headers=agent,
     )
     assert handoff.status_code == 201, handoff.text
+    portal = {}
+    for side, org in (("a", a_org), ("b", b_org)):
+        label = f"{side.upper()}walk"
+        case = await quality.open_case(
+            hub,
+            factories.actor(cast.agent),
+            org.id,
+            quality.NewCase(title=f"{label}-case 质量", description=label),
+        )
+        series = await meetings.create_series(
+            hub,
+            factories.actor(cast.agent),
+            org.id,
+            kind=MeetingKind.WEEKLY_SYNC,
+            title=f"{label}-sync",
+            starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+        )
+        item = await action_items.create(
+            hub, CLI, org.id, action_items.NewActionItem(title=f"{label}-item", owner_user_id=cast.agent.id)
+        )
+        meeting = await _scalar(hub, sa.select(Meeting.id).where(Meeting.series_id == series.id))
+        await meetings.save_minutes(hub, factories.actor(cast.agent), meeting, minutes=f"{label}-minutes")
+        await meetings.publish(
+            hub, factories.actor(cast.agent), meeting, [meetings.Decision(f"{label}-decision", cast.agent.id)]
+        )
+        portal[side] = {"case": case, "meeting": meeting, "item": item.id}
+    b_step = await _scalar(
+        hub,
+        sa.select(QualityStep.id).where(
+            QualityStep.case_id == portal["b"]["case"].id, QualityStep.discipline == "D3"
+        ),
+    )
+    b_link = await links.issue(hub, CLI, b_user.id, LinkObject.QUALITY_STEP, b_step)
+    await links.act(hub, b_link.token, b_link.code, answer="Bwalk-answer")  # spent: refused to anyone now
     token = await client.post("/api/v1/auth/tokens", json={"name": "walk"}, headers=admin)
     policy = await client.post(
         "/api/v1/sla-policies",
@@ -208,7 +251,7 @@ async def _make_world(hub, client, cast) -> World:
     )
     assert decision.status_code == 201, decision.text
     # The portal: each partner has an order, a delivery schedule, a date proposal and a notice.
-    a_work, b_work = await portal.work(hub, a_user), await portal.work(hub, b_user)
+    a_work, b_work = await portal_orders.work(hub, a_user), await portal_orders.work(hub, b_user)
 
     async with hub.uow() as uow:
         await uow.session.execute(
@@ -234,7 +277,9 @@ async def _make_world(hub, client, cast) -> World:
             sa.select(Notification.id).where(Notification.ticket_id == b_ticket).limit(1)
         )
         await uow.commit()
-    assert len(contacts) == 2 and len(attachments) == 2 and notification is not None
+    # Two who wrote by e-mail, and the portal's contacts: B itself (its quality case's
+    # conversation) and B's user (who answered a step).
+    assert len(contacts) == 4 and len(attachments) == 2 and notification is not None
     # One of A's people quotes B's ticket number: A gets a new ticket that follows B's.
     b_number = await _scalar(hub, sa.select(Ticket.number).where(Ticket.id == b_ticket))
     quoting = await factories.inbound(
@@ -266,8 +311,6 @@ async def _make_world(hub, client, cast) -> World:
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
         "decision_id": decision.json()["id"],
-        # A survey's landing page takes its signed link, never a login: an unsigned one is refused.
-        "token": "0" * 64,
         "name": "cn",  # a business calendar: admins' settings
         "day": "2026-10-01",
         "kind": "email",  # the admin page that adds a channel of a kind
@@ -281,6 +324,13 @@ async def _make_world(hub, client, cast) -> World:
         "source": "sap",
         "external_ref": b_work.external_ref,
         "batch": "orders:batch",
+        "case_id": portal["b"]["case"].id,
+        "discipline": "D3",
+        "meeting_id": portal["b"]["meeting"],
+        "item_id": portal["b"]["item"],
+        # A single-use link of B's, already used: the link is its own credential, refused once spent;
+        # on a survey's landing page the same value is no signed survey link either.
+        "token": b_link.token,
     }
     a_attachment = await _scalar(
         hub,
@@ -300,6 +350,10 @@ async def _make_world(hub, client, cast) -> World:
         "line_id": a_work.line_ids[0],
         "notice_id": a_work.notice_id,
         "proposal_id": a_work.proposal_id,
+        "case_id": portal["a"]["case"].id,
+        "discipline": "D3",
+        "meeting_id": portal["a"]["meeting"],
+        "item_id": portal["a"]["item"],
     }
     secrets = [
         str(b_org.id),
@@ -324,6 +378,12 @@ async def _make_world(hub, client, cast) -> World:
         str(b_work.notice_id),
         str(b_work.proposal_id),
         str(b_work.schedule_id),
+        str(portal["b"]["case"].id),
+        str(portal["b"]["case"].ticket_id),
+        portal["b"]["case"].number,
+        str(portal["b"]["meeting"]),
+        str(portal["b"]["item"]),
+        b_link.token,
     ]
     return World(
         a_headers=await login(client, a_user.email),
@@ -376,6 +436,18 @@ async def _b_rows(hub, world: World) -> dict[str, list[tuple]]:
         "notice_lines": sa.select(ShippingNoticeLine.__table__).where(
             ShippingNoticeLine.notice_id.in_(notices)
         ),
+        "quality_cases": sa.select(QualityCase.__table__).where(
+            QualityCase.organization_id == world.b_org_id
+        ),
+        "quality_steps": sa.select(QualityStep.__table__).where(
+            QualityStep.organization_id == world.b_org_id
+        ),
+        "meetings": sa.select(Meeting.__table__).where(Meeting.organization_id == world.b_org_id),
+        "meeting_series": sa.select(MeetingSeries.__table__).where(
+            MeetingSeries.organization_id == world.b_org_id
+        ),
+        "action_items": sa.select(ActionItem.__table__).where(ActionItem.organization_id == world.b_org_id),
+        "portal_links": sa.select(PortalLink.__table__).where(PortalLink.organization_id == world.b_org_id),
     }
     async with hub.uow() as uow:
         return {
@@ -553,7 +625,8 @@ async def test_the_walk_sees_what_partner_a_may_see(client, world) -> None:
     page = await client.get(f"/tickets/{world.a_ticket_id}", headers=world.a_headers)
     assert page.status_code == 200 and "Awalk-subject" in page.text
     listed = (await client.get("/api/v1/tickets", headers=world.a_headers)).json()["items"]
-    assert len(listed) == 3 and all("Awalk" in t["subject"] for t in listed)
+    # Two tickets, the one quoting B's, and its quality case's conversation.
+    assert len(listed) == 4 and all("Awalk" in t["subject"] for t in listed)
 
 
 async def test_the_stream_carries_nothing_of_the_other_organization(hub, client, world) -> None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from hub.domain import OrganizationKind, PortalPermission, Role
 from hub.models import AuditEvent, DateProposal, Notification, Organization, ShippingNotice, User
-from tests import factories, portal
+from tests import factories
+from tests.portal import orders as portal
 from tests.web.helpers import assert_problem, login
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,8 @@ import pytest
 
 from hub.domain import ChannelKind, OrganizationKind, Role
 from hub.models import Organization
-from tests import factories, portal
+from tests import factories
+from tests.portal import orders as portal
 from tests.web.helpers import login
 
 pytestmark = pytest.mark.anyio

@@ -213,6 +213,35 @@ ACCESS: dict[tuple[str, str], str] = {
     # The ERP sync: an integration token of scope sync (tests/web/test_portal_sync_api.py) or an admin.
     ("PUT", "/api/v1/sync/{entity:str}/{source:str}/{external_ref:str}"): ADMIN,
     ("POST", "/api/v1/sync/{batch:str}"): ADMIN,
+    ("GET", "/api/v1/portal/quality-cases"): ANY,
+    ("GET", "/api/v1/portal/quality-cases/{case_id:uuid}"): ANY,
+    ("POST", "/api/v1/portal/quality-cases/{case_id:uuid}/steps/{discipline:str}/answer"): PARTNER,
+    ("POST", "/api/v1/portal/quality-cases/{case_id:uuid}/steps/{discipline:str}/review"): STAFF,
+    ("POST", "/api/v1/portal/quality-cases/{case_id:uuid}/cancel"): STAFF,
+    ("GET", "/api/v1/portal/action-items"): ANY,
+    ("PATCH", "/api/v1/portal/action-items/{item_id:uuid}"): ANY,
+    ("GET", "/api/v1/portal/meetings"): ANY,
+    ("GET", "/api/v1/portal/meetings/{meeting_id:uuid}"): ANY,
+    ("PUT", "/api/v1/portal/meetings/{meeting_id:uuid}/minutes"): STAFF,
+    ("POST", "/api/v1/portal/meetings/{meeting_id:uuid}/publish"): STAFF,
+    ("GET", "/api/v1/portal/messages"): ANY,
+    ("POST", "/api/v1/portal/messages"): PARTNER,
+    ("POST", "/api/v1/portal/links"): STAFF,
+    # A single-use link with its one-time code is the credential (tests/portal/test_messages_and_links.py).
+    ("POST", "/api/v1/portal/act/{token:str}"): PUBLIC,
+    ("POST", "/api/v1/organizations/{organization_id:uuid}/quality-cases"): STAFF,
+    ("PUT", "/api/v1/organizations/{organization_id:uuid}/quality-timings"): STAFF,
+    ("POST", "/api/v1/organizations/{organization_id:uuid}/meeting-series"): STAFF,
+    ("POST", "/api/v1/organizations/{organization_id:uuid}/action-items"): STAFF,
+    ("GET", "/portal/quality"): PAGE,
+    ("GET", "/portal/quality/{case_id:uuid}"): PAGE,
+    ("GET", "/portal/meetings"): PAGE,
+    ("GET", "/portal/meetings/{meeting_id:uuid}"): PAGE,
+    ("GET", "/portal/action-items"): PAGE,
+    ("GET", "/portal/messages"): PAGE,
+    # The page a single-use link opens: the link is the credential, and acting needs its code too.
+    ("GET", "/portal/act/{token:str}"): PUBLIC,
+    ("GET", "/organizations/{organization_id:uuid}/portal"): STAFF_PAGE,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).

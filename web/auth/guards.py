@@ -46,6 +46,7 @@ any_user = requires(Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER)
 staff = requires(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 supervisors = requires(Role.SUPERVISOR, Role.ADMIN)
 admins = requires(Role.ADMIN)
+#: The partner portal's own actions (writing a message, answering a step): a partner user's only.
 partners = requires(Role.PARTNER)
 
 

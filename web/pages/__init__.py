@@ -24,6 +24,7 @@ from web.pages.inline_images import inline_images
 from web.pages.login import login_page
 from web.pages.playbooks import playbooks_page
 from web.pages.portal import PAGES as PORTAL_PAGES
+from web.pages.portal_quality import PAGES as PORTAL_QUALITY_PAGES
 from web.pages.security import PAGE_HEADERS
 from web.pages.static import static_router
 from web.pages.ticket import ticket_page, ticket_parts
@@ -50,6 +51,7 @@ def page_router() -> Router:
             audit_page,
             *ADMIN_PAGES,
             *PORTAL_PAGES,
+            *PORTAL_QUALITY_PAGES,
         ],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
