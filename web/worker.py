@@ -44,7 +44,7 @@ SLA_SWEEP_EVERY_SECONDS = {0, 30}
 #: Requirement feedback (3 business days) and hand-offs (2 business hours): interleaved with the
 #: SLA sweep so the two do not start on the same tick.
 FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
-#: Satisfaction surveys whose job was lost (each is queued for its due instant): once a minute.
+#: Satisfaction surveys that came due (after the admins' delay; a reopen cancels them): once a minute.
 CSAT_SWEEP_EVERY_SECONDS = {20}
 #: Partners' meeting series are checked once an hour for a meeting that passed and needs its next.
 PORTAL_MEETINGS_MINUTE = {7}
@@ -160,7 +160,7 @@ async def followups_sweep(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 async def csat_send(ctx: dict[str, Any], survey_id: str) -> str:
-    """One survey, at its due instant (a reopen since then cancels it)."""
+    """One survey due at once (web chat's default), right after the resolution committed."""
     runtime: Runtime = ctx["runtime"]
     result = await csat_surveys.send_due(runtime.hub, survey_id=uuid.UUID(survey_id))
     return "sent" if result.sent else "not sent" if result.not_sent else "cancelled or not due"

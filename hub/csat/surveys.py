@@ -2,8 +2,9 @@
 
 * **Planned** by a before-commit subscriber of the status change, in the resolving transaction:
   only a ticket that had a human response (C-3), not tagged ``no_csat``, with no survey of its own
-  yet (C-1), while surveys are on. Due after the admins' delay (web chat's own, default at once); a
-  job is queued for that instant and a sweep picks up any whose job was lost.
+  yet (C-1), while surveys are on. Due after the admins' delay (web chat's own, default at once):
+  the worker's sweep sends it within a minute of its due instant (one due at once gets a job
+  right after the commit).
 * **Cancelled** (``csat_cancelled``) in the transaction that reopens or closes the ticket before
   the survey went, and again at sending if the ticket is no longer resolved.
 * **Sent** (``csat_sent`` with the channel kind it went through) as an automatic message on the
@@ -133,7 +134,11 @@ async def plan(uow: UnitOfWork, ticket_id: uuid.UUID, *, at: datetime) -> CsatSu
     )
     if inserted is None:
         return None
-    uow.enqueue(SEND_JOB, str(survey_id), job_id=f"csat:{survey_id}", defer_seconds=minutes * 60.0)
+    if minutes == 0:
+        # Asked at once (web chat's default): a job right after commit. A later survey waits for
+        # the worker's sweep, once a minute: a deferred job would keep a burst worker (and every
+        # test that runs one) waiting for the whole delay.
+        uow.enqueue(SEND_JOB, str(survey_id), job_id=f"csat:{survey_id}")
     return await session.get(CsatSurvey, survey_id)
 
 
