@@ -21,6 +21,8 @@ from hub.domain import ChannelKind, Role
 from hub.models import (
     ApiToken,
     Attachment,
+    BusinessCalendar,
+    CalendarDay,
     Channel,
     Handoff,
     Message,
@@ -55,6 +57,8 @@ STORED_IN: dict[str, type] = {
     "PolicyPatch": SlaPolicy,
     "RequirementIn": Requirement,
     "HandoffIn": Handoff,
+    "CalendarIn": BusinessCalendar,
+    "DayIn": CalendarDay,  # the note is text; the periods are stored parsed, as a list
 }
 #: Bodies whose text is not stored in a column of its own name, and why.
 NOT_STORED: dict[str, str] = {
