@@ -66,7 +66,7 @@ STORED_IN: dict[str, type] = {
     "NoticeIn": ShippingNotice,
     "InvitationIn": User,
     "CalendarIn": BusinessCalendar,
-    "DayIn": CalendarDay,
+    "DayIn": CalendarDay,  # the note is text; the periods are stored parsed, as a list
     "web.api.decisions.DecisionIn": Decision,
     "NewCaseIn": QualityCase,
     "SeriesIn": MeetingSeries,

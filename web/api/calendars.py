@@ -18,8 +18,10 @@ from hub.calendars.model import Calendar, DayKind
 from hub.calendars.names import NAME_REGEX
 from hub.calendars.periods import parse_periods
 from hub.calendars.weekly import describe_week, parse_week
+from hub.commands import fits
 from hub.core import Hub
 from hub.errors import InvalidInput
+from hub.models import BusinessCalendar
 from web.auth.guards import BEARER, admins, supervisors
 from web.auth.identity import CurrentUser
 
@@ -71,9 +73,8 @@ class YearOut(msgspec.Struct):
 
 
 class CalendarIn(msgspec.Struct, forbid_unknown_fields=True):
-    #: The pattern allows 64 characters; the length is said too, for readers of the schema.
-    name: Annotated[str, msgspec.Meta(pattern=NAME_REGEX, max_length=64)]
-    time_zone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "Asia/Shanghai"
+    name: Annotated[str, fits(BusinessCalendar.name), msgspec.Meta(pattern=NAME_REGEX)]
+    time_zone: Annotated[str, fits(BusinessCalendar.time_zone), msgspec.Meta(min_length=1)] = "Asia/Shanghai"
     #: ``DAYS=PERIODS`` lines, e.g. ``mon-fri=09:00-12:00,13:00-18:00``; days not named are off.
     week: Annotated[
         list[Annotated[str, msgspec.Meta(max_length=200, pattern=WEEK_LINE)]],
