@@ -5,6 +5,7 @@ from hub.models.calendars import BusinessCalendar, CalendarDay
 from hub.models.channels import Channel, PhoneExtension
 from hub.models.contacts import Contact, ContactIdentity
 from hub.models.cursors import SourceCursor
+from hub.models.drafts import TicketDraft
 from hub.models.handoffs import Handoff
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification
@@ -46,6 +47,7 @@ __all__ = [
     "Team",
     "ThreadRef",
     "Ticket",
+    "TicketDraft",
     "TicketEvent",
     "TicketSla",
     "User",

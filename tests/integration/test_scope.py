@@ -25,6 +25,7 @@ from hub.models import (
     PlaybookSuggestionRow,
     RawInbound,
     ThreadRef,
+    TicketDraft,
 )
 from hub.requirements import handoffs, requirements
 from hub.tickets import tickets
@@ -42,6 +43,7 @@ CLOSED_TO_PARTNERS = {
     PhoneExtension: "which staff user answers each PBX extension: admins' channel settings",
     PlaybookRun: "the staff's working script on a ticket (steps, form values, skip reasons)",
     PlaybookSuggestionRow: "which of the staff's scripts fit a ticket",
+    TicketDraft: "an agent's own unsent reply or note, read by their user id (hub.tickets.drafts)",
 }
 LINKS = {"organization_id", "ticket_id", "contact_id", "message_id", "requirement_id", "user_id"}
 

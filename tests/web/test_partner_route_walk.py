@@ -249,6 +249,7 @@ async def _make_world(hub, client, cast) -> World:
         "team_id": liaisons.id,
         "channel_id": api.channel.id,
         "extension": "301",  # a phone line's extension: admins' settings
+        "kind": "reply",  # a draft's kind: an agent's own unsent reply
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
     }

@@ -131,6 +131,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/handoffs"): STAFF,
     ("POST", "/api/v1/handoffs/{handoff_id:uuid}/answer"): STAFF,
     ("POST", "/api/v1/tickets/{ticket_id:uuid}/typing"): STAFF,
+    ("POST", "/api/v1/tickets"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/messages/{message_id:uuid}/retry"): STAFF,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}/drafts"): STAFF,
+    ("PUT", "/api/v1/tickets/{ticket_id:uuid}/drafts/{kind:str}"): STAFF,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).
