@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
 from hub.actors import Actor
@@ -115,3 +116,14 @@ async def _queue(hub: Hub, result: IngestResult) -> None:
         uow.enqueue(DELIVER_JOB, str(outbox.id), job_id=f"deliver:{outbox.id}:0")
         uow.emit(events.ReplyQueued(at=now, ticket=TicketRef.of(ticket), message_id=message.id))
         await uow.commit()
+
+
+async def channels_to_start_on(session: AsyncSession) -> list[Channel]:
+    """The active channels a ticket can be started on: mailboxes, WeChat accounts with a template
+    message configured, and phone lines (a call log)."""
+    rows = await session.scalars(
+        sa.select(Channel)
+        .where(Channel.is_active, Channel.kind.in_([*WRITTEN, ChannelKind.PHONE]))
+        .order_by(Channel.kind, Channel.name)
+    )
+    return [c for c in rows if c.kind is not ChannelKind.WECHAT or c.config.get("template_id")]

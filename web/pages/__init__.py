@@ -15,9 +15,13 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from web.pages import calls
+from web.pages.contact import contact_page
 from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
+from web.pages.mail_html import has_remote_images, message_html
+from web.pages.new_ticket import new_ticket_page
+from web.pages.notifications import notifications_menu
 from web.pages.playbooks import playbooks_page
 from web.pages.security import PAGE_HEADERS
 from web.pages.static import static_router
@@ -38,6 +42,10 @@ def page_router() -> Router:
             ticket_parts,
             widget_demo,
             playbooks_page,
+            message_html,
+            contact_page,
+            new_ticket_page,
+            notifications_menu,
         ],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
@@ -58,6 +66,7 @@ def template_config() -> TemplateConfig:
     env.filters["call_time"] = calls.when
     env.filters["call_length"] = calls.seconds
     env.filters["playable"] = calls.playable
+    env.filters["remote_images"] = has_remote_images
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 

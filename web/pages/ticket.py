@@ -29,14 +29,17 @@ from hub.accounts import directory
 from hub.contacts import avatars
 from hub.contacts import views as contact_views
 from hub.domain import Priority, Role, Scenario, TicketStatus
+from hub.playbooks import replies
 from hub.playbooks import views as playbook_views
 from hub.sla import views as sla_views
+from hub.tickets import collision, drafts
 from hub.tickets import views as ticket_views
 from hub.tickets.status import can_move
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
-from web.pages.context import render
+from web.pages.context import page_locale, render
 from web.pages.sla_summary import summarise
+from web.pages.text import locale_for
 
 OTHER_TICKETS = 8
 #: A message body longer than this (characters, or lines) starts folded under "Show all".
@@ -71,6 +74,10 @@ async def _context(
         "long_html": LONG_HTML,
         "channel_context": (),
         "playbook": None,
+        "latest_event": 0,
+        "drafts": {},
+        "snippets": [],
+        "ticket_locale": page_locale(request),
     }
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)
@@ -86,6 +93,14 @@ async def _context(
             assignable=[p for p in people if p.is_active and p.role is not Role.PARTNER],
         )
         hub = request.app.state.hub
+        # Canned answers in the ticket's language: the client's, when the hub knows it.
+        ticket_locale = locale_for(thread.contact.locale, default=data["ticket_locale"])
+        data.update(
+            latest_event=await collision.latest_event(db, ticket.id),
+            drafts=await drafts.mine(db, user.actor, ticket.id),
+            ticket_locale=ticket_locale,
+            snippets=await replies.snippets(hub, user.actor, ticket.id, locale=ticket_locale),
+        )
         panel = await playbook_views.panel(hub, db, user.actor, ticket.id)
         data.update(
             playbook=panel,
