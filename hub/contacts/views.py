@@ -161,4 +161,4 @@ async def requirements_of(
         .order_by(Requirement.created_at.desc())
         .limit(MAX_TICKETS)
     )
-    return [(requirement, ticket) for requirement, ticket in rows.tuples()]
+    return [(requirement, ticket) for requirement, ticket in rows]

@@ -53,6 +53,12 @@ if (root && composer) {
   }
 
   // --- drafts: saved as the agent types, one request at a time per box -------------------------
+  // The server put the saved draft in the box; a sent form resets to empty, not back to it.
+  for (const area of composer.querySelectorAll("[data-draft]")) {
+    const restored = area.value;
+    area.defaultValue = "";
+    area.value = restored;
+  }
   const pending = new Map();
   const chains = new Map();
   function saveDraft(area) {
