@@ -47,7 +47,13 @@ LONG_TEXT, LONG_LINES, LONG_HTML = 3_000, 40, 20_000
 
 
 async def _context(
-    request: Request, db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID, now: datetime
+    request: Request,
+    db: AsyncSession,
+    user: CurrentUser,
+    ticket_id: uuid.UUID,
+    now: datetime,
+    *,
+    composer: bool = True,
 ) -> dict[str, Any]:
     thread = await ticket_views.ticket_thread(db, user.actor, ticket_id)
     ticket = thread.ticket
@@ -95,12 +101,12 @@ async def _context(
         hub = request.app.state.hub
         # Canned answers in the ticket's language: the client's, when the hub knows it.
         ticket_locale = locale_for(thread.contact.locale, default=data["ticket_locale"])
-        data.update(
-            latest_event=await collision.latest_event(db, ticket.id),
-            drafts=await drafts.mine(db, user.actor, ticket.id),
-            ticket_locale=ticket_locale,
-            snippets=await replies.snippets(hub, user.actor, ticket.id, locale=ticket_locale),
-        )
+        data.update(latest_event=await collision.latest_event(db, ticket.id), ticket_locale=ticket_locale)
+        if composer:  # the composer is rendered once, with the page; the live parts leave it alone
+            data.update(
+                drafts=await drafts.mine(db, user.actor, ticket.id),
+                snippets=await replies.snippets(hub, user.actor, ticket.id, locale=ticket_locale),
+            )
         panel = await playbook_views.panel(hub, db, user.actor, ticket.id)
         data.update(
             playbook=panel,
@@ -137,9 +143,8 @@ async def ticket_parts(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
     """The page's live parts, each in a ``<template data-part>``, for the script to swap in."""
-    return render(
-        request, "_ticket_parts.html", **await _context(request, db, request.user, ticket_id, _now(request))
-    )
+    context = await _context(request, db, request.user, ticket_id, _now(request), composer=False)
+    return render(request, "_ticket_parts.html", **context)
 
 
 def _records(panel: playbook_views.Panel, names: dict[uuid.UUID, str]) -> dict[str, tuple[str, datetime]]:

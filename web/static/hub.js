@@ -348,7 +348,19 @@ function initTicket() {
       }
       const focusedId = element.contains(document.activeElement) ? document.activeElement.id : "";
       const unfolded = [...element.querySelectorAll(".is-expanded[id]")].map((body) => body.id);
+      // What a form just said ("Saved.") stays said in its new copy: a live refresh right after a
+      // save must not swallow the confirmation.
+      const said = [...element.querySelectorAll("form[id] .form-status")]
+        .filter((status) => status.textContent)
+        .map((status) => [status.closest("form").id, status.textContent, status.className]);
       element.replaceChildren(part.content);
+      for (const [formId, text, className] of said) {
+        const status = document.querySelector(`#${CSS.escape(formId)} .form-status`);
+        if (status && !status.textContent) {
+          status.textContent = text;
+          status.className = className;
+        }
+      }
       for (const id of unfolded) unfold(document.getElementById(id), true);
       if (focusedId) document.getElementById(focusedId)?.focus();
     }
@@ -579,7 +591,8 @@ function initTicket() {
 
   const later = debounced(refresh, 200);
   connectLive((event) => {
-    if (event.ticket_id !== ticketId) return;
+    // Who else is here changes nothing on the ticket (composer.js shows it).
+    if (event.ticket_id !== ticketId || event.event === "ticket.presence") return;
     if (event.event === "ticket.typing") showTyping(event.typing);
     else {
       if (event.event === "message.created") showTyping(false);
