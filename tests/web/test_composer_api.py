@@ -100,3 +100,25 @@ async def test_a_failed_reply_is_sent_again_from_its_ticket(hub, client, cast: C
         404,
         "not_found",
     )
+
+
+async def test_presence_lists_who_is_on_the_ticket_until_they_go(hub, client, cast: Cast) -> None:
+    channel = await factories.channel(hub, ChannelKind.EMAIL)
+    ticket_id = (await factories.inbound(hub, channel.id)).ticket_id
+    url = f"/api/v1/tickets/{ticket_id}/presence"
+    agent, supervisor = cast.as_(Role.AGENT), cast.as_(Role.SUPERVISOR)
+
+    assert [
+        p["state"] for p in (await client.post(url, json={"state": "viewing"}, headers=agent)).json()
+    ] == ["viewing"]
+    both = (await client.post(url, json={"state": "noting"}, headers=supervisor)).json()
+    assert {(p["name"], p["state"]) for p in both} == {
+        (cast.agent.name, "viewing"),
+        (cast.supervisor.name, "noting"),
+    }
+    left = (await client.post(url, json={"state": "gone"}, headers=agent)).json()
+    assert [p["name"] for p in left] == [cast.supervisor.name]
+    assert (await client.post(url, json={"state": "typing"}, headers=agent)).status_code == 422
+    assert (
+        await client.post(url, json={"state": "viewing"}, headers=cast.as_(Role.PARTNER))
+    ).status_code == 403
