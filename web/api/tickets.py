@@ -460,7 +460,7 @@ class TicketController(Controller):
         request: Request,
         hub: NamedDependency[Hub],
         ticket_id: FromPath[uuid.UUID],
-        kind: FromPath[Annotated[str, msgspec.Meta(pattern="^(reply|note)$")]],
+        kind: FromPath[Literal["reply", "note"]],
         data: JSONBody[DraftTextIn],
     ) -> DraftSavedOut:
         """Keep your unsent ``reply`` or ``note`` (an empty text removes it); sending it removes it too."""
