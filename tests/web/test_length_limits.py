@@ -29,6 +29,7 @@ from hub.models import (
     SlaPolicy,
     Team,
     Ticket,
+    TicketDraft,
     User,
 )
 from tests import factories
@@ -55,6 +56,7 @@ STORED_IN: dict[str, type] = {
     "PolicyPatch": SlaPolicy,
     "RequirementIn": Requirement,
     "HandoffIn": Handoff,
+    "DraftTextIn": TicketDraft,
 }
 #: Bodies whose text is not stored in a column of its own name, and why.
 NOT_STORED: dict[str, str] = {
@@ -75,6 +77,9 @@ NOT_STORED: dict[str, str] = {
     "PlaybookIn": "the playbook's id is looked up in the library, the step in its version; the skip reason goes into jsonb",
     "DoneIn": "form values and the note go into the run's jsonb, each checked against its field",
     "RenderIn": "fills a reply in, stores nothing",
+    "NewTicketIn": "the inbound funnel checks each limit of the message that opens the ticket",
+    "NewCallIn": "the call's times and outcome go into its call record (jsonb)",
+    "PresenceIn": "a state kept in Redis for a few seconds",
 }
 
 
