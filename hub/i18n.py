@@ -454,6 +454,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The minutes of “{meeting}” are published.",
         "zh-CN": "会议“{meeting}”的纪要已发布。",
     },
+    # The agent inbox: collisions, retries, new tickets.
+    "reply_collision": {
+        "en": "{names} answered this ticket while you were writing. Read it above; your text is kept, send again to send it.",
+        "zh-CN": "您撰写期间，{names} 已回复此工单。请先阅读上方的回复；您的内容已保留，再次发送即可。",
+    },
+    "delivery_not_failed": {
+        "en": "Only a reply whose delivery failed can be sent again.",
+        "zh-CN": "只有发送失败的回复才能重新发送。",
+    },
+    "new_ticket_no_template": {
+        "en": "The WeChat account {name} has no template message configured.",
+        "zh-CN": "公众号 {name} 未配置模板消息。",
+    },
+    "new_ticket_channel_kind": {
+        "en": "A new ticket can start with an e-mail, a WeChat template message or a phone call, not on {kind}.",
+        "zh-CN": "新建工单只能通过邮件、微信模板消息或电话，不支持 {kind}。",
+    },
 }
 
 

@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import notification_settings
+from hub import notification_settings, realtime
 from hub.calendars.durations import parse_duration
 from hub.domain import Role
 from hub.errors import InvalidInput, NotFound
 from hub.events.base import DomainEvent
 from hub.i18n import translate
 from hub.models import Notification, Team, User
+from hub.ports import RealtimeEvent
 
 if TYPE_CHECKING:
     from hub.core import Hub
@@ -100,6 +101,11 @@ class PeopleTold(DomainEvent):
     queued after commit when a mailer is set."""
 
     rows: tuple[dict[str, Any], ...]
+
+    def live(self) -> RealtimeEvent | None:
+        """Each person told hears that they have news (the bell fetches it in their language)."""
+        people = tuple(dict.fromkeys(realtime.person(row["user_id"]) for row in self.rows))
+        return RealtimeEvent(name="notification.created", channels=people, data={}) if people else None
 
 
 def tell(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:

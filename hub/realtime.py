@@ -16,6 +16,11 @@ def agent(user_id: uuid.UUID) -> str:
     return f"agent:{user_id}"
 
 
+def person(user_id: uuid.UUID) -> str:
+    """What one logged-in person alone hears (their notifications), whatever else they hear."""
+    return f"user:{user_id}"
+
+
 def organization(organization_id: uuid.UUID) -> str:
     return f"org:{organization_id}"
 

@@ -43,13 +43,14 @@ async def user(
     presence: Presence = Presence.AVAILABLE,
     capacity: int = 0,
     portal_permissions: frozenset[PortalPermission] | None = None,
+    name: str | None = None,
 ) -> User:
     created = await accounts.create_user(
         hub,
         CLI,
         accounts.NewUser(
             email=email or f"{role.value}{next(_seq)}@example.test",
-            name=f"{role.value.title()} {next(_seq)}",
+            name=name or f"{role.value.title()} {next(_seq)}",
             role=role,
             password=PASSWORD,
             team_id=team_id,

@@ -36,6 +36,7 @@ from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, 
 from web.api.portal import PortalController
 from web.api.portal_company import PortalCompanyController
 from web.api.portal_quality import PortalQualityController, act_on_link
+from web.api.presence import ticket_presence
 from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
 from web.api.sync import SyncController
@@ -85,6 +86,7 @@ ROUTES = [
     SyncController,
     ticket_sla,
     ticket_typing,
+    ticket_presence,
     list_playbooks,
     ticket_playbook,
     act_on_playbook,

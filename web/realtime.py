@@ -13,7 +13,7 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
-from hub import scope
+from hub import realtime, scope
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 
@@ -37,8 +37,9 @@ def channels_plugin(redis: Redis) -> ChannelsPlugin:
 
 
 def subscriptions_for(user: CurrentUser) -> list[str]:
-    """Staff hear everything staff may see; a partner hears only its organization (:mod:`hub.scope`)."""
-    return scope.event_channels(user.actor)
+    """Staff hear everything staff may see; a partner hears only its organization (:mod:`hub.scope`);
+    everyone hears their own notifications."""
+    return [*scope.event_channels(user.actor), realtime.person(user.id)]
 
 
 @websocket("/api/v1/stream", guards=[any_user])

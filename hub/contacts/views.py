@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import permissions, scope
 from hub.actors import Actor
 from hub.errors import NotFound
-from hub.models import Contact, ContactIdentity, Ticket
+from hub.models import Contact, ContactIdentity, Requirement, Ticket
 from hub.tickets.views import BadCursor
 
 MAX_PAGE = 200
@@ -145,3 +145,20 @@ async def contact_card(session: AsyncSession, actor: Actor, contact_id: uuid.UUI
         .limit(MAX_TICKETS)
     )
     return ContactCard(contact, identities.get(contact.id, []), list(tickets))
+
+
+async def requirements_of(
+    session: AsyncSession, actor: Actor, contact_id: uuid.UUID
+) -> list[tuple[Requirement, Ticket]]:
+    """The client requirements recorded on any of the contact's tickets, newest first, each with
+    its ticket (the contact page lists them beside the tickets)."""
+    permissions.require_staff(actor)
+    rows = await session.execute(
+        scope.restrict(
+            sa.select(Requirement, Ticket).join(Ticket, Ticket.id == Requirement.ticket_id), actor, Ticket
+        )
+        .where(Ticket.contact_id == contact_id)
+        .order_by(Requirement.created_at.desc())
+        .limit(MAX_TICKETS)
+    )
+    return [(requirement, ticket) for requirement, ticket in rows]

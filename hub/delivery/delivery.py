@@ -23,11 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hub import metrics
+from hub import metrics, permissions, scope
+from hub.actors import Actor
 from hub.core import Hub
 from hub.delivery.outbound import DeliveryResult, OutboundAttachment, OutboundMessage
 from hub.domain import DeliveryStatus, Direction, OutboxStatus, TicketEventKind
-from hub.errors import DeliveryError, RetryLater
+from hub.errors import Conflict, DeliveryError, NotFound, RetryLater
 from hub.events import TicketRef
 from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, ThreadRef, Ticket, User
 from hub.requirements import requirements
@@ -444,3 +445,46 @@ async def outbox_depth(hub: Hub) -> dict[str, int]:
         counts = {status.value: 0 for status in (OutboxStatus.PENDING, OutboxStatus.DELIVERING)}
         counts.update({status.value: count for status, count in rows})
         return counts
+
+
+async def retry(hub: Hub, actor: Actor, ticket_id: uuid.UUID, message_id: uuid.UUID) -> Message:
+    """An agent sends a failed reply again, from its ticket: the same message and outbox row, back
+    in the queue with its failure cleared, the clocks it answered stopped again (``sla.refresh``),
+    audited. Anything but a failed outbound message of a ticket the agent may see is refused."""
+    permissions.require_staff(actor)
+    async with hub.uow() as uow:
+        now = hub.clock.now()
+        ticket = await scope.one(uow.session, actor, Ticket, ticket_id, lock=True)
+        message = await uow.session.get(Message, message_id, with_for_update=True)
+        if ticket is None or message is None or message.ticket_id != ticket.id:
+            raise NotFound(what="message")
+        outbox = await uow.session.scalar(
+            sa.select(Outbox).where(Outbox.message_id == message.id).with_for_update()
+        )
+        if (
+            message.direction is not Direction.OUTBOUND
+            or message.delivery_status is not DeliveryStatus.FAILED
+            or outbox is None
+            or outbox.status is not OutboxStatus.FAILED
+        ):
+            raise Conflict("delivery_not_failed")
+        previous = message.delivery_error
+        outbox.status, outbox.attempts, outbox.next_attempt_at = OutboxStatus.PENDING, 0, now
+        message.delivery_status = DeliveryStatus.QUEUED
+        message.delivery_error = None
+        message.meta = {k: v for k, v in (message.meta or {}).items() if k != "delivery_error"}
+        await uow.session.flush()
+        await sla.refresh(uow, ticket)
+        uow.enqueue(DELIVER_JOB, str(outbox.id), job_id=f"deliver:{outbox.id}:retry:{now.timestamp()}")
+        uow.emit(
+            events.ReplyRetried(
+                at=now,
+                ticket=TicketRef.of(ticket),
+                message_id=message.id,
+                delivery_status=DeliveryStatus.QUEUED.value,
+                actor=actor,
+                previous_error=previous,
+            )
+        )
+        await uow.commit()
+        return message

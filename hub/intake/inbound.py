@@ -81,6 +81,9 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     direction: Literal["inbound", "outbound"] = "inbound"
     #: The agent who placed an ``outbound`` message (required with it, refused without it).
     author_user_id: uuid.UUID | None = None
+    #: An agent's ``outbound`` message the hub has yet to send (a new ticket started by e-mail or a
+    #: WeChat template): stored queued rather than sent; the caller puts it in the outbox.
+    deliver: bool = False
     #: False for an agent's ``outbound`` attempt that reached nobody (a call nobody picked up): kept
     #: on the ticket as theirs, it answers nothing (no clock is met), takes nothing up and assigns
     #: nobody; only reaching the client is a response.

@@ -70,6 +70,8 @@ def _validate(hub: Hub, message: InboundMessage) -> None:
             raise InvalidInput(detail=f"{name} is longer than {limit} characters")
     if (message.direction == "outbound") != (message.author_user_id is not None):
         raise InvalidInput(detail="an outbound message needs its author_user_id, and only it has one")
+    if message.deliver and message.direction != "outbound":
+        raise InvalidInput(detail="only an agent's outbound message can be delivered")
     if not message.reached and message.direction != "outbound":
         raise InvalidInput(detail="only an outbound message can be an attempt that reached nobody")
     if message.answered_at is not None and message.direction != "inbound":

@@ -815,7 +815,9 @@ class Engine:
                 "html": sanitise(message.html) if message.html else None,
                 "external_id": message.external_id,
                 "is_auto": message.is_auto,
-                "delivery_status": DeliveryStatus.SENT if outbound else None,
+                "delivery_status": (DeliveryStatus.QUEUED if message.deliver else DeliveryStatus.SENT)
+                if outbound
+                else None,
                 "delivery_error": None,
                 "meta": message.meta,
                 "sent_at": message.sent_at,

@@ -7,6 +7,7 @@ from hub.models.contacts import Contact, ContactIdentity
 from hub.models.csat import CsatSettings, CsatSurvey
 from hub.models.cursors import SourceCursor
 from hub.models.decisions import Decision, DecisionReceipt
+from hub.models.drafts import TicketDraft
 from hub.models.handoffs import Handoff
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification, NotificationSetting
@@ -89,6 +90,7 @@ __all__ = [
     "Team",
     "ThreadRef",
     "Ticket",
+    "TicketDraft",
     "TicketEvent",
     "TicketSla",
     "User",

@@ -157,6 +157,26 @@ class MessageUpdated(TicketEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ReplyRetried(MessageUpdated):
+    """An agent sent a failed reply again: back in the outbox, its failure cleared."""
+
+    actor: Actor
+    previous_error: str | None = None
+
+    def audit(self) -> AuditLine:
+        return self._audit(
+            self.actor,
+            "message.retried",
+            before={
+                "message_id": str(self.message_id),
+                "delivery_status": "failed",
+                "error": self.previous_error,
+            },
+            after={"message_id": str(self.message_id), "delivery_status": "queued"},
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StatusChanged(TicketEvent):
     actor: Actor
     previous: str

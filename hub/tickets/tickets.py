@@ -34,7 +34,7 @@ from hub.models import Attachment, Channel, ContactIdentity, Message, Outbox, Ti
 from hub.playbooks import gate as playbook_gate
 from hub.requirements import handoffs, requirements
 from hub.sla import service as sla
-from hub.tickets import assignment, escalation, events, search, timeline, windows
+from hub.tickets import assignment, collision, drafts, escalation, events, search, timeline, windows
 from hub.tickets.status import RESOLVED_CATEGORY, can_move, events_for
 from hub.uow import UnitOfWork
 
@@ -57,6 +57,9 @@ class Draft:
     channel_id: uuid.UUID | None = None
     #: Replies only: send as the channel's approved template (the way past a closed reply window).
     template: bool = False
+    #: Replies only: the last ticket event the agent saw; a reply or note by someone else since then
+    #: stops this reply (:mod:`hub.tickets.collision`). None: not checked.
+    seen_event: int | None = None
 
 
 def decode_attachment(filename: str, content_type: str | None, data_base64: str) -> NewAttachment:
@@ -92,6 +95,7 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
     async with hub.uow() as uow:
         now = hub.clock.now()
         ticket = await load_for(uow.session, actor, ticket_id, lock=True)
+        await collision.check(uow.session, actor, ticket.id, draft.seen_event)
         channel = await _reply_channel(uow.session, ticket, draft)
         if draft.template:
             if not channel.config.get("template_id"):
@@ -134,6 +138,7 @@ async def reply(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> M
             await assignment.assign(
                 uow, ticket, actor.user_id, actor=actor, reason="answered the ticket", now=now
             )
+        await drafts.discard(uow.session, ticket.id, actor.user_id, "reply")
         ticket.updated_at = now
         await sla.refresh(uow, ticket)
         uow.enqueue(DELIVER_JOB, str(outbox.id), job_id=f"deliver:{outbox.id}:0")
@@ -181,6 +186,7 @@ async def note(hub: Hub, actor: Actor, ticket_id: uuid.UUID, draft: Draft) -> Me
             message_id=message.id,
         )
         await handoffs.on_response(uow, ticket, actor=actor, message_id=message.id, now=now)
+        await drafts.discard(uow.session, ticket.id, actor.user_id, "note")
         ticket.updated_at = now
         uow.emit(events.NoteAdded(at=now, ticket=TicketRef.of(ticket), message_id=message.id))
         await uow.commit()

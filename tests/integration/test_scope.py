@@ -32,6 +32,7 @@ from hub.models import (
     SyncIdempotency,
     SyncLink,
     ThreadRef,
+    TicketDraft,
 )
 from hub.portal import action_items, meetings, quality
 from hub.portal.terms import MeetingKind
@@ -55,6 +56,7 @@ CLOSED_TO_PARTNERS = {
     CsatSurvey: "satisfaction surveys and their ratings: the staff's measure (answered by signed link)",
     DecisionReceipt: "a staff member's own read and feedback of a decision",
     PortalLink: "single-use credentials, read only by the use case that redeems them (hub.portal.links)",
+    TicketDraft: "an agent's own unsent reply or note, read by their user id (hub.tickets.drafts)",
 }
 #: Tables no partner reads though they name no organization: the ERP sync's own bookkeeping and
 #: the integrations' credentials (not in LINKS, so listed here only to say so).

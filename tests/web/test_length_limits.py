@@ -37,6 +37,7 @@ from hub.models import (
     SlaPolicy,
     Team,
     Ticket,
+    TicketDraft,
     User,
 )
 from tests import factories
@@ -73,6 +74,7 @@ STORED_IN: dict[str, type] = {
     "MinutesIn": Meeting,
     "web.api.portal_company.DecisionIn": ActionItem,
     "ActionItemIn": ActionItem,
+    "DraftTextIn": TicketDraft,
 }
 #: Bodies whose text is not stored in a column of its own name, and why.
 NOT_STORED: dict[str, str] = {
@@ -102,6 +104,9 @@ NOT_STORED: dict[str, str] = {
     "ReviewIn": "the comment goes into the step's review (text) and the case's conversation (a message)",
     "MessageIn": "the inbound funnel checks each limit of a message from any channel",
     "ActIn": "the code is compared, never written; the answer is a step's answer (text)",
+    "NewTicketIn": "the inbound funnel checks each limit of the message that opens the ticket",
+    "NewCallIn": "the call's times and outcome go into its call record (jsonb)",
+    "PresenceIn": "a state kept in Redis for a few seconds",
 }
 
 

@@ -135,10 +135,26 @@ async def test_ticket_page_escapes_customer_text_and_shows_stored_html_as_stored
     assert "<b>Mallory</b>" not in page.text
     html_ticket = await client.get("/?view=all")
     other = re.findall(r'data-id="([0-9a-f-]{36})"', html_ticket.text)
+    # The HTML is its own document, framed by the ticket page in a sandbox (web.pages.mail_html).
     for tid in other:
         body = (await client.get(f"/tickets/{tid}")).text
-        if "there" in body:
-            assert "Hello <em>there</em>" in body and "onclick" not in body and "bad()" not in body
+        frame = re.search(
+            r'<iframe class="mail-frame" src="(/messages/[0-9a-f-]{36}/html)" sandbox="([^"]*)"', body
+        )
+        if frame:
+            assert "allow-scripts" not in frame.group(2)
+            framed = await client.get(frame.group(1))
+            assert (
+                "Hello <em>there</em>" in framed.text
+                and "onclick" not in framed.text
+                and "bad()" not in framed.text
+            )
+            policy = framed.headers["content-security-policy"]
+            assert (
+                "default-src 'none'" in policy
+                and "script-src" not in policy
+                and "img-src 'self' data:" in policy
+            )
             break
     else:
         raise AssertionError("the HTML message was not shown")
@@ -166,8 +182,11 @@ async def test_inline_images_of_an_html_mail_are_shown_from_their_stored_files(c
     detail = (await client.get(f"/api/v1/tickets/{ticket_id}")).json()
     (image,) = detail["messages"][0]["attachments"]
     page = await client.get(f"/tickets/{ticket_id}")
-    assert f'<img src="{image["url"]}" alt="logo">' in page.text
-    assert '<img src="cid:gone@x" alt="gone">' in page.text  # nothing stored under that id: left alone
+    frame = re.search(r'src="(/messages/[0-9a-f-]{36}/html)"', page.text)
+    assert frame, "the mail is framed"
+    framed = (await client.get(frame.group(1))).text
+    assert f'<img src="{image["url"]}" alt="logo">' in framed
+    assert '<img src="cid:gone@x" alt="gone">' in framed  # nothing stored under that id: left alone
     served = await client.get(image["url"])
     assert served.status_code == 200 and served.content == PIXEL
     assert served.headers["content-type"] == "image/png"

@@ -308,12 +308,14 @@ async def _make_world(hub, client, cast) -> World:
         "team_id": liaisons.id,
         "channel_id": api.channel.id,
         "extension": "301",  # a phone line's extension: admins' settings
+        # A draft's kind (an agent's own unsent reply); the admin page that adds a channel of a kind
+        # is refused to a partner whatever the kind.
+        "kind": "reply",
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
         "decision_id": decision.json()["id"],
         "name": "cn",  # a business calendar: admins' settings
         "day": "2026-10-01",
-        "kind": "email",  # the admin page that adds a channel of a kind
         "order_id": b_work.order_id,
         "line": 1,
         "line_id": b_work.line_ids[0],

@@ -85,6 +85,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/portal/users"): PARTNER_PAGE,
     ("GET", "/partners/{organization_id:uuid}"): STAFF_PAGE,
     ("GET", "/date-proposals"): STAFF_PAGE,
+    ("GET", "/contacts/{contact_id:uuid}"): STAFF_PAGE,
+    ("GET", "/tickets/new"): STAFF_PAGE,
+    ("GET", "/notifications/menu"): PAGE,
+    ("GET", "/messages/{message_id:uuid}/html"): PAGE,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
@@ -242,6 +246,11 @@ ACCESS: dict[tuple[str, str], str] = {
     # The page a single-use link opens: the link is the credential, and acting needs its code too.
     ("GET", "/portal/act/{token:str}"): PUBLIC,
     ("GET", "/organizations/{organization_id:uuid}/portal"): STAFF_PAGE,
+    ("POST", "/api/v1/tickets"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/presence"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id:uuid}/messages/{message_id:uuid}/retry"): STAFF,
+    ("GET", "/api/v1/tickets/{ticket_id:uuid}/drafts"): STAFF,
+    ("PUT", "/api/v1/tickets/{ticket_id:uuid}/drafts/{kind:str}"): STAFF,
 }
 #: The OpenAPI documents and viewers are public, whatever Litestar adds under /schema, and so
 #: are the pages' stylesheet, script and icons (the login page needs them).

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+import sqlalchemy as sa
+from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.phone import manual
+from channels.phone.records import Disposition
 from hub import scope
 from hub.actors import Actor
 from hub.commands import fits, says_something
 from hub.core import Hub
+from hub.delivery import delivery
 from hub.domain import MAX_ESCALATION_LEVEL, ChannelKind, Priority, Scenario, TicketStatus
-from hub.errors import InvalidInput
-from hub.models import Attachment, Contact, Message, Ticket
-from hub.tickets import escalation, tickets, views
+from hub.errors import InvalidInput, NotFound
+from hub.models import Attachment, Channel, Contact, ContactIdentity, Message, Ticket
+from hub.tickets import drafts, escalation, opening, tickets, views
 from hub.tickets.windows import WindowState
 from web.auth.guards import BEARER, any_user, staff, supervisors
 from web.auth.identity import CurrentUser
@@ -221,6 +224,9 @@ class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
     #: Replies only. Empty: the ticket's channel. ``template``: the channel's template message (past a
     #: closed reply window). A channel id: another channel the contact is known on.
     via: str | None = None
+    #: Replies only: the id of the last ticket event you saw. If someone else replied or wrote a
+    #: note since, the reply is refused with 409 ``reply_collision`` (``message_ids`` names theirs).
+    seen_event: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
     def draft(self) -> tickets.Draft:
         via = (self.via or "").strip()
@@ -238,7 +244,25 @@ class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
             ],
             channel_id=channel_id,
             template=via == "template",
+            seen_event=self.seen_event,
         )
+
+
+class DraftOut(msgspec.Struct):
+    #: ``reply`` or ``note``.
+    kind: str
+    text: str
+    updated_at: datetime
+
+
+class DraftTextIn(msgspec.Struct, forbid_unknown_fields=True):
+    text: Annotated[str, msgspec.Meta(max_length=drafts.MAX_TEXT)]
+
+
+class DraftSavedOut(msgspec.Struct):
+    kind: str
+    #: Null when the text was empty and the draft removed.
+    saved_at: datetime | None
 
 
 class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -267,6 +291,30 @@ class ScenarioIn(msgspec.Struct, forbid_unknown_fields=True):
 class TagsIn(msgspec.Struct, forbid_unknown_fields=True):
     add: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
     remove: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
+
+
+class NewCallIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The call a new ticket on a phone line logs (the number is the ticket's ``to``)."""
+
+    direction: Literal["inbound", "outbound"] = "outbound"
+    started_at: datetime
+    duration_seconds: Annotated[int, msgspec.Meta(ge=0, le=manual.LONGEST_CALL)] = 0
+    outcome: Disposition = Disposition.answered
+
+
+class NewTicketIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A ticket an agent starts: an e-mail, a WeChat template message, or a call had on a phone line."""
+
+    channel_id: uuid.UUID
+    #: The person's address on that channel: an e-mail address, a WeChat openid, a phone number.
+    to: Annotated[str, says_something(ContactIdentity.value.type.length)]
+    #: Their name, for a contact the hub does not know yet.
+    name: Annotated[str, fits(Contact.name)] | None = None
+    subject: Annotated[str, fits(Ticket.subject)] | None = None
+    #: The message (e-mail, WeChat template); the call's notes on a phone line.
+    text: Annotated[str, msgspec.Meta(max_length=100_000)] = ""
+    #: Required on a phone line, refused elsewhere.
+    call: NewCallIn | None = None
 
 
 class TicketController(Controller):
@@ -326,6 +374,99 @@ class TicketController(Controller):
         return TicketPageOut(
             items=[TicketItem.of(t, c, user.actor) for t, c in page.items], next_cursor=page.next_cursor
         )
+
+    @post("/", guards=[staff], status_code=201, opt={NUL_OPT: STRIP})
+    async def create(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        data: JSONBody[NewTicketIn],
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Idempotency-Key",
+                min_length=1,
+                max_length=100,
+                pattern=r"^[\x21-\x7e]+$",
+                description="Repeat a request with the same key: the ticket is opened once, and the "
+                "repeat answers with it.",
+            ),
+        ] = None,
+    ) -> TicketItem:
+        """Start a ticket: the agent's e-mail or WeChat template message, sent through the outbox as
+        a reply is, or a call the agent had, logged on a phone line (``call``)."""
+        user: CurrentUser = request.user
+        key = idempotency_key or str(uuid.uuid4())
+        kind = await db.scalar(sa.select(Channel.kind).where(Channel.id == data.channel_id))
+        if kind is None:
+            raise NotFound(what="channel")
+        if kind is ChannelKind.PHONE:
+            if data.call is None:
+                raise InvalidInput(detail="a phone line's new ticket needs its call")
+            call = manual.CallLogIn(
+                direction=data.call.direction,
+                number=data.to,
+                started_at=data.call.started_at,
+                duration_seconds=data.call.duration_seconds,
+                outcome=data.call.outcome,
+                notes=data.text,
+            )
+            result = await manual.open_ticket(hub, user.actor, data.channel_id, call, key=key, name=data.name)
+        else:
+            if data.call is not None:
+                raise InvalidInput(detail="call is for phone lines only")
+            result = await opening.start(
+                hub,
+                user.actor,
+                opening.NewTicket(
+                    channel_id=data.channel_id,
+                    to=data.to,
+                    text=data.text,
+                    key=key,
+                    subject=data.subject,
+                    name=data.name,
+                ),
+            )
+        assert result.ticket_id is not None
+        return await self._item(db, user, result.ticket_id)
+
+    @post("/{ticket_id:uuid}/messages/{message_id:uuid}/retry", guards=[staff], status_code=200)
+    async def retry(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        ticket_id: FromPath[uuid.UUID],
+        message_id: FromPath[uuid.UUID],
+    ) -> MessageOut:
+        """Send a failed reply again: back in the outbox, its failure cleared (409 unless it failed)."""
+        user: CurrentUser = request.user
+        message = await delivery.retry(hub, user.actor, ticket_id, message_id)
+        return MessageOut.of(message, [], user.actor)
+
+    @get("/{ticket_id:uuid}/drafts", guards=[staff])
+    async def my_drafts(
+        self, request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
+    ) -> list[DraftOut]:
+        """Your unsent reply and note on this ticket, kept by the server as you type."""
+        user: CurrentUser = request.user
+        await tickets.load_for(db, user.actor, ticket_id)
+        found = await drafts.mine(db, user.actor, ticket_id)
+        return [DraftOut(kind=d.kind, text=d.text, updated_at=d.updated_at) for d in found.values()]
+
+    @put("/{ticket_id:uuid}/drafts/{kind:str}", guards=[staff], status_code=200, opt={NUL_OPT: STRIP})
+    async def save_draft(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        ticket_id: FromPath[uuid.UUID],
+        kind: FromPath[Literal["reply", "note"]],
+        data: JSONBody[DraftTextIn],
+    ) -> DraftSavedOut:
+        """Keep your unsent ``reply`` or ``note`` (an empty text removes it); sending it removes it too."""
+        user: CurrentUser = request.user
+        saved = await drafts.save(hub, user.actor, ticket_id, kind, data.text)
+        return DraftSavedOut(kind=kind, saved_at=saved)
 
     @get("/{ticket_id:uuid}", guards=[any_user])
     async def read(

@@ -17,11 +17,15 @@ from litestar.template.config import TemplateConfig
 from web.pages import calls
 from web.pages.admin import ADMIN_PAGES
 from web.pages.audit import audit_page
+from web.pages.contact import contact_page
 from web.pages.csat import survey_answer, survey_page
 from web.pages.decisions import decision_page, decisions_page
 from web.pages.inbox import inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
+from web.pages.mail_html import has_remote_images, message_html
+from web.pages.new_ticket import new_ticket_page
+from web.pages.notifications import notifications_menu
 from web.pages.playbooks import playbooks_page
 from web.pages.portal import PAGES as PORTAL_PAGES
 from web.pages.portal_quality import PAGES as PORTAL_QUALITY_PAGES
@@ -52,6 +56,10 @@ def page_router() -> Router:
             *ADMIN_PAGES,
             *PORTAL_PAGES,
             *PORTAL_QUALITY_PAGES,
+            message_html,
+            contact_page,
+            new_ticket_page,
+            notifications_menu,
         ],
         opt={"page": True},
         response_headers=PAGE_HEADERS,
@@ -72,6 +80,7 @@ def template_config() -> TemplateConfig:
     env.filters["call_time"] = calls.when
     env.filters["call_length"] = calls.seconds
     env.filters["playable"] = calls.playable
+    env.filters["remote_images"] = has_remote_images
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 

@@ -22,6 +22,8 @@ CSP = "; ".join(
         "media-src 'self' https: http:",
         "font-src 'self'",
         "connect-src 'self'",
+        # E-mail HTML, in its own sandboxed document with a stricter policy (web.pages.mail_html).
+        "frame-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -30,14 +30,17 @@ from hub.contacts import avatars
 from hub.contacts import views as contact_views
 from hub.csat import surveys as csat_surveys
 from hub.domain import Priority, Role, Scenario, TicketStatus
+from hub.playbooks import replies
 from hub.playbooks import views as playbook_views
 from hub.sla import views as sla_views
+from hub.tickets import collision, drafts
 from hub.tickets import views as ticket_views
 from hub.tickets.status import can_move
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
-from web.pages.context import render
+from web.pages.context import page_locale, render
 from web.pages.sla_summary import summarise
+from web.pages.text import locale_for
 
 OTHER_TICKETS = 8
 #: A message body longer than this (characters, or lines) starts folded under "Show all".
@@ -45,7 +48,13 @@ LONG_TEXT, LONG_LINES, LONG_HTML = 3_000, 40, 20_000
 
 
 async def _context(
-    request: Request, db: AsyncSession, user: CurrentUser, ticket_id: uuid.UUID, now: datetime
+    request: Request,
+    db: AsyncSession,
+    user: CurrentUser,
+    ticket_id: uuid.UUID,
+    now: datetime,
+    *,
+    composer: bool = True,
 ) -> dict[str, Any]:
     thread = await ticket_views.ticket_thread(db, user.actor, ticket_id)
     ticket = thread.ticket
@@ -74,6 +83,10 @@ async def _context(
         "playbook": None,
         "surveys": [],
         "survey_of": {},
+        "latest_event": 0,
+        "drafts": {},
+        "snippets": [],
+        "ticket_locale": page_locale(request),
     }
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)
@@ -91,6 +104,14 @@ async def _context(
         surveys = await csat_surveys.for_ticket(db, ticket.id)
         data.update(surveys=surveys, survey_of={s.message_id: s for s in surveys if s.message_id})
         hub = request.app.state.hub
+        # Canned answers in the ticket's language: the client's, when the hub knows it.
+        ticket_locale = locale_for(thread.contact.locale, default=data["ticket_locale"])
+        data.update(latest_event=await collision.latest_event(db, ticket.id), ticket_locale=ticket_locale)
+        if composer:  # the composer is rendered once, with the page; the live parts leave it alone
+            data.update(
+                drafts=await drafts.mine(db, user.actor, ticket.id),
+                snippets=await replies.snippets(hub, user.actor, ticket.id, locale=ticket_locale),
+            )
         panel = await playbook_views.panel(hub, db, user.actor, ticket.id)
         data.update(
             playbook=panel,
@@ -127,9 +148,8 @@ async def ticket_parts(
     request: Request, db: NamedDependency[AsyncSession], ticket_id: FromPath[uuid.UUID]
 ) -> Template:
     """The page's live parts, each in a ``<template data-part>``, for the script to swap in."""
-    return render(
-        request, "_ticket_parts.html", **await _context(request, db, request.user, ticket_id, _now(request))
-    )
+    context = await _context(request, db, request.user, ticket_id, _now(request), composer=False)
+    return render(request, "_ticket_parts.html", **context)
 
 
 def _records(panel: playbook_views.Panel, names: dict[uuid.UUID, str]) -> dict[str, tuple[str, datetime]]:

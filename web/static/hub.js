@@ -137,6 +137,8 @@ function connectLive(onEvent, onResync) {
         return;
       }
       onEvent(event);
+      // Other scripts of the page (the bell, the composer) hear the same stream.
+      document.dispatchEvent(new CustomEvent("hub:live", { detail: event }));
     });
     socket.addEventListener("close", (closed) => {
       clearInterval(heartbeat);
@@ -287,6 +289,8 @@ async function formJson(form) {
     if (!element.name || element.disabled) continue;
     if (element.type === "file") {
       put(body, element.name, await Promise.all([...element.files].map(readFile)));
+    } else if ("number" in element.dataset) {
+      put(body, element.name, element.value === "" ? null : Number(element.value));
     } else if ("scale" in element.dataset) {
       // A number the API takes in another unit (minutes typed, seconds sent).
       put(body, element.name, Math.round(Number(element.value || 0) * Number(element.dataset.scale)));
@@ -344,12 +348,25 @@ function initTicket() {
       }
       const focusedId = element.contains(document.activeElement) ? document.activeElement.id : "";
       const unfolded = [...element.querySelectorAll(".is-expanded[id]")].map((body) => body.id);
+      // What a form just said ("Saved.") stays said in its new copy: a live refresh right after a
+      // save must not swallow the confirmation.
+      const said = [...element.querySelectorAll("form[id] .form-status")]
+        .filter((status) => status.textContent)
+        .map((status) => [status.closest("form").id, status.textContent, status.className]);
       element.replaceChildren(part.content);
+      for (const [formId, text, className] of said) {
+        const status = document.querySelector(`#${CSS.escape(formId)} .form-status`);
+        if (status && !status.textContent) {
+          status.textContent = text;
+          status.className = className;
+        }
+      }
       for (const id of unfolded) unfold(document.getElementById(id), true);
       if (focusedId) document.getElementById(focusedId)?.focus();
     }
     followReply();
     applyWindow();
+    root.dispatchEvent(new CustomEvent("hub:refreshed"));
   }
 
   /** The reply form said "queued"; once the worker has a verdict on that reply, say it instead. */
@@ -435,6 +452,7 @@ function initTicket() {
     if (form.id === "reply-form" && !failure && answer?.data?.id) form.dataset.sentId = answer.data.id;
     const filled = !failure && "insertReply" in form.dataset ? answer?.data?.reply : null;
     await refresh();
+    form.dispatchEvent(new CustomEvent("hub:answer", { bubbles: true, detail: answer ?? { ok: true } }));
     if (filled) {
       // A playbook reply, filled in by the server: into the composer to read, adapt and send;
       // a phone script is read aloud, never sent, so it is only shown.
@@ -513,7 +531,8 @@ function initTicket() {
     const typed = before.match(/::([a-z0-9][a-z0-9_-]*)$/i);
     if (!typed) return false;
     if (snippets === null) {
-      const answer = await api(`${apiBase}snippets?locale=${encodeURIComponent(LANG)}`, { method: "GET" });
+      const locale = document.getElementById("composer")?.dataset.ticketLocale || LANG;
+      const answer = await api(`${apiBase}snippets?locale=${encodeURIComponent(locale)}`, { method: "GET" });
       snippets = answer.ok ? answer.data : [];
     }
     const found = snippets.find((snippet) => snippet.shortcut === typed[1].toLowerCase());
@@ -556,7 +575,8 @@ function initTicket() {
   let typingSent = 0;
   let typingStop = null;
   root.addEventListener("input", (event) => {
-    if (!typingNote || !event.target.matches(".compose textarea")) return;
+    // Only the reply: a private note is never shown to the client as typing.
+    if (!typingNote || event.target.id !== "reply-text") return;
     const now = Date.now();
     if (now - typingSent > 2000) {
       typingSent = now;
@@ -571,7 +591,8 @@ function initTicket() {
 
   const later = debounced(refresh, 200);
   connectLive((event) => {
-    if (event.ticket_id !== ticketId) return;
+    // Who else is here changes nothing on the ticket (composer.js shows it).
+    if (event.ticket_id !== ticketId || event.event === "ticket.presence") return;
     if (event.event === "ticket.typing") showTyping(event.typing);
     else {
       if (event.event === "message.created") showTyping(false);
