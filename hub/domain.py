@@ -158,6 +158,13 @@ class TicketEventKind(enum.StrEnum):
     PLAYBOOK_STEP_DONE = "playbook_step_done"
     PLAYBOOK_STEP_SKIPPED = "playbook_step_skipped"
     PLAYBOOK_COMPLETED = "playbook_completed"
+    #: Another ticket was merged into this one (its messages moved here); ``merged`` is on the other.
+    MERGED_IN = "merged_in"
+    #: A supervisor undid a merge or a split (on both tickets).
+    UNMERGED = "unmerged"
+    #: A message was split out of this ticket into a new one (``split_from`` is on the new one).
+    SPLIT = "split"
+    SPLIT_FROM = "split_from"
 
 
 class PlaybookRunStatus(enum.StrEnum):

@@ -6,6 +6,7 @@ from hub.models.channels import Channel, PhoneExtension
 from hub.models.contacts import Contact, ContactIdentity
 from hub.models.cursors import SourceCursor
 from hub.models.handoffs import Handoff
+from hub.models.inbox import SavedView, TicketMerge
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification
 from hub.models.people import ApiToken, Organization, Team, User
@@ -41,12 +42,14 @@ __all__ = [
     "ReplyWindow",
     "Requirement",
     "RequirementEvent",
+    "SavedView",
     "SlaPolicy",
     "SourceCursor",
     "Team",
     "ThreadRef",
     "Ticket",
     "TicketEvent",
+    "TicketMerge",
     "TicketSla",
     "User",
     "WebchatVisitor",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -290,6 +290,7 @@ class TicketController(Controller):
         organization: FromQuery[uuid.UUID | None] = None,
         contact: FromQuery[uuid.UUID | None] = None,
         scenario: FromQuery[Scenario | None] = None,
+        priority: FromQuery[Priority | None] = None,
         tag: FromQuery[str | None] = None,
         q: Annotated[
             str | None, QueryParameter(description="Words in subjects, messages and contact names")
@@ -300,6 +301,20 @@ class TicketController(Controller):
         callback: Annotated[
             bool, QueryParameter(description="Only phone tickets owing a callback for a missed call (staff)")
         ] = False,
+        sla: Annotated[
+            Literal["breached", "at_risk", "on_track"] | None,
+            QueryParameter(
+                description="Where the SLA stands: breached, at_risk (due within the hour) or on_track (staff)"
+            ),
+        ] = None,
+        sort: Annotated[
+            str,
+            QueryParameter(
+                description="`<column>` ascending or `-<column>` descending; `due`: the earliest running SLA "
+                "target, then the longest wait. Columns: " + ", ".join(views.SORT_KEYS),
+                pattern="^-?(" + "|".join(views.SORT_KEYS) + ")$",
+            ),
+        ] = views.NEWEST_FIRST,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 50,
     ) -> TicketPageOut:
@@ -315,13 +330,16 @@ class TicketController(Controller):
                 organization_id=organization,
                 contact_id=contact,
                 scenario=scenario,
+                priority=priority,
                 tag=tag,
                 q=q,
                 breached=breached,
                 callback=callback,
+                sla=sla,
             ),
             cursor=cursor,
             limit=limit,
+            sort=sort,
         )
         return TicketPageOut(
             items=[TicketItem.of(t, c, user.actor) for t, c in page.items], next_cursor=page.next_cursor
