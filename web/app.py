@@ -28,6 +28,7 @@ from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
 from web.api.requirements import RequirementController
+from web.api.saved_views import SavedViewController
 from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
 from web.api.ticket_sla import ticket_sla
@@ -63,6 +64,7 @@ ROUTES = [
     ChannelController,
     SlaPolicyController,
     NotificationController,
+    SavedViewController,
     RequirementController,
     HandoffController,
     ticket_sla,

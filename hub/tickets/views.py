@@ -389,6 +389,21 @@ async def list_tickets(
     return TicketPage(items=items, next_cursor=next_cursor)
 
 
+#: Counts stop here ("999+"): a view's badge says "a lot", and counting stops early.
+COUNT_CAP = 1000
+
+
+async def count_tickets(session: AsyncSession, actor: Actor, f: TicketFilter) -> int | None:
+    """How many tickets the list holds, up to ``COUNT_CAP``; None for a list with a search (the
+    badge of a saved search is left out rather than costing a search per page)."""
+    if f.q and f.q.strip():
+        return None
+    query = _filtered(scope.restrict(sa.select(Ticket.id), actor, Ticket), actor, f)
+    query = query.where(Ticket.merged_into_id.is_(None)).limit(COUNT_CAP)
+    await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    return await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
 @dataclass(frozen=True)
 class TicketThread:
     ticket: Ticket

@@ -15,7 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from web.pages import calls
-from web.pages.inbox import inbox_page, inbox_rows
+from web.pages.inbox import inbox_counts, inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
 from web.pages.playbooks import playbooks_page
@@ -34,6 +34,7 @@ def page_router() -> Router:
             login_page,
             inbox_page,
             inbox_rows,
+            inbox_counts,
             ticket_page,
             ticket_parts,
             widget_demo,
