@@ -173,6 +173,13 @@ class TicketEventKind(enum.StrEnum):
     QUALITY_STEP_ACCEPTED = "quality_step_accepted"
     QUALITY_STEP_REJECTED = "quality_step_rejected"
     QUALITY_STEP_OVERDUE = "quality_step_overdue"
+    #: Another ticket was merged into this one (its messages moved here); ``merged`` is on the other.
+    MERGED_IN = "merged_in"
+    #: A supervisor undid a merge or a split (on both tickets).
+    UNMERGED = "unmerged"
+    #: A message was split out of this ticket into a new one (``split_from`` is on the new one).
+    SPLIT = "split"
+    SPLIT_FROM = "split_from"
 
 
 class PlaybookRunStatus(enum.StrEnum):

@@ -471,6 +471,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A new ticket can start with an e-mail, a WeChat template message or a phone call, not on {kind}.",
         "zh-CN": "新建工单只能通过邮件、微信模板消息或电话，不支持 {kind}。",
     },
+    # The inbox: merges, splits and bulk actions (hub.tickets.merge, hub.tickets.bulk_actions).
+    "ticket_merge": {"en": "Merge", "zh-CN": "合并记录"},
+    "merge_into_itself": {"en": "A ticket cannot be merged into itself.", "zh-CN": "工单不能合并到自身。"},
+    "ticket_already_merged": {
+        "en": "That ticket was already merged into another.",
+        "zh-CN": "该工单已被合并到其他工单。",
+    },
+    "merge_already_undone": {"en": "That merge was already undone.", "zh-CN": "该合并已被撤销。"},
+    "ticket_no_longer_merged": {"en": "That ticket is no longer merged.", "zh-CN": "该工单已不在合并状态。"},
+    "split_only_message": {
+        "en": "The ticket's only message cannot be split out.",
+        "zh-CN": "工单仅有这一条消息，无法拆分。",
+    },
+    "bulk_nothing_selected": {"en": "Select at least one ticket.", "zh-CN": "请至少选择一个工单。"},
+    "bulk_too_many": {"en": "At most {limit} tickets at once.", "zh-CN": "一次最多处理 {limit} 个工单。"},
+    "bulk_needs_status": {"en": "Choose the status.", "zh-CN": "请选择状态。"},
+    "bulk_needs_priority": {"en": "Choose the priority.", "zh-CN": "请选择优先级。"},
+    "bulk_needs_tags": {"en": "Give tags to add or remove.", "zh-CN": "请填写要添加或移除的标签。"},
+    "bulk_needs_merge": {
+        "en": "Select two tickets or more and choose the one they are merged into.",
+        "zh-CN": "请选择两个或以上工单，并指定合并到哪一个。",
+    },
+    "saved_view_name": {
+        "en": "Give the view a name (1 to 80 characters).",
+        "zh-CN": "请为视图命名（1 至 80 个字符）。",
+    },
+    "saved_view": {"en": "Saved view", "zh-CN": "已保存视图"},
 }
 
 

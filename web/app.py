@@ -38,6 +38,7 @@ from web.api.portal_company import PortalCompanyController
 from web.api.portal_quality import PortalQualityController, act_on_link
 from web.api.presence import ticket_presence
 from web.api.requirements import RequirementController
+from web.api.saved_views import SavedViewController
 from web.api.sla_policies import SlaPolicyController
 from web.api.sync import SyncController
 from web.api.teams import TeamController
@@ -74,6 +75,7 @@ ROUTES = [
     ChannelController,
     SlaPolicyController,
     NotificationController,
+    SavedViewController,
     RequirementController,
     HandoffController,
     CsatController,

@@ -456,13 +456,24 @@ class Engine:
             self.candidates[candidate.user_id] = candidate
 
     async def _select_tickets(self, where: sa.ColumnElement[bool]) -> list[TicketRecord]:
-        rows = await self.connection.execute(sa.select(*_TICKET_COLUMNS, Ticket.reply_token).where(where))
+        rows = await self.connection.execute(
+            sa.select(*_TICKET_COLUMNS, Ticket.reply_token, Ticket.merged_into_id).where(where)
+        )
         found = []
+        #: A merged ticket's reply token leads to the ticket it went into (``hub.tickets.merge``).
+        merged: dict[str, uuid.UUID] = {}
         for row in rows:
+            if row[-1] is not None:
+                merged[cast(str, row[-2])] = row[-1]
+                continue
             # _TICKET_COLUMNS are TicketRecord's fields in order; the row type only knows their union.
-            ticket = self.index.remember(TicketRecord(*cast("tuple[Any, ...]", row[:-1])))
-            self.index.by_token[cast(str, row[-1])] = ticket.id
+            ticket = self.index.remember(TicketRecord(*cast("tuple[Any, ...]", row[:-2])))
+            self.index.by_token[cast(str, row[-2])] = ticket.id
             found.append(ticket)
+        if merged:
+            await self._select_tickets(Ticket.id.in_(sorted(set(merged.values()))))
+            for token, target in merged.items():
+                self.index.by_token[token] = target
         return found
 
     async def _load_tickets(self, messages: list[InboundMessage], now: datetime) -> None:

@@ -9,6 +9,7 @@ from hub.models.cursors import SourceCursor
 from hub.models.decisions import Decision, DecisionReceipt
 from hub.models.drafts import TicketDraft
 from hub.models.handoffs import Handoff
+from hub.models.inbox import SavedView, TicketMerge
 from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification, NotificationSetting
 from hub.models.people import ApiToken, Organization, Team, User
@@ -81,6 +82,7 @@ __all__ = [
     "ReplyWindow",
     "Requirement",
     "RequirementEvent",
+    "SavedView",
     "ShippingNotice",
     "ShippingNoticeLine",
     "SlaPolicy",
@@ -92,6 +94,7 @@ __all__ = [
     "Ticket",
     "TicketDraft",
     "TicketEvent",
+    "TicketMerge",
     "TicketSla",
     "User",
     "WebchatVisitor",

@@ -21,6 +21,8 @@ class Ticket(Base):
     __table_args__ = (
         sa.Index("ix_tickets_search", "search", postgresql_using="gin"),
         sa.Index("ix_tickets_tags", "tags", postgresql_using="gin"),
+        # One agent's tickets, newest first, without walking everyone's (an agent with none: at once).
+        sa.Index("ix_tickets_assignee_number", "assignee_id", "number"),
         sa.Index(
             "ix_tickets_active_assignee",
             "assignee_id",
@@ -66,6 +68,8 @@ class Ticket(Base):
     linked_ticket_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="SET NULL")
     )
+    #: Merged into that ticket (its messages moved there); out of every list and count until undone.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"))
     reopen_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     escalation_level: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     #: Application-built tsvector of subject and contact name (CJK bigrams + normalised words).

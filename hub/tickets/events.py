@@ -258,6 +258,75 @@ class Assigned(TicketEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class TicketsMerged(TicketUpdated):
+    """This ticket was folded into ``target`` (its messages moved there; :mod:`hub.tickets.merge`)."""
+
+    actor: Actor
+    target_id: uuid.UUID
+    target_number: int
+    previous: str
+    messages: int
+    reason: str | None
+    field: str = "merged"
+
+    def audit(self) -> AuditLine:
+        return self._audit(
+            self.actor,
+            "ticket.merged",
+            before={"status": self.previous, "merged_into_id": None},
+            after={
+                "status": "closed",
+                "merged_into_id": str(self.target_id),
+                "merged_into_number": self.target_number,
+                "messages_moved": self.messages,
+            },
+            reason=self.reason,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TicketSplit(TicketUpdated):
+    """A message of this ticket became the new ticket ``new_id``."""
+
+    actor: Actor
+    new_id: uuid.UUID
+    new_number: int
+    message_id: uuid.UUID
+    field: str = "split"
+
+    def audit(self) -> AuditLine:
+        return self._audit(
+            self.actor,
+            "ticket.split",
+            after={
+                "ticket_id": str(self.new_id),
+                "number": self.new_number,
+                "message_id": str(self.message_id),
+            },
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MergeUndone(TicketUpdated):
+    """A supervisor undid a merge (this ticket is back) or a split (the new ticket went back into it)."""
+
+    actor: Actor
+    kind: str
+    other_id: uuid.UUID
+    reason: str | None
+    field: str = "unmerged"
+
+    def audit(self) -> AuditLine:
+        return self._audit(
+            self.actor,
+            "ticket.unmerged" if self.kind == "merge" else "ticket.split_undone",
+            before={"merged_into_id" if self.kind == "merge" else "split_into_id": str(self.other_id)},
+            after={"status": self.ticket.status},
+            reason=self.reason,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Escalated(TicketEvent):
     """A climb on the complaint ladder (``after`` set when the business-time ladder did it)."""
 

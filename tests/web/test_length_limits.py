@@ -33,11 +33,13 @@ from hub.models import (
     Organization,
     QualityCase,
     Requirement,
+    SavedView,
     ShippingNotice,
     SlaPolicy,
     Team,
     Ticket,
     TicketDraft,
+    TicketMerge,
     User,
 )
 from tests import factories
@@ -67,6 +69,10 @@ STORED_IN: dict[str, type] = {
     "NoticeIn": ShippingNotice,
     "InvitationIn": User,
     "CalendarIn": BusinessCalendar,
+    "MergeIn": TicketMerge,
+    "UndoIn": TicketMerge,
+    "SplitIn": Ticket,
+    "SavedViewIn": SavedView,
     "DayIn": CalendarDay,  # the note is text; the periods are stored parsed, as a list
     "web.api.decisions.DecisionIn": Decision,
     "NewCaseIn": QualityCase,

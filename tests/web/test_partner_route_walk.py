@@ -67,6 +67,7 @@ from hub.models import (
 )
 from hub.portal import action_items, links, meetings, quality
 from hub.portal.terms import LinkObject, MeetingKind
+from hub.tickets import merge as ticket_merge
 from tests import factories
 from tests.portal import orders as portal_orders
 from tests.web.helpers import login
@@ -250,6 +251,13 @@ async def _make_world(hub, client, cast) -> World:
         headers=admin,
     )
     assert decision.status_code == 201, decision.text
+    view = await client.post("/api/v1/views/", json={"name": "walk view", "filters": {}}, headers=agent)
+    assert view.status_code == 201, view.text
+    # A merge of two tickets of no organisation's: undoing it is a supervisor's, refused to A.
+    loose = [await factories.inbound(hub, email.id, sender=f"loose{i}@walk.example") for i in (1, 2)]
+    merged = await ticket_merge.merge(
+        hub, factories.actor(cast.supervisor), loose[0].ticket_id, loose[1].ticket_id
+    )
     # The portal: each partner has an order, a delivery schedule, a date proposal and a notice.
     a_work, b_work = await portal_orders.work(hub, a_user), await portal_orders.work(hub, b_user)
 
@@ -333,6 +341,8 @@ async def _make_world(hub, client, cast) -> World:
         # A single-use link of B's, already used: the link is its own credential, refused once spent;
         # on a survey's landing page the same value is no signed survey link either.
         "token": b_link.token,
+        "merge_id": merged.id,
+        "view_id": view.json()["id"],
     }
     a_attachment = await _scalar(
         hub,

@@ -22,12 +22,14 @@ from hub.core import Hub
 from hub.delivery import delivery
 from hub.domain import MAX_ESCALATION_LEVEL, ChannelKind, Priority, Scenario, TicketStatus
 from hub.errors import InvalidInput, NotFound
-from hub.models import Attachment, Channel, Contact, ContactIdentity, Message, Ticket
-from hub.tickets import drafts, escalation, opening, tickets, views
+from hub.i18n import translate
+from hub.models import Attachment, Channel, Contact, ContactIdentity, Message, Ticket, TicketMerge
+from hub.tickets import bulk_actions, drafts, escalation, merge, opening, tickets, views
 from hub.tickets.windows import WindowState
 from web.auth.guards import BEARER, any_user, staff, supervisors
 from web.auth.identity import CurrentUser
 from web.edge import NUL_OPT, STRIP
+from web.errors import locale_of
 
 
 class TicketItem(msgspec.Struct):
@@ -317,6 +319,84 @@ class NewTicketIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     call: NewCallIn | None = None
 
 
+class MergeIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: The ticket this one is folded into.
+    into: uuid.UUID
+    reason: Annotated[str, fits(TicketMerge.reason)] | None = None
+
+
+class SplitIn(msgspec.Struct, forbid_unknown_fields=True):
+    message_id: uuid.UUID
+    #: The new ticket's subject; default: this ticket's.
+    subject: Annotated[str, fits(Ticket.subject)] | None = None
+
+
+class UndoIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, fits(TicketMerge.reason)] | None = None
+
+
+class MergeOut(msgspec.Struct):
+    id: uuid.UUID
+    #: ``merge``: ``source`` went into ``target``; ``split``: a message of ``source`` became ``target``.
+    kind: str
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+    message_ids: list[uuid.UUID]
+    actor_id: uuid.UUID | None
+    reason: str | None
+    created_at: datetime
+    undone_at: datetime | None
+    undone_by_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, row: TicketMerge) -> MergeOut:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            source_id=row.source_id,
+            target_id=row.target_id,
+            message_ids=list(row.message_ids),
+            actor_id=row.actor_id,
+            reason=row.reason,
+            created_at=row.created_at,
+            undone_at=row.undone_at,
+            undone_by_id=row.undone_by_id,
+        )
+
+
+class SplitOut(msgspec.Struct):
+    ticket: TicketItem
+    merge: MergeOut
+
+
+class BulkIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Exactly the selected tickets; each is changed through its own use case and audited.
+    ticket_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=bulk_actions.MAX_TICKETS)]
+    action: Literal["assign", "status", "priority", "tags", "merge"]
+    #: ``assign``: the user, or null to put the tickets back in the team queue.
+    assignee_id: uuid.UUID | None = None
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    add_tags: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
+    remove_tags: list[Annotated[str, says_something(tickets.MAX_TAG)]] = msgspec.field(default_factory=list)
+    #: ``merge``: the selected ticket the others go into.
+    into: uuid.UUID | None = None
+
+
+class BulkRefusal(msgspec.Struct):
+    ticket_id: uuid.UUID
+    code: str
+    detail: str
+
+
+class BulkOut(msgspec.Struct):
+    #: How many tickets were asked for (the selection, each once) and how many changed.
+    selected: int
+    changed: int
+    done: list[uuid.UUID]
+    refused: list[BulkRefusal]
+
+
 class TicketController(Controller):
     path = "/api/v1/tickets"
     security = BEARER
@@ -338,6 +418,7 @@ class TicketController(Controller):
         organization: FromQuery[uuid.UUID | None] = None,
         contact: FromQuery[uuid.UUID | None] = None,
         scenario: FromQuery[Scenario | None] = None,
+        priority: FromQuery[Priority | None] = None,
         tag: FromQuery[str | None] = None,
         q: Annotated[
             str | None, QueryParameter(description="Words in subjects, messages and contact names")
@@ -348,6 +429,20 @@ class TicketController(Controller):
         callback: Annotated[
             bool, QueryParameter(description="Only phone tickets owing a callback for a missed call (staff)")
         ] = False,
+        sla: Annotated[
+            Literal["breached", "at_risk", "on_track"] | None,
+            QueryParameter(
+                description="Where the SLA stands: breached, at_risk (due within the hour) or on_track (staff)"
+            ),
+        ] = None,
+        sort: Annotated[
+            str,
+            QueryParameter(
+                description="`<column>` ascending or `-<column>` descending; `due`: the earliest running SLA "
+                "target, then the longest wait. Columns: " + ", ".join(views.SORT_KEYS),
+                pattern="^-?(" + "|".join(views.SORT_KEYS) + ")$",
+            ),
+        ] = views.NEWEST_FIRST,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 50,
     ) -> TicketPageOut:
@@ -363,13 +458,16 @@ class TicketController(Controller):
                 organization_id=organization,
                 contact_id=contact,
                 scenario=scenario,
+                priority=priority,
                 tag=tag,
                 q=q,
                 breached=breached,
                 callback=callback,
+                sla=sla,
             ),
             cursor=cursor,
             limit=limit,
+            sort=sort,
         )
         return TicketPageOut(
             items=[TicketItem.of(t, c, user.actor) for t, c in page.items], next_cursor=page.next_cursor
@@ -628,6 +726,83 @@ class TicketController(Controller):
         user: CurrentUser = request.user
         await tickets.change_tags(hub, user.actor, ticket_id, add=data.add, remove=data.remove)
         return await self._item(db, user, ticket_id)
+
+    @post("/bulk", guards=[staff], status_code=200)
+    async def bulk(self, request: Request, hub: NamedDependency[Hub], data: JSONBody[BulkIn]) -> BulkOut:
+        """One action on exactly these tickets (assign, status, priority, tags, merge), each through
+        its own use case and audited; a ticket that refuses is listed with the reason, the others change."""
+        user: CurrentUser = request.user
+        action = bulk_actions.BulkAction(
+            action=data.action,
+            assignee_id=data.assignee_id,
+            status=data.status,
+            priority=data.priority,
+            add_tags=data.add_tags,
+            remove_tags=data.remove_tags,
+            into=data.into,
+        )
+        result = await bulk_actions.apply(hub, user.actor, data.ticket_ids, action)
+        locale = locale_of(request)
+        return BulkOut(
+            selected=len(dict.fromkeys(data.ticket_ids)),
+            changed=len(result.done),
+            done=result.done,
+            refused=[
+                BulkRefusal(
+                    ticket_id=r.ticket_id,
+                    code=r.problem.code,
+                    detail=translate(r.problem.code, locale, **r.problem.params),
+                )
+                for r in result.refused
+            ],
+        )
+
+    @post("/{ticket_id:uuid}/merge", guards=[staff], status_code=200)
+    async def merge(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[MergeIn],
+    ) -> MergeOut:
+        """Fold this ticket into ``into``: its messages and threading keys move there, it is closed
+        as merged and leaves every list. A supervisor can undo it (``/merges/{id}/undo``)."""
+        user: CurrentUser = request.user
+        return MergeOut.of(await merge.merge(hub, user.actor, ticket_id, data.into, reason=data.reason))
+
+    @post("/{ticket_id:uuid}/split", guards=[staff], status_code=201)
+    async def split(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        db: NamedDependency[AsyncSession],
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[SplitIn],
+    ) -> SplitOut:
+        """Move one message out of this ticket into a new ticket of the same contact and channel."""
+        user: CurrentUser = request.user
+        done = await merge.split(hub, user.actor, ticket_id, data.message_id, subject=data.subject)
+        return SplitOut(ticket=await self._item(db, user, done.ticket.id), merge=MergeOut.of(done.record))
+
+    @get("/{ticket_id:uuid}/merges", guards=[staff])
+    async def merges(
+        self, request: Request, hub: NamedDependency[Hub], ticket_id: FromPath[uuid.UUID]
+    ) -> list[MergeOut]:
+        """The merges and splits this ticket took part in, newest first."""
+        user: CurrentUser = request.user
+        return [MergeOut.of(m) for m in await merge.merges_of(hub, user.actor, ticket_id)]
+
+    @post("/merges/{merge_id:uuid}/undo", guards=[supervisors], status_code=200)
+    async def undo_merge(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        merge_id: FromPath[uuid.UUID],
+        data: JSONBody[UndoIn],
+    ) -> MergeOut:
+        """Undo a merge or a split (supervisors): the messages that moved go back."""
+        user: CurrentUser = request.user
+        return MergeOut.of(await merge.undo(hub, user.actor, merge_id, reason=data.reason))
 
     @staticmethod
     async def _item(

@@ -20,7 +20,7 @@ from web.pages.audit import audit_page
 from web.pages.contact import contact_page
 from web.pages.csat import survey_answer, survey_page
 from web.pages.decisions import decision_page, decisions_page
-from web.pages.inbox import inbox_page, inbox_rows
+from web.pages.inbox import inbox_counts, inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
 from web.pages.mail_html import has_remote_images, message_html
@@ -44,6 +44,7 @@ def page_router() -> Router:
             login_page,
             inbox_page,
             inbox_rows,
+            inbox_counts,
             ticket_page,
             ticket_parts,
             widget_demo,

@@ -7,6 +7,7 @@ row the browser shows was rendered, and escaped, by the server.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,8 +20,9 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts import directory
-from hub.domain import ACTIVE_STATUSES, ChannelKind, Scenario, TicketStatus
+from hub.domain import ACTIVE_STATUSES, ChannelKind, Priority, Scenario, TicketStatus
 from hub.sla import views as sla_views
+from hub.tickets import saved_views
 from hub.tickets import views as ticket_views
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
@@ -41,6 +43,16 @@ STAFF_VIEWS = {
 #: Partners have nobody's "mine": their organization's open tickets, or all of them.
 PARTNER_VIEWS = {name: STAFF_VIEWS[name] for name in ("open", "all")}
 DEFAULT_VIEW = "open"
+#: Staff see the SLA: their day is sorted by the earliest due target, then the longest wait.
+STAFF_SORT = "due"
+#: Partners see neither the clocks nor who handles a ticket: newest first, and no sort by those.
+PARTNER_SORTS = ticket_views.SORTS - {"due", "-due", "assignee", "-assignee"}
+SLA_STATES = ("breached", "at_risk", "on_track")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _id(raw: str | None) -> uuid.UUID | None:
+    return uuid.UUID(raw) if raw and _UUID.match(raw) else None
 
 
 def _enum(kind: type, raw: str | None) -> Any:
@@ -58,6 +70,16 @@ class InboxQuery:
     channel: ChannelKind | None
     scenario: Scenario | None
     q: str
+    priority: Priority | None = None
+    #: ``me``, ``none`` or a user id (staff only).
+    assignee: str = ""
+    team: uuid.UUID | None = None
+    organization: uuid.UUID | None = None
+    tag: str = ""
+    sla: str = ""
+    sort: str = ticket_views.NEWEST_FIRST
+    #: The saved view these filters came from, if any (its id).
+    saved: str = ""
 
     @classmethod
     def parse(
@@ -68,14 +90,27 @@ class InboxQuery:
         channel: str | None,
         scenario: str | None,
         q: str | None,
+        **more: str | None,
     ) -> InboxQuery:
         views = STAFF_VIEWS if user.is_staff else PARTNER_VIEWS
+        staff = user.is_staff
+        sorts = ticket_views.SORTS if staff else PARTNER_SORTS
+        assignee = more.get("assignee") or ""
+        sort = more.get("sort") or ""
         return cls(
             view=view if view in views else DEFAULT_VIEW,
             status=_enum(TicketStatus, status),
             channel=_enum(ChannelKind, channel),
             scenario=_enum(Scenario, scenario),
             q=(q or "").strip()[:200],
+            priority=_enum(Priority, more.get("priority")),
+            assignee=assignee if staff and (assignee in ("me", "none") or _id(assignee)) else "",
+            team=_id(more.get("team")) if staff else None,
+            organization=_id(more.get("organization")),
+            tag=(more.get("tag") or "").strip().lower()[:64],
+            sla=(more.get("sla") or "") if staff and more.get("sla") in SLA_STATES else "",
+            sort=sort if sort in sorts else (STAFF_SORT if staff else ticket_views.NEWEST_FIRST),
+            saved=more.get("saved") or "",
         )
 
     def ticket_filter(self) -> ticket_views.TicketFilter:
@@ -86,6 +121,12 @@ class InboxQuery:
             channel=self.channel,
             scenario=self.scenario,
             q=self.q or None,
+            priority=self.priority,
+            assignee=self.assignee or base.assignee,
+            team_id=self.team,
+            organization_id=self.organization,
+            tag=self.tag or None,
+            sla=self.sla or None,
         )
 
     def params(self, **override: str) -> dict[str, str]:
@@ -95,17 +136,39 @@ class InboxQuery:
             "status": self.status.value if self.status else "",
             "channel": self.channel.value if self.channel else "",
             "scenario": self.scenario.value if self.scenario else "",
+            "priority": self.priority.value if self.priority else "",
+            "assignee": self.assignee,
+            "team": str(self.team or ""),
+            "organization": str(self.organization or ""),
+            "tag": self.tag,
+            "sla": self.sla,
             "q": self.q,
+            "sort": self.sort,
+            "saved": self.saved,
         }
         found.update(override)
         return {k: v for k, v in found.items() if v}
+
+    def sorted_by(self, key: str) -> dict[str, str]:
+        """The query string of this list sorted by ``key``; the current key again reverses it."""
+        if self.sort == key:
+            return self.params(sort="-" + key)
+        return self.params(sort=key)
+
+    def sort_state(self, key: str) -> str:
+        """``aria-sort`` of a column: ascending, descending or none."""
+        if self.sort == key:
+            return "ascending"
+        return "descending" if self.sort == "-" + key else "none"
 
 
 async def _rows(
     db: AsyncSession, user: CurrentUser, query: InboxQuery, cursor: str | None, limit: int, now: datetime
 ) -> dict[str, Any]:
     """The page of tickets plus the names the rows show, read through the hub's views."""
-    page = await ticket_views.list_tickets(db, user.actor, query.ticket_filter(), cursor=cursor, limit=limit)
+    page = await ticket_views.list_tickets(
+        db, user.actor, query.ticket_filter(), cursor=cursor, limit=limit, sort=query.sort
+    )
     organizations = await directory.organizations_by_id(
         db, user.actor, {t.organization_id for t, _ in page.items}
     )
@@ -120,20 +183,48 @@ async def _rows(
 Limit = Annotated[int, QueryParameter(ge=1, le=ticket_views.MAX_PAGE)]
 
 
-def inbox_filters(
+async def inbox_filters(
     request: Request,
+    db: NamedDependency[AsyncSession],
     view: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     channel: FromQuery[str | None] = None,
     scenario: FromQuery[str | None] = None,
     q: FromQuery[str | None] = None,
+    priority: FromQuery[str | None] = None,
+    assignee: FromQuery[str | None] = None,
+    team: FromQuery[str | None] = None,
+    organization: FromQuery[str | None] = None,
+    tag: FromQuery[str | None] = None,
+    sla: FromQuery[str | None] = None,
+    sort: FromQuery[str | None] = None,
+    saved: FromQuery[str | None] = None,
 ) -> InboxQuery:
-    """The filters of the query string, read alike for the whole page and for more of its rows."""
-    return InboxQuery.parse(request.user, view, status, channel, scenario, q)
+    """The filters of the query string, read alike for the whole page and for more of its rows; a
+    saved view's id (``saved``) stands for the filters it keeps."""
+    user: CurrentUser = request.user
+    fields = {
+        "priority": priority,
+        "assignee": assignee,
+        "team": team,
+        "organization": organization,
+        "tag": tag,
+        "sla": sla,
+        "sort": sort,
+    }
+    saved_id = _id(saved)
+    if saved_id is not None and user.is_staff:
+        kept = dict((await saved_views.one(db, user.actor, saved_id)).filters)
+        view, status, channel, scenario, q = (
+            kept.pop(k, None) for k in ("view", "status", "channel", "scenario", "q")
+        )
+        fields = {k: kept.get(k) for k in fields}
+        fields["saved"] = str(saved_id)
+    return InboxQuery.parse(user, view, status, channel, scenario, q, **fields)
 
 
 #: ``query`` is a name Litestar keeps for the raw query string.
-_FILTERS = {"filters": Provide(inbox_filters, sync_to_thread=False)}
+_FILTERS = {"filters": Provide(inbox_filters)}
 
 
 @get("/", guards=[any_user], name="inbox", dependencies=_FILTERS)
@@ -142,14 +233,20 @@ async def inbox_page(
 ) -> Template:
     user: CurrentUser = request.user
     rows = await _rows(db, user, filters, None, PAGE_SIZE, request.app.state.hub.clock.now())
+    staff = user.is_staff
     return render(
         request,
         "inbox.html",
         query=filters,
-        views=list(STAFF_VIEWS if user.is_staff else PARTNER_VIEWS),
+        views=list(STAFF_VIEWS if staff else PARTNER_VIEWS),
+        saved=await saved_views.visible(db, user.actor),
         statuses=list(TicketStatus),
         channels=list(ChannelKind),
         scenarios=list(Scenario),
+        priorities=list(Priority),
+        sla_states=SLA_STATES if staff else (),
+        teams=await directory.list_teams(db, user.actor) if staff else [],
+        all_organizations=await directory.list_organizations(db, user.actor) if staff else [],
         # With the demo data loaded, staff find the demo shop page (and its chat) from here.
         widget_demo=user.is_staff and await demo_chat_channel(db) is not None,
         **rows,
@@ -169,3 +266,29 @@ async def inbox_rows(
     response = render(request, "_inbox_rows.html", query=filters, **rows)
     response.headers["X-Next-Cursor"] = rows["page"].next_cursor or ""
     return response
+
+
+@get("/inbox/counts", guards=[any_user], name="inbox-counts")
+async def inbox_counts(request: Request, db: NamedDependency[AsyncSession]) -> dict[str, int | None]:
+    """Each view's ticket count (up to ``COUNT_CAP``; none for a saved search), keyed as the page's
+    ``data-count-for`` attributes: the script asks again whenever a live update moved a ticket."""
+    user: CurrentUser = request.user
+    counts: dict[str, int | None] = {}
+    for name, f in (STAFF_VIEWS if user.is_staff else PARTNER_VIEWS).items():
+        counts[name] = await ticket_views.count_tickets(db, user.actor, f)
+    for row in await saved_views.visible(db, user.actor):
+        kept = dict(row.filters)
+        fields = {
+            k: kept.get(k) for k in ("priority", "assignee", "team", "organization", "tag", "sla", "sort")
+        }
+        query = InboxQuery.parse(
+            user,
+            kept.get("view"),
+            kept.get("status"),
+            kept.get("channel"),
+            kept.get("scenario"),
+            kept.get("q"),
+            **fields,
+        )
+        counts[str(row.id)] = await ticket_views.count_tickets(db, user.actor, query.ticket_filter())
+    return counts

@@ -227,6 +227,7 @@ function initInbox() {
     if (!answer) return;
     rows.append(fragment(answer.html));
     setMore(answer.headers.get("X-Next-Cursor"));
+    document.dispatchEvent(new CustomEvent("hub:inbox-reloaded"));
   });
 
   async function reload() {
@@ -246,9 +247,11 @@ function initInbox() {
     if (focused) rows.querySelector(`tr[data-id="${CSS.escape(focused)}"] a`)?.focus();
     setMore(answer.headers.get("X-Next-Cursor"));
     if (fresh) say(announce, TEXT["inbox.updated"]);
+    document.dispatchEvent(new CustomEvent("hub:inbox-reloaded")); // keys.js, inbox.js
   }
 
   const refresh = debounced(reload, 250);
+  document.addEventListener("hub:inbox-refresh", reload); // a bulk action or a shortcut changed tickets
   const relevant = new Set(["ticket.created", "ticket.updated", "ticket.assigned", "message.created"]);
   connectLive((event) => relevant.has(event.event) && refresh(), refresh);
 }
