@@ -158,6 +158,16 @@ class TicketEventKind(enum.StrEnum):
     PLAYBOOK_STEP_DONE = "playbook_step_done"
     PLAYBOOK_STEP_SKIPPED = "playbook_step_skipped"
     PLAYBOOK_COMPLETED = "playbook_completed"
+    #: A bot's (or AI assistant's) message to the client: kept on the ticket, never a response.
+    BOT_MESSAGE = "bot_message"
+    #: The bot handed the conversation to the human queue: where human pickup time starts.
+    BOT_HANDOFF = "bot_handoff"
+    #: A satisfaction survey: sent (``channel``), answered (``rating`` 1-5, ``comment``), not sent
+    #: (``reason``, e.g. the channel's reply window closed) or cancelled before the send (``reason``).
+    CSAT_SENT = "csat_sent"
+    CSAT_RESPONSE = "csat_response"
+    CSAT_NOT_SENT = "csat_not_sent"
+    CSAT_CANCELLED = "csat_cancelled"
 
 
 class PlaybookRunStatus(enum.StrEnum):

@@ -11,6 +11,7 @@ from hub.models.notifications import Notification
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
 from hub.models.playbooks import PlaybookRun, PlaybookSuggestionRow, PlaybookVersionRow
+from hub.models.reporting import MetricDaily, MetricSample
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -30,6 +31,8 @@ __all__ = [
     "ContactIdentity",
     "Handoff",
     "Message",
+    "MetricDaily",
+    "MetricSample",
     "Notification",
     "Organization",
     "Outbox",

@@ -18,6 +18,8 @@ from hub.models import (
     ApiToken,
     Base,
     Message,
+    MetricDaily,
+    MetricSample,
     Notification,
     Outbox,
     PhoneExtension,
@@ -42,6 +44,8 @@ CLOSED_TO_PARTNERS = {
     PhoneExtension: "which staff user answers each PBX extension: admins' channel settings",
     PlaybookRun: "the staff's working script on a ticket (steps, form values, skip reasons)",
     PlaybookSuggestionRow: "which of the staff's scripts fit a ticket",
+    MetricSample: "staff's response-time measurements (supervisors' reports, agents' own)",
+    MetricDaily: "staff's response-time rollups",
 }
 LINKS = {"organization_id", "ticket_id", "contact_id", "message_id", "requirement_id", "user_id"}
 
