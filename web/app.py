@@ -27,6 +27,7 @@ from web.api.handoffs import HandoffController
 from web.api.notifications import NotificationController
 from web.api.organizations import OrganizationController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
+from web.api.reports import ReportController
 from web.api.requirements import RequirementController
 from web.api.sla_policies import SlaPolicyController
 from web.api.teams import TeamController
@@ -65,6 +66,7 @@ ROUTES = [
     NotificationController,
     RequirementController,
     HandoffController,
+    ReportController,
     ticket_sla,
     ticket_typing,
     list_playbooks,

@@ -251,6 +251,7 @@ async def _make_world(hub, client, cast) -> World:
         "extension": "301",  # a phone line's extension: admins' settings
         "policy_id": policy.json()["id"],
         "token_id": token.json()["id"],
+        "ref": str(b_number),  # a report's ticket: a number or an imported conversation's ref
     }
     a_attachment = await _scalar(
         hub,
