@@ -192,6 +192,8 @@ def _check(line: Conversation, known: _Known) -> None:
         if event.kind not in EVENT_KINDS:
             raise _Bad(f"{where}: kind {event.kind!r} is not one of {', '.join(sorted(EVENT_KINDS))}")
         _staff(known, event.by, where)
+        if event.kind in ("customer_message", "agent_message") and not (event.text or "").strip():
+            raise _Bad(f"{where}: a {event.kind} needs text")
         if event.kind == "agent_message" and event.by is None:
             raise _Bad(f"{where}: an agent_message needs by (the agent's e-mail)")
         if event.kind == "call":
@@ -324,6 +326,8 @@ class _Replay:
     async def _call(self, hub: Hub, number: int, event: Event, user: User | None) -> None:
         talked = event.disposition == "answered" and (event.talk_seconds or 0) > 0
         meta = {"call": {"disposition": event.disposition, "talk_seconds": event.talk_seconds or 0}}
+        if not event.text:
+            event = msgspec.structs.replace(event, text=f"{event.direction} call, {event.disposition}")
         if event.direction == "outbound":
             assert user is not None
             message = self._inbound(

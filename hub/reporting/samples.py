@@ -406,7 +406,7 @@ class _Walk:
         self.duration("resolution_cycle", f"cycle:{self.cycle}", start, point, agent=agent)
         if not self.merged:
             self.count("resolved", f"cycle:{self.cycle}", point, agent_id=agent)
-            if not self.cycle_has_response:
+            if not self.cycle_has_response and agent is None:  # no human answered nor resolved it
                 self.count("bot_resolved", f"cycle:{self.cycle}", point, agent_id=agent)
 
     def _rating(self, point: _Point, rating: Any) -> None:
