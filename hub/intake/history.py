@@ -243,13 +243,17 @@ class _Replay:
         )
 
     async def run(self) -> None:
-        for number, event in enumerate(self.line.events, start=1):
-            try:
-                await self.event(number, event)
-            except HubError as exc:
-                raise _Bad(f"event {number} ({event.kind}): {exc}") from exc
-            if number == 1:
-                await self.setup(event.at)
+        token = projection.deferred.set(True)
+        try:
+            for number, event in enumerate(self.line.events, start=1):
+                try:
+                    await self.event(number, event)
+                except HubError as exc:
+                    raise _Bad(f"event {number} ({event.kind}): {exc}") from exc
+                if number == 1:
+                    await self.setup(event.at)
+        finally:
+            projection.deferred.reset(token)
         assert self.ticket_id is not None
         # After the whole line: one derivation of its samples, whatever each step's subscriber did.
         async with self.hub.uow() as uow:

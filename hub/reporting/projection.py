@@ -16,6 +16,7 @@ over the same log, a rebuild on unchanged calendars equals the incremental resul
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import uuid
 from collections import defaultdict
@@ -109,12 +110,19 @@ class Change:
     after: dict[str, Any] | None
 
 
+#: Set while a caller replays many steps of one ticket and refreshes it once at the end (the
+#: history import): each step's commit then skips a derivation the next step would redo.
+deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("metric_refresh_deferred", default=False)
+
+
 def subscribe(bus: EventBus) -> None:
     bus.after_commit(DomainEvent, on_events)
 
 
 async def on_events(hub: Hub, events: Sequence[DomainEvent]) -> None:
     """Every ticket an event of the transaction was about, derived again in one transaction."""
+    if deferred.get():
+        return
     ids = sorted({ticket.id for ticket in (getattr(e, "ticket", None) for e in events) if ticket is not None})
     for start in range(0, len(ids), BATCH):
         async with hub.uow() as uow:

@@ -364,13 +364,13 @@ async def trend(session: AsyncSession, actor: Actor, filters: Filters, every: st
             d.metric,
             d.target,
             d.outcome,
-            sa.func.sum(d.n),
+            sa.cast(sa.func.sum(d.n), sa.BigInteger),
             sa.func.sum(total),
             sa.func.max(biggest),
-            sa.func.sum(d.within),
-            sa.func.sum(d.with_target),
-            sa.func.sum(d.rating_sum),
-            sa.func.sum(d.rating_good),
+            sa.cast(sa.func.sum(d.within), sa.BigInteger),
+            sa.cast(sa.func.sum(d.with_target), sa.BigInteger),
+            sa.cast(sa.func.sum(d.rating_sum), sa.BigInteger),
+            sa.cast(sa.func.sum(d.rating_good), sa.BigInteger),
         )
         .where(d.day >= filters.start, d.day <= filters.end)
         .group_by(period, d.metric, d.target, d.outcome)

@@ -92,8 +92,13 @@ async def test_import_is_idempotent_reports_bad_lines_and_gives_the_ticket_repor
         channel="email",
         contact={"identity": "a@example.com"},
         events=[
-            {"at": "2026-03-03T09:30:00+08:00", "kind": "customer_message"},
-            {"at": "2026-03-03T09:31:00+08:00", "kind": "agent_message", "by": "nobody@example.test"},
+            {"at": "2026-03-03T09:30:00+08:00", "kind": "customer_message", "text": "hi"},
+            {
+                "at": "2026-03-03T09:31:00+08:00",
+                "kind": "agent_message",
+                "by": "nobody@example.test",
+                "text": "hi",
+            },
         ],
     )
     path = tmp_path / "history.jsonl"
@@ -160,3 +165,33 @@ async def test_import_is_idempotent_reports_bad_lines_and_gives_the_ticket_repor
     header = rows[6]
     firsts = [r for r in rows[7:] if r[header.index("metric")] == "first_response"]
     assert len(firsts) == 2
+
+
+async def test_the_demo_history_gives_non_trivial_reports(hub) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from hub.actors import CLI
+    from hub.demo import seed_demo
+    from hub.reporting import reports
+
+    said = await seed_demo(hub)
+    assert "earlier conversations" in said
+    today = datetime.now(UTC).date()
+    filters = reports.Filters(today - timedelta(days=45), today, by="agent")
+    async with hub.uow() as uow:
+        summary = await reports.summary(uow.session, CLI, filters)
+        trend = await reports.trend(uow.session, CLI, filters, "week")
+    total = summary["total"]
+    assert total["durations"]["first_response"]["n"] >= 20
+    assert total["durations"]["first_response"]["median"] is not None
+    assert total["durations"]["reply_time"]["n"] > 0 and total["durations"]["human_pickup"]["n"] > 0
+    first = total["compliance"]["first_response"]
+    assert first["met"] > 0 and first["breached"] > 0 and 0 < first["percent"] < 100
+    assert total["csat"]["responses"] > 0 and total["csat"]["response_rate_percent"] < 100
+    assert total["volumes"]["bot_resolved"] > 0 and total["volumes"]["reopens"] > 0
+    assert len([g for g in summary["groups"] if g["key"]]) >= 2, "both agents answered"
+    weeks = trend["periods"]
+    assert len(weeks) >= 4
+    assert (
+        sum(w["durations"]["first_response"]["n"] for w in weeks) == total["durations"]["first_response"]["n"]
+    )
