@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.actors import CLI
-from hub.domain import ChannelKind, Role
+from hub.domain import ChannelKind, Role, TicketStatus
 from hub.intake import history
-from hub.models import MetricDaily, MetricSample, User
+from hub.models import MetricDaily, MetricSample, ThreadRef, Ticket, User
 from hub.reporting import projection
+from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import sh
 
@@ -123,8 +124,29 @@ async def test_a_rebuild_equals_the_incremental_result(clocked_hub, clock, conve
     hub = clocked_hub
     clock.at = sh("2025-10-20T12:00")
     await _world(hub)
-    summary = await history.import_history(hub, [_line(channel, steps) for channel, steps in conversations])
+    lines = [_line(channel, steps) for channel, steps in conversations]
+    refs = [history.REF_PREFIX + json.loads(line)["ref"] for line in lines]
+    summary = await history.import_history(hub, lines)
     assert summary.rejected == 0, summary.problems
+    # Then live steps on each ticket: each commit's subscriber refreshes its samples incrementally.
+    async with hub.uow() as uow:
+        rows = (
+            await uow.session.execute(
+                sa.select(Ticket.id, Ticket.status)
+                .join(ThreadRef, ThreadRef.ticket_id == Ticket.id)
+                .where(ThreadRef.ref.in_(refs))
+            )
+        ).all()
+    assert len(rows) == len(lines)
+    lead = factories.actor_cli()
+    for ticket_id, status in rows:
+        clock.at += timedelta(minutes=7)
+        target = (
+            TicketStatus.OPEN
+            if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+            else TicketStatus.RESOLVED
+        )
+        await tickets.set_status(hub, lead, ticket_id, target)
     before = await _snapshot(hub)
     assert before[0], "the histories gave samples"
     counts = await projection.rebuild(hub, CLI, reason="property test")
