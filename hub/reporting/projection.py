@@ -48,6 +48,7 @@ from hub.models import (
 from hub.reporting.samples import GOOD_RATING, Feedback, LogEvent, Sample, TicketContext, derive
 from hub.sla.policy_choice import SlaTargets
 from hub.sla.service import SlaContext, evaluate_tickets, facts_for
+from hub.tickets.events import SlaAlerted
 
 if TYPE_CHECKING:
     from hub.core import Hub
@@ -123,7 +124,10 @@ async def on_events(hub: Hub, events: Sequence[DomainEvent]) -> None:
     """Every ticket an event of the transaction was about, derived again in one transaction."""
     if deferred.get():
         return
-    ids = sorted({ticket.id for ticket in (getattr(e, "ticket", None) for e in events) if ticket is not None})
+    # An SLA alert changes no sample: an instance past its due instant is read as breached by the
+    # reports (hub.reporting.reports.OUTCOME), so a sweep of 10,000 breaches derives nothing.
+    about = (getattr(e, "ticket", None) for e in events if not isinstance(e, SlaAlerted))
+    ids = sorted({ticket.id for ticket in about if ticket is not None})
     for start in range(0, len(ids), BATCH):
         async with hub.uow() as uow:
             await refresh(uow.session, hub.settings, ids[start : start + BATCH], hub.clock.now())

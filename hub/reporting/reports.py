@@ -45,6 +45,16 @@ TARGETS = (
     "escalation_3",
 )
 PERIODS = ("day", "week", "month")
+#: A target instance's outcome as of now: one still active past its due instant is breached (the
+#: sweep records the breach; the stored sample is filed under its due day already and is
+#: rewritten at the ticket's next event).
+OUTCOME = sa.case(
+    (
+        sa.and_(MetricSample.outcome == sa.literal_column("'active'"), MetricSample.due_at < sa.func.now()),
+        sa.literal_column("'breached'"),
+    ),
+    else_=MetricSample.outcome,
+)
 #: The prefix an imported conversation's ref is kept under as the ticket's thread ref.
 IMPORT_REF = "import:"
 
@@ -269,14 +279,14 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
             key.label("key"),
             s.metric,
             s.target,
-            s.outcome,
+            OUTCOME.label("outcome"),
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(s.rating), 0),
             sa.func.count().filter(s.rating >= GOOD_RATING),
             _is_total(filters),
         )
         .where(*where, s.metric.not_in(DURATION_METRICS))
-        .group_by(*_grouping(filters, s.metric, s.target, s.outcome))
+        .group_by(*_grouping(filters, s.metric, s.target, OUTCOME))
     )
     for row in await session.execute(counts):
         _add_count(total if row.is_total else group(row.key), row.metric, row.target, row.outcome, *row[4:7])
@@ -457,7 +467,7 @@ def samples_query(
             Ticket.number.label("ticket_number"),
             s.metric,
             s.target,
-            s.outcome,
+            OUTCOME.label("outcome"),
             s.started_at,
             s.ended_at,
             s.calendar_seconds,

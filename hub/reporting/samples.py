@@ -475,7 +475,9 @@ def _sla_samples(walk: _Walk, context: TicketContext) -> list[Sample]:
 def _decisive(clock: TargetClock, now: datetime | None) -> datetime:
     if clock.state is ClockStatus.MET and clock.met_at is not None:
         return clock.met_at
-    if clock.state is ClockStatus.BREACHED and clock.due_at is not None:
+    if clock.state in (ClockStatus.BREACHED, ClockStatus.ACTIVE) and clock.due_at is not None:
+        # An active instance is filed under its due day: the day it is decided if it breaches,
+        # which reports assume once that day has passed (hub.reporting.reports.OUTCOME).
         return clock.due_at
     return clock.started_at
 
@@ -561,7 +563,7 @@ def _handoffs(walk: _Walk, log: Sequence[LogEvent]) -> list[Sample]:
     for handoff, (request, due) in asked.items():
         state, decisive, end = outcome.get(handoff, (ClockStatus.ACTIVE, request.at, request))
         met_at = end.at if end.kind == K.HANDOFF_ANSWERED else None
-        if state is ClockStatus.BREACHED and due is not None:
+        if state in (ClockStatus.BREACHED, ClockStatus.ACTIVE) and due is not None:
             decisive = due
         sample = _outcome(
             walk,
