@@ -78,10 +78,17 @@ def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
             [label, c["sent"], c["responses"], c["score_percent"], c["mean"], c["response_rate_percent"]]
         )
     rows.append([])
-    rows.append(["group", "created", "resolved", "bot_resolved", "reopens"])
+    volumes = [
+        "created",
+        "resolved",
+        "bot_resolved",
+        "reopens",
+        "reopened_within_7_days",
+        "reopen_rate_percent",
+    ]
+    rows.append(["group", *volumes])
     for label, part in parts:
-        v = part["volumes"]
-        rows.append([label, v["created"], v["resolved"], v["bot_resolved"], v["reopens"]])
+        rows.append([label, *(part["volumes"][name] for name in volumes)])
     return rows
 
 

@@ -45,6 +45,9 @@ TARGETS = (
     "escalation_3",
 )
 PERIODS = ("day", "week", "month")
+#: A resolve undone by a reopen within this many days counts in the reopen rate (Zammad's "last
+#: seven days").
+REOPEN_DAYS = 7
 #: A target instance's outcome as of now: one still active past its due instant is breached (the
 #: sweep records the breach; the stored sample is filed under its due day already and is
 #: rewritten at the ticket's next event).
@@ -214,7 +217,14 @@ def _empty_group() -> dict[str, Any]:
             "mean": None,
             "response_rate_percent": None,
         },
-        "volumes": {"created": 0, "resolved": 0, "bot_resolved": 0, "reopens": 0},
+        "volumes": {
+            "created": 0,
+            "resolved": 0,
+            "bot_resolved": 0,
+            "reopens": 0,
+            "reopened_within_7_days": 0,
+            "reopen_rate_percent": None,
+        },
     }
 
 
@@ -290,6 +300,21 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
     )
     for row in await session.execute(counts):
         _add_count(total if row.is_total else group(row.key), row.metric, row.target, row.outcome, *row[4:7])
+    # M6: resolutions of the period undone by a reopen within REOPEN_DAYS (counted by the resolve).
+    reopen = sa.orm.aliased(MetricSample)
+    undone = sa.exists().where(
+        reopen.ticket_id == s.ticket_id,
+        reopen.metric == "reopen",
+        reopen.started_at == s.ended_at,
+        reopen.ended_at <= s.ended_at + sa.text(f"interval '{REOPEN_DAYS} days'"),
+    )
+    reopened = (
+        sa.select(key.label("key"), sa.func.count(), _is_total(filters))
+        .where(*where, s.metric == "resolved", undone)
+        .group_by(*_grouping(filters))
+    )
+    for row in await session.execute(reopened):
+        (total if row.is_total else group(row.key))["volumes"]["reopened_within_7_days"] += row[1]
     for item in (total, *groups.values()):
         _finish(item)
     labels = await _labels(session, filters.by, set(groups))
@@ -346,6 +371,8 @@ def _add_count(
 
 
 def _finish(item: dict[str, Any]) -> None:
+    volumes = item["volumes"]
+    volumes["reopen_rate_percent"] = _percent(volumes["reopened_within_7_days"], volumes["resolved"])
     for entry in item["compliance"].values():
         entry["percent"] = _percent(entry["met"], entry["met"] + entry["breached"])
     csat = item["csat"]

@@ -150,6 +150,8 @@ async def test_import_is_idempotent_reports_bad_lines_and_gives_the_ticket_repor
         "response_rate_percent": 100.0,
     }
     assert total["volumes"]["bot_resolved"] == 1 and total["volumes"]["reopens"] == 1
+    # M6: old-1's first resolve (2 March) was undone within 7 days (7 March): 1 of the 2 resolves.
+    assert total["volumes"]["reopened_within_7_days"] == 1 and total["volumes"]["reopen_rate_percent"] == 50.0
     by_channel = {g["key"]: g for g in summary["groups"]}
     assert by_channel["phone"]["durations"]["first_response"]["n"] == 1
 
