@@ -26,6 +26,14 @@ class MetricSample(Base):
         sa.UniqueConstraint("ticket_id", "metric", "key"),
         sa.Index("ix_metric_samples_metric_bucket", "metric", "bucket_at"),
         sa.Index("ix_metric_samples_day", "day"),
+        # A period's samples of one metric (the summary's percentiles), without reading the others.
+        sa.Index("ix_metric_samples_metric_day", "metric", "day"),
+        # Target instances still active: the few a report reads as breached once their due passed.
+        sa.Index(
+            "ix_metric_samples_active_sla",
+            "day",
+            postgresql_where=sa.text("metric = 'sla' AND outcome = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)

@@ -22,7 +22,7 @@ from hub.actors import Actor
 from hub.domain import Role
 from hub.errors import Forbidden, InvalidInput, NotFound
 from hub.models import MetricDaily, MetricSample, Organization, Team, ThreadRef, Ticket, User
-from hub.reporting.samples import DURATION_METRICS, GOOD_RATING
+from hub.reporting.samples import DURATION_METRICS
 
 #: ``--by`` choices and the sample column each groups by.
 DIMENSIONS = {
@@ -32,6 +32,15 @@ DIMENSIONS = {
     "client": MetricSample.organization_id,
     "priority": MetricSample.priority,
     "playbook": MetricSample.playbook_id,
+}
+#: The same dimensions in the daily rollups.
+ROLLUP_DIMENSIONS = {
+    "agent": MetricDaily.agent_id,
+    "team": MetricDaily.team_id,
+    "channel": MetricDaily.channel_kind,
+    "client": MetricDaily.organization_id,
+    "priority": MetricDaily.priority,
+    "playbook": MetricDaily.playbook_id,
 }
 #: Target types compliance is reported for, in this order.
 TARGETS = (
@@ -48,6 +57,8 @@ PERIODS = ("day", "week", "month")
 #: A resolve undone by a reopen within this many days counts in the reopen rate (Zammad's "last
 #: seven days").
 REOPEN_DAYS = 7
+#: Memory for the summary's sort (a month of a million-ticket year: about 250,000 durations).
+SORT_MEMORY = "64MB"
 #: A target instance's outcome as of now: one still active past its due instant is breached (the
 #: sweep records the breach; the stored sample is filed under its due day already and is
 #: rewritten at the ticket's next event).
@@ -258,6 +269,8 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
     def group(value: Any) -> dict[str, Any]:
         return groups.setdefault(value, _empty_group())
 
+    # The percentiles sort a period's samples: in memory rather than through temporary files.
+    await session.execute(sa.text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
     durations = (
         sa.select(
             key.label("key"),
@@ -269,10 +282,10 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
             sa.func.max(seconds),
             sa.func.count().filter(s.within_target.is_(True)),
             sa.func.count(s.within_target),
-            _is_total(filters),
+            _is_total(filters, key),
         )
         .where(*where, s.metric.in_(DURATION_METRICS))
-        .group_by(*_grouping(filters, s.metric))
+        .group_by(*_grouping(filters, key, s.metric))
     )
     for row in await session.execute(durations):
         target = total if row.is_total else group(row.key)
@@ -284,22 +297,36 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
             "max": _round(row[6]),
             "within_target_percent": _percent(row[7], row[8]),
         }
+    # Counts (compliance, surveys, volumes) from the daily rollups: a month is a few thousand rows.
+    d = MetricDaily
+    daily_key = ROLLUP_DIMENSIONS[filters.by] if filters.by else sa.null()
     counts = (
         sa.select(
-            key.label("key"),
-            s.metric,
-            s.target,
-            OUTCOME.label("outcome"),
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(s.rating), 0),
-            sa.func.count().filter(s.rating >= GOOD_RATING),
-            _is_total(filters),
+            daily_key.label("key"),
+            d.metric,
+            d.target,
+            d.outcome,
+            sa.cast(sa.func.sum(d.n), sa.BigInteger),
+            sa.cast(sa.func.sum(d.rating_sum), sa.BigInteger),
+            sa.cast(sa.func.sum(d.rating_good), sa.BigInteger),
+            _is_total(filters, daily_key),
         )
-        .where(*where, s.metric.not_in(DURATION_METRICS))
-        .group_by(*_grouping(filters, s.metric, s.target, OUTCOME))
+        .where(*_daily_where(filters), d.metric.not_in(DURATION_METRICS))
+        .group_by(*_grouping(filters, daily_key, d.metric, d.target, d.outcome))
     )
     for row in await session.execute(counts):
         _add_count(total if row.is_total else group(row.key), row.metric, row.target, row.outcome, *row[4:7])
+    # Instances still active past their due instant are breached as of now (few: a partial index).
+    overdue = (
+        sa.select(key.label("key"), s.target, sa.func.count(), _is_total(filters, key))
+        .where(*where, s.metric == "sla", s.outcome == "active", s.due_at < sa.func.now())
+        .group_by(*_grouping(filters, key, s.target))
+    )
+    for row in await session.execute(overdue):
+        entry = (total if row.is_total else group(row.key))["compliance"].get(row.target)
+        if entry is not None:
+            entry["active"] -= row[2]
+            entry["breached"] += row[2]
     # M6: resolutions of the period undone by a reopen within REOPEN_DAYS (counted by the resolve).
     reopen = sa.orm.aliased(MetricSample)
     undone = sa.exists().where(
@@ -309,9 +336,9 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
         reopen.ended_at <= s.ended_at + sa.text(f"interval '{REOPEN_DAYS} days'"),
     )
     reopened = (
-        sa.select(key.label("key"), sa.func.count(), _is_total(filters))
+        sa.select(key.label("key"), sa.func.count(), _is_total(filters, key))
         .where(*where, s.metric == "resolved", undone)
-        .group_by(*_grouping(filters))
+        .group_by(*_grouping(filters, key))
     )
     for row in await session.execute(reopened):
         (total if row.is_total else group(row.key))["volumes"]["reopened_within_7_days"] += row[1]
@@ -328,18 +355,27 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
     }
 
 
-def _is_total(filters: Filters) -> sa.ColumnElement[Any]:
+def _is_total(filters: Filters, key: Any) -> sa.ColumnElement[Any]:
     """1 on the total rows, 0 on a group's (one statement gives both through grouping sets)."""
     if filters.by is None:
         return sa.literal(1).label("is_total")
-    return sa.func.grouping(DIMENSIONS[filters.by]).label("is_total")
+    return sa.func.grouping(key).label("is_total")
 
 
-def _grouping(filters: Filters, *columns: Any) -> list[Any]:
+def _grouping(filters: Filters, key: Any, *columns: Any) -> list[Any]:
     if filters.by is None:
         return list(columns)
-    key = DIMENSIONS[filters.by]
     return [sa.func.grouping_sets(sa.tuple_(key, *columns), sa.tuple_(*columns))]
+
+
+def _daily_where(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    d = MetricDaily
+    clauses = [d.day >= filters.start, d.day <= filters.end]
+    if filters.channel:
+        clauses.append(d.channel_kind == filters.channel)
+    if filters.agent_id:
+        clauses.append(d.agent_id == filters.agent_id)
+    return clauses
 
 
 def _add_count(
@@ -409,14 +445,10 @@ async def trend(session: AsyncSession, actor: Actor, filters: Filters, every: st
             sa.cast(sa.func.sum(d.rating_sum), sa.BigInteger),
             sa.cast(sa.func.sum(d.rating_good), sa.BigInteger),
         )
-        .where(d.day >= filters.start, d.day <= filters.end)
+        .where(*_daily_where(filters))
         .group_by(period, d.metric, d.target, d.outcome)
         .order_by(period)
     )
-    if filters.channel:
-        query = query.where(d.channel_kind == filters.channel)
-    if filters.agent_id:
-        query = query.where(d.agent_id == filters.agent_id)
     rows: dict[date, dict[str, Any]] = {}
     for (
         p,

@@ -113,6 +113,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_metric_samples_metric_bucket", "metric_samples", ["metric", "bucket_at"])
     op.create_index("ix_metric_samples_day", "metric_samples", ["day"])
+    op.create_index("ix_metric_samples_metric_day", "metric_samples", ["metric", "day"])
+    op.create_index(
+        "ix_metric_samples_active_sla",
+        "metric_samples",
+        ["day"],
+        postgresql_where=sa.text("metric = 'sla' AND outcome = 'active'"),
+    )
     op.create_index(op.f("ix_metric_samples_agent_id"), "metric_samples", ["agent_id"])
     op.create_table(
         "metric_daily",
@@ -150,6 +157,8 @@ def downgrade() -> None:
     op.drop_index("ix_metric_daily_day_metric", table_name="metric_daily")
     op.drop_table("metric_daily")
     op.drop_index(op.f("ix_metric_samples_agent_id"), table_name="metric_samples")
+    op.drop_index("ix_metric_samples_active_sla", table_name="metric_samples")
+    op.drop_index("ix_metric_samples_metric_day", table_name="metric_samples")
     op.drop_index("ix_metric_samples_day", table_name="metric_samples")
     op.drop_index("ix_metric_samples_metric_bucket", table_name="metric_samples")
     op.drop_table("metric_samples")
