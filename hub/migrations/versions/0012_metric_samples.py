@@ -113,7 +113,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_metric_samples_metric_bucket", "metric_samples", ["metric", "bucket_at"])
     op.create_index("ix_metric_samples_day", "metric_samples", ["day"])
-    op.create_index("ix_metric_samples_metric_day", "metric_samples", ["metric", "day"])
+    op.create_index(
+        "ix_metric_samples_metric_day",
+        "metric_samples",
+        ["metric", "day"],
+        postgresql_include=[
+            "calendar_seconds",
+            "business_seconds",
+            "within_target",
+            "agent_id",
+            "team_id",
+            "channel_kind",
+            "organization_id",
+            "priority",
+            "playbook_id",
+        ],
+    )
     op.create_index(
         "ix_metric_samples_active_sla",
         "metric_samples",
