@@ -26,10 +26,11 @@ from hub.domain import (
     TicketStatus,
     Tier,
 )
-from hub.intake import channel_instances, ingest
+from hub.intake import channel_instances, history, ingest
 from hub.intake.inbound import InboundMessage, Sender, WindowGrant
 from hub.models import Channel, Message, Organization, Outbox, Team, User
 from hub.portal import demo as portal_demo
+from hub.reporting import demo_history
 from hub.tickets import tickets
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login
@@ -109,7 +110,16 @@ async def seed_demo(hub: Hub) -> str:
     orders = await portal_demo.seed(
         hub, cast.partner, manager=cast.agent2, backup=cast.agent1, password=DEMO_PASSWORD, domain=DEMO_DOMAIN
     )
-    return f"demo data loaded: 3 clients, 1 partner, 2 teams, 5 users, 5 channels, {count} tickets; {orders}"
+    # A month of earlier conversations, as a company imports its previous helpdesk's: the reports
+    # (hub report summary, /api/v1/reports) have a month to show.
+    past = demo_history.conversations(
+        [cast.agent1.email, cast.agent2.email], [cast.core_client.name], datetime.now(UTC) - timedelta(days=6)
+    )
+    imported = await history.import_history(hub, past)
+    return (
+        f"demo data loaded: 3 clients, 2 partners, 2 teams, a channel of every kind, {count} tickets, "
+        f"{imported.imported} earlier conversations; {orders}"
+    )
 
 
 async def deliver_demo_mail_to(hub: Hub, host: str, port: int) -> bool:

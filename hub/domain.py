@@ -180,6 +180,10 @@ class TicketEventKind(enum.StrEnum):
     #: A message was split out of this ticket into a new one (``split_from`` is on the new one).
     SPLIT = "split"
     SPLIT_FROM = "split_from"
+    #: A bot's (or AI assistant's) message to the client: kept on the ticket, never a response.
+    BOT_MESSAGE = "bot_message"
+    #: The bot handed the conversation to the human queue: where human pickup time starts.
+    BOT_HANDOFF = "bot_handoff"
 
 
 class PlaybookRunStatus(enum.StrEnum):

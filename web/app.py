@@ -37,6 +37,7 @@ from web.api.portal import PortalController
 from web.api.portal_company import PortalCompanyController
 from web.api.portal_quality import PortalQualityController, act_on_link
 from web.api.presence import ticket_presence
+from web.api.reports import ReportController
 from web.api.requirements import RequirementController
 from web.api.saved_views import SavedViewController
 from web.api.sla_policies import SlaPolicyController
@@ -86,6 +87,7 @@ ROUTES = [
     PortalController,
     PartnerOrdersController,
     SyncController,
+    ReportController,
     ticket_sla,
     ticket_typing,
     ticket_presence,

@@ -35,6 +35,7 @@ from hub.models.portal_quality import (
     QualityStep,
     QualityTiming,
 )
+from hub.models.reporting import MetricDaily, MetricSample
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -64,6 +65,8 @@ __all__ = [
     "Meeting",
     "MeetingSeries",
     "Message",
+    "MetricDaily",
+    "MetricSample",
     "Notification",
     "NotificationSetting",
     "Organization",

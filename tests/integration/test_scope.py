@@ -22,6 +22,8 @@ from hub.models import (
     DecisionReceipt,
     IntegrationToken,
     Message,
+    MetricDaily,
+    MetricSample,
     Notification,
     Outbox,
     PhoneExtension,
@@ -57,6 +59,8 @@ CLOSED_TO_PARTNERS = {
     DecisionReceipt: "a staff member's own read and feedback of a decision",
     PortalLink: "single-use credentials, read only by the use case that redeems them (hub.portal.links)",
     TicketDraft: "an agent's own unsent reply or note, read by their user id (hub.tickets.drafts)",
+    MetricSample: "staff's response-time measurements (supervisors' reports, agents' own)",
+    MetricDaily: "staff's response-time rollups",
 }
 #: Tables no partner reads though they name no organization: the ERP sync's own bookkeeping and
 #: the integrations' credentials (not in LINKS, so listed here only to say so).

@@ -343,6 +343,7 @@ async def _make_world(hub, client, cast) -> World:
         "token": b_link.token,
         "merge_id": merged.id,
         "view_id": view.json()["id"],
+        "ref": str(b_number),  # a report's ticket: a number or an imported conversation's ref
     }
     a_attachment = await _scalar(
         hub,

@@ -37,12 +37,7 @@ def create_token(name: str, scope: str, as_json: bool) -> None:
     click.echo(f"token (keep it secret, shown once): {token}")
 
 
-@click.group("import")
-def import_group() -> None:
-    """Import records from files."""
-
-
-@import_group.command("partners")
+@click.command("partners")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--entity",

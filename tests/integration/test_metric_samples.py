@@ -1,0 +1,118 @@
+"""Metric samples follow the live use cases: the projection hears every commit on a ticket."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from hub.actors import CLI
+from hub.calendars import service as calendars
+from hub.calendars.model import DayKind
+from hub.delivery import reports as delivery_reports
+from hub.domain import ChannelKind, TicketStatus
+from hub.models import AuditEvent, Message, MetricDaily, MetricSample
+from hub.reporting import projection
+from hub.tickets import tickets
+from tests import factories
+from tests.integration.sla_setup import desk, local, sh
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+
+@pytest.fixture
+def hub(clocked_hub, clock):
+    clock.at = sh("2026-03-04T10:00")  # a Wednesday
+    return clocked_hub
+
+
+async def samples(hub, ticket_id: uuid.UUID, metric: str | None = None) -> list[MetricSample]:
+    async with hub.uow() as uow:
+        query = sa.select(MetricSample).where(MetricSample.ticket_id == ticket_id)
+        if metric:
+            query = query.where(MetricSample.metric == metric)
+        return list(await uow.session.scalars(query.order_by(MetricSample.bucket_at, MetricSample.id)))
+
+
+async def test_a_chat_gives_first_response_reply_time_and_resolution_samples(hub, clock) -> None:
+    d = await desk(hub)
+    agent = factories.actor(d.agent)
+    ticket_id = await d.message(hub, ChannelKind.WEBCHAT)
+    clock.advance(minutes=2)
+    await tickets.note(hub, agent, ticket_id, tickets.Draft(text="内部备注"))  # never a response
+    clock.advance(minutes=1)
+    await tickets.reply(hub, agent, ticket_id, tickets.Draft(text="您好"))
+    clock.advance(minutes=10)
+    await d.message(hub, ChannelKind.WEBCHAT, text="还有一个问题")
+    clock.advance(minutes=1)
+    await d.message(hub, ChannelKind.WEBCHAT, text="在吗")
+    clock.advance(minutes=4)
+    await tickets.reply(hub, agent, ticket_id, tickets.Draft(text="在的"))
+    clock.advance(minutes=1)
+    await tickets.reply(hub, agent, ticket_id, tickets.Draft(text="还有吗"))  # a run: no sample
+    clock.advance(minutes=5)
+    await tickets.set_status(hub, agent, ticket_id, TicketStatus.RESOLVED)
+
+    (first,) = await samples(hub, ticket_id, "first_response")
+    assert first.calendar_seconds == 180 and first.business_seconds == 180 and first.within_target is True
+    assert first.agent_id == d.agent.id and first.channel_kind == "webchat" and first.calendar == "cn"
+    assert first.team_id == d.team.id and first.end_message_id is not None
+    (reply,) = await samples(hub, ticket_id, "reply_time")
+    assert reply.calendar_seconds == 300 and reply.within_target is False, "from the oldest unanswered"
+    assert local(reply.started_at) == "2026-03-04T10:13:00"
+    (resolution,) = await samples(hub, ticket_id, "resolution_first")
+    assert resolution.calendar_seconds == 24 * 60
+    sla = {(s.target, s.outcome) for s in await samples(hub, ticket_id, "sla")}
+    assert ("first_response", "met") in sla and ("next_response", "breached") in sla
+    async with hub.uow() as uow:
+        rollup = await uow.session.scalar(
+            sa.select(sa.func.sum(MetricDaily.n)).where(MetricDaily.metric == "first_response")
+        )
+    assert rollup == 1
+
+
+async def test_a_reply_whose_delivery_failed_for_good_is_not_a_response(hub, clock) -> None:
+    d = await desk(hub)
+    ticket_id = await d.message(hub, ChannelKind.EMAIL, sender="client@example.com")
+    clock.advance(minutes=30)
+    message = await tickets.reply(hub, factories.actor(d.agent), ticket_id, tickets.Draft(text="Hi"))
+    assert len(await samples(hub, ticket_id, "first_response")) == 1
+    async with hub.uow() as uow:
+        await uow.session.execute(
+            sa.update(Message).where(Message.id == message.id).values(external_id="m-1")
+        )
+        await uow.commit()
+    clock.advance(minutes=5)
+    await delivery_reports.failed_after_sending(hub, ["m-1"], "550 mailbox unknown")
+    assert await samples(hub, ticket_id, "first_response") == []
+
+
+async def test_a_calendar_change_moves_nothing_until_the_audited_recompute(hub, clock) -> None:
+    d = await desk(hub)
+    clock.at = sh("2026-03-06T17:50")  # Friday, 10 minutes before the end of the day
+    ticket_id = await d.message(hub, ChannelKind.EMAIL, sender="client@example.com")
+    clock.at = sh("2026-03-09T09:10")  # Monday
+    await tickets.reply(hub, factories.actor(d.agent), ticket_id, tickets.Draft(text="Hi"))
+    (first,) = await samples(hub, ticket_id, "first_response")
+    assert first.business_seconds == 20 * 60
+    # Monday 9 March becomes a holiday on the company calendar.
+    await calendars.set_day(hub, CLI, "cn", sh("2026-03-09T00:00").date(), DayKind.HOLIDAY, note="test")
+    clock.advance(minutes=1)
+    await tickets.note(hub, factories.actor(d.agent), ticket_id, tickets.Draft(text="note"))
+    (kept,) = await samples(hub, ticket_id, "first_response")
+    assert kept.business_seconds == 20 * 60 and kept.id == first.id, "frozen until a recompute"
+    counts = await projection.rebuild(hub, CLI, calendar="cn", reason="9 March declared a holiday")
+    assert counts["changed"] >= 1
+    (now,) = await samples(hub, ticket_id, "first_response")
+    assert now.business_seconds == 10 * 60
+    async with hub.uow() as uow:
+        lines = list(
+            await uow.session.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.action == "metric_sample.recomputed",
+                    AuditEvent.before["metric"].astext == "first_response",
+                )
+            )
+        )
+    assert [(a.before["business_seconds"], a.after["business_seconds"]) for a in lines] == [(1200.0, 600.0)]
