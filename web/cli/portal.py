@@ -48,7 +48,8 @@ def import_group() -> None:
     "--entity",
     default="partners",
     show_default=True,
-    help="partners, orders, deliveries (or quality_cases where installed).",
+    type=click.Choice(["partners", "orders", "deliveries", "quality_cases"]),
+    help="Which records the file holds.",
 )
 @click.option(
     "--mode", type=click.Choice(["insert", "update", "upsert"]), default="upsert", show_default=True
