@@ -26,7 +26,6 @@ PORTAL_QUALITY_UI: dict[str, dict[str, str]] = {
     "portal.form.network": {"en": "Network error; try again.", "zh-CN": "网络错误，请重试。"},
     "portal.form.done": {"en": "Saved.", "zh-CN": "已保存。"},
     "portal.company": {"en": "The company", "zh-CN": "公司"},
-    "portal.waiting": {"en": "Waiting on you", "zh-CN": "待您处理"},
     "pq.title": {"en": "Quality cases", "zh-CN": "质量问题单"},
     "pq.none": {"en": "No quality cases.", "zh-CN": "暂无质量问题单。"},
     "pq.number": {"en": "Number", "zh-CN": "编号"},

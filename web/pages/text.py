@@ -509,6 +509,15 @@ UI: dict[str, dict[str, str]] = {
         "en": "Late: {quantity} {unit} for order {order} line {line}",
         "zh-CN": "已逾期：订单 {order} 第 {line} 行 {quantity} {unit}",
     },
+    "portal.item.quality_step": {
+        "en": "Quality case {case} {title}: answer {discipline}",
+        "zh-CN": "质量问题单 {case} {title}：请答复 {discipline}",
+    },
+    "portal.item.action_item": {"en": "Action item: {title}", "zh-CN": "待办事项：{title}"},
+    "portal.item.messages": {
+        "en": "{count} new replies: {subject}",
+        "zh-CN": "{count} 条新回复：{subject}",
+    },
     "portal.lines": {"en": "{count} lines", "zh-CN": "{count} 行"},
     "portal.delivered": {"en": "{percent} % delivered", "zh-CN": "已交付 {percent}%"},
     "portal.delivered_label": {"en": "Delivered", "zh-CN": "已交付"},
