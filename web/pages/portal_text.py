@@ -81,6 +81,7 @@ PORTAL_QUALITY_UI: dict[str, dict[str, str]] = {
     "pm.agenda_none": {"en": "Nothing open to discuss yet.", "zh-CN": "暂无待议事项。"},
     "pm.source.action_item": {"en": "Action item", "zh-CN": "待办事项"},
     "pm.source.quality_step": {"en": "Overdue 8D step", "zh-CN": "逾期 8D 步骤"},
+    "pm.source.late_delivery": {"en": "Late delivery", "zh-CN": "逾期交货"},
     "pm.minutes": {"en": "Minutes", "zh-CN": "会议纪要"},
     "pm.minutes_unpublished": {
         "en": "The minutes show here once the company publishes them.",
