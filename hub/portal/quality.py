@@ -517,28 +517,36 @@ class Lateness:
 async def quality_step_lateness(
     hub: Hub, organization_id: uuid.UUID, period: tuple[datetime, datetime]
 ) -> Lateness:
-    """For the partner scorecard: steps of the partner's cases (not cancelled) due within
-    ``[start, end)`` and already due now, and the late ones among them."""
-    start, end = period
-    now = hub.clock.now()
+    """Steps of the partner's cases (not cancelled) due within ``[start, end)`` and already due
+    now, and the late ones among them."""
     async with hub.uow() as uow:
-        row = (
-            await uow.session.execute(
-                sa.select(
-                    sa.func.count(),
-                    sa.func.count().filter(is_late(QualityStep)),  # type: ignore[arg-type]
-                )
-                .select_from(QualityStep)
-                .join(QualityCase, QualityCase.id == QualityStep.case_id)
-                .where(
-                    QualityStep.organization_id == organization_id,
-                    QualityCase.status != QualityCaseStatus.CANCELLED,
-                    QualityStep.due_at >= start,
-                    QualityStep.due_at < end,
-                    QualityStep.due_at < now,
-                )
-            )
-        ).one()
+        return await step_lateness(uow.session, organization_id, hub.clock.now(), period)
+
+
+async def step_lateness(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    now: datetime,
+    period: tuple[datetime, datetime] | None = None,
+) -> Lateness:
+    """:func:`quality_step_lateness` in the caller's session; no period: every step due by now
+    (the partner scorecard's measure)."""
+    query = (
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(is_late(QualityStep)),  # type: ignore[arg-type]
+        )
+        .select_from(QualityStep)
+        .join(QualityCase, QualityCase.id == QualityStep.case_id)
+        .where(
+            QualityStep.organization_id == organization_id,
+            QualityCase.status != QualityCaseStatus.CANCELLED,
+            QualityStep.due_at < now,
+        )
+    )
+    if period is not None:
+        query = query.where(QualityStep.due_at >= period[0], QualityStep.due_at < period[1])
+    row = (await session.execute(query)).one()
     return Lateness(due=int(row[0]), late=int(row[1]))
 
 

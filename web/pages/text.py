@@ -597,6 +597,7 @@ UI: dict[str, dict[str, str]] = {
     "partner.lines": {"en": "Lines", "zh-CN": "订单行"},
     "scorecard.on_time_delivery": {"en": "On-time delivery", "zh-CN": "准时交货率"},
     "scorecard.confirmation_lead_time": {"en": "Confirmation lead time", "zh-CN": "订单确认用时"},
+    "scorecard.quality_step_lateness": {"en": "8D steps answered late", "zh-CN": "8D 步骤逾期答复率"},
     "scorecard.proposal_answer_time": {"en": "Our answer time to proposals", "zh-CN": "我方答复提议用时"},
     "scorecard.proposals_answered_in_time": {
         "en": "Proposals answered within 2 business hours",
