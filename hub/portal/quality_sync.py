@@ -10,8 +10,10 @@ whether it is open, closed or cancelled; the partner owns its answers to the ste
 its reviews, which a push never reads nor writes. A case never moves to another partner.
 
 A new case's conversation is a ticket the ingest opens in its own transaction, before the case is
-written in the push's: a push refused after that point (or a dry run of an import) leaves that
-conversation without its case.
+written in the push's. A push refused after that point (or a dry run of an import) leaves that
+conversation without its case; the case's id comes from its partner and number
+(:func:`case_id_for`), so the next push of the same case takes that conversation up again (the
+ingest answers the same opening message with the same ticket) rather than opening another.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ from hub.portal.record_events import PortalRecordChanged
 from hub.portal.sync import PartnerRef, partner_of, register
 from hub.portal.terms import QualityCaseStatus, Severity
 from hub.uow import UnitOfWork
+
+#: The namespace of the ERP's cases' ids (:func:`case_id_for`).
+ERP_CASES = uuid.UUID("6f1d3c52-8a4e-4b7f-9f0e-2c5d7a1b9e34")
+
+
+def case_id_for(partner: uuid.UUID, number: str) -> uuid.UUID:
+    """The same id for the same partner's case number, push after push (numbers are unique)."""
+    return uuid.uuid5(ERP_CASES, f"{partner}/{number}")
 
 
 class QualityCaseBody(Command, frozen=True, forbid_unknown_fields=True):
@@ -107,7 +117,7 @@ class QualityCases:
         new = _new(body)
         title, description = quality.checked(new)
         number = body.number.strip()
-        case_id = uuid.uuid4()
+        case_id = case_id_for(partner, number)
         ticket_id = await quality.open_conversation(
             uow.hub,
             partner,

@@ -8,7 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from hub.models import AuditEvent, Organization, PortalOrder, PortalOrderLine, QualityCase
+from hub.models import AuditEvent, Organization, PortalOrder, PortalOrderLine, QualityCase, Ticket
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -123,6 +123,7 @@ async def test_a_quality_case_file_goes_through_the_same_sync(hub, invoke_cli, t
     assert json.loads(dry.out)["counts"] == {"created": 1, "failed": 1}
     async with hub.uow() as uow:
         assert await uow.session.scalar(sa.select(sa.func.count()).select_from(QualityCase)) == 0
+        conversations = await uow.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
     done = await invoke_cli(
         "import", "partners", "--entity", "quality_cases", "--source", "sap", str(cases), "--json"
     )
@@ -134,6 +135,9 @@ async def test_a_quality_case_file_goes_through_the_same_sync(hub, invoke_cli, t
     async with hub.uow() as uow:
         case = await uow.session.scalar(sa.select(QualityCase))
     assert (case.number, case.title, case.lot) == ("NCR-1", "来料毛刺 Burrs", "L7")
+    async with hub.uow() as uow:  # the dry run's conversation is the case's: no second one
+        assert await uow.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == conversations
+        assert await uow.session.scalar(sa.select(Ticket.id).where(Ticket.id == case.ticket_id)) is not None
     again = await invoke_cli(
         "import", "partners", "--entity", "quality_cases", "--source", "sap", str(cases), "--json"
     )
