@@ -414,10 +414,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action item": {"en": "Action item", "zh-CN": "待办事项"},
     "quality_step": {"en": "Quality step", "zh-CN": "8D 步骤"},
     "action_item": {"en": "Action item", "zh-CN": "待办事项"},
-    "stale": {
-        "en": "The record was changed by a newer push (stored {stored}); this one is older and was not applied.",
-        "zh-CN": "该记录已被更新的推送修改（已存 {stored}），本次推送较旧，未应用。",
-    },
     "link_invalid": {
         "en": "This link is not valid: it was used, it expired, or too many wrong codes were tried.",
         "zh-CN": "此链接无效：已使用、已过期，或验证码错误次数过多。",

@@ -4,7 +4,7 @@ A series makes its meetings one after another: the first when the series is set 
 one is published (or by the worker's tick, :func:`make_due_meetings`, for a meeting that passed
 without minutes), a week or a calendar month after the one before. A new meeting's agenda is filled
 from the partner's open work by :data:`AGENDA_SOURCES`, a list of functions, so another kind of
-open work (late deliveries) is one more entry.
+open work is one more entry: open action items, overdue 8D steps and late deliveries.
 
 Minutes are the buyer's draft until published: the partner reads a meeting's date and agenda, and
 its minutes only once published. Publishing turns the decisions into action items on the
@@ -18,7 +18,8 @@ import calendar as month_lengths
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,13 +27,22 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import notifications, permissions, scope
-from hub.actors import Actor
+from hub.actors import SYSTEM, Actor
 from hub.core import Hub
 from hub.domain import STAFF_ROLES, OrganizationKind, Role
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.models import Meeting, MeetingSeries, Organization, User
-from hub.portal import action_items, quality
+from hub.models import (
+    DeliverySchedule,
+    Meeting,
+    MeetingSeries,
+    Organization,
+    PortalOrder,
+    PortalOrderLine,
+    User,
+)
+from hub.portal import action_items, orders, quality
 from hub.portal.record_events import PortalRecordChanged
+from hub.portal.states import OrderStatus, ScheduleStatus
 from hub.portal.terms import ActionItemSource, MeetingKind, MeetingStatus
 from hub.uow import UnitOfWork
 
@@ -73,8 +83,46 @@ async def _overdue_quality_steps(
     ]
 
 
+async def _late_deliveries(
+    session: AsyncSession, organization_id: uuid.UUID, now: datetime
+) -> list[AgendaItem]:
+    """Deliveries the ERP planned that are past due and short, and late lines with no such plan
+    (their confirmed, else requested, date passed): what the partner owes, oldest first."""
+    today = now.date()
+    schedules = await session.execute(
+        sa.select(DeliverySchedule, PortalOrderLine, PortalOrder)
+        .join(PortalOrderLine, PortalOrderLine.id == DeliverySchedule.line_id)
+        .join(PortalOrder, PortalOrder.id == PortalOrderLine.order_id)
+        .where(
+            DeliverySchedule.organization_id == organization_id,
+            DeliverySchedule.status == ScheduleStatus.OPEN,
+            DeliverySchedule.received_quantity < DeliverySchedule.quantity,
+            DeliverySchedule.due_date < today,
+            PortalOrder.status == OrderStatus.OPEN,
+        )
+        .order_by(DeliverySchedule.due_date, DeliverySchedule.id)
+    )
+    late: list[tuple[date, PortalOrder, PortalOrderLine, Decimal]] = []
+    planned = set()
+    for schedule, line, order in schedules:
+        planned.add(line.id)
+        late.append((schedule.due_date, order, line, schedule.quantity - schedule.received_quantity))
+    for order, line in await orders.late_lines(session, SYSTEM, organization_id, today):
+        if line.id not in planned:
+            late.append((orders.due_of(line), order, line, line.quantity - line.delivered_quantity))
+    return [
+        {
+            "title": f"{order.number} #{line.line_no} · {short.normalize():f} {line.unit} · {due.isoformat()}",
+            "source": "late_delivery",
+            "ref": str(order.id),
+            "due_at": due.isoformat(),
+        }
+        for due, order, line, short in sorted(late, key=lambda entry: (entry[0], entry[1].number))
+    ]
+
+
 #: Where a new meeting's agenda comes from, in order.
-AGENDA_SOURCES: list[AgendaSource] = [_open_action_items, _overdue_quality_steps]
+AGENDA_SOURCES: list[AgendaSource] = [_open_action_items, _overdue_quality_steps, _late_deliveries]
 
 
 async def agenda_for(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> list[AgendaItem]:

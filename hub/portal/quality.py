@@ -31,6 +31,7 @@ from hub.calendars import names
 from hub.calendars import service as calendars
 from hub.calendars.durations import parse_duration
 from hub.core import Hub
+from hub.db import flush_unique
 from hub.domain import OrganizationKind, PortalPermission, TicketEventKind
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.models import Organization, QualityCase, QualityStep, QualityTiming, Ticket
@@ -153,89 +154,116 @@ def snapshot(case: QualityCase) -> dict[str, Any]:
     }
 
 
-async def open_case(
-    hub: Hub,
-    actor: Actor,
-    organization_id: uuid.UUID,
-    new: NewCase,
-    *,
-    number: str | None = None,
-    source: tuple[str, str] | None = None,
-    source_updated_at: datetime | None = None,
-) -> QualityCase:
+async def open_case(hub: Hub, actor: Actor, organization_id: uuid.UUID, new: NewCase) -> QualityCase:
     """The buyer opens a case against a partner: its steps due from now, its conversation opened.
 
-    ``number`` and ``source`` (system, external ref) come with a case the ERP pushed.
+    (The ERP's cases come through the sync registry, :mod:`hub.portal.quality_sync`, with the
+    ERP's own number.)
     """
     permissions.require_staff(actor)
-    title = _text(new.title, "the title", MAX_TITLE)
-    description = new.description.strip()
-    if len(description) > MAX_TEXT:
-        raise InvalidInput(detail=f"the description has at most {MAX_TEXT} characters")
+    title, description = checked(new)
     async with hub.uow() as uow:
         organization = await _partner_organization(uow.session, organization_id)
-        owed = await timings(uow.session, organization.id)
         on_duty = await manager_on_duty(uow.session, organization.id)
-        author = actor.user_id or (on_duty[0] if on_duty else None)
-        case_number = number or f"QC-{await uow.session.scalar(CASE_NUMBERS.next_value())}"
+        case_number = f"QC-{await uow.session.scalar(CASE_NUMBERS.next_value())}"
     case_id = uuid.uuid4()
-    ticket_id = await messages.open_conversation(
-        hub,
-        organization.id,
-        thread_ref=thread_ref(case_id),
-        subject=f"[{case_number}] {title}",
-        text=f"{case_number} {title}\n\n{description}".strip(),
-        author_user_id=author,
+    ticket_id = await open_conversation(
+        hub, organization.id, case_id, case_number, title, description, actor.user_id or on_duty
     )
     async with hub.uow() as uow:
-        now = hub.clock.now()
-        calendar = await calendars.calendar_in(uow.session, names.DEFAULT)
-        case = QualityCase(
-            id=case_id,
-            organization_id=organization.id,
-            ticket_id=ticket_id,
-            number=case_number,
-            title=title,
-            description=description,
-            severity=new.severity,
-            item=(new.item or "").strip() or None,
-            lot=(new.lot or "").strip() or None,
-            calendar=calendar.name,
-            opened_at=now,
-            created_by_id=actor.user_id,
-            source=source[0] if source else None,
-            external_ref=source[1] if source else None,
-            source_updated_at=source_updated_at,
-        )
-        uow.session.add(case)
-        await uow.session.flush()
-        for discipline, duration in owed.items():
-            due = Deadline.plan(calendar, now, parse_duration(duration), 0).due_at
-            uow.session.add(
-                QualityStep(
-                    case_id=case.id,
-                    ticket_id=ticket_id,
-                    organization_id=organization.id,
-                    discipline=discipline,
-                    duration=duration,
-                    due_at=due,
-                    next_due_at=due,
-                )
-            )
-        uow.emit(
-            PortalRecordChanged(
-                at=now,
-                actor=actor,
-                action="quality_case.opened",
-                subject_type="quality_case",
-                subject_id=case.id,
-                after={**snapshot(case), "timings": {k.value: v for k, v in owed.items()}},
-            )
-        )
+        case = await add_case(uow, actor, case_id, organization.id, ticket_id, case_number, new)
         await uow.commit()
     from hub.portal import links
 
     await links.offer_case(hub, case)
+    return case
+
+
+def checked(new: NewCase) -> tuple[str, str]:
+    title = _text(new.title, "the title", MAX_TITLE)
+    description = new.description.strip()
+    if len(description) > MAX_TEXT:
+        raise InvalidInput(detail=f"the description has at most {MAX_TEXT} characters")
+    return title, description
+
+
+async def open_conversation(
+    hub: Hub,
+    organization_id: uuid.UUID,
+    case_id: uuid.UUID,
+    number: str,
+    title: str,
+    description: str,
+    author: uuid.UUID | list[uuid.UUID] | None,
+) -> uuid.UUID:
+    """The case's ticket on the portal channel, in its own transaction (the ingest's); written by
+    ``author``, else by the manager on duty, else it arrives as the partner's own message."""
+    if isinstance(author, list):
+        author = author[0] if author else None
+    return await messages.open_conversation(
+        hub,
+        organization_id,
+        thread_ref=thread_ref(case_id),
+        subject=f"[{number}] {title}",
+        text=f"{number} {title}\n\n{description}".strip(),
+        author_user_id=author,
+    )
+
+
+async def add_case(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    number: str,
+    new: NewCase,
+) -> QualityCase:
+    """The case and its steps, due from now by the partner's timings, in the caller's transaction
+    (the buyer's own, or an ERP push's, which may be one item of a batch)."""
+    title, description = checked(new)
+    now = uow.hub.clock.now()
+    owed = await timings(uow.session, organization_id)
+    calendar = await calendars.calendar_in(uow.session, names.DEFAULT)
+    case = QualityCase(
+        id=case_id,
+        organization_id=organization_id,
+        ticket_id=ticket_id,
+        number=number,
+        title=title,
+        description=description,
+        severity=new.severity,
+        item=(new.item or "").strip() or None,
+        lot=(new.lot or "").strip() or None,
+        calendar=calendar.name,
+        opened_at=now,
+        created_by_id=actor.user_id,
+    )
+    uow.session.add(case)
+    await flush_unique(uow.session, f"quality case {number}")
+    for discipline, duration in owed.items():
+        due = Deadline.plan(calendar, now, parse_duration(duration), 0).due_at
+        uow.session.add(
+            QualityStep(
+                case_id=case.id,
+                ticket_id=ticket_id,
+                organization_id=organization_id,
+                discipline=discipline,
+                duration=duration,
+                due_at=due,
+                next_due_at=due,
+            )
+        )
+    uow.emit(
+        PortalRecordChanged(
+            at=now,
+            actor=actor,
+            action="quality_case.opened",
+            subject_type="quality_case",
+            subject_id=case.id,
+            after={**snapshot(case), "timings": {k.value: v for k, v in owed.items()}},
+        )
+    )
     return case
 
 
@@ -489,28 +517,36 @@ class Lateness:
 async def quality_step_lateness(
     hub: Hub, organization_id: uuid.UUID, period: tuple[datetime, datetime]
 ) -> Lateness:
-    """For the partner scorecard: steps of the partner's cases (not cancelled) due within
-    ``[start, end)`` and already due now, and the late ones among them."""
-    start, end = period
-    now = hub.clock.now()
+    """Steps of the partner's cases (not cancelled) due within ``[start, end)`` and already due
+    now, and the late ones among them."""
     async with hub.uow() as uow:
-        row = (
-            await uow.session.execute(
-                sa.select(
-                    sa.func.count(),
-                    sa.func.count().filter(is_late(QualityStep)),  # type: ignore[arg-type]
-                )
-                .select_from(QualityStep)
-                .join(QualityCase, QualityCase.id == QualityStep.case_id)
-                .where(
-                    QualityStep.organization_id == organization_id,
-                    QualityCase.status != QualityCaseStatus.CANCELLED,
-                    QualityStep.due_at >= start,
-                    QualityStep.due_at < end,
-                    QualityStep.due_at < now,
-                )
-            )
-        ).one()
+        return await step_lateness(uow.session, organization_id, hub.clock.now(), period)
+
+
+async def step_lateness(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    now: datetime,
+    period: tuple[datetime, datetime] | None = None,
+) -> Lateness:
+    """:func:`quality_step_lateness` in the caller's session; no period: every step due by now
+    (the partner scorecard's measure)."""
+    query = (
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(is_late(QualityStep)),  # type: ignore[arg-type]
+        )
+        .select_from(QualityStep)
+        .join(QualityCase, QualityCase.id == QualityStep.case_id)
+        .where(
+            QualityStep.organization_id == organization_id,
+            QualityCase.status != QualityCaseStatus.CANCELLED,
+            QualityStep.due_at < now,
+        )
+    )
+    if period is not None:
+        query = query.where(QualityStep.due_at >= period[0], QualityStep.due_at < period[1])
+    row = (await session.execute(query)).one()
     return Lateness(due=int(row[0]), late=int(row[1]))
 
 

@@ -1,14 +1,19 @@
-"""Quality cases pushed by the company's ERP, by the sync contract every synced entity keeps.
+"""Quality cases pushed by the company's ERP: one more entity of the sync registry.
 
-Matched on ``(source, external_ref)``: none → created (``created``), one → its ERP-owned fields
-updated (``updated``) or, when the push says nothing new, left alone without touching a timestamp
-(``unchanged``). A push older than the stored ``source_updated_at`` is ``stale`` and refused
-(:class:`hub.errors.Conflict`), so pushes arriving out of order never roll a case back;
-``update_only`` refuses to create (:class:`hub.errors.NotFound`).
+``PUT /api/v1/sync/quality_cases/{source}/{ref}``, its ``:batch`` and ``hub import partners
+--entity quality_cases`` therefore answer as for orders (created, updated, unchanged; ``sync_stale``
+for an older push; several matches; ``update_only``), by :func:`hub.portal.sync.upsert`. With no
+link yet, a case is matched by its partner and number, as an order is.
 
 Field ownership: the ERP owns the case's number, title, description, severity, item, lot and
 whether it is open, closed or cancelled; the partner owns its answers to the steps and the buyer
 its reviews, which a push never reads nor writes. A case never moves to another partner.
+
+A new case's conversation is a ticket the ingest opens in its own transaction, before the case is
+written in the push's. A push refused after that point (or a dry run of an import) leaves that
+conversation without its case; the case's id comes from its partner and number
+(:func:`case_id_for`), so the next push of the same case takes that conversation up again (the
+ingest answers the same opening message with the same ticket) rather than opening another.
 """
 
 from __future__ import annotations
@@ -16,40 +21,50 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any
 
+import msgspec
 import sqlalchemy as sa
 
-from hub import permissions
 from hub.actors import Actor
-from hub.core import Hub
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.commands import Command, fits
+from hub.errors import InvalidInput, NotFound
 from hub.models import QualityCase, QualityStep
 from hub.portal import quality
+from hub.portal.duty import manager_on_duty
 from hub.portal.record_events import PortalRecordChanged
+from hub.portal.sync import PartnerRef, partner_of, register
 from hub.portal.terms import QualityCaseStatus, Severity
+from hub.uow import UnitOfWork
+
+#: The namespace of the ERP's cases' ids (:func:`case_id_for`).
+ERP_CASES = uuid.UUID("6f1d3c52-8a4e-4b7f-9f0e-2c5d7a1b9e34")
 
 
-@dataclass(frozen=True)
-class ErpQualityCase:
-    organization_id: uuid.UUID
-    number: str
-    title: str
+def case_id_for(partner: uuid.UUID, number: str) -> uuid.UUID:
+    """The same id for the same partner's case number, push after push (numbers are unique)."""
+    return uuid.uuid5(ERP_CASES, f"{partner}/{number}")
+
+
+class QualityCaseBody(Command, frozen=True, forbid_unknown_fields=True):
+    partner: PartnerRef
+    number: Annotated[str, fits(QualityCase.number, words=True)]
+    title: Annotated[str, fits(QualityCase.title, words=True)]
     source_updated_at: datetime
-    description: str = ""
+    description: Annotated[str, msgspec.Meta(max_length=quality.MAX_TEXT)] = ""
     severity: Severity = Severity.MAJOR
     status: QualityCaseStatus = QualityCaseStatus.OPEN
-    item: str | None = None
-    lot: str | None = None
+    item: Annotated[str, fits(QualityCase.item)] | None = None
+    lot: Annotated[str, fits(QualityCase.lot)] | None = None
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    id: uuid.UUID
-    result: Literal["created", "updated", "unchanged"]
+def _new(body: QualityCaseBody) -> quality.NewCase:
+    return quality.NewCase(
+        title=body.title, description=body.description, severity=body.severity, item=body.item, lot=body.lot
+    )
 
 
-def _owned(body: ErpQualityCase) -> dict[str, object]:
+def _owned(body: QualityCaseBody) -> dict[str, Any]:
     """The ERP's fields as the case stores them."""
     return {
         "number": body.number.strip(),
@@ -58,87 +73,88 @@ def _owned(body: ErpQualityCase) -> dict[str, object]:
         "severity": body.severity,
         "item": (body.item or "").strip() or None,
         "lot": (body.lot or "").strip() or None,
+        "status": body.status,
     }
 
 
-async def upsert_quality_case_from_erp(
-    hub: Hub,
-    actor: Actor,
-    source: str,
-    external_ref: str,
-    body: ErpQualityCase,
-    *,
-    update_only: bool = False,
-) -> SyncResult:
-    """Create or update the ERP's case ``(source, external_ref)``; see the module docstring."""
-    permissions.require_staff(actor)
-    if body.source_updated_at.tzinfo is None:
-        raise InvalidInput(detail="source_updated_at needs its time zone")
-    if not body.number.strip():
-        raise InvalidInput(detail="the case needs its number")
-    async with hub.uow() as uow:
-        case = await uow.session.scalar(
-            sa.select(QualityCase)
-            .where(QualityCase.source == source, QualityCase.external_ref == external_ref)
-            .with_for_update()
-        )
-        if case is None:
-            if update_only:
-                raise NotFound(what="quality case")
-        elif case.organization_id != body.organization_id:
-            raise InvalidInput(detail="a quality case stays with the partner it was opened for")
-        elif case.source_updated_at is not None and body.source_updated_at < case.source_updated_at:
-            raise Conflict("stale", stored=case.source_updated_at.isoformat())
-        else:
-            wanted = _owned(body)
-            before = quality.snapshot(case)
-            changed = {name: value for name, value in wanted.items() if getattr(case, name) != value}
-            status_changed = body.status is not case.status
-            if not changed and not status_changed:
-                if body.source_updated_at != case.source_updated_at:
-                    case.source_updated_at = body.source_updated_at
-                    await uow.commit()
-                return SyncResult(case.id, "unchanged")
-            now = hub.clock.now()
-            for name, value in changed.items():
-                setattr(case, name, value)
-            if status_changed:
-                case.status = body.status
-                case.closed_at = None if body.status is QualityCaseStatus.OPEN else now
-                if body.status is not QualityCaseStatus.OPEN:
-                    await uow.session.execute(
-                        sa.update(QualityStep).where(QualityStep.case_id == case.id).values(next_due_at=None)
-                    )
-            case.source_updated_at = body.source_updated_at
-            case.updated_at = now
-            uow.emit(
-                PortalRecordChanged(
-                    at=now,
-                    actor=actor,
-                    action="quality_case.synced",
-                    subject_type="quality_case",
-                    subject_id=case.id,
-                    before=before,
-                    after=quality.snapshot(case),
-                    reason=f"{source}:{external_ref}",
-                )
+@dataclass(frozen=True)
+class QualityCases:
+    name: str = "quality_cases"
+    body: type[Any] = QualityCaseBody
+
+    async def candidates(
+        self, uow: UnitOfWork, source: str, body: QualityCaseBody
+    ) -> list[tuple[uuid.UUID, str]]:
+        partner = await partner_of(uow, source, body.partner)
+        rows = await uow.session.execute(
+            sa.select(QualityCase.id, QualityCase.number).where(
+                QualityCase.organization_id == partner, QualityCase.number == body.number.strip()
             )
-            await uow.commit()
-            return SyncResult(case.id, "updated")
-    fields = _owned(body)
-    created = await quality.open_case(
-        hub,
-        actor,
-        body.organization_id,
-        quality.NewCase(
-            title=body.title,
-            description=body.description,
-            severity=body.severity,
-            item=body.item,
-            lot=body.lot,
-        ),
-        number=str(fields["number"]),
-        source=(source, external_ref),
-        source_updated_at=body.source_updated_at,
+        )
+        return [(row_id, number) for row_id, number in rows]
+
+    async def apply(
+        self, uow: UnitOfWork, actor: Actor, source: str, body: QualityCaseBody, object_id: uuid.UUID | None
+    ) -> uuid.UUID:
+        partner = await partner_of(uow, source, body.partner)
+        if object_id is None:
+            return await self._create(uow, actor, source, partner, body)
+        case = await uow.session.get(QualityCase, object_id, with_for_update=True)
+        if case is None:
+            raise NotFound(what="quality case")
+        if case.organization_id != partner:
+            raise InvalidInput(detail="a quality case stays with the partner it was opened for")
+        _update(uow, actor, source, case, body)
+        if body.status is not QualityCaseStatus.OPEN:  # its steps are no longer due
+            await uow.session.execute(
+                sa.update(QualityStep).where(QualityStep.case_id == case.id).values(next_due_at=None)
+            )
+        return case.id
+
+    async def _create(
+        self, uow: UnitOfWork, actor: Actor, source: str, partner: uuid.UUID, body: QualityCaseBody
+    ) -> uuid.UUID:
+        new = _new(body)
+        title, description = quality.checked(new)
+        number = body.number.strip()
+        case_id = case_id_for(partner, number)
+        ticket_id = await quality.open_conversation(
+            uow.hub,
+            partner,
+            case_id,
+            number,
+            title,
+            description,
+            await manager_on_duty(uow.session, partner),
+        )
+        case = await quality.add_case(uow, actor, case_id, partner, ticket_id, number, new)
+        if body.status is not QualityCaseStatus.OPEN:  # pushed already closed: nothing is owed
+            await uow.session.flush()
+            return await self.apply(uow, actor, source, body, case.id)
+        return case.id
+
+
+def _update(uow: UnitOfWork, actor: Actor, source: str, case: QualityCase, body: QualityCaseBody) -> None:
+    """The ERP's fields only: the steps' answers and reviews are the partner's and the buyer's."""
+    now = uow.hub.clock.now()
+    before = quality.snapshot(case)
+    was = case.status
+    for name, value in _owned(body).items():
+        setattr(case, name, value)
+    if body.status is not was:
+        case.closed_at = None if body.status is QualityCaseStatus.OPEN else now
+    case.updated_at = now
+    uow.emit(
+        PortalRecordChanged(
+            at=now,
+            actor=actor,
+            action="quality_case.synced",
+            subject_type="quality_case",
+            subject_id=case.id,
+            before=before,
+            after={**quality.snapshot(case), "source": source},
+        )
     )
-    return SyncResult(created.id, "created")
+
+
+register(QualityCases())

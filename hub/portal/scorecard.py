@@ -1,8 +1,9 @@
 """A partner's scorecard: how it delivers and answers, and how fast the company answers it.
 
-Each measure is a small function over the partner's records (:data:`MEASURES`), so the quality
-part of the portal adds its step lateness with one more entry. A measure with nothing to measure
-yet is ``None`` (no deliveries received is not 0 % on time).
+Each measure is a small function over the partner's records (:data:`MEASURES`): on-time delivery,
+confirmation lead time, the share of its 8D steps answered late, and how fast the company answered
+its date proposals. A measure with nothing to measure yet is ``None`` (no deliveries received is
+not 0 % on time).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from hub.actors import Actor
 from hub.core import Hub
 from hub.errors import NotFound
 from hub.models import DateProposal, DeliverySchedule, Organization, PortalOrder, PortalOrderLine
+from hub.portal import quality
 from hub.portal.states import ProposalStatus, ScheduleStatus
 
 
@@ -33,13 +35,13 @@ class Measure:
     count: int
 
 
-Measurer = Callable[[AsyncSession, uuid.UUID, date], Awaitable[Measure]]
+Measurer = Callable[[AsyncSession, uuid.UUID, datetime], Awaitable[Measure]]
 
 
-async def on_time_delivery(session: AsyncSession, organization_id: uuid.UUID, today: date) -> Measure:
+async def on_time_delivery(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Measure:
     """Received in full by the due date, out of the deliveries received in full or overdue."""
     complete = DeliverySchedule.received_quantity >= DeliverySchedule.quantity
-    overdue = sa.and_(~complete, DeliverySchedule.due_date < today)
+    overdue = sa.and_(~complete, DeliverySchedule.due_date < now.date())
     on_time = sa.and_(
         complete,
         sa.func.date(sa.func.timezone("UTC", DeliverySchedule.received_at)) <= DeliverySchedule.due_date,
@@ -58,7 +60,7 @@ async def on_time_delivery(session: AsyncSession, organization_id: uuid.UUID, to
     return Measure("on_time_delivery", round(punctual * 100 / counted, 1) if counted else None, "%", counted)
 
 
-async def confirmation_lead_time(session: AsyncSession, organization_id: uuid.UUID, today: date) -> Measure:
+async def confirmation_lead_time(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Measure:
     """Hours from an order's arrival to the partner's confirmation of a line, on average."""
     hours = sa.func.extract("epoch", PortalOrderLine.confirmed_at - PortalOrder.created_at) / 3600
     row = (
@@ -75,7 +77,7 @@ async def confirmation_lead_time(session: AsyncSession, organization_id: uuid.UU
     )
 
 
-async def proposal_answer_time(session: AsyncSession, organization_id: uuid.UUID, today: date) -> Measure:
+async def proposal_answer_time(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Measure:
     """Hours the company took to decide the partner's date proposals, on average."""
     hours = sa.func.extract("epoch", DateProposal.decided_at - DateProposal.created_at) / 3600
     row = (
@@ -93,7 +95,7 @@ async def proposal_answer_time(session: AsyncSession, organization_id: uuid.UUID
 
 
 async def proposals_answered_in_time(
-    session: AsyncSession, organization_id: uuid.UUID, today: date
+    session: AsyncSession, organization_id: uuid.UUID, now: datetime
 ) -> Measure:
     """Of the proposals decided, those decided within the ``2bh`` promise."""
     row = (
@@ -112,9 +114,21 @@ async def proposals_answered_in_time(
     )
 
 
+async def quality_step_lateness(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Measure:
+    """Of the partner's 8D steps due by now, those found unanswered past due or answered late."""
+    found = await quality.step_lateness(session, organization_id, now)
+    return Measure(
+        "quality_step_lateness",
+        round(found.ratio * 100, 1) if found.ratio is not None else None,
+        "%",
+        found.due,
+    )
+
+
 MEASURES: list[Measurer] = [
     on_time_delivery,
     confirmation_lead_time,
+    quality_step_lateness,
     proposal_answer_time,
     proposals_answered_in_time,
 ]
@@ -123,8 +137,8 @@ MEASURES: list[Measurer] = [
 async def scorecard(hub: Hub, actor: Actor, organization_id: uuid.UUID) -> list[Measure]:
     """Staff only: a partner does not see how the company rates it here."""
     permissions.require_staff(actor)
-    today = hub.clock.now().date()
+    now = hub.clock.now()
     async with hub.uow() as uow:
         if await uow.session.get(Organization, organization_id) is None:
             raise NotFound(what="organization")
-        return [await measure(uow.session, organization_id, today) for measure in MEASURES]
+        return [await measure(uow.session, organization_id, now) for measure in MEASURES]

@@ -12,7 +12,7 @@ Salesforce's upsert by external id and Stripe's idempotency keys have them:
 - linked otherwise: updated (200).
 
 Each entity is a :class:`SyncEntity` in :data:`ENTITIES`: its body type, how to find candidates
-and how to apply a body. Quality cases (the portal's part 2) plug in with one ``register`` call.
+and how to apply a body (quality cases: :mod:`hub.portal.quality_sync`, one ``register`` call).
 An ERP push writes only the fields the ERP owns; what the partner answered is never overwritten.
 """
 
@@ -323,7 +323,7 @@ class OrderBody(Command, frozen=True, forbid_unknown_fields=True):
     currency: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")] | None = None
 
 
-async def _partner(uow: UnitOfWork, source: str, ref: PartnerRef) -> uuid.UUID:
+async def partner_of(uow: UnitOfWork, source: str, ref: PartnerRef) -> uuid.UUID:
     if (ref.external_ref is None) == (ref.organization_id is None):
         raise InvalidInput(detail="partner: give its external_ref or its organization_id")
     if ref.external_ref is not None:
@@ -364,7 +364,7 @@ class Orders:
     body: type[Any] = OrderBody
 
     async def candidates(self, uow: UnitOfWork, source: str, body: OrderBody) -> list[tuple[uuid.UUID, str]]:
-        partner = await _partner(uow, source, body.partner)
+        partner = await partner_of(uow, source, body.partner)
         rows = await uow.session.execute(
             sa.select(PortalOrder.id, PortalOrder.number).where(
                 PortalOrder.organization_id == partner, PortalOrder.number == body.number.strip()
@@ -376,7 +376,7 @@ class Orders:
         self, uow: UnitOfWork, actor: Actor, source: str, body: OrderBody, object_id: uuid.UUID | None
     ) -> uuid.UUID:
         session, now = uow.session, uow.hub.clock.now()
-        partner = await _partner(uow, source, body.partner)
+        partner = await partner_of(uow, source, body.partner)
         if len({line.line for line in body.lines}) != len(body.lines):
             raise InvalidInput(detail="lines: each line number once")
         for item in body.lines:
@@ -575,3 +575,5 @@ class Deliveries:
 register(Partners())
 register(Orders())
 register(Deliveries())
+# The quality cases' entity lives beside the quality cases and registers itself when imported.
+from hub.portal import quality_sync  # noqa: E402, F401

@@ -7,8 +7,8 @@ the ``PUT`` takes (an order's lines are its rows that share an ``external_ref``)
 does either. A dry run goes through every row in a transaction that is then rolled back, so what
 it reports is what a real run would do. Every run, dry or not, leaves one audit line.
 
-Each entity's columns are :data:`READERS`' business; the quality cases of the portal's part 2 add
-a reader beside their sync entity.
+Each entity's columns are :data:`READERS`' business (a quality case is one row: ``partner_ref`` or
+``partner_id``, ``number``, ``title``, ``description``, ``severity``, ``status``, ``item``, ``lot``).
 """
 
 from __future__ import annotations
@@ -162,9 +162,37 @@ def _deliveries(rows: list[tuple[int, dict[str, str]]], source: str) -> list[Rec
     return found
 
 
+def _quality_cases(rows: list[tuple[int, dict[str, str]]], source: str) -> list[Record]:
+    found = []
+    for line, row in rows:
+        partner: dict[str, str] = (
+            {"organization_id": _cell(row, "partner_id")}
+            if _cell(row, "partner_id")
+            else {"external_ref": _cell(row, "partner_ref")}
+        )
+        data: dict[str, Any] = {
+            "partner": partner,
+            "number": _cell(row, "number"),
+            "title": _cell(row, "title"),
+            "description": _cell(row, "description"),
+            "severity": _cell(row, "severity") or "major",
+            "status": _cell(row, "status") or "open",
+            "item": _optional(row, "item"),
+            "lot": _optional(row, "lot"),
+            "source_updated_at": _cell(row, "source_updated_at") or EPOCH,
+        }
+        found.append(Record([line], _cell(row, "source") or source, _cell(row, "external_ref"), data))
+    return found
+
+
 Reader = Callable[[list[tuple[int, dict[str, str]]], str], list[Record]]
 #: Each entity's columns -> its records.
-READERS: dict[str, Reader] = {"partners": _partners, "orders": _orders, "deliveries": _deliveries}
+READERS: dict[str, Reader] = {
+    "partners": _partners,
+    "orders": _orders,
+    "deliveries": _deliveries,
+    "quality_cases": _quality_cases,
+}
 
 
 def read(text: str, entity: str, source: str) -> list[Record]:

@@ -1,11 +1,14 @@
 """The partner's home, "waiting on you": what the partner owes, each with its due time.
 
-Built from a list of small sources, each a query through the scope that returns plain items, so
-another part of the portal (quality steps due, action items, unread messages) adds one function
-to :data:`SOURCES` and the home page and ``GET /api/v1/portal/waiting`` show it.
+Built from a list of small sources (:data:`SOURCES`), each a query through the scope that returns
+plain items: orders to confirm, date proposals answered, deliveries due, quality steps due, action
+items and unread replies. The home page, ``GET /api/v1/portal/waiting`` and the quality page's
+block all show :func:`waiting_on`'s one list; another kind of item is one more function.
 
 Due times are the buyer's: an order is to be confirmed within :data:`CONFIRMATION_PROMISE` of its
-arrival, counted in the buyer's business calendar (the account manager's team's, else ``cn``).
+arrival, counted in the buyer's business calendar (the account manager's team's, else ``cn``); a
+quality step is due as its case planned it in the buyer's business time, an action item when the
+meeting's decision said. Unread replies owe nothing by a time, so they come last.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +26,7 @@ from hub.actors import Actor
 from hub.calendars.durations import parse_duration
 from hub.core import Hub
 from hub.models import DateProposal, DeliverySchedule, Organization, PortalOrder, PortalOrderLine
+from hub.portal import action_items, messages, quality
 from hub.portal.common import buyer_calendar
 from hub.portal.states import LineStatus, OrderStatus, ProposalStatus, ScheduleStatus
 from hub.sla.deadline import Deadline
@@ -152,14 +156,66 @@ async def deliveries_due(session: AsyncSession, actor: Actor, now: datetime) -> 
     ]
 
 
-#: Each source of the home's list; another part of the portal appends its own.
-SOURCES: list[Source] = [orders_to_confirm, proposals_answered, deliveries_due]
+async def quality_steps_due(session: AsyncSession, actor: Actor, now: datetime) -> list[WaitingItem]:
+    """8D steps the partner owes on open cases (open, or returned by the buyer)."""
+    return [
+        WaitingItem(
+            kind="quality_step",
+            ref_id=case.id,
+            link=f"/portal/quality/{case.id}",
+            params={"case": case.number, "title": case.title, "discipline": step.discipline.value},
+            due_at=step.due_at,
+        )
+        for case, step in await quality.steps_waiting(session, actor)
+    ]
 
 
-def _sort_key(item: WaitingItem) -> tuple[int, str]:
-    when = item.due_at.date() if item.due_at else item.due_date
-    exact = item.due_at.isoformat() if item.due_at else ""
-    return (0, f"{when.isoformat()}{exact}") if when else (1, "")
+async def action_items_due(session: AsyncSession, actor: Actor, now: datetime) -> list[WaitingItem]:
+    """The partner's own open action items, due soon or overdue."""
+    return [
+        WaitingItem(
+            kind="action_item",
+            ref_id=item.id,
+            link="/portal/action-items",
+            params={"title": item.title},
+            due_at=item.due_at,
+        )
+        for item in await action_items.items_waiting(session, actor, now)
+    ]
+
+
+async def unread_messages(session: AsyncSession, actor: Actor, now: datetime) -> list[WaitingItem]:
+    """Each conversation where the company replied after the partner's last message."""
+    return [
+        WaitingItem(
+            kind="messages",
+            ref_id=conversation.ticket_id,
+            link="/portal/messages",
+            params={"count": str(conversation.unread), "subject": conversation.subject},
+        )
+        for conversation in await messages.conversations(session, actor, limit=500)
+        if conversation.unread
+    ]
+
+
+#: Each source of the home's list, in the order equal due times are shown.
+SOURCES: list[Source] = [
+    orders_to_confirm,
+    proposals_answered,
+    deliveries_due,
+    quality_steps_due,
+    action_items_due,
+    unread_messages,
+]
+
+
+def _sort_key(item: WaitingItem) -> tuple[int, datetime]:
+    """Soonest due first (a due date as the start of its day in UTC); undated items last."""
+    if item.due_at is not None:
+        return (0, item.due_at)
+    if item.due_date is not None:
+        return (0, datetime.combine(item.due_date, time(), UTC))
+    return (1, datetime.min.replace(tzinfo=UTC))
 
 
 async def waiting_on(hub: Hub, actor: Actor) -> list[WaitingItem]:

@@ -8,7 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from hub.models import AuditEvent, Organization, PortalOrder, PortalOrderLine
+from hub.models import AuditEvent, Organization, PortalOrder, PortalOrderLine, QualityCase, Ticket
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -96,3 +96,49 @@ async def test_an_order_file_groups_its_lines_and_names_a_bad_row(hub, invoke_cl
     assert count == 2
     text = await invoke_cli("import", "partners", "--entity", "orders", "--source", "sap", str(orders))
     assert "orders.csv:2: 4500001: unchanged" in text.out and "orders.csv:4: 4500002: 422" in text.out
+
+
+async def test_a_quality_case_file_goes_through_the_same_sync(hub, invoke_cli, tmp_path) -> None:
+    partners = tmp_path / "partners.csv"
+    partners.write_text("external_ref,name\nV-1,Quality file supplier\n", encoding="utf-8")
+    assert (await invoke_cli("import", "partners", str(partners), "--source", "sap")).code == 0
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "external_ref,partner_ref,number,title,severity,item,lot\n"
+        "Q-1,V-1,NCR-1,来料毛刺 Burrs,minor,BRK-20,L7\n"
+        "Q-2,V-9,NCR-2,Unknown partner,,,\n",
+        encoding="gb18030",
+    )
+    dry = await invoke_cli(
+        "import",
+        "partners",
+        "--entity",
+        "quality_cases",
+        "--source",
+        "sap",
+        str(cases),
+        "--dry-run",
+        "--json",
+    )
+    assert json.loads(dry.out)["counts"] == {"created": 1, "failed": 1}
+    async with hub.uow() as uow:
+        assert await uow.session.scalar(sa.select(sa.func.count()).select_from(QualityCase)) == 0
+        conversations = await uow.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+    done = await invoke_cli(
+        "import", "partners", "--entity", "quality_cases", "--source", "sap", str(cases), "--json"
+    )
+    report = json.loads(done.out)
+    assert [(r["line"], r.get("result"), r.get("code")) for r in report["rows"]] == [
+        (2, "created", None),
+        (3, None, "invalid_input"),
+    ]
+    async with hub.uow() as uow:
+        case = await uow.session.scalar(sa.select(QualityCase))
+    assert (case.number, case.title, case.lot) == ("NCR-1", "来料毛刺 Burrs", "L7")
+    async with hub.uow() as uow:  # the dry run's conversation is the case's: no second one
+        assert await uow.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == conversations
+        assert await uow.session.scalar(sa.select(Ticket.id).where(Ticket.id == case.ticket_id)) is not None
+    again = await invoke_cli(
+        "import", "partners", "--entity", "quality_cases", "--source", "sap", str(cases), "--json"
+    )
+    assert json.loads(again.out)["counts"] == {"unchanged": 1, "failed": 1}

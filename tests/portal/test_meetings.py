@@ -4,6 +4,7 @@ decisions that become action items on the partner's one list."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -12,9 +13,10 @@ from hub.actors import CLI
 from hub.domain import Role
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import ActionItem, Meeting
-from hub.portal import action_items, meetings
+from hub.portal import action_items, meetings, sync
 from hub.portal.terms import ActionItemSource, ActionItemStatus, MeetingKind, MeetingStatus, Side
 from tests import factories
+from tests.portal import orders as portal_orders
 from tests.portal.helpers import case as open_case
 from tests.portal.helpers import partner
 
@@ -50,6 +52,19 @@ async def test_the_agenda_minutes_decisions_and_the_next_meeting(clocked_hub, cl
         action_items.NewActionItem(title="送样 5 件 Send 5 samples", owner_user_id=who.engineer.id),
     )
     case = await open_case(hub, who)
+    order_id, number, _ = await portal_orders.erp_order(hub, who.organization.id, days=-5)
+    await portal_orders.erp_order(hub, other.organization.id, days=-5)  # another partner's: not here
+    schedule = sync.DeliveryBody(
+        order=sync.OrderRef(id=order_id),
+        line=1,
+        due_date=clock.at.date() - timedelta(days=4),
+        quantity=Decimal(60),
+        received_quantity=Decimal(20),
+        source_updated_at=clock.at,
+    )
+    async with hub.uow() as uow:
+        await sync.upsert(uow, CLI, sync.ENTITIES["deliveries"], "sap", f"dl-{number}", schedule)
+        await uow.commit()
     clock.advance(days=3)  # D3 (1bd) is overdue
     series = await meetings.create_series(
         hub,
@@ -60,8 +75,19 @@ async def test_the_agenda_minutes_decisions_and_the_next_meeting(clocked_hub, cl
         starts_at=clock.at + timedelta(days=1),
     )
     (first,) = await _meetings(hub, who.organization.id)
-    assert [a["source"] for a in first.agenda] == ["action_item", "quality_step"]
+    assert [a["source"] for a in first.agenda] == [
+        "action_item",
+        "quality_step",
+        "late_delivery",
+        "late_delivery",
+    ]
     assert first.agenda[1]["ref"] == str(case.id) and "D3" in first.agenda[1]["title"]
+    # Line 1 by its late delivery plan (40 of 60 still owed), line 2 by its requested date.
+    assert [a["title"].split(" · ")[:2] for a in first.agenda[2:]] == [
+        [f"{number} #1", "40 pcs"],
+        [f"{number} #2", "50 kg"],
+    ]
+    assert {a["ref"] for a in first.agenda[2:]} == {str(order_id)}
 
     with pytest.raises(InvalidInput):  # another partner's person is no attendee of this one
         await meetings.save_minutes(

@@ -15,7 +15,7 @@ from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import PortalLink, QualityStep, Ticket, TicketSla
 from hub.portal import action_items, links, messages, quality
 from hub.portal.terms import ActionItemStatus, LinkObject, QualityStepStatus
-from hub.portal.waiting_part2 import waiting_items
+from hub.portal.waiting import waiting_on
 from hub.tickets import tickets
 from tests import factories
 from tests.portal.helpers import case as open_case
@@ -56,8 +56,9 @@ async def test_a_partners_message_is_a_ticket_for_its_account_manager_with_the_e
         await messages.post(hub, who.manager_actor, "staff use the ticket page")
     with pytest.raises(InvalidInput):
         await messages.post(hub, who.engineer_actor, "   ")
-    items = await waiting_items(hub, who.engineer_actor)
-    assert [(i.kind, i.count) for i in items] == [("messages", 1)]
+    # The home's one list: the reply waits on the partner, with the conversation's subject.
+    items = await waiting_on(hub, who.engineer_actor)
+    assert [(i.kind, i.ref_id, i.params["count"]) for i in items] == [("messages", ticket.id, "1")]
 
 
 async def test_a_link_with_its_code_answers_one_step_once(hub) -> None:

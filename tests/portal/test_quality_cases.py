@@ -14,8 +14,7 @@ from hub.actors import CLI
 from hub.domain import ChannelKind, Direction, Presence, TicketEventKind
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.models import Message, Notification, QualityStep, Ticket
-from hub.portal import quality
-from hub.portal.quality_sync import ErpQualityCase, upsert_quality_case_from_erp
+from hub.portal import quality, sync
 from hub.portal.terms import QualityCaseStatus, QualityStepStatus
 from hub.requirements import followup_sweep
 from tests import factories
@@ -192,49 +191,44 @@ def quality_sweep_name() -> str:
     return "quality_step"
 
 
+def _erp_case(who, at: datetime, **fields) -> dict:
+    return {
+        "partner": {"organization_id": str(who.organization.id)},
+        "number": "NCR-2026-0042",
+        "title": "Burrs on housing",
+        "source_updated_at": at.isoformat(),
+        **fields,
+    }
+
+
 async def test_the_erp_creates_updates_and_never_overwrites_the_partners_answers(hub) -> None:
+    """Through the sync registry, as orders are: the same outcomes and the same stale problem."""
     who = await partner(hub)
     at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-    body = ErpQualityCase(
-        organization_id=who.organization.id,
-        number="NCR-2026-0042",
-        title="Burrs on housing",
-        source_updated_at=at,
-    )
-    created = await upsert_quality_case_from_erp(hub, CLI, "sap", "4711", body)
-    assert created.result == "created"
-    assert (await upsert_quality_case_from_erp(hub, CLI, "sap", "4711", body)).result == "unchanged"
+
+    async def push(ref: str, body: dict, *, update_only: bool = False) -> sync.Outcome:
+        return await sync.upsert_one(hub, CLI, "quality_cases", "sap", ref, body, update_only=update_only)
+
+    created = await push("4711", _erp_case(who, at))
+    assert created.result == "created" and created.status_code == 201
+    assert (await push("4711", _erp_case(who, at))).result == "unchanged"
     await quality.answer_step(hub, who.engineer_actor, created.id, "D3", "Sorted at our dock")
-    changed = ErpQualityCase(
-        organization_id=who.organization.id,
-        number="NCR-2026-0042",
-        title="Burrs on housing, lot 7",
-        source_updated_at=at + timedelta(hours=1),
-    )
-    updated = await upsert_quality_case_from_erp(hub, CLI, "sap", "4711", changed)
-    assert updated == type(updated)(created.id, "updated")
+    changed = _erp_case(who, at + timedelta(hours=1), title="Burrs on housing, lot 7", lot="L7")
+    assert await push("4711", changed) == sync.Outcome(created.id, "updated")
     steps = await _steps(hub, created.id)
     assert steps["D3"].answer == "Sorted at our dock" and steps["D3"].status is QualityStepStatus.ANSWERED
-    with pytest.raises(Conflict) as stale:
-        await upsert_quality_case_from_erp(hub, CLI, "sap", "4711", body)
-    assert stale.value.code == "stale"
+    with pytest.raises(sync.Stale) as stale:
+        await push("4711", _erp_case(who, at))
+    assert stale.value.code == "sync_stale"
     with pytest.raises(NotFound):
-        await upsert_quality_case_from_erp(hub, CLI, "sap", "4712", body, update_only=True)
+        await push("4712", _erp_case(who, at, number="NCR-2026-0043"), update_only=True)
     other = await partner(hub)
-    moved = ErpQualityCase(
-        organization_id=other.organization.id,
-        number="NCR-2026-0042",
-        title="x",
-        source_updated_at=at + timedelta(hours=2),
-    )
     with pytest.raises(InvalidInput):
-        await upsert_quality_case_from_erp(hub, CLI, "sap", "4711", moved)
-    cancelled = ErpQualityCase(
-        organization_id=who.organization.id,
-        number="NCR-2026-0042",
-        title="Burrs on housing, lot 7",
-        status=QualityCaseStatus.CANCELLED,
-        source_updated_at=at + timedelta(hours=3),
-    )
-    assert (await upsert_quality_case_from_erp(hub, CLI, "sap", "4711", cancelled)).result == "updated"
+        await push("4711", _erp_case(other, at + timedelta(hours=2)))
+    # No link yet, the same partner and number: the case the buyer opened is linked, not doubled.
+    opened = await open_case(hub, who)
+    linked = await push("QC-ref", _erp_case(who, at, number=opened.number, title=opened.title))
+    assert linked == sync.Outcome(opened.id, "updated")
+    cancelled = _erp_case(who, at + timedelta(hours=3), status="cancelled", title="Burrs on housing, lot 7")
+    assert (await push("4711", cancelled)).result == "updated"
     assert all(s.next_due_at is None for s in (await _steps(hub, created.id)).values())

@@ -45,6 +45,8 @@ async def test_the_partner_reads_its_portal_and_the_manager_the_company_side(hub
         page.status_code == 200
         and work.number in page.text
         and 'data-measure="on_time_delivery"' in page.text
+        and 'data-measure="quality_step_lateness"' in page.text
+        and "8D 步骤逾期答复率" in page.text
     )
     # From one of the partner's tickets, the company's page of its orders is one link away.
     email = await factories.channel(hub, ChannelKind.EMAIL)

@@ -12,11 +12,70 @@ from hub.actors import CLI
 from hub.models import QualityStep
 from hub.portal import action_items, links, meetings, messages, quality
 from hub.portal.terms import LinkObject, MeetingKind
+from hub.tickets import tickets
 from tests import factories
+from tests.portal import orders as portal_orders
 from tests.portal.helpers import case as open_case
 from tests.portal.helpers import partner
 
 pytestmark = pytest.mark.anyio
+
+
+async def test_the_home_lists_everything_waiting_on_the_partner_in_one_list(hub, client) -> None:
+    """Orders (part 1) beside quality steps, action items and unread replies, due soonest first."""
+    who, other = await partner(hub), await partner(hub)
+    _, number, _ = await portal_orders.erp_order(hub, who.organization.id)
+    case = await open_case(hub, who, "毛刺 Burrs")
+    now = hub.clock.now()
+    await action_items.create(
+        hub,
+        CLI,
+        who.organization.id,
+        action_items.NewActionItem(
+            "Send the 8D form", owner_user_id=who.engineer.id, due_at=now + timedelta(hours=1)
+        ),
+    )
+    asked = await messages.post(hub, who.engineer_actor, "Pallet size?")
+    await tickets.reply(hub, who.manager_actor, asked.ticket_id, tickets.Draft(text="1200 x 800"))
+    headers = await factories.login(client, who.engineer)
+
+    listed = (await client.get("/api/v1/portal/waiting", headers=headers)).json()
+    kinds = [item["kind"] for item in listed]
+    assert kinds == [
+        "action_item",
+        "quality_step",
+        "order_to_confirm",
+        "quality_step",
+        "quality_step",
+        "quality_step",
+        "messages",
+        "messages",
+    ]
+    # The reply, and the case's opening message (the company spoke first there): no due time.
+    subjects = {item["params"]["subject"] for item in listed[-2:]}
+    assert subjects == {"Pallet size?", f"[{case.number}] 毛刺 Burrs"}
+    assert listed[0]["params"] == {"title": "Send the 8D form"} and listed[-1]["due_at"] is None
+    assert listed[1]["link"] == f"/portal/quality/{case.id}" and listed[1]["params"]["discipline"] == "D3"
+    assert listed[2]["params"]["order"] == number and listed[2]["due_at"] < listed[3]["due_at"]
+
+    home = await client.get("/portal", headers=headers)
+    assert 'data-kind="quality_step"' in home.text and 'data-kind="action_item"' in home.text
+    assert (
+        f"质量问题单 {case.number} 毛刺 Burrs：请答复 D3" in home.text
+        and "1 条新回复：Pallet size?" in home.text
+    )
+    await client.patch("/api/v1/users/me", json={"locale": "en"}, headers=headers)
+    english = await client.get("/portal", headers=headers)
+    assert "Action item: Send the 8D form" in english.text and f"Confirm order {number}" in english.text
+    block = await client.get("/portal/quality", headers=headers)
+    assert (
+        block.text.count('data-waiting="quality_step"') == 4
+        and 'data-waiting="order_to_confirm"' in block.text
+    )
+    theirs = (
+        await client.get("/api/v1/portal/waiting", headers=await factories.login(client, other.engineer))
+    ).json()
+    assert theirs == []
 
 
 async def test_each_side_sees_its_own_controls_and_another_partner_nothing(hub, client) -> None:

@@ -15,10 +15,13 @@ from hub.models import (
     Organization,
     PortalOrder,
     PortalOrderLine,
+    QualityCase,
     SyncIdempotency,
     SyncLink,
 )
+from hub.portal import quality
 from tests import factories
+from tests.portal.helpers import partner as partner_with_quality
 from tests.web.helpers import assert_problem, login
 
 pytestmark = pytest.mark.anyio
@@ -269,3 +272,58 @@ async def test_only_a_sync_token_or_an_admin_may_sync_and_the_token_reads_nothin
     assert_problem(wrong, 401, "not_authenticated")
     unknown = await client.put("/api/v1/sync/invoices/sap/1", json=body, headers=erp)
     assert unknown.status_code == 404
+
+
+async def test_quality_cases_sync_by_the_same_rules_and_never_touch_the_partners_answers(
+    hub, client, erp
+) -> None:
+    who = await partner_with_quality(hub)
+    url = "/api/v1/sync/quality_cases/sap/NCR-7"
+    body = {
+        "partner": {"organization_id": str(who.organization.id)},
+        "number": "NCR-7",
+        "title": "毛刺 Burrs",
+        "severity": "minor",
+        "item": "BRK-20",
+        "source_updated_at": T1,
+    }
+    created = await client.put(url, json=body, headers=erp)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    again = await client.put(url, json=body, headers=erp)
+    assert again.status_code == 200 and again.json() == {"id": case_id, "result": "unchanged"}
+    await quality.answer_step(hub, who.engineer_actor, case_id, "D3", "Sorted at our dock")
+    renamed = await client.put(
+        url, json={**body, "title": "Burrs, lot 7", "source_updated_at": T2}, headers=erp
+    )
+    assert renamed.json() == {"id": case_id, "result": "updated"}
+    view = await _case(hub, case_id)
+    assert view.case.title == "Burrs, lot 7" and view.case.ticket_id is not None
+    assert {s.discipline.value: s.answer for s in view.steps}["D3"] == "Sorted at our dock"
+    stale = await client.put(url, json={**body, "source_updated_at": T0}, headers=erp)
+    assert assert_problem(stale, 409, "sync_stale")["result"] == "stale"
+    missing = await client.put(
+        "/api/v1/sync/quality_cases/sap/NCR-8?update_only=true", json={**body, "number": "NCR-8"}, headers=erp
+    )
+    assert_problem(missing, 404, "not_found")
+
+    items = [
+        {"source": "sap", "external_ref": "NCR-9", "data": {**body, "number": "NCR-9"}},
+        {"source": "sap", "external_ref": "NCR-7", "data": {**body, "source_updated_at": T0}},
+        {"source": "sap", "external_ref": "NCR-10", "data": {**body, "partner": {"external_ref": "V-?"}}},
+    ]
+    batch = await client.post(
+        "/api/v1/sync/quality_cases:batch", json={"items": items}, headers={**erp, "Idempotency-Key": "q-1"}
+    )
+    results = batch.json()["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [
+        (201, None),
+        (409, "sync_stale"),
+        (422, "invalid_input"),
+    ]
+    assert await _count(hub, sa.select(QualityCase)) == 2
+
+
+async def _case(hub, case_id):
+    async with hub.uow() as uow:
+        return await quality.case_view(uow.session, CLI, case_id)

@@ -68,7 +68,8 @@ class SyncController(Controller):
             bool, QueryParameter(description="404 instead of creating when nothing matches")
         ] = False,
     ) -> Response[SyncOut]:
-        """Create or update one ``partners``, ``orders`` or ``deliveries`` record by the ERP's key:
+        """Create or update one ``partners``, ``orders``, ``deliveries`` or ``quality_cases`` record by
+        the ERP's key:
         201 created, 200 updated or unchanged; 409 stale or several matches; 404 with
         ``update_only`` when nothing matches."""
         outcome = await sync.upsert_one(

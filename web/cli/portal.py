@@ -43,7 +43,8 @@ def create_token(name: str, scope: str, as_json: bool) -> None:
     "--entity",
     default="partners",
     show_default=True,
-    help="partners, orders, deliveries (or quality_cases where installed).",
+    type=click.Choice(["partners", "orders", "deliveries", "quality_cases"]),
+    help="Which records the file holds.",
 )
 @click.option(
     "--mode", type=click.Choice(["insert", "update", "upsert"]), default="upsert", show_default=True

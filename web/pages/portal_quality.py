@@ -24,10 +24,9 @@ from hub.accounts import directory
 from hub.domain import STAFF_ROLES, OrganizationKind, PortalPermission, Role
 from hub.errors import HubError, NotFound
 from hub.models import Organization, User
-from hub.portal import action_items, links, meetings, messages, quality
+from hub.portal import action_items, links, meetings, messages, quality, waiting
 from hub.portal import permissions as portal_permissions
 from hub.portal.terms import PARTNER_OWES, QualityCaseStatus, QualityStepStatus, Severity
-from hub.portal.waiting_part2 import waiting_items
 from web.auth.guards import any_user, staff
 from web.auth.identity import CurrentUser
 from web.pages.context import render
@@ -56,7 +55,7 @@ async def quality_list(request: Request, db: NamedDependency[AsyncSession]) -> T
         cases=cases,
         next_due=next_due,
         organizations=await _names(db, user, {c.organization_id for c in cases}),
-        waiting=await waiting_items(request.app.state.hub, user.actor) if user.is_partner else [],
+        waiting=await waiting.waiting_on(request.app.state.hub, user.actor) if user.is_partner else [],
         now=_now(request),
         section="quality",
     )

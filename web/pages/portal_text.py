@@ -26,7 +26,6 @@ PORTAL_QUALITY_UI: dict[str, dict[str, str]] = {
     "portal.form.network": {"en": "Network error; try again.", "zh-CN": "网络错误，请重试。"},
     "portal.form.done": {"en": "Saved.", "zh-CN": "已保存。"},
     "portal.company": {"en": "The company", "zh-CN": "公司"},
-    "portal.waiting": {"en": "Waiting on you", "zh-CN": "待您处理"},
     "pq.title": {"en": "Quality cases", "zh-CN": "质量问题单"},
     "pq.none": {"en": "No quality cases.", "zh-CN": "暂无质量问题单。"},
     "pq.number": {"en": "Number", "zh-CN": "编号"},
@@ -82,6 +81,7 @@ PORTAL_QUALITY_UI: dict[str, dict[str, str]] = {
     "pm.agenda_none": {"en": "Nothing open to discuss yet.", "zh-CN": "暂无待议事项。"},
     "pm.source.action_item": {"en": "Action item", "zh-CN": "待办事项"},
     "pm.source.quality_step": {"en": "Overdue 8D step", "zh-CN": "逾期 8D 步骤"},
+    "pm.source.late_delivery": {"en": "Late delivery", "zh-CN": "逾期交货"},
     "pm.minutes": {"en": "Minutes", "zh-CN": "会议纪要"},
     "pm.minutes_unpublished": {
         "en": "The minutes show here once the company publishes them.",

@@ -509,6 +509,15 @@ UI: dict[str, dict[str, str]] = {
         "en": "Late: {quantity} {unit} for order {order} line {line}",
         "zh-CN": "已逾期：订单 {order} 第 {line} 行 {quantity} {unit}",
     },
+    "portal.item.quality_step": {
+        "en": "Quality case {case} {title}: answer {discipline}",
+        "zh-CN": "质量问题单 {case} {title}：请答复 {discipline}",
+    },
+    "portal.item.action_item": {"en": "Action item: {title}", "zh-CN": "待办事项：{title}"},
+    "portal.item.messages": {
+        "en": "{count} new replies: {subject}",
+        "zh-CN": "{count} 条新回复：{subject}",
+    },
     "portal.lines": {"en": "{count} lines", "zh-CN": "{count} 行"},
     "portal.delivered": {"en": "{percent} % delivered", "zh-CN": "已交付 {percent}%"},
     "portal.delivered_label": {"en": "Delivered", "zh-CN": "已交付"},
@@ -588,6 +597,7 @@ UI: dict[str, dict[str, str]] = {
     "partner.lines": {"en": "Lines", "zh-CN": "订单行"},
     "scorecard.on_time_delivery": {"en": "On-time delivery", "zh-CN": "准时交货率"},
     "scorecard.confirmation_lead_time": {"en": "Confirmation lead time", "zh-CN": "订单确认用时"},
+    "scorecard.quality_step_lateness": {"en": "8D steps answered late", "zh-CN": "8D 步骤逾期答复率"},
     "scorecard.proposal_answer_time": {"en": "Our answer time to proposals", "zh-CN": "我方答复提议用时"},
     "scorecard.proposals_answered_in_time": {
         "en": "Proposals answered within 2 business hours",
