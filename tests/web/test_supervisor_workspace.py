@@ -212,6 +212,11 @@ async def test_the_audit_log_is_searched_by_actor_object_and_period_and_exported
         await client.get("/api/v1/audit", headers=supervisor, params={"until": "2000-01-01T00:00:00+00:00"})
     ).json()
     assert empty["items"] == []
+    # A period is an instant with its offset: a bare number (which a datetime parser would read as
+    # a Unix time), a date alone or an impossible day is refused, not searched.
+    for wrong in ("0", "2026-12-01", "2026-13-01T00:00:00+08:00"):
+        refused = await client.get("/api/v1/audit", headers=supervisor, params={"until": wrong})
+        assert refused.status_code in (400, 422), (wrong, refused.text)
     export = await client.get(
         "/api/v1/audit/export.csv",
         headers=supervisor,

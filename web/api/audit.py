@@ -43,6 +43,12 @@ class AuditPageOut(msgspec.Struct):
 
 
 ActorKind = Annotated[str, msgspec.Meta(pattern="^(user|system|channel|cli)$")]
+#: An instant with its offset, as RFC 3339 writes it. A ``datetime`` query parameter would also
+#: take a bare number as a Unix time, which no reader of "ISO 8601 with offset" means.
+Instant = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})$"),
+]
 
 
 def audit_query(
@@ -51,21 +57,27 @@ def audit_query(
     subject_type: str | None,
     subject_id: str | None,
     action: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    since: str | None,
+    until: str | None,
 ) -> audit_log.AuditQuery:
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput(detail=f"{name} needs a UTC offset")
     return audit_log.AuditQuery(
         actor_user_id=actor,
         actor_kind=actor_kind or None,
         subject_type=subject_type or None,
         subject_id=subject_id or None,
         action=action or None,
-        since=since,
-        until=until,
+        since=_instant("since", since),
+        until=_instant("until", until),
     )
+
+
+def _instant(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise InvalidInput(detail=f"{name} is not a date and time: {value}") from None
 
 
 def event_out(row: audit_log.AuditRow) -> AuditEventOut:
@@ -111,9 +123,9 @@ class AuditController(Controller):
             Text64 | None, QueryParameter(description="An action or its start (ticket.assign)")
         ] = None,
         since: Annotated[
-            datetime | None, QueryParameter(description="At or after (ISO 8601 with offset)")
+            Instant | None, QueryParameter(description="At or after (ISO 8601 with offset)")
         ] = None,
-        until: Annotated[datetime | None, QueryParameter(description="Before (ISO 8601 with offset)")] = None,
+        until: Annotated[Instant | None, QueryParameter(description="Before (ISO 8601 with offset)")] = None,
         before: Annotated[
             int | None, QueryParameter(description="Continue after this id (next_before)", ge=1)
         ] = None,
@@ -142,9 +154,9 @@ class AuditController(Controller):
         subject_id: Annotated[Text64 | None, QueryParameter(description="One object's id")] = None,
         action: Annotated[Text64 | None, QueryParameter(description="An action or its start")] = None,
         since: Annotated[
-            datetime | None, QueryParameter(description="At or after (ISO 8601 with offset)")
+            Instant | None, QueryParameter(description="At or after (ISO 8601 with offset)")
         ] = None,
-        until: Annotated[datetime | None, QueryParameter(description="Before (ISO 8601 with offset)")] = None,
+        until: Annotated[Instant | None, QueryParameter(description="Before (ISO 8601 with offset)")] = None,
     ) -> Response[bytes]:
         """The same search as CSV (UTF-8 with BOM, times in your time zone), up to 100,000 rows."""
         user: CurrentUser = request.user
