@@ -198,6 +198,8 @@ async def _send_one(
         why = "closed" if ticket.status is TicketStatus.CLOSED else "reopened"
         survey.state, survey.reason = "cancelled", why
         timeline.append(session, ticket.id, TicketEventKind.CSAT_CANCELLED, at=now, reason=why)
+        # Told like every change of the ticket's log: its metric samples are derived again.
+        uow.emit(events.TicketUpdated(at=now, ticket=TicketRef.of(ticket), field="csat"))
         return "cancelled"
     reason = await _why_not(uow, survey, config, now=now)
     route: routes.Route | routes.NoRoute | None = None
@@ -208,6 +210,7 @@ async def _send_one(
     if reason is not None or not isinstance(route, routes.Route):
         survey.state, survey.reason = "not_sent", reason
         timeline.append(session, ticket.id, TicketEventKind.CSAT_NOT_SENT, at=now, reason=reason)
+        uow.emit(events.TicketUpdated(at=now, ticket=TicketRef.of(ticket), field="csat"))
         return "not_sent"
     locale = await _locale(session, ticket)
     token = tokens.sign(uow.hub.settings.secret_key, survey.id)

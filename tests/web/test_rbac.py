@@ -193,6 +193,13 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/decisions/{decision_id:uuid}/read"): STAFF,
     ("POST", "/api/v1/decisions/{decision_id:uuid}/feedback"): STAFF,
     ("GET", "/api/v1/audit"): SUPERVISOR,
+    # Reports: staff (an agent reads only their own samples), never partners.
+    ("GET", "/api/v1/reports/summary"): STAFF,
+    ("GET", "/api/v1/reports/trend"): STAFF,
+    ("GET", "/api/v1/reports/samples"): STAFF,
+    ("GET", "/api/v1/reports/tickets/{ref:str}"): STAFF,
+    ("GET", "/api/v1/reports/export.csv"): STAFF,
+    ("GET", "/api/v1/reports/export.xlsx"): STAFF,
     ("GET", "/api/v1/audit/export.csv"): SUPERVISOR,
     ("GET", "/api/v1/portal/waiting"): PARTNER,
     ("GET", "/api/v1/portal/orders"): PARTNER,

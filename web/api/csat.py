@@ -3,7 +3,7 @@ cap and the texts in each language (each shown beside the catalogue's default)."
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 import msgspec
 from litestar import Controller, Request, get, put
@@ -43,6 +43,25 @@ class CsatSettingsOut(msgspec.Struct):
         )
 
 
+Language = Literal["zh-CN", "en"]
+#: The survey's texts an admin may replace (:data:`hub.csat.settings.TEXT_NAMES`), named in the
+#: schema so a client learns them from it.
+TextName = Literal[
+    "email_subject",
+    "intro",
+    "chat_question",
+    "wechat_text",
+    "comment_prompt",
+    "thanks",
+    "rating_1",
+    "rating_2",
+    "rating_3",
+    "rating_4",
+    "rating_5",
+]
+assert set(get_args(TextName)) == set(csat_settings.TEXT_NAMES)
+
+
 class CsatSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool | None = None
     delay_minutes: Minutes | None = None
@@ -50,7 +69,7 @@ class CsatSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     contact_cap_days: Annotated[int, msgspec.Meta(ge=0, le=csat_settings.MAX_CAP_DAYS)] | None = None
     #: Per language, the texts to set; ``null`` puts one back to the catalogue's default. Names:
     #: email_subject, intro, chat_question, wechat_text (``{link}``), comment_prompt, thanks, rating_1…5.
-    texts: dict[str, dict[str, Text | None]] | None = None
+    texts: dict[Language, dict[TextName, Text | None]] | None = None
 
 
 class CsatController(Controller):
