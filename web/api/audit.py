@@ -45,10 +45,7 @@ class AuditPageOut(msgspec.Struct):
 ActorKind = Annotated[str, msgspec.Meta(pattern="^(user|system|channel|cli)$")]
 #: An instant with its offset, as RFC 3339 writes it. A ``datetime`` query parameter would also
 #: take a bare number as a Unix time, which no reader of "ISO 8601 with offset" means.
-Instant = Annotated[
-    str,
-    msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})$"),
-]
+INSTANT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})$"
 
 
 def audit_query(
@@ -123,9 +120,11 @@ class AuditController(Controller):
             Text64 | None, QueryParameter(description="An action or its start (ticket.assign)")
         ] = None,
         since: Annotated[
-            Instant | None, QueryParameter(description="At or after (ISO 8601 with offset)")
+            str | None, QueryParameter(description="At or after (ISO 8601 with offset)", pattern=INSTANT)
         ] = None,
-        until: Annotated[Instant | None, QueryParameter(description="Before (ISO 8601 with offset)")] = None,
+        until: Annotated[
+            str | None, QueryParameter(description="Before (ISO 8601 with offset)", pattern=INSTANT)
+        ] = None,
         before: Annotated[
             int | None, QueryParameter(description="Continue after this id (next_before)", ge=1)
         ] = None,
@@ -154,9 +153,11 @@ class AuditController(Controller):
         subject_id: Annotated[Text64 | None, QueryParameter(description="One object's id")] = None,
         action: Annotated[Text64 | None, QueryParameter(description="An action or its start")] = None,
         since: Annotated[
-            Instant | None, QueryParameter(description="At or after (ISO 8601 with offset)")
+            str | None, QueryParameter(description="At or after (ISO 8601 with offset)", pattern=INSTANT)
         ] = None,
-        until: Annotated[Instant | None, QueryParameter(description="Before (ISO 8601 with offset)")] = None,
+        until: Annotated[
+            str | None, QueryParameter(description="Before (ISO 8601 with offset)", pattern=INSTANT)
+        ] = None,
     ) -> Response[bytes]:
         """The same search as CSV (UTF-8 with BOM, times in your time zone), up to 100,000 rows."""
         user: CurrentUser = request.user
