@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from channels.spec import Connection, Resources
+from channels.webchat.availability import Availability
 from channels.webchat.limits import Limits
 from channels.webchat.live import Presence as VisitorPresence
 from channels.webchat.spec import WebchatSettings, channel_secret, widget_settings
@@ -41,6 +42,7 @@ class WebchatConnection(Connection):
     resources: Resources | None = None
     limits: Limits | None = None
     presence: VisitorPresence | None = None
+    availability: Availability = field(default_factory=Availability)
     _channels: dict[uuid.UUID, tuple[float, WidgetChannel]] = field(default_factory=dict)
     _online: dict[uuid.UUID, tuple[float, bool]] = field(default_factory=dict)
 
@@ -101,6 +103,17 @@ class WebchatConnection(Connection):
             return cached[1]
         online = await _online(hub, channel)
         self._online[channel.id] = (now, online)
+        return online
+
+    async def online_now(self, hub: Hub, channel_id: uuid.UUID) -> bool:
+        """:meth:`online`, looked at again (for the open sockets' timer); a channel
+        deactivated meanwhile is offline."""
+        try:
+            channel = await self.channel(hub, channel_id)
+        except NotFound:
+            return False
+        online = await _online(hub, channel)
+        self._online[channel_id] = (time.monotonic(), online)
         return online
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from channels.spec import ChannelSocket, SocketClosed
-from channels.webchat import live, tokens, visitors
+from channels.webchat import availability, live, tokens, visitors
 from hub.core import Hub
 from hub.errors import NotFound
 
@@ -122,7 +122,14 @@ async def _serve(
             )
             await socket.send_text(msgspec.json.encode({"event": "ready", "messages": missed}).decode())
             online = await connection.online(hub, await connection.channel(hub, channel_id))
-            await socket.send_text(msgspec.json.encode({"event": "online", "online": online}).decode())
+            await socket.send_text(availability.frame(online))
+            connection.availability.watch(
+                lambda watched: connection.online_now(hub, watched),
+                channel_id,
+                socket_id,
+                socket.send_text,
+                online,
+            )
             watchers = await _watchers(hub, channel_id, visitor_id)
             await _announce_presence(connection, hub, channel_id, visitor_id, watchers)
             while True:
@@ -140,6 +147,7 @@ async def _serve(
         finally:
             # Redis only (the ticket's watchers were found on arrival): a socket may close while
             # the process shuts down.
+            connection.availability.unwatch(channel_id, socket_id)
             with contextlib.suppress(Exception):
                 await presence.left(channel_id, visitor_id, socket_id)
                 await _announce_presence(connection, hub, channel_id, visitor_id, watchers)

@@ -117,6 +117,26 @@ async def test_config_says_what_the_widget_shows_and_whether_someone_is_there(cl
     assert (await client.get(f"{_base(other)}/config", headers=HEADERS)).json()["online"] is True
 
 
+async def test_an_open_widget_hears_when_the_last_agent_goes_away_and_comes_back(
+    client, hub, runtime, monkeypatch
+) -> None:
+    from channels.webchat import availability
+
+    monkeypatch.setattr(availability, "CHECK_SECONDS", 0.05)
+    team = await factories.team(hub)
+    agent = await factories.user(hub, Role.AGENT, team_id=team.id)
+    staff = await factories.login(client, agent)
+    channel = await _chat(hub, team_id=team.id)
+    session = await _session(client, channel)
+    async with _visitor(client, runtime, channel, session) as (socket, _):
+        away = await client.patch("/api/v1/users/me", json={"presence": "away"}, headers=staff)
+        assert away.status_code == 200, away.text
+        assert _next(socket, "online") == {"event": "online", "online": False}
+        back = await client.patch("/api/v1/users/me", json={"presence": "available"}, headers=staff)
+        assert back.status_code == 200, back.text
+        assert _next(socket, "online") == {"event": "online", "online": True}
+
+
 async def test_another_origin_gets_no_session_and_no_socket(client, hub) -> None:
     channel = await _chat(hub)
     evil = {"Origin": "https://evil.example"}
