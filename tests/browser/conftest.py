@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
@@ -64,11 +65,12 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def new_page(browser: Browser, live_server: str):
-    """``await new_page(locale="zh-CN")``: a fresh browser profile (cookies, storage) per person."""
+    """``await new_page(locale="zh-CN")``: a fresh browser profile (cookies, storage) per person;
+    other keywords go to the browser context (a phone's viewport, user agent, touch)."""
     contexts: list[BrowserContext] = []
 
-    async def make(locale: str = "zh-CN") -> Page:
-        context = await browser.new_context(locale=locale, base_url=live_server)
+    async def make(locale: str = "zh-CN", **options: Any) -> Page:
+        context = await browser.new_context(locale=locale, base_url=live_server, **options)
         contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -69,7 +69,8 @@ class Shop:
 
 def _page(body: str) -> bytes:
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title>'
         f"{body}</head><body><h1>Precision bearings</h1><p>Ask us anything.</p></body></html>"
     ).encode()
 
@@ -212,6 +213,48 @@ async def test_a_visitor_chats_from_another_origin_and_an_agent_reply_arrives_li
     await expect(page.locator(MINE).first.locator(".hc-bubble")).to_have_text(text)
     await expect(page.locator(THEIRS).first.locator(".hc-bubble")).to_have_text("Yes, it left <b>today</b>.")
     assert await _count(hub, text) == 1
+
+
+#: WeChat's in-app browser on an Android phone (its engine is Chromium-based); the widget must
+#: work there as partners and clients open links from WeChat chats.
+WECHAT_ANDROID = (
+    "Mozilla/5.0 (Linux; Android 13; V2196A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/111.0.5563.116 Mobile Safari/537.36 XWEB/1110027 "
+    "MMWEBSDK/20231201 MMWEBID/7342 MicroMessenger/8.0.44.2502(0x28002C37) WeChat/arm64 Weixin "
+    "NetType/WIFI Language/zh_CN ABI/arm64"
+)
+
+
+async def test_in_wechats_browser_on_a_phone_the_chat_fills_the_screen_in_chinese(
+    hub: Hub, shop: Shop, chat: uuid.UUID, new_page
+) -> None:
+    page: Page = await new_page(
+        locale="zh-CN",
+        user_agent=WECHAT_ANDROID,
+        viewport={"width": 360, "height": 640},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    )
+    await page.goto(shop.allowed + "/")
+    await page.locator(LAUNCHER).tap()
+    panel = page.locator("[data-hub-chat=panel]")
+    await expect(panel).to_be_visible()
+    box = await panel.bounding_box()
+    assert box is not None and box["width"] == 360 and box["x"] == 0, f"not full width: {box}"
+    # Nothing sticks out sideways: a phone user never has to scroll the chat horizontally.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+    send = page.locator(SEND)
+    send_box = await send.bounding_box()
+    assert send_box is not None and send_box["y"] + send_box["height"] <= 640, "send is off-screen"
+    assert send_box["height"] >= 32, "a thumb cannot hit the send button"
+    await expect(page.locator(INPUT)).to_have_attribute("placeholder", re.compile(r"[\u4e00-\u9fff]"))
+    await page.locator(INPUT).fill("请问这个型号有现货吗？")
+    await send.tap()
+    mine = page.locator(MINE)
+    await expect(mine).to_have_count(1)
+    await expect(mine.first).to_have_attribute("data-id", ACKNOWLEDGED)
+    assert await _count(hub, "请问这个型号有现货吗？") == 1
 
 
 async def test_a_page_of_an_origin_not_allowed_gets_no_session(
