@@ -30,7 +30,7 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	./.ci/ensure-chromium
+	./.ci/ensure-browsers
 	./.ci/ensure-dovecot
 	$(BIN)/hub playbooks validate
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
