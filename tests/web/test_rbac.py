@@ -54,6 +54,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/decisions"): STAFF_PAGE,
     ("GET", "/decisions/{decision_id:uuid}"): STAFF_PAGE,
     ("GET", "/audit"): SUPERVISOR_PAGE,
+    ("GET", "/reports/monthly"): SUPERVISOR_PAGE,
+    ("GET", "/reports/monthly.pdf"): SUPERVISOR_PAGE,
     # A satisfaction survey's landing page: the link's signature is the credential.
     ("GET", "/csat/{token:str}"): PUBLIC,
     ("POST", "/csat/{token:str}"): PUBLIC,
