@@ -196,6 +196,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/decisions/{decision_id:uuid}/feedback"): STAFF,
     ("GET", "/api/v1/audit"): SUPERVISOR,
     # Reports: staff (an agent reads only their own samples), never partners.
+    ("POST", "/api/v1/portal/tickets/{ticket_id:uuid}/csat"): PARTNER,
     ("GET", "/api/v1/reports/summary"): STAFF,
     ("GET", "/api/v1/reports/trend"): STAFF,
     ("GET", "/api/v1/reports/samples"): STAFF,
