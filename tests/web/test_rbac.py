@@ -71,6 +71,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/admin/calendars/{name:str}"): SUPERVISOR_PAGE,
     ("GET", "/admin/tokens"): SUPERVISOR_PAGE,
     ("GET", "/admin/notifications"): ADMIN_PAGE,
+    ("GET", "/admin/surveys"): ADMIN_PAGE,
     ("POST", "/api/v1/channels/{channel_id:uuid}/check"): ADMIN,
     ("POST", "/api/v1/users/{user_id:uuid}/2fa/reset"): ADMIN,
     ("GET", "/api/v1/auth/tokens"): STAFF,
