@@ -147,3 +147,19 @@ async def test_the_html_review_in_english_and_chinese(history, invoke_cli, tmp_p
 async def test_a_bad_month_is_refused(invoke_cli) -> None:
     done = await invoke_cli("report", "monthly", "--month", "2026-13")
     assert done.code == 2 and "YYYY-MM" in done.err
+
+
+async def test_the_demo_has_a_review_of_its_last_full_month(hub) -> None:
+    from zoneinfo import ZoneInfo
+
+    from hub.demo import seed_demo
+
+    await seed_demo(hub)
+    now = datetime.now(UTC)
+    month = monthly.last_full_month(now.astimezone(ZoneInfo("Asia/Shanghai")).date())
+    async with hub.uow() as uow:
+        review = await monthly.build(uow.session, CLI, month, now=now)
+    assert not review.is_empty
+    assert review.volumes.created >= 5 and review.satisfaction.responses > 0
+    assert sum(p.met + p.breached for p in review.promises) >= 5
+    assert review.partners, "the demo's partners have their scorecards"
