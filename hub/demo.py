@@ -116,6 +116,21 @@ async def seed_demo(hub: Hub) -> str:
         [cast.agent1.email, cast.agent2.email], [cast.core_client.name], datetime.now(UTC) - timedelta(days=6)
     )
     imported = await history.import_history(hub, past)
+    # The monthly review opens on the last full month: when the month above barely reaches into it
+    # (early in a month), that month gets conversations of its own.
+    month_end = datetime.now(demo_history.SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_days = (month_end - timedelta(days=1)).day
+    reached = (datetime.now(UTC) - timedelta(days=36)).astimezone(demo_history.SHANGHAI)
+    if reached > month_end - timedelta(days=month_days - 10):
+        extra = demo_history.conversations(
+            [cast.agent1.email, cast.agent2.email],
+            [cast.core_client.name],
+            month_end,
+            count=20,
+            days=month_days,
+            prefix="demo-month",
+        )
+        imported.imported += (await history.import_history(hub, extra)).imported
     return (
         f"demo data loaded: 3 clients, 2 partners, 2 teams, a channel of every kind, {count} tickets, "
         f"{imported.imported} earlier conversations; {orders}"

@@ -35,6 +35,7 @@ from web.api.partner_orders import PartnerOrdersController
 from web.api.playbooks import act_on_playbook, list_playbooks, ticket_playbook, ticket_snippets
 from web.api.portal import PortalController
 from web.api.portal_company import PortalCompanyController
+from web.api.portal_csat import answer_portal_survey
 from web.api.portal_quality import PortalQualityController, act_on_link
 from web.api.presence import ticket_presence
 from web.api.reports import ReportController
@@ -98,6 +99,7 @@ ROUTES = [
     PortalQualityController,
     PortalCompanyController,
     act_on_link,
+    answer_portal_survey,
     download_attachment,
     event_stream,
     healthz,

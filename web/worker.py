@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import Retry, Worker, cron
+from arq.cron import CronJob
 from arq.worker import func
 
 from channels import catalogue
@@ -30,6 +31,7 @@ from hub.portal import meetings
 from hub.requirements import followup_sweep
 from hub.sla.sweep import sweep
 from hub.tickets.tickets import DELIVER_JOB
+from web import monthly_mail
 from web.runtime import JOB_QUEUE, Runtime, job_deserializer, job_serializer
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,9 @@ FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
 CSAT_SWEEP_EVERY_SECONDS = {20}
 #: Partners' meeting series are checked once an hour for a meeting that passed and needs its next.
 PORTAL_MEETINGS_MINUTE = {7}
+#: The monthly review's mail to supervisors: checked twice an hour, sent once a month (the first
+#: working day on China's calendar; :mod:`hub.reporting.monthly_mailing` records it).
+MONTHLY_REVIEW_MINUTES = {12, 42}
 
 
 async def deliver_outbox(ctx: dict[str, Any], outbox_id: str) -> str:
@@ -185,6 +190,11 @@ async def portal_meetings(ctx: dict[str, Any]) -> int:
     return made
 
 
+async def monthly_review_mail(ctx: dict[str, Any]) -> int:
+    runtime: Runtime = ctx["runtime"]
+    return await monthly_mail.mail_due_review(runtime.hub)
+
+
 async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
     runtime: Runtime = ctx["runtime"]
     return await notifications.email(runtime.hub, uuid.UUID(notification_id))
@@ -204,6 +214,19 @@ async def start_watchers(ctx: dict[str, Any]) -> None:
 async def stop_watchers(ctx: dict[str, Any]) -> None:
     for watcher in ctx.pop("watchers", []):
         await watcher.stop()
+
+
+def cron_jobs() -> list[CronJob]:
+    """The worker's periodic jobs (arq runs each tick on one worker only)."""
+    return [
+        cron(redrive_outbox, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
+        cron(redrive_inbound, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
+        cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
+        cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
+        cron(csat_sweep, second=CSAT_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=120),
+        cron(portal_meetings, minute=PORTAL_MEETINGS_MINUTE, run_at_startup=True, timeout=120),
+        cron(monthly_review_mail, minute=MONTHLY_REVIEW_MINUTES, run_at_startup=True, timeout=600),
+    ]
 
 
 def build_worker(
@@ -238,16 +261,7 @@ def build_worker(
                 for job in kind.jobs
             ),
         ],
-        cron_jobs=[
-            cron(redrive_outbox, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
-            cron(redrive_inbound, second=REDRIVE_EVERY_SECONDS, run_at_startup=True, timeout=60),
-            cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
-            cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
-            cron(csat_sweep, second=CSAT_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=120),
-            cron(portal_meetings, minute=PORTAL_MEETINGS_MINUTE, run_at_startup=True, timeout=120),
-        ]
-        if crons
-        else [],
+        cron_jobs=cron_jobs() if crons else [],
         on_startup=start_watchers if watch else None,
         on_shutdown=stop_watchers if watch else None,
         redis_pool=runtime.arq,

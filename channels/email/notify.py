@@ -40,14 +40,41 @@ class EmailNotificationMailer:
             log.debug("no mailbox sends notifications; %r stays in-app", subject)
             return
         config, address = found
-        mail = EmailMessage()
-        mail["From"] = formataddr((config.display_name, address)) if config.display_name else address
-        mail["To"] = to
-        mail["Subject"] = subject
-        mail["Date"] = format_datetime(datetime.now(UTC))
-        mail["Message-ID"] = make_msgid("notify", domain=config.message_domain)
-        # A robot's mail: no auto-reply may answer it (RFC 3834), bounces go nowhere.
-        mail["Auto-Submitted"] = "auto-generated"
-        mail["X-Auto-Response-Suppress"] = "All"
+        mail = _robot_mail(config, address, to, subject)
         mail.set_content(text, cte="7bit" if text.isascii() else "base64")
         await smtp.submit(config, mail, envelope_from="", recipients=[to])
+
+    async def can_send(self) -> bool:
+        """Whether a mailbox sends notifications (and so reports) now."""
+        return await self._mailbox() is not None
+
+    async def send_report(
+        self, *, to: str, subject: str, text: str, html: str, attachment: tuple[str, bytes]
+    ) -> bool:
+        """A report to a member of staff (the monthly review): plain text and HTML bodies and one
+        PDF attached, from the same mailbox. False when no mailbox sends notifications."""
+        found = await self._mailbox()
+        if found is None:
+            log.info("no mailbox sends notifications; %r not mailed", subject)
+            return False
+        config, address = found
+        mail = _robot_mail(config, address, to, subject)
+        mail.set_content(text, cte="base64")
+        mail.add_alternative(html, subtype="html", cte="base64")
+        name, data = attachment
+        mail.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+        await smtp.submit(config, mail, envelope_from="", recipients=[to])
+        return True
+
+
+def _robot_mail(config: MailboxConfig, address: str, to: str, subject: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = formataddr((config.display_name, address)) if config.display_name else address
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(datetime.now(UTC))
+    mail["Message-ID"] = make_msgid("notify", domain=config.message_domain)
+    # A robot's mail: no auto-reply may answer it (RFC 3834), bounces go nowhere.
+    mail["Auto-Submitted"] = "auto-generated"
+    mail["X-Auto-Response-Suppress"] = "All"
+    return mail

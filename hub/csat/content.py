@@ -2,7 +2,8 @@
 
 E-mail gets five links (one per rating, each opening the landing page with that rating chosen)
 as plain text and as HTML; WeChat, an API integration and a template message get one line with the
-landing page's link; web chat gets the question, and the widget draws the faces itself.
+landing page's link; web chat and the partner portal get the question, and the widget and the
+request's page in the portal draw the faces themselves.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def compose(
 ) -> Content:
     fields = {"number": number, "subject": subject}
     title = settings.text("email_subject", locale, **fields)
-    if kind is ChannelKind.WEBCHAT:
+    if kind in (ChannelKind.WEBCHAT, ChannelKind.PORTAL):
+        # The widget and the portal's request page draw the faces themselves.
         return Content(text=settings.text("chat_question", locale, **fields), html=None, subject=title)
     if kind is not ChannelKind.EMAIL:
         link = landing_url(base_url, token)

@@ -319,7 +319,7 @@ class SurveyView:
     settings: survey_settings.SurveySettings
 
 
-def _is_open(survey: CsatSurvey, ticket: Ticket, now: datetime) -> bool:
+def is_open(survey: CsatSurvey, ticket: Ticket, now: datetime) -> bool:
     return (
         survey.state == "sent"
         and survey.expires_at is not None
@@ -340,7 +340,7 @@ async def view(hub: Hub, survey_id: uuid.UUID) -> SurveyView:
             subject=ticket.subject,
             locale=survey.locale,
             state=survey.state,
-            open=_is_open(survey, ticket, hub.clock.now()),
+            open=is_open(survey, ticket, hub.clock.now()),
             rating=survey.rating,
             comment=survey.comment,
             settings=await survey_settings.load(session),
@@ -358,7 +358,7 @@ async def answer(hub: Hub, survey_id: uuid.UUID, rating: int, comment: str | Non
         ticket = await uow.session.get(Ticket, survey.ticket_id) if survey is not None else None
         if survey is None or ticket is None or survey.state not in ("sent", "answered"):
             raise NotFound(what="csat_survey")
-        if not _is_open(survey, ticket, now):
+        if not is_open(survey, ticket, now):
             raise SurveyClosed()
         survey.state, survey.rating, survey.comment, survey.answered_at = "answered", rating, comment, now
         data: dict[str, Any] = {"rating": rating}

@@ -119,3 +119,16 @@ class MetricDaily(Base):
     with_target: Mapped[int] = mapped_column(sa.BigInteger)
     rating_sum: Mapped[int] = mapped_column(sa.BigInteger)
     rating_good: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class MonthlyReviewMailing(Base):
+    """The monthly review's mail to supervisors, one row per month: claimed by the worker that
+    sends it, stamped once sent, so a restarted or second worker never mails a month twice."""
+
+    __tablename__ = "monthly_review_mailings"
+
+    #: The month reviewed (its first day).
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    recipients: Mapped[int] = mapped_column(sa.Integer, server_default="0")

@@ -37,10 +37,17 @@ def _working_moment(rng: random.Random, day: datetime) -> datetime:
 
 
 def conversations(
-    agents: Sequence[str], organizations: Sequence[str], now: datetime, *, count: int = 30, days: int = 30
+    agents: Sequence[str],
+    organizations: Sequence[str],
+    now: datetime,
+    *,
+    count: int = 30,
+    days: int = 30,
+    prefix: str = "demo",
 ) -> list[str]:
-    """``count`` conversations (JSON lines) spread over the ``days`` before ``now``."""
-    rng = random.Random(SEED)
+    """``count`` conversations (JSON lines) spread over the ``days`` before ``now``; their refs start
+    with ``prefix`` (a second batch needs its own, or it is skipped as already imported)."""
+    rng = random.Random(f"{SEED}:{prefix}" if prefix != "demo" else SEED)
     first_day = (now.astimezone(SHANGHAI) - timedelta(days=days)).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
@@ -132,7 +139,7 @@ def conversations(
         if script.moment >= now:
             continue
         line: dict[str, Any] = {
-            "ref": f"demo-{n:03d}",
+            "ref": f"{prefix}-{n:03d}",
             "channel": channel,
             "subject": events[0].get("text") or "来电",
             "contact": {"identity": identity, "name": f"客户 {n}"},

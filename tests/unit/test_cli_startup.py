@@ -41,6 +41,7 @@ HEAVY = (
     "hub.core",
     "hub.models",
     "web.runtime",
+    "reportlab",
 )
 
 PROBE = """
@@ -79,6 +80,7 @@ def _probe(*args: str) -> dict[str, object]:
         ("channel", "add", "email", "--help"),
         ("sla", "due", "--help"),
         ("calendar", "--help"),
+        ("report", "monthly", "--help"),
     ],
     ids=" ".join,
 )

@@ -113,6 +113,7 @@ NOT_STORED: dict[str, str] = {
     "NewTicketIn": "the inbound funnel checks each limit of the message that opens the ticket",
     "NewCallIn": "the call's times and outcome go into its call record (jsonb)",
     "PresenceIn": "a state kept in Redis for a few seconds",
+    "SurveyAnswerIn": "the comment goes into the survey's comment (text) and the ticket's event data (jsonb)",
 }
 
 

@@ -54,6 +54,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/decisions"): STAFF_PAGE,
     ("GET", "/decisions/{decision_id:uuid}"): STAFF_PAGE,
     ("GET", "/audit"): SUPERVISOR_PAGE,
+    ("GET", "/reports/monthly"): SUPERVISOR_PAGE,
+    ("GET", "/reports/monthly.pdf"): SUPERVISOR_PAGE,
     # A satisfaction survey's landing page: the link's signature is the credential.
     ("GET", "/csat/{token:str}"): PUBLIC,
     ("POST", "/csat/{token:str}"): PUBLIC,
@@ -69,6 +71,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/admin/calendars/{name:str}"): SUPERVISOR_PAGE,
     ("GET", "/admin/tokens"): SUPERVISOR_PAGE,
     ("GET", "/admin/notifications"): ADMIN_PAGE,
+    ("GET", "/admin/surveys"): ADMIN_PAGE,
     ("POST", "/api/v1/channels/{channel_id:uuid}/check"): ADMIN,
     ("POST", "/api/v1/users/{user_id:uuid}/2fa/reset"): ADMIN,
     ("GET", "/api/v1/auth/tokens"): STAFF,
@@ -194,6 +197,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/decisions/{decision_id:uuid}/feedback"): STAFF,
     ("GET", "/api/v1/audit"): SUPERVISOR,
     # Reports: staff (an agent reads only their own samples), never partners.
+    ("POST", "/api/v1/portal/tickets/{ticket_id:uuid}/csat"): PARTNER,
     ("GET", "/api/v1/reports/summary"): STAFF,
     ("GET", "/api/v1/reports/trend"): STAFF,
     ("GET", "/api/v1/reports/samples"): STAFF,

@@ -254,3 +254,58 @@ def import_history(file: Any, as_json: bool) -> None:
         click.echo(msgspec.json.encode(summary).decode())
     if summary.rejected:
         sys.exit(1)
+
+
+@report_group.command("monthly")
+@click.option("--month", help="YYYY-MM (default: the last full month).")
+@click.option("--lang", "locale", type=click.Choice(("zh-CN", "en")), default="zh-CN", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("html", "pdf")), default="html", show_default=True)
+@click.option(
+    "--time-zone", "zone", default="Asia/Shanghai", show_default=True, help="Zone times are shown in."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: HTML to standard output, PDF to monthly-review-YYYY-MM.pdf).",
+)
+def report_monthly(month: str | None, locale: str, fmt: str, zone: str, output: Path | None) -> None:
+    """The monthly review (沟通复盘): compliance per promise, the worst breaches, CSAT and its
+    comments, escalations against the plan's 95 %, requirement fulfilment, partner scorecards and
+    the change from the month before, as HTML or an A4 PDF with its Chinese font embedded."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from hub.actors import CLI
+    from hub.errors import InvalidInput
+    from hub.reporting import monthly
+
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {zone!r}", param_hint="--time-zone") from None
+    try:
+        first = monthly.parse_month(month) if month else None
+    except InvalidInput:
+        raise click.BadParameter("YYYY-MM, e.g. 2026-11", param_hint="--month") from None
+
+    async def work(runtime: Any) -> Any:
+        now = runtime.hub.clock.now()
+        async with runtime.hub.uow() as uow:
+            chosen = first or monthly.last_full_month(now.astimezone(tz).date())
+            return await monthly.build(uow.session, CLI, chosen, now=now), runtime.hub.settings.base_url
+
+    review, base_url = common.run(work)
+    from web import monthly_review
+
+    if fmt == "pdf":
+        data = monthly_review.render_pdf(review, locale, tz, base_url=base_url)
+        target = output or Path(f"monthly-review-{review.label}.pdf")
+        target.write_bytes(data)
+        click.echo(f"{target}: {len(data)} bytes")
+        return
+    page = monthly_review.render_html(review, locale, tz, base_url=base_url)
+    if output is None:
+        click.echo(page)
+        return
+    output.write_text(page, encoding="utf-8")
+    click.echo(f"{output}: {len(page.encode())} bytes")

@@ -24,6 +24,7 @@ from web.pages.inbox import inbox_counts, inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
 from web.pages.login import login_page
 from web.pages.mail_html import has_remote_images, message_html
+from web.pages.monthly import monthly_page, monthly_pdf
 from web.pages.new_ticket import new_ticket_page
 from web.pages.notifications import notifications_menu
 from web.pages.playbooks import playbooks_page
@@ -54,6 +55,8 @@ def page_router() -> Router:
             decisions_page,
             decision_page,
             audit_page,
+            monthly_page,
+            monthly_pdf,
             *ADMIN_PAGES,
             *PORTAL_PAGES,
             *PORTAL_QUALITY_PAGES,

@@ -342,4 +342,39 @@ ADMIN_UI: dict[str, dict[str, str]] = {
         "zh-CN": "需求负责人和客户经理",
     },
     "admin.notify.who.playbook": {"en": "Whom the playbook names", "zh-CN": "话术手册指定的人员"},
+    # Satisfaction surveys (admins): /admin/surveys, posting to /api/v1/csat/settings.
+    "admin.section.surveys": {"en": "Satisfaction surveys", "zh-CN": "满意度调查"},
+    "admin.csat.note": {
+        "en": "One survey per resolved ticket that had a human answer, through the ticket's channel. "
+        "An empty text uses the default shown in grey; {number}, {subject} and (WeChat) {link} are filled in.",
+        "zh-CN": "每个有人工回复的已解决工单发送一次调查，经工单所在渠道发送。"
+        "文本留空则使用灰色显示的默认文本；{number}、{subject} 和（微信）{link} 会被自动填入。",
+    },
+    "admin.csat.enabled": {"en": "Send surveys", "zh-CN": "发送满意度调查"},
+    "admin.csat.delay_minutes": {"en": "Delay after resolving (minutes)", "zh-CN": "解决后延迟（分钟）"},
+    "admin.csat.webchat_delay_minutes": {
+        "en": "Web chat delay (minutes)",
+        "zh-CN": "在线咨询延迟（分钟）",
+    },
+    "admin.csat.contact_cap_days": {
+        "en": "At most one survey per contact within (days)",
+        "zh-CN": "同一联系人最短调查间隔（天）",
+    },
+    "admin.csat.texts": {"en": "Texts in {language}", "zh-CN": "{language}文本"},
+    "admin.csat.text.email_subject": {"en": "E-mail subject", "zh-CN": "邮件主题"},
+    "admin.csat.text.intro": {"en": "E-mail introduction", "zh-CN": "邮件开头"},
+    "admin.csat.text.chat_question": {
+        "en": "Question (web chat and portal)",
+        "zh-CN": "提问（在线咨询与合作方门户）",
+    },
+    "admin.csat.text.wechat_text": {"en": "WeChat message", "zh-CN": "微信消息"},
+    "admin.csat.text.comment_prompt": {"en": "Comment prompt", "zh-CN": "评论提示"},
+    "admin.csat.text.thanks": {"en": "Thanks", "zh-CN": "感谢语"},
+    "admin.csat.text.rating_1": {"en": "Rating 1", "zh-CN": "1 分"},
+    "admin.csat.text.rating_2": {"en": "Rating 2", "zh-CN": "2 分"},
+    "admin.csat.text.rating_3": {"en": "Rating 3", "zh-CN": "3 分"},
+    "admin.csat.text.rating_4": {"en": "Rating 4", "zh-CN": "4 分"},
+    "admin.csat.text.rating_5": {"en": "Rating 5", "zh-CN": "5 分"},
+    "admin.csat.language.zh-CN": {"en": "Chinese", "zh-CN": "中文"},
+    "admin.csat.language.en": {"en": "English", "zh-CN": "英文"},
 }

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts import directory
 from hub.contacts import avatars
 from hub.contacts import views as contact_views
+from hub.csat import portal as csat_portal
 from hub.csat import surveys as csat_surveys
 from hub.domain import Priority, Role, Scenario, TicketStatus
 from hub.playbooks import replies
@@ -87,7 +88,13 @@ async def _context(
         "drafts": {},
         "snippets": [],
         "ticket_locale": page_locale(request),
+        "portal_survey": None,
     }
+    if user.role is Role.PARTNER:
+        # The survey on a partner's closed request, answered on this page.
+        data["portal_survey"] = await csat_portal.on_request(
+            db, user.actor, ticket.id, locale=page_locale(request), now=now
+        )
     if user.is_staff:
         card = await contact_views.contact_card(db, user.actor, thread.contact.id)
         people = await directory.list_users(db, user.actor)

@@ -1,5 +1,5 @@
 """The admin pages (``/admin``): channels, users, teams, organisations, SLA policies, business
-calendars, API tokens and notification settings.
+calendars, API tokens, notification settings and the satisfaction surveys.
 
 The pages only read and render; every change is a form that posts to the same JSON API the CLI's
 use cases sit behind (``web/static/admin.js``), so a form validates, words its problems and audits
@@ -18,6 +18,7 @@ from web.pages.admin.settings import (
     calendars_page,
     notifications_page,
     sla_page,
+    surveys_page,
     tokens_page,
 )
 
@@ -34,6 +35,7 @@ ADMIN_PAGES = [
     calendar_page,
     tokens_page,
     notifications_page,
+    surveys_page,
 ]
 
 __all__ = ["ADMIN_PAGES"]

@@ -33,6 +33,7 @@ SECTIONS = (
     Section("calendars", "/admin/calendars", supervisors=True),
     Section("tokens", "/admin/tokens", supervisors=True),
     Section("notifications", "/admin/notifications", supervisors=False),
+    Section("surveys", "/admin/surveys", supervisors=False),
 )
 
 

@@ -1,6 +1,6 @@
 """Settings pages: SLA policies, business calendars (a year at a glance, with China's holidays and
 make-up workdays and the administrator's overrides), personal API tokens and which notifications
-are e-mailed."""
+are e-mailed, and the satisfaction survey's settings and texts."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from hub.calendars import service as calendars
 from hub.calendars.model import Calendar, DayKind
 from hub.calendars.weekly import describe_week
 from hub.core import Hub
+from hub.csat import settings as csat_settings
 from hub.domain import ChannelKind, Priority, Tier
+from hub.i18n import SUPPORTED_LOCALES
 from hub.sla import policies
 from web.auth.guards import admins, supervisors
 from web.auth.identity import CurrentUser
@@ -133,4 +135,18 @@ async def notifications_page(request: Request, db: NamedDependency[AsyncSession]
         "admin_notifications.html",
         "notifications",
         settings=await notification_settings.read(db),
+    )
+
+
+@get("/admin/surveys", guards=[admins], name="admin-surveys")
+async def surveys_page(request: Request, db: NamedDependency[AsyncSession]) -> Template:
+    """Each text beside the catalogue's default (the placeholder): an emptied field puts it back."""
+    return admin_render(
+        request,
+        "admin_surveys.html",
+        "surveys",
+        survey=await csat_settings.load(db),
+        text_names=csat_settings.TEXT_NAMES,
+        defaults={locale: csat_settings.defaults(locale) for locale in SUPPORTED_LOCALES},
+        locales=SUPPORTED_LOCALES,
     )
