@@ -403,6 +403,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{partner} (trusted) moved order {order} line {line} from {old_date} to {new_date}.",
         "zh-CN": "{partner}（受信任）已将订单 {order} 第 {line} 行的日期由 {old_date} 改为 {new_date}。",
     },
+    "notification_date_proposal_warning": {
+        "en": "{partner}'s proposal of {new_date} for order {order} line {line} is still undecided: answer by {due}.",
+        "zh-CN": "{partner} 对订单 {order} 第 {line} 行提出的日期 {new_date} 尚未处理，请在 {due} 前答复。",
+    },
+    "notification_date_proposal_breached": {
+        "en": "{partner}'s proposal of {new_date} for order {order} line {line} was due for an answer at {due} and is still undecided.",
+        "zh-CN": "{partner} 对订单 {order} 第 {line} 行提出的日期 {new_date} 应于 {due} 前答复，至今未处理。",
+    },
     "notification_order_line_rejected": {
         "en": "{partner} rejected order {order} line {line}: {reason}",
         "zh-CN": "{partner} 拒绝了订单 {order} 第 {line} 行：{reason}",

@@ -84,6 +84,11 @@ class DateProposal(Base):
             "organization_id",
             postgresql_where=sa.text("status = 'proposed'"),
         ),
+        sa.Index(
+            "ix_portal_date_proposals_next_due_at",
+            "next_due_at",
+            postgresql_where=sa.text("next_due_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -103,6 +108,13 @@ class DateProposal(Base):
     )
     #: The manager's answer is due then, on the buyer's calendar.
     due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: The manager on duty is warned then, if still undecided (the hub's warning lead before ``due_at``).
+    warn_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: When the deadline sweep warned, and found it past due undecided (or decided late): each once.
+    warned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    breached_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: The sweep's next instant for this proposal; none once decided or every alert is recorded.
+    next_due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     comment: Mapped[str | None] = mapped_column(sa.String(500))

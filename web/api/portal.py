@@ -41,6 +41,8 @@ class ProposalOut(msgspec.Struct):
     status: str
     #: The account manager's answer is due then (2 business hours, the buyer's calendar).
     due_at: datetime
+    #: When the deadline sweep found it past ``due_at`` undecided, or decided late.
+    breached_at: datetime | None
     decided_at: datetime | None
     comment: str | None
     created_at: datetime
@@ -56,6 +58,7 @@ class ProposalOut(msgspec.Struct):
             reason=row.reason,
             status=row.status.value,
             due_at=row.due_at,
+            breached_at=row.breached_at,
             decided_at=row.decided_at,
             comment=row.comment,
             created_at=row.created_at,

@@ -603,6 +603,12 @@ UI: dict[str, dict[str, str]] = {
         "en": "Proposals answered within 2 business hours",
         "zh-CN": "2 个工作小时内答复的提议",
     },
+    "scorecard.late_proposals": {
+        "en": "Proposals we answered late",
+        "zh-CN": "我方逾期答复的提议",
+    },
+    "proposals.late": {"en": "Answer overdue", "zh-CN": "答复已逾期"},
+    "proposals.warned": {"en": "Due soon", "zh-CN": "即将到期"},
     "proposals.title": {"en": "Date proposals", "zh-CN": "交期变更审批"},
     "proposals.note": {
         "en": "Partners' date changes, due first; each is due 2 business hours after it came in.",
