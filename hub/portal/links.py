@@ -7,6 +7,10 @@ one action on its one object (answering that quality step, marking that action i
 actor it acts as carries no permission beyond it. It is refused once used, once expired, after
 :data:`MAX_ATTEMPTS` wrong codes, when its user is no longer active, and when its object is closed
 or cancelled. Only hashes of the token and the code are stored.
+
+A new quality case offers its first step this way to each of the partner's quality people, by an
+after-commit subscriber of ``quality_case.opened``: the buyer's cases and the ERP's (a push, a
+batch, a CSV import) alike, and only once the case is committed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +31,7 @@ from hub.actors import Actor
 from hub.core import Hub
 from hub.domain import PortalPermission, Role
 from hub.errors import Conflict, Forbidden, HubError, InvalidInput, NotFound
+from hub.events import EventBus
 from hub.i18n import translate
 from hub.models import ActionItem, PortalLink, QualityCase, QualityStep, User
 from hub.portal.record_events import PortalRecordChanged
@@ -153,6 +159,23 @@ async def _mail(hub: Hub, user: User, shown: Target, issued: IssuedLink) -> None
         subject=translate("portal_code_subject", locale),
         text=translate("portal_code_text", locale, otp=issued.code),
     )
+
+
+def subscribe(bus: EventBus) -> None:
+    bus.after_commit(PortalRecordChanged, cases_opened)
+
+
+async def cases_opened(hub: Hub, changes: Sequence[PortalRecordChanged]) -> None:
+    """Every case opened, whoever opened it (the buyer on its page, the ERP's push or CSV import):
+    its first step is offered once the case is committed, so a refused push or a dry run offers
+    nothing."""
+    opened = [c.subject_id for c in changes if c.action == "quality_case.opened"]
+    if not opened or hub.mailer is None:
+        return
+    async with hub.uow() as uow:
+        cases = list(await uow.session.scalars(sa.select(QualityCase).where(QualityCase.id.in_(opened))))
+    for case in cases:
+        await offer_case(hub, case)
 
 
 async def offer_case(hub: Hub, case: QualityCase) -> list[IssuedLink]:
