@@ -163,6 +163,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Ticket #{number} ({subject}): playbook {playbook} asks for your attention.",
         "zh-CN": "工单 #{number}（{subject}）：话术手册 {playbook} 请您关注。",
     },
+    "notification_playbook_followup": {
+        "en": "Ticket #{number} ({subject}): the follow-up playbook {playbook} set for {due} is due. {note}",
+        "zh-CN": "工单 #{number}（{subject}）：话术手册 {playbook} 设定于 {due} 的跟进已到期。{note}",
+    },
+    "notification_playbook_webhook_failed": {
+        "en": "Ticket #{number}: playbook {playbook} could not notify {url}: {reason}",
+        "zh-CN": "工单 #{number}：话术手册 {playbook} 未能通知 {url}：{reason}",
+    },
     "invalid_requirement_transition": {
         "en": "A requirement cannot go from {current} to {target}.",
         "zh-CN": "需求不能从“{current}”变为“{target}”。",

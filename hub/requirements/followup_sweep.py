@@ -27,6 +27,7 @@ from hub import notifications
 from hub.core import Hub
 from hub.domain import RequirementEventKind, RequirementStatus, TicketEventKind
 from hub.models import Handoff, Requirement, RequirementEvent, Ticket, TicketEvent
+from hub.playbooks.followups import FollowupDue
 from hub.portal.proposal_sweep import DateProposalAnswer
 from hub.portal.quality_sweep import QualityStepDue
 from hub.requirements.requirements import account_manager, excerpt
@@ -278,6 +279,7 @@ FOLLOW_UPS: tuple[DeadlineKind[Any], ...] = (
     HandoffAnswer(),
     QualityStepDue(),
     DateProposalAnswer(),
+    FollowupDue(),
 )
 
 
