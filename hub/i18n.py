@@ -419,6 +419,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{partner}'s proposal of {new_date} for order {order} line {line} was due for an answer at {due} and is still undecided.",
         "zh-CN": "{partner} 对订单 {order} 第 {line} 行提出的日期 {new_date} 应于 {due} 前答复，至今未处理。",
     },
+    "notification_schedule_change": {
+        "en": "{partner} asks to deliver order {order} line {line} on {new_date} ({new_quantity}) instead of {old_date} ({old_quantity}).",
+        "zh-CN": "{partner} 申请将订单 {order} 第 {line} 行的交货改为 {new_date}（{new_quantity}），原为 {old_date}（{old_quantity}）。",
+    },
     "notification_order_line_rejected": {
         "en": "{partner} rejected order {order} line {line}: {reason}",
         "zh-CN": "{partner} 拒绝了订单 {order} 第 {line} 行：{reason}",

@@ -144,6 +144,43 @@ class DeliverySchedule(Base):
     updated_at: Mapped[datetime] = stamped()
 
 
+class ScheduleChange(Base):
+    """A partner's change to a delivery schedule line (another date or quantity), one row per
+    version: a new one supersedes the open one before it, which is kept. The schedule's own date and
+    quantity are the ERP's (:class:`hub.portal.sync.Deliveries` writes them); a change never writes
+    them, and the account manager's acceptance records the agreement the ERP is then asked to push."""
+
+    __tablename__ = "portal_schedule_changes"
+    __table_args__ = (
+        sa.UniqueConstraint("schedule_id", "version", name="uq_portal_schedule_changes_version"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
+    )
+    schedule_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("portal_delivery_schedules.id", ondelete="RESTRICT"), index=True
+    )
+    version: Mapped[int] = mapped_column(sa.Integer)
+    #: What the ERP's schedule said when the change was made, and what the partner proposes.
+    old_due_date: Mapped[date] = mapped_column(sa.Date)
+    old_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus, "portal_schedule_change_status"),
+        default=ProposalStatus.PROPOSED,
+        server_default="proposed",
+    )
+    proposed_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = stamped()
+
+
 class ShippingNotice(Base):
     """An advance shipping notice, one row per version: ``root_id`` names the notice across them."""
 

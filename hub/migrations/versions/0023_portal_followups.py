@@ -3,6 +3,7 @@
 * Date proposals kept by the deadline sweep (``warn_at``, ``warned_at``, ``breached_at``,
   ``next_due_at``); the quality cases' copies of the ERP's reference dropped (the sync links hold
   it, as for every synced entity).
+* ``portal_schedule_changes``: a partner's changes to a delivery schedule line, one row per version.
 * ``playbook_followups`` and ``playbook_webhooks`` (``schedule_followup`` and ``webhook``), and the
   ticket event kinds ``followup_scheduled``, ``followup_due``, ``webhook_sent``, ``webhook_failed``.
 
@@ -97,6 +98,78 @@ def upgrade() -> None:
     for column in ("source", "external_ref", "source_updated_at"):
         op.drop_column("quality_cases", column)
 
+    op.create_table(
+        "portal_schedule_changes",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("organization_id", sa.UUID(), nullable=False),
+        sa.Column("schedule_id", sa.UUID(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("old_due_date", sa.Date(), nullable=False),
+        sa.Column("old_quantity", sa.Numeric(precision=14, scale=3), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("quantity", sa.Numeric(precision=14, scale=3), nullable=False),
+        sa.Column("reason", sa.String(length=500), server_default="", nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "proposed",
+                "accepted",
+                "rejected",
+                "superseded",
+                "applied",
+                name="portal_schedule_change_status",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            server_default="proposed",
+            nullable=False,
+        ),
+        sa.Column("proposed_by_id", sa.UUID(), nullable=True),
+        sa.Column("decided_by_id", sa.UUID(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("comment", sa.String(length=500), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_portal_schedule_changes_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            ["portal_delivery_schedules.id"],
+            name=op.f("fk_portal_schedule_changes_schedule_id_portal_delivery_schedules"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by_id"],
+            ["users.id"],
+            name=op.f("fk_portal_schedule_changes_proposed_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["users.id"],
+            name=op.f("fk_portal_schedule_changes_decided_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_schedule_changes")),
+        sa.UniqueConstraint("schedule_id", "version", name="uq_portal_schedule_changes_version"),
+    )
+    op.create_index(
+        op.f("ix_portal_schedule_changes_organization_id"),
+        "portal_schedule_changes",
+        ["organization_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_portal_schedule_changes_schedule_id"),
+        "portal_schedule_changes",
+        ["schedule_id"],
+        unique=False,
+    )
+
     _event_kinds((*EVENT_KINDS, *NEW_EVENT_KINDS))
     op.create_table(
         "playbook_followups",
@@ -167,6 +240,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("playbook_webhooks")
     op.drop_table("playbook_followups")
+    op.drop_table("portal_schedule_changes")
     op.execute(
         sa.text("DELETE FROM ticket_events WHERE kind = ANY(:kinds)").bindparams(kinds=list(NEW_EVENT_KINDS))
     )
