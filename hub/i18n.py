@@ -447,6 +447,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "验证码错误，请输入第二封邮件中的六位数字。",
     },
     "portal_link_subject": {"en": "Action needed: {title}", "zh-CN": "待您处理：{title}"},
+    "portal_link_wechat": {
+        "en": "Please answer “{title}” here, without logging in: {url} (the code comes by e-mail)",
+        "zh-CN": "请通过以下链接处理“{title}”，无需登录：{url}（验证码已发送至您的邮箱）",
+    },
     "portal_link_text": {
         "en": "Please answer “{title}” here, without logging in: {url}\n"
         "The code it asks for comes in a separate e-mail. The link works once and for 72 hours.",
