@@ -164,6 +164,9 @@ async def followups_sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "requirements": result.requirements,
         "handoffs": result.handoffs,
         "quality_steps": result.rows.get("quality_step", 0),
+        "date_proposals": result.rows.get("date_proposal", 0),
+        "playbook_followups": result.rows.get("playbook_followup", 0),
+        "playbook_webhooks": sum(retried.values()),
         "warnings": result.warnings,
         "breaches": result.breaches,
     }

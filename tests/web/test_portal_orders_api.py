@@ -361,3 +361,39 @@ async def test_a_delivery_change_is_proposed_in_versions_and_agreed_by_the_manag
     assert agreed.status_code == 200 and agreed.json()["status"] == "accepted"
     partner_page = await client.get("/portal/deliveries", headers=world["headers"])
     assert 'data-change="accepted"' in partner_page.text and "schedule-change-form" in partner_page.text
+
+
+async def test_a_proposal_left_past_its_due_time_shows_late_on_the_queue_and_the_scorecard(
+    hub, client, world
+) -> None:
+    from datetime import datetime
+
+    from hub.portal import orders
+    from hub.requirements import followup_sweep
+
+    line = await portal.line(hub, world["order_id"], 1)
+    made = await orders.propose_date(
+        hub,
+        factories.actor(world["partner"]),
+        line.order_id,
+        1,
+        proposed_date=line.requested_date + timedelta(days=2),
+    )
+    past = datetime.now(made.due_at.tzinfo) - timedelta(hours=1)
+    async with hub.uow() as uow:  # as if two business hours went by unanswered
+        await uow.session.execute(
+            sa.update(DateProposal)
+            .where(DateProposal.id == made.id)
+            .values(
+                warn_at=past - timedelta(minutes=30), due_at=past, next_due_at=past - timedelta(minutes=30)
+            )
+        )
+        await uow.commit()
+    assert (await followup_sweep.sweep(hub)).rows["date_proposal"] == 1
+    queue = await client.get("/date-proposals", headers=world["staff"])
+    assert f'data-proposal="{made.id}"' in queue.text and "data-late" in queue.text
+    scorecard = await client.get(f"/api/v1/organizations/{world['org'].id}/scorecard", headers=world["staff"])
+    measures = {m["name"]: m for m in scorecard.json()}
+    assert measures["late_proposals"]["value"] == 100.0 and measures["late_proposals"]["count"] == 1
+    mine = await client.get(f"/api/v1/portal/orders/{world['order_id']}", headers=world["headers"])
+    assert mine.json()["lines"][0]["pending_proposal"]["breached_at"] is not None
