@@ -184,6 +184,12 @@ class TicketEventKind(enum.StrEnum):
     BOT_MESSAGE = "bot_message"
     #: The bot handed the conversation to the human queue: where human pickup time starts.
     BOT_HANDOFF = "bot_handoff"
+    #: A playbook's follow-up: scheduled (``{"followup_id", "due_at", "after"}``) and fallen due
+    #: (the assignee reminded); a playbook's signed webhook delivered or failed for good.
+    FOLLOWUP_SCHEDULED = "followup_scheduled"
+    FOLLOWUP_DUE = "followup_due"
+    WEBHOOK_SENT = "webhook_sent"
+    WEBHOOK_FAILED = "webhook_failed"
 
 
 class PlaybookRunStatus(enum.StrEnum):

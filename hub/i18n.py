@@ -163,6 +163,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Ticket #{number} ({subject}): playbook {playbook} asks for your attention.",
         "zh-CN": "工单 #{number}（{subject}）：话术手册 {playbook} 请您关注。",
     },
+    "notification_playbook_followup": {
+        "en": "Ticket #{number} ({subject}): the follow-up playbook {playbook} set for {due} is due. {note}",
+        "zh-CN": "工单 #{number}（{subject}）：话术手册 {playbook} 设定于 {due} 的跟进已到期。{note}",
+    },
+    "notification_playbook_webhook_failed": {
+        "en": "Ticket #{number}: playbook {playbook} could not notify {url}: {reason}",
+        "zh-CN": "工单 #{number}：话术手册 {playbook} 未能通知 {url}：{reason}",
+    },
     "invalid_requirement_transition": {
         "en": "A requirement cannot go from {current} to {target}.",
         "zh-CN": "需求不能从“{current}”变为“{target}”。",
@@ -403,6 +411,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{partner} (trusted) moved order {order} line {line} from {old_date} to {new_date}.",
         "zh-CN": "{partner}（受信任）已将订单 {order} 第 {line} 行的日期由 {old_date} 改为 {new_date}。",
     },
+    "notification_date_proposal_warning": {
+        "en": "{partner}'s proposal of {new_date} for order {order} line {line} is still undecided: answer by {due}.",
+        "zh-CN": "{partner} 对订单 {order} 第 {line} 行提出的日期 {new_date} 尚未处理，请在 {due} 前答复。",
+    },
+    "notification_date_proposal_breached": {
+        "en": "{partner}'s proposal of {new_date} for order {order} line {line} was due for an answer at {due} and is still undecided.",
+        "zh-CN": "{partner} 对订单 {order} 第 {line} 行提出的日期 {new_date} 应于 {due} 前答复，至今未处理。",
+    },
+    "notification_schedule_change": {
+        "en": "{partner} asks to deliver order {order} line {line} on {new_date} ({new_quantity}) instead of {old_date} ({old_quantity}).",
+        "zh-CN": "{partner} 申请将订单 {order} 第 {line} 行的交货改为 {new_date}（{new_quantity}），原为 {old_date}（{old_quantity}）。",
+    },
     "notification_order_line_rejected": {
         "en": "{partner} rejected order {order} line {line}: {reason}",
         "zh-CN": "{partner} 拒绝了订单 {order} 第 {line} 行：{reason}",
@@ -427,6 +447,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "验证码错误，请输入第二封邮件中的六位数字。",
     },
     "portal_link_subject": {"en": "Action needed: {title}", "zh-CN": "待您处理：{title}"},
+    "portal_link_wechat": {
+        "en": "Please answer “{title}” here, without logging in: {url} (the code comes by e-mail)",
+        "zh-CN": "请通过以下链接处理“{title}”，无需登录：{url}（验证码已发送至您的邮箱）",
+    },
     "portal_link_text": {
         "en": "Please answer “{title}” here, without logging in: {url}\n"
         "The code it asks for comes in a separate e-mail. The link works once and for 72 hours.",

@@ -154,13 +154,16 @@ class TicketFacts(msgspec.Struct, frozen=True):
     text: str
     tier: str | None = None
     organization_kind: str | None = None
+    #: The rating of the ticket's survey answer, when the suggestion follows one (1-5).
+    csat: int | None = None
 
 
 class PlaybookSuggestion(msgspec.Struct, frozen=True):
     playbook_id: str
     version: int
     title: dict[str, str]
-    #: ``scenario``, ``keyword`` or ``organization``; ``detail`` is the scenario or word that matched.
+    #: ``csat``, ``scenario``, ``keyword`` or ``organization``; ``detail`` is the rating, scenario or
+    #: word that matched.
     reason: str
     detail: str
 

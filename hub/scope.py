@@ -50,6 +50,7 @@ from hub.models import (
     QualityTiming,
     Requirement,
     RequirementEvent,
+    ScheduleChange,
     ShippingNotice,
     ShippingNoticeLine,
     Ticket,
@@ -105,6 +106,7 @@ PARTNER_RULES: dict[type, Rule] = {
     ),
     DateProposal: lambda org: DateProposal.organization_id == org,
     DeliverySchedule: lambda org: DeliverySchedule.organization_id == org,
+    ScheduleChange: lambda org: ScheduleChange.organization_id == org,
     ShippingNotice: lambda org: ShippingNotice.organization_id == org,
     ShippingNoticeLine: lambda org: ShippingNoticeLine.notice_id.in_(
         sa.select(ShippingNotice.id).where(ShippingNotice.organization_id == org)

@@ -104,8 +104,9 @@ class Catalogue:
                         book.id, book.version, dict(book.title), reason=reason[0], detail=reason[1]
                     )
                 )
-        # The scenario's own playbook first, then keyword matches.
-        order = {"scenario": 0, "organization": 1, "keyword": 2}
+        # A low rating's playbook first (what the client just told us), then the scenario's own,
+        # then keyword matches.
+        order = {"csat": 0, "scenario": 1, "organization": 2, "keyword": 3}
         return sorted(found, key=lambda s: (order[s.reason], s.playbook_id))
 
     def render(
@@ -184,6 +185,8 @@ def _reason(book: Playbook, facts: TicketFacts) -> tuple[str, str] | None:
         return None
     if trigger.organization_kinds and facts.organization_kind not in trigger.organization_kinds:
         return None
+    if trigger.csat_at_most is not None and facts.csat is not None and facts.csat <= trigger.csat_at_most:
+        return ("csat", str(facts.csat))
     if facts.scenario in trigger.scenarios:
         return ("scenario", facts.scenario)
     said = facts.text.casefold()

@@ -42,6 +42,8 @@ class Trigger(_Struct, kw_only=True):
     channels: list[str] = msgspec.field(default_factory=list)
     tiers: list[str] = msgspec.field(default_factory=list)
     organization_kinds: list[str] = msgspec.field(default_factory=list)
+    #: Suggest it when the client answers the ticket's survey with this rating or lower (1-5).
+    csat_at_most: int | None = None
 
 
 class Field(_Struct, kw_only=True):

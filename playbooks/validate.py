@@ -241,6 +241,8 @@ class Checker:
             self.choice(
                 ("trigger", "organization_kinds", index), value, ORGANIZATION_KINDS, "organization kind"
             )
+        if trigger.csat_at_most is not None and not 1 <= trigger.csat_at_most <= 5:
+            self.add(("trigger", "csat_at_most"), "csat_at_most must be a survey rating from 1 to 5")
         for locale, words in trigger.keywords.items():
             if locale not in self.locales:
                 self.add(("trigger", "keywords", locale), f"keywords: {locale} is not one of the locales")

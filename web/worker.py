@@ -27,6 +27,7 @@ from hub.delivery import delivery
 from hub.errors import HubError, RetryLater
 from hub.intake import ingest
 from hub.intake.ingest import PROCESS_JOB, redrive_received
+from hub.playbooks import webhooks
 from hub.portal import meetings
 from hub.requirements import followup_sweep
 from hub.sla.sweep import sweep
@@ -143,9 +144,18 @@ async def sla_sweep(ctx: dict[str, Any]) -> dict[str, int]:
     }
 
 
+async def playbook_webhook(ctx: dict[str, Any], webhook_id: str) -> str:
+    """A playbook's signed webhook, first attempt right after the action committed."""
+    runtime: Runtime = ctx["runtime"]
+    return await webhooks.attempt(runtime.hub, uuid.UUID(webhook_id))
+
+
 async def followups_sweep(ctx: dict[str, Any]) -> dict[str, int]:
     runtime: Runtime = ctx["runtime"]
     result = await followup_sweep.sweep(runtime.hub)
+    retried = await webhooks.deliver_due(runtime.hub)  # playbooks' webhooks due another attempt
+    if retried:
+        log.info("playbook webhooks: %s", retried)
     if result.requirements or result.handoffs:
         log.info(
             "follow-up sweep: %d requirement(s), %d hand-off(s), %d warning(s), %d breach(es), %d notification(s)",
@@ -159,6 +169,9 @@ async def followups_sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "requirements": result.requirements,
         "handoffs": result.handoffs,
         "quality_steps": result.rows.get("quality_step", 0),
+        "date_proposals": result.rows.get("date_proposal", 0),
+        "playbook_followups": result.rows.get("playbook_followup", 0),
+        "playbook_webhooks": sum(retried.values()),
         "warnings": result.warnings,
         "breaches": result.breaches,
     }
@@ -249,6 +262,7 @@ def build_worker(
             func(email_notification, name=notifications.EMAIL_JOB, max_tries=5, keep_result=0, timeout=60),
             func(process_inbound, name=PROCESS_JOB, max_tries=3, keep_result=0, timeout=120),
             func(csat_send, name=csat_surveys.SEND_JOB, max_tries=3, keep_result=0, timeout=60),
+            func(playbook_webhook, name=webhooks.JOB, max_tries=1, keep_result=0, timeout=60),
             *(
                 func(
                     channel_job(kind.kind, job),

@@ -88,6 +88,8 @@ class WeChatSender:
         }
         if message.csat and message.csat.get("url"):
             body["url"] = message.csat["url"]  # a survey's template message opens its rating page
+        elif message.link:
+            body["url"] = message.link  # a portal link's template message opens its page
         msg_id = await self.api.send_template(config, body)
         return DeliveryResult(external_id=template_external_id(msg_id) if msg_id else None)
 

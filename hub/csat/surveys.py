@@ -5,6 +5,8 @@
   yet (C-1), while surveys are on. Due after the admins' delay (web chat's own, default at once):
   the worker's sweep sends it within a minute of its due instant (one due at once gets a job
   right after the commit).
+* **Asked for by a playbook** (``send_csat``, :func:`request`): planned and sent at once, before
+  the ticket is resolved too, under every other rule; the resolution then plans no second one.
 * **Cancelled** (``csat_cancelled``) in the transaction that reopens or closes the ticket before
   the survey went, and again at sending if the ticket is no longer resolved.
 * **Sent** (``csat_sent`` with the channel kind it went through) as an automatic message on the
@@ -102,8 +104,11 @@ async def on_reopened(uow: UnitOfWork, reopened: Sequence[events.TicketReopened]
         await cancel(uow, [e.ticket.id for e in reopened], reason="reopened", at=reopened[0].at)
 
 
-async def plan(uow: UnitOfWork, ticket_id: uuid.UUID, *, at: datetime) -> CsatSurvey | None:
-    """The survey a resolution asks for, or None when the ticket gets none."""
+async def plan(
+    uow: UnitOfWork, ticket_id: uuid.UUID, *, at: datetime, at_once: bool = False
+) -> CsatSurvey | None:
+    """The survey a resolution asks for (``at_once``: a playbook's, due now and sent by the caller),
+    or None when the ticket gets none."""
     session = uow.session
     config = await survey_settings.load(session)
     ticket = await session.get(Ticket, ticket_id)
@@ -119,6 +124,8 @@ async def plan(uow: UnitOfWork, ticket_id: uuid.UUID, *, at: datetime) -> CsatSu
     minutes = (
         config.webchat_delay_minutes if ticket.channel_kind is ChannelKind.WEBCHAT else config.delay_minutes
     )
+    if at_once:
+        minutes = 0
     due = at + timedelta(minutes=minutes)
     survey_id = uuid.uuid4()
     # The partial unique index keeps one live survey per ticket, even against a concurrent resolve.
@@ -134,7 +141,7 @@ async def plan(uow: UnitOfWork, ticket_id: uuid.UUID, *, at: datetime) -> CsatSu
     )
     if inserted is None:
         return None
-    if minutes == 0:
+    if minutes == 0 and not at_once:
         # Asked at once (web chat's default): a job right after commit. A later survey waits for
         # the worker's sweep, once a minute: a deferred job would keep a burst worker (and every
         # test that runs one) waiting for the whole delay.
@@ -188,13 +195,34 @@ async def send_due(hub: Hub, *, survey_id: uuid.UUID | None = None, limit: int =
     return result
 
 
+async def request(hub: Hub, ticket_id: uuid.UUID) -> str:
+    """A playbook's ``send_csat``: the ticket's survey now, resolved or not, under every other rule
+    of a resolution's (surveys on, no ``no_csat`` tag, a human response, one survey per ticket, the
+    per-contact cap, a channel that reaches the client). ``sent``, ``not_sent`` (the reason is on
+    the ticket's log), or ``none`` when the ticket gets no survey (or has one already)."""
+    async with hub.uow() as uow:
+        now = hub.clock.now()
+        survey = await plan(uow, ticket_id, at=now, at_once=True)
+        if survey is None:
+            return "none"
+        config = await survey_settings.load(uow.session)
+        outcome = await _send_one(uow, survey, config, now=now, resolved_only=False)
+        await uow.commit()
+        return outcome
+
+
 async def _send_one(
-    uow: UnitOfWork, survey: CsatSurvey, config: survey_settings.SurveySettings, *, now: datetime
+    uow: UnitOfWork,
+    survey: CsatSurvey,
+    config: survey_settings.SurveySettings,
+    *,
+    now: datetime,
+    resolved_only: bool = True,
 ) -> str:
     session = uow.session
     ticket = await session.get(Ticket, survey.ticket_id, with_for_update=True)
     assert ticket is not None
-    if ticket.status is not _RESOLVED:
+    if ticket.status is TicketStatus.CLOSED or (resolved_only and ticket.status is not _RESOLVED):
         why = "closed" if ticket.status is TicketStatus.CLOSED else "reopened"
         survey.state, survey.reason = "cancelled", why
         timeline.append(session, ticket.id, TicketEventKind.CSAT_CANCELLED, at=now, reason=why)

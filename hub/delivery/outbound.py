@@ -43,6 +43,8 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     #: A satisfaction survey (``{"survey_id", "url"}``): web chat draws its rating faces for it, a
     #: WeChat template message links to its page.
     csat: dict[str, Any] | None = None
+    #: A page the message opens (a portal link): a WeChat template message links to it.
+    link: str | None = None
 
 
 class DeliveryResult(msgspec.Struct, frozen=True):

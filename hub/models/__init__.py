@@ -14,13 +14,20 @@ from hub.models.logs import APPEND_ONLY_TABLES, AuditEvent, TicketEvent
 from hub.models.notifications import Notification, NotificationSetting
 from hub.models.people import ApiToken, Organization, Team, User
 from hub.models.pipeline import Outbox, RawInbound
-from hub.models.playbooks import PlaybookRun, PlaybookSuggestionRow, PlaybookVersionRow
+from hub.models.playbooks import (
+    PlaybookFollowup,
+    PlaybookRun,
+    PlaybookSuggestionRow,
+    PlaybookVersionRow,
+    PlaybookWebhook,
+)
 from hub.models.portal import (
     DateProposal,
     DeliverySchedule,
     IntegrationToken,
     PortalOrder,
     PortalOrderLine,
+    ScheduleChange,
     ShippingNotice,
     ShippingNoticeLine,
     SyncIdempotency,
@@ -73,9 +80,11 @@ __all__ = [
     "Organization",
     "Outbox",
     "PhoneExtension",
+    "PlaybookFollowup",
     "PlaybookRun",
     "PlaybookSuggestionRow",
     "PlaybookVersionRow",
+    "PlaybookWebhook",
     "PortalLink",
     "PortalOrder",
     "PortalOrderLine",
@@ -87,6 +96,7 @@ __all__ = [
     "Requirement",
     "RequirementEvent",
     "SavedView",
+    "ScheduleChange",
     "ShippingNotice",
     "ShippingNoticeLine",
     "SlaPolicy",

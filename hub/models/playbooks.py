@@ -75,3 +75,61 @@ class PlaybookSuggestionRow(Base):
     #: ``[{"playbook", "version", "title", "reason", "detail"}]``, best first.
     suggestions: Mapped[list[dict[str, Any]]] = mapped_column(pg.JSONB, default=list, server_default="[]")
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class PlaybookFollowup(Base):
+    """A follow-up a playbook's ``schedule_followup`` action set on a ticket: when it falls due the
+    deadline sweep records ``followup_due`` on the ticket and reminds the assignee, once."""
+
+    __tablename__ = "playbook_followups"
+    __table_args__ = (
+        sa.Index(
+            "ix_playbook_followups_next_due_at",
+            "next_due_at",
+            postgresql_where=sa.text("next_due_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    ticket_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    playbook_id: Mapped[str] = mapped_column(sa.String(64))
+    #: The offset as the playbook wrote it (``1bd``), and the instant it gave on the ticket's calendar.
+    after: Mapped[str] = mapped_column(sa.String(16))
+    due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    #: When the sweep recorded it due and reminded the assignee.
+    reminded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    next_due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()
+
+
+class PlaybookWebhook(Base):
+    """A signed POST a playbook's ``webhook`` action asked for, with its attempts: delivered by a
+    job at once, retried with back-off by the worker's sweep, and failed for good after the last."""
+
+    __tablename__ = "playbook_webhooks"
+    __table_args__ = (
+        sa.Index(
+            "ix_playbook_webhooks_due",
+            "next_attempt_at",
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.CheckConstraint("(secret_env IS NULL) <> (secret_channel_id IS NULL)", name="one_secret"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    ticket_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    playbook_id: Mapped[str] = mapped_column(sa.String(64))
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    #: Where the signing secret is: an environment variable's name, or an API channel's webhook secret.
+    secret_env: Mapped[str | None] = mapped_column(sa.String(100))
+    secret_channel_id: Mapped[uuid.UUID | None] = mapped_column(pg.UUID(as_uuid=True))
+    #: The exact JSON sent, the same bytes on every attempt (the receiver drops a repeat by its id).
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: ``pending``, ``sent`` or ``failed``.
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()

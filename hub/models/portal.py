@@ -84,6 +84,11 @@ class DateProposal(Base):
             "organization_id",
             postgresql_where=sa.text("status = 'proposed'"),
         ),
+        sa.Index(
+            "ix_portal_date_proposals_next_due_at",
+            "next_due_at",
+            postgresql_where=sa.text("next_due_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -103,6 +108,13 @@ class DateProposal(Base):
     )
     #: The manager's answer is due then, on the buyer's calendar.
     due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: The manager on duty is warned then, if still undecided (the hub's warning lead before ``due_at``).
+    warn_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: When the deadline sweep warned, and found it past due undecided (or decided late): each once.
+    warned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    breached_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: The sweep's next instant for this proposal; none once decided or every alert is recorded.
+    next_due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     comment: Mapped[str | None] = mapped_column(sa.String(500))
@@ -130,6 +142,43 @@ class DeliverySchedule(Base):
     )
     created_at: Mapped[datetime] = stamped()
     updated_at: Mapped[datetime] = stamped()
+
+
+class ScheduleChange(Base):
+    """A partner's change to a delivery schedule line (another date or quantity), one row per
+    version: a new one supersedes the open one before it, which is kept. The schedule's own date and
+    quantity are the ERP's (:class:`hub.portal.sync.Deliveries` writes them); a change never writes
+    them, and the account manager's acceptance records the agreement the ERP is then asked to push."""
+
+    __tablename__ = "portal_schedule_changes"
+    __table_args__ = (
+        sa.UniqueConstraint("schedule_id", "version", name="uq_portal_schedule_changes_version"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
+    )
+    schedule_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("portal_delivery_schedules.id", ondelete="RESTRICT"), index=True
+    )
+    version: Mapped[int] = mapped_column(sa.Integer)
+    #: What the ERP's schedule said when the change was made, and what the partner proposes.
+    old_due_date: Mapped[date] = mapped_column(sa.Date)
+    old_quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus, "portal_schedule_change_status"),
+        default=ProposalStatus.PROPOSED,
+        server_default="proposed",
+    )
+    proposed_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = stamped()
 
 
 class ShippingNotice(Base):

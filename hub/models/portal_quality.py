@@ -40,11 +40,11 @@ def _updated_at() -> Mapped[datetime]:
 
 
 class QualityCase(Base):
+    """An 8D case against a partner. An ERP's case is known by its ``sync_links`` row (entity
+    ``quality_cases``: the ERP's source, its reference and its ``source_updated_at``), as orders are;
+    the case keeps no copy of them."""
+
     __tablename__ = "quality_cases"
-    __table_args__ = (
-        sa.UniqueConstraint("source", "external_ref", name="uq_quality_cases_source_external_ref"),
-        sa.CheckConstraint("(source IS NULL) = (external_ref IS NULL)", name="source_with_ref"),
-    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -70,10 +70,6 @@ class QualityCase(Base):
     opened_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    #: The ERP's system name and its id of the case, when the case came from there.
-    source: Mapped[str | None] = mapped_column(sa.String(64))
-    external_ref: Mapped[str | None] = mapped_column(sa.String(200))
-    source_updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = _updated_at()
 

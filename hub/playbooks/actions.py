@@ -1,8 +1,9 @@
 """Carrying out a playbook's declarative actions through the hub's own use cases.
 
 Each action is the same use case an agent or supervisor would call (priority, tags, scenario,
-assignment, escalation, the requirement loop), so it is checked, logged and audited the same
-way. They run with the playbook's authority (a system actor named ``playbook:<id>``): the company
+assignment, escalation, the requirement loop, the CSAT survey), so it is checked, logged and
+audited the same way; a follow-up (:mod:`.followups`) and a signed webhook (:mod:`.webhooks`) are
+rows of their own that the worker keeps. They run with the playbook's authority (a system actor named ``playbook:<id>``): the company
 wrote the playbook, so its escalation step escalates even when an agent runs it.
 """
 
@@ -13,10 +14,12 @@ from typing import Any
 
 from hub.actors import Actor
 from hub.core import Hub
+from hub.csat import surveys
 from hub.domain import Priority, Scenario
 from hub.errors import Conflict
 from hub.models import Organization, Ticket
 from hub.notifications import rows_for, team_leads, tell
+from hub.playbooks import followups, webhooks
 from hub.requirements import requirements
 from hub.tickets import escalation, tickets
 
@@ -63,6 +66,26 @@ async def carry_out(
             except Conflict:
                 done.append(f"{name}: already at level {argument} or above")
                 continue
+        elif name == "send_csat":
+            done.append(f"{name}: {await surveys.request(hub, ticket_id)}")
+            continue
+        elif name == "schedule_followup":
+            spec = argument if isinstance(argument, dict) else {"after": argument}
+            followup = await followups.schedule(
+                hub,
+                ticket_id,
+                playbook_id=playbook_id,
+                after=str(spec["after"]),
+                note=str(spec.get("note") or ""),
+            )
+            done.append(f"{name}: {followup.after} ({followup.due_at.isoformat()})")
+            continue
+        elif name == "webhook":
+            queued = await webhooks.queue(
+                hub, ticket_id, playbook_id=playbook_id, argument=dict(argument), fields=fields
+            )
+            done.append(f"{name}: {queued.url} (delivery {queued.id})")
+            continue
         elif name == "record_requirement":
             content = str(fields.get(argument["field"]) or "").strip()
             priority = Priority(argument.get("priority") or fields.get("priority") or "normal")

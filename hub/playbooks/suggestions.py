@@ -1,8 +1,10 @@
-"""Suggesting playbooks when a ticket opens or its scenario changes: an event-bus subscriber.
+"""Suggesting playbooks when a ticket opens, its scenario changes or its client answers the
+survey: an event-bus subscriber.
 
-After the change commits, every ticket of the batch that opened (or whose scenario staff changed)
-is matched against the library's triggers (scenario, channel, the client's words in either
-language, tier, organisation kind) in one transaction, and the suggestions with their reason are
+After the change commits, every ticket of the batch that opened (or whose scenario staff changed,
+or whose survey was answered) is matched against the library's triggers (scenario, channel, the
+client's words in either language, tier, organisation kind, a survey rating at or below a
+playbook's ``csat_at_most``) in one transaction, and the suggestions with their reason are
 stored for the ticket page and the API. Best effort like every after-commit subscriber: a lost
 suggestion is computed again when the page is opened.
 """
@@ -18,17 +20,20 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from hub.domain import Direction, PlaybookRunStatus
 from hub.events import EventBus
-from hub.models import Message, Organization, PlaybookRun, PlaybookSuggestionRow, Ticket
+from hub.models import CsatSurvey, Message, Organization, PlaybookRun, PlaybookSuggestionRow, Ticket
 from hub.ports import PlaybookSuggestion, TicketFacts
-from hub.tickets.events import FieldChanged, TicketOpened
+from hub.tickets.events import FieldChanged, TicketOpened, TicketUpdated
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from hub.core import Hub
 
 
 def subscribe(bus: EventBus) -> None:
     bus.after_commit(TicketOpened, opened)
     bus.after_commit(FieldChanged, scenario_changed)
+    bus.after_commit(TicketUpdated, survey_answered)
 
 
 async def opened(hub: Hub, events: Sequence[TicketOpened]) -> None:
@@ -39,6 +44,28 @@ async def scenario_changed(hub: Hub, events: Sequence[FieldChanged]) -> None:
     changed = [event.ticket.id for event in events if event.field == "scenario"]
     if changed:
         await suggest(hub, changed, cause="scenario")
+
+
+async def survey_answered(hub: Hub, events: Sequence[TicketUpdated]) -> None:
+    """A survey changed (sent, cancelled, answered): suggested again once it has a rating."""
+    changed = [event.ticket.id for event in events if event.field == "csat"]
+    if not changed:
+        return
+    async with hub.session_factory() as session:
+        rated = await ratings(session, changed)
+    if rated:
+        await suggest(hub, list(rated), cause="csat")
+
+
+async def ratings(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The rating each of these tickets' answered survey gave, if any."""
+    rows = await session.execute(
+        sa.select(CsatSurvey.ticket_id, CsatSurvey.rating)
+        .where(CsatSurvey.ticket_id.in_(ticket_ids), CsatSurvey.rating.is_not(None))
+        .order_by(CsatSurvey.ticket_id, CsatSurvey.answered_at.desc())
+        .ext(distinct_on(CsatSurvey.ticket_id))
+    )
+    return {ticket_id: rating for ticket_id, rating in rows.all() if rating is not None}
 
 
 def as_json(suggestion: PlaybookSuggestion) -> dict[str, object]:
@@ -88,6 +115,7 @@ async def suggest(hub: Hub, ticket_ids: list[uuid.UUID], *, cause: str) -> None:
                 )
             )
         }
+        rated = await ratings(session, wanted)
         running = set(
             await session.scalars(
                 sa.select(PlaybookRun.ticket_id).where(
@@ -108,6 +136,7 @@ async def suggest(hub: Hub, ticket_ids: list[uuid.UUID], *, cause: str) -> None:
                 text=f"{ticket.subject}\n{first_words.get(ticket.id) or ''}",
                 tier=organization.tier.value if organization else None,
                 organization_kind=organization.kind.value if organization else None,
+                csat=rated.get(ticket.id),
             )
             found = [as_json(s) for s in hub.playbooks.suggest(facts)]
             rows.append({"ticket_id": ticket.id, "cause": cause, "suggestions": found, "at": now})

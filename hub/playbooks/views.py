@@ -23,7 +23,7 @@ from hub.domain import Direction, PlaybookRunStatus
 from hub.models import Message, Organization, PlaybookRun, PlaybookSuggestionRow, Ticket
 from hub.playbooks import plan as plans
 from hub.playbooks.gate import document, values
-from hub.playbooks.suggestions import from_json
+from hub.playbooks.suggestions import from_json, ratings
 from hub.ports import PlaybookSuggestion, TicketFacts
 from hub.tickets.tickets import load_for
 
@@ -90,6 +90,7 @@ async def facts(session: AsyncSession, ticket: Ticket) -> TicketFacts:
         text=f"{ticket.subject}\n{first or ''}",
         tier=tier,
         organization_kind=kind,
+        csat=(await ratings(session, [ticket.id])).get(ticket.id),
     )
 
 

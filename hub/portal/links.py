@@ -1,20 +1,26 @@
 """Acting from a notification: a single-use, expiring link plus a one-time code, for one partner
 user and one object, without a full login.
 
-The link (``/portal/act/<token>``) goes to the partner user by e-mail, and the code in a second
-mail; what opens the page is the link, what acts is the link with the code. A link is good for
+The link (``/portal/act/<token>``) goes to the partner user by e-mail (and by WeChat when the user
+has a WeChat identity), and the code in a second mail; what opens the page is the link, what acts is the link with the code. A link is good for
 one action on its one object (answering that quality step, marking that action item done): the
 actor it acts as carries no permission beyond it. It is refused once used, once expired, after
 :data:`MAX_ATTEMPTS` wrong codes, when its user is no longer active, and when its object is closed
 or cancelled. Only hashes of the token and the code are stored.
+
+A new quality case offers its first step this way to each of the partner's quality people, by an
+after-commit subscriber of ``quality_case.opened``: the buyer's cases and the ERP's (a push, a
+batch, a CSV import) alike, and only once the case is committed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,10 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import permissions
 from hub.actors import Actor
 from hub.core import Hub
-from hub.domain import PortalPermission, Role
-from hub.errors import Conflict, Forbidden, HubError, InvalidInput, NotFound
+from hub.delivery.outbound import OutboundMessage
+from hub.domain import ChannelKind, PortalPermission, Role
+from hub.errors import Conflict, DeliveryError, Forbidden, HubError, InvalidInput, NotFound
+from hub.events import EventBus
 from hub.i18n import translate
-from hub.models import ActionItem, PortalLink, QualityCase, QualityStep, User
+from hub.models import ActionItem, Channel, ContactIdentity, PortalLink, QualityCase, QualityStep, User
+from hub.portal import messages
 from hub.portal.record_events import PortalRecordChanged
 from hub.portal.terms import (
     PARTNER_OWES,
@@ -37,6 +46,9 @@ from hub.portal.terms import (
     Side,
 )
 from hub.security import new_token, token_digest
+from hub.tickets import windows
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "hub_pl_"  # noqa: S105 - the tokens' prefix, not a secret
 LIFETIME = timedelta(hours=72)
@@ -138,7 +150,9 @@ async def issue(
 
 
 async def _mail(hub: Hub, user: User, shown: Target, issued: IssuedLink) -> None:
-    """The link in one mail and the code in another (when the hub sends mail at all)."""
+    """The link in one mail and the code in another (when the hub sends mail at all); the link by
+    WeChat too when the partner user has a WeChat identity (:func:`_wechat`)."""
+    await _wechat(hub, user, shown, issued)
     if hub.mailer is None:
         return
     url = f"{hub.settings.base_url}{issued.path}"
@@ -153,6 +167,111 @@ async def _mail(hub: Hub, user: User, shown: Target, issued: IssuedLink) -> None
         subject=translate("portal_code_subject", locale),
         text=translate("portal_code_text", locale, otp=issued.code),
     )
+
+
+def subscribe(bus: EventBus) -> None:
+    bus.after_commit(PortalRecordChanged, cases_opened)
+
+
+async def cases_opened(hub: Hub, changes: Sequence[PortalRecordChanged]) -> None:
+    """Every case opened, whoever opened it (the buyer on its page, the ERP's push or CSV import):
+    its first step is offered once the case is committed, so a refused push or a dry run offers
+    nothing."""
+    opened = [c.subject_id for c in changes if c.action == "quality_case.opened"]
+    if not opened or hub.mailer is None:
+        return
+    async with hub.uow() as uow:
+        cases = list(await uow.session.scalars(sa.select(QualityCase).where(QualityCase.id.in_(opened))))
+    for case in cases:
+        await offer_case(hub, case)
+
+
+async def wechat_of(session: AsyncSession, user: User) -> tuple[Channel, ContactIdentity] | None:
+    """The partner user's WeChat identity (on the contact its portal messages come from, or the one
+    with its e-mail address) and the active channel of that Official Account."""
+    contacts = sa.select(ContactIdentity.contact_id).where(
+        sa.or_(
+            sa.and_(
+                ContactIdentity.kind == ChannelKind.PORTAL,
+                ContactIdentity.value == messages.user_identity(user.id),
+            ),
+            sa.and_(ContactIdentity.kind == ChannelKind.EMAIL, ContactIdentity.value == user.email.lower()),
+        )
+    )
+    identities = list(
+        await session.scalars(
+            sa.select(ContactIdentity)
+            .where(
+                ContactIdentity.contact_id.in_(contacts),
+                ContactIdentity.kind == ChannelKind.WECHAT,
+                ContactIdentity.left_at.is_(None),
+            )
+            .order_by(ContactIdentity.created_at.desc())
+        )
+    )
+    if not identities:
+        return None
+    channels = list(
+        await session.scalars(
+            sa.select(Channel)
+            .where(Channel.kind == ChannelKind.WECHAT, Channel.is_active)
+            .order_by(Channel.id)
+        )
+    )
+    for identity in identities:
+        app_id = identity.value.split(":", 1)[0]
+        for channel in channels:
+            if channel.config.get("app_id") == app_id:
+                return channel, identity
+    return None
+
+
+async def _wechat(hub: Hub, user: User, shown: Target, issued: IssuedLink) -> bool:
+    """The link by WeChat: a customer-service message while the user's 48-hour window is open, else
+    the account's template message (which opens the link's page); never the code, which stays in
+    the e-mail, so the link and its code always travel apart. Best effort: the e-mail is the way
+    that always goes, a WeChat refusal is logged."""
+    sender = hub.channels.sender_for(ChannelKind.WECHAT.value)
+    if sender is None:
+        return False
+    async with hub.uow() as uow:
+        found = await wechat_of(uow.session, user)
+        if found is None:
+            return False
+        channel, identity = found
+        now = hub.clock.now()
+        window = await windows.state(uow.session, channel, identity.contact_id, now=now)
+        template = window is not None and not window.is_open
+        if template and not channel.config.get("template_id"):
+            return False  # the window is closed and the account has no template message
+        if not template:
+            await windows.spend(uow.session, channel, identity.contact_id, now=now)
+        await uow.commit()
+    url = f"{hub.settings.base_url}{issued.path}"
+    text = translate("portal_link_wechat", user.locale, title=shown.title, url=url)
+    message = OutboundMessage(
+        # Outside any ticket: the link's id names the message wherever a delivery wants an id.
+        outbox_id=issued.link_id,
+        message_id=issued.link_id,
+        ticket_id=issued.link_id,
+        ticket_number=0,
+        channel_id=channel.id,
+        channel_kind=ChannelKind.WECHAT.value,
+        channel_config=channel.config,
+        recipients=(identity.value,),
+        subject=translate("portal_link_subject", user.locale, title=shown.title),
+        text=text,
+        reply_token="",
+        is_auto=True,
+        template=template,
+        link=url,
+    )
+    try:
+        await sender.send(message)
+    except DeliveryError as exc:
+        log.warning("portal link %s not sent by WeChat: %s", issued.link_id, exc)
+        return False
+    return True
 
 
 async def offer_case(hub: Hub, case: QualityCase) -> list[IssuedLink]:

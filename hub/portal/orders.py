@@ -205,7 +205,8 @@ async def _propose(
     organization = await session.get(Organization, order.organization_id)
     assert organization is not None
     calendar = await buyer_calendar(session, organization)
-    due = Deadline.plan(calendar, now, INTERNAL_HANDOFF, 0).due_at
+    deadline = Deadline.plan(calendar, now, INTERNAL_HANDOFF, uow.hub.settings.sla_warning_lead_percent / 100)
+    due = deadline.due_at
     await session.execute(_supersede(line.id))
     before = _line_state(line)
     proposal = DateProposal(
@@ -219,11 +220,14 @@ async def _propose(
         reason=reason,
         status=ProposalStatus.PROPOSED,
         due_at=due,
+        warn_at=deadline.warn_at,
+        next_due_at=deadline.warn_at or due,
         created_at=now,
     )
     trusted = organization.trusted_partner
     if trusted:
         proposal.status = ProposalStatus.APPLIED
+        proposal.next_due_at = None
         proposal.decided_at = now
         line.confirmed_date = proposed_date
         line.confirmed_quantity = (

@@ -172,10 +172,7 @@ async def open_case(hub: Hub, actor: Actor, organization_id: uuid.UUID, new: New
     )
     async with hub.uow() as uow:
         case = await add_case(uow, actor, case_id, organization.id, ticket_id, case_number, new)
-        await uow.commit()
-    from hub.portal import links
-
-    await links.offer_case(hub, case)
+        await uow.commit()  # the first step is offered by an after-commit subscriber (links.cases_opened)
     return case
 
 

@@ -2,7 +2,7 @@
 
 Each measure is a small function over the partner's records (:data:`MEASURES`): on-time delivery,
 confirmation lead time, the share of its 8D steps answered late, and how fast the company answered
-its date proposals. A measure with nothing to measure yet is ``None`` (no deliveries received is
+its date proposals (and how many of them late: the ``2bh`` promise the deadline sweep keeps). A measure with nothing to measure yet is ``None`` (no deliveries received is
 not 0 % on time).
 """
 
@@ -114,6 +114,28 @@ async def proposals_answered_in_time(
     )
 
 
+async def late_proposals(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Measure:
+    """Of the partner's proposals whose answer fell due by now, those the company answered late or
+    not at all (superseded and trusted ones were owed no answer)."""
+    owed = DateProposal.status.in_(
+        [ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED, ProposalStatus.REJECTED]
+    )
+    late = sa.or_(
+        DateProposal.breached_at.is_not(None),
+        DateProposal.decided_at > DateProposal.due_at,
+        sa.and_(DateProposal.decided_at.is_(None), DateProposal.status == ProposalStatus.PROPOSED),
+    )
+    row = (
+        await session.execute(
+            sa.select(sa.func.count(), sa.func.count().filter(late)).where(
+                DateProposal.organization_id == organization_id, owed, DateProposal.due_at <= now
+            )
+        )
+    ).one()
+    count, lated = row
+    return Measure("late_proposals", round(lated * 100 / count, 1) if count else None, "%", count)
+
+
 async def quality_step_lateness(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Measure:
     """Of the partner's 8D steps due by now, those found unanswered past due or answered late."""
     found = await quality.step_lateness(session, organization_id, now)
@@ -131,6 +153,7 @@ MEASURES: list[Measurer] = [
     quality_step_lateness,
     proposal_answer_time,
     proposals_answered_in_time,
+    late_proposals,
 ]
 
 

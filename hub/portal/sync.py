@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 import msgspec
 import sqlalchemy as sa
@@ -511,6 +511,11 @@ async def _line(uow: UnitOfWork, source: str, body: DeliveryBody) -> tuple[Porta
 class Deliveries:
     name: str = "deliveries"
     body: type[Any] = DeliveryBody
+    #: The schedule's fields the ERP owns and a push writes; a partner's change to a schedule is a
+    #: version of its own (:mod:`hub.portal.schedule_changes`) that never writes them.
+    owned: ClassVar[frozenset[str]] = frozenset(
+        {"due_date", "quantity", "received_quantity", "received_at", "status"}
+    )
 
     async def candidates(
         self, uow: UnitOfWork, source: str, body: DeliveryBody

@@ -27,6 +27,8 @@ from hub import notifications
 from hub.core import Hub
 from hub.domain import RequirementEventKind, RequirementStatus, TicketEventKind
 from hub.models import Handoff, Requirement, RequirementEvent, Ticket, TicketEvent
+from hub.playbooks.followups import FollowupDue
+from hub.portal.proposal_sweep import DateProposalAnswer
 from hub.portal.quality_sweep import QualityStepDue
 from hub.requirements.requirements import account_manager, excerpt
 from hub.sla import deadline_sweep
@@ -272,7 +274,13 @@ class HandoffAnswer(_OneDueInstant):
 #: Every promise kind swept on the follow-up tick. A new kind (a missed call's callback, a partner's
 #: quality step, a meeting's action items) implements :class:`.deadline_sweep.DeadlineKind` and is
 #: added here; the worker's cron and ``hub sla sweep`` then keep it.
-FOLLOW_UPS: tuple[DeadlineKind[Any], ...] = (RequirementFeedback(), HandoffAnswer(), QualityStepDue())
+FOLLOW_UPS: tuple[DeadlineKind[Any], ...] = (
+    RequirementFeedback(),
+    HandoffAnswer(),
+    QualityStepDue(),
+    DateProposalAnswer(),
+    FollowupDue(),
+)
 
 
 async def sweep(hub: Hub, *, batch_size: int = BATCH) -> FollowupResult:

@@ -1,8 +1,9 @@
 """One sweep for every promise with a due time: ticket SLA clocks, requirement feedback, hand-off
 answers, and whatever kind comes next (callbacks of missed calls, quality steps, meeting actions).
 
-Every kind keeps its promise rows with an indexed ``next_due_at`` and a ``ticket_id``; the sweep
-does what they share, once:
+Every kind keeps its promise rows with an indexed ``next_due_at``, most with a ``ticket_id`` (a
+partner's date proposal has no ticket: its row alone is locked); the sweep does what they share,
+once:
 
 1. due rows, earliest first, locked ``FOR UPDATE SKIP LOCKED``, and their tickets locked ``FOR NO
    KEY UPDATE SKIP LOCKED`` (:mod:`.sweeping`): several workers split the work, a row whose ticket
@@ -86,7 +87,8 @@ class DeadlineKind(Protocol[R]):
     """A kind of promise the sweep keeps. Every method runs inside the batch's transaction."""
 
     name: str
-    #: The promise rows: mapped with ``next_due_at`` (indexed) and ``ticket_id`` columns.
+    #: The promise rows: mapped with ``next_due_at`` (indexed) and, when they belong to a ticket,
+    #: ``ticket_id`` (the ticket is locked with the row).
     model: type[R]
 
     async def owed(self, uow: UnitOfWork, rows: Sequence[R], now: datetime) -> list[Due[R]]:
@@ -119,8 +121,9 @@ async def sweep_once(hub: Hub, kind: DeadlineKind[Any], *, now: datetime, batch:
     tally = Tally()
     async with hub.uow() as uow:
         rows = await due_rows(uow.session, kind.model, now, batch)
-        locked = await lock_tickets(uow.session, [row.ticket_id for row in rows])
-        rows = [row for row in rows if row.ticket_id in locked]
+        if hasattr(kind.model, "ticket_id"):
+            locked = await lock_tickets(uow.session, [row.ticket_id for row in rows])
+            rows = [row for row in rows if row.ticket_id in locked]
         if not rows:
             return tally
         due = await kind.owed(uow, rows, now)

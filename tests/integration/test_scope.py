@@ -27,8 +27,10 @@ from hub.models import (
     Notification,
     Outbox,
     PhoneExtension,
+    PlaybookFollowup,
     PlaybookRun,
     PlaybookSuggestionRow,
+    PlaybookWebhook,
     PortalLink,
     RawInbound,
     SyncIdempotency,
@@ -61,6 +63,8 @@ CLOSED_TO_PARTNERS = {
     TicketDraft: "an agent's own unsent reply or note, read by their user id (hub.tickets.drafts)",
     MetricSample: "staff's response-time measurements (supervisors' reports, agents' own)",
     MetricDaily: "staff's response-time rollups",
+    PlaybookFollowup: "a staff playbook's reminder to the ticket's assignee",
+    PlaybookWebhook: "a staff playbook's signed call to the company's own systems",
 }
 #: Tables no partner reads though they name no organization: the ERP sync's own bookkeeping and
 #: the integrations' credentials (not in LINKS, so listed here only to say so).

@@ -1,5 +1,6 @@
 """A partner's portal work for tests: an order from the ERP with two lines, a delivery schedule,
-a date proposal on line 2 and a shipping notice for line 1, made through the real use cases."""
+a date proposal on line 2, a shipping notice for line 1 and the partner's change to the schedule,
+made through the real use cases."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 from hub.actors import CLI
 from hub.core import Hub
 from hub.models import PortalOrderLine, User
-from hub.portal import deliveries, orders, sync
+from hub.portal import deliveries, orders, schedule_changes, sync
 from tests import factories
 
 _seq = itertools.count(1)
@@ -27,6 +28,8 @@ class PortalWork:
     schedule_id: uuid.UUID
     proposal_id: uuid.UUID
     notice_id: uuid.UUID
+    #: The partner's change to the schedule (a later date for 40 of its 60).
+    change_id: uuid.UUID
 
 
 async def erp_order(
@@ -108,7 +111,15 @@ async def work(hub: Hub, partner: User) -> PortalWork:
             tracking_no=f"SF{number}",
         ),
     )
-    return PortalWork(order_id, number, ref, lines, planned.id, proposal.id, notice.id)
+    change = await schedule_changes.propose(
+        hub,
+        actor,
+        planned.id,
+        schedule_changes.NewChange(
+            due_date=hub.clock.now().date() + timedelta(days=9), quantity=40, reason="模具维修 die repair"
+        ),
+    )
+    return PortalWork(order_id, number, ref, lines, planned.id, proposal.id, notice.id, change.id)
 
 
 async def line(hub: Hub, order_id: uuid.UUID | str, line_no: int) -> PortalOrderLine:

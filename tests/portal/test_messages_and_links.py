@@ -152,3 +152,47 @@ async def test_a_new_case_mails_each_quality_person_a_link_and_its_code_apart(hu
     async with hub.session_factory() as session:
         steps = {s.discipline.value: s for s in (await quality.case_view(session, CLI, case.id)).steps}
     assert steps["D3"].status is QualityStepStatus.ANSWERED
+
+
+async def test_an_erp_case_offers_its_first_step_as_a_buyers_case_does_and_a_dry_run_offers_nothing(
+    hub,
+) -> None:
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from hub.portal import sync, sync_import
+
+    outbox = _Outbox()
+    mailing = dataclasses.replace(hub, mailer=outbox)
+    who = await partner(mailing)
+    rows = (
+        f"external_ref,partner_id,number,title\nNCR-9,{who.organization.id},NCR-2026-0099,Cracked flange\n"
+    ).encode()
+    tried = await sync_import.run(mailing, CLI, entity="quality_cases", raw=rows, source="sap", dry_run=True)
+    assert [r["result"] for r in tried.rows] == ["created"] and outbox.sent == []
+
+    body = {
+        "partner": {"organization_id": str(who.organization.id)},
+        "number": "NCR-2026-0100",
+        "title": "焊缝气孔 Porosity in welds",
+        "source_updated_at": datetime(2026, 3, 1, 8, 0, tzinfo=UTC).isoformat(),
+    }
+    created = await sync.upsert_one(mailing, CLI, "quality_cases", "sap", "NCR-10", body, update_only=False)
+    assert [to for to, _, _ in outbox.sent] == [who.engineer.email, who.engineer.email]
+    link_mail, code_mail = outbox.sent
+    assert "NCR-2026-0100" in link_mail[1] and "/portal/act/hub_pl_" in link_mail[2]
+    token = link_mail[2].split("/portal/act/")[1].split()[0]
+    code = code_mail[2].split("验证码是 ")[1][:6]
+    shown = await links.peek(hub, token)
+    assert shown.kind is LinkObject.QUALITY_STEP and shown.live
+    await links.act(hub, token, code, answer="已隔离 Quarantined")
+    async with hub.session_factory() as session:
+        steps = {s.discipline.value: s for s in (await quality.case_view(session, CLI, created.id)).steps}
+    assert steps["D3"].status is QualityStepStatus.ANSWERED
+
+    outbox.sent.clear()  # an update of the same case offers nothing more
+    later = {**body, "title": "焊缝气孔 Porosity", "source_updated_at": "2026-03-01T09:00:00+00:00"}
+    assert (
+        await sync.upsert_one(mailing, CLI, "quality_cases", "sap", "NCR-10", later, update_only=False)
+    ).result == "updated"
+    assert outbox.sent == []

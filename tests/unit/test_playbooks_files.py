@@ -89,7 +89,29 @@ def test_the_sandbox_refuses_a_template_reaching_for_internals(tmp_path: Path) -
         ("due: {within: 3bd}", "due: {within: 3 days}", "steps.6.due.within: '3 days' is not a duration"),
         ("- {set_priority: high}", "- {set_priority: highest}", "action set_priority: must be one of"),
         ("- {add_tag: complaint}", "- {launch_rockets: true}", "unknown action 'launch_rockets'"),
-        ("- {add_tag: complaint}", "- {send_csat: {min_delay: 1h}}", "there is no CSAT survey in this build"),
+        ("- {add_tag: complaint}", "- {send_csat: {min_delay: 1h}}", "action send_csat: must be true"),
+        ("- {add_tag: complaint}", "- {schedule_followup: 3 days}", "action schedule_followup: '3 days'"),
+        (
+            "- {add_tag: complaint}",
+            "- {schedule_followup: {after: 1bd, who: boss}}",
+            "schedule_followup: takes only after and note",
+        ),
+        (
+            "- {add_tag: complaint}",
+            "- {webhook: {url: 'https://erp.example/hook', secret_env: 'hunter2 in clear'}}",
+            "secret_env must be an environment variable's name",
+        ),
+        (
+            "- {add_tag: complaint}",
+            "- {webhook: {url: 'ftp://erp.example/hook', secret_env: ERP_SECRET}}",
+            "url must be an http(s) address",
+        ),
+        (
+            "- {add_tag: complaint}",
+            "- {webhook: {url: 'https://erp.example/hook'}}",
+            "needs exactly one secret",
+        ),
+        ("  manual: true\n", "  csat_at_most: 7\n  manual: true\n", "csat_at_most must be a survey rating"),
         ("  - id: holding\n", "  - id: propose\n", "step id 'propose' is used twice"),
         ("goto: escalate_now}", "goto: nowhere}", "goto 'nowhere' must be a later step"),
         (
@@ -220,3 +242,20 @@ def test_tone_rules_warn_block_and_ask_for_an_apology_first() -> None:
     assert catalogue.tone(version.document, "Sorry, please CALM  down.", locale="en", first_reply=True) == [
         catalogue.tone(version.document, "calm down", locale="en", first_reply=False)[0]
     ]
+
+
+def test_validate_accepts_the_survey_follow_up_and_webhook_actions(tmp_path: Path) -> None:
+    actions = (
+        "- {add_tag: complaint}\n"
+        "  - {send_csat: true}\n"
+        "  - {schedule_followup: 1bd}\n"
+        "  - {schedule_followup: {after: 2bh, note: 回电 call back}}\n"
+        "  - {webhook: {url: 'https://erp.example/hooks/complaint', secret_env: ERP_HOOK_SECRET}}\n"
+        "  - {webhook: {url: 'http://127.0.0.1:9000/hook', channel: 6f1d3c52-8a4e-4b7f-9f0e-2c5d7a1b9e34}}"
+    )
+    text = COMPLAINT.replace("- {add_tag: complaint}", actions).replace(
+        "  manual: true\n", "  manual: true\n  csat_at_most: 2\n"
+    )
+    _copy(tmp_path, text)
+    result = CliRunner().invoke(main, ["playbooks", "validate", str(tmp_path)], prog_name="hub")
+    assert result.exit_code == 0, result.output

@@ -58,6 +58,7 @@ from hub.models import (
     QualityStep,
     Requirement,
     RequirementEvent,
+    ScheduleChange,
     ShippingNotice,
     ShippingNoticeLine,
     Ticket,
@@ -329,6 +330,8 @@ async def _make_world(hub, client, cast) -> World:
         "line_id": b_work.line_ids[0],
         "notice_id": b_work.notice_id,
         "proposal_id": b_work.proposal_id,
+        "schedule_id": b_work.schedule_id,
+        "change_id": b_work.change_id,
         # The ERP sync's path names an entity, the ERP and its key: B's order's, refused to A.
         "entity": "orders",
         "source": "sap",
@@ -363,6 +366,8 @@ async def _make_world(hub, client, cast) -> World:
         "line_id": a_work.line_ids[0],
         "notice_id": a_work.notice_id,
         "proposal_id": a_work.proposal_id,
+        "schedule_id": a_work.schedule_id,
+        "change_id": a_work.change_id,
         "case_id": portal["a"]["case"].id,
         "discipline": "D3",
         "meeting_id": portal["a"]["meeting"],
@@ -391,6 +396,7 @@ async def _make_world(hub, client, cast) -> World:
         str(b_work.notice_id),
         str(b_work.proposal_id),
         str(b_work.schedule_id),
+        str(b_work.change_id),
         str(portal["b"]["case"].id),
         str(portal["b"]["case"].ticket_id),
         portal["b"]["case"].number,
@@ -442,6 +448,9 @@ async def _b_rows(hub, world: World) -> dict[str, list[tuple]]:
         "proposals": sa.select(DateProposal.__table__).where(DateProposal.organization_id == world.b_org_id),
         "schedules": sa.select(DeliverySchedule.__table__).where(
             DeliverySchedule.organization_id == world.b_org_id
+        ),
+        "schedule_changes": sa.select(ScheduleChange.__table__).where(
+            ScheduleChange.organization_id == world.b_org_id
         ),
         "notices": sa.select(ShippingNotice.__table__).where(
             ShippingNotice.organization_id == world.b_org_id

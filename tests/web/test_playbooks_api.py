@@ -254,3 +254,40 @@ async def test_a_companys_broken_playbook_is_listed_with_its_problems_and_cannot
         assert_problem(refused, 404, "not_found")
         page = (await client.get("/playbooks")).text
         assert 'data-playbook="inquiry" data-valid="no"' in page and "variable answer is not declared" in page
+
+
+async def test_the_panel_shows_the_playbooks_follow_ups_and_webhooks(hub, client) -> None:
+    import uuid
+
+    from hub.models import PlaybookWebhook
+    from hub.playbooks import followups
+
+    agent = await factories.user(hub, Role.AGENT)
+    ticket_id = await _complaint_ticket(hub)
+    await followups.schedule(
+        hub, uuid.UUID(ticket_id), playbook_id="complaint", after="1bd", note="回电 call back"
+    )
+    async with hub.uow() as uow:
+        uow.session.add(
+            PlaybookWebhook(
+                ticket_id=uuid.UUID(ticket_id),
+                playbook_id="complaint",
+                url="https://erp.example/hooks/complaint",
+                secret_env="ERP_HOOK_SECRET",
+                body=b"{}",
+                status="failed",
+                attempts=5,
+                last_error="https://erp.example/hooks/complaint answered 503",
+            )
+        )
+        await uow.commit()
+    await client.post("/api/v1/auth/login", json={"email": agent.email, "password": factories.PASSWORD})
+    page = (await client.get(f"/tickets/{ticket_id}")).text
+    assert "跟进与外部通知" in page and "回电 call back" in page
+    assert (
+        'data-webhook-status="failed"' in page
+        and "已尝试 5 次：https://erp.example/hooks/complaint answered 503" in page
+    )
+    events = (await client.get(f"/api/v1/tickets/{ticket_id}/events")).json()
+    kinds = [e["kind"] for e in (events["items"] if isinstance(events, dict) else events)]
+    assert "followup_scheduled" in kinds

@@ -331,3 +331,69 @@ async def test_a_partner_admin_invites_sets_permissions_and_removes_its_own_user
         actions = set(await uow.session.scalars(sa.select(AuditEvent.action)))
     assert {"user.invited", "user.portal_permissions_changed", "user.removed_by_partner_admin"} <= actions
     assert PortalPermission.ADMIN.value in world["partner"].portal_permissions
+
+
+async def test_a_delivery_change_is_proposed_in_versions_and_agreed_by_the_manager(
+    hub, client, world
+) -> None:
+    work = await portal.work(hub, world["partner"])  # its schedule has the partner's change v1 already
+    url = f"/api/v1/portal/deliveries/{work.schedule_id}/changes"
+    made = await client.post(url, json={"quantity": 55, "reason": "包装改版"}, headers=world["headers"])
+    assert made.status_code == 201, made.text
+    assert made.json()["version"] == 2 and made.json()["quantity"] == 55.0
+    versions = (await client.get(url, headers=world["headers"])).json()
+    assert [(v["version"], v["status"]) for v in versions] == [(2, "proposed"), (1, "superseded")]
+    listed = (await client.get("/api/v1/portal/deliveries", headers=world["headers"])).json()
+    (row,) = [s for s in listed if s["id"] == str(work.schedule_id)]
+    assert row["quantity"] == 60.0 and row["change"]["version"] == 2, (
+        "the ERP's quantity, the change beside it"
+    )
+
+    page = await client.get(f"/partners/{world['org'].id}", headers=world["staff"])
+    assert f'data-schedule-change="{made.json()["id"]}"' in page.text
+    decision = f"/api/v1/delivery-changes/{made.json()['id']}/decision"
+    refused = await client.post(decision, json={"decision": "reject"}, headers=world["staff"])
+    assert refused.status_code in (400, 422)
+    assert (
+        await client.post(decision, json={"decision": "accept"}, headers=world["headers"])
+    ).status_code == 403
+    agreed = await client.post(decision, json={"decision": "accept"}, headers=world["staff"])
+    assert agreed.status_code == 200 and agreed.json()["status"] == "accepted"
+    partner_page = await client.get("/portal/deliveries", headers=world["headers"])
+    assert 'data-change="accepted"' in partner_page.text and "schedule-change-form" in partner_page.text
+
+
+async def test_a_proposal_left_past_its_due_time_shows_late_on_the_queue_and_the_scorecard(
+    hub, client, world
+) -> None:
+    from datetime import datetime
+
+    from hub.portal import orders
+    from hub.requirements import followup_sweep
+
+    line = await portal.line(hub, world["order_id"], 1)
+    made = await orders.propose_date(
+        hub,
+        factories.actor(world["partner"]),
+        line.order_id,
+        1,
+        proposed_date=line.requested_date + timedelta(days=2),
+    )
+    past = datetime.now(made.due_at.tzinfo) - timedelta(hours=1)
+    async with hub.uow() as uow:  # as if two business hours went by unanswered
+        await uow.session.execute(
+            sa.update(DateProposal)
+            .where(DateProposal.id == made.id)
+            .values(
+                warn_at=past - timedelta(minutes=30), due_at=past, next_due_at=past - timedelta(minutes=30)
+            )
+        )
+        await uow.commit()
+    assert (await followup_sweep.sweep(hub)).rows["date_proposal"] == 1
+    queue = await client.get("/date-proposals", headers=world["staff"])
+    assert f'data-proposal="{made.id}"' in queue.text and "data-late" in queue.text
+    scorecard = await client.get(f"/api/v1/organizations/{world['org'].id}/scorecard", headers=world["staff"])
+    measures = {m["name"]: m for m in scorecard.json()}
+    assert measures["late_proposals"]["value"] == 100.0 and measures["late_proposals"]["count"] == 1
+    mine = await client.get(f"/api/v1/portal/orders/{world['order_id']}", headers=world["headers"])
+    assert mine.json()["lines"][0]["pending_proposal"]["breached_at"] is not None

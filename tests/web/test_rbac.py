@@ -212,6 +212,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/reject"): PARTNER,
     ("POST", "/api/v1/portal/orders/{order_id:uuid}/lines/{line:int}/proposals"): PARTNER,
     ("GET", "/api/v1/portal/deliveries"): PARTNER,
+    ("POST", "/api/v1/portal/deliveries/{schedule_id:uuid}/changes"): PARTNER,
+    ("GET", "/api/v1/portal/deliveries/{schedule_id:uuid}/changes"): PARTNER,
     ("GET", "/api/v1/portal/shipping-notices"): PARTNER,
     ("POST", "/api/v1/portal/shipping-notices"): PARTNER,
     ("GET", "/api/v1/portal/shipping-notices/{notice_id:uuid}"): PARTNER,
@@ -226,6 +228,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/organizations/{organization_id:uuid}/scorecard"): STAFF,
     ("GET", "/api/v1/date-proposals"): STAFF,
     ("POST", "/api/v1/date-proposals/{proposal_id:uuid}/decision"): STAFF,
+    ("POST", "/api/v1/delivery-changes/{change_id:uuid}/decision"): STAFF,
     # The ERP sync: an integration token of scope sync (tests/web/test_portal_sync_api.py) or an admin.
     ("PUT", "/api/v1/sync/{entity:str}/{source:str}/{external_ref:str}"): ADMIN,
     ("POST", "/api/v1/sync/{batch:str}"): ADMIN,

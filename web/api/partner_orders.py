@@ -14,9 +14,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from hub.commands import says_something
 from hub.core import Hub
-from hub.portal import orders, scorecard
+from hub.portal import orders, schedule_changes, scorecard
 from hub.portal.states import ProposalStatus
-from web.api.portal import LineOut, OrderItem, OrderPageOut, ProposalOut
+from web.api.portal import LineOut, OrderItem, OrderPageOut, ProposalOut, ScheduleChangeOut
 from web.auth.guards import BEARER, staff
 from web.auth.identity import CurrentUser
 
@@ -129,6 +129,22 @@ class PartnerOrdersController(Controller):
             )
             for p, line, o in rows
         ]
+
+    @post("/delivery-changes/{change_id:uuid}/decision", status_code=200)
+    async def decide_schedule_change(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        change_id: FromPath[uuid.UUID],
+        data: JSONBody[AcceptIn | RejectDecisionIn],
+    ) -> ScheduleChangeOut:
+        """Agree to a partner's change to a delivery, or reject it with a comment the partner reads;
+        the ERP's date and quantity stay until it sends new ones."""
+        user: CurrentUser = request.user
+        change = await schedule_changes.decide(
+            hub, user.actor, change_id, accept=isinstance(data, AcceptIn), comment=data.comment
+        )
+        return ScheduleChangeOut.of(change)
 
     @post("/date-proposals/{proposal_id:uuid}/decision", status_code=200)
     async def decide(

@@ -21,8 +21,16 @@ from hub.actors import Actor
 from hub.commands import says_something
 from hub.core import Hub
 from hub.domain import PortalPermission
-from hub.models import DateProposal, PortalOrder, PortalOrderLine, ShippingNotice, ShippingNoticeLine, User
-from hub.portal import deliveries, orders, people, waiting
+from hub.models import (
+    DateProposal,
+    PortalOrder,
+    PortalOrderLine,
+    ScheduleChange,
+    ShippingNotice,
+    ShippingNoticeLine,
+    User,
+)
+from hub.portal import deliveries, orders, people, schedule_changes, waiting
 from hub.portal import permissions as portal_permissions
 from hub.portal.common import number
 from hub.portal.states import OrderStatus
@@ -41,6 +49,8 @@ class ProposalOut(msgspec.Struct):
     status: str
     #: The account manager's answer is due then (2 business hours, the buyer's calendar).
     due_at: datetime
+    #: When the deadline sweep found it past ``due_at`` undecided, or decided late.
+    breached_at: datetime | None
     decided_at: datetime | None
     comment: str | None
     created_at: datetime
@@ -56,6 +66,7 @@ class ProposalOut(msgspec.Struct):
             reason=row.reason,
             status=row.status.value,
             due_at=row.due_at,
+            breached_at=row.breached_at,
             decided_at=row.decided_at,
             comment=row.comment,
             created_at=row.created_at,
@@ -244,6 +255,46 @@ class CancelIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
+class ScheduleChangeOut(msgspec.Struct):
+    """One version of the partner's change to a delivery schedule line."""
+
+    id: uuid.UUID
+    schedule_id: uuid.UUID
+    version: int
+    #: The ERP's date and quantity when the change was made, and the ones proposed.
+    old_due_date: date
+    old_quantity: float
+    due_date: date
+    quantity: float
+    reason: str
+    #: proposed, accepted, rejected or superseded (a newer version took its place)
+    status: str
+    decided_at: datetime | None
+    comment: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: ScheduleChange) -> ScheduleChangeOut:
+        return cls(
+            id=row.id,
+            schedule_id=row.schedule_id,
+            version=row.version,
+            old_due_date=row.old_due_date,
+            old_quantity=float(row.old_quantity),
+            due_date=row.due_date,
+            quantity=float(row.quantity),
+            reason=row.reason,
+            status=row.status.value,
+            decided_at=row.decided_at,
+            comment=row.comment,
+            created_at=row.created_at,
+        )
+
+
+class ScheduleChangeIn(schedule_changes.NewChange, frozen=True, forbid_unknown_fields=True):
+    pass
+
+
 class ScheduleOut(msgspec.Struct):
     id: uuid.UUID
     order_id: uuid.UUID
@@ -251,9 +302,12 @@ class ScheduleOut(msgspec.Struct):
     line: int
     item: str
     unit: str
+    #: The ERP's (it owns them): a change the partner proposes is ``change``, beside them.
     due_date: date
     quantity: float
     received_quantity: float
+    #: The newest version of the partner's change to this delivery, if any.
+    change: ScheduleChangeOut | None = None
 
 
 class WaitingOut(msgspec.Struct):
@@ -409,7 +463,10 @@ class PortalController(Controller):
         self, request: Request, hub: NamedDependency[Hub], until: FromQuery[date | None] = None
     ) -> list[ScheduleOut]:
         """The buyer's delivery schedules for your open lines, soonest first."""
-        rows = await deliveries.list_schedules(hub, _actor(request), until=until)
+        actor = _actor(request)
+        rows = await deliveries.list_schedules(hub, actor, until=until)
+        async with hub.session_factory() as session:
+            changes = await schedule_changes.latest(session, actor, [s.id for s, _, _ in rows])
         return [
             ScheduleOut(
                 id=s.id,
@@ -421,8 +478,31 @@ class PortalController(Controller):
                 due_date=s.due_date,
                 quantity=float(s.quantity),
                 received_quantity=float(s.received_quantity),
+                change=ScheduleChangeOut.of(changes[s.id]) if s.id in changes else None,
             )
             for s, line, o in rows
+        ]
+
+    @post("/deliveries/{schedule_id:uuid}/changes")
+    async def propose_schedule_change(
+        self,
+        request: Request,
+        hub: NamedDependency[Hub],
+        schedule_id: FromPath[uuid.UUID],
+        data: JSONBody[ScheduleChangeIn],
+    ) -> ScheduleChangeOut:
+        """Propose another date or quantity for a delivery (needs the ``deliveries`` permission): a
+        new version, the one before kept; the ERP's date and quantity stay until it sends new ones."""
+        return ScheduleChangeOut.of(await schedule_changes.propose(hub, _actor(request), schedule_id, data))
+
+    @get("/deliveries/{schedule_id:uuid}/changes")
+    async def schedule_change_versions(
+        self, request: Request, hub: NamedDependency[Hub], schedule_id: FromPath[uuid.UUID]
+    ) -> list[ScheduleChangeOut]:
+        """Every version of your changes to a delivery, newest first."""
+        return [
+            ScheduleChangeOut.of(c)
+            for c in await schedule_changes.versions(hub, _actor(request), schedule_id)
         ]
 
     @get("/shipping-notices")

@@ -19,7 +19,7 @@ from litestar.response import Template
 from hub.domain import PortalPermission
 from hub.errors import NotFound
 from hub.models import Organization
-from hub.portal import deliveries, orders, people, scorecard, waiting
+from hub.portal import deliveries, orders, people, schedule_changes, scorecard, waiting
 from hub.portal import permissions as portal_permissions
 from hub.portal.states import ANSWERABLE, SHIPPABLE, OrderStatus
 from web.auth.guards import partners, staff
@@ -84,6 +84,7 @@ async def portal_deliveries(request: Request) -> Template:
     page = await orders.list_orders(hub, user.actor, status=OrderStatus.OPEN, limit=orders.MAX_PAGE)
     async with hub.uow() as uow:
         by_order = await orders.lines_of(uow.session, [o.id for o in page.items])
+        changes = await schedule_changes.latest(uow.session, user.actor, [s.id for s, _, _ in schedules])
     shippable = [(o, line) for o in page.items for line in by_order[o.id] if line.status in SHIPPABLE]
     line_names = {
         line.id: f"{o.number} / {line.line_no} {line.item}" for o in page.items for line in by_order[o.id]
@@ -92,6 +93,7 @@ async def portal_deliveries(request: Request) -> Template:
         request,
         "portal/deliveries.html",
         schedules=schedules,
+        changes=changes,
         notices=notices,
         shippable=shippable,
         line_names=line_names,
@@ -134,6 +136,7 @@ async def partner_page(request: Request, organization_id: FromPath[uuid.UUID]) -
         percent=orders.delivered_percent,
         late=late,
         proposals=await orders.list_proposals(hub, user.actor, organization_id=organization_id),
+        schedule_changes=await schedule_changes.open_changes(hub, user.actor, organization_id),
         measures=await scorecard.scorecard(hub, user.actor, organization_id),
     )
 

@@ -31,7 +31,7 @@ from hub.contacts import views as contact_views
 from hub.csat import portal as csat_portal
 from hub.csat import surveys as csat_surveys
 from hub.domain import Priority, Role, Scenario, TicketStatus
-from hub.playbooks import replies
+from hub.playbooks import followups, replies, webhooks
 from hub.playbooks import views as playbook_views
 from hub.sla import views as sla_views
 from hub.tickets import collision, drafts
@@ -126,6 +126,8 @@ async def _context(
             playbook_choices=sorted(
                 (row for row in hub.playbooks.listing() if not row.problems), key=lambda row: row.playbook_id
             ),
+            playbook_followups=await followups.of_ticket(db, ticket.id),
+            playbook_webhooks=await webhooks.of_ticket(db, ticket.id),
         )
         window = await ticket_views.reply_window(db, ticket, now=now)
         if window is not None:
