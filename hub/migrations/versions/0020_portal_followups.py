@@ -7,8 +7,8 @@
 * ``playbook_followups`` and ``playbook_webhooks`` (``schedule_followup`` and ``webhook``), and the
   ticket event kinds ``followup_scheduled``, ``followup_due``, ``webhook_sent``, ``webhook_failed``.
 
-Revision ID: 0023
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06 13:00:00
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-revision: str = "0023"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
