@@ -11,8 +11,9 @@ is discarded with it (:meth:`UnitOfWork.savepoint`).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,28 @@ if TYPE_CHECKING:
     from hub.core import Hub
 
 log = logging.getLogger(__name__)
+
+
+#: Where commits hand their after-commit events instead of running the subscribers at once
+#: (:func:`held_after_commit`).
+_held: ContextVar[list[DomainEvent] | None] = ContextVar("held_after_commit", default=None)
+
+
+@contextmanager
+def held_after_commit() -> Iterator[list[DomainEvent]]:
+    """Within the block, each commit's events are appended to the yielded list instead of being
+    heard by the after-commit subscribers; the caller runs them (``hub.bus.run_after_commit``),
+    once, after the block.
+
+    A bulk importer runs a batch's subscribers (metric samples, playbook suggestions, live updates)
+    beside the next batch's processing, on a connection of their own, instead of between the two:
+    they still hear every event, once, after its commit, and batch after batch in order."""
+    held: list[DomainEvent] = []
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
 
 
 class UnitOfWork:
@@ -87,5 +110,8 @@ class UnitOfWork:
                 log.exception(
                     "enqueueing %d job(s) after commit failed; the sweeper will re-drive them", len(jobs)
                 )
-        if emitted:
+        held = _held.get()
+        if emitted and held is not None:
+            held.extend(emitted)
+        elif emitted:
             await self.hub.bus.run_after_commit(self.hub, emitted)

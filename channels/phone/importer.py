@@ -24,8 +24,10 @@ from channels.phone.lines import Line
 from channels.phone.records import CallRecord
 from hub.core import Hub
 from hub.errors import HubError
+from hub.events import DomainEvent
 from hub.intake import ingest
 from hub.intake.inbound import InboundMessage, IngestResult
+from hub.uow import held_after_commit
 
 BATCH_SIZE = 500
 
@@ -94,28 +96,53 @@ async def import_calls(
     """Place ``calls`` on their tickets (or in the log), counting each outcome in ``summary``."""
     summary.calls += len(calls)
     pending: tuple[ingest.StoredMany, list[tuple[Sourced, InboundMessage]]] | None = None
-    for start in range(0, len(calls), batch_size):
-        chunk = calls[start : start + batch_size]
-        ready, internal = await _prepare(hub, line, chunk, summary)
-        if internal:
-            for new in await ingest.keep_logged(hub, internal):
-                summary.internal += 1 if new else 0
-                summary.duplicate += 0 if new else 1
-        # No payload beside the message: the raw row's message holds the whole call already.
-        items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in ready]
-        storing = asyncio.create_task(ingest.store_many(hub, items))
+    follow_ups = _FollowUps(hub)
+    try:
+        for start in range(0, len(calls), batch_size):
+            chunk = calls[start : start + batch_size]
+            ready, internal = await _prepare(hub, line, chunk, summary)
+            if internal:
+                for new in await ingest.keep_logged(hub, internal):
+                    summary.internal += 1 if new else 0
+                    summary.duplicate += 0 if new else 1
+            # No payload beside the message: the raw row's message holds the whole call already.
+            items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in ready]
+            storing = asyncio.create_task(ingest.store_many(hub, items))
+            if pending is not None:
+                await _finish(hub, *pending, summary, follow_ups)
+                if on_done is not None:
+                    on_done(len(pending[1]))
+            pending = (await storing, ready)
+            if on_done is not None:
+                on_done(len(chunk) - len(ready))
         if pending is not None:
-            await _finish(hub, *pending, summary)
+            await _finish(hub, *pending, summary, follow_ups)
             if on_done is not None:
                 on_done(len(pending[1]))
-        pending = (await storing, ready)
-        if on_done is not None:
-            on_done(len(chunk) - len(ready))
-    if pending is not None:
-        await _finish(hub, *pending, summary)
-        if on_done is not None:
-            on_done(len(pending[1]))
+    finally:
+        await follow_ups.wait()
     return summary
+
+
+class _FollowUps:
+    """What the after-commit subscribers do for each processed batch (metric samples, playbook
+    suggestions, live updates: half of an import's time), run beside the next batch's processing
+    instead of between the two: the database's second core works while the first processes. One
+    batch's at a time, in batch order; the import returns once the last one is done."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.running: asyncio.Task[None] | None = None
+
+    async def start(self, events: list[DomainEvent]) -> None:
+        await self.wait()
+        if events:
+            self.running = asyncio.create_task(self.hub.bus.run_after_commit(self.hub, events))
+
+    async def wait(self) -> None:
+        if self.running is not None:
+            running, self.running = self.running, None
+            await running
 
 
 async def _prepare(
@@ -145,8 +172,17 @@ async def _prepare(
 
 
 async def _finish(
-    hub: Hub, stored: ingest.StoredMany, ready: list[tuple[Sourced, InboundMessage]], summary: Summary
+    hub: Hub,
+    stored: ingest.StoredMany,
+    ready: list[tuple[Sourced, InboundMessage]],
+    summary: Summary,
+    follow_ups: _FollowUps,
 ) -> None:
-    outcomes = await ingest.process_many(hub, stored)
+    events: list[DomainEvent] = []
+    try:
+        with held_after_commit() as events:
+            outcomes = await ingest.process_many(hub, stored)
+    finally:  # started outside the block, so that their own commits are heard as usual
+        await follow_ups.start(events)
     for (sourced, _), outcome in zip(ready, outcomes, strict=True):
         summary.count(outcome, (sourced.file, sourced.line), sourced.call.call_id)

@@ -78,6 +78,20 @@ class TicketSla(Base):
                 + ")"
             ),
         ),
+        # No running due time but a client waiting, by the wait (migration 0022): the SLA order's
+        # second segment (:mod:`hub.tickets.due_order`).
+        sa.Index(
+            "ix_ticket_sla_waiting_undue",
+            "waiting_since",
+            postgresql_where=sa.text(
+                "waiting_since IS NOT NULL AND least("
+                + ", ".join(
+                    f"CASE WHEN {t}_state = 'active' THEN {t}_due_at END"
+                    for t in ("first_response", "next_response", "resolution")
+                )
+                + ") IS NULL"
+            ),
+        ),
     )
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(
