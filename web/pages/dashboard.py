@@ -260,6 +260,7 @@ async def _page(
                 _promise_link(view, r.promise.key),
             )
             for r in shown
+            if r.now.percent is not None or r.before.percent is not None
         ],
         now_label=t("dash.this_period"),
         before_label=t("dash.previous_period"),
@@ -288,6 +289,11 @@ async def _page(
                 entry = group["compliance"][target]
                 responses += dashboard.Count(entry["met"], entry["breached"], entry["active"])
             groups.append({**group, "responses": responses})
+        if breakdown == "team" and page_locale(request) == "zh-CN":
+            chinese = {
+                str(tm.id): tm.name_zh for tm in await directory.list_teams(db, user.actor) if tm.name_zh
+            }
+            groups = [{**g, "label": chinese.get(g["key"] or "", g["label"])} for g in groups]
     previous = dashboard.previous(filters)
     return render(
         request,
