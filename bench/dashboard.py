@@ -76,6 +76,15 @@ async def prepare(args: argparse.Namespace, runtime: Any) -> dict[str, str]:
             autocommit = await db.execution_options(isolation_level="AUTOCOMMIT")
             await autocommit.execute(sa.text("VACUUM ANALYZE"))
         print(f"  seeded and rolled up in {time.perf_counter() - began:.0f} s", flush=True)
+    async with runtime.engine.begin() as db:
+        # The supervisor leads the first team: its page is theirs to open.
+        await db.execute(
+            sa.text(
+                "UPDATE teams SET lead_id = (SELECT id FROM users WHERE email = :email)"
+                " WHERE id = (SELECT id FROM teams ORDER BY name LIMIT 1)"
+            ),
+            {"email": SUPERVISOR},
+        )
     async with runtime.hub.session_factory() as db:
         count = await db.scalar(sa.text("SELECT count(*) FROM tickets"))
         samples = await db.scalar(sa.text("SELECT count(*) FROM metric_samples"))

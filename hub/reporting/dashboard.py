@@ -240,7 +240,7 @@ async def promises(
     """Compliance per promise, this period and the one before, and this period's summary (its
     durations, CSAT and volumes) for the rest of the page."""
     report = await reports.summary(session, actor, replace(filters, by="channel"))
-    before = await reports.summary(session, actor, replace(previous(filters), by="channel"))
+    before = await reports.summary(session, actor, replace(previous(filters), by="channel"), durations=False)
     others = await other_counts(session, reports.scoped(actor, filters), zone, now)
     others_before = await other_counts(session, reports.scoped(actor, previous(filters)), zone, now)
     rows = []
