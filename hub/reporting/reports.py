@@ -11,7 +11,7 @@ they were sent (docs/metrics.md).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -84,6 +84,11 @@ class Filters:
     #: Only these agents' samples (an agent's own view).
     agent_id: uuid.UUID | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The dashboards' other filters: one team, client organisation, priority or playbook.
+    team_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    priority: str | None = None
+    playbook: str | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -99,7 +104,19 @@ class Filters:
             "by": self.by,
             "unit": "calendar_seconds" if self.calendar_time else "business_seconds",
             "agent_id": str(self.agent_id) if self.agent_id else None,
+            **{name: str(value) for name, value in self.narrowing().items()},
         }
+
+    def narrowing(self) -> dict[str, Any]:
+        """The dashboards' filters that are set (only those are described, so the reports' headers
+        stay as they were without them)."""
+        values = {
+            "team_id": self.team_id,
+            "organization_id": self.organization_id,
+            "priority": self.priority,
+            "playbook": self.playbook,
+        }
+        return {name: value for name, value in values.items() if value is not None}
 
 
 def scoped(actor: Actor, filters: Filters) -> Filters:
@@ -109,14 +126,7 @@ def scoped(actor: Actor, filters: Filters) -> Filters:
     if actor.role in (Role.SUPERVISOR, Role.ADMIN):
         return filters
     if actor.role is Role.AGENT and actor.user_id is not None:
-        return Filters(
-            filters.start,
-            filters.end,
-            filters.channel,
-            filters.by,
-            filters.calendar_time,
-            agent_id=actor.user_id,
-        )
+        return replace(filters, agent_id=actor.user_id)
     raise Forbidden()
 
 
@@ -127,6 +137,27 @@ def _where(filters: Filters) -> list[sa.ColumnElement[bool]]:
         clauses.append(s.channel_kind == filters.channel)
     if filters.agent_id:
         clauses.append(s.agent_id == filters.agent_id)
+    return clauses + _narrowed(filters, s)
+
+
+def sample_where(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """The period and filters on ``metric_samples`` (for other readers of the samples)."""
+    return _where(filters)
+
+
+def _narrowed(
+    filters: Filters, table: type[MetricSample] | type[MetricDaily]
+) -> list[sa.ColumnElement[bool]]:
+    """The dashboards' filters on the samples or on the rollups (both carry the same columns)."""
+    clauses = []
+    if filters.team_id:
+        clauses.append(table.team_id == filters.team_id)
+    if filters.organization_id:
+        clauses.append(table.organization_id == filters.organization_id)
+    if filters.priority:
+        clauses.append(table.priority == filters.priority)
+    if filters.playbook:
+        clauses.append(table.playbook_id == filters.playbook)
     return clauses
 
 
@@ -255,9 +286,12 @@ async def _labels(session: AsyncSession, by: str | None, keys: set[Any]) -> dict
     return {k: labels.get(k, str(k)) for k in keys if k is not None}
 
 
-async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict[str, Any]:
+async def summary(
+    session: AsyncSession, actor: Actor, filters: Filters, *, durations: bool = True
+) -> dict[str, Any]:
     """Per group (``filters.by``) and in total: N, mean, median, p90, max and % within target of
-    each duration metric, compliance per target type, CSAT and volumes."""
+    each duration metric, compliance per target type, CSAT and volumes. ``durations=False``
+    leaves the durations empty and skips their sort (a comparison that needs only the counts)."""
     filters = scoped(actor, filters)
     s = MetricSample
     seconds = s.calendar_seconds if filters.calendar_time else s.business_seconds
@@ -271,7 +305,7 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
 
     # The percentiles sort a period's samples: in memory rather than through temporary files.
     await session.execute(sa.text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
-    durations = (
+    measured = (
         sa.select(
             key.label("key"),
             s.metric,
@@ -287,7 +321,7 @@ async def summary(session: AsyncSession, actor: Actor, filters: Filters) -> dict
         .where(*where, s.metric.in_(DURATION_METRICS))
         .group_by(*_grouping(filters, key, s.metric))
     )
-    for row in await session.execute(durations):
+    for row in await session.execute(measured) if durations else ():
         target = total if row.is_total else group(row.key)
         target["durations"][row.metric] = {
             "n": row[2],
@@ -375,7 +409,7 @@ def _daily_where(filters: Filters) -> list[sa.ColumnElement[bool]]:
         clauses.append(d.channel_kind == filters.channel)
     if filters.agent_id:
         clauses.append(d.agent_id == filters.agent_id)
-    return clauses
+    return clauses + _narrowed(filters, d)
 
 
 def _add_count(

@@ -438,23 +438,25 @@ class _Walk:
 def _sla_samples(walk: _Walk, context: TicketContext) -> list[Sample]:
     """Compliance per target instance: met, breached, active or paused; void ones are left out."""
     found: list[Sample] = []
+    waits = {s.started_at: s for s in walk.samples if s.metric in ("first_response", "reply_time")}
     for clock in context.clocks:
         if clock.state is ClockStatus.VOID:
             continue
         decisive = _decisive(clock, context.now)
         key = clock.key
-        found.append(
-            _outcome(
-                walk,
-                str(clock.target),
-                key,
-                clock.state,
-                decisive,
-                clock.started_at,
-                clock.due_at,
-                clock.met_at,
-            )
+        sample = _outcome(
+            walk,
+            str(clock.target),
+            key,
+            clock.state,
+            decisive,
+            clock.started_at,
+            clock.due_at,
+            clock.met_at,
         )
+        if clock.target in (Target.FIRST_RESPONSE, Target.NEXT_RESPONSE):
+            sample = _bounded_by_its_wait(sample, waits.get(clock.started_at), walk.dims.assignee)
+        found.append(sample)
     for item in context.feedback:
         if item.given_at is not None:
             state = ClockStatus.BREACHED if item.late else ClockStatus.MET
@@ -470,6 +472,23 @@ def _sla_samples(walk: _Walk, context: TicketContext) -> list[Sample]:
             )
         )  # fmt: skip
     return found
+
+
+def _bounded_by_its_wait(sample: Sample, wait: Sample | None, assignee: uuid.UUID | None) -> Sample:
+    """A response target's instance is the wait it promised to end: the client's message that
+    started it and, once answered, the response (and its author, whose number it is); unanswered,
+    it is the current assignee's to answer."""
+    if wait is None:
+        return replace(sample, agent_id=assignee)
+    answered = sample.ended_at is not None and wait.ended_at == sample.ended_at
+    return replace(
+        sample,
+        start_event_id=wait.start_event_id,
+        start_message_id=wait.start_message_id,
+        end_event_id=wait.end_event_id if answered else None,
+        end_message_id=wait.end_message_id if answered else None,
+        agent_id=wait.agent_id if answered else assignee,
+    )
 
 
 def _decisive(clock: TargetClock, now: datetime | None) -> datetime:

@@ -56,6 +56,16 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/audit"): SUPERVISOR_PAGE,
     ("GET", "/reports/monthly"): SUPERVISOR_PAGE,
     ("GET", "/reports/monthly.pdf"): SUPERVISOR_PAGE,
+    # The dashboards: an agent's /dashboard sends them to their own numbers; team pages and the
+    # slow links are supervisors'; an agent opens their own page and the clients they manage.
+    ("GET", "/dashboard"): STAFF_PAGE,
+    ("GET", "/dashboard/teams/{team_id:uuid}"): SUPERVISOR_PAGE,
+    ("GET", "/dashboard/agents/{user_id:uuid}"): STAFF_PAGE,
+    ("GET", "/dashboard/clients/{organization_id:uuid}"): STAFF_PAGE,
+    ("GET", "/dashboard/slow-links"): SUPERVISOR_PAGE,
+    ("GET", "/dashboard/samples"): STAFF_PAGE,
+    ("GET", "/dashboard/export.csv"): STAFF_PAGE,
+    ("GET", "/dashboard/export.xlsx"): STAFF_PAGE,
     # A satisfaction survey's landing page: the link's signature is the credential.
     ("GET", "/csat/{token:str}"): PUBLIC,
     ("POST", "/csat/{token:str}"): PUBLIC,

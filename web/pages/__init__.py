@@ -19,6 +19,7 @@ from web.pages.admin import ADMIN_PAGES
 from web.pages.audit import audit_page
 from web.pages.contact import contact_page
 from web.pages.csat import survey_answer, survey_page
+from web.pages.dashboard import PAGES as DASHBOARD_PAGES
 from web.pages.decisions import decision_page, decisions_page
 from web.pages.inbox import inbox_counts, inbox_page, inbox_rows
 from web.pages.inline_images import inline_images
@@ -57,6 +58,7 @@ def page_router() -> Router:
             audit_page,
             monthly_page,
             monthly_pdf,
+            *DASHBOARD_PAGES,
             *ADMIN_PAGES,
             *PORTAL_PAGES,
             *PORTAL_QUALITY_PAGES,

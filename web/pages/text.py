@@ -14,6 +14,7 @@ from typing import Any
 from hub import i18n
 from web.pages.admin_text import ADMIN_UI
 from web.pages.portal_text import PORTAL_QUALITY_UI
+from web.pages.text_dashboard import DASHBOARD_UI
 from web.pages.text_monthly import MONTHLY_UI
 from web.pages.text_supervisor import SUPERVISOR_SCRIPT_KEYS, SUPERVISOR_UI
 
@@ -797,6 +798,7 @@ ONE: dict[str, dict[str, str]] = {
 UI.update(SUPERVISOR_UI)
 UI.update(PORTAL_QUALITY_UI)
 UI.update(MONTHLY_UI)
+UI.update(DASHBOARD_UI)
 
 #: The strings the browser module needs, sent in a JSON data block (no inline script).
 SCRIPT_KEYS = (
