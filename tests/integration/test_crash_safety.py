@@ -66,8 +66,10 @@ class Worker:
         )
 
     def kill(self) -> None:
+        # Reaped but not yet told: asyncio learns a child's exit a moment after it happens.
         if self.process is not None and self.process.returncode is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGKILL)
 
     async def dead(self) -> None:
         assert self.process is not None

@@ -63,7 +63,9 @@ async def test_a_partner_file_in_any_of_the_encodings_goes_in_row_by_row(
     assert json.loads(same.out)["counts"] == {"unchanged": 2, "failed": 1}
     async with hub.uow() as uow:
         runs = list(
-            await uow.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "sync.imported"))
+            await uow.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == "sync.imported").order_by(AuditEvent.id)
+            )
         )
     assert [r.after["dry_run"] for r in runs] == [True, False, False, False]
 
