@@ -27,6 +27,7 @@ from hub.errors import HubError, RetryLater
 from hub.intake import ingest
 from hub.intake.ingest import PROCESS_JOB, redrive_received
 from hub.portal import meetings
+from hub.reporting import projection
 from hub.requirements import followup_sweep
 from hub.sla.sweep import sweep
 from hub.tickets.tickets import DELIVER_JOB
@@ -46,6 +47,9 @@ SLA_SWEEP_EVERY_SECONDS = {0, 30}
 FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
 #: Satisfaction surveys that came due (after the admins' delay; a reopen cancels them): once a minute.
 CSAT_SWEEP_EVERY_SECONDS = {20}
+#: The metric projection's safety net: a drain job lost (Redis restarted) or a ticket a sweep
+#: queued without asking for one is derived within 15 s.
+METRICS_DRAIN_EVERY_SECONDS = {5, 20, 35, 50}
 #: Partners' meeting series are checked once an hour for a meeting that passed and needs its next.
 PORTAL_MEETINGS_MINUTE = {7}
 
@@ -185,6 +189,12 @@ async def portal_meetings(ctx: dict[str, Any]) -> int:
     return made
 
 
+async def metrics_drain(ctx: dict[str, Any]) -> int:
+    """Derive the samples of every ticket whose log changed since (``hub.reporting.projection``)."""
+    runtime: Runtime = ctx["runtime"]
+    return await projection.drain(runtime.hub)
+
+
 async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
     runtime: Runtime = ctx["runtime"]
     return await notifications.email(runtime.hub, uuid.UUID(notification_id))
@@ -226,6 +236,7 @@ def build_worker(
             func(email_notification, name=notifications.EMAIL_JOB, max_tries=5, keep_result=0, timeout=60),
             func(process_inbound, name=PROCESS_JOB, max_tries=3, keep_result=0, timeout=120),
             func(csat_send, name=csat_surveys.SEND_JOB, max_tries=3, keep_result=0, timeout=60),
+            func(metrics_drain, name=projection.DRAIN_JOB, max_tries=3, keep_result=0, timeout=300),
             *(
                 func(
                     channel_job(kind.kind, job),
@@ -244,6 +255,7 @@ def build_worker(
             cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(csat_sweep, second=CSAT_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=120),
+            cron(metrics_drain, second=METRICS_DRAIN_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(portal_meetings, minute=PORTAL_MEETINGS_MINUTE, run_at_startup=True, timeout=120),
         ]
         if crons

@@ -45,6 +45,7 @@ from hub.models import Channel, Message, Organization, Team, ThreadRef, Ticket, 
 from hub.reporting import projection
 from hub.sla import service as sla
 from hub.tickets import tickets, timeline
+from hub.tickets.status import can_move
 
 #: Kept as the ticket's thread reference (``hub report ticket REF`` finds it by this).
 REF_PREFIX = "import:"
@@ -243,22 +244,13 @@ class _Replay:
         )
 
     async def run(self) -> None:
-        token = projection.deferred.set(True)
-        try:
-            for number, event in enumerate(self.line.events, start=1):
-                try:
-                    await self.event(number, event)
-                except HubError as exc:
-                    raise _Bad(f"event {number} ({event.kind}): {exc}") from exc
-                if number == 1:
-                    await self.setup(event.at)
-        finally:
-            projection.deferred.reset(token)
-        assert self.ticket_id is not None
-        # After the whole line: one derivation of its samples, whatever each step's subscriber did.
-        async with self.hub.uow() as uow:
-            await projection.refresh(uow.session, self.hub.settings, [self.ticket_id], self.hub.clock.now())
-            await uow.commit()
+        for number, event in enumerate(self.line.events, start=1):
+            try:
+                await self.event(number, event)
+            except HubError as exc:
+                raise _Bad(f"event {number} ({event.kind}): {exc}") from exc
+            if number == 1:
+                await self.setup(event.at)
 
     async def setup(self, at: datetime) -> None:
         """The ticket's fields the line gives, set at the first event's instant."""
@@ -360,6 +352,12 @@ class _Replay:
             current = await uow.session.scalar(sa.select(Ticket.status).where(Ticket.id == self._ticket()))
         if current is target:
             return
+        assert current is not None
+        if not can_move(current, target):
+            # A helpdesk that let an agent put a solved ticket straight back to pending (Zendesk
+            # does) did what the hub does in two moves: it took the ticket back (a reopen, as M6
+            # counts it) and then waited on the client. Replayed as those two moves, at one instant.
+            await tickets.set_status(hub, _actor(user), self._ticket(), TicketStatus.OPEN)
         await tickets.set_status(hub, _actor(user), self._ticket(), target)
 
     async def _automatic(self, hub: Hub, event: Event, *, bot: bool) -> None:
@@ -426,6 +424,9 @@ async def import_history(hub: Hub, lines: Iterable[bytes | str]) -> Summary:
         except _Bad as exc:
             summary.rejected += 1
             summary.problems.append(Problem(number, str(exc)))
+    # Every step queued its ticket (a line refused midway too, for the part it left): the samples
+    # of all of them at once, each ticket derived once, so reports read them as soon as this returns.
+    await projection.drain(hub)
     return summary
 
 

@@ -35,7 +35,7 @@ from hub.models.portal_quality import (
     QualityStep,
     QualityTiming,
 )
-from hub.models.reporting import MetricDaily, MetricSample
+from hub.models.reporting import MetricDaily, MetricQueue, MetricSample
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -66,6 +66,7 @@ __all__ = [
     "MeetingSeries",
     "Message",
     "MetricDaily",
+    "MetricQueue",
     "MetricSample",
     "Notification",
     "NotificationSetting",

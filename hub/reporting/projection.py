@@ -1,7 +1,10 @@
 """Keeping ``metric_samples`` and ``metric_daily`` equal to what the ticket event log says.
 
-Incremental: an after-commit subscriber hears every event about a ticket and derives the tickets'
-samples again from their logs (``refresh``). A sample whose measurement did not change (same
+Incremental, off the request's path: appending to a ticket's log (or to one of its requirements')
+queues the ticket in ``metric_queue`` in the same transaction (triggers of migration 0019), an
+after-commit subscriber asks for a drain job, and the worker's :func:`drain` derives the queued
+tickets' samples again from their logs in batches (``refresh``), one derivation per ticket however
+many commits touched it. A sample whose measurement did not change (same
 bounds, same events) keeps the row it was first stored with, so its calendar seconds, business
 seconds and attribution stay frozen; new samples are inserted, ones the log no longer gives (a
 reply whose delivery failed for good) are deleted; the days they fall on are summed again into
@@ -16,8 +19,8 @@ over the same log, a rebuild on unchanged calendars equals the incremental resul
 
 from __future__ import annotations
 
-import contextvars
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -38,6 +41,7 @@ from hub.models import (
     AuditEvent,
     Message,
     MetricDaily,
+    MetricQueue,
     MetricSample,
     Organization,
     Requirement,
@@ -45,6 +49,7 @@ from hub.models import (
     Ticket,
     TicketEvent,
 )
+from hub.ports import JobRequest
 from hub.reporting.samples import GOOD_RATING, Feedback, LogEvent, Sample, TicketContext, derive
 from hub.sla.policy_choice import SlaTargets
 from hub.sla.service import SlaContext, evaluate_tickets, facts_for
@@ -111,9 +116,13 @@ class Change:
     after: dict[str, Any] | None
 
 
-#: Set while a caller replays many steps of one ticket and refreshes it once at the end (the
-#: history import): each step's commit then skips a derivation the next step would redo.
-deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("metric_refresh_deferred", default=False)
+#: The drain job's name (``web/worker.py`` runs :func:`drain` under it, and on a cron).
+DRAIN_JOB = "metrics_drain"
+#: Commits within one tick share one drain job, run when the tick is over: a burst of 500 replies
+#: is one job deriving each ticket once, not 500 jobs.
+DRAIN_TICK_SECONDS = 1.0
+#: The key of the funnel's per-process tick memo (``Hub.queued_ticks``) the drain job is kept under.
+_TICK_KEY = uuid.UUID(int=0x15)
 
 
 def subscribe(bus: EventBus) -> None:
@@ -121,17 +130,63 @@ def subscribe(bus: EventBus) -> None:
 
 
 async def on_events(hub: Hub, events: Sequence[DomainEvent]) -> None:
-    """Every ticket an event of the transaction was about, derived again in one transaction."""
-    if deferred.get():
+    """Ask for a drain once the commit's tickets are queued (a trigger queued them in it).
+
+    The queue is the truth; this job only makes the drain come soon. One job per tick, asked once
+    per tick by this process; a job lost anyway (Redis restarted) is made up for by the worker's
+    drain cron, and nothing is lost meanwhile: the tickets stay in ``metric_queue``.
+    """
+    # An SLA alert changes no sample (hub.reporting.reports.OUTCOME reads an instance past its due
+    # instant as breached), so a sweep of 10,000 breaches asks for nothing (nor do its triggers).
+    if not any(getattr(e, "ticket", None) is not None for e in events if not isinstance(e, SlaAlerted)):
         return
-    # An SLA alert changes no sample: an instance past its due instant is read as breached by the
-    # reports (hub.reporting.reports.OUTCOME), so a sweep of 10,000 breaches derives nothing.
-    about = (getattr(e, "ticket", None) for e in events if not isinstance(e, SlaAlerted))
-    ids = sorted({ticket.id for ticket in about if ticket is not None})
-    for start in range(0, len(ids), BATCH):
+    clock = time.time()
+    tick = int(clock / DRAIN_TICK_SECONDS)
+    if hub.queued_ticks.get(_TICK_KEY) == tick:
+        return
+    job = JobRequest(
+        function=DRAIN_JOB,
+        job_id=f"{DRAIN_JOB}:{tick}",
+        defer_seconds=max((tick + 1) * DRAIN_TICK_SECONDS - clock, 0.001),
+    )
+    try:
+        await hub.jobs.enqueue([job])
+    except Exception:
+        log.exception("queueing the metric drain failed; the worker's drain cron will run it")
+        return
+    hub.queued_ticks[_TICK_KEY] = tick
+
+
+_CLAIM = sa.text(
+    "DELETE FROM metric_queue WHERE ticket_id IN ("
+    " SELECT ticket_id FROM metric_queue ORDER BY queued_at LIMIT :n FOR UPDATE SKIP LOCKED"
+    ") RETURNING ticket_id"
+)
+
+
+async def drain(hub: Hub, *, batch: int = BATCH) -> int:
+    """Derive every queued ticket's samples again, a batch per transaction; how many were derived.
+
+    A batch is claimed by deleting its queue rows in the transaction that writes the samples: a
+    crash before the commit leaves them queued; workers draining at once skip each other's rows.
+    A commit that queues a claimed ticket again waits for the claim and queues it anew, so what
+    it appended is derived by the next batch.
+    """
+    done = 0
+    while True:
         async with hub.uow() as uow:
-            await refresh(uow.session, hub.settings, ids[start : start + BATCH], hub.clock.now())
+            ids = list(await uow.session.scalars(_CLAIM, {"n": batch}))
+            if not ids:
+                return done
+            await refresh(uow.session, hub.settings, ids, hub.clock.now())
             await uow.commit()
+        done += len(ids)
+
+
+async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many tickets wait for a drain, and since when the oldest does (how fresh reports are)."""
+    row = (await session.execute(sa.select(sa.func.count(), sa.func.min(MetricQueue.queued_at)))).one()
+    return int(row[0]), row[1]
 
 
 # -- loading ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Metric samples follow the live use cases: the projection hears every commit on a ticket."""
+"""Metric samples follow the live use cases: every commit queues its ticket, and the worker's drain
+(run here the same way, before each read) derives them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def hub(clocked_hub, clock):
 
 
 async def samples(hub, ticket_id: uuid.UUID, metric: str | None = None) -> list[MetricSample]:
+    await projection.drain(hub)
     async with hub.uow() as uow:
         query = sa.select(MetricSample).where(MetricSample.ticket_id == ticket_id)
         if metric:
