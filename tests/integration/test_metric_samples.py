@@ -14,7 +14,7 @@ from hub.calendars import service as calendars
 from hub.calendars.model import DayKind
 from hub.delivery import reports as delivery_reports
 from hub.domain import ChannelKind, TicketStatus
-from hub.models import AuditEvent, Message, MetricDaily, MetricSample, TicketSla
+from hub.models import AuditEvent, Message, MetricDaily, MetricSample, Ticket, TicketSla
 from hub.reporting import projection, reports
 from hub.tickets import tickets
 from tests import factories
@@ -173,3 +173,35 @@ async def test_the_summary_says_its_backlog_at_period_end_its_live_waits_and_how
             sa.select(TicketSla.waiting_since).where(TicketSla.ticket_id == waiting)
         )
     assert local(since) == "2026-03-04T10:05:00"
+
+
+async def test_the_ticket_view_and_the_lists_read_the_same_samples_b10_b17(hub, clock) -> None:
+    """B10: the anchor's list and ticket views disagreed; here both read the same samples. B17:
+    its fields were never filled; here a ticket not yet derived says so instead of showing 0."""
+    d = await desk(hub)
+    ticket_id = await d.message(hub, ChannelKind.WEBCHAT)
+    clock.advance(minutes=7)
+    await tickets.reply(hub, factories.actor(d.agent), ticket_id, tickets.Draft(text="您好"))
+    clock.advance(hours=1)
+    await tickets.set_status(hub, factories.actor(d.agent), ticket_id, TicketStatus.RESOLVED)
+    async with hub.uow() as uow:
+        number = str(await uow.session.scalar(sa.select(Ticket.number).where(Ticket.id == ticket_id)))
+        pending = await reports.ticket_report(uow.session, CLI, number)
+    assert pending["queued"] is True and pending["first_response"] is None
+    await projection.drain(hub)
+    day = reports.Filters(date(2026, 3, 4), date(2026, 3, 4))
+    async with hub.uow() as uow:
+        ticket = await reports.ticket_report(uow.session, CLI, number)
+        listed = await reports.summary(uow.session, CLI, day)
+        rows = await reports.sample_rows(uow.session, CLI, day, metric="first_response", limit=10, offset=0)
+    assert ticket["queued"] is False
+    assert ticket["first_response"] == {
+        "calendar_seconds": 420.0,
+        "business_seconds": 420.0,
+        "by": d.agent.email,
+    }
+    first = listed["total"]["durations"]["first_response"]
+    assert (first["n"], first["mean"], first["max"]) == (1, 420.0, 420.0)
+    assert [(r["ticket_number"], r["business_seconds"]) for r in rows] == [(int(number), 420.0)]
+    resolution = listed["total"]["durations"]["resolution_first"]
+    assert resolution["mean"] == ticket["resolution_first"]["business_seconds"] == 67 * 60
