@@ -17,6 +17,7 @@ ticket's thread reference: importing the same file again imports nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from collections.abc import Iterable
@@ -398,10 +399,44 @@ class _Replay:
 _DECODER = msgspec.json.Decoder(Conversation)
 
 
+#: Conversations replayed at once. Each event is a few short transactions whose time is mostly
+#: waiting on the database; several lines in flight overlap those waits. Lines that share a ref
+#: or a contact never run together (the second is a duplicate, or threads after the first).
+CONCURRENCY = 4
+
+
 async def import_history(hub: Hub, lines: Iterable[bytes | str]) -> Summary:
     """Import every line; the summary counts them and names each rejected one with its reason."""
     summary = Summary()
     known = await _known(hub)
+    slots = asyncio.Semaphore(CONCURRENCY)
+    keys: dict[str, asyncio.Lock] = {}
+    running: set[asyncio.Task[None]] = set()
+
+    def refuse(number: int, reason: str) -> None:
+        summary.rejected += 1
+        summary.problems.append(Problem(number, reason))
+
+    async def one(number: int, line: Conversation) -> None:
+        # Sorted, so two lines waiting on each other's keys cannot deadlock.
+        held = sorted({f"ref:{line.ref}", f"contact:{line.channel}:{line.contact.identity}"})
+        try:
+            for key in held:
+                await keys.setdefault(key, asyncio.Lock()).acquire()
+            if await _exists(hub, line.ref):
+                summary.duplicate += 1
+                return
+            await _Replay(hub, line, known).run()
+            summary.imported += 1
+        except _Bad as exc:
+            refuse(number, str(exc))
+        finally:
+            for key in reversed(held):
+                lock = keys.get(key)
+                if lock is not None and lock.locked():
+                    lock.release()
+            slots.release()
+
     for number, raw in enumerate(lines, start=1):
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         if not text.strip():
@@ -410,20 +445,22 @@ async def import_history(hub: Hub, lines: Iterable[bytes | str]) -> Summary:
         try:
             line = _DECODER.decode(text)
             _check(line, known)
-            if await _exists(hub, line.ref):
-                summary.duplicate += 1
-                continue
-            await _Replay(hub, line, known).run()
-            summary.imported += 1
         except msgspec.ValidationError as exc:
-            summary.rejected += 1
-            summary.problems.append(Problem(number, f"invalid conversation: {exc}"))
+            refuse(number, f"invalid conversation: {exc}")
+            continue
         except msgspec.DecodeError as exc:
-            summary.rejected += 1
-            summary.problems.append(Problem(number, f"not JSON: {exc}"))
+            refuse(number, f"not JSON: {exc}")
+            continue
         except _Bad as exc:
-            summary.rejected += 1
-            summary.problems.append(Problem(number, str(exc)))
+            refuse(number, str(exc))
+            continue
+        await slots.acquire()
+        task = asyncio.create_task(one(number, line))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    if running:
+        await asyncio.gather(*running)
+    summary.problems.sort(key=lambda problem: problem.line)
     # Every step queued its ticket (a line refused midway too, for the part it left): the samples
     # of all of them at once, each ticket derived once, so reports read them as soon as this returns.
     await projection.drain(hub)
