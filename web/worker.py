@@ -47,9 +47,9 @@ SLA_SWEEP_EVERY_SECONDS = {0, 30}
 FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
 #: Satisfaction surveys that came due (after the admins' delay; a reopen cancels them): once a minute.
 CSAT_SWEEP_EVERY_SECONDS = {20}
-#: The metric projection's safety net: a drain job lost (Redis restarted) or a ticket a sweep
-#: queued without asking for one is derived within 15 s.
-METRICS_DRAIN_EVERY_SECONDS = {5, 20, 35, 50}
+#: The metric projection: tickets whose logs grew are derived again about a second later, in
+#: batches (hub.reporting.projection.drain); an idle tick is one statement on an empty queue.
+METRICS_DRAIN_EVERY_SECONDS = set(range(60))
 #: Partners' meeting series are checked once an hour for a meeting that passed and needs its next.
 PORTAL_MEETINGS_MINUTE = {7}
 
@@ -236,7 +236,6 @@ def build_worker(
             func(email_notification, name=notifications.EMAIL_JOB, max_tries=5, keep_result=0, timeout=60),
             func(process_inbound, name=PROCESS_JOB, max_tries=3, keep_result=0, timeout=120),
             func(csat_send, name=csat_surveys.SEND_JOB, max_tries=3, keep_result=0, timeout=60),
-            func(metrics_drain, name=projection.DRAIN_JOB, max_tries=3, keep_result=0, timeout=300),
             *(
                 func(
                     channel_job(kind.kind, job),
@@ -255,7 +254,14 @@ def build_worker(
             cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
             cron(csat_sweep, second=CSAT_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=120),
-            cron(metrics_drain, second=METRICS_DRAIN_EVERY_SECONDS, run_at_startup=True, timeout=300),
+            cron(
+                metrics_drain,
+                name=projection.DRAIN_JOB,
+                second=METRICS_DRAIN_EVERY_SECONDS,
+                run_at_startup=True,
+                timeout=300,
+                keep_result=0,
+            ),
             cron(portal_meetings, minute=PORTAL_MEETINGS_MINUTE, run_at_startup=True, timeout=120),
         ]
         if crons

@@ -1,10 +1,10 @@
 """Keeping ``metric_samples`` and ``metric_daily`` equal to what the ticket event log says.
 
 Incremental, off the request's path: appending to a ticket's log (or to one of its requirements')
-queues the ticket in ``metric_queue`` in the same transaction (triggers of migration 0019), an
-after-commit subscriber asks for a drain job, and the worker's :func:`drain` derives the queued
-tickets' samples again from their logs in batches (``refresh``), one derivation per ticket however
-many commits touched it. A sample whose measurement did not change (same
+queues the ticket in ``metric_queue`` in the same transaction (triggers of migration 0019), and the
+worker's :func:`drain`, run every second, derives the queued tickets' samples again from their logs
+in batches (``refresh``), one derivation per ticket however many commits touched it. The request
+that committed does nothing more: no derivation, no job to ask for. A sample whose measurement did not change (same
 bounds, same events) keeps the row it was first stored with, so its calendar seconds, business
 seconds and attribution stay frozen; new samples are inserted, ones the log no longer gives (a
 reply whose delivery failed for good) are deleted; the days they fall on are summed again into
@@ -20,7 +20,6 @@ over the same log, a rebuild on unchanged calendars equals the incremental resul
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -35,8 +34,6 @@ from hub.actors import Actor
 from hub.calendars import names
 from hub.config import Settings
 from hub.domain import DeliveryStatus, RequirementEventKind, TicketEventKind
-from hub.events import EventBus
-from hub.events.base import DomainEvent
 from hub.models import (
     AuditEvent,
     Message,
@@ -49,11 +46,9 @@ from hub.models import (
     Ticket,
     TicketEvent,
 )
-from hub.ports import JobRequest
 from hub.reporting.samples import GOOD_RATING, Feedback, LogEvent, Sample, TicketContext, derive
 from hub.sla.policy_choice import SlaTargets
 from hub.sla.service import SlaContext, evaluate_tickets, facts_for
-from hub.tickets.events import SlaAlerted
 
 if TYPE_CHECKING:
     from hub.core import Hub
@@ -116,45 +111,9 @@ class Change:
     after: dict[str, Any] | None
 
 
-#: The drain job's name (``web/worker.py`` runs :func:`drain` under it, and on a cron).
+#: The worker's cron that runs :func:`drain` (``web/worker.py``): every second, so reports lag
+#: the log by about a second; an idle tick is one statement on an empty queue.
 DRAIN_JOB = "metrics_drain"
-#: Commits within one tick share one drain job, run when the tick is over: a burst of 500 replies
-#: is one job deriving each ticket once, not 500 jobs.
-DRAIN_TICK_SECONDS = 1.0
-#: The key of the funnel's per-process tick memo (``Hub.queued_ticks``) the drain job is kept under.
-_TICK_KEY = uuid.UUID(int=0x15)
-
-
-def subscribe(bus: EventBus) -> None:
-    bus.after_commit(DomainEvent, on_events)
-
-
-async def on_events(hub: Hub, events: Sequence[DomainEvent]) -> None:
-    """Ask for a drain once the commit's tickets are queued (a trigger queued them in it).
-
-    The queue is the truth; this job only makes the drain come soon. One job per tick, asked once
-    per tick by this process; a job lost anyway (Redis restarted) is made up for by the worker's
-    drain cron, and nothing is lost meanwhile: the tickets stay in ``metric_queue``.
-    """
-    # An SLA alert changes no sample (hub.reporting.reports.OUTCOME reads an instance past its due
-    # instant as breached), so a sweep of 10,000 breaches asks for nothing (nor do its triggers).
-    if not any(getattr(e, "ticket", None) is not None for e in events if not isinstance(e, SlaAlerted)):
-        return
-    clock = time.time()
-    tick = int(clock / DRAIN_TICK_SECONDS)
-    if hub.queued_ticks.get(_TICK_KEY) == tick:
-        return
-    job = JobRequest(
-        function=DRAIN_JOB,
-        job_id=f"{DRAIN_JOB}:{tick}",
-        defer_seconds=max((tick + 1) * DRAIN_TICK_SECONDS - clock, 0.001),
-    )
-    try:
-        await hub.jobs.enqueue([job])
-    except Exception:
-        log.exception("queueing the metric drain failed; the worker's drain cron will run it")
-        return
-    hub.queued_ticks[_TICK_KEY] = tick
 
 
 _CLAIM = sa.text(

@@ -23,6 +23,7 @@ from hub.models import (
     IntegrationToken,
     Message,
     MetricDaily,
+    MetricQueue,
     MetricSample,
     Notification,
     Outbox,
@@ -61,6 +62,7 @@ CLOSED_TO_PARTNERS = {
     TicketDraft: "an agent's own unsent reply or note, read by their user id (hub.tickets.drafts)",
     MetricSample: "staff's response-time measurements (supervisors' reports, agents' own)",
     MetricDaily: "staff's response-time rollups",
+    MetricQueue: "tickets owed a metric derivation: the worker's bookkeeping",
 }
 #: Tables no partner reads though they name no organization: the ERP sync's own bookkeeping and
 #: the integrations' credentials (not in LINKS, so listed here only to say so).
