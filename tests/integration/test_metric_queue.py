@@ -84,3 +84,15 @@ async def test_a_requirement_event_a_sweep_writes_queues_its_ticket(hub, clock) 
         )
         await uow.commit()
     assert await queued(hub) == {ticket_id}
+
+
+async def test_the_workers_cron_drains_the_queue_every_second(runtime, hub) -> None:
+    from web.worker import build_worker, metrics_drain
+
+    d = await desk(hub)
+    ticket_id = await d.message(hub, ChannelKind.WEBCHAT)
+    worker = build_worker(runtime, handle_signals=False)  # never run: closing it would close runtime.arq
+    (cron,) = [c for c in worker.cron_jobs if c.name == projection.DRAIN_JOB]
+    assert cron.second == set(range(60))
+    assert await metrics_drain({"runtime": runtime}) == 1
+    assert await queued(hub) == set() and await sample_count(hub, ticket_id) > 0
