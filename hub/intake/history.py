@@ -412,6 +412,7 @@ async def import_history(hub: Hub, lines: Iterable[bytes | str]) -> Summary:
     slots = asyncio.Semaphore(CONCURRENCY)
     keys: dict[str, asyncio.Lock] = {}
     running: set[asyncio.Task[None]] = set()
+    touched: list[uuid.UUID] = []
 
     def refuse(number: int, reason: str) -> None:
         summary.rejected += 1
@@ -426,7 +427,12 @@ async def import_history(hub: Hub, lines: Iterable[bytes | str]) -> Summary:
             if await _exists(hub, line.ref):
                 summary.duplicate += 1
                 return
-            await _Replay(hub, line, known).run()
+            replay = _Replay(hub, line, known)
+            try:
+                await replay.run()
+            finally:
+                if replay.ticket_id is not None:
+                    touched.append(replay.ticket_id)
             summary.imported += 1
         except _Bad as exc:
             refuse(number, str(exc))
@@ -462,8 +468,9 @@ async def import_history(hub: Hub, lines: Iterable[bytes | str]) -> Summary:
         await asyncio.gather(*running)
     summary.problems.sort(key=lambda problem: problem.line)
     # Every step queued its ticket (a line refused midway too, for the part it left): the samples
-    # of all of them at once, each ticket derived once, so reports read them as soon as this returns.
-    await projection.drain(hub)
+    # of all of them at once, each ticket derived once, so reports read them as soon as this returns
+    # (what else is queued is the worker's).
+    await projection.drain(hub, only=touched)
     return summary
 
 

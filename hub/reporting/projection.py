@@ -121,20 +121,30 @@ _CLAIM = sa.text(
     " SELECT ticket_id FROM metric_queue ORDER BY queued_at LIMIT :n FOR UPDATE SKIP LOCKED"
     ") RETURNING ticket_id"
 )
+_CLAIM_THESE = sa.text(
+    "DELETE FROM metric_queue WHERE ticket_id IN ("
+    " SELECT ticket_id FROM metric_queue WHERE ticket_id = ANY(CAST(:ids AS uuid[]))"
+    " ORDER BY queued_at LIMIT :n FOR UPDATE SKIP LOCKED"
+    ") RETURNING ticket_id"
+)
 
 
-async def drain(hub: Hub, *, batch: int = BATCH) -> int:
+async def drain(hub: Hub, *, batch: int = BATCH, only: Sequence[uuid.UUID] | None = None) -> int:
     """Derive every queued ticket's samples again, a batch per transaction; how many were derived.
 
     A batch is claimed by deleting its queue rows in the transaction that writes the samples: a
     crash before the commit leaves them queued; workers draining at once skip each other's rows.
     A commit that queues a claimed ticket again waits for the claim and queues it anew, so what
-    it appended is derived by the next batch.
+    it appended is derived by the next batch. ``only``: just these tickets (the history import's
+    own), leaving the rest to the worker.
     """
     done = 0
     while True:
         async with hub.uow() as uow:
-            ids = list(await uow.session.scalars(_CLAIM, {"n": batch}))
+            if only is None:
+                ids = list(await uow.session.scalars(_CLAIM, {"n": batch}))
+            else:
+                ids = list(await uow.session.scalars(_CLAIM_THESE, {"n": batch, "ids": list(only)}))
             if not ids:
                 return done
             await refresh(uow.session, hub.settings, ids, hub.clock.now())

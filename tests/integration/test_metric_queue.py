@@ -96,3 +96,11 @@ async def test_the_workers_cron_drains_the_queue_every_second(runtime, hub) -> N
     assert cron.second == set(range(60))
     assert await metrics_drain({"runtime": runtime}) == 1
     assert await queued(hub) == set() and await sample_count(hub, ticket_id) > 0
+
+
+async def test_a_drain_of_some_tickets_leaves_the_others_to_the_worker(hub) -> None:
+    d = await desk(hub)
+    mine = await d.message(hub, ChannelKind.WEBCHAT, sender="v-mine")
+    theirs = await d.message(hub, ChannelKind.WEBCHAT, sender="v-theirs")
+    assert await projection.drain(hub, only=[mine]) == 1
+    assert await queued(hub) == {theirs} and await sample_count(hub, mine) > 0
