@@ -395,6 +395,9 @@ async def refresh(
 
 async def roll_up(session: AsyncSession, days: Sequence[date] | None = None) -> None:
     """Sum the samples of ``days`` (every day when ``None``) into ``metric_daily`` again."""
+    # One summing at a time: two drains rewriting overlapping days in different orders would
+    # deadlock on the rows they delete. Held to the commit, which is what makes each sum whole.
+    await session.execute(sa.text("SELECT pg_advisory_xact_lock(20121)"))
     s = MetricSample
     dims = [getattr(s, name) for name in ROLLUP_DIMENSIONS]
     delete = sa.delete(MetricDaily)
