@@ -38,7 +38,6 @@ from hub.models import (
     AuditEvent,
     Message,
     MetricDaily,
-    MetricQueue,
     MetricSample,
     Organization,
     Requirement,
@@ -150,12 +149,6 @@ async def drain(hub: Hub, *, batch: int = BATCH, only: Sequence[uuid.UUID] | Non
             await refresh(uow.session, hub.settings, ids, hub.clock.now())
             await uow.commit()
         done += len(ids)
-
-
-async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
-    """How many tickets wait for a drain, and since when the oldest does (how fresh reports are)."""
-    row = (await session.execute(sa.select(sa.func.count(), sa.func.min(MetricQueue.queued_at)))).one()
-    return int(row[0]), row[1]
 
 
 # -- loading ---------------------------------------------------------------------------------------
