@@ -118,7 +118,9 @@ def _columns(model: type) -> list[str]:
 #: Histories that once broke the property, kept as explicit examples. A ticket put back to pending
 #: straight from resolved (as an earlier helpdesk allowed) was refused midway by the import, and
 #: the part of the line it had written was never derived: every later rebuild "added" its samples.
+#: A survey sent twice at one instant gave two samples under one key (the drain's insert failed).
 REGRESSIONS = [
+    [("webchat", [("csat_sent", 0, 0), ("csat_sent", 0, 0), ("csat_response", 3, 0)])],
     [
         (
             "webchat",
@@ -151,6 +153,7 @@ REGRESSIONS = [
 @given(conversations=_conversations)
 @example(conversations=REGRESSIONS[0])
 @example(conversations=REGRESSIONS[1])
+@example(conversations=REGRESSIONS[2])
 async def test_a_rebuild_equals_the_incremental_result(clocked_hub, clock, conversations) -> None:
     hub = clocked_hub
     clock.at = sh("2025-10-20T12:00")
@@ -159,7 +162,7 @@ async def test_a_rebuild_equals_the_incremental_result(clocked_hub, clock, conve
     refs = [history.REF_PREFIX + json.loads(line)["ref"] for line in lines]
     summary = await history.import_history(hub, lines)
     assert summary.rejected == 0, summary.problems
-    if conversations in REGRESSIONS:
+    if conversations in REGRESSIONS[1:]:
         async with hub.uow() as uow:
             reopens = await uow.session.scalar(
                 sa.select(sa.func.count()).select_from(MetricSample).where(MetricSample.metric == "reopen")

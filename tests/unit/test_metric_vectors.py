@@ -432,3 +432,21 @@ def test_a_response_time_is_never_left_unpopulated_b17() -> None:
     first, reply = one(s, "first_response"), one(s, "reply_time")
     assert seconds(first) == (1200, 0) and first.agent_id == ANN
     assert seconds(reply) == (300, 300) and reply.agent_id == BEN
+
+
+def test_one_survey_logged_twice_at_one_instant_is_one_survey() -> None:
+    """Found by the rebuild property test: two sends at the same instant gave two samples under
+    one key, and the projection's insert failed on the table's unique key."""
+    s = run(
+        log(
+            (K.CUSTOMER_MESSAGE, "2026-03-02T10:00"),
+            (K.RESOLVED, "2026-03-02T10:30", ANN),
+            (K.CSAT_SENT, "2026-03-02T10:31"),
+            (K.CSAT_SENT, "2026-03-02T10:31"),
+            (K.CSAT_RESPONSE, "2026-03-02T10:35", None, {"rating": 5}),
+            (K.CSAT_NOT_SENT, "2026-03-02T11:00", None, {"reason": "window_closed"}),
+            (K.CSAT_NOT_SENT, "2026-03-02T11:00", None, {"reason": "window_closed"}),
+        )
+    )
+    assert len(of(s, "csat_sent")) == len(of(s, "csat_response")) == len(of(s, "csat_not_sent")) == 1
+    assert len({(x.metric, x.key) for x in s}) == len(s)
