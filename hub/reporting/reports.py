@@ -430,8 +430,10 @@ def _live_wait(filters: Filters) -> sa.Select[Any]:
     the unit of the rest (a wait still running has no business end to measure to). The period's
     days do not apply: it is a number of this instant."""
     column = LIVE_DIMENSIONS.get(filters.by or "")
+    # No live dimension (``playbook``, or no ``by``): the total only.
+    grouped = Filters(filters.start, filters.end, by=filters.by if column is not None else None)
     key: Any = sa.null() if column is None else column
-    if filters.by in ("channel", "priority"):
+    if column is not None and filters.by in ("channel", "priority"):
         key = sa.cast(column, sa.String)
     wait = sa.func.extract("epoch", sa.func.now() - TicketSla.waiting_since)
     where: list[sa.ColumnElement[bool]] = [
@@ -449,12 +451,12 @@ def _live_wait(filters: Filters) -> sa.Select[Any]:
             sa.func.avg(wait),
             sa.func.percentile_cont(0.5).within_group(wait),
             sa.func.max(wait),
-            _is_total(filters, key),
+            _is_total(grouped, key),
         )
         .select_from(TicketSla)
         .join(Ticket, Ticket.id == TicketSla.ticket_id)
         .where(*where)
-        .group_by(*_grouping(filters, key))
+        .group_by(*_grouping(grouped, key))
     )
 
 

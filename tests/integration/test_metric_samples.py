@@ -168,6 +168,9 @@ async def test_the_summary_says_its_backlog_at_period_end_its_live_waits_and_how
         live["waiting"] == 1 and live["max"] == live["median"] == live["mean"] > 200 * 86400
     )  # since 4 March
     assert groups["webchat"]["live_wait"]["waiting"] == 1
+    # A dimension a live number cannot group by (the playbook): the total alone.
+    by_playbook = await _summary(hub, "2026-03-01", "2026-03-06", by="playbook")
+    assert by_playbook["total"]["live_wait"]["waiting"] == 1
     async with hub.uow() as uow:
         since = await uow.session.scalar(
             sa.select(TicketSla.waiting_since).where(TicketSla.ticket_id == waiting)
