@@ -30,7 +30,6 @@ from hub.db import create_engine, create_session_factory
 from hub.playbooks import suggestions as playbook_suggestions
 from hub.portal import links as portal_links
 from hub.ports import JobRequest
-from hub.reporting import projection as metric_projection
 from hub.storage import LocalAttachmentStore
 from playbooks.catalogue import Catalogue as PlaybookLibrary
 from playbooks.catalogue import folders as playbook_folders
@@ -140,7 +139,6 @@ async def open_runtime(settings: Settings, *, database: str = "hub") -> AsyncIte
     channels.subscribe(hub.bus)
     playbook_suggestions.subscribe(hub.bus)
     csat_surveys.subscribe(hub.bus)
-    metric_projection.subscribe(hub.bus)
     portal_links.subscribe(hub.bus)
     # Staff notifications also go out by e-mail once a mailbox is marked ``notifications``.
     hub.mailer = EmailNotificationMailer(hub)

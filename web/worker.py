@@ -29,6 +29,7 @@ from hub.intake import ingest
 from hub.intake.ingest import PROCESS_JOB, redrive_received
 from hub.playbooks import webhooks
 from hub.portal import meetings
+from hub.reporting import projection
 from hub.requirements import followup_sweep
 from hub.sla.sweep import sweep
 from hub.tickets.tickets import DELIVER_JOB
@@ -49,6 +50,9 @@ SLA_SWEEP_EVERY_SECONDS = {0, 30}
 FOLLOWUP_SWEEP_EVERY_SECONDS = {15, 45}
 #: Satisfaction surveys that came due (after the admins' delay; a reopen cancels them): once a minute.
 CSAT_SWEEP_EVERY_SECONDS = {20}
+#: The metric projection: tickets whose logs grew are derived again about a second later, in
+#: batches (hub.reporting.projection.drain); an idle tick is one statement on an empty queue.
+METRICS_DRAIN_EVERY_SECONDS = set(range(60))
 #: Partners' meeting series are checked once an hour for a meeting that passed and needs its next.
 PORTAL_MEETINGS_MINUTE = {7}
 #: The monthly review's mail to supervisors: checked twice an hour, sent once a month (the first
@@ -208,6 +212,12 @@ async def monthly_review_mail(ctx: dict[str, Any]) -> int:
     return await monthly_mail.mail_due_review(runtime.hub)
 
 
+async def metrics_drain(ctx: dict[str, Any]) -> int:
+    """Derive the samples of every ticket whose log changed since (``hub.reporting.projection``)."""
+    runtime: Runtime = ctx["runtime"]
+    return await projection.drain(runtime.hub)
+
+
 async def email_notification(ctx: dict[str, Any], notification_id: str) -> bool:
     runtime: Runtime = ctx["runtime"]
     return await notifications.email(runtime.hub, uuid.UUID(notification_id))
@@ -237,6 +247,14 @@ def cron_jobs() -> list[CronJob]:
         cron(sla_sweep, second=SLA_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
         cron(followups_sweep, second=FOLLOWUP_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=300),
         cron(csat_sweep, second=CSAT_SWEEP_EVERY_SECONDS, run_at_startup=True, timeout=120),
+        cron(
+            metrics_drain,
+            name=projection.DRAIN_JOB,
+            second=METRICS_DRAIN_EVERY_SECONDS,
+            run_at_startup=True,
+            timeout=300,
+            keep_result=0,
+        ),
         cron(portal_meetings, minute=PORTAL_MEETINGS_MINUTE, run_at_startup=True, timeout=120),
         cron(monthly_review_mail, minute=MONTHLY_REVIEW_MINUTES, run_at_startup=True, timeout=600),
     ]

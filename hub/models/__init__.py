@@ -42,7 +42,7 @@ from hub.models.portal_quality import (
     QualityStep,
     QualityTiming,
 )
-from hub.models.reporting import MetricDaily, MetricSample, MonthlyReviewMailing
+from hub.models.reporting import MetricDaily, MetricQueue, MetricSample, MonthlyReviewMailing
 from hub.models.requirements import Requirement, RequirementEvent
 from hub.models.sla import SlaPolicy, TicketSla
 from hub.models.tickets import Attachment, Message, ThreadRef, Ticket
@@ -73,6 +73,7 @@ __all__ = [
     "MeetingSeries",
     "Message",
     "MetricDaily",
+    "MetricQueue",
     "MetricSample",
     "MonthlyReviewMailing",
     "Notification",

@@ -121,6 +121,24 @@ class MetricDaily(Base):
     rating_good: Mapped[int] = mapped_column(sa.BigInteger)
 
 
+class MetricQueue(Base):
+    """Tickets whose samples are owed a derivation (``hub.reporting.projection.drain``).
+
+    Filled by triggers on ``ticket_events`` and ``requirement_events`` in the transaction that
+    appends to a log, whichever code appended (a use case, the funnel's set-based writes, a sweep),
+    so a ticket is queued exactly when its log changed and stays queued through any crash until a
+    drain derived it and committed. One row per ticket: a hundred commits on one ticket between
+    two drains are one derivation.
+    """
+
+    __tablename__ = "metric_queue"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    queued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+
 class MonthlyReviewMailing(Base):
     """The monthly review's mail to supervisors, one row per month: claimed by the worker that
     sends it, stamped once sent, so a restarted or second worker never mails a month twice."""

@@ -85,6 +85,7 @@ def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
         "reopens",
         "reopened_within_7_days",
         "reopen_rate_percent",
+        "backlog_at_end",
     ]
     rows.append(["group", *volumes])
     for label, part in parts:

@@ -1,7 +1,10 @@
 """Keeping ``metric_samples`` and ``metric_daily`` equal to what the ticket event log says.
 
-Incremental: an after-commit subscriber hears every event about a ticket and derives the tickets'
-samples again from their logs (``refresh``). A sample whose measurement did not change (same
+Incremental, off the request's path: appending to a ticket's log (or to one of its requirements')
+queues the ticket in ``metric_queue`` in the same transaction (triggers of migration 0019), and the
+worker's :func:`drain`, run every second, derives the queued tickets' samples again from their logs
+in batches (``refresh``), one derivation per ticket however many commits touched it. The request
+that committed does nothing more: no derivation, no job to ask for. A sample whose measurement did not change (same
 bounds, same events) keeps the row it was first stored with, so its calendar seconds, business
 seconds and attribution stay frozen; new samples are inserted, ones the log no longer gives (a
 reply whose delivery failed for good) are deleted; the days they fall on are summed again into
@@ -16,7 +19,6 @@ over the same log, a rebuild on unchanged calendars equals the incremental resul
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import uuid
 from collections import defaultdict
@@ -32,8 +34,6 @@ from hub.actors import Actor
 from hub.calendars import names
 from hub.config import Settings
 from hub.domain import DeliveryStatus, RequirementEventKind, TicketEventKind
-from hub.events import EventBus
-from hub.events.base import DomainEvent
 from hub.models import (
     AuditEvent,
     Message,
@@ -48,7 +48,6 @@ from hub.models import (
 from hub.reporting.samples import GOOD_RATING, Feedback, LogEvent, Sample, TicketContext, derive
 from hub.sla.policy_choice import SlaTargets
 from hub.sla.service import SlaContext, evaluate_tickets, facts_for
-from hub.tickets.events import SlaAlerted
 
 if TYPE_CHECKING:
     from hub.core import Hub
@@ -111,27 +110,45 @@ class Change:
     after: dict[str, Any] | None
 
 
-#: Set while a caller replays many steps of one ticket and refreshes it once at the end (the
-#: history import): each step's commit then skips a derivation the next step would redo.
-deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("metric_refresh_deferred", default=False)
+#: The worker's cron that runs :func:`drain` (``web/worker.py``): every second, so reports lag
+#: the log by about a second; an idle tick is one statement on an empty queue.
+DRAIN_JOB = "metrics_drain"
 
 
-def subscribe(bus: EventBus) -> None:
-    bus.after_commit(DomainEvent, on_events)
+_CLAIM = sa.text(
+    "DELETE FROM metric_queue WHERE ticket_id IN ("
+    " SELECT ticket_id FROM metric_queue ORDER BY queued_at LIMIT :n FOR UPDATE SKIP LOCKED"
+    ") RETURNING ticket_id"
+)
+_CLAIM_THESE = sa.text(
+    "DELETE FROM metric_queue WHERE ticket_id IN ("
+    " SELECT ticket_id FROM metric_queue WHERE ticket_id = ANY(CAST(:ids AS uuid[]))"
+    " ORDER BY queued_at LIMIT :n FOR UPDATE SKIP LOCKED"
+    ") RETURNING ticket_id"
+)
 
 
-async def on_events(hub: Hub, events: Sequence[DomainEvent]) -> None:
-    """Every ticket an event of the transaction was about, derived again in one transaction."""
-    if deferred.get():
-        return
-    # An SLA alert changes no sample: an instance past its due instant is read as breached by the
-    # reports (hub.reporting.reports.OUTCOME), so a sweep of 10,000 breaches derives nothing.
-    about = (getattr(e, "ticket", None) for e in events if not isinstance(e, SlaAlerted))
-    ids = sorted({ticket.id for ticket in about if ticket is not None})
-    for start in range(0, len(ids), BATCH):
+async def drain(hub: Hub, *, batch: int = BATCH, only: Sequence[uuid.UUID] | None = None) -> int:
+    """Derive every queued ticket's samples again, a batch per transaction; how many were derived.
+
+    A batch is claimed by deleting its queue rows in the transaction that writes the samples: a
+    crash before the commit leaves them queued; workers draining at once skip each other's rows.
+    A commit that queues a claimed ticket again waits for the claim and queues it anew, so what
+    it appended is derived by the next batch. ``only``: just these tickets (the history import's
+    own), leaving the rest to the worker.
+    """
+    done = 0
+    while True:
         async with hub.uow() as uow:
-            await refresh(uow.session, hub.settings, ids[start : start + BATCH], hub.clock.now())
+            if only is None:
+                ids = list(await uow.session.scalars(_CLAIM, {"n": batch}))
+            else:
+                ids = list(await uow.session.scalars(_CLAIM_THESE, {"n": batch, "ids": list(only)}))
+            if not ids:
+                return done
+            await refresh(uow.session, hub.settings, ids, hub.clock.now())
             await uow.commit()
+        done += len(ids)
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -371,6 +388,9 @@ async def refresh(
 
 async def roll_up(session: AsyncSession, days: Sequence[date] | None = None) -> None:
     """Sum the samples of ``days`` (every day when ``None``) into ``metric_daily`` again."""
+    # One summing at a time: two drains rewriting overlapping days in different orders would
+    # deadlock on the rows they delete. Held to the commit, which is what makes each sum whole.
+    await session.execute(sa.text("SELECT pg_advisory_xact_lock(20121)"))
     s = MetricSample
     dims = [getattr(s, name) for name in ROLLUP_DIMENSIONS]
     delete = sa.delete(MetricDaily)

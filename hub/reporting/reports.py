@@ -21,8 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.actors import Actor
 from hub.domain import Role
 from hub.errors import Forbidden, InvalidInput, NotFound
-from hub.models import MetricDaily, MetricSample, Organization, Team, ThreadRef, Ticket, User
+from hub.models import (
+    MetricDaily,
+    MetricQueue,
+    MetricSample,
+    Organization,
+    Team,
+    ThreadRef,
+    Ticket,
+    TicketSla,
+    User,
+)
 from hub.reporting.samples import DURATION_METRICS
+from hub.tickets.status import RESOLVED_CATEGORY
 
 #: ``--by`` choices and the sample column each groups by.
 DIMENSIONS = {
@@ -235,6 +246,8 @@ async def ticket_report(session: AsyncSession, actor: Actor, ref: str) -> dict[s
         "resolution_cycles": every("resolution_cycle"),
         "resolution_active": one("resolution_active"),
         "reopen_count": sum(1 for s in samples if s.metric == "reopen"),
+        # The ticket's log grew since these samples were derived: the worker's drain is due.
+        "queued": await session.scalar(sa.select(sa.exists().where(MetricQueue.ticket_id == ticket_id))),
     }
 
 
@@ -266,7 +279,9 @@ def _empty_group() -> dict[str, Any]:
             "reopens": 0,
             "reopened_within_7_days": 0,
             "reopen_rate_percent": None,
+            "backlog_at_end": 0,
         },
+        "live_wait": _wait(None),
     }
 
 
@@ -376,16 +391,132 @@ async def summary(
     )
     for row in await session.execute(reopened):
         (total if row.is_total else group(row.key))["volumes"]["reopened_within_7_days"] += row[1]
+    for row in await session.execute(_backlog(filters)):
+        (total if row.is_total else group(row.key))["volumes"]["backlog_at_end"] += row[1]
     for item in (total, *groups.values()):
         _finish(item)
+    for row in await session.execute(_live_wait(filters)):
+        (total if row.is_total else group(row.key))["live_wait"] = _wait(row)
     labels = await _labels(session, filters.by, set(groups))
     return {
         "filters": filters.describe(),
+        "freshness": await freshness(session),
         "groups": [
             {"key": str(k) if k is not None else None, "label": labels.get(k), **v}
             for k, v in sorted(groups.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
         ],
         "total": total,
+    }
+
+
+def _backlog(filters: Filters) -> sa.Select[Any]:
+    """Tickets open at the end of the period's last day, from their volume samples (the log's).
+
+    A ticket is open then when it was created by that day and every resolve up to it was undone
+    by a reopen up to it (a reopen's sample names the resolve it undoes; the two alternate). Each
+    ticket is grouped by where it came in, its ``created`` sample's dimensions (for ``agent``: who
+    it was assigned to at creation), and an agent's own view counts the tickets assigned to them
+    then. Merged tickets have no ``created`` sample and are in no backlog.
+    """
+    s = MetricSample
+    flows = (
+        sa.select(
+            s.ticket_id,
+            sa.func.sum(sa.case((s.metric == "resolved", -1), else_=1)).label("net"),
+        )
+        .where(s.metric.in_(("resolved", "reopen")), s.day <= filters.end)
+        .group_by(s.ticket_id)
+        .subquery()
+    )
+    column = s.assignee_id if filters.by == "agent" else DIMENSIONS[filters.by] if filters.by else None
+    key: Any = column if column is not None else sa.null()
+    where: list[sa.ColumnElement[bool]] = [
+        s.metric == "created",
+        s.day <= filters.end,
+        sa.func.coalesce(flows.c.net, 0) == 0,
+    ]
+    if filters.channel:
+        where.append(s.channel_kind == filters.channel)
+    if filters.agent_id:
+        where.append(s.assignee_id == filters.agent_id)
+    return (
+        sa.select(key.label("key"), sa.func.count(), _is_total(filters, key))
+        .select_from(s)
+        .outerjoin(flows, flows.c.ticket_id == s.ticket_id)
+        .where(*where)
+        .group_by(*_grouping(filters, key))
+    )
+
+
+#: M4's groups: the ticket as it stands now (a live number has no frozen attribution).
+LIVE_DIMENSIONS = {
+    "agent": Ticket.assignee_id,
+    "team": Ticket.team_id,
+    "channel": Ticket.channel_kind,
+    "client": Ticket.organization_id,
+    "priority": Ticket.priority,
+}
+
+
+def _live_wait(filters: Filters) -> sa.Select[Any]:
+    """M4, live and never stored: how long each open ticket's oldest unanswered customer message
+    has waited now (``ticket_sla.waiting_since``, the SLA clock's), in calendar seconds whatever
+    the unit of the rest (a wait still running has no business end to measure to). The period's
+    days do not apply: it is a number of this instant."""
+    column = LIVE_DIMENSIONS.get(filters.by or "")
+    # No live dimension (``playbook``, or no ``by``): the total only.
+    grouped = Filters(filters.start, filters.end, by=filters.by if column is not None else None)
+    key: Any = sa.null() if column is None else column
+    if column is not None and filters.by in ("channel", "priority"):
+        key = sa.cast(column, sa.String)
+    wait = sa.func.extract("epoch", sa.func.now() - TicketSla.waiting_since)
+    where: list[sa.ColumnElement[bool]] = [
+        TicketSla.waiting_since.is_not(None),
+        Ticket.status.not_in(RESOLVED_CATEGORY),
+    ]
+    if filters.channel:
+        where.append(Ticket.channel_kind == filters.channel)
+    if filters.agent_id:
+        where.append(Ticket.assignee_id == filters.agent_id)
+    return (
+        sa.select(
+            key.label("key"),
+            sa.func.count(),
+            sa.func.avg(wait),
+            sa.func.percentile_cont(0.5).within_group(wait),
+            sa.func.max(wait),
+            _is_total(grouped, key),
+        )
+        .select_from(TicketSla)
+        .join(Ticket, Ticket.id == TicketSla.ticket_id)
+        .where(*where)
+        .group_by(*_grouping(grouped, key))
+    )
+
+
+def _wait(row: Any) -> dict[str, Any]:
+    if row is None:
+        return {"waiting": 0, "mean": None, "median": None, "max": None, "unit": "calendar_seconds"}
+    return {
+        "waiting": row[1],
+        "mean": _round(row[2]),
+        "median": _round(row[3]),
+        "max": _round(row[4]),
+        "unit": "calendar_seconds",
+    }
+
+
+async def freshness(session: AsyncSession) -> dict[str, Any]:
+    """How far the samples lag the log: tickets whose log grew since their samples were derived
+    (the worker drains them within seconds), and since when the oldest has waited."""
+    count, oldest = (
+        await session.execute(sa.select(sa.func.count(), sa.func.min(MetricQueue.queued_at)))
+    ).one()
+    now: datetime = (await session.execute(sa.select(sa.func.now()))).scalar_one()
+    return {
+        "as_of": now.isoformat(),
+        "queued_tickets": int(count),
+        "oldest_queued_at": oldest.isoformat() if oldest else None,
     }
 
 

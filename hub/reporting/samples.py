@@ -331,14 +331,19 @@ class _Walk:
             if not self.open:
                 self._reopen(point)
         elif kind == K.CSAT_SENT:
+            # A survey is keyed by its instant: the same send logged twice (an imported history
+            # listing it twice) is one survey, not a second sample under the same key.
+            if self.survey is not None and self.survey.at == at:
+                return
             self.survey, self.survey_answered = point, False
             self.count("csat_sent", f"{at:%Y%m%dT%H%M%S.%f}", point, channel_kind=event.data.get("channel"))
         elif kind == K.CSAT_RESPONSE:
             self._rating(point, event.data.get("rating"))
         elif kind == K.CSAT_NOT_SENT:
-            self.count(
-                "csat_not_sent", f"{at:%Y%m%dT%H%M%S.%f}", point, outcome=str(event.data.get("reason"))
-            )
+            key = f"{at:%Y%m%dT%H%M%S.%f}"
+            if any(s.metric == "csat_not_sent" and s.key == key for s in self.samples):
+                return
+            self.count("csat_not_sent", key, point, outcome=str(event.data.get("reason")))
 
     def _customer_message(self, point: _Point) -> None:
         if not self.open:

@@ -197,3 +197,31 @@ async def test_the_demo_history_gives_non_trivial_reports(hub) -> None:
     assert (
         sum(w["durations"]["first_response"]["n"] for w in weeks) == total["durations"]["first_response"]["n"]
     )
+
+
+async def test_lines_in_flight_together_never_import_one_ref_twice(hub) -> None:
+    """Lines are replayed several at once: a ref twice in one file is still one ticket, problems
+    come back in line order, and a resolved ticket the history puts back to pending (as an earlier
+    helpdesk allowed) is taken back first: a reopen, not a refusal."""
+    import sqlalchemy as sa
+
+    from hub.actors import CLI
+    from hub.intake import history
+    from hub.models import ThreadRef
+    from hub.reporting import reports
+
+    await _desk(hub)
+    pended = json.loads(CALLS)
+    pended["ref"] = "old-5"
+    pended["events"] += [
+        {"at": "2026-03-03T10:05:00+08:00", "kind": "resolved", "by": "li@example.test"},
+        {"at": "2026-03-03T10:06:00+08:00", "kind": "pending", "by": "li@example.test"},
+    ]
+    summary = await history.import_history(hub, ["{no", B1, CALLS, B1, json.dumps(pended), CALLS])
+    assert (summary.lines, summary.imported, summary.duplicate, summary.rejected) == (6, 3, 2, 1)
+    assert [p.line for p in summary.problems] == [1]
+    async with hub.uow() as uow:
+        refs = list(await uow.session.scalars(sa.select(ThreadRef.ref).where(ThreadRef.ref.like("import:%"))))
+        report = await reports.ticket_report(uow.session, CLI, "old-5")
+    assert sorted(refs) == ["import:old-1", "import:old-2", "import:old-5"]
+    assert report["reopen_count"] == 1 and report["queued"] is False

@@ -23,6 +23,7 @@ from hub.models import (
     IntegrationToken,
     Message,
     MetricDaily,
+    MetricQueue,
     MetricSample,
     Notification,
     Outbox,
@@ -65,6 +66,7 @@ CLOSED_TO_PARTNERS = {
     MetricDaily: "staff's response-time rollups",
     PlaybookFollowup: "a staff playbook's reminder to the ticket's assignee",
     PlaybookWebhook: "a staff playbook's signed call to the company's own systems",
+    MetricQueue: "tickets owed a metric derivation: the worker's bookkeeping",
 }
 #: Tables no partner reads though they name no organization: the ERP sync's own bookkeeping and
 #: the integrations' credentials (not in LINKS, so listed here only to say so).

@@ -6,12 +6,14 @@ Saturday 14 and Saturday 28 February). Working day 09:00-12:00 and 13:00-18:00 (
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.reporting import exports, reports
 from hub.reporting.samples import Feedback, LogEvent, Sample, TicketContext, derive
 from hub.sla.clock import CLOCK_EVENTS, compute_clocks
 from hub.sla.policy_choice import SlaTargets
@@ -363,3 +365,88 @@ def test_every_duration_is_non_negative_and_business_time_never_exceeds_elapsed_
             assert 0 <= sample.business_seconds <= sample.calendar_seconds + 1e-6
     keys = [(s.metric, s.key) for s in run(events)]
     assert len(keys) == len(set(keys)), "each sample is named once within its ticket"
+
+
+# -- the anchors' reporting bugs that a derivation can get wrong ------------------------------------
+
+
+def test_each_metric_is_measured_between_its_own_events_b12() -> None:
+    """The anchor's "average first response" widget averaged the resolution time: here each
+    metric's sample is bounded by its own events, so no field can stand in for another."""
+    s = run(
+        log(
+            (K.CREATED, "2026-03-02T10:00"),
+            (K.CUSTOMER_MESSAGE, "2026-03-02T10:00"),
+            (K.HUMAN_RESPONSE, "2026-03-02T10:10", ANN),
+            (K.RESOLVED, "2026-03-02T15:00", ANN),
+        )
+    )
+    first, resolution = one(s, "first_response"), one(s, "resolution_first")
+    assert seconds(first) == (600, 600) and (first.start_event_id, first.end_event_id) == (2, 3)
+    assert seconds(resolution) == (5 * HOUR, 4 * HOUR)  # less the lunch hour
+    assert (resolution.start_event_id, resolution.end_event_id) == (1, 4)
+
+
+def test_a_sample_counts_on_its_calendars_day_not_the_utc_day_b14() -> None:
+    """A report's date range selects samples by ``day``: the day the sample ended on the ticket's
+    calendar's wall clock. A reply at 00:30 in Shanghai on 9 October is 8 October in UTC; a range
+    ending on the 8th must not hold it (the anchor's dashboard ignored the chosen range)."""
+    s = run(
+        log(
+            (K.CUSTOMER_MESSAGE, "2025-10-08T23:50"),
+            (K.HUMAN_RESPONSE, "2025-10-09T00:30", ANN),
+        )
+    )
+    first = one(s, "first_response")
+    assert first.ended_at is not None and first.ended_at.astimezone(UTC).date().isoformat() == "2025-10-08"
+    assert first.day.isoformat() == "2025-10-09"
+    # Asked on the last holiday's night, answered before the next working day began: no working time.
+    assert seconds(first) == (40 * 60, 0)
+
+
+def test_the_exports_unit_follows_the_toggle_and_samples_carry_both_values_b15() -> None:
+    """The anchor's CSV ignored business hours: here the summary export's header names the unit
+    its figures were computed in, and a sample export carries both values side by side."""
+    zone = ZoneInfo("Asia/Shanghai")
+    when = datetime(2026, 3, 9, tzinfo=UTC)
+    for calendar_time, unit in ((False, "business seconds"), (True, "calendar seconds")):
+        filters = reports.Filters(date(2026, 3, 1), date(2026, 3, 31), calendar_time=calendar_time)
+        head = exports.header_block("summary", filters, zone, when)
+        assert ["unit", unit] in head
+        assert f'"unit": "{unit.replace(" ", "_")}"' in dict((r[0], r[1]) for r in head if r)["filters"]
+    assert {"calendar_seconds", "business_seconds", "calendar"} <= set(reports.SAMPLE_FIELDS)
+
+
+def test_a_response_time_is_never_left_unpopulated_b17() -> None:
+    """The anchor's first_response_time fields were 0 on every issue because nothing wrote them:
+    every answered wait gives a sample with both values, and a real zero of business time (asked
+    and answered on a holiday) is a sample of 0, not a missing one."""
+    s = run(
+        log(
+            (K.CUSTOMER_MESSAGE, "2026-02-16T10:00"),  # Spring Festival
+            (K.HUMAN_RESPONSE, "2026-02-16T10:20", ANN),
+            (K.CUSTOMER_MESSAGE, "2026-02-24T10:00"),  # a working Tuesday
+            (K.HUMAN_RESPONSE, "2026-02-24T10:05", BEN),
+        )
+    )
+    first, reply = one(s, "first_response"), one(s, "reply_time")
+    assert seconds(first) == (1200, 0) and first.agent_id == ANN
+    assert seconds(reply) == (300, 300) and reply.agent_id == BEN
+
+
+def test_one_survey_logged_twice_at_one_instant_is_one_survey() -> None:
+    """Found by the rebuild property test: two sends at the same instant gave two samples under
+    one key, and the projection's insert failed on the table's unique key."""
+    s = run(
+        log(
+            (K.CUSTOMER_MESSAGE, "2026-03-02T10:00"),
+            (K.RESOLVED, "2026-03-02T10:30", ANN),
+            (K.CSAT_SENT, "2026-03-02T10:31"),
+            (K.CSAT_SENT, "2026-03-02T10:31"),
+            (K.CSAT_RESPONSE, "2026-03-02T10:35", None, {"rating": 5}),
+            (K.CSAT_NOT_SENT, "2026-03-02T11:00", None, {"reason": "window_closed"}),
+            (K.CSAT_NOT_SENT, "2026-03-02T11:00", None, {"reason": "window_closed"}),
+        )
+    )
+    assert len(of(s, "csat_sent")) == len(of(s, "csat_response")) == len(of(s, "csat_not_sent")) == 1
+    assert len({(x.metric, x.key) for x in s}) == len(s)

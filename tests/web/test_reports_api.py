@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from hub.domain import ChannelKind, OrganizationKind, Role, TicketStatus
+from hub.reporting import projection
 from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import desk, sh
@@ -32,6 +33,7 @@ async def test_supervisors_see_all_agents_their_own_partners_nothing(client, clo
     clock.advance(minutes=3)
     await tickets.reply(hub, factories.actor(other), second, tickets.Draft(text="您好"))
     await tickets.set_status(hub, factories.actor(other), second, TicketStatus.RESOLVED)
+    await projection.drain(hub)  # what the worker's drain job does after these commits
 
     as_supervisor = await factories.login(client, supervisor)
     body = (
