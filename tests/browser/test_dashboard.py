@@ -11,6 +11,7 @@ from playwright.async_api import Page, expect
 
 from hub.domain import ChannelKind, TicketStatus
 from hub.models import Message
+from hub.reporting import projection
 from hub.tickets import tickets
 from tests import factories
 from tests.browser.conftest import log_in
@@ -34,6 +35,7 @@ async def answered(clocked_hub, clock):
         clock.advance(minutes=wait)
         await tickets.reply(hub, factories.actor(d.agent), ticket_id, tickets.Draft(text="您好，马上处理"))
     await tickets.set_status(hub, factories.actor(d.agent), chats[0], TicketStatus.RESOLVED)
+    await projection.drain(hub)  # what the worker does every second
     return d, chats
 
 

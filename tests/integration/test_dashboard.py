@@ -12,7 +12,7 @@ import pytest
 from hub.actors import CLI
 from hub.domain import ChannelKind, Role, TicketStatus
 from hub.portal import orders
-from hub.reporting import dashboard, slow_links
+from hub.reporting import dashboard, projection, slow_links
 from hub.reporting.reports import Filters
 from hub.requirements import handoffs
 from hub.tickets import tickets
@@ -47,6 +47,7 @@ async def test_each_number_is_the_count_of_the_samples_it_links_to(clocked_hub, 
     waiting = await d.message(hub, ChannelKind.WEBCHAT, sender="v3")
     clock.advance(minutes=1)
     now = clock.at
+    await projection.drain(hub)  # what the worker does every second
 
     async with hub.uow() as uow:
         rows, report = await dashboard.promises(uow.session, CLI, MARCH, SHANGHAI, now)

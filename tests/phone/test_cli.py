@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from hub.core import Hub
 from hub.domain import Direction, Role
-from hub.models import Contact, Message, MetricSample, RawInbound, Ticket, TicketEvent, TicketSla
+from hub.models import Contact, Message, PlaybookSuggestionRow, RawInbound, Ticket, TicketEvent, TicketSla
 from hub.sla.targets import ClockStatus
 from tests import factories
 
@@ -94,8 +94,8 @@ async def test_import_a_pbx_log_twice(hub: Hub, invoke_cli) -> None:
     assert queue["legs"] == 2 and queue["wait_seconds"] == 20 and queue["agent"]["extension"] == "301"
     # The batches' after-commit work (run beside the next batch) was done before the command ended.
     async with hub.uow() as uow:
-        measured = set(await uow.session.scalars(sa.select(MetricSample.ticket_id)))
-    assert missed.ticket_id in measured and calls["1772420400.4"].ticket_id in measured
+        suggested = set(await uow.session.scalars(sa.select(PlaybookSuggestionRow.ticket_id)))
+    assert missed.ticket_id in suggested and calls["1772420400.4"].ticket_id in suggested
 
     again = await invoke_cli("ingest", "phone", str(FIXTURES / "Master.csv"), "--channel", line, "--json")
     summary = json.loads(again.out.strip().splitlines()[-1])

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from hub.domain import ChannelKind, OrganizationKind, Role, TicketStatus, Tier
 from hub.models import Message
+from hub.reporting import projection
 from hub.tickets import tickets
 from tests import factories
 from tests.integration.sla_setup import desk, sh
@@ -50,6 +51,7 @@ async def world(clocked_hub, clock):
     await tickets.reply(hub, factories.actor(other), second, tickets.Draft(text="您好"))
     await tickets.reply(hub, factories.actor(d.agent), mail, tickets.Draft(text="已收到"))
     await tickets.set_status(hub, factories.actor(other), second, TicketStatus.RESOLVED)
+    await projection.drain(hub)  # what the worker does every second
     return d, other, second
 
 

@@ -13,6 +13,7 @@ from hub.csat import settings as csat_settings
 from hub.csat import surveys
 from hub.domain import ChannelKind, Role, TicketStatus
 from hub.models import User
+from hub.reporting import projection
 from hub.tickets import tickets
 from tests import factories
 
@@ -34,6 +35,7 @@ async def _answered(hub) -> str:
     async with hub.uow() as uow:
         (survey,) = await surveys.for_ticket(uow.session, ticket_id)
     await surveys.answer(hub, survey.id, 2, "发票等了三天")
+    await projection.drain(hub)  # what the worker does every second
     return str(ticket_id)
 
 
