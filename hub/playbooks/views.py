@@ -104,7 +104,7 @@ async def panel(hub: Hub, session: AsyncSession, actor: Actor, ticket_id: uuid.U
         .order_by(PlaybookRun.started_at.desc())
         .limit(1)
     )
-    view = await _view(hub, session, run) if run is not None else None
+    view = await run_view(hub, session, run) if run is not None else None
     if view is not None and view.status == "active":
         return Panel(run=view, suggestions=[])
     # What the subscriber stored when the ticket opened or its scenario changed; computed now for
@@ -117,11 +117,16 @@ async def panel(hub: Hub, session: AsyncSession, actor: Actor, ticket_id: uuid.U
     return Panel(run=view, suggestions=suggestions)
 
 
-async def _view(hub: Hub, session: AsyncSession, run: PlaybookRun) -> RunView:
+async def run_view(
+    hub: Hub, session: AsyncSession, run: PlaybookRun, calendar: Calendar | None = None
+) -> RunView:
+    """The run with each step's state and due instant (``calendar``: the default business
+    calendar, read here unless the caller already has it for many runs)."""
     doc = await document(session, run.digest)
     plan = plans.decode(doc)
     route = plans.walk(plan, run.steps, values(run), hub.playbooks.condition)
-    calendar = await calendar_in(session, names.DEFAULT)
+    if calendar is None:
+        calendar = await calendar_in(session, names.DEFAULT)
     templates = doc.get("templates") or {}
     steps: list[StepView] = []
     reached = set(route.applicable)

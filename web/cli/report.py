@@ -309,3 +309,62 @@ def report_monthly(month: str | None, locale: str, fmt: str, zone: str, output: 
         return
     output.write_text(page, encoding="utf-8")
     click.echo(f"{output}: {len(page.encode())} bytes")
+
+
+@report_group.command("playbooks")
+@click.option(
+    "--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD)."
+)
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, included.")
+@click.option("--time-zone", "zone", default="Asia/Shanghai", show_default=True, help="Zone the days are in.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def report_playbooks(start: Any, end: Any, zone: str, as_json: bool) -> None:
+    """Playbook adherence: of the required steps that fell due in the runs started in the period,
+    how many were done on time, late, skipped or are overdue, per playbook and per agent."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    import sqlalchemy as sa
+
+    from hub.actors import CLI
+    from hub.models import User
+    from hub.playbooks import adherence
+
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {zone!r}", param_hint="--time-zone") from None
+    since, until = start.replace(tzinfo=tz), (end + timedelta(days=1)).replace(tzinfo=tz)
+
+    async def work(runtime: Any) -> dict[str, Any]:
+        async with runtime.hub.uow() as uow:
+            found = await adherence.adherence(
+                runtime.hub, uow.session, CLI, since, until, runtime.hub.clock.now()
+            )
+            people = {
+                u.id: u.email
+                for u in await uow.session.scalars(
+                    sa.select(User).where(User.id.in_([key for key in found.by_agent if key is not None]))
+                )
+            }
+        return {
+            "total": found.total.as_dict(),
+            "by_playbook": {key: tally.as_dict() for key, tally in sorted(found.by_playbook.items())},
+            "by_agent": [
+                {"user_id": key, "email": people.get(key) if key else None, **tally.as_dict()}
+                for key, tally in found.by_agent.items()
+            ],
+        }
+
+    found = common.run(work)
+    if as_json:
+        _echo_json(found)
+        return
+    click.echo("\t".join(("scope", "who", "on_time", "late", "skipped", "overdue", "adherence")))
+    rows = [("total", "", found["total"])]
+    rows += [("playbook", key, tally) for key, tally in found["by_playbook"].items()]
+    rows += [("agent", entry["email"] or "-", entry) for entry in found["by_agent"]]
+    for scope, who, tally in rows:
+        rate = "-" if tally["rate"] is None else f"{tally['rate']:.0%}"
+        counts = (str(tally[name]) for name in ("on_time", "late", "skipped", "overdue"))
+        click.echo("\t".join((scope, who, *counts, rate)))
