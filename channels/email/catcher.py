@@ -10,6 +10,7 @@ Open the files with any mail client, or read them as text.
 from __future__ import annotations
 
 import asyncio
+import logging
 import mailbox
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,9 +39,15 @@ async def mail_catcher(folder: Path) -> AsyncIterator[int]:
     def connection() -> SMTP:
         return SMTP(handler, hostname="demo-outbox.invalid", enable_SMTPUTF8=True, ident="hub demo outbox")
 
+    # aiosmtpd logs every SMTP session line by line at INFO ("mail.log"): in a demo's terminal that
+    # buried the hub's own messages under each survey and reply the demo sends to itself.
+    sessions = logging.getLogger("mail.log")
+    level = sessions.level
+    sessions.setLevel(max(level, logging.WARNING))
     server = await asyncio.get_running_loop().create_server(connection, HOST, 0)
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
         server.close()
         await server.wait_closed()
+        sessions.setLevel(level)
