@@ -28,6 +28,7 @@ from hub.domain import OrganizationKind, RequirementStatus, Role, TicketEventKin
 from hub.errors import Forbidden, InvalidInput
 from hub.models import MetricSample, Organization, Requirement, Ticket, TicketEvent
 from hub.portal import scorecard
+from hub.reporting import dashboard
 from hub.reporting.reports import OUTCOME
 
 #: The plan's target for complaints resolved within the ladder (冲突分级处理).
@@ -36,8 +37,6 @@ ESCALATION_RESOLUTION_TARGET = 95.0
 WORST_BREACHES = 10
 #: Survey comments shown, newest first.
 COMMENTS = 30
-#: Channels promised a 3-minute answer; every other channel has the e-mail promise.
-CHAT_CHANNELS = ("webchat", "phone", "wechat")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -185,24 +184,26 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+#: The review's promises, in its order and under its own names: the dashboard's (one definition
+#: of which samples each counts), less those the review shows elsewhere (portal, decisions).
+REVIEWED = {
+    "chat_response": "chat_response",
+    "written_response": "email_response",
+    "requirement_feedback": "requirement_feedback",
+    "liaison": "liaison",
+    "escalation_1": "escalation_1",
+    "escalation_2": "escalation_2",
+    "escalation_3": "escalation_3",
+}
+PROMISES = tuple(REVIEWED)
+
+
 def _promise_of(target: str, channel: str | None) -> str | None:
-    if target in ("first_response", "next_response"):
-        return "chat_response" if channel in CHAT_CHANNELS else "written_response"
-    if target in ("requirement_feedback", "liaison", "escalation_1", "escalation_2", "escalation_3"):
-        return target
+    for key, shown in REVIEWED.items():
+        promise = dashboard.PROMISE_KEYS[shown]
+        if target in promise.targets and dashboard.channel_matches(promise, channel):
+            return key
     return None
-
-
-#: The promises in the order the review lists them.
-PROMISES = (
-    "chat_response",
-    "written_response",
-    "requirement_feedback",
-    "liaison",
-    "escalation_1",
-    "escalation_2",
-    "escalation_3",
-)
 
 
 async def _outcomes(session: AsyncSession, start: date, end: date) -> dict[str, dict[str, int]]:
