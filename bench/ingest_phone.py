@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import io
 import logging
+import os
 import random
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from fresh_schema import reset
 
 from channels.phone import lines
@@ -224,6 +228,8 @@ class Database:
         self.settings = load_settings({"HUB_DATA_DIR": str(data_dir)})
         self.batch_size = batch_size
         self.channel_id: Any = None
+        #: CPU seconds of this process and of the database's backends during the import.
+        self.cpu: tuple[float, ...] = ()
         self.summary: dict[str, Any] = {}
 
     def prepare(self) -> None:
@@ -249,6 +255,8 @@ class Database:
         """What ``hub ingest phone`` does once its servers are up: read, load the line, import.
         Timed from inside, as opening the runtime (the embedded servers) is no part of it."""
         async with open_runtime(self.settings, database=DATABASE) as runtime:
+            server = await _database_server(runtime.hub)
+            cpu = _cpu_seconds(server)
             began = time.perf_counter()
             reading = _read_all(path)
             line = await lines.load(runtime.hub, self.channel_id)
@@ -256,8 +264,43 @@ class Database:
             calls = [Sourced(call, path.name) for call in reading.calls]
             await import_calls(runtime.hub, line, calls, summary, batch_size=self.batch_size)
             seconds = time.perf_counter() - began
+            self.cpu = tuple(after - before for before, after in zip(cpu, _cpu_seconds(server), strict=True))
         self.summary = summary.as_json()
         return reading.rows, seconds
+
+
+async def _database_server(hub: Any) -> int | None:
+    """The PostgreSQL server's process (its backends' parent), when it runs on this machine."""
+    async with hub.uow() as uow:
+        backend = await uow.session.scalar(sa.text("SELECT pg_backend_pid()"))
+    try:
+        return int(_stat(backend)[1])
+    except OSError:
+        return None
+
+
+def _stat(pid: int) -> list[str]:
+    """``/proc/PID/stat`` from the state on (the command's name may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(server: int | None) -> tuple[float, float]:
+    """CPU seconds used so far by this process and by the database server (its own, its live
+    backends' and helpers', and the reaped ones'): the import's cost in CPU, which a machine
+    shared with other work does not inflate as it does the wall time."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ticks = 0
+    if server is not None:
+        with contextlib.suppress(OSError):
+            fields = _stat(server)
+            ticks += sum(int(f) for f in fields[11:15])  # utime, stime, and its reaped children's
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError):
+                    fields = _stat(int(entry.name))
+                    if int(fields[1]) == server:
+                        ticks += int(fields[11]) + int(fields[12])
+    return own.ru_utime + own.ru_stime, ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -330,6 +373,11 @@ def main() -> None:
             print(
                 f"{label}: {rate:,.0f} rows/s ({seconds:.2f} s); ratio to the floor: {rate / floor_rate:.2%}"
             )
+        own, server = database.cpu
+        print(
+            f"import CPU: this process {own:.2f} s ({own / rows * 1e6:,.0f} µs a row), "
+            f"PostgreSQL {server:.2f} s ({server / rows * 1e6:,.0f} µs a row)"
+        )
         outcomes = {k: v for k, v in database.summary.items() if k != "problems"}
         print(f"import outcomes: {outcomes}, problems: {len(database.summary.get('problems', []))}")
 

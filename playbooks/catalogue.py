@@ -61,6 +61,16 @@ class Catalogue:
                 self.by_id[item.playbook.id] = item  # a later folder's playbook replaces the shipped one
             if item.snippets is not None and not item.problems:
                 self.snippets_loaded.extend(item.snippets.snippets)
+        #: The playbooks that can be suggested, each with its keywords case-folded once: a bulk
+        #: import asks for suggestions for every ticket it opens.
+        self.suggestible: list[tuple[Playbook, tuple[tuple[str, str], ...]]] = [
+            (
+                book,
+                tuple((word, word.casefold()) for words in book.trigger.keywords.values() for word in words),
+            )
+            for item in self.by_id.values()
+            if (book := item.playbook) is not None and not item.problems
+        ]
 
     def listing(self) -> list[PlaybookListing]:
         return [
@@ -93,11 +103,9 @@ class Catalogue:
 
     def suggest(self, facts: TicketFacts) -> list[PlaybookSuggestion]:
         found: list[PlaybookSuggestion] = []
-        for item in self.by_id.values():
-            book = item.playbook
-            if book is None or item.problems:
-                continue
-            reason = _reason(book, facts)
+        said = facts.text.casefold()
+        for book, keywords in self.suggestible:
+            reason = _reason(book, facts, said, keywords)
             if reason is not None:
                 found.append(
                     PlaybookSuggestion(
@@ -177,7 +185,11 @@ class Catalogue:
             return False
 
 
-def _reason(book: Playbook, facts: TicketFacts) -> tuple[str, str] | None:
+def _reason(
+    book: Playbook, facts: TicketFacts, said: str, keywords: tuple[tuple[str, str], ...]
+) -> tuple[str, str] | None:
+    """Why ``book`` fits the ticket, if it does; ``said`` is the ticket's text case-folded and
+    ``keywords`` the trigger's words, each with its case-folded form."""
     trigger = book.trigger
     if trigger.channels and facts.channel not in trigger.channels:
         return None
@@ -189,11 +201,9 @@ def _reason(book: Playbook, facts: TicketFacts) -> tuple[str, str] | None:
         return ("csat", str(facts.csat))
     if facts.scenario in trigger.scenarios:
         return ("scenario", facts.scenario)
-    said = facts.text.casefold()
-    for words in trigger.keywords.values():
-        for word in words:
-            if word.casefold() in said:
-                return ("keyword", word)
+    for word, folded in keywords:
+        if folded in said:
+            return ("keyword", word)
     if trigger.organization_kinds and not trigger.keywords:
         return ("organization", facts.organization_kind or "")
     return None

@@ -15,13 +15,11 @@ reason, never an exception that stops the run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import logging
 import os
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 from channels.email.ingest import EmailIngest, MailResult, Outcome, StoredMails
 from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from channels.email.sources import Item
+from channels.import_gc import collector_for_bulk, worker_started
 
 log = logging.getLogger(__name__)
 
@@ -41,35 +40,6 @@ PARSE_SLICE = 4
 #: one's database work instead of taking turns with it. More than one buys nothing: this process
 #: and PostgreSQL fill the other core.
 DEFAULT_PARSE_WORKERS = 1 if len(os.sched_getaffinity(0)) > 1 else 0
-
-
-#: Allocations between two young collections while importing (CPython's default: 700).
-IMPORT_GC_THRESHOLD = 10_000
-
-
-@contextlib.contextmanager
-def _collector_for_bulk() -> Iterator[None]:
-    """Fewer, cheaper cyclic garbage collections while importing.
-
-    A batch allocates hundreds of thousands of short-lived objects (parsed mails, row dicts) that
-    reference counting frees; at the default threshold the collector still ran every 700
-    allocations, and its older generations walked everything loaded at start-up (modules, table
-    metadata) again and again. Frozen, that start-up heap is skipped; a higher threshold collects
-    less often."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(IMPORT_GC_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-def _parse_worker_started() -> None:
-    """A parse worker process inherits start-up's heap: out of its collector's way too."""
-    gc.freeze()
-    gc.set_threshold(IMPORT_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 @dataclass
@@ -114,7 +84,7 @@ async def import_mail(
     mailbox = ingest.mailbox(channel_id)
     loop = asyncio.get_running_loop()
     executor: Executor | None = (
-        ProcessPoolExecutor(parse_workers, initializer=_parse_worker_started) if parse_workers > 0 else None
+        ProcessPoolExecutor(parse_workers, initializer=worker_started) if parse_workers > 0 else None
     )
 
     def done(item: Item, result: MailResult) -> None:
@@ -183,7 +153,7 @@ async def import_mail(
 
     storing: asyncio.Future[tuple[list[Item], Mails, StoredMails | None]] | None = None
     try:
-        with _collector_for_bulk():
+        with collector_for_bulk():
             if chunks:
                 parsing.append(asyncio.ensure_future(prepare(chunks[0])))
                 storing = asyncio.ensure_future(store(0))

@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from channels.import_gc import collector_for_bulk
 from channels.phone.calls import CallProblem, to_message
 from channels.phone.lines import Line
 from channels.phone.records import CallRecord
@@ -94,6 +95,19 @@ async def import_calls(
     on_done: Callable[[int], None] | None = None,
 ) -> Summary:
     """Place ``calls`` on their tickets (or in the log), counting each outcome in ``summary``."""
+    with collector_for_bulk():
+        return await _import(hub, line, calls, summary, batch_size=batch_size, on_done=on_done)
+
+
+async def _import(
+    hub: Hub,
+    line: Line,
+    calls: Sequence[Sourced],
+    summary: Summary,
+    *,
+    batch_size: int,
+    on_done: Callable[[int], None] | None,
+) -> Summary:
     summary.calls += len(calls)
     pending: tuple[ingest.StoredMany, list[tuple[Sourced, InboundMessage]]] | None = None
     follow_ups = _FollowUps(hub)

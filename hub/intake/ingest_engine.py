@@ -267,6 +267,7 @@ class Engine:
         self.channels: dict[uuid.UUID, Channel] = {}
         self.contacts: dict[tuple[ChannelKind, str], _Contact] = {}
         self.identities: dict[tuple[ChannelKind, str], uuid.UUID] = {}
+        self.keys: dict[tuple[uuid.UUID, str], tuple[ChannelKind, str]] = {}
         self.new_contacts: list[dict[str, Any]] = []
         self.new_identities: list[dict[str, Any]] = []
         self.renamed: dict[uuid.UUID, str] = {}
@@ -328,8 +329,14 @@ class Engine:
     # -- load ------------------------------------------------------------------------------------
 
     def _key(self, message: InboundMessage) -> tuple[ChannelKind, str]:
-        kind = self.channels[message.channel_id].kind
-        return kind, normalise(kind, message.sender.identity, keep_unparseable=True)
+        """The sender's identity key; asked three times per message, normalised once (a phone
+        number's parse is the dearest step of a call's import)."""
+        asked = (message.channel_id, message.sender.identity)
+        found = self.keys.get(asked)
+        if found is None:
+            kind = self.channels[message.channel_id].kind
+            found = self.keys[asked] = (kind, normalise(kind, message.sender.identity, keep_unparseable=True))
+        return found
 
     async def _load_channels(self, messages: list[InboundMessage]) -> None:
         wanted = sorted({m.channel_id for m in messages})

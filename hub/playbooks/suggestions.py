@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.dialects.postgresql import distinct_on
 
+from hub import bulk
 from hub.domain import Direction, PlaybookRunStatus
 from hub.events import EventBus
 from hub.models import CsatSurvey, Message, Organization, PlaybookRun, PlaybookSuggestionRow, Ticket
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from hub.core import Hub
+
+
+#: One statement for a whole batch's suggestions, its rows as arrays: a bulk import opens hundreds
+#: of tickets per batch, and a multi-row ``VALUES`` costs SQLAlchemy more than the database.
+_UPSERT = bulk.insert_rows(
+    PlaybookSuggestionRow.__table__,
+    ["ticket_id", "cause", "suggestions", "at"],
+    suffix=(
+        "ON CONFLICT (ticket_id) DO UPDATE SET cause = excluded.cause, "
+        "suggestions = excluded.suggestions, at = excluded.at"
+    ),
+)
 
 
 def subscribe(bus: EventBus) -> None:
@@ -149,15 +162,7 @@ async def suggest(hub: Hub, ticket_ids: list[uuid.UUID], *, cause: str) -> None:
             found = [as_json(s) for s in hub.playbooks.suggest(facts)]
             rows.append({"ticket_id": ticket.id, "cause": cause, "suggestions": found, "at": now})
         if rows:
-            statement = insert(PlaybookSuggestionRow).values(rows)
-            await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["ticket_id"],
-                    set_={
-                        "cause": statement.excluded.cause,
-                        "suggestions": statement.excluded.suggestions,
-                        "at": statement.excluded.at,
-                    },
-                )
-            )
+            # Ticket order: two imports suggesting for the same tickets lock them in one order.
+            rows.sort(key=lambda row: row["ticket_id"])
+            await _UPSERT.execute(await session.connection(), rows)
         await uow.commit()
