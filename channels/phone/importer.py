@@ -114,21 +114,16 @@ async def _import(
     try:
         for start in range(0, len(calls), batch_size):
             chunk = calls[start : start + batch_size]
-            ready, internal = await _prepare(hub, line, chunk, summary)
-            if internal:
-                for new in await ingest.keep_logged(hub, internal):
-                    summary.internal += 1 if new else 0
-                    summary.duplicate += 0 if new else 1
-            # No payload beside the message: the raw row's message holds the whole call already.
-            items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in ready]
-            storing = asyncio.create_task(ingest.store_many(hub, items))
+            # Batch k+1 is read into messages and stored while batch k is processed: its Python
+            # work fills the processing's waits on the database.
+            storing = asyncio.create_task(_store(hub, line, chunk, summary))
             if pending is not None:
                 await _finish(hub, *pending, summary, follow_ups)
                 if on_done is not None:
                     on_done(len(pending[1]))
-            pending = (await storing, ready)
+            pending = await storing
             if on_done is not None:
-                on_done(len(chunk) - len(ready))
+                on_done(len(chunk) - len(pending[1]))
         if pending is not None:
             await _finish(hub, *pending, summary, follow_ups)
             if on_done is not None:
@@ -157,6 +152,21 @@ class _FollowUps:
         if self.running is not None:
             running, self.running = self.running, None
             await running
+
+
+async def _store(
+    hub: Hub, line: Line, chunk: Sequence[Sourced], summary: Summary
+) -> tuple[ingest.StoredMany, list[tuple[Sourced, InboundMessage]]]:
+    """A batch's calls as messages, their raw rows committed (calls between two extensions kept
+    in the log at once); what :func:`_finish` processes."""
+    ready, internal = await _prepare(hub, line, chunk, summary)
+    if internal:
+        for new in await ingest.keep_logged(hub, internal):
+            summary.internal += 1 if new else 0
+            summary.duplicate += 0 if new else 1
+    # No payload beside the message: the raw row's message holds the whole call already.
+    items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in ready]
+    return await ingest.store_many(hub, items), ready
 
 
 async def _prepare(
