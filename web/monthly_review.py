@@ -53,6 +53,10 @@ class Formats:
         return f"{now - before:+d}" if now != before else "±0"
 
     def late(self, seconds: float) -> str:
+        """Lateness in business time: a reply due at the end of the working day and sent that
+        evening is a breach by less than a minute of it, which "0 min" would deny."""
+        if seconds < 60:
+            return self.t("mr.under_a_minute")
         minutes = round(seconds / 60)
         if minutes < 60:
             return self.t("mr.minutes", n=minutes)

@@ -69,6 +69,7 @@ MONTHLY_UI: dict[str, dict[str, str]] = {
     "mr.target.escalation_2": {"en": "Escalation tier 2", "zh-CN": "二级升级时限"},
     "mr.target.escalation_3": {"en": "Escalation tier 3", "zh-CN": "三级升级时限"},
     "mr.minutes": {"en": "{n} min", "zh-CN": "{n} 分钟"},
+    "mr.under_a_minute": {"en": "under 1 min", "zh-CN": "不到 1 分钟"},
     "mr.hours": {"en": "{n} h", "zh-CN": "{n} 小时"},
     # Satisfaction.
     "mr.csat": {"en": "Client satisfaction", "zh-CN": "客户满意度"},
