@@ -57,7 +57,8 @@ function body(form) {
 
 async function submit(event) {
   const form = event.target.closest("form[data-api]");
-  if (!form) return;
+  // A form portal.js already sent (the orders' and deliveries' forms share the layout): sent once.
+  if (!form || event.defaultPrevented) return;
   event.preventDefault();
   const button = event.submitter || form.querySelector("button[type=submit]");
   const data = body(form);
