@@ -113,6 +113,23 @@ async def _failed(hub: Hub, message_id: uuid.UUID, detail: str, attempt: int, tr
     raise RetryLater(media_backoff(attempt), detail)
 
 
+#: Channels whose settings this process has already said it cannot fetch profiles with.
+_UNFETCHABLE: set[uuid.UUID] = set()
+
+
+def _not_fetched(channel_id: uuid.UUID, identity: str, problem: ConfigProblem) -> None:
+    """Say it once per channel and process: the cause is the channel's, not the follower's, and
+    every follower's message would repeat it (``make demo`` has no AppSecret: a line per seeded
+    follower in the demo's terminal)."""
+    if channel_id in _UNFETCHABLE:
+        log.debug("the WeChat profile of %s is not fetched: %s", identity, problem)
+        return
+    _UNFETCHABLE.add(channel_id)
+    log.warning(
+        "WeChat profiles on channel %s are not fetched (first: %s): %s", channel_id, identity, problem
+    )
+
+
 async def refresh_profile(
     hub: Hub, api: WeChatApi, channel_id: uuid.UUID, identity: str, *, last_try: bool = False
 ) -> bool:
@@ -127,7 +144,7 @@ async def refresh_profile(
         config = WeChatConfig.load(hub.settings.secret_key, channel.id, channel.config)
     except ConfigProblem as exc:
         # Retrying cannot mend a channel's settings; the sender's next message asks again.
-        log.warning("the WeChat profile of %s is not fetched: %s", identity, exc)
+        _not_fetched(channel.id, identity, exc)
         return False
     openid = config.openid(identity)
     if openid is None:
@@ -135,7 +152,7 @@ async def refresh_profile(
     try:
         info = await api.user_info(config, openid)
     except ConfigProblem as exc:  # no AppSecret in this process's environment: waiting cannot help
-        log.warning("the WeChat profile of %s is not fetched: %s", identity, exc)
+        _not_fetched(channel.id, identity, exc)
         return False
     except (WeChatApiError, Unreachable, TokenUnavailable) as exc:
         if last_try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -286,8 +287,14 @@ async def test_a_channel_without_its_credentials_gives_up_the_profile_quietly(hu
     await factories.inbound(hub, channel.id, sender=identity, text="你好")
 
     api = runtime.channels.connection("wechat").api
+    caplog.set_level(logging.WARNING, logger="channels.wechat.jobs")
     assert await jobs.refresh_profile(hub, api, channel.id, identity) is False
-    assert (
-        "is not fetched: the AppSecret is missing: set the environment variable HUB_TEST_UNSET" in caplog.text
-    )
+    (warning,) = caplog.records
+    assert f"WeChat profiles on channel {channel.id} are not fetched" in warning.getMessage()
+    assert "the AppSecret is missing: set the environment variable HUB_TEST_UNSET" in warning.getMessage()
     assert (await _only(hub, ContactIdentity, ContactIdentity.value == identity)).profile == {}
+    # The next follower of the same channel: the cause is the channel's, said once already.
+    other = f"{pushes.APP_ID}:oNoCredentialsEither"
+    await factories.inbound(hub, channel.id, sender=other, text="在吗")
+    assert await jobs.refresh_profile(hub, api, channel.id, other) is False
+    assert len(caplog.records) == 1
