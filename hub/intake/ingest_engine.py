@@ -168,6 +168,7 @@ _MARK_PROCESSED = bulk.update_rows(
 )
 _INSERT_CLOCKS = bulk.insert_rows(_CLOCKS, ["ticket_id"], suffix="ON CONFLICT DO NOTHING")
 _WRITE_CLOCKS = bulk.update_rows(_CLOCKS, "ticket_id", sla.STORED_COLUMNS)
+_INSERT_EVALUATED_CLOCKS = bulk.insert_rows(_CLOCKS, ["ticket_id", *sla.STORED_COLUMNS])
 #: :func:`.windows.grant` for many rows: executemany runs them in order, so a sender's later
 #: message sees the window an earlier one opened.
 _GRANT_WINDOW = (
@@ -1063,15 +1064,24 @@ class Engine:
             return
         now = self.hub.clock.now()
         ids = sorted(self.touched)
-        await _INSERT_CLOCKS.execute(self.connection, [{"ticket_id": i} for i in ids])
-        await self.connection.execute(
-            sa.select(_CLOCKS.c.ticket_id)
-            .where(_CLOCKS.c.ticket_id.in_(ids))
-            .order_by(_CLOCKS.c.ticket_id)
-            .with_for_update()
-        )
-        rows = [
-            {"ticket_id": ticket_id, **sla.stored_values(evaluation, now)}
-            for ticket_id, evaluation in await sla.evaluate_tickets(self.context, ids, now)
-        ]
-        await _WRITE_CLOCKS.execute(self.connection, rows)
+        # A ticket this batch opened is seen by no other transaction: its clock row is inserted
+        # whole, once evaluated. The others' rows are locked first, so that two transactions
+        # refreshing one ticket write in turn, each from the log as the other left it.
+        known = [i for i in ids if i not in self.ticket_rows]
+        if known:
+            await _INSERT_CLOCKS.execute(self.connection, [{"ticket_id": i} for i in known])
+            await self.connection.execute(
+                sa.select(_CLOCKS.c.ticket_id)
+                .where(_CLOCKS.c.ticket_id.in_(known))
+                .order_by(_CLOCKS.c.ticket_id)
+                .with_for_update()
+            )
+        opened: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
+        for ticket_id, evaluation in await sla.evaluate_tickets(self.context, ids, now):
+            row = {"ticket_id": ticket_id, **sla.stored_values(evaluation, now)}
+            (opened if ticket_id in self.ticket_rows else updated).append(row)
+        if opened:
+            await _INSERT_EVALUATED_CLOCKS.execute(self.connection, opened)
+        if updated:
+            await _WRITE_CLOCKS.execute(self.connection, updated)
