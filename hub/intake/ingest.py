@@ -391,7 +391,7 @@ async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
             row.id: row
             for row in await connection.execute(
                 sa.select(_RAW.c.id, _RAW.c.status, _RAW.c.error, _RAW.c.ticket_id, _RAW.c.message_id)
-                .where(_RAW.c.id.in_(ids))
+                .where(bulk.any_of(_RAW.c.id, ids))
                 .order_by(_RAW.c.id)
                 .with_for_update()
             )

@@ -358,7 +358,7 @@ class Engine:
             rows = await self.connection.execute(
                 sa.select(_CI.c.value, _CI.c.id, _C.c.id, _C.c.name, _C.c.organization_id)
                 .join(_C, _C.c.id == _CI.c.contact_id)
-                .where(_CI.c.kind == kind, _CI.c.value.in_(values))
+                .where(_CI.c.kind == kind, bulk.any_of(_CI.c.value, values))
             )
             for value, identity_id, contact_id, contact_name, organization_id in rows:
                 self.contacts[(kind, value)] = _Contact(contact_id, contact_name, organization_id)
@@ -550,7 +550,7 @@ class Engine:
         if recent:
             await self._select_tickets(
                 sa.and_(
-                    sa.tuple_(Ticket.contact_id, Ticket.channel_id).in_(sorted(recent)),
+                    bulk.pairs_in(Ticket.contact_id, Ticket.channel_id, sorted(recent)),
                     Ticket.status.in_(sorted(s.value for s in ACTIVE_STATUSES)),
                     Ticket.last_message_at >= now - self.thread_window,
                 )
@@ -558,7 +558,7 @@ class Engine:
         if latest:
             newest = (
                 sa.select(Ticket.id)
-                .where(sa.tuple_(Ticket.contact_id, Ticket.channel_id).in_(sorted(latest)))
+                .where(bulk.pairs_in(Ticket.contact_id, Ticket.channel_id, sorted(latest)))
                 .order_by(
                     Ticket.contact_id,
                     Ticket.channel_id,
@@ -1072,7 +1072,7 @@ class Engine:
             await _INSERT_CLOCKS.execute(self.connection, [{"ticket_id": i} for i in known])
             await self.connection.execute(
                 sa.select(_CLOCKS.c.ticket_id)
-                .where(_CLOCKS.c.ticket_id.in_(known))
+                .where(bulk.any_of(_CLOCKS.c.ticket_id, known))
                 .order_by(_CLOCKS.c.ticket_id)
                 .with_for_update()
             )

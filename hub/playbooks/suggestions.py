@@ -74,7 +74,7 @@ async def ratings(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> dict[uu
     """The rating each of these tickets' answered survey gave, if any."""
     rows = await session.execute(
         sa.select(CsatSurvey.ticket_id, CsatSurvey.rating)
-        .where(CsatSurvey.ticket_id.in_(ticket_ids), CsatSurvey.rating.is_not(None))
+        .where(bulk.any_of(CsatSurvey.ticket_id, ticket_ids), CsatSurvey.rating.is_not(None))
         .order_by(CsatSurvey.ticket_id, CsatSurvey.answered_at.desc())
         .ext(distinct_on(CsatSurvey.ticket_id))
     )
@@ -114,7 +114,7 @@ async def suggest(hub: Hub, ticket_ids: list[uuid.UUID], *, cause: str) -> None:
             await session.execute(
                 sa.select(
                     Ticket.id, Ticket.scenario, Ticket.channel_kind, Ticket.subject, Ticket.organization_id
-                ).where(Ticket.id.in_(wanted))
+                ).where(bulk.any_of(Ticket.id, wanted))
             )
         ).all()
         first_words: dict[uuid.UUID, str] = {
@@ -122,7 +122,7 @@ async def suggest(hub: Hub, ticket_ids: list[uuid.UUID], *, cause: str) -> None:
             for ticket_id, text in (
                 await session.execute(
                     sa.select(Message.ticket_id, Message.text)
-                    .where(Message.ticket_id.in_(wanted), Message.direction == Direction.INBOUND)
+                    .where(bulk.any_of(Message.ticket_id, wanted), Message.direction == Direction.INBOUND)
                     .order_by(Message.ticket_id, Message.created_at, Message.id)
                     .ext(distinct_on(Message.ticket_id))
                 )
@@ -140,7 +140,7 @@ async def suggest(hub: Hub, ticket_ids: list[uuid.UUID], *, cause: str) -> None:
         running = set(
             await session.scalars(
                 sa.select(PlaybookRun.ticket_id).where(
-                    PlaybookRun.ticket_id.in_(wanted),
+                    bulk.any_of(PlaybookRun.ticket_id, wanted),
                     PlaybookRun.is_primary,
                     PlaybookRun.status == PlaybookRunStatus.ACTIVE,
                 )

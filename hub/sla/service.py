@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import bulk
 from hub.calendars import names
 from hub.calendars import service as calendars
 from hub.calendars.durations import parse_duration
@@ -242,7 +243,7 @@ async def facts_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> d
             Ticket.escalation_level,
         )
         .outerjoin(Organization, Organization.id == Ticket.organization_id)
-        .where(Ticket.id.in_(ticket_ids))
+        .where(bulk.any_of(Ticket.id, ticket_ids))
     )
     running = {
         ticket_id: (playbook_id, sla)
@@ -250,7 +251,7 @@ async def facts_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> d
             sa.select(PlaybookRun.ticket_id, PlaybookRun.playbook_id, PlaybookVersionRow.document["sla"])
             .join(PlaybookVersionRow, PlaybookVersionRow.digest == PlaybookRun.digest)
             .where(
-                PlaybookRun.ticket_id.in_(ticket_ids),
+                bulk.any_of(PlaybookRun.ticket_id, ticket_ids),
                 PlaybookRun.is_primary,
                 PlaybookRun.status == PlaybookRunStatus.ACTIVE,
             )
@@ -287,7 +288,7 @@ async def events_for(
     rows = await session.execute(
         sa.select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.at)
         .outerjoin(Message, reply)
-        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind.in_(_CLOCK_KINDS))
+        .where(bulk.any_of(TicketEvent.ticket_id, ticket_ids), TicketEvent.kind.in_(_CLOCK_KINDS))
         .where(Message.delivery_status.is_distinct_from(DeliveryStatus.FAILED))
         .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
     )
@@ -300,7 +301,7 @@ async def events_for(
 async def recorded_for(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
     rows = await session.execute(
         sa.select(TicketEvent.ticket_id, TicketEvent.dedupe_key).where(
-            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.dedupe_key.is_not(None)
+            bulk.any_of(TicketEvent.ticket_id, ticket_ids), TicketEvent.dedupe_key.is_not(None)
         )
     )
     found: dict[uuid.UUID, set[str]] = defaultdict(set)
