@@ -161,26 +161,10 @@ class RandomIds:
 Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
 
 
-def any_of(column: Column, values: Sequence[Any], element: Any = None) -> sa.ColumnElement[bool]:
+def any_of(column: Column, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     """``column = ANY(:array)``: the set-based reads' ``IN`` with one array parameter.
 
     ``IN (...)`` spends a parameter per value: a batch's 500 ids make a statement of 500
     parameters that SQLAlchemy renders and PostgreSQL parses and plans for each batch size seen,
-    several times the cost of running it. One array parameter is one statement, planned once.
-    ``element`` is the array's element type (default: the column's)."""
-    array = pg.ARRAY(element if element is not None else column.type)
-    return column == sa.any_(sa.bindparam(None, list(values), type_=array))
-
-
-def pairs_in(first: Column, second: Column, pairs: Sequence[tuple[Any, Any]]) -> sa.ColumnElement[bool]:
-    """``(first, second) IN (SELECT * FROM unnest(:firsts, :seconds))``: a tuple ``IN`` over two
-    array parameters (see :func:`any_of`), which PostgreSQL answers by index lookups per pair."""
-    wanted = (
-        sa.func.unnest(
-            sa.bindparam(None, [a for a, _ in pairs], type_=pg.ARRAY(first.type)),
-            sa.bindparam(None, [b for _, b in pairs], type_=pg.ARRAY(second.type)),
-        )
-        .table_valued("first", "second")
-        .render_derived()
-    )
-    return sa.tuple_(first, second).in_(sa.select(wanted.c.first, wanted.c.second))
+    several times the cost of running it. One array parameter is one statement, planned once."""
+    return column == sa.any_(sa.bindparam(None, list(values), type_=pg.ARRAY(column.type)))
