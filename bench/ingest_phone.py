@@ -1,7 +1,7 @@
 """Phone call-log reading rate against the CSV module's parse rate, on the same generated file.
 
     .venv/bin/python bench/ingest_phone.py [--rows 100000] [--seed 7] [--clients 20000]
-        [--batch-size 500] [--data-dir var-bench]
+        [--batch-size 1000] [--data-dir var-bench]
 
 Writes ``--rows`` Asterisk ``cdr_csv`` rows (21 columns: loguniqueid, loguserfield,
 newcdrcolumns) into a temporary Master.csv with the writer the fixtures use
@@ -342,7 +342,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--clients", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var-bench")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -30,7 +30,12 @@ from hub.intake import ingest
 from hub.intake.inbound import InboundMessage, IngestResult
 from hub.uow import held_after_commit
 
-BATCH_SIZE = 500
+#: Calls per batch (``hub ingest phone``'s default, which names it again so as not to import
+#: this module to print its help): measured at 100,000 calls, 500 → 1,000 took PostgreSQL's
+#: CPU from 188 to 163 µs a row (each batch's statements, plans, commits and statement triggers
+#: cost the same however many rows they carry) and the rate from 2,232 to 2,421 rows/s; a batch
+#: of 1,000 calls is about 1.3 MB of rows and holds its tickets' locks for about half a second.
+BATCH_SIZE = 1000
 
 
 @dataclass

@@ -38,7 +38,7 @@ FORMATS = ("auto", "asterisk", "asterisk-custom", "freeswitch-csv", "freeswitch-
     help="The zone of times the files write without one (the PBX's local time).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object as the last line.")
-@click.option("--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True, hidden=True)
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=1000, show_default=True, hidden=True)
 def ingest_phone(
     paths: tuple[Path, ...],
     channel_id: uuid.UUID,
