@@ -18,9 +18,34 @@ from hub.errors import NotFound
 from hub.models import Organization, Team, User
 
 
-async def list_organizations(session: AsyncSession, actor: Actor) -> list[Organization]:
-    rows = await session.scalars(scope.select(actor, Organization).order_by(Organization.name))
+async def list_organizations(
+    session: AsyncSession, actor: Actor, *, containing: str | None = None, limit: int | None = None
+) -> list[Organization]:
+    """By name; ``containing``: only names holding that text in any case, those that start with it
+    first (what a typeahead offers as the agent types, instead of every organisation on every page)."""
+    query = scope.select(actor, Organization)
+    if containing:
+        place = sa.func.strpos(sa.func.lower(Organization.name), containing.lower())
+        query = query.where(place > 0).order_by(place != 1)
+    rows = await session.scalars(query.order_by(Organization.name).limit(limit))
     return list(rows)
+
+
+async def organization_named(session: AsyncSession, actor: Actor, text: str) -> Organization | None:
+    """The organisation a typed name means: the one of that name (in this case, else in any), else
+    the only one whose name holds the text; None when there is none, or several."""
+    lowered = sa.func.lower(Organization.name)
+    rows = list(
+        await session.scalars(
+            scope.select(actor, Organization)
+            .where(sa.func.strpos(lowered, text.lower()) > 0)
+            .order_by(lowered != text.lower(), Organization.name != text, Organization.name)
+            .limit(2)
+        )
+    )
+    if rows and (rows[0].name.lower() == text.lower() or len(rows) == 1):
+        return rows[0]
+    return None
 
 
 async def organization(session: AsyncSession, actor: Actor, organization_id: uuid.UUID) -> Organization:

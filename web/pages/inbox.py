@@ -48,6 +48,10 @@ STAFF_SORT = "due"
 #: Partners see neither the clocks nor who handles a ticket: newest first, and no sort by those.
 PARTNER_SORTS = ticket_views.SORTS - {"due", "-due", "assignee", "-assignee"}
 SLA_STATES = ("breached", "at_risk", "on_track")
+#: The filters a saved view keeps besides the view, status, channel, scenario and search.
+FIELDS = ("priority", "assignee", "team", "organization", "organization_name", "tag", "sla", "sort")
+#: An organisation filter by a name no organisation has: no ticket matches it.
+NO_ORGANIZATION = uuid.UUID(int=0)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -75,6 +79,9 @@ class InboxQuery:
     assignee: str = ""
     team: uuid.UUID | None = None
     organization: uuid.UUID | None = None
+    #: A typed organisation name that matched none (``organization`` is then ``NO_ORGANIZATION``),
+    #: kept so that links and "more" list the same nothing and the field still shows it.
+    organization_name: str = ""
     tag: str = ""
     sla: str = ""
     sort: str = ticket_views.NEWEST_FIRST
@@ -97,6 +104,7 @@ class InboxQuery:
         sorts = ticket_views.SORTS if staff else PARTNER_SORTS
         assignee = more.get("assignee") or ""
         sort = more.get("sort") or ""
+        unmatched = (more.get("organization_name") or "").strip()[:200]
         return cls(
             view=view if view in views else DEFAULT_VIEW,
             status=_enum(TicketStatus, status),
@@ -106,7 +114,8 @@ class InboxQuery:
             priority=_enum(Priority, more.get("priority")),
             assignee=assignee if staff and (assignee in ("me", "none") or _id(assignee)) else "",
             team=_id(more.get("team")) if staff else None,
-            organization=_id(more.get("organization")),
+            organization=NO_ORGANIZATION if unmatched else _id(more.get("organization")),
+            organization_name=unmatched,
             tag=(more.get("tag") or "").strip().lower()[:64],
             sla=(more.get("sla") or "") if staff and more.get("sla") in SLA_STATES else "",
             sort=sort if sort in sorts else (STAFF_SORT if staff else ticket_views.NEWEST_FIRST),
@@ -139,7 +148,8 @@ class InboxQuery:
             "priority": self.priority.value if self.priority else "",
             "assignee": self.assignee,
             "team": str(self.team or ""),
-            "organization": str(self.organization or ""),
+            "organization": "" if self.organization_name else str(self.organization or ""),
+            "organization_name": self.organization_name,
             "tag": self.tag,
             "sla": self.sla,
             "q": self.q,
@@ -165,12 +175,13 @@ class InboxQuery:
 async def _rows(
     db: AsyncSession, user: CurrentUser, query: InboxQuery, cursor: str | None, limit: int, now: datetime
 ) -> dict[str, Any]:
-    """The page of tickets plus the names the rows show, read through the hub's views."""
+    """The page of tickets plus the names the rows show (and the organisation filtered by), read
+    through the hub's views."""
     page = await ticket_views.list_tickets(
         db, user.actor, query.ticket_filter(), cursor=cursor, limit=limit, sort=query.sort
     )
     organizations = await directory.organizations_by_id(
-        db, user.actor, {t.organization_id for t, _ in page.items}
+        db, user.actor, {t.organization_id for t, _ in page.items} | {query.organization}
     )
     people = {u.id: u for u in await directory.list_users(db, user.actor)} if user.is_staff else {}
     slas: dict[uuid.UUID, SlaSummary | None] = {}
@@ -195,19 +206,29 @@ async def inbox_filters(
     assignee: FromQuery[str | None] = None,
     team: FromQuery[str | None] = None,
     organization: FromQuery[str | None] = None,
+    organization_name: FromQuery[str | None] = None,
     tag: FromQuery[str | None] = None,
     sla: FromQuery[str | None] = None,
     sort: FromQuery[str | None] = None,
     saved: FromQuery[str | None] = None,
 ) -> InboxQuery:
     """The filters of the query string, read alike for the whole page and for more of its rows; a
-    saved view's id (``saved``) stands for the filters it keeps."""
+    saved view's id (``saved``) stands for the filters it keeps.
+
+    The organisation comes by id from links, or by the name typed in the filter form
+    (``organization_name``, which wins when sent): the form offers names as the agent types
+    (``typeahead.js``) rather than listing every organisation on every page."""
     user: CurrentUser = request.user
+    if organization_name is not None and user.is_staff:
+        typed = organization_name.strip()[:200]
+        found = await directory.organization_named(db, user.actor, typed) if typed else None
+        organization, organization_name = (str(found.id), None) if found else (None, typed)
     fields = {
         "priority": priority,
         "assignee": assignee,
         "team": team,
         "organization": organization,
+        "organization_name": organization_name,
         "tag": tag,
         "sla": sla,
         "sort": sort,
@@ -218,9 +239,17 @@ async def inbox_filters(
         view, status, channel, scenario, q = (
             kept.pop(k, None) for k in ("view", "status", "channel", "scenario", "q")
         )
-        fields = {k: kept.get(k) for k in fields}
+        fields = {k: kept.get(k) for k in FIELDS}
         fields["saved"] = str(saved_id)
     return InboxQuery.parse(user, view, status, channel, scenario, q, **fields)
+
+
+def _organization_label(query: InboxQuery, organizations: dict[uuid.UUID, Any]) -> str:
+    """What the organisation field shows: the name filtered by, or the name typed that matched none."""
+    if query.organization_name:
+        return query.organization_name
+    found = organizations.get(query.organization) if query.organization else None
+    return str(found.name) if found is not None else ""
 
 
 #: ``query`` is a name Litestar keeps for the raw query string.
@@ -246,7 +275,7 @@ async def inbox_page(
         priorities=list(Priority),
         sla_states=SLA_STATES if staff else (),
         teams=await directory.list_teams(db, user.actor) if staff else [],
-        all_organizations=await directory.list_organizations(db, user.actor) if staff else [],
+        organization_label=_organization_label(filters, rows["organizations"]),
         # With the demo data loaded, staff find the demo shop page (and its chat) from here.
         widget_demo=user.is_staff and await demo_chat_channel(db) is not None,
         **rows,
@@ -278,9 +307,7 @@ async def inbox_counts(request: Request, db: NamedDependency[AsyncSession]) -> d
         counts[name] = await ticket_views.count_tickets(db, user.actor, f)
     for row in await saved_views.visible(db, user.actor):
         kept = dict(row.filters)
-        fields = {
-            k: kept.get(k) for k in ("priority", "assignee", "team", "organization", "tag", "sla", "sort")
-        }
+        fields = {k: kept.get(k) for k in FIELDS}
         query = InboxQuery.parse(
             user,
             kept.get("view"),
