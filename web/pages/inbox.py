@@ -19,6 +19,7 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import batch_read
 from hub.accounts import directory
 from hub.domain import ACTIVE_STATUSES, ChannelKind, Priority, Scenario, TicketStatus
 from hub.sla import views as sla_views
@@ -27,8 +28,8 @@ from hub.tickets import views as ticket_views
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render
-from web.pages.sla_summary import SlaSummary, summarise
-from web.pages.widget import demo_chat_channel
+from web.pages.sla_summary import summarise
+from web.pages.widget import demo_chat_channels
 
 PAGE_SIZE = 50
 _ACTIVE = sorted(ACTIVE_STATUSES, key=list(TicketStatus).index)
@@ -173,22 +174,31 @@ class InboxQuery:
 
 
 async def _rows(
-    db: AsyncSession, user: CurrentUser, query: InboxQuery, cursor: str | None, limit: int, now: datetime
-) -> dict[str, Any]:
-    """The page of tickets plus the names the rows show (and the organisation filtered by), read
-    through the hub's views."""
+    db: AsyncSession,
+    user: CurrentUser,
+    query: InboxQuery,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+    *more: batch_read.Wanted[Any],
+) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The page of tickets plus the names and clocks the rows show (and the organisation filtered
+    by), read through the hub's views: the list, then everything beside it in one statement with
+    the ``more`` lists the caller wants (their records come back second)."""
     page = await ticket_views.list_tickets(
         db, user.actor, query.ticket_filter(), cursor=cursor, limit=limit, sort=query.sort
     )
-    organizations = await directory.organizations_by_id(
-        db, user.actor, {t.organization_id for t, _ in page.items} | {query.organization}
-    )
-    people = {u.id: u for u in await directory.list_users(db, user.actor)} if user.is_staff else {}
-    slas: dict[uuid.UUID, SlaSummary | None] = {}
+    ids = {t.organization_id for t, _ in page.items} | {query.organization}
+    beside: list[batch_read.Wanted[Any]] = [directory.organization_names(user.actor, ids)]
     if user.is_staff:
-        clocks = await sla_views.clocks_by_ticket(db, user.actor, [t.id for t, _ in page.items])
-        slas = {ticket_id: summarise(row, now) for ticket_id, row in clocks.items()}
-    return {"page": page, "organizations": organizations, "people": people, "slas": slas}
+        clocks = sla_views.clock_rows(user.actor, [t.id for t, _ in page.items])
+        beside += [directory.people_names(user.actor), clocks]
+    found = await batch_read.read(db, *beside, *more)
+    organizations = {o.id: o for o in found[0]}
+    people = {u.id: u for u in found[1]} if user.is_staff else {}
+    slas = {row.ticket_id: summarise(row, now) for row in found[2]} if user.is_staff else {}
+    rows = {"page": page, "organizations": organizations, "people": people, "slas": slas}
+    return rows, found[len(beside) :]
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=ticket_views.MAX_PAGE)]
@@ -261,23 +271,29 @@ async def inbox_page(
     request: Request, db: NamedDependency[AsyncSession], filters: NamedDependency[InboxQuery]
 ) -> Template:
     user: CurrentUser = request.user
-    rows = await _rows(db, user, filters, None, PAGE_SIZE, request.app.state.hub.clock.now())
     staff = user.is_staff
+    # The filters' choices and the saved views, read with the rows' names in one statement; with
+    # the demo data loaded, staff find the demo shop page (and its chat) from here.
+    choices = [directory.team_names(user.actor), demo_chat_channels()] if staff else []
+    now = request.app.state.hub.clock.now()
+    rows, found = await _rows(
+        db, user, filters, None, PAGE_SIZE, now, saved_views.visible_names(user.actor), *choices
+    )
+    saved, teams, demo = found if staff else [*found, [], []]
     return render(
         request,
         "inbox.html",
         query=filters,
         views=list(STAFF_VIEWS if staff else PARTNER_VIEWS),
-        saved=await saved_views.visible(db, user.actor),
+        saved=saved,
         statuses=list(TicketStatus),
         channels=list(ChannelKind),
         scenarios=list(Scenario),
         priorities=list(Priority),
         sla_states=SLA_STATES if staff else (),
-        teams=await directory.list_teams(db, user.actor) if staff else [],
+        teams=teams,
         organization_label=_organization_label(filters, rows["organizations"]),
-        # With the demo data loaded, staff find the demo shop page (and its chat) from here.
-        widget_demo=user.is_staff and await demo_chat_channel(db) is not None,
+        widget_demo=bool(demo),
         **rows,
     )
 
@@ -291,7 +307,7 @@ async def inbox_rows(
     limit: Limit = PAGE_SIZE,
 ) -> Template:
     user: CurrentUser = request.user
-    rows = await _rows(db, user, filters, cursor, limit, request.app.state.hub.clock.now())
+    rows, _ = await _rows(db, user, filters, cursor, limit, request.app.state.hub.clock.now())
     response = render(request, "_inbox_rows.html", query=filters, **rows)
     response.headers["X-Next-Cursor"] = rows["page"].next_cursor or ""
     return response
