@@ -435,6 +435,13 @@ def _decode_any(cursor: str) -> str | None:
         return None
 
 
+#: ``SET LOCAL`` of both settings, in one statement.
+_NO_GENERIC_NOR_PARALLEL_PLAN = sa.text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
+
+
 async def _due_page(
     session: AsyncSession, query: sa.Select[*Row], f: TicketFilter, sort: str, cursor: str | None, limit: int
 ) -> TicketPage:
@@ -445,7 +452,8 @@ async def _due_page(
         after = due_order.decode(cursor)
         if after is None:
             raise BadCursor()
-    await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # Planned for its own values (see list_tickets), and never as a parallel append (due_order.page).
+    await session.execute(_NO_GENERIC_NOR_PARALLEL_PLAN)
     clocked = _clocked(f)
     # One person's or one organisation's tickets are few beside everyone's: collected by their
     # own index and sorted. Walked in due order instead, an agent whose tickets are all closed
