@@ -74,6 +74,24 @@ class Clock:
         return self.local(at).isoformat(timespec="seconds") if at else ""
 
 
+class Once:
+    """``once(ui.status, ticket.status)``: a macro's markup for a value, made once per page.
+
+    A list's badges (channel, status, priority) take a handful of values over its 50 rows, yet each
+    was a macro call with its own translations and icon URL, row after row: a fifth of a page's
+    rendering."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, Any], Any] = {}
+
+    def __call__(self, macro: Any, value: Any) -> Any:
+        key = (macro.name, value)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = macro(value)
+        return made
+
+
 def human_size(t: Translator, size: int) -> str:
     if size < 1024:
         return t("size.bytes", n=size)
@@ -96,6 +114,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "clock": clock,
         "static": static_url,
         "size": lambda n: human_size(t, n),
+        "once": Once(),
         "script_text": t.script_texts(),
         # A text given in each language (a playbook's titles): the viewer's, else English.
         "loc": lambda texts: (texts or {}).get(locale) or (texts or {}).get("en") or "",
