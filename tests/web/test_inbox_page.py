@@ -11,7 +11,8 @@ from litestar.testing import AsyncTestClient
 from hub.accounts import users
 from hub.actors import CLI
 from hub.core import Hub
-from hub.domain import ChannelKind, Role
+from hub.domain import ChannelKind, Role, TicketStatus
+from hub.tickets import tickets
 from tests import factories
 
 pytestmark = pytest.mark.anyio
@@ -107,3 +108,41 @@ async def test_the_organisations_api_finds_names_holding_the_text_starting_ones_
     assert (await client.get("/api/v1/organizations", params={"limit": 0}, headers=agent)).status_code == 422
     partner = await client.get("/api/v1/organizations", params={"q": "east"}, headers=cast.as_(Role.PARTNER))
     assert partner.json() == []  # a partner still sees only its own
+
+
+async def test_the_views_counts_are_counted_together_and_match_their_lists(client, hub: Hub, cast) -> None:
+    east = await factories.organization(hub, name="East Precision", domains=["east.example"])
+    channel = await factories.channel(hub, ChannelKind.EMAIL)
+    agent = await factories.user(hub, Role.AGENT)
+    made = []
+    for n in range(5):
+        sender = f"c{n}@east.example" if n < 2 else f"c{n}@elsewhere.example"
+        made.append((await factories.inbound(hub, channel.id, sender=sender, subject=f"问题 {n}")).ticket_id)
+    await tickets.assign(hub, CLI, made[0], agent.id)
+    await tickets.set_status(hub, CLI, made[4], TicketStatus.CLOSED)
+    await _login(client, agent.email)
+    saved = []
+    for name, filters in (("East", {"view": "open", "organization": str(east.id)}), ("搜索", {"q": "问题"})):
+        created = await client.post(
+            "/api/v1/views", json={"name": name, "filters": filters}, headers={"X-CSRF-Token": _csrf(client)}
+        )
+        assert created.status_code == 201, created.text
+        saved.append(created.json()["id"])
+    counts = (await client.get("/inbox/counts")).json()
+    assert counts == {
+        "mine": 1,
+        "unassigned": 3,
+        "open": 4,
+        "breached": 0,
+        "callbacks": 0,
+        "all": 5,
+        saved[0]: 2,
+        saved[1]: None,  # a saved search has no badge
+    }
+    for view in ("mine", "unassigned", "open", "all"):
+        page = await client.get("/inbox/rows", params={"view": view})
+        assert page.text.count("<tr data-id=") == counts[view], view
+
+
+def _csrf(client: AsyncTestClient) -> str:
+    return str(client.cookies.get("hub_csrf"))

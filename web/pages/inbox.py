@@ -318,9 +318,7 @@ async def inbox_counts(request: Request, db: NamedDependency[AsyncSession]) -> d
     """Each view's ticket count (up to ``COUNT_CAP``; none for a saved search), keyed as the page's
     ``data-count-for`` attributes: the script asks again whenever a live update moved a ticket."""
     user: CurrentUser = request.user
-    counts: dict[str, int | None] = {}
-    for name, f in (STAFF_VIEWS if user.is_staff else PARTNER_VIEWS).items():
-        counts[name] = await ticket_views.count_tickets(db, user.actor, f)
+    lists = dict(STAFF_VIEWS if user.is_staff else PARTNER_VIEWS)
     for row in await saved_views.visible(db, user.actor):
         kept = dict(row.filters)
         fields = {k: kept.get(k) for k in FIELDS}
@@ -333,5 +331,6 @@ async def inbox_counts(request: Request, db: NamedDependency[AsyncSession]) -> d
             kept.get("q"),
             **fields,
         )
-        counts[str(row.id)] = await ticket_views.count_tickets(db, user.actor, query.ticket_filter())
-    return counts
+        lists[str(row.id)] = query.ticket_filter()
+    counts = await ticket_views.count_lists(db, user.actor, list(lists.values()))
+    return dict(zip(lists, counts, strict=True))
