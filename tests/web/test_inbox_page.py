@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from hub.accounts import users
 from hub.actors import CLI
 from hub.core import Hub
-from hub.domain import ChannelKind, Role, TicketStatus
+from hub.domain import ChannelKind, OrganizationKind, Role, TicketStatus
 from hub.tickets import tickets
 from tests import factories
 
@@ -146,3 +146,14 @@ async def test_the_views_counts_are_counted_together_and_match_their_lists(clien
 
 def _csrf(client: AsyncTestClient) -> str:
     return str(client.cookies.get("hub_csrf"))
+
+
+async def test_a_partner_has_no_organisation_field_and_a_typed_name_changes_nothing(client, hub: Hub) -> None:
+    org = await factories.organization(hub, kind=OrganizationKind.PARTNER, domains=["partner.example"])
+    partner = await factories.user(hub, Role.PARTNER, organization_id=org.id)
+    channel = await factories.channel(hub, ChannelKind.EMAIL)
+    await factories.inbound(hub, channel.id, sender="ops@partner.example", subject="ASN 4471 late")
+    await _login(client, partner.email)
+    page = await client.get("/", params={"view": "all", "organization_name": "Nowhere Ltd"})
+    assert _subjects(page.text) == {"ASN 4471 late"}
+    assert 'id="f-organization"' not in page.text and "typeahead.js" not in page.text

@@ -105,7 +105,7 @@ class InboxQuery:
         sorts = ticket_views.SORTS if staff else PARTNER_SORTS
         assignee = more.get("assignee") or ""
         sort = more.get("sort") or ""
-        unmatched = (more.get("organization_name") or "").strip()[:200]
+        unmatched = (more.get("organization_name") or "").strip()[:200] if staff else ""
         return cls(
             view=view if view in views else DEFAULT_VIEW,
             status=_enum(TicketStatus, status),
