@@ -72,11 +72,12 @@ async def organization(
     manager: uuid.UUID | None = None,
     backup: uuid.UUID | None = None,
     domains: list[str] | None = None,
+    name: str | None = None,
 ) -> Organization:
     async with hub.uow() as uow:
         row = Organization(
             id=uuid.uuid4(),
-            name=f"Org {next(_seq)}",
+            name=name or f"Org {next(_seq)}",
             kind=kind,
             tier=tier,
             account_manager_id=manager,

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from hub.config import Settings
 from hub.db import POOL_SIZE, open_connections
-from web import access_log, openapi_contract
+from web import access_log, heap, openapi_contract
 from web.allow import exact_allow
 from web.api.attachments import download_attachment
 from web.api.audit import AuditController
@@ -133,6 +133,7 @@ def create_app(settings: Settings, *, run_worker: bool = False, warm_up: bool = 
         async with open_runtime(settings) as runtime:
             if warm_up:
                 await open_connections(runtime.engine, POOL_SIZE)
+                heap.settle()  # the long-lived start-up heap, out of every later collection
             app.state.runtime = runtime
             app.state.hub = runtime.hub
             app.state.redis = runtime.redis

@@ -26,6 +26,14 @@ class Ticket(Base):
         # One organisation's tickets newest first (migration 0022): a search within it walks its
         # own tickets in order, not everyone's for the few that are its.
         sa.Index("ix_tickets_organization_number", "organization_id", "number"),
+        # One organisation's open tickets (migration 0023): not its closed ones AND-ed with every
+        # open ticket's entry of the index below.
+        sa.Index(
+            "ix_tickets_active_organization",
+            "organization_id",
+            "number",
+            postgresql_where=sa.text("status IN ('new', 'open', 'pending')"),
+        ),
         sa.Index(
             "ix_tickets_active_assignee",
             "assignee_id",

@@ -184,7 +184,16 @@ async def page(
     clocked: bool = True,
 ) -> DuePage:
     """``limit`` rows of ``query`` (tickets with their contacts) after ``after`` in the ``sort``
-    order, one statement per segment read.
+    order.
+
+    A list walked in order (``walk``: everyone's open tickets) reads a segment at a time: the
+    first one nearly always fills the page, and planning the others with it cost more than it
+    saved. A list of few rows (one agent's, one organisation's) often has a short first segment
+    and an empty second one, so its segments are one statement: their ``UNION ALL`` under the
+    page's ``LIMIT``, which PostgreSQL appends in turn, stopping once the page is full (one round
+    trip instead of three). The caller turns parallel plans off
+    (:func:`hub.tickets.views._due_page`): a parallel append could hand out a later segment's
+    rows first.
 
     ``clocked=False``: the list holds only resolved and closed tickets, whose cycle has ended, so
     no target runs and nobody waits (:mod:`hub.sla.clock`; the clock row changes in the status
@@ -192,17 +201,29 @@ async def page(
     for clocks. Walking the due index for matches that cannot be there took 5 s at 1,000,000
     tickets; a row that broke the rule would be listed by its number, never left out."""
     descending = sort.startswith("-")
-    rows: list[tuple[Ticket, Contact, Place]] = []
     first = after.segment if after is not None else 1
-    for segment in range(first if clocked else 3, 4):
+    segments = list(range(first if clocked else 3, 4))
+    rows: list[tuple[Ticket, Contact, Place]] = []
+    for group in [[segment] for segment in segments] if walk else [segments]:
         wanted = limit + 1 - len(rows)
         if wanted <= 0:
             break
-        found = await session.execute(
-            _segment(query, segment, descending, after, walk, clocked).limit(wanted)
-        )
-        for ticket, contact, due, waiting in found:
-            rows.append((ticket, contact, Place(segment, due, waiting, ticket.number)))
+        parts = [
+            _segment(query, segment, descending, after, walk, clocked)
+            .add_columns(sa.literal(segment).label("segment"))
+            .limit(wanted)
+            for segment in group
+        ]
+        if len(parts) == 1:
+            found = await session.execute(parts[0])
+        else:
+            entities: sa.Select[Ticket, Contact, Any, Any, Any] = sa.select(
+                Ticket, Contact, sa.column("due"), sa.column("waiting"), sa.column("segment")
+            )
+            found = await session.execute(entities.from_statement(sa.union_all(*parts).limit(wanted)))
+        # Stable: the rows of each segment stay in its order.
+        for t, c, due, waiting, segment in sorted(found, key=lambda row: int(row[4])):
+            rows.append((t, c, Place(int(segment), due, waiting, t.number)))
     items = [(ticket, contact) for ticket, contact, _ in rows[:limit]]
     more = len(rows) > limit
     return DuePage(items=items, next_place=rows[limit - 1][2] if more else None)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import permissions
 from hub.actors import Actor
+from hub.batch_read import Wanted
 from hub.core import Hub
 from hub.domain import Role
 from hub.errors import Forbidden, InvalidInput, NotFound
@@ -31,6 +33,7 @@ FIELDS = (
     "assignee",
     "team",
     "organization",
+    "organization_name",
     "tag",
     "sla",
     "q",
@@ -81,6 +84,28 @@ async def visible(session: AsyncSession, actor: Actor) -> list[SavedView]:
         .order_by(SavedView.owner_id != actor.user_id, SavedView.name, SavedView.id)
     )
     return list(rows)
+
+
+class SavedViewName(msgspec.Struct, frozen=True):
+    """A view as the inbox lists it beside the built-in ones."""
+
+    id: uuid.UUID
+    name: str
+    shared_team_id: uuid.UUID | None
+    filters: dict[str, str]
+
+
+def visible_names(actor: Actor) -> Wanted[SavedViewName]:
+    """:func:`visible`'s views, in its order, to read with other lists (the team in the same
+    statement instead of a query of its own)."""
+    query = sa.select(SavedView.id, SavedView.name, SavedView.shared_team_id, SavedView.filters)
+    if actor.user_id is None or not actor.is_staff:
+        return Wanted(query.where(sa.false()), SavedViewName)
+    team = sa.select(User.team_id).where(User.id == actor.user_id).scalar_subquery()
+    query = query.where(sa.or_(SavedView.owner_id == actor.user_id, SavedView.shared_team_id == team))
+    return Wanted(
+        query.order_by(SavedView.owner_id != actor.user_id, SavedView.name, SavedView.id), SavedViewName
+    )
 
 
 async def one(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> SavedView:

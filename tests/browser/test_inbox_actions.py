@@ -202,3 +202,41 @@ async def test_a_saved_view_shared_with_the_team_keeps_its_filters_and_a_live_co
     await log_in(third, stranger.email)
     await expect(third.get_by_role("heading", name="收件箱")).to_be_visible()
     await expect(third.get_by_role("link", name="紧急工单")).to_have_count(0)
+
+
+async def test_the_organisation_filter_offers_names_as_the_agent_types(hub: Hub, new_page) -> None:
+    east = await factories.organization(hub, name="华东精密 East Precision", domains=["east.example"])
+    await factories.organization(hub, name="华南贸易 South Trading", domains=["south.example"])
+    channel = await factories.channel(hub, ChannelKind.EMAIL)
+    await factories.inbound(hub, channel.id, sender="a@east.example", subject="外壳破损")
+    await factories.inbound(hub, channel.id, sender="b@south.example", subject="发票问题")
+    agent = await factories.user(hub, Role.AGENT)
+    page: Page = await new_page(locale="zh-CN")
+    await log_in(page, agent.email)
+    await expect(page.locator("#rows tr[data-id]")).to_have_count(2)
+
+    field = page.get_by_label("客户组织")
+    await field.press_sequentially("精密")
+    await expect(page.locator("#f-organization-names option")).to_have_count(1)
+    await expect(page.locator("#f-organization-names option")).to_have_attribute("value", east.name)
+    # Chromium picks a suggestion as a replacement of the typed text: the filter applies at once.
+    await field.evaluate(
+        """(input, name) => {
+            input.value = name;
+            input.dispatchEvent(new InputEvent("input", { inputType: "insertReplacementText", bubbles: true }));
+        }""",
+        east.name,
+    )
+    await page.wait_for_url("**organization_name=*")
+    await expect(page.locator("#rows tr[data-id]")).to_have_count(1)
+    await expect(page.locator("#rows")).to_contain_text("外壳破损")
+    await expect(field).to_have_value(east.name)
+
+    # Typing a name and pressing Enter works too; clearing the field drops the filter.
+    await field.fill("华南")
+    await field.press("Enter")
+    await expect(page.locator("#rows")).to_contain_text("发票问题")
+    await expect(page.locator("#rows tr[data-id]")).to_have_count(1)
+    await field.fill("")
+    await field.press("Enter")
+    await expect(page.locator("#rows tr[data-id]")).to_have_count(2)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import scope
@@ -60,6 +61,10 @@ class OrganizationPatch(organizations.OrganizationChanges):
     """Only the fields sent change; ``null`` clears a manager."""
 
 
+#: The most organisations one answer lists when a ``limit`` is asked for.
+MAX_LIST = 200
+
+
 class OrganizationController(Controller):
     path = "/api/v1/organizations"
     security = BEARER
@@ -67,11 +72,24 @@ class OrganizationController(Controller):
 
     @get("/", guards=[any_user])
     async def list_organizations(
-        self, request: Request, db: NamedDependency[AsyncSession]
+        self,
+        request: Request,
+        db: NamedDependency[AsyncSession],
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                description="Part of the name, in any case; names starting with it first", max_length=200
+            ),
+        ] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=MAX_LIST)] = None,
     ) -> list[OrganizationOut]:
-        """Every organization for staff; for a partner, only its own."""
+        """Every organization for staff (or those whose name holds ``q``, as the inbox's filter asks
+        while an agent types); for a partner, only its own."""
         user: CurrentUser = request.user
-        return [OrganizationOut.of(o, user.actor) for o in await directory.list_organizations(db, user.actor)]
+        found = await directory.list_organizations(
+            db, user.actor, containing=(q or "").strip() or None, limit=limit
+        )
+        return [OrganizationOut.of(o, user.actor) for o in found]
 
     @get("/{organization_id:uuid}", guards=[any_user])
     async def read(

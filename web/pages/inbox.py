@@ -19,6 +19,7 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import batch_read
 from hub.accounts import directory
 from hub.domain import ACTIVE_STATUSES, ChannelKind, Priority, Scenario, TicketStatus
 from hub.sla import views as sla_views
@@ -27,8 +28,8 @@ from hub.tickets import views as ticket_views
 from web.auth.guards import any_user
 from web.auth.identity import CurrentUser
 from web.pages.context import render
-from web.pages.sla_summary import SlaSummary, summarise
-from web.pages.widget import demo_chat_channel
+from web.pages.sla_summary import summarise
+from web.pages.widget import demo_chat_channels
 
 PAGE_SIZE = 50
 _ACTIVE = sorted(ACTIVE_STATUSES, key=list(TicketStatus).index)
@@ -48,6 +49,10 @@ STAFF_SORT = "due"
 #: Partners see neither the clocks nor who handles a ticket: newest first, and no sort by those.
 PARTNER_SORTS = ticket_views.SORTS - {"due", "-due", "assignee", "-assignee"}
 SLA_STATES = ("breached", "at_risk", "on_track")
+#: The filters a saved view keeps besides the view, status, channel, scenario and search.
+FIELDS = ("priority", "assignee", "team", "organization", "organization_name", "tag", "sla", "sort")
+#: An organisation filter by a name no organisation has: no ticket matches it.
+NO_ORGANIZATION = uuid.UUID(int=0)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -75,6 +80,9 @@ class InboxQuery:
     assignee: str = ""
     team: uuid.UUID | None = None
     organization: uuid.UUID | None = None
+    #: A typed organisation name that matched none (``organization`` is then ``NO_ORGANIZATION``),
+    #: kept so that links and "more" list the same nothing and the field still shows it.
+    organization_name: str = ""
     tag: str = ""
     sla: str = ""
     sort: str = ticket_views.NEWEST_FIRST
@@ -97,6 +105,7 @@ class InboxQuery:
         sorts = ticket_views.SORTS if staff else PARTNER_SORTS
         assignee = more.get("assignee") or ""
         sort = more.get("sort") or ""
+        unmatched = (more.get("organization_name") or "").strip()[:200] if staff else ""
         return cls(
             view=view if view in views else DEFAULT_VIEW,
             status=_enum(TicketStatus, status),
@@ -106,7 +115,8 @@ class InboxQuery:
             priority=_enum(Priority, more.get("priority")),
             assignee=assignee if staff and (assignee in ("me", "none") or _id(assignee)) else "",
             team=_id(more.get("team")) if staff else None,
-            organization=_id(more.get("organization")),
+            organization=NO_ORGANIZATION if unmatched else _id(more.get("organization")),
+            organization_name=unmatched,
             tag=(more.get("tag") or "").strip().lower()[:64],
             sla=(more.get("sla") or "") if staff and more.get("sla") in SLA_STATES else "",
             sort=sort if sort in sorts else (STAFF_SORT if staff else ticket_views.NEWEST_FIRST),
@@ -139,7 +149,8 @@ class InboxQuery:
             "priority": self.priority.value if self.priority else "",
             "assignee": self.assignee,
             "team": str(self.team or ""),
-            "organization": str(self.organization or ""),
+            "organization": "" if self.organization_name else str(self.organization or ""),
+            "organization_name": self.organization_name,
             "tag": self.tag,
             "sla": self.sla,
             "q": self.q,
@@ -163,21 +174,31 @@ class InboxQuery:
 
 
 async def _rows(
-    db: AsyncSession, user: CurrentUser, query: InboxQuery, cursor: str | None, limit: int, now: datetime
-) -> dict[str, Any]:
-    """The page of tickets plus the names the rows show, read through the hub's views."""
+    db: AsyncSession,
+    user: CurrentUser,
+    query: InboxQuery,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+    *more: batch_read.Wanted[Any],
+) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The page of tickets plus the names and clocks the rows show (and the organisation filtered
+    by), read through the hub's views: the list, then everything beside it in one statement with
+    the ``more`` lists the caller wants (their records come back second)."""
     page = await ticket_views.list_tickets(
         db, user.actor, query.ticket_filter(), cursor=cursor, limit=limit, sort=query.sort
     )
-    organizations = await directory.organizations_by_id(
-        db, user.actor, {t.organization_id for t, _ in page.items}
-    )
-    people = {u.id: u for u in await directory.list_users(db, user.actor)} if user.is_staff else {}
-    slas: dict[uuid.UUID, SlaSummary | None] = {}
+    ids = {t.organization_id for t, _ in page.items} | {query.organization}
+    beside: list[batch_read.Wanted[Any]] = [directory.organization_names(user.actor, ids)]
     if user.is_staff:
-        clocks = await sla_views.clocks_by_ticket(db, user.actor, [t.id for t, _ in page.items])
-        slas = {ticket_id: summarise(row, now) for ticket_id, row in clocks.items()}
-    return {"page": page, "organizations": organizations, "people": people, "slas": slas}
+        clocks = sla_views.clock_rows(user.actor, [t.id for t, _ in page.items])
+        beside += [directory.people_names(user.actor), clocks]
+    found = await batch_read.read(db, *beside, *more)
+    organizations = {o.id: o for o in found[0]}
+    people = {u.id: u for u in found[1]} if user.is_staff else {}
+    slas = {row.ticket_id: summarise(row, now) for row in found[2]} if user.is_staff else {}
+    rows = {"page": page, "organizations": organizations, "people": people, "slas": slas}
+    return rows, found[len(beside) :]
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=ticket_views.MAX_PAGE)]
@@ -195,19 +216,29 @@ async def inbox_filters(
     assignee: FromQuery[str | None] = None,
     team: FromQuery[str | None] = None,
     organization: FromQuery[str | None] = None,
+    organization_name: FromQuery[str | None] = None,
     tag: FromQuery[str | None] = None,
     sla: FromQuery[str | None] = None,
     sort: FromQuery[str | None] = None,
     saved: FromQuery[str | None] = None,
 ) -> InboxQuery:
     """The filters of the query string, read alike for the whole page and for more of its rows; a
-    saved view's id (``saved``) stands for the filters it keeps."""
+    saved view's id (``saved``) stands for the filters it keeps.
+
+    The organisation comes by id from links, or by the name typed in the filter form
+    (``organization_name``, which wins when sent): the form offers names as the agent types
+    (``typeahead.js``) rather than listing every organisation on every page."""
     user: CurrentUser = request.user
+    if organization_name is not None and user.is_staff:
+        typed = organization_name.strip()[:200]
+        found = await directory.organization_named(db, user.actor, typed) if typed else None
+        organization, organization_name = (str(found.id), None) if found else (None, typed)
     fields = {
         "priority": priority,
         "assignee": assignee,
         "team": team,
         "organization": organization,
+        "organization_name": organization_name,
         "tag": tag,
         "sla": sla,
         "sort": sort,
@@ -218,9 +249,17 @@ async def inbox_filters(
         view, status, channel, scenario, q = (
             kept.pop(k, None) for k in ("view", "status", "channel", "scenario", "q")
         )
-        fields = {k: kept.get(k) for k in fields}
+        fields = {k: kept.get(k) for k in FIELDS}
         fields["saved"] = str(saved_id)
     return InboxQuery.parse(user, view, status, channel, scenario, q, **fields)
+
+
+def _organization_label(query: InboxQuery, organizations: dict[uuid.UUID, Any]) -> str:
+    """What the organisation field shows: the name filtered by, or the name typed that matched none."""
+    if query.organization_name:
+        return query.organization_name
+    found = organizations.get(query.organization) if query.organization else None
+    return str(found.name) if found is not None else ""
 
 
 #: ``query`` is a name Litestar keeps for the raw query string.
@@ -232,23 +271,29 @@ async def inbox_page(
     request: Request, db: NamedDependency[AsyncSession], filters: NamedDependency[InboxQuery]
 ) -> Template:
     user: CurrentUser = request.user
-    rows = await _rows(db, user, filters, None, PAGE_SIZE, request.app.state.hub.clock.now())
     staff = user.is_staff
+    # The filters' choices and the saved views, read with the rows' names in one statement; with
+    # the demo data loaded, staff find the demo shop page (and its chat) from here.
+    choices = [directory.team_names(user.actor), demo_chat_channels()] if staff else []
+    now = request.app.state.hub.clock.now()
+    rows, found = await _rows(
+        db, user, filters, None, PAGE_SIZE, now, saved_views.visible_names(user.actor), *choices
+    )
+    saved, teams, demo = found if staff else [*found, [], []]
     return render(
         request,
         "inbox.html",
         query=filters,
         views=list(STAFF_VIEWS if staff else PARTNER_VIEWS),
-        saved=await saved_views.visible(db, user.actor),
+        saved=saved,
         statuses=list(TicketStatus),
         channels=list(ChannelKind),
         scenarios=list(Scenario),
         priorities=list(Priority),
         sla_states=SLA_STATES if staff else (),
-        teams=await directory.list_teams(db, user.actor) if staff else [],
-        all_organizations=await directory.list_organizations(db, user.actor) if staff else [],
-        # With the demo data loaded, staff find the demo shop page (and its chat) from here.
-        widget_demo=user.is_staff and await demo_chat_channel(db) is not None,
+        teams=teams,
+        organization_label=_organization_label(filters, rows["organizations"]),
+        widget_demo=bool(demo),
         **rows,
     )
 
@@ -262,7 +307,7 @@ async def inbox_rows(
     limit: Limit = PAGE_SIZE,
 ) -> Template:
     user: CurrentUser = request.user
-    rows = await _rows(db, user, filters, cursor, limit, request.app.state.hub.clock.now())
+    rows, _ = await _rows(db, user, filters, cursor, limit, request.app.state.hub.clock.now())
     response = render(request, "_inbox_rows.html", query=filters, **rows)
     response.headers["X-Next-Cursor"] = rows["page"].next_cursor or ""
     return response
@@ -273,14 +318,10 @@ async def inbox_counts(request: Request, db: NamedDependency[AsyncSession]) -> d
     """Each view's ticket count (up to ``COUNT_CAP``; none for a saved search), keyed as the page's
     ``data-count-for`` attributes: the script asks again whenever a live update moved a ticket."""
     user: CurrentUser = request.user
-    counts: dict[str, int | None] = {}
-    for name, f in (STAFF_VIEWS if user.is_staff else PARTNER_VIEWS).items():
-        counts[name] = await ticket_views.count_tickets(db, user.actor, f)
+    lists = dict(STAFF_VIEWS if user.is_staff else PARTNER_VIEWS)
     for row in await saved_views.visible(db, user.actor):
         kept = dict(row.filters)
-        fields = {
-            k: kept.get(k) for k in ("priority", "assignee", "team", "organization", "tag", "sla", "sort")
-        }
+        fields = {k: kept.get(k) for k in FIELDS}
         query = InboxQuery.parse(
             user,
             kept.get("view"),
@@ -290,5 +331,6 @@ async def inbox_counts(request: Request, db: NamedDependency[AsyncSession]) -> d
             kept.get("q"),
             **fields,
         )
-        counts[str(row.id)] = await ticket_views.count_tickets(db, user.actor, query.ticket_filter())
-    return counts
+        lists[str(row.id)] = query.ticket_filter()
+    counts = await ticket_views.count_lists(db, user.actor, list(lists.values()))
+    return dict(zip(lists, counts, strict=True))

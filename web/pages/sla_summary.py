@@ -12,6 +12,7 @@ from datetime import datetime
 
 from hub.models import TicketSla
 from hub.sla.targets import ClockStatus, Target
+from hub.sla.views import ClockRow
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class SlaSummary:
         return self.paused_since is not None and any(line.state == ClockStatus.PAUSED for line in self.lines)
 
 
-def summarise(row: TicketSla | None, now: datetime) -> SlaSummary | None:
+def summarise(row: TicketSla | ClockRow | None, now: datetime) -> SlaSummary | None:
     """``None`` when the ticket's clocks were never computed (``hub sla recompute``)."""
     if row is None:
         return None

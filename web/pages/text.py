@@ -734,6 +734,11 @@ UI: dict[str, dict[str, str]] = {
     "filter.me": {"en": "Me", "zh-CN": "我"},
     "filter.team": {"en": "Team", "zh-CN": "团队"},
     "filter.organization": {"en": "Organization", "zh-CN": "客户组织"},
+    "filter.organization_placeholder": {"en": "Type a name", "zh-CN": "输入名称"},
+    "filter.organization_unknown": {
+        "en": "No organization by that name: nothing listed.",
+        "zh-CN": "没有这个名称的客户组织，因此没有工单。",
+    },
     "filter.sla": {"en": "SLA", "zh-CN": "时效（SLA）"},
     "filter.tag": {"en": "Tag", "zh-CN": "标签"},
     "sla_state.breached": {"en": "Breached", "zh-CN": "已超时"},

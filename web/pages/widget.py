@@ -21,6 +21,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
+import msgspec
 import sqlalchemy as sa
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -28,6 +29,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.batch_read import Wanted
 from hub.demo import DEMO_WEBCHAT_NAME
 from hub.domain import ChannelKind
 from hub.i18n import SUPPORTED_LOCALES
@@ -113,13 +115,23 @@ async def widget_js(request: Request) -> Response[bytes]:
     return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
-async def demo_chat_channel(db: AsyncSession) -> uuid.UUID | None:
-    """The demo's web-chat channel, when the demo data is loaded and the channel is active."""
-    found: uuid.UUID | None = await db.scalar(
+class ChannelId(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+
+
+def demo_chat_channels() -> Wanted[ChannelId]:
+    """The demo's web-chat channel (none or one), to read with other lists."""
+    return Wanted(
         sa.select(Channel.id).where(
             Channel.kind == ChannelKind.WEBCHAT, Channel.name == DEMO_WEBCHAT_NAME, Channel.is_active
-        )
+        ),
+        ChannelId,
     )
+
+
+async def demo_chat_channel(db: AsyncSession) -> uuid.UUID | None:
+    """The demo's web-chat channel, when the demo data is loaded and the channel is active."""
+    found: uuid.UUID | None = await db.scalar(demo_chat_channels().query)
     return found
 
 
