@@ -16,9 +16,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
+from hub import heap
 from hub.config import Settings
 from hub.db import POOL_SIZE, open_connections
-from web import access_log, heap, openapi_contract
+from web import access_log, openapi_contract
 from web.allow import exact_allow
 from web.api.attachments import download_attachment
 from web.api.audit import AuditController

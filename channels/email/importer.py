@@ -27,7 +27,7 @@ from typing import Any
 from channels.email.ingest import EmailIngest, MailResult, Outcome, StoredMails
 from channels.email.parse import Mailbox, ParsedMail, Unparsable, parse
 from channels.email.sources import Item
-from channels.import_gc import collector_for_bulk, worker_started
+from hub import heap
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ async def import_mail(
     mailbox = ingest.mailbox(channel_id)
     loop = asyncio.get_running_loop()
     executor: Executor | None = (
-        ProcessPoolExecutor(parse_workers, initializer=worker_started) if parse_workers > 0 else None
+        ProcessPoolExecutor(parse_workers, initializer=heap.settle) if parse_workers > 0 else None
     )
 
     def done(item: Item, result: MailResult) -> None:
@@ -153,7 +153,7 @@ async def import_mail(
 
     storing: asyncio.Future[tuple[list[Item], Mails, StoredMails | None]] | None = None
     try:
-        with collector_for_bulk():
+        with heap.settled_for_bulk():
             if chunks:
                 parsing.append(asyncio.ensure_future(prepare(chunks[0])))
                 storing = asyncio.ensure_future(store(0))

@@ -19,10 +19,10 @@ from typing import Any
 
 import msgspec
 
-from channels.import_gc import collector_for_bulk
 from channels.phone.calls import CallProblem, to_message
 from channels.phone.lines import Line
 from channels.phone.records import CallRecord
+from hub import heap
 from hub.core import Hub
 from hub.errors import HubError
 from hub.events import DomainEvent
@@ -100,7 +100,7 @@ async def import_calls(
     on_done: Callable[[int], None] | None = None,
 ) -> Summary:
     """Place ``calls`` on their tickets (or in the log), counting each outcome in ``summary``."""
-    with collector_for_bulk():
+    with heap.settled_for_bulk():
         return await _import(hub, line, calls, summary, batch_size=batch_size, on_done=on_done)
 
 
