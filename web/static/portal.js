@@ -35,6 +35,9 @@ function bodyOf(form) {
 }
 
 async function submit(form, event) {
+  // A form with data-busy is portal_quality.js's when that script is on the page (the portal's
+  // layout loads both); on a page without it (a ticket's survey) it is this script's.
+  if (form.dataset.busy && document.documentElement.dataset.portalQuality) return;
   event.preventDefault();
   const status = form.querySelector(".form-status");
   const button = form.querySelector("button[type=submit]");

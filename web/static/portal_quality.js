@@ -56,8 +56,9 @@ function body(form) {
 }
 
 async function submit(event) {
-  const form = event.target.closest("form[data-api]");
-  // A form portal.js already sent (the orders' and deliveries' forms share the layout): sent once.
+  // Its forms carry data-busy (portal/_form_attrs.html); the orders' and deliveries' forms on the
+  // same layout are portal.js's, which leaves these to this script: each form is sent once.
+  const form = event.target.closest("form[data-api][data-busy]");
   if (!form || event.defaultPrevented) return;
   event.preventDefault();
   const button = event.submitter || form.querySelector("button[type=submit]");
@@ -104,4 +105,5 @@ async function submit(event) {
   location.reload();
 }
 
+document.documentElement.dataset.portalQuality = "on";
 document.addEventListener("submit", submit);
