@@ -38,14 +38,19 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _start(hub: Hub, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        HUB_EXECUTABLE,
-        *args,
-        env=cli_env(hub.settings),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+async def _start(hub: Hub, name: str, *args: str) -> asyncio.subprocess.Process:
+    """``hub ARGS`` with its log in ``NAME.log`` of the test's data folder (shown if the test fails)."""
+    with (hub.settings.data_dir / f"{name}.log").open("wb") as log:
+        return await asyncio.create_subprocess_exec(
+            HUB_EXECUTABLE, *args, env=cli_env(hub.settings), stdout=asyncio.subprocess.PIPE, stderr=log
+        )
+
+
+def _print_logs(hub: Hub) -> None:
+    """The processes' logs, for a failure's report: a 500 says nothing of its cause."""
+    for log in sorted(hub.settings.data_dir.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        print(f"--- {log.name} (last 80 lines)", *lines[-80:], sep="\n")
 
 
 async def _ready(process: asyncio.subprocess.Process, line: str) -> None:
@@ -65,14 +70,20 @@ async def _ready(process: asyncio.subprocess.Process, line: str) -> None:
 @contextlib.asynccontextmanager
 async def _cluster(hub: Hub) -> AsyncIterator[tuple[list[str], list[asyncio.subprocess.Process]]]:
     ports = [_free_port(), _free_port()]
-    replicas = [await _start(hub, "serve", "--no-worker", "--port", str(port)) for port in ports]
-    workers = [await _start(hub, "worker", "--normal-priority") for _ in range(2)]
+    replicas = [
+        await _start(hub, f"replica-{n}", "serve", "--no-worker", "--port", str(port))
+        for n, port in enumerate(ports)
+    ]
+    workers = [await _start(hub, f"worker-{n}", "worker", "--normal-priority") for n in range(2)]
     try:
         await asyncio.gather(
             *(_ready(r, "hub ready at") for r in replicas),
             *(_ready(w, "hub worker running") for w in workers),
         )
         yield [f"http://127.0.0.1:{port}" for port in ports], workers
+    except BaseException:
+        _print_logs(hub)
+        raise
     finally:
         for process in [*replicas, *workers]:
             if process.returncode is None:
