@@ -6,15 +6,12 @@ schedule's change proposed from the deliveries page and agreed on the partner's 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from playwright.async_api import Page, expect
 
-from hub.actors import CLI
 from hub.core import Hub
 from hub.domain import OrganizationKind, Role
-from hub.portal import sync
 from tests import factories
 from tests.browser.conftest import log_in
 from tests.portal import orders as portal
@@ -76,23 +73,14 @@ async def test_a_partner_proposes_a_delivery_change_on_a_phone_and_the_manager_a
     partner = await factories.user(hub, Role.PARTNER, organization_id=org.id)
     order_id, number, _ = await portal.erp_order(hub, org.id)
     planned_for = hub.clock.now().date() + timedelta(days=7)
-    schedule = sync.DeliveryBody(
-        order=sync.OrderRef(id=order_id),
-        line=1,
-        due_date=planned_for,
-        quantity=Decimal(60),
-        source_updated_at=hub.clock.now(),
-    )
-    async with hub.uow() as uow:
-        planned = await sync.upsert(uow, CLI, sync.ENTITIES["deliveries"], "sap", f"dl-{number}", schedule)
-        await uow.commit()
+    planned_id = await portal.delivery_schedule(hub, order_id, number, planned_for)
     later = planned_for + timedelta(days=2)
 
     page: Page = await new_page(locale="zh-CN")
     await page.set_viewport_size(PHONE)
     await log_in(page, partner.email)
     await page.goto("/portal/deliveries")
-    form = page.locator(f'form[data-api="/api/v1/portal/deliveries/{planned.id}/changes"]')
+    form = page.locator(f'form[data-api="/api/v1/portal/deliveries/{planned_id}/changes"]')
     await form.get_by_label("交货日期").fill(later.isoformat())
     await form.get_by_label("数量").fill("40")
     await form.get_by_label("原因").fill("模具维修 die repair")

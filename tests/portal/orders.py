@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from hub.actors import CLI
@@ -76,20 +76,26 @@ async def line_ids(hub: Hub, order_id: uuid.UUID | str) -> list[uuid.UUID]:
         return [line.id for line in (await orders.lines_of(uow.session, [order_id]))[order_id]]
 
 
-async def work(hub: Hub, partner: User) -> PortalWork:
-    """Everything of one partner's that the portal shows, one row of each kind."""
-    assert partner.organization_id is not None
-    order_id, number, ref = await erp_order(hub, partner.organization_id)
+async def delivery_schedule(hub: Hub, order_id: uuid.UUID, number: str, due: date) -> uuid.UUID:
+    """The ERP's delivery schedule of 60 pcs of the order's line 1, due on ``due``: its id."""
     schedule = sync.DeliveryBody(
         order=sync.OrderRef(id=order_id),
         line=1,
-        due_date=hub.clock.now().date() + timedelta(days=7),
+        due_date=due,
         quantity=Decimal(60),
         source_updated_at=hub.clock.now(),
     )
     async with hub.uow() as uow:
         planned = await sync.upsert(uow, CLI, sync.ENTITIES["deliveries"], "sap", f"dl-{number}", schedule)
         await uow.commit()
+    return planned.id
+
+
+async def work(hub: Hub, partner: User) -> PortalWork:
+    """Everything of one partner's that the portal shows, one row of each kind."""
+    assert partner.organization_id is not None
+    order_id, number, ref = await erp_order(hub, partner.organization_id)
+    planned_id = await delivery_schedule(hub, order_id, number, hub.clock.now().date() + timedelta(days=7))
     actor = factories.actor(partner)
     proposal = await orders.propose_date(
         hub,
@@ -114,12 +120,12 @@ async def work(hub: Hub, partner: User) -> PortalWork:
     change = await schedule_changes.propose(
         hub,
         actor,
-        planned.id,
+        planned_id,
         schedule_changes.NewChange(
             due_date=hub.clock.now().date() + timedelta(days=9), quantity=40, reason="模具维修 die repair"
         ),
     )
-    return PortalWork(order_id, number, ref, lines, planned.id, proposal.id, notice.id, change.id)
+    return PortalWork(order_id, number, ref, lines, planned_id, proposal.id, notice.id, change.id)
 
 
 async def line(hub: Hub, order_id: uuid.UUID | str, line_no: int) -> PortalOrderLine:
