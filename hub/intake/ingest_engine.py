@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import bulk
 from hub.actors import CHANNEL, Actor
+from hub.calendars import names as calendar_names
 from hub.contacts import contacts
 from hub.core import Hub
 from hub.domain import (
@@ -45,10 +46,12 @@ from hub.domain import (
     ChannelKind,
     DeliveryStatus,
     Direction,
+    Priority,
     RawStatus,
     Role,
     TicketEventKind,
     TicketStatus,
+    Tier,
 )
 from hub.errors import NotFound
 from hub.events import DomainEvent, TicketRef
@@ -81,6 +84,7 @@ from hub.models import (
 )
 from hub.models.tickets import ticket_number_seq
 from hub.sla import service as sla
+from hub.sla.clock import CLOCK_EVENTS
 from hub.tickets import assignment, events, search
 from hub.tickets.status import events_for
 from hub.tickets.timeline import jsonable
@@ -90,6 +94,9 @@ _SUBJECT_FROM_TEXT = 80
 _ACTIVE = frozenset(ACTIVE_STATUSES)
 #: Messages the in-memory loop decides between two turns of the event loop.
 _YIELD_EVERY = 8
+#: New tickets' clocks evaluated between two turns of the event loop (a few milliseconds' work),
+#: so that the write statements running meanwhile are sent on soon after each one is done.
+_EVALUATE_SLICE = 64
 #: Why a ticket an agent's outbound message opened (or found unassigned) goes to that agent.
 ANSWERED = "answered the ticket"
 
@@ -287,6 +294,8 @@ class Engine:
         self.candidates: dict[uuid.UUID, Candidate] = {}
         self.team_members: dict[uuid.UUID, list[uuid.UUID]] = {}
         self.managers: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]] = {}
+        #: The senders' organizations' tier and calendar: what a new ticket's clocks depend on.
+        self.organization_facts: dict[uuid.UUID, tuple[Tier, str]] = {}
         self.reply_tokens: dict[uuid.UUID, str] = {}
         # What the write step writes.
         self.windows: list[dict[str, Any]] = []
@@ -447,12 +456,17 @@ class Engine:
         """Lock and load everyone a new ticket could go to, once (as :func:`.assignment.route`)."""
         organization_ids = sorted({c.organization_id for c in self.contacts.values() if c.organization_id})
         if organization_ids:
-            for org_id, manager, backup in await self.connection.execute(
+            for org_id, manager, backup, tier, calendar in await self.connection.execute(
                 sa.select(
-                    Organization.id, Organization.account_manager_id, Organization.backup_manager_id
+                    Organization.id,
+                    Organization.account_manager_id,
+                    Organization.backup_manager_id,
+                    Organization.tier,
+                    Organization.calendar,
                 ).where(Organization.id.in_(organization_ids))
             ):
                 self.managers[org_id] = (manager, backup)
+                self.organization_facts[org_id] = (tier, calendar)
         manager_ids = sorted({m for pair in self.managers.values() for m in pair if m})
         team_ids = sorted({c.team_id for c in self.channels.values() if c.team_id})
         if not manager_ids and not team_ids:
@@ -988,6 +1002,23 @@ class Engine:
     # -- write -----------------------------------------------------------------------------------
 
     async def _write(self) -> None:
+        now = self.hub.clock.now()
+        opened_facts = [self._opened_facts(t) for t in self.new_tickets]
+        for name in sorted({f.calendar for f in opened_facts}):
+            await self.context.calendar(name)  # loaded now: the evaluation below reads no table
+        # The new tickets' clocks are computed while the statements below run: Python and the
+        # database work at once instead of in turn.
+        evaluating = asyncio.create_task(self._evaluate_opened(opened_facts, now))
+        try:
+            await self._write_all(now, evaluating)
+        finally:
+            if not evaluating.done():
+                evaluating.cancel()
+                await asyncio.gather(evaluating, return_exceptions=True)
+        for announce in self.announced:
+            self.uow.emit(announce())
+
+    async def _write_all(self, now: datetime, evaluating: asyncio.Task[list[dict[str, Any]]]) -> None:
         connection = self.connection
         if self.windows:
             # Identity order (each identity's grants still in message order): concurrent batches
@@ -1022,11 +1053,12 @@ class Engine:
                 .values(last_assigned_at=sa.bindparam("b_at")),
                 [{"b_id": u, "b_at": at} for u, at in sorted(self.assigned_at.items())],
             )
-        await self._refresh_clocks()
+        await self._refresh_clocks(now)
+        opened = await evaluating
+        if opened:
+            await _INSERT_EVALUATED_CLOCKS.execute(connection, opened)
         if self.raw_updates:  # rows locked in id order by the caller
             await _MARK_PROCESSED.execute(connection, self.raw_updates)
-        for announce in self.announced:
-            self.uow.emit(announce())
 
     async def _write_tickets(self) -> None:
         connection = self.connection
@@ -1078,31 +1110,61 @@ class Engine:
                 rows,
             )
 
-    async def _refresh_clocks(self) -> None:
-        """:func:`.sla.refresh` for every touched ticket, in one pass: missing rows created, all
-        locked in ticket order, evaluated from the log, written by one statement."""
-        if not self.touched:
+    async def _refresh_clocks(self, now: datetime) -> None:
+        """:func:`.sla.refresh` for every touched ticket the batch did not open, in one pass:
+        missing rows created, all locked in ticket order (so that two transactions refreshing one
+        ticket write in turn, each from the log as the other left it), evaluated from the log,
+        written by one statement."""
+        known = sorted(i for i in self.touched if i not in self.ticket_rows)
+        if not known:
             return
-        now = self.hub.clock.now()
-        ids = sorted(self.touched)
-        # A ticket this batch opened is seen by no other transaction: its clock row is inserted
-        # whole, once evaluated. The others' rows are locked first, so that two transactions
-        # refreshing one ticket write in turn, each from the log as the other left it.
-        known = [i for i in ids if i not in self.ticket_rows]
-        if known:
-            await _INSERT_CLOCKS.execute(self.connection, [{"ticket_id": i} for i in known])
-            await self.connection.execute(
-                sa.select(_CLOCKS.c.ticket_id)
-                .where(bulk.any_of(_CLOCKS.c.ticket_id, known))
-                .order_by(_CLOCKS.c.ticket_id)
-                .with_for_update()
-            )
-        opened: list[dict[str, Any]] = []
-        updated: list[dict[str, Any]] = []
-        for ticket_id, evaluation in await sla.evaluate_tickets(self.context, ids, now):
-            row = {"ticket_id": ticket_id, **sla.stored_values(evaluation, now)}
-            (opened if ticket_id in self.ticket_rows else updated).append(row)
-        if opened:
-            await _INSERT_EVALUATED_CLOCKS.execute(self.connection, opened)
+        await _INSERT_CLOCKS.execute(self.connection, [{"ticket_id": i} for i in known])
+        await self.connection.execute(
+            sa.select(_CLOCKS.c.ticket_id)
+            .where(bulk.any_of(_CLOCKS.c.ticket_id, known))
+            .order_by(_CLOCKS.c.ticket_id)
+            .with_for_update()
+        )
+        updated = [
+            {"ticket_id": ticket_id, **sla.stored_values(evaluation, now)}
+            for ticket_id, evaluation in await sla.evaluate_tickets(self.context, known, now)
+        ]
         if updated:
             await _WRITE_CLOCKS.execute(self.connection, updated)
+
+    def _opened_facts(self, ticket: TicketRecord) -> sla.TicketFacts:
+        """What :func:`.sla.facts_for` would read of a ticket this batch opens: the defaults of a
+        new ticket (no playbook runs on it before the commit) and its organization's tier and
+        calendar."""
+        tier, calendar = (
+            self.organization_facts.get(ticket.organization_id, (None, None))
+            if ticket.organization_id
+            else (None, None)
+        )
+        return sla.TicketFacts(
+            ticket.id,
+            self.ticket_rows[ticket.id]["channel_kind"],
+            Priority.NORMAL,
+            tier,
+            calendar or calendar_names.DEFAULT,
+        )
+
+    async def _evaluate_opened(self, opened: list[sla.TicketFacts], now: datetime) -> list[dict[str, Any]]:
+        """The clock rows of the tickets this batch opened, evaluated from the events it decided:
+        no other transaction sees these tickets, so their whole log is here, in the order the
+        write step inserts it (:func:`.sla.events_for`'s order: by time, then as logged; none of
+        their replies can have failed yet, and none has a recorded alert)."""
+        logs: dict[uuid.UUID, list[sla.ClockInput]] = {facts.ticket_id: [] for facts in opened}
+        for event in self.events:
+            if event["kind"] in CLOCK_EVENTS and (entries := logs.get(event["ticket_id"])) is not None:
+                entries.append(sla.ClockInput(event["kind"], event["at"]))
+        rows = []
+        for n, facts in enumerate(sorted(opened, key=lambda f: f.ticket_id)):
+            if n and n % _EVALUATE_SLICE == 0:
+                await asyncio.sleep(0)
+            calendar = await self.context.calendar(facts.calendar)  # loaded: no statement
+            # Stable: as logged within an instant.
+            entries = sorted(logs[facts.ticket_id], key=lambda e: e.at)
+            evaluation = self.context.evaluate_on(calendar, facts, entries, set(), now)
+            rows.append({"ticket_id": facts.ticket_id, **sla.stored_values(evaluation, now)})
+        return rows

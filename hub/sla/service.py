@@ -121,13 +121,24 @@ class SlaContext:
     async def evaluate(
         self, facts: TicketFacts, events: Sequence[ClockInput], recorded: set[str], now: datetime
     ) -> Evaluation:
+        return self.evaluate_on(await self.calendar(facts.calendar), facts, events, recorded, now)
+
+    def evaluate_on(
+        self,
+        calendar: Calendar,
+        facts: TicketFacts,
+        events: Sequence[ClockInput],
+        recorded: set[str],
+        now: datetime,
+    ) -> Evaluation:
+        """:meth:`evaluate` on a calendar already loaded: it never waits on the database, so it can
+        run while the same connection carries another statement (the ingest engine's writes)."""
         rule = with_playbook(
             choose_policy(
                 self.rules, channel_kind=facts.channel_kind, priority=facts.priority, tier=facts.tier
             ),
             facts,
         )
-        calendar = await self.calendar(facts.calendar)
         targets = rule.targets if rule is not None else _NO_TARGETS
         try:
             state = compute_clocks(events, targets, calendar, now, warning_lead=self.warning_lead)
