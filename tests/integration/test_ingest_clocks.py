@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from hub.actors import CLI
 from hub.calendars import service as calendars
 from hub.calendars.weekly import office_week
+from hub.core import Hub
 from hub.domain import ChannelKind, Tier
 from hub.intake import ingest
 from hub.intake.inbound import InboundMessage, IngestResult, Sender
@@ -25,12 +26,13 @@ from hub.sla import policies as sla_policies
 from hub.sla import service as sla
 from hub.sla.policies import NewPolicy
 from tests import factories
+from tests.conftest import ManualClock
 from tests.integration.sla_setup import desk
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
 
-async def _clock_rows(hub) -> dict[uuid.UUID, dict[str, object]]:
+async def _clock_rows(hub: Hub) -> dict[uuid.UUID, dict[str, object]]:
     async with hub.uow() as uow:
         rows = (await uow.session.scalars(sa.select(TicketSla))).all()
         return {
@@ -41,7 +43,9 @@ async def _clock_rows(hub) -> dict[uuid.UUID, dict[str, object]]:
         }
 
 
-async def test_a_batch_s_new_tickets_get_the_clocks_their_log_gives(clocked_hub, clock) -> None:
+async def test_a_batch_s_new_tickets_get_the_clocks_their_log_gives(
+    clocked_hub: Hub, clock: ManualClock
+) -> None:
     hub = clocked_hub
     await sla_policies.create_policy(hub, CLI, NewPolicy(name="core", tier=Tier.CORE, first_response="30bm"))
     await calendars.create_calendar(
@@ -101,8 +105,8 @@ async def test_a_batch_s_new_tickets_get_the_clocks_their_log_gives(clocked_hub,
 
     stored = await _clock_rows(hub)
     assert set(stored) == opened
-    by_ticket = {o.ticket_id: stored[o.ticket_id] for o in outcomes if isinstance(o, IngestResult)}
-    buyer, _, answered, missed, _, unreached, _, _ = (by_ticket[o.ticket_id] for o in outcomes)  # type: ignore[union-attr]
+    tickets = [o.ticket_id for o in outcomes if isinstance(o, IngestResult) and o.ticket_id]
+    buyer, _, answered, missed, _, unreached, _, _ = (stored[t] for t in tickets)
     assert (buyer["policy_name"], buyer["calendar"]) == ("core", "berlin-office")
     assert answered["first_response_state"] == "met"
     assert answered["first_response_at"] == now - timedelta(minutes=88)
