@@ -12,6 +12,9 @@ import functools
 import re
 from dataclasses import dataclass
 
+from hub.errors import InvalidInput
+from hub.intake.identities import normalise_phone
+
 #: What a PBX extension looks like when no mapping names it: a few digits, nothing a public
 #: network would route (the line's own numbers and clients' numbers are longer).
 _EXTENSION = re.compile(r"^[0-9]{2,6}$")
@@ -48,15 +51,10 @@ def _read(given: str, region: str) -> Number:
     text = match.group(1) if match else given
     if not text or looks_like_extension(text):
         return Number(given, None)
-    import phonenumbers  # its metadata costs tens of milliseconds: only when a number is read
-
     try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
+        return Number(given, normalise_phone(text, region))
+    except InvalidInput:
         return Number(given, None)
-    if not phonenumbers.is_possible_number(parsed):
-        return Number(given, None)
-    return Number(given, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 def looks_like_extension(text: str) -> bool:

@@ -31,10 +31,26 @@ def normalise(kind: ChannelKind, value: str, *, keep_unparseable: bool = False) 
     return value
 
 
-@functools.lru_cache(maxsize=65_536)
+#: E.164 numbers :func:`normalise_phone` produced: one given again (the phone channel reads a
+#: call's numbers with it, then the engine normalises the sender's identity) is returned as is,
+#: since parsing a number in E.164 gives the number itself. Bounded like the parse cache.
+_PRODUCED: set[str] = set()
+_PRODUCED_LIMIT = 65_536
+
+
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
     """E.164; numbers without a country code are read as Chinese numbers. Cached: an import of a
     call log reads the same clients' numbers again and again, and parsing one costs ~60 µs."""
+    if value in _PRODUCED:
+        return value
+    e164 = _parse_phone(value, region)
+    if len(_PRODUCED) < _PRODUCED_LIMIT:
+        _PRODUCED.add(e164)
+    return e164
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse_phone(value: str, region: str) -> str:
     # Imported here: its metadata costs every process that stores contacts (each `hub` command)
     # tens of milliseconds, and only phone identities need it.
     import phonenumbers

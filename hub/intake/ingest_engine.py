@@ -23,7 +23,7 @@ batches queue behind each other instead of deadlocking.
 from __future__ import annotations
 
 import asyncio
-import secrets
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -173,6 +173,15 @@ _MARK_PROCESSED = bulk.update_rows(
     ["ticket_id", "message_id", "processed_at"],
     fixed={"status": f"'{RawStatus.PROCESSED.value}'", "attempts": "t.attempts + 1", "error": "NULL"},
 )
+
+
+@functools.cache
+def _ticket_update(columns: tuple[str, ...]) -> bulk.Bulk:
+    """One statement for every ticket whose decisions changed these columns (a batch has a few
+    such sets: threaded, woken, reopened, assigned), rather than one per ticket."""
+    return bulk.update_rows(_T, "id", columns)
+
+
 _INSERT_CLOCKS = bulk.insert_rows(_CLOCKS, ["ticket_id"], suffix="ON CONFLICT DO NOTHING")
 _WRITE_CLOCKS = bulk.update_rows(_CLOCKS, "ticket_id", sla.STORED_COLUMNS)
 _INSERT_EVALUATED_CLOCKS = bulk.insert_rows(_CLOCKS, ["ticket_id", *sla.STORED_COLUMNS])
@@ -315,6 +324,7 @@ class Engine:
         self.results: dict[uuid.UUID, IngestResult] = {}
         self.order = 0
         self.new_id = bulk.RandomIds()
+        self.new_token = bulk.RandomTokens(12)
 
     async def run(self, items: list[tuple[uuid.UUID, InboundMessage]]) -> dict[uuid.UUID, IngestResult]:
         """Process the messages in order; each raw row's result (it is marked processed)."""
@@ -776,7 +786,7 @@ class Engine:
             created_at=now,
             new=True,
         )
-        reply_token = secrets.token_hex(12)
+        reply_token = self.new_token()
         self.ticket_rows[ticket.id] = {
             "id": ticket.id,
             "channel_kind": channel.kind,
@@ -1097,18 +1107,13 @@ class Engine:
             if ticket.new or not ticket.dirty:
                 continue
             columns = tuple(sorted(ticket.dirty))
-            values = {f"b_{c}": getattr(ticket, c) for c in columns if c != "updated_at"}
+            values = {c: getattr(ticket, c) for c in columns if c != "updated_at"}
             if "updated_at" in columns:
-                values["b_updated_at"] = self.touched.get(ticket.id, ticket.last_message_at)
-            values["b_id"] = ticket.id
+                values["updated_at"] = self.touched.get(ticket.id, ticket.last_message_at)
+            values["id"] = ticket.id
             updates[columns].append(values)
         for columns, rows in updates.items():
-            await connection.execute(
-                sa.update(_T)
-                .where(_T.c.id == sa.bindparam("b_id"))
-                .values({c: sa.bindparam(f"b_{c}") for c in columns}),
-                rows,
-            )
+            await _ticket_update(columns).execute(connection, rows)
 
     async def _refresh_clocks(self, now: datetime) -> None:
         """:func:`.sla.refresh` for every touched ticket the batch did not open, in one pass:

@@ -105,3 +105,13 @@ def test_random_ids_are_distinct_version_4_uuids_across_refills() -> None:
     assert len(set(made)) == 100
     assert {u.version for u in made} == {4}
     assert {u.variant for u in made} == {uuid.RFC_4122}
+    # As uuid4 would: equal, hashed and written like a standard UUID of the same value.
+    standard = uuid.UUID(str(made[0]))
+    assert made[0] == standard and hash(made[0]) == hash(standard) and {standard: 1}[made[0]] == 1
+
+
+def test_random_tokens_are_distinct_hex_of_the_asked_length_across_refills() -> None:
+    new_token = bulk.RandomTokens(12, chunk=16)
+    made = [new_token() for _ in range(100)]
+    assert len(set(made)) == 100
+    assert all(len(t) == 24 and int(t, 16) >= 0 for t in made)
