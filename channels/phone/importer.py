@@ -119,18 +119,22 @@ async def _import(
     try:
         for start in range(0, len(calls), batch_size):
             chunk = calls[start : start + batch_size]
-            # Batch k+1 is read into messages and stored while batch k is processed: its Python
-            # work fills the processing's waits on the database.
-            storing = asyncio.create_task(_store(hub, line, chunk, summary))
-            if pending is not None:
-                await _finish(hub, *pending, summary, follow_ups)
-                if on_done is not None:
-                    on_done(len(pending[1]))
+            # Batch k+1 is read into messages while batch k's reads wait on the database, and
+            # stored while batch k is decided in memory: each side works while the other waits.
+            deciding = asyncio.Event()
+            storing = asyncio.create_task(_store(hub, line, chunk, summary, deciding))
+            try:
+                if pending is not None:
+                    await _finish(hub, *pending, summary, follow_ups, deciding)
+                    if on_done is not None:
+                        on_done(len(pending[1]))
+            finally:
+                deciding.set()
             pending = await storing
             if on_done is not None:
                 on_done(len(chunk) - len(pending[1]))
         if pending is not None:
-            await _finish(hub, *pending, summary, follow_ups)
+            await _finish(hub, *pending, summary, follow_ups, asyncio.Event())
             if on_done is not None:
                 on_done(len(pending[1]))
     finally:
@@ -160,11 +164,12 @@ class _FollowUps:
 
 
 async def _store(
-    hub: Hub, line: Line, chunk: Sequence[Sourced], summary: Summary
+    hub: Hub, line: Line, chunk: Sequence[Sourced], summary: Summary, start_writing: asyncio.Event
 ) -> tuple[ingest.StoredMany, list[tuple[Sourced, InboundMessage]]]:
-    """A batch's calls as messages, their raw rows committed (calls between two extensions kept
-    in the log at once); what :func:`_finish` processes."""
+    """A batch's calls as messages, their raw rows committed once ``start_writing`` is set (calls
+    between two extensions kept in the log at once); what :func:`_finish` processes."""
     ready, internal = await _prepare(hub, line, chunk, summary)
+    await start_writing.wait()
     if internal:
         for new in await ingest.keep_logged(hub, internal):
             summary.internal += 1 if new else 0
@@ -206,11 +211,12 @@ async def _finish(
     ready: list[tuple[Sourced, InboundMessage]],
     summary: Summary,
     follow_ups: _FollowUps,
+    deciding: asyncio.Event,
 ) -> None:
     events: list[DomainEvent] = []
     try:
         with held_after_commit() as events:
-            outcomes = await ingest.process_many(hub, stored)
+            outcomes = await ingest.process_many(hub, stored, deciding=deciding)
     finally:  # started outside the block, so that their own commits are heard as usual
         await follow_ups.start(events)
     for (sourced, _), outcome in zip(ready, outcomes, strict=True):

@@ -14,6 +14,7 @@ way in alike (a retried WeChat image gets its media download like one processed 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -375,9 +376,13 @@ async def _store_many(
     return [ids[(m.channel_id, m.external_id)] for _, m, _ in ready], new, kinds
 
 
-async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
+async def process_many(
+    hub: Hub, stored: StoredMany, *, deciding: asyncio.Event | None = None
+) -> list[Outcome]:
     """Process a stored batch in order (one transaction, the engine once): one outcome per item
-    given to :func:`store_many`."""
+    given to :func:`store_many`. ``deciding`` is set once the engine has read what it needs and
+    decides in memory: a bulk importer stores its next batch then, so that the database writes
+    those rows while this process decides, rather than each waiting for the other."""
     outcomes: list[Outcome | None] = list(stored.refused)
     if not stored.ready:
         return [o for o in outcomes if o is not None]
@@ -422,7 +427,7 @@ async def process_many(hub: Hub, stored: StoredMany) -> list[Outcome]:
             else:
                 todo.append((raw_id, stored_before.get(raw_id, message)))
         if todo:
-            by_raw.update(await _run(hub, uow, todo))
+            by_raw.update(await _run(hub, uow, todo, deciding))
         await uow.commit()
     elapsed = (time.perf_counter() - stored.started) / len(stored.ready)
     for index, ((position, message, _), (raw_id, _)) in enumerate(zip(stored.ready, entries, strict=True)):
@@ -521,7 +526,10 @@ def _transient(exc: Exception) -> bool:
 
 
 async def _run(
-    hub: Hub, uow: UnitOfWork, rows: list[tuple[uuid.UUID, InboundMessage]]
+    hub: Hub,
+    uow: UnitOfWork,
+    rows: list[tuple[uuid.UUID, InboundMessage]],
+    deciding: asyncio.Event | None = None,
 ) -> dict[uuid.UUID, Outcome]:
     """The engine over locked, unprocessed raw rows, in a savepoint of the caller's transaction.
 
@@ -536,7 +544,7 @@ async def _run(
     for _ in range(2):
         try:
             async with uow.savepoint():
-                return dict(await Engine(hub, uow, connection, context).run(rows))
+                return dict(await Engine(hub, uow, connection, context).run(rows, deciding))
         except ContactRace as exc:
             failure = exc  # the other side's contacts are committed now: the lookup finds them
         except Exception as exc:

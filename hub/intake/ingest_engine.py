@@ -326,8 +326,11 @@ class Engine:
         self.new_id = bulk.RandomIds()
         self.new_token = bulk.RandomTokens(12)
 
-    async def run(self, items: list[tuple[uuid.UUID, InboundMessage]]) -> dict[uuid.UUID, IngestResult]:
-        """Process the messages in order; each raw row's result (it is marked processed)."""
+    async def run(
+        self, items: list[tuple[uuid.UUID, InboundMessage]], deciding: asyncio.Event | None = None
+    ) -> dict[uuid.UUID, IngestResult]:
+        """Process the messages in order; each raw row's result (it is marked processed).
+        ``deciding`` is set when the reads are done (:func:`.ingest.process_many`)."""
         nows = [self.hub.clock.now() for _ in items]
         # When each message happened: now, or the channel's own trusted time (a call's start).
         moments = [
@@ -348,6 +351,8 @@ class Engine:
         await self._load_contacts(messages, nows)
         await self._load_routing(nows[0])
         await self._load_tickets(messages, min(nows[0], *moments))
+        if deciding is not None:
+            deciding.set()
         for n, ((raw_id, message), now, moment) in enumerate(zip(items, nows, moments, strict=True)):
             if n and n % _YIELD_EVERY == 0:
                 # Hand the event loop back now and then: an in-process worker (``hub serve`` with
