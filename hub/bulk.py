@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -74,25 +74,56 @@ def column_input(column: sa.Column[Any]) -> Input:
 
 @dataclass(frozen=True, slots=True)
 class Bulk:
-    """A statement over array parameters, ready to run with a list of row mappings."""
+    """A statement over array parameters, ready to run with a list of row mappings.
 
-    statement: sa.TextClause
+    A column holding one value in every row of a call (the batch's channel, a ``NULL`` nobody set,
+    the moment the batch was written) travels as that one value rather than as an array of it:
+    the driver encodes every element of an array, and a wide insert of a thousand rows is mostly
+    such columns. The statement for each set of shared columns is built once."""
+
     inputs: tuple[Input, ...]
+    #: The SQL given which inputs travel as arrays and which as one shared value (both in order).
+    build: Callable[[Sequence[Input], Sequence[Input]], str]
+    variants: dict[frozenset[str], sa.TextClause] = field(default_factory=dict)
+
+    def _variant(self, shared: frozenset[str]) -> sa.TextClause:
+        found = self.variants.get(shared)
+        if found is None:
+            arrays = [i for i in self.inputs if i.name not in shared]
+            alike = [i for i in self.inputs if i.name in shared]
+            found = self.variants[shared] = sa.text(self.build(arrays, alike))
+        return found
 
     async def execute(self, connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> Any:
-        parameters: dict[str, list[Any]] = {}
-        for item in self.inputs:
+        parameters: dict[str, Any] = {}
+        shared: list[str] = []
+        for index, item in enumerate(self.inputs):
             name, encode = item.name, item.encode
-            if encode is None:
-                parameters[name] = [row[name] for row in rows]
+            values = [row[name] for row in rows] if encode is None else [encode(row[name]) for row in rows]
+            # The first input (the key of an update) always carries the rows; an input read
+            # through an expression of its own stays an array.
+            if index and item.read is None and len(values) > 1 and _alike(values):
+                shared.append(name)
+                parameters[name] = values[0]
             else:
-                parameters[name] = [encode(row[name]) for row in rows]
-        return await connection.execute(self.statement, parameters)
+                parameters[name] = values
+        return await connection.execute(self._variant(frozenset(shared)), parameters)
+
+
+def _alike(values: list[Any]) -> bool:
+    """Every value equal to the first (the last one compared first: a column of distinct values is
+    told in one comparison, and ``count`` compares by identity first, in C)."""
+    first = values[0]
+    return bool(values[-1] == first) and values.count(first) == len(values)
 
 
 def _source(inputs: Sequence[Input]) -> str:
     arrays = ", ".join(f"CAST(:{i.name} AS {i.pg_type}[])" for i in inputs)
     return f"unnest({arrays}) AS u({', '.join(_quoted(i.name) for i in inputs)})"
+
+
+def _shared(item: Input) -> str:
+    return f"CAST(:{item.name} AS {item.pg_type})"
 
 
 def _quoted(name: str) -> str:
@@ -114,12 +145,16 @@ def insert_rows(
     for column, extra in (derived or {}).items():
         inputs.append(extra)
         targets.append(column)
-    expressions = [i.expression for i in inputs]
-    # Built once, at import, from table metadata and the caller's constant SQL; data only ever
-    # travels in the array parameters.
     into = f"{_quoted(table.name)} ({', '.join(map(_quoted, targets))})"
-    sql = f"INSERT INTO {into} SELECT {', '.join(expressions)} FROM {_source(inputs)} {suffix}"  # noqa: S608
-    return Bulk(sa.text(sql), tuple(inputs))
+
+    def build(arrays: Sequence[Input], alike: Sequence[Input]) -> str:
+        shared = {i.name for i in alike}
+        expressions = [_shared(i) if i.name in shared else i.expression for i in inputs]
+        # Built from table metadata and the caller's constant SQL; data only ever travels in
+        # the parameters.
+        return f"INSERT INTO {into} SELECT {', '.join(expressions)} FROM {_source(arrays)} {suffix}"  # noqa: S608
+
+    return Bulk(tuple(inputs), build)
 
 
 def update_rows(
@@ -131,14 +166,19 @@ def update_rows(
     The rows are matched in whatever order the join takes: callers lock them first (in key order)
     when concurrent writers could meet on them."""
     inputs = [column_input(table.c[key]), *(column_input(table.c[name]) for name in columns)]
-    assignments = [f"{_quoted(name)} = {i.expression}" for name, i in zip(columns, inputs[1:], strict=True)]
-    assignments += [f"{_quoted(name)} = {sql}" for name, sql in (fixed or {}).items()]
-    # As in insert_rows: table metadata and constant SQL only.
     match = f"t.{_quoted(key)} = u.{_quoted(key)}"
-    sql = (
-        f"UPDATE {_quoted(table.name)} AS t SET {', '.join(assignments)} FROM {_source(inputs)} WHERE {match}"  # noqa: S608
-    )
-    return Bulk(sa.text(sql), tuple(inputs))
+
+    def build(arrays: Sequence[Input], alike: Sequence[Input]) -> str:
+        shared = {i.name for i in alike}
+        assignments = [
+            f"{_quoted(name)} = {_shared(i) if name in shared else i.expression}"
+            for name, i in zip(columns, inputs[1:], strict=True)
+        ]
+        assignments += [f"{_quoted(name)} = {sql}" for name, sql in (fixed or {}).items()]
+        # As in insert_rows: table metadata and constant SQL only.
+        return f"UPDATE {_quoted(table.name)} AS t SET {', '.join(assignments)} FROM {_source(arrays)} WHERE {match}"  # noqa: S608
+
+    return Bulk(tuple(inputs), build)
 
 
 class RandomIds:
