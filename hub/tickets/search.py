@@ -9,6 +9,7 @@ from the same tokens, so a two-character word like 订单 always matches itself.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any, TypeAlias
@@ -48,24 +49,37 @@ def tokens(text: str) -> list[str]:
     """Distinct index tokens of ``text``, in first-seen order."""
     seen: dict[str, None] = {}
     for run in _runs(text):
-        if _CJK_RUN.match(run):
-            for char in run:
-                seen.setdefault(char, None)
-            for i in range(len(run) - 1):
-                seen.setdefault(run[i : i + 2], None)
-        else:
-            seen.setdefault(run[:_MAX_WORD], None)
-            # e-mail addresses and dotted words are also findable by their parts, and an address
-            # by its mailbox and its domain: the query keeps "example.com" whole, as typed.
-            if "@" in run:
-                for part in run.rsplit("@", 1):
-                    seen.setdefault(part[:_MAX_WORD], None)
-            for part in re.split(r"['.@+-]", run):
-                if part:
-                    seen.setdefault(part[:_MAX_WORD], None)
+        seen.update(_run_tokens(run) if len(run) <= _CACHED_RUN else _expand(run))
         if len(seen) >= MAX_DOCUMENT_TOKENS:
             break
     return list(seen)[:MAX_DOCUMENT_TOKENS]
+
+
+#: Runs up to this long have their tokens cached: names, companies and the words of subjects come
+#: back ticket after ticket (a call log's callers, a mailbox's senders), long ones (hashes) do not.
+_CACHED_RUN = 32
+
+
+def _expand(run: str) -> dict[str, None]:
+    """A run's tokens, in order: a CJK run's characters then its bigrams; a word, clipped, then
+    its parts (an e-mail address also by its mailbox and its domain; the query keeps
+    "example.com" whole, as typed)."""
+    found: dict[str, None] = {}
+    if _CJK_RUN.match(run):
+        found.update(dict.fromkeys(run))
+        found.update(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
+        return found
+    found[run[:_MAX_WORD]] = None
+    if "@" in run:
+        for part in run.rsplit("@", 1):
+            found.setdefault(part[:_MAX_WORD], None)
+    for part in re.split(r"['.@+-]", run):
+        if part:
+            found.setdefault(part[:_MAX_WORD], None)
+    return found
+
+
+_run_tokens = functools.lru_cache(maxsize=16_384)(_expand)
 
 
 def query_terms(text: str) -> list[str]:

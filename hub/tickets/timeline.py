@@ -34,8 +34,16 @@ def append(
     )
 
 
+#: Values stored in an event's data as their text.
+_AS_TEXT = (uuid.UUID, datetime)
+#: Values stored as they are (checked first: most of an event's data, by the million in an import).
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
-    if isinstance(value, uuid.UUID | datetime):
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, _AS_TEXT):
         return str(value)
     if hasattr(value, "value"):
         return value.value
