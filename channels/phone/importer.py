@@ -1,13 +1,14 @@
 """Call records into the hub in batches: ``hub ingest phone`` and ``bench/ingest_phone.py`` run this.
 
 Calls go through the one ingest engine like every message, a batch at a time (``batch_size``),
-as a pipeline of two stages that overlap: batch k+1's raw rows are committed
-(:func:`hub.intake.ingest.store_many`, on a connection of its own) while batch k is processed
-(:func:`hub.intake.ingest.process_many`). Batches are processed strictly in order, so a callback
-logged after a missed call finds the ticket the missed call opened. Every call ends in one
-outcome; one the rules cannot place is a problem with its reason, kept raw (rejected) for
-``hub inbound rejected``, while the rest go in. Importing the same calls again changes nothing:
-each is keyed by the PBX's call id.
+as a pipeline whose stages overlap so that Python and the database each work while the other
+does: while batch k is processed (:func:`hub.intake.ingest.process_many`), batch k+1's raw rows
+are committed (:func:`hub.intake.ingest.store_many`, on a connection of its own) as k is decided
+in memory, and batch k+2 is read into messages as k is written (:class:`.Stages` says when).
+Batches are processed strictly in order, so a callback logged after a missed call finds the
+ticket the missed call opened. Every call ends in one outcome; one the rules cannot place is a
+problem with its reason, kept raw (rejected) for ``hub inbound rejected``, while the rest go in.
+Importing the same calls again changes nothing: each is keyed by the PBX's call id.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from hub.errors import HubError
 from hub.events import DomainEvent
 from hub.intake import ingest
 from hub.intake.inbound import InboundMessage, IngestResult
+from hub.intake.ingest_engine import Stages
 from hub.uow import held_after_commit
 
 #: Calls per batch (``hub ingest phone``'s default, which names it again so as not to import
@@ -114,32 +116,58 @@ async def _import(
     on_done: Callable[[int], None] | None,
 ) -> Summary:
     summary.calls += len(calls)
-    pending: tuple[ingest.StoredMany, list[tuple[Sourced, InboundMessage]]] | None = None
+    chunks = [calls[start : start + batch_size] for start in range(0, len(calls), batch_size)]
     follow_ups = _FollowUps(hub)
     try:
-        for start in range(0, len(calls), batch_size):
-            chunk = calls[start : start + batch_size]
-            # Batch k+1 is read into messages while batch k's reads wait on the database, and
-            # stored while batch k is decided in memory: each side works while the other waits.
-            deciding = asyncio.Event()
-            storing = asyncio.create_task(_store(hub, line, chunk, summary, deciding))
+        # Batch k is processed while batch k+1 is stored (once k's reads are done: the database
+        # writes k+1's raw rows while Python decides k) and batch k+2 is read into messages
+        # (once k is decided: Python works while the database writes k).
+        upcoming = await _prepare(hub, line, chunks[0], summary) if chunks else None
+        pending: _Stored | None = None
+        for index in range(len(chunks)):
+            assert upcoming is not None
+            stages = Stages()
+            after = chunks[index + 1] if index + 1 < len(chunks) else None
+            ahead = asyncio.create_task(_store_and_read_on(hub, line, upcoming, after, summary, stages))
             try:
                 if pending is not None:
-                    await _finish(hub, *pending, summary, follow_ups, deciding)
+                    await _finish(hub, pending, summary, follow_ups, stages)
                     if on_done is not None:
-                        on_done(len(pending[1]))
+                        on_done(len(pending.ready))
+            except BaseException:
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
+                raise
             finally:
-                deciding.set()
-            pending = await storing
+                stages.release()
+            stored, upcoming = await ahead
             if on_done is not None:
-                on_done(len(chunk) - len(pending[1]))
+                on_done(len(chunks[index]) - len(stored.ready))
+            pending = stored
         if pending is not None:
-            await _finish(hub, *pending, summary, follow_ups, asyncio.Event())
+            await _finish(hub, pending, summary, follow_ups, Stages())
             if on_done is not None:
-                on_done(len(pending[1]))
+                on_done(len(pending.ready))
     finally:
         await follow_ups.wait()
+    summary.problems.sort(key=lambda problem: (problem["file"], problem["line"]))
     return summary
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A batch's calls read into messages: those for tickets, and those kept in the log only."""
+
+    ready: list[tuple[Sourced, InboundMessage]]
+    internal: list[tuple[InboundMessage, bytes | None]]
+
+
+@dataclass(slots=True)
+class _Stored:
+    """A batch whose raw rows are committed: what :func:`_finish` processes."""
+
+    stored: ingest.StoredMany
+    ready: list[tuple[Sourced, InboundMessage]]
 
 
 class _FollowUps:
@@ -163,28 +191,41 @@ class _FollowUps:
             await running
 
 
-async def _store(
-    hub: Hub, line: Line, chunk: Sequence[Sourced], summary: Summary, start_writing: asyncio.Event
-) -> tuple[ingest.StoredMany, list[tuple[Sourced, InboundMessage]]]:
-    """A batch's calls as messages, their raw rows committed once ``start_writing`` is set (calls
-    between two extensions kept in the log at once); what :func:`_finish` processes."""
-    ready, internal = await _prepare(hub, line, chunk, summary)
-    await start_writing.wait()
-    if internal:
-        for new in await ingest.keep_logged(hub, internal):
+async def _store_and_read_on(
+    hub: Hub,
+    line: Line,
+    prepared: _Prepared,
+    after: Sequence[Sourced] | None,
+    summary: Summary,
+    stages: Stages,
+) -> tuple[_Stored, _Prepared | None]:
+    """Commit a prepared batch's raw rows (calls between two extensions kept in the log) once the
+    batch being processed has read what it needs, then read the next batch into messages once it
+    is decided."""
+    await stages.read.wait()
+    if prepared.internal:
+        for new in await ingest.keep_logged(hub, prepared.internal):
             summary.internal += 1 if new else 0
             summary.duplicate += 0 if new else 1
     # No payload beside the message: the raw row's message holds the whole call already.
-    items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in ready]
-    return await ingest.store_many(hub, items), ready
+    items: list[tuple[InboundMessage, bytes | None]] = [(m, None) for _, m in prepared.ready]
+    stored = _Stored(await ingest.store_many(hub, items), prepared.ready)
+    if after is None:
+        return stored, None
+    await stages.decided.wait()
+    return stored, await _prepare(hub, line, after, summary)
 
 
-async def _prepare(
-    hub: Hub, line: Line, chunk: Sequence[Sourced], summary: Summary
-) -> tuple[list[tuple[Sourced, InboundMessage]], list[tuple[InboundMessage, bytes | None]]]:
-    ready: list[tuple[Sourced, InboundMessage]] = []
-    internal: list[tuple[InboundMessage, bytes | None]] = []
-    for sourced in chunk:
+#: Calls read into messages between two turns of the event loop, so that the statements of the
+#: batch being written are sent on soon after each one is done.
+_PREPARE_SLICE = 64
+
+
+async def _prepare(hub: Hub, line: Line, chunk: Sequence[Sourced], summary: Summary) -> _Prepared:
+    prepared = _Prepared([], [])
+    for n, sourced in enumerate(chunk):
+        if n and n % _PREPARE_SLICE == 0:
+            await asyncio.sleep(0)
         try:
             message, is_internal = to_message(sourced.call, line)
         except CallProblem as exc:
@@ -199,25 +240,20 @@ async def _prepare(
             summary.reject((sourced.file, sourced.line), f"call {sourced.call.call_id}: {exc}")
             continue
         if is_internal:
-            internal.append((message, None))
+            prepared.internal.append((message, None))
         else:
-            ready.append((sourced, message))
-    return ready, internal
+            prepared.ready.append((sourced, message))
+    return prepared
 
 
 async def _finish(
-    hub: Hub,
-    stored: ingest.StoredMany,
-    ready: list[tuple[Sourced, InboundMessage]],
-    summary: Summary,
-    follow_ups: _FollowUps,
-    deciding: asyncio.Event,
+    hub: Hub, pending: _Stored, summary: Summary, follow_ups: _FollowUps, stages: Stages
 ) -> None:
     events: list[DomainEvent] = []
     try:
         with held_after_commit() as events:
-            outcomes = await ingest.process_many(hub, stored, deciding=deciding)
+            outcomes = await ingest.process_many(hub, pending.stored, stages=stages)
     finally:  # started outside the block, so that their own commits are heard as usual
         await follow_ups.start(events)
-    for (sourced, _), outcome in zip(ready, outcomes, strict=True):
+    for (sourced, _), outcome in zip(pending.ready, outcomes, strict=True):
         summary.count(outcome, (sourced.file, sourced.line), sourced.call.call_id)

@@ -14,7 +14,6 @@ way in alike (a retried WeChat image gets its media download like one processed 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -35,7 +34,7 @@ from hub.core import Hub
 from hub.domain import RawStatus
 from hub.errors import HubError, IngestFailed, InvalidInput, NotFound
 from hub.intake.inbound import InboundMessage, IngestResult, StoredBatch, StoredInbound
-from hub.intake.ingest_engine import ContactRace, Engine
+from hub.intake.ingest_engine import ContactRace, Engine, Stages
 from hub.models import Channel, ContactIdentity, RawInbound, ThreadRef
 from hub.ports import JobRequest
 from hub.sla import service as sla
@@ -376,13 +375,17 @@ async def _store_many(
     return [ids[(m.channel_id, m.external_id)] for _, m, _ in ready], new, kinds
 
 
-async def process_many(
-    hub: Hub, stored: StoredMany, *, deciding: asyncio.Event | None = None
-) -> list[Outcome]:
+async def process_many(hub: Hub, stored: StoredMany, *, stages: Stages | None = None) -> list[Outcome]:
     """Process a stored batch in order (one transaction, the engine once): one outcome per item
-    given to :func:`store_many`. ``deciding`` is set once the engine has read what it needs and
-    decides in memory: a bulk importer stores its next batch then, so that the database writes
-    those rows while this process decides, rather than each waiting for the other."""
+    given to :func:`store_many`; ``stages`` tells how far it got (:class:`Stages`)."""
+    try:
+        return await _process_many(hub, stored, stages)
+    finally:
+        if stages is not None:
+            stages.release()
+
+
+async def _process_many(hub: Hub, stored: StoredMany, stages: Stages | None) -> list[Outcome]:
     outcomes: list[Outcome | None] = list(stored.refused)
     if not stored.ready:
         return [o for o in outcomes if o is not None]
@@ -427,7 +430,7 @@ async def process_many(
             else:
                 todo.append((raw_id, stored_before.get(raw_id, message)))
         if todo:
-            by_raw.update(await _run(hub, uow, todo, deciding))
+            by_raw.update(await _run(hub, uow, todo, stages))
         await uow.commit()
     elapsed = (time.perf_counter() - stored.started) / len(stored.ready)
     for index, ((position, message, _), (raw_id, _)) in enumerate(zip(stored.ready, entries, strict=True)):
@@ -529,7 +532,7 @@ async def _run(
     hub: Hub,
     uow: UnitOfWork,
     rows: list[tuple[uuid.UUID, InboundMessage]],
-    deciding: asyncio.Event | None = None,
+    stages: Stages | None = None,
 ) -> dict[uuid.UUID, Outcome]:
     """The engine over locked, unprocessed raw rows, in a savepoint of the caller's transaction.
 
@@ -544,7 +547,7 @@ async def _run(
     for _ in range(2):
         try:
             async with uow.savepoint():
-                return dict(await Engine(hub, uow, connection, context).run(rows, deciding))
+                return dict(await Engine(hub, uow, connection, context).run(rows, stages))
         except ContactRace as exc:
             failure = exc  # the other side's contacts are committed now: the lookup finds them
         except Exception as exc:

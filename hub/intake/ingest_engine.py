@@ -27,7 +27,7 @@ import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -227,6 +227,22 @@ _TICKET_COLUMNS = (
 )
 
 
+@dataclass(slots=True)
+class Stages:
+    """Where a batch's processing is, for a bulk importer that works on its next batches meanwhile,
+    so that Python and the database each work while the other does: it stores the next batch's
+    raw rows once the engine ``read`` what it needs (and decides in memory), and reads the batch
+    after into messages once it ``decided`` (and the database writes). Both are set at the latest
+    when the processing ends."""
+
+    read: asyncio.Event = field(default_factory=asyncio.Event)
+    decided: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.read.set()
+        self.decided.set()
+
+
 class ContactRace(Exception):
     """A concurrent ingest created some of this batch's new contacts first: run the batch again,
     and the lookup finds theirs (the first contact to own an identity keeps it)."""
@@ -327,10 +343,10 @@ class Engine:
         self.new_token = bulk.RandomTokens(12)
 
     async def run(
-        self, items: list[tuple[uuid.UUID, InboundMessage]], deciding: asyncio.Event | None = None
+        self, items: list[tuple[uuid.UUID, InboundMessage]], stages: Stages | None = None
     ) -> dict[uuid.UUID, IngestResult]:
         """Process the messages in order; each raw row's result (it is marked processed).
-        ``deciding`` is set when the reads are done (:func:`.ingest.process_many`)."""
+        ``stages`` hears when the reads and the decisions are done (:class:`.ingest.Stages`)."""
         nows = [self.hub.clock.now() for _ in items]
         # When each message happened: now, or the channel's own trusted time (a call's start).
         moments = [
@@ -351,8 +367,8 @@ class Engine:
         await self._load_contacts(messages, nows)
         await self._load_routing(nows[0])
         await self._load_tickets(messages, min(nows[0], *moments))
-        if deciding is not None:
-            deciding.set()
+        if stages is not None:
+            stages.read.set()
         for n, ((raw_id, message), now, moment) in enumerate(zip(items, nows, moments, strict=True)):
             if n and n % _YIELD_EVERY == 0:
                 # Hand the event loop back now and then: an in-process worker (``hub serve`` with
@@ -360,6 +376,8 @@ class Engine:
                 # within 5 s, and this loop never waits on I/O by itself.
                 await asyncio.sleep(0)
             self._decide(raw_id, message, moment, received=now)
+        if stages is not None:
+            stages.decided.set()
         await self._write()
         return self.results
 

@@ -6,6 +6,7 @@ yesterday measured at yesterday's times, and calls between extensions kept off t
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 
 from channels.phone import extensions, lines
 from channels.phone.calls import CallProblem, to_message
+from channels.phone.cdr import read_cdr_files
+from channels.phone.importer import Sourced, Summary, import_calls
 from channels.phone.records import CallRecord, Disposition
 from hub.actors import CLI
 from hub.core import Hub
@@ -36,6 +39,7 @@ def at(day: date, hhmm: str) -> datetime:
 
 
 MONDAY = date(2026, 3, 2)
+MASTER_CSV = (Path(__file__).resolve().parent.parent / "fixtures" / "phone" / "Master.csv").read_bytes()
 
 
 def call(call_id: str, start: datetime, disposition: Disposition, **fields: object) -> CallRecord:
@@ -237,3 +241,27 @@ async def test_a_deleted_user_leaves_their_calls_readable(world: World) -> None:
         and kept.meta["call"]["agent"]["name"] == world.agent.name
     )
     assert await extensions.list_extensions(world.hub, CLI, world.line.channel_id) == []
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+async def test_an_import_in_small_batches_places_every_call_as_one_batch_does(
+    world: World, batch_size: int
+) -> None:
+    """The import's overlapping stages (batch k processed while k+1 is stored and k+2 read) at
+    batch sizes that put every call in a stage of its own: a callback still finds the ticket its
+    missed call opened in an earlier batch, the call between desks stays in the log, the row cut
+    short is reported with its line, and the counts are those of one batch."""
+    (reading,) = read_cdr_files([("Master.csv", MASTER_CSV)], timezone=BEIJING)
+    summary = Summary(files=1, rows=reading.rows)
+    for problem in reading.problems:
+        summary.reject((problem.file, problem.line), problem.reason)
+    sourced = [Sourced(c, "Master.csv") for c in reading.calls]
+    await import_calls(world.hub, world.line, sourced, summary, batch_size=batch_size)
+    counts = (summary.calls, summary.created, summary.threaded, summary.internal, summary.rejected)
+    assert counts == (5, 3, 1, 1, 1)
+    assert summary.problems == [
+        {"file": "Master.csv", "line": 7, "reason": "2 columns where Asterisk writes 16 to 21"}
+    ]
+    async with world.hub.uow() as uow:
+        calls = {m.external_id: m for m in await uow.session.scalars(sa.select(Message))}
+    assert calls["1772416800.1"].ticket_id == calls["1772416920.2"].ticket_id
