@@ -13,6 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.errors import Conflict
 
+#: How a use case locks a row it is about to change (``FOR NO KEY UPDATE``): it keeps out every
+#: other writer of the row as ``FOR UPDATE`` does, but not the foreign-key checks of rows that
+#: refer to it. Under ``FOR UPDATE`` an agent's reply, holding its ticket, and the worker deriving
+#: that ticket's metric samples (rows that refer to the ticket, written once the worker had
+#: claimed the ticket's queue row, which the reply's events queue again) each waited for the
+#: other: a deadlock, and the reply failed. ``session.get(..., with_for_update=ROW_LOCK)`` or
+#: ``.with_for_update(**ROW_LOCK)``.
+ROW_LOCK: dict[str, Any] = {"key_share": True}
+
 #: Connections a process keeps open (and as many again while busy).
 POOL_SIZE = 10
 #: A pooled connection idle longer than this is pinged before it is handed out.

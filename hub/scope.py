@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import realtime
 from hub.actors import Actor
+from hub.db import ROW_LOCK
 from hub.domain import Direction
 from hub.models import (
     ActionItem,
@@ -158,7 +159,7 @@ async def one(
     (key,) = sa.inspect(model).primary_key
     query = select(actor, model).where(key == row_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(**ROW_LOCK)
     return await session.scalar(query)
 
 

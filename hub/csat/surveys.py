@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert
 from hub import notifications
 from hub.csat import content, routes, tokens
 from hub.csat import settings as survey_settings
+from hub.db import ROW_LOCK
 from hub.domain import (
     ACTIVE_STATUSES,
     ChannelKind,
@@ -220,7 +221,7 @@ async def _send_one(
     resolved_only: bool = True,
 ) -> str:
     session = uow.session
-    ticket = await session.get(Ticket, survey.ticket_id, with_for_update=True)
+    ticket = await session.get(Ticket, survey.ticket_id, with_for_update=ROW_LOCK)
     assert ticket is not None
     if ticket.status is TicketStatus.CLOSED or (resolved_only and ticket.status is not _RESOLVED):
         why = "closed" if ticket.status is TicketStatus.CLOSED else "reopened"

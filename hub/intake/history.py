@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from hub.actors import CLI, SYSTEM, Actor
 from hub.core import Hub
+from hub.db import ROW_LOCK
 from hub.domain import (
     STAFF_ROLES,
     ChannelKind,
@@ -365,7 +366,7 @@ class _Replay:
         """The channel's acknowledgement or a bot's message: on the ticket, delivered, never a response."""
         now = hub.clock.now()
         async with hub.uow() as uow:
-            ticket = await uow.session.get(Ticket, self._ticket(), with_for_update=True)
+            ticket = await uow.session.get(Ticket, self._ticket(), with_for_update=ROW_LOCK)
             assert ticket is not None
             message = Message(
                 id=uuid.uuid4(),
@@ -389,7 +390,7 @@ class _Replay:
     async def _append(self, hub: Hub, event: Event, kind: TicketEventKind, **data: Any) -> None:
         now = hub.clock.now()
         async with hub.uow() as uow:
-            ticket = await uow.session.get(Ticket, self._ticket(), with_for_update=True)
+            ticket = await uow.session.get(Ticket, self._ticket(), with_for_update=ROW_LOCK)
             assert ticket is not None
             timeline.append(uow.session, ticket.id, kind, at=now, **data)
             await sla.refresh(uow, ticket)

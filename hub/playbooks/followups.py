@@ -25,6 +25,7 @@ from hub.calendars.due import compute_due
 from hub.calendars.durations import parse_duration
 from hub.calendars.service import calendar_in
 from hub.core import Hub
+from hub.db import ROW_LOCK
 from hub.domain import TicketEventKind, TicketStatus
 from hub.events import TicketRef
 from hub.models import PlaybookFollowup, Ticket, TicketEvent
@@ -47,7 +48,7 @@ async def schedule(
     spec = parse_duration(after)
     async with hub.uow() as uow:
         now = hub.clock.now()
-        ticket = await uow.session.get(Ticket, ticket_id, with_for_update=True)
+        ticket = await uow.session.get(Ticket, ticket_id, with_for_update=ROW_LOCK)
         assert ticket is not None  # the run's ticket
         calendar = await calendar_in(uow.session, names.DEFAULT)
         due = compute_due(calendar, now, spec).at

@@ -31,7 +31,7 @@ from hub.calendars import names
 from hub.calendars import service as calendars
 from hub.calendars.durations import parse_duration
 from hub.core import Hub
-from hub.db import flush_unique
+from hub.db import ROW_LOCK, flush_unique
 from hub.domain import OrganizationKind, PortalPermission, TicketEventKind
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.models import Organization, QualityCase, QualityStep, QualityTiming, Ticket
@@ -307,7 +307,7 @@ async def _step_for_update(
     if case is None:
         raise NotFound(what="quality case")
     # The ticket first, as every use case on it does, then the case and the step.
-    ticket = await uow.session.get(Ticket, case.ticket_id, with_for_update=True)
+    ticket = await uow.session.get(Ticket, case.ticket_id, with_for_update=ROW_LOCK)
     assert ticket is not None  # the case's conversation is deleted only with the case
     case = await scope.one(uow.session, actor, QualityCase, case_id, lock=True)
     assert case is not None

@@ -25,6 +25,7 @@ from hub.actors import Actor
 from hub.calendars import names
 from hub.calendars import service as calendars
 from hub.core import Hub
+from hub.db import ROW_LOCK
 from hub.domain import HandoffStatus, TicketEventKind
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.events import TicketRef
@@ -68,7 +69,7 @@ async def request(hub: Hub, actor: Actor, ticket_id: uuid.UUID, *, team_id: uuid
         raise InvalidInput(detail=f"the note must have 1 to {MAX_NOTE} characters")
     async with hub.uow() as uow:
         session, now = uow.session, hub.clock.now()
-        ticket = await session.get(Ticket, ticket_id, with_for_update=True)
+        ticket = await session.get(Ticket, ticket_id, with_for_update=ROW_LOCK)
         if ticket is None:
             raise NotFound(what="ticket")
         team = await session.get(Team, team_id)

@@ -27,6 +27,7 @@ from hub.actors import Actor
 from hub.calendars import names
 from hub.calendars import service as calendars
 from hub.core import Hub
+from hub.db import ROW_LOCK
 from hub.domain import Priority, RequirementEventKind, RequirementStatus
 from hub.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from hub.models import Organization, Requirement, RequirementEvent, Team, Ticket, User
@@ -144,7 +145,7 @@ async def record(hub: Hub, actor: Actor, ticket_id: uuid.UUID, new: NewRequireme
         raise InvalidInput(detail=f"content must have 1 to {MAX_CONTENT} characters")
     async with hub.uow() as uow:
         session, now = uow.session, hub.clock.now()
-        ticket = await session.get(Ticket, ticket_id, with_for_update=True)
+        ticket = await session.get(Ticket, ticket_id, with_for_update=ROW_LOCK)
         if ticket is None:
             raise NotFound(what="ticket")
         owner_id = new.owner_id or actor.user_id
@@ -212,7 +213,7 @@ async def _locked(session: AsyncSession, actor: Actor, requirement_id: uuid.UUID
     ticket_id = await session.scalar(sa.select(Requirement.ticket_id).where(Requirement.id == requirement_id))
     if ticket_id is None:
         raise NotFound(what="requirement")
-    await session.execute(sa.select(Ticket.id).where(Ticket.id == ticket_id).with_for_update())
+    await session.execute(sa.select(Ticket.id).where(Ticket.id == ticket_id).with_for_update(**ROW_LOCK))
     found = await session.get(Requirement, requirement_id, with_for_update=True, populate_existing=True)
     if found is None:
         raise NotFound(what="requirement")

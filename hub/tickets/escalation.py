@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hub import notifications, permissions
 from hub.actors import Actor
 from hub.core import Hub
+from hub.db import ROW_LOCK
 from hub.domain import ACTIVE_STATUSES, MAX_ESCALATION_LEVEL, Role, TicketEventKind
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events import TicketRef
@@ -196,7 +197,7 @@ async def escalate(
     async with hub.uow() as uow:
         now = hub.clock.now()
         # Supervisors see every ticket: no partner scoping to apply.
-        ticket = await uow.session.get(Ticket, ticket_id, with_for_update=True)
+        ticket = await uow.session.get(Ticket, ticket_id, with_for_update=ROW_LOCK)
         if ticket is None:
             raise NotFound(what="ticket")
         if ticket.status not in ACTIVE_STATUSES:

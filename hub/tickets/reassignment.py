@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from hub import permissions
 from hub.actors import Actor
 from hub.core import Hub
+from hub.db import ROW_LOCK
 from hub.domain import ACTIVE_STATUSES, Role, Tier
 from hub.errors import NotFound
 from hub.events.admin import SettingsChanged
@@ -75,7 +76,7 @@ async def hand_over(
         sa.select(Ticket)
         .where(Ticket.assignee_id == user_id, Ticket.status.in_([s.value for s in ACTIVE_STATUSES]))
         .order_by(Ticket.id)
-        .with_for_update()
+        .with_for_update(**ROW_LOCK)
     )
     for ticket in list(tickets):
         target = await _other_manager(uow, user_id, ticket.organization_id, now)
