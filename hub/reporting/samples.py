@@ -11,6 +11,7 @@ a response is.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -383,10 +384,19 @@ class _Walk:
                 )  # fmt: skip
             else:
                 self.duration(
-                    "reply_time", f"{waiting.at:%Y%m%dT%H%M%S.%f}", waiting, point, agent=agent,
+                    "reply_time", self._reply_key(waiting), waiting, point, agent=agent,
                     assignee=self.assignee_at_wait, channel=channel,
                 )  # fmt: skip
         self.waiting = None
+
+    def _reply_key(self, waiting: _Point) -> str:
+        """A reply time is keyed by the instant the client began to wait; two waits that began at
+        one instant (a client writing again the moment a reply went out, in a log of whole
+        minutes) are told apart by the second one's event, so each keeps a sample of its own."""
+        key = f"{waiting.at:%Y%m%dT%H%M%S.%f}"
+        if any(s.metric == "reply_time" and s.key == key for s in self.samples):
+            return f"{key}#{waiting.event_id}"
+        return key
 
     def _resume(self, at: datetime) -> None:
         if self.pause_on is not None:
@@ -444,11 +454,15 @@ def _sla_samples(walk: _Walk, context: TicketContext) -> list[Sample]:
     """Compliance per target instance: met, breached, active or paused; void ones are left out."""
     found: list[Sample] = []
     waits = {s.started_at: s for s in walk.samples if s.metric in ("first_response", "reply_time")}
+    seen: Counter[str] = Counter()
     for clock in context.clocks:
         if clock.state is ClockStatus.VOID:
             continue
         decisive = _decisive(clock, context.now)
-        key = clock.key
+        # Two instances of a target that began at one instant (two waits begun the minute a
+        # reply went out) share a clock key; the later one's sample is told apart by its rank.
+        seen[clock.key] += 1
+        key = clock.key if seen[clock.key] == 1 else f"{clock.key}#{seen[clock.key]}"
         sample = _outcome(
             walk,
             str(clock.target),

@@ -186,6 +186,28 @@ def test_m2_runs_from_the_oldest_unanswered_message_and_one_run_is_one_sample() 
     assert seconds(reply) == (80 * 60, 20 * 60) and reply.within_target is False  # 30m is calendar time
 
 
+def test_m2_two_waits_that_begin_at_one_instant_are_two_samples_with_their_own_keys() -> None:
+    """A log of whole minutes: the client writes again the minute a reply went out. Both waits
+    are measured, each under a key of its own (one key twice could not be stored)."""
+    s = run(
+        log(
+            (K.CUSTOMER_MESSAGE, "2026-03-02T10:00"),
+            (K.HUMAN_RESPONSE, "2026-03-02T10:01", ANN),
+            (K.CUSTOMER_MESSAGE, "2026-03-02T10:05"),
+            (K.HUMAN_RESPONSE, "2026-03-02T10:05", ANN),
+            (K.CUSTOMER_MESSAGE, "2026-03-02T10:05"),
+            (K.HUMAN_RESPONSE, "2026-03-02T10:07", ANN),
+        ),
+        targets(first="3m", next_="30m"),
+    )
+    replies = of(s, "reply_time")
+    assert [seconds(r) for r in replies] == [(0, 0), (120, 120)]
+    assert len({r.key for r in replies}) == 2 and replies[0].key == "20260302T020500.000000"
+    outcomes = [(x.target, x.outcome) for x in of(s, "sla")]
+    assert outcomes.count(("next_response", "met")) == 2
+    assert len({x.key for x in of(s, "sla")}) == len(outcomes)  # the two promises, each its own row
+
+
 def test_m2_after_resolution_starts_at_the_reopening_message_b2() -> None:
     s = run(
         log(
