@@ -346,7 +346,7 @@ class Engine:
         self, items: list[tuple[uuid.UUID, InboundMessage]], stages: Stages | None = None
     ) -> dict[uuid.UUID, IngestResult]:
         """Process the messages in order; each raw row's result (it is marked processed).
-        ``stages`` hears when the reads and the decisions are done (:class:`.ingest.Stages`)."""
+        ``stages`` hears when the reads and the decisions are done (:class:`Stages`)."""
         nows = [self.hub.clock.now() for _ in items]
         # When each message happened: now, or the channel's own trusted time (a call's start).
         moments = [
