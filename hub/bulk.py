@@ -102,12 +102,18 @@ class Bulk:
             values = [row[name] for row in rows] if encode is None else [encode(row[name]) for row in rows]
             # The first input (the key of an update) always carries the rows; an input read
             # through an expression of its own stays an array.
-            if index and item.read is None and len(values) > 1 and _alike(values):
+            if index and item.read is None and len(values) >= SHARED_FROM_ROWS and _alike(values):
                 shared.append(name)
                 parameters[name] = values[0]
             else:
                 parameters[name] = values
         return await connection.execute(self._variant(frozenset(shared)), parameters)
+
+
+#: Batches this large send their alike columns once. A small batch's columns are often alike by
+#: chance (two messages of one minute): each such set would be one more statement for the server to
+#: prepare and the driver to cache, for a few elements saved; small batches keep the all-array one.
+SHARED_FROM_ROWS = 32
 
 
 def _alike(values: list[Any]) -> bool:
@@ -210,14 +216,15 @@ class RandomTokens:
     each), read ``chunk`` tokens at a time for the same reason as :class:`RandomIds`; one per batch."""
 
     def __init__(self, nbytes: int, chunk: int = 256) -> None:
-        self._width = 2 * nbytes
+        self._nbytes = nbytes
         self._chunk = chunk
         self._ready: list[str] = []
 
     def __call__(self) -> str:
         if not self._ready:
-            data = os.urandom(self._width // 2 * self._chunk).hex()
-            self._ready = [data[i : i + self._width] for i in range(0, len(data), self._width)]
+            data = os.urandom(self._nbytes * self._chunk).hex()
+            width = 2 * self._nbytes
+            self._ready = [data[i : i + width] for i in range(0, len(data), width)]
         return self._ready.pop()
 
 

@@ -120,14 +120,15 @@ def test_random_tokens_are_distinct_hex_of_the_asked_length_across_refills() -> 
 async def test_columns_alike_in_every_row_are_written_as_in_each_row(hub: Hub) -> None:
     """A column with one value in every row travels once, not as an array: the rows read back the
     same, a column equal at both ends and different in the middle is not taken for one, and
-    an update sets a value shared by all its rows."""
+    an update sets a value shared by all its rows. A small batch keeps every column an array."""
     at = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
-    ids = [uuid.uuid4() for _ in range(4)]
+    many = bulk.SHARED_FROM_ROWS
+    ids = [uuid.uuid4() for _ in range(3 + many)]
     rows = [
         {
             "id": row_id,
             "name": "同一个",  # alike
-            "colour": Colour.BLUE if n == 2 else Colour.RED,  # alike at both ends only
+            "colour": Colour.BLUE if n == 3 + many // 2 else Colour.RED,  # alike at both ends only
             "at": at,  # alike
             "done": None,  # NULL in every row
             "count": n,
@@ -142,11 +143,14 @@ async def test_columns_alike_in_every_row_are_written_as_in_each_row(hub: Hub) -
         connection = await uow.session.connection()
         await connection.run_sync(lambda sync: _META.create_all(sync))
         inserted = bulk.insert_rows(_SAMPLES, _COLUMNS, suffix="RETURNING id")
-        assert list((await inserted.execute(connection, rows)).scalars()) == ids
+        assert list((await inserted.execute(connection, rows[:3])).scalars()) == ids[:3]
+        assert list(inserted.variants) == [frozenset()]  # three rows: arrays only
+        assert list((await inserted.execute(connection, rows[3:])).scalars()) == ids[3:]
+        assert frozenset({"name", "at", "done", "total", "blob", "order"}) in inserted.variants
         stored = {r.id: r._asdict() for r in await connection.execute(sa.select(_SAMPLES))}
         assert [stored[i] for i in ids] == [{**r, "colour": r["colour"].value} for r in rows]
 
         update = bulk.update_rows(_SAMPLES, "id", ["name", "count"])
-        await update.execute(connection, [{"id": i, "name": "改", "count": 9} for i in ids[:3]])
+        await update.execute(connection, [{"id": i, "name": "改", "count": 9} for i in ids[:many]])
         after = {r.id: (r.name, r.count) for r in await connection.execute(sa.select(_SAMPLES))}
-        assert [after[i] for i in ids] == [("改", 9)] * 3 + [("同一个", 3)]
+        assert [after[i] for i in ids] == [("改", 9)] * many + [("同一个", n) for n in range(many, many + 3)]
