@@ -97,26 +97,35 @@ if (root && composer) {
   replyArea?.addEventListener("input", () => {
     if (seen && !seen.value) seen.value = latestEvent();
   });
+  // The other answer stays marked until this agent's reply goes out: a live refresh of the
+  // thread (theirs arriving, anyone's event) redraws the messages and would drop the mark.
+  const collided = new Set();
+  function markCollisions() {
+    let first = null;
+    for (const id of collided) {
+      const message = document.getElementById(`m-${id}`);
+      if (!message) continue;
+      message.classList.add("is-collision");
+      first ??= message;
+    }
+    return first;
+  }
+  document.addEventListener("hub:refreshed", markCollisions, true);
   composer.addEventListener("hub:answer", (event) => {
     const form = event.target;
     const answer = event.detail || {};
     if (answer.ok) {
+      if (form.id === "reply-form") collided.clear();
       if (form.id === "reply-form" && seen) seen.value = "";
       for (const area of form.querySelectorAll("[data-draft]")) if (!area.value.trim()) saveDraft(area);
       return;
     }
     if (form.id === "reply-form" && answer.status === 409 && answer.data?.code === "reply_collision") {
-      // Their answer is on the page now (hub.js refreshed it); the text stays, and sending again,
+      // Their answer is on the page, now or at the next refresh (marked then); the text stays, and sending again,
       // having seen it, goes through.
       if (seen) seen.value = String(answer.data.latest_event);
-      let first = null;
-      for (const id of answer.data.message_ids || []) {
-        const message = document.getElementById(`m-${id}`);
-        if (!message) continue;
-        message.classList.add("is-collision");
-        first ??= message;
-      }
-      first?.scrollIntoView({ block: "center" });
+      for (const id of answer.data.message_ids || []) collided.add(id);
+      markCollisions()?.scrollIntoView({ block: "center" });
     }
   });
 
