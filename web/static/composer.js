@@ -121,8 +121,8 @@ if (root && composer) {
       return;
     }
     if (form.id === "reply-form" && answer.status === 409 && answer.data?.code === "reply_collision") {
-      // Their answer is on the page, now or at the next refresh (marked then); the text stays, and sending again,
-      // having seen it, goes through.
+      // Their answer is on the page, now or at the next refresh (marked then); the text stays,
+      // and sending again, having seen it, goes through.
       if (seen) seen.value = String(answer.data.latest_event);
       for (const id of answer.data.message_ids || []) collided.add(id);
       markCollisions()?.scrollIntoView({ block: "center" });
